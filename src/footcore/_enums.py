@@ -1,0 +1,105 @@
+"""Enumerations of the domain. Their values are the strings used in JSON and in rulebooks."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = [
+    "Action",
+    "BackOff",
+    "Category",
+    "CompensationKind",
+    "Goal",
+    "Location",
+    "Surface",
+    "SymptomKind",
+]
+
+
+class _Named(str, Enum):
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+class Goal(_Named):
+    """What the athlete trains for (P4): it picks the goal-specific sessions."""
+
+    RUNNER = "runner"
+    STRENGTH = "strength"
+    EVERYDAY = "everyday"
+
+
+class Action(_Named):
+    """What a decision does to the athlete's training.
+
+    Listed from the most aggressive to the most conservative; the rulebook states the
+    precedence that resolves conflicts between rules.
+    """
+
+    ADVANCE = "advance"
+    PROGRESS = "progress"
+    HOLD = "hold"
+    DELOAD = "deload"
+    REST = "rest"
+    REGRESS = "regress"
+    PAUSE = "pause"
+
+
+class BackOff(_Named):
+    """A back-off window that is open in an athlete's state."""
+
+    NONE = "none"
+    DELOAD = "deload"
+    REST = "rest"
+
+
+class SymptomKind(_Named):
+    SORENESS = "soreness"
+    STIFFNESS = "stiffness"
+    IRRITATION = "irritation"
+    SHARP_PAIN = "sharp_pain"
+    PERSISTENT_PAIN = "persistent_pain"
+    FATIGUE = "fatigue"
+
+
+class Location(_Named):
+    BALL_OF_FOOT = "ball_of_foot"
+    ARCH = "arch"
+    TOES = "toes"
+    HEEL = "heel"
+    PLANTAR_FASCIA = "plantar_fascia"
+    ANKLE = "ankle"
+    KNEE = "knee"
+    HIP = "hip"
+    OTHER = "other"
+
+
+class CompensationKind(_Named):
+    KNEE_VALGUS = "knee_valgus"
+    HIP_ADDUCTION = "hip_adduction"
+    TOE_GRIPPING = "toe_gripping"
+    ARCH_COLLAPSE = "arch_collapse"
+    HEEL_LIFT = "heel_lift"
+
+
+class Category(_Named):
+    """The role an exercise plays in a session (P6)."""
+
+    WARM_UP = "warm_up"
+    ACTIVATION = "activation"
+    STATIC_HOLD = "static_hold"
+    DYNAMIC_TRANSITION = "dynamic_transition"
+    BALANCE = "balance"
+    PLYOMETRIC = "plyometric"
+    MOBILITY = "mobility"
+    COOL_DOWN = "cool_down"
+
+
+class Surface(_Named):
+    FIRM = "firm"
+    CUSHIONED = "cushioned"
+    COMPLIANT = "compliant"
+    TEXTURED = "textured"

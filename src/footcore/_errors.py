@@ -1,0 +1,35 @@
+"""The exception hierarchy: one base class, one subclass per kind of failure."""
+
+from __future__ import annotations
+
+__all__ = ["EngineError", "FootcoreError", "InputError", "RulebookError"]
+
+
+class FootcoreError(Exception):
+    """Base class of every error footcore raises on purpose."""
+
+
+class RulebookError(FootcoreError):
+    """A rulebook could not be loaded: the message names the file, the item and the field."""
+
+    def __init__(self, message: str, *, file: str | None = None, item: str | None = None,
+                 field: str | None = None) -> None:
+        where = ", ".join(
+            part for part in (
+                file and f"file {file}",
+                item and f"{item}",
+                field and f"field {field!r}",
+            ) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.item = item
+        self.field = field
+
+
+class InputError(FootcoreError, ValueError):
+    """An athlete state or check-in is invalid: the message names the field and what is accepted."""
+
+
+class EngineError(FootcoreError):
+    """A rule engine backend failed while evaluating; the input was not at fault."""

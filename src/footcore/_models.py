@@ -1,0 +1,315 @@
+"""The domain models: what an app hands to the engine and what it gets back.
+
+All models are frozen, slotted attrs classes with validators, so an invalid value is
+rejected where it is made, with an :class:`InputError` naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import attrs
+
+from ._enums import Action, BackOff, Category, CompensationKind, Goal, Location, Surface, SymptomKind
+from ._errors import InputError
+
+__all__ = [
+    "AthleteState",
+    "CheckIn",
+    "Compensation",
+    "Decision",
+    "Dose",
+    "Exercise",
+    "Firing",
+    "Metrics",
+    "PlanItem",
+    "RulebookRef",
+    "Session",
+    "Symptom",
+    "WeekPlan",
+]
+
+
+def _fail(inst: object, attribute: attrs.Attribute[Any], accepted: str, value: object) -> None:
+    raise InputError(
+        f"{type(inst).__name__}.{attribute.name}: got {value!r}; accepted: {accepted}")
+
+
+def _enum(kind: type) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            names = ", ".join(repr(member.value) for member in kind)  # type: ignore[attr-defined]
+            _fail(inst, attribute, f"a {kind.__name__} ({names})", value)
+    return check
+
+
+def _int_range(low: int, high: int | None = None) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if (not isinstance(value, int) or isinstance(value, bool) or value < low
+                or (high is not None and value > high)):
+            span = f"{low} to {high}" if high is not None else f"{low} or more"
+            _fail(inst, attribute, f"a whole number {span}", value)
+    return check
+
+
+def _opt_number(low: float, high: float | None = None) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if (not isinstance(value, int | float) or isinstance(value, bool)
+                or not math.isfinite(value) or value < low
+                or (high is not None and value > high)):
+            span = f"{low} to {high}" if high is not None else f"{low} or more"
+            _fail(inst, attribute, f"a finite number {span}, or null when not measured", value)
+    return check
+
+
+def _instance(kind: type, accepted: str) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind) or (kind in (int, date) and isinstance(value, bool)):
+            _fail(inst, attribute, accepted, value)
+    return check
+
+
+def _tuple_of(kind: type, accepted: str) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
+            _fail(inst, attribute, f"a tuple of {accepted}", value)
+    return check
+
+
+def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        _fail(inst, attribute, "a non-empty string", value)
+
+
+def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _text(inst, attribute, value)
+
+
+def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not date:
+        _fail(inst, attribute, "a date (ISO format YYYY-MM-DD in JSON)", value)
+
+
+def _opt_day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _day(inst, attribute, value)
+
+
+def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        _fail(inst, attribute, "true or false", value)
+
+
+# ---------------------------------------------------------------- check-in
+
+
+@attrs.frozen
+class Symptom:
+    """A symptom reported at a check-in (P9, P10)."""
+
+    kind: SymptomKind = attrs.field(validator=_enum(SymptomKind))
+    location: Location = attrs.field(validator=_enum(Location))
+    severity: int = attrs.field(validator=_int_range(0, 10))
+    days: int = attrs.field(default=0, validator=_int_range(0))
+
+
+@attrs.frozen
+class Compensation:
+    """A compensation seen during an exercise (P1, P3, P8)."""
+
+    kind: CompensationKind = attrs.field(validator=_enum(CompensationKind))
+    exercise: str | None = attrs.field(default=None, validator=_opt_text)
+
+
+@attrs.frozen
+class Metrics:
+    """The tracking metrics of P11; each is optional, and missing means not measured."""
+
+    balance_eyes_open_s: float | None = attrs.field(default=None, validator=_opt_number(0))
+    balance_eyes_closed_s: float | None = attrs.field(default=None, validator=_opt_number(0))
+    forefoot_symmetry: float | None = attrs.field(default=None, validator=_opt_number(0, 1))
+    foot_fatigue: float | None = attrs.field(default=None, validator=_opt_number(0, 10))
+
+
+@attrs.frozen
+class CheckIn:
+    """What the athlete reports after a planned session, done or missed."""
+
+    on: date = attrs.field(validator=_day)
+    completed: bool = attrs.field(validator=_flag)
+    minutes: int = attrs.field(default=0, validator=_int_range(0, 600))
+    symptoms: tuple[Symptom, ...] = attrs.field(
+        default=(), converter=tuple, validator=_tuple_of(Symptom, "Symptom"))
+    compensations: tuple[Compensation, ...] = attrs.field(
+        default=(), converter=tuple, validator=_tuple_of(Compensation, "Compensation"))
+    metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
+    clinician_cleared: bool = attrs.field(default=False, validator=_flag)
+
+
+# ---------------------------------------------------------------- athlete
+
+
+@attrs.frozen
+class AthleteState:
+    """Everything the engine remembers about one athlete between check-ins.
+
+    Made by :meth:`Engine.new_athlete` and returned, updated, in every :class:`Decision`.
+    """
+
+    athlete_id: str = attrs.field(validator=_text)
+    goal: Goal = attrs.field(validator=_enum(Goal))
+    stage: str = attrs.field(validator=_text)
+    dose_level: int = attrs.field(validator=_int_range(0))
+    started_on: date = attrs.field(validator=_day)
+    rulebook_digest: str = attrs.field(validator=_text)
+    prior_foot_ankle_problems: bool = attrs.field(default=False, validator=_flag)
+    clinician_cleared: bool = attrs.field(default=False, validator=_flag)
+    paused: bool = attrs.field(default=False, validator=_flag)
+    backoff: BackOff = attrs.field(default=BackOff.NONE, validator=_enum(BackOff))
+    backoff_until: date | None = attrs.field(default=None, validator=_opt_day)
+    last_backoff_on: date | None = attrs.field(default=None, validator=_opt_day)
+    last_change_on: date | None = attrs.field(default=None, validator=_opt_day)
+    last_checkin_on: date | None = attrs.field(default=None, validator=_opt_day)
+    recent_sessions: tuple[date, ...] = attrs.field(
+        default=(), converter=tuple, validator=_tuple_of(date, "dates"))
+    consecutive_completed: int = attrs.field(default=0, validator=_int_range(0))
+    consecutive_missed: int = attrs.field(default=0, validator=_int_range(0))
+    clean_streak: int = attrs.field(default=0, validator=_int_range(0))
+    metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
+
+    def __attrs_post_init__(self) -> None:
+        if (self.backoff is BackOff.NONE) != (self.backoff_until is None):
+            raise InputError(
+                "AthleteState.backoff_until: must be a date exactly when backoff is "
+                f"'deload' or 'rest'; got backoff={self.backoff.value!r}, "
+                f"backoff_until={self.backoff_until!r}")
+
+
+# ---------------------------------------------------------------- plan
+
+
+@attrs.frozen
+class Dose:
+    """How much of an exercise: sets of reps, each held (or lasting) ``hold_s`` seconds."""
+
+    sets: int = attrs.field(validator=_int_range(1, 20))
+    reps: int = attrs.field(validator=_int_range(1, 200))
+    hold_s: int = attrs.field(default=0, validator=_int_range(0, 3600))
+    resistance: str = attrs.field(default="none", validator=_text)
+
+
+@attrs.frozen
+class Exercise:
+    """One exercise of the rulebook's catalogue."""
+
+    id: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=_text)
+    category: Category = attrs.field(validator=_enum(Category))
+    loaded: bool = attrs.field(validator=_flag)
+    surface: Surface = attrs.field(validator=_enum(Surface))
+    unilateral: bool = attrs.field(validator=_flag)
+    dose: Dose = attrs.field(validator=_instance(Dose, "a Dose"))
+    source: tuple[str, ...] = attrs.field(converter=tuple, validator=_tuple_of(str, "strings"))
+    cues: tuple[str, ...] = attrs.field(
+        default=(), converter=tuple, validator=_tuple_of(str, "strings"))
+    resisted: bool = attrs.field(default=False, validator=_flag)
+    substitute: str | None = attrs.field(default=None, validator=_opt_text)
+
+
+@attrs.frozen
+class PlanItem:
+    """One exercise in a session or among the daily habits, with its dose."""
+
+    exercise: str
+    name: str
+    category: Category
+    loaded: bool
+    dose: Dose
+
+
+@attrs.frozen
+class Session:
+    """One training block of the week (P6)."""
+
+    focus: str
+    minutes: int
+    items: tuple[PlanItem, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen
+class WeekPlan:
+    """Next week's training: sessions, daily habits (P11) and cues.
+
+    ``mode`` says which regime shaped it: ``normal``, ``deload``, ``rest`` or ``paused``.
+    """
+
+    athlete_id: str
+    stage: str
+    dose_level: int
+    mode: str
+    sessions: tuple[Session, ...] = attrs.field(converter=tuple)
+    habits: tuple[PlanItem, ...] = attrs.field(converter=tuple)
+    cues: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    tracking: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+
+# ---------------------------------------------------------------- decision
+
+
+@attrs.frozen
+class Firing:
+    """One rule that fired: what it proposed, on which facts, and whether it won."""
+
+    rule_id: str
+    action: Action
+    source: tuple[str, ...]
+    summary: str
+    fact: str
+    matched: tuple[tuple[str, bool | int | float | str], ...]
+    won: bool
+    overridden_by: Action | None = None
+
+    @property
+    def matched_facts(self) -> dict[str, bool | int | float | str]:
+        """The fact fields the rule's conditions read, by name."""
+        return dict(self.matched)
+
+
+@attrs.frozen
+class RulebookRef:
+    """Which rulebook made a decision."""
+
+    id: str
+    version: str
+    digest: str
+
+
+@attrs.frozen
+class Decision:
+    """The engine's answer to one check-in, with everything needed to audit it."""
+
+    action: Action
+    state: AthleteState
+    plan: WeekPlan
+    firings: tuple[Firing, ...]
+    prior_state: AthleteState
+    checkin: CheckIn
+    rulebook: RulebookRef
+    backend: str
+    footcore_version: str
+
+    @property
+    def winners(self) -> tuple[Firing, ...]:
+        """The firings whose action was taken."""
+        return tuple(f for f in self.firings if f.won)
+
+    @property
+    def overridden(self) -> tuple[Firing, ...]:
+        """The firings that were eligible but lost to a more conservative action."""
+        return tuple(f for f in self.firings if not f.won)
