@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from enum import Enum
 
 import attrs
 
-from ._enums import Action
+from ._enums import Action, NamedEnum
 
 __all__ = [
     "FACT_FIELDS",
@@ -36,21 +35,18 @@ __all__ = [
 Scalar = bool | int | float | str
 
 
-class FactType(str, Enum):
+class FactType(NamedEnum):
     """The kinds of fact a rule can match."""
 
     CHECKIN = "checkin"
     SYMPTOM = "symptom"
     COMPENSATION = "compensation"
 
-    def __str__(self) -> str:
-        return self.value
-
 
 FACT_TYPES: tuple[FactType, ...] = tuple(FactType)
 
 
-class Op(str, Enum):
+class Op(NamedEnum):
     """Comparison operators a condition may use."""
 
     EQ = "eq"
@@ -61,9 +57,6 @@ class Op(str, Enum):
     GE = "ge"
     IN = "in"
     NOT_IN = "not_in"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})

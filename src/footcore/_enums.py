@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "Action",
@@ -11,20 +11,20 @@ __all__ = [
     "CompensationKind",
     "Goal",
     "Location",
+    "NamedEnum",
     "Surface",
     "SymptomKind",
 ]
 
 
-class _Named(str, Enum):
-    def __str__(self) -> str:
-        return self.value
+class NamedEnum(StrEnum):
+    """An enum whose members are their string values in JSON, rulebooks and messages."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"
 
 
-class Goal(_Named):
+class Goal(NamedEnum):
     """What the athlete trains for (P4): it picks the goal-specific sessions."""
 
     RUNNER = "runner"
@@ -32,7 +32,7 @@ class Goal(_Named):
     EVERYDAY = "everyday"
 
 
-class Action(_Named):
+class Action(NamedEnum):
     """What a decision does to the athlete's training.
 
     Listed from the most aggressive to the most conservative; the rulebook states the
@@ -48,7 +48,7 @@ class Action(_Named):
     PAUSE = "pause"
 
 
-class BackOff(_Named):
+class BackOff(NamedEnum):
     """A back-off window that is open in an athlete's state."""
 
     NONE = "none"
@@ -56,7 +56,7 @@ class BackOff(_Named):
     REST = "rest"
 
 
-class SymptomKind(_Named):
+class SymptomKind(NamedEnum):
     SORENESS = "soreness"
     STIFFNESS = "stiffness"
     IRRITATION = "irritation"
@@ -65,7 +65,7 @@ class SymptomKind(_Named):
     FATIGUE = "fatigue"
 
 
-class Location(_Named):
+class Location(NamedEnum):
     BALL_OF_FOOT = "ball_of_foot"
     ARCH = "arch"
     TOES = "toes"
@@ -77,7 +77,7 @@ class Location(_Named):
     OTHER = "other"
 
 
-class CompensationKind(_Named):
+class CompensationKind(NamedEnum):
     KNEE_VALGUS = "knee_valgus"
     HIP_ADDUCTION = "hip_adduction"
     TOE_GRIPPING = "toe_gripping"
@@ -85,7 +85,7 @@ class CompensationKind(_Named):
     HEEL_LIFT = "heel_lift"
 
 
-class Category(_Named):
+class Category(NamedEnum):
     """The role an exercise plays in a session (P6)."""
 
     WARM_UP = "warm_up"
@@ -98,7 +98,7 @@ class Category(_Named):
     COOL_DOWN = "cool_down"
 
 
-class Surface(_Named):
+class Surface(NamedEnum):
     FIRM = "firm"
     CUSHIONED = "cushioned"
     COMPLIANT = "compliant"

@@ -12,7 +12,16 @@ from typing import Any
 
 import attrs
 
-from ._enums import Action, BackOff, Category, CompensationKind, Goal, Location, Surface, SymptomKind
+from ._enums import (
+    Action,
+    BackOff,
+    Category,
+    CompensationKind,
+    Goal,
+    Location,
+    Surface,
+    SymptomKind,
+)
 from ._errors import InputError
 
 __all__ = [
@@ -80,6 +89,11 @@ def _tuple_of(kind: type, accepted: str) -> Any:
     return check
 
 
+def _as_tuple(value: Any) -> Any:
+    """Accept a list where a tuple is wanted; anything else is left for the validator."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         _fail(inst, attribute, "a non-empty string", value)
@@ -144,9 +158,9 @@ class CheckIn:
     completed: bool = attrs.field(validator=_flag)
     minutes: int = attrs.field(default=0, validator=_int_range(0, 600))
     symptoms: tuple[Symptom, ...] = attrs.field(
-        default=(), converter=tuple, validator=_tuple_of(Symptom, "Symptom"))
+        default=(), converter=_as_tuple, validator=_tuple_of(Symptom, "Symptom"))
     compensations: tuple[Compensation, ...] = attrs.field(
-        default=(), converter=tuple, validator=_tuple_of(Compensation, "Compensation"))
+        default=(), converter=_as_tuple, validator=_tuple_of(Compensation, "Compensation"))
     metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
 
@@ -176,7 +190,7 @@ class AthleteState:
     last_change_on: date | None = attrs.field(default=None, validator=_opt_day)
     last_checkin_on: date | None = attrs.field(default=None, validator=_opt_day)
     recent_sessions: tuple[date, ...] = attrs.field(
-        default=(), converter=tuple, validator=_tuple_of(date, "dates"))
+        default=(), converter=_as_tuple, validator=_tuple_of(date, "dates"))
     consecutive_completed: int = attrs.field(default=0, validator=_int_range(0))
     consecutive_missed: int = attrs.field(default=0, validator=_int_range(0))
     clean_streak: int = attrs.field(default=0, validator=_int_range(0))
@@ -214,9 +228,9 @@ class Exercise:
     surface: Surface = attrs.field(validator=_enum(Surface))
     unilateral: bool = attrs.field(validator=_flag)
     dose: Dose = attrs.field(validator=_instance(Dose, "a Dose"))
-    source: tuple[str, ...] = attrs.field(converter=tuple, validator=_tuple_of(str, "strings"))
+    source: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=_tuple_of(str, "strings"))
     cues: tuple[str, ...] = attrs.field(
-        default=(), converter=tuple, validator=_tuple_of(str, "strings"))
+        default=(), converter=_as_tuple, validator=_tuple_of(str, "strings"))
     resisted: bool = attrs.field(default=False, validator=_flag)
     substitute: str | None = attrs.field(default=None, validator=_opt_text)
 
@@ -238,7 +252,7 @@ class Session:
 
     focus: str
     minutes: int
-    items: tuple[PlanItem, ...] = attrs.field(converter=tuple)
+    items: tuple[PlanItem, ...]
 
 
 @attrs.frozen
@@ -252,11 +266,11 @@ class WeekPlan:
     stage: str
     dose_level: int
     mode: str
-    sessions: tuple[Session, ...] = attrs.field(converter=tuple)
-    habits: tuple[PlanItem, ...] = attrs.field(converter=tuple)
-    cues: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    tracking: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    sessions: tuple[Session, ...]
+    habits: tuple[PlanItem, ...]
+    cues: tuple[str, ...] = ()
+    tracking: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- decision

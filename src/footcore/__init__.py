@@ -1,0 +1,76 @@
+"""footcore: a rule-based progression engine for intrinsic foot-muscle training.
+
+Hand it an athlete's state and a check-in; get back a :class:`Decision` with the action,
+the new state, next week's plan and a trace of every rule that fired and why.
+"""
+
+from ._convert import from_json, to_json
+from ._engine import Engine
+from ._enums import (
+    Action,
+    BackOff,
+    Category,
+    CompensationKind,
+    Goal,
+    Location,
+    Surface,
+    SymptomKind,
+)
+from ._errors import EngineError, FootcoreError, InputError, RulebookError
+from ._explain import PlanChange, diff, explain
+from ._models import (
+    AthleteState,
+    CheckIn,
+    Compensation,
+    Decision,
+    Dose,
+    Exercise,
+    Firing,
+    Metrics,
+    PlanItem,
+    RulebookRef,
+    Session,
+    Symptom,
+    WeekPlan,
+)
+from ._rulebook import Rule, Rulebook, Stage, load_rulebook
+from ._version import __version__
+
+__all__ = [
+    "Action",
+    "AthleteState",
+    "BackOff",
+    "Category",
+    "CheckIn",
+    "Compensation",
+    "CompensationKind",
+    "Decision",
+    "Dose",
+    "Engine",
+    "EngineError",
+    "Exercise",
+    "Firing",
+    "FootcoreError",
+    "Goal",
+    "InputError",
+    "Location",
+    "Metrics",
+    "PlanChange",
+    "PlanItem",
+    "Rule",
+    "Rulebook",
+    "RulebookError",
+    "RulebookRef",
+    "Session",
+    "Stage",
+    "Surface",
+    "Symptom",
+    "SymptomKind",
+    "WeekPlan",
+    "__version__",
+    "diff",
+    "explain",
+    "from_json",
+    "load_rulebook",
+    "to_json",
+]

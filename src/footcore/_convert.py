@@ -1,0 +1,175 @@
+"""The one cattrs converter footcore uses for JSON and for rulebook files.
+
+It is strict: a string is never made into a number or a number into a string, so bad
+input is reported rather than coerced. Structuring errors are turned into
+:class:`InputError` messages that carry the path of the offending field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from ._enums import NamedEnum
+from ._errors import FootcoreError, InputError
+from ._models import Firing, Metrics
+
+__all__ = ["describe_error", "from_json", "make_converter", "to_json"]
+
+T = TypeVar("T")
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _strict_int(value: object, _: type) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _strict_float(value: object, _: type) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise TypeError(f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _number(value: object, _: object) -> int | float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise TypeError(f"expected a finite number, got {value!r}")
+    return value
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _enum_member(value: object, kind: type[Enum]) -> Enum:
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(repr(member.value) for member in kind)
+        raise ValueError(f"expected one of {names}, got {value!r}") from None
+
+
+def _iso_date(value: object, _: type) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _matched(value: object, _: type) -> tuple[tuple[str, bool | int | float | str], ...]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object of fact fields, got {value!r}")
+    return tuple(value.items())
+
+
+def _metrics_out(metrics: Metrics) -> dict[str, float | None]:
+    return {
+        "balance_eyes_open_s": metrics.balance_eyes_open_s,
+        "balance_eyes_closed_s": metrics.balance_eyes_closed_s,
+        "forefoot_symmetry": metrics.forefoot_symmetry,
+        "foot_fatigue": metrics.foot_fatigue,
+    }
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter: strict scalars, ISO dates, enums by value, unknown keys rejected."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook_func(lambda t: t == int | float, _number)
+    # Registered on the enums' own base, which comes before ``str`` in their MRO.
+    converter.register_structure_hook(NamedEnum, _enum_member)
+    converter.register_structure_hook(date, _iso_date)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_unstructure_hook(Metrics, _metrics_out)
+    converter.register_unstructure_hook(
+        Firing,
+        cattrs.gen.make_dict_unstructure_fn(
+            Firing, converter,
+            matched=cattrs.gen.override(unstruct_hook=dict),
+        ),
+    )
+    converter.register_structure_hook(
+        Firing,
+        cattrs.gen.make_dict_structure_fn(
+            Firing, converter, _cattrs_forbid_extra_keys=True,
+            matched=cattrs.gen.override(struct_hook=_matched),
+        ),
+    )
+    return converter
+
+
+CONVERTER = make_converter()
+
+
+def _format(exc: BaseException, kind: type | None) -> str:
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, FootcoreError | TypeError | ValueError):
+        return str(exc)
+    return f"invalid value ({exc})"
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line per problem in a cattrs structuring error, each with its path."""
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        return "; ".join(cattrs.transform_error(exc, path="$", format_exception=_format))
+    return _format(exc, None)
+
+
+def structure(data: object, kind: type[T], what: str) -> T:
+    """Structure ``data`` into ``kind``, raising :class:`InputError` that names the fields."""
+    if attrs.has(kind) and not isinstance(data, dict):
+        raise InputError(f"invalid {what}: expected a JSON object, got {data!r:.60}")
+    try:
+        return CONVERTER.structure(data, kind)
+    except InputError:
+        raise
+    except (ClassValidationError, IterableValidationError, TypeError, ValueError, KeyError) as exc:
+        raise InputError(f"invalid {what}: {describe_error(exc)}") from None
+
+
+def to_json(value: object, *, indent: int | None = None) -> str:
+    """Serialise a footcore model (a Decision, a state, a check-in...) as JSON.
+
+    The output is canonical: keys sorted, so the same value always gives the same text.
+    """
+    return json.dumps(CONVERTER.unstructure(value), sort_keys=True, indent=indent,
+                      ensure_ascii=False, allow_nan=False)
+
+
+def from_json(text: str | bytes, kind: type[T]) -> T:
+    """Parse JSON made by :func:`to_json` (or by an app) into the model ``kind``.
+
+    Raises:
+        InputError: the text is not JSON, or a field is missing, unknown or invalid;
+            the message gives the path of each offending field.
+    """
+    try:
+        data: Any = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"invalid {kind.__name__} JSON: {exc}") from None
+    return structure(data, kind, kind.__name__)

@@ -1,0 +1,117 @@
+"""Turning an athlete's state and a check-in into the facts the rules read."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import attrs
+
+from ._conditions import Facts, FactType, Scalar
+from ._enums import BackOff, SymptomKind
+from ._models import AthleteState, CheckIn, Metrics
+from ._rulebook import Rulebook
+
+__all__ = ["PAIN_KINDS", "build_facts", "is_clean", "merged_metrics", "window_sessions"]
+
+PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
+# Abilities carry over from the last measurement; foot fatigue is a report of the day (P11).
+_CARRIED = ("balance_eyes_open_s", "balance_eyes_closed_s", "forefoot_symmetry")
+
+
+def merged_metrics(known: Metrics, today: Metrics) -> Metrics:
+    """The latest known value of each carried metric, and today's foot fatigue."""
+    carried = {name: getattr(today, name) if getattr(today, name) is not None
+               else getattr(known, name) for name in _CARRIED}
+    return Metrics(**carried, foot_fatigue=today.foot_fatigue)
+
+
+def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> tuple[date, ...]:
+    """Dates of the sessions done within the recent window, this check-in included."""
+    since = checkin.on - timedelta(days=rulebook.whole("window_days") - 1)
+    done = [day for day in state.recent_sessions if day >= since]
+    if checkin.completed:
+        done.append(checkin.on)
+    return tuple(done)
+
+
+def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
+    """No symptom above the clean limit and no compensation."""
+    limit = rulebook.number("clean_max_severity")
+    return not checkin.compensations and all(s.severity <= limit for s in checkin.symptoms)
+
+
+def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> int:
+    """The clean streak after this check-in: a missed session neither counts nor breaks it."""
+    if not is_clean(rulebook, checkin):
+        return 0
+    return state.clean_streak + 1 if checkin.completed else state.clean_streak
+
+
+def _days(later: date, earlier: date | None) -> int:
+    return (later - earlier).days if earlier is not None else 0
+
+
+def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Facts:
+    """The facts of one evaluation: one check-in fact, one per symptom and compensation."""
+    stage = rulebook.stage(state.stage)
+    following = [s for s in rulebook.stages if s.order == stage.order + 1]
+    open_backoff = state.backoff is not BackOff.NONE
+    active = open_backoff and state.backoff_until is not None and checkin.on < state.backoff_until
+    metrics = merged_metrics(state.metrics, checkin.metrics)
+    context: dict[str, Scalar] = {
+        "stage": stage.id,
+        "stage_order": stage.order,
+        "goal": state.goal.value,
+        "history": state.prior_foot_ankle_problems,
+        "cleared": state.clinician_cleared or checkin.clinician_cleared,
+        "cleared_today": checkin.clinician_cleared,
+        "paused": state.paused,
+    }
+    checkin_fact: dict[str, Scalar] = {
+        **context,
+        "dose_level": state.dose_level,
+        "top_dose": state.dose_level >= len(stage.steps) - 1,
+        "final_stage": not following,
+        "next_needs_clearance": bool(following) and following[0].needs_clearance_with_history,
+        "deload_active": active and state.backoff is BackOff.DELOAD,
+        "rest_active": active and state.backoff is BackOff.REST,
+        "backoff_ended": open_backoff and not active,
+        "completed": checkin.completed,
+        "minutes": checkin.minutes,
+        "sessions_in_window": len(window_sessions(rulebook, state, checkin)),
+        "consecutive_completed": state.consecutive_completed + 1 if checkin.completed else 0,
+        "consecutive_missed": 0 if checkin.completed else state.consecutive_missed + 1,
+        "clean_streak": next_clean_streak(rulebook, state, checkin),
+        "days_at_dose": _days(checkin.on, state.last_change_on or state.started_on),
+        "days_since_last_checkin": _days(checkin.on, state.last_checkin_on or state.started_on),
+        "had_backoff": state.last_backoff_on is not None,
+        "days_since_backoff": _days(checkin.on, state.last_backoff_on),
+        "symptom_count": len(checkin.symptoms),
+        "max_severity": max((s.severity for s in checkin.symptoms), default=0),
+        "pain_today": any(s.kind in PAIN_KINDS for s in checkin.symptoms),
+        "compensation_count": len(checkin.compensations),
+    }
+    for name, value in attrs.asdict(metrics).items():
+        checkin_fact[f"has_{name.removesuffix('_s')}"] = value is not None
+        checkin_fact[name] = float(value) if value is not None else 0.0
+    symptoms = [
+        {**context, "kind": s.kind.value, "location": s.location.value,
+         "severity": s.severity, "days": s.days}
+        for s in checkin.symptoms
+    ]
+    compensations = []
+    for c in checkin.compensations:
+        exercise = rulebook.exercises.get(c.exercise) if c.exercise else None
+        compensations.append({
+            **context,
+            "kind": c.kind.value,
+            "exercise": c.exercise or "",
+            "exercise_known": exercise is not None,
+            "exercise_category": exercise.category.value if exercise else "",
+            "exercise_unilateral": exercise.unilateral if exercise else False,
+        })
+    return {
+        FactType.CHECKIN: [checkin_fact],
+        FactType.SYMPTOM: symptoms,
+        FactType.COMPENSATION: compensations,
+    }

@@ -1,0 +1,85 @@
+"""Building a week's plan from the rulebook and an athlete's state (P6, P11)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ._enums import BackOff, Category
+from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
+from ._rulebook import Rulebook, Step
+
+__all__ = ["build_plan"]
+
+
+# Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
+_UNCHANGED_BY_DELOAD = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILITY})
+
+
+def _half_up(value: float) -> int:
+    return math.floor(value + 0.5)
+
+
+def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> Dose:
+    base = exercise.dose
+    reps = base.reps * step.reps
+    hold = base.hold_s * step.hold
+    resistance = step.resistance if exercise.resisted and step.resistance else base.resistance
+    if deload and exercise.category not in _UNCHANGED_BY_DELOAD:
+        reps *= rulebook.number("deload_volume_factor")
+        hold *= rulebook.number("deload_intensity_factor")
+        resistance = "none"
+    return Dose(sets=base.sets, reps=max(1, _half_up(reps)), hold_s=_half_up(hold),
+                resistance=resistance)
+
+
+def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
+          hops_barred: bool) -> PlanItem:
+    exercise = rulebook.exercises[exercise_id]
+    if hops_barred and exercise.category is Category.PLYOMETRIC and exercise.substitute:
+        exercise = rulebook.exercises[exercise.substitute]
+    return PlanItem(exercise=exercise.id, name=exercise.name, category=exercise.category,
+                    loaded=exercise.loaded, dose=_dose(exercise, step, rulebook, deload))
+
+
+def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()) -> WeekPlan:
+    """The plan for the week after ``state``: its sessions, daily habits, cues and tracking.
+
+    A deload lowers the reps, hold times and resistance of the main items; a rest window drops sessions; a
+    pause plans no training at all; an athlete with a foot or ankle history does no
+    hops until a clinician has cleared them (P10).
+    """
+    stage = rulebook.stage(state.stage)
+    step = stage.steps[min(state.dose_level, len(stage.steps) - 1)]
+    if state.paused:
+        return WeekPlan(state.athlete_id, stage.id, state.dose_level, mode="paused",
+                        sessions=(), habits=(), tracking=rulebook.meta.tracking,
+                        notes=("Training is paused: see a clinician, and resume once they "
+                               "clear you and the pain has gone (P10).",))
+    deload = state.backoff is BackOff.DELOAD
+    rest = state.backoff is BackOff.REST
+    hops_barred = state.prior_foot_ankle_problems and not state.clinician_cleared
+    templates = stage.sessions_for(state.goal)
+    notes: list[str] = []
+    if rest:
+        keep = rulebook.whole("rest_sessions_per_week")
+        notes.append(f"Rest window until {state.backoff_until}: {len(templates) - keep} "
+                     f"session(s) this week become rest days (P10).")
+        templates = templates[:keep]
+    if deload:
+        notes.append(f"Deload until {state.backoff_until}: fewer reps, shorter holds, no "
+                     f"added resistance (P9).")
+    if hops_barred:
+        notes.append("Hops are replaced until a clinician clears your foot or ankle "
+                     "history (P10).")
+    sessions = tuple(
+        Session(focus=t.focus, minutes=t.minutes,
+                items=tuple(_item(rulebook, name, step, deload, hops_barred)
+                            for name in t.items))
+        for t in templates
+    )
+    habits = tuple(_item(rulebook, name, step, False, hops_barred) for name in stage.habits)
+    return WeekPlan(state.athlete_id, stage.id, state.dose_level,
+                    mode="deload" if deload else "rest" if rest else "normal",
+                    sessions=sessions, habits=habits, cues=tuple(dict.fromkeys(cues)),
+                    tracking=rulebook.meta.tracking, notes=tuple(notes))

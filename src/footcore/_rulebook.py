@@ -1,0 +1,602 @@
+"""Rulebook models and the loader that reads, validates and compiles a rules directory."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import attrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from ._conditions import (
+    FACT_FIELDS,
+    ORDERING_OPS,
+    SET_OPS,
+    CompiledRule,
+    FactType,
+    FieldSpec,
+    Op,
+    Scalar,
+    Test,
+)
+from ._convert import CONVERTER, describe_error
+from ._enums import Action, Category, CompensationKind, Goal, Location, SymptomKind
+from ._errors import FootcoreError, RulebookError
+from ._models import Exercise
+
+__all__ = [
+    "Condition",
+    "Param",
+    "Rule",
+    "Rulebook",
+    "RulebookMeta",
+    "SessionTemplate",
+    "Stage",
+    "Step",
+    "load_rulebook",
+]
+
+REQUIRED_PARAMS = (
+    "window_days", "sessions_per_week", "session_min_minutes", "session_max_minutes",
+    "clean_max_severity", "deload_days", "deload_volume_factor", "deload_intensity_factor",
+    "rest_days", "rest_sessions_per_week", "max_dose_step_increase",
+)
+MAX_TESTS_PER_RULE = 30
+_PARAGRAPH = re.compile(r"^P(?:[1-9]|1[0-2])$")
+_ENUM_DOMAINS: Mapping[str, frozenset[str]] = {
+    kind.__name__: frozenset(member.value for member in kind)
+    for kind in (Goal, SymptomKind, Location, CompensationKind, Category)
+}
+
+
+@attrs.frozen
+class Param:
+    """A named number of the rulebook, with its unit and where it comes from."""
+
+    value: int | float
+    unit: str
+    description: str
+    source: tuple[str, ...]
+    rationale: str | None = None
+    reference: str | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """True when the number is footcore's choice rather than the article's."""
+        return "default" in self.source
+
+
+@attrs.frozen
+class Step:
+    """One dose step of a stage: factors on reps and hold time, and optional resistance."""
+
+    reps: float = 1.0
+    hold: float = 1.0
+    resistance: str | None = None
+
+
+@attrs.frozen
+class SessionTemplate:
+    """One of a stage's weekly sessions, for the goals it lists."""
+
+    focus: str
+    minutes: int
+    items: tuple[str, ...]
+    goals: tuple[Goal, ...] = tuple(Goal)
+
+
+@attrs.frozen
+class Stage:
+    """One rung of the ladder."""
+
+    id: str
+    order: int
+    name: str
+    intent: str
+    source: tuple[str, ...]
+    steps: tuple[Step, ...]
+    session: tuple[SessionTemplate, ...]
+    habits: tuple[str, ...] = ()
+    needs_clearance_with_history: bool = False
+
+    def sessions_for(self, goal: Goal) -> tuple[SessionTemplate, ...]:
+        """The sessions this stage plans for an athlete with ``goal``."""
+        return tuple(s for s in self.session if goal in s.goals)
+
+
+@attrs.frozen
+class Condition:
+    """One condition of a rule, as written: a field, an operator, a value or a param."""
+
+    field: str
+    op: Op
+    value: Any = None
+    param: str | None = None
+
+
+@attrs.frozen
+class Rule:
+    """One rule as written in the rulebook."""
+
+    id: str
+    action: Action
+    fact: FactType
+    summary: str
+    source: tuple[str, ...]
+    when: tuple[Condition, ...] = ()
+    rationale: str | None = None
+    cue: str | None = None
+
+
+@attrs.frozen
+class RulebookMeta:
+    """The ``[rulebook]`` table: identity and conflict resolution."""
+
+    id: str
+    version: str
+    title: str
+    precedence: tuple[Action, ...]
+    default_action: Action = Action.HOLD
+    tracking: tuple[str, ...] = ()
+
+
+@attrs.frozen(eq=False)
+class Rulebook:
+    """A loaded, validated rulebook. Build it with :func:`load_rulebook`."""
+
+    meta: RulebookMeta
+    params: Mapping[str, Param]
+    exercises: Mapping[str, Exercise]
+    stages: tuple[Stage, ...]
+    rules: tuple[Rule, ...]
+    compiled: tuple[CompiledRule, ...]
+    digest: str
+    location: str
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    def number(self, name: str) -> float:
+        """The value of parameter ``name``."""
+        return self.params[name].value
+
+    def whole(self, name: str) -> int:
+        """The value of parameter ``name``, which must be a whole number."""
+        return int(self.params[name].value)
+
+    def stage(self, stage_id: str) -> Stage:
+        """The stage called ``stage_id``.
+
+        Raises:
+            KeyError: no such stage.
+        """
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def rank(self, action: Action) -> int:
+        """Position of ``action`` in the precedence: 0 is the most conservative."""
+        return self.meta.precedence.index(action)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rulebook) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return (f"<Rulebook {self.meta.id} {self.meta.version} digest={self.digest[:12]} "
+                f"from {self.location}>")
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def default_rules_dir() -> Traversable:
+    """The shipped rulebook: inside the installed wheel, or the checkout's ``rules/``."""
+    shipped = resources.files("footcore") / "rules"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def _toml_files(root: Traversable) -> Iterator[Traversable]:
+    if root.is_file():
+        yield root
+        return
+    if not root.is_dir():
+        raise RulebookError(f"no rulebook here: {root} is not a directory or a TOML file")
+    files = sorted((f for f in root.iterdir() if f.name.endswith(".toml") and f.is_file()),
+                   key=lambda f: f.name)
+    if not files:
+        raise RulebookError(f"no rulebook here: {root} holds no .toml files")
+    yield from files
+
+
+@attrs.define
+class _Tables:
+    meta: list[tuple[str, Any]] = attrs.Factory(list)
+    params: dict[str, tuple[str, Any]] = attrs.Factory(dict)
+    exercise: list[tuple[str, Any]] = attrs.Factory(list)
+    stage: list[tuple[str, Any]] = attrs.Factory(list)
+    rule: list[tuple[str, Any]] = attrs.Factory(list)
+
+
+def _read(root: Traversable) -> _Tables:
+    tables = _Tables()
+    for file in _toml_files(root):
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise RulebookError(f"not valid TOML: {exc}", file=file.name) from None
+        for key, value in data.items():
+            if key == "rulebook":
+                tables.meta.append((file.name, value))
+            elif key == "params":
+                if not isinstance(value, dict):
+                    raise RulebookError("must be a table of parameters", file=file.name,
+                                        field="params")
+                for name, param in value.items():
+                    if name in tables.params:
+                        raise RulebookError("defined twice", file=file.name,
+                                            item=f"param {name}")
+                    tables.params[name] = (file.name, param)
+            elif key in ("exercise", "stage", "rule"):
+                if not isinstance(value, list):
+                    raise RulebookError(f"write it as [[{key}]] tables", file=file.name,
+                                        field=key)
+                getattr(tables, key).extend((file.name, item) for item in value)
+            else:
+                raise RulebookError(
+                    "unknown top-level table; accepted: rulebook, params, exercise, stage, rule",
+                    file=file.name, field=key)
+    return tables
+
+
+def _structure(data: Any, kind: type[Any], file: str, what: str) -> Any:
+    item = f"{what} {data.get('id', '?')}" if isinstance(data, dict) else what
+    if not isinstance(data, dict):
+        raise RulebookError("must be a table", file=file, item=item)
+    try:
+        return CONVERTER.structure(data, kind)
+    except (ClassValidationError, IterableValidationError, FootcoreError, TypeError,
+            ValueError, KeyError) as exc:
+        raise RulebookError(describe_error(exc), file=file, item=item) from None
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _check_source(source: tuple[str, ...], rationale: str | None, file: str, item: str) -> None:
+    if not source:
+        raise RulebookError("needs a source: article paragraphs (P1..P12) or 'default'",
+                            file=file, item=item, field="source")
+    for entry in source:
+        if entry != "default" and not _PARAGRAPH.match(entry):
+            raise RulebookError(f"{entry!r} is not a paragraph P1..P12 or 'default'",
+                                file=file, item=item, field="source")
+    if "default" in source and not (rationale and rationale.strip()):
+        raise RulebookError("a 'default' source needs a rationale", file=file, item=item,
+                            field="rationale")
+
+
+def _unique(ids: list[tuple[str, str]], what: str) -> None:
+    seen: set[str] = set()
+    for file, ident in ids:
+        if ident in seen:
+            raise RulebookError("duplicate id", file=file, item=f"{what} {ident}", field="id")
+        seen.add(ident)
+
+
+def _check_params(params: Mapping[str, Param], files: Mapping[str, str]) -> None:
+    for name in REQUIRED_PARAMS:
+        if name not in params:
+            raise RulebookError("the engine needs this parameter; define it under [params]",
+                                item=f"param {name}")
+    for name, param in params.items():
+        _check_source(param.source, param.rationale, files[name], f"param {name}")
+    positive = ("window_days", "sessions_per_week", "session_min_minutes", "deload_days",
+                "rest_days", "max_dose_step_increase")
+    for name in positive:
+        if params[name].value <= 0:
+            raise RulebookError("must be above 0", file=files[name], item=f"param {name}",
+                                field="value")
+    for name in ("deload_volume_factor", "deload_intensity_factor"):
+        if not 0 < params[name].value < 1:
+            raise RulebookError("must lie strictly between 0 and 1", file=files[name],
+                                item=f"param {name}", field="value")
+    if params["session_max_minutes"].value < params["session_min_minutes"].value:
+        raise RulebookError("must not be below session_min_minutes",
+                            file=files["session_max_minutes"],
+                            item="param session_max_minutes", field="value")
+    if not 0 <= params["rest_sessions_per_week"].value < params["sessions_per_week"].value:
+        raise RulebookError("must be at least 0 and below sessions_per_week",
+                            file=files["rest_sessions_per_week"],
+                            item="param rest_sessions_per_week", field="value")
+
+
+def _check_exercises(exercises: Mapping[str, Exercise], files: Mapping[str, str]) -> None:
+    for ex in exercises.values():
+        item, file = f"exercise {ex.id}", files[ex.id]
+        _check_source(ex.source, "-", file, item)
+        if ex.source == ("default",):
+            raise RulebookError("an exercise must cite the paragraphs that name it",
+                                file=file, item=item, field="source")
+        if ex.category is Category.PLYOMETRIC and ex.substitute is None:
+            raise RulebookError("a plyometric exercise needs a substitute for athletes who "
+                                "may not hop yet", file=file, item=item, field="substitute")
+        if ex.substitute is not None:
+            sub = exercises.get(ex.substitute)
+            if sub is None:
+                raise RulebookError(f"unknown exercise {ex.substitute!r}", file=file,
+                                    item=item, field="substitute")
+            if sub.category is Category.PLYOMETRIC:
+                raise RulebookError("the substitute must not be plyometric", file=file,
+                                    item=item, field="substitute")
+
+
+def _check_stage(stage: Stage, params: Mapping[str, Param],
+                 exercises: Mapping[str, Exercise], file: str) -> None:
+    item = f"stage {stage.id}"
+    _check_source(stage.source, "-", file, item)
+    if not stage.steps:
+        raise RulebookError("needs at least one dose step", file=file, item=item, field="steps")
+    cap = 1 + params["max_dose_step_increase"].value
+    for number, step in enumerate(stage.steps):
+        if step.reps <= 0 or step.hold <= 0:
+            raise RulebookError("reps and hold factors must be above 0", file=file, item=item,
+                                field=f"steps[{number}]")
+        if number:
+            before = stage.steps[number - 1]
+            for name in ("reps", "hold"):
+                now, then = getattr(step, name), getattr(before, name)
+                if now < then or now > then * cap + 1e-9:
+                    raise RulebookError(
+                        f"{name} factor {now} must lie between the step before ({then}) and "
+                        f"{cap:g} times it (max_dose_step_increase)",
+                        file=file, item=item, field=f"steps[{number}].{name}")
+    for name in stage.habits:
+        if name not in exercises:
+            raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
+                                field="habits")
+    wanted = int(params["sessions_per_week"].value)
+    low, high = params["session_min_minutes"].value, params["session_max_minutes"].value
+    for goal in Goal:
+        count = len(stage.sessions_for(goal))
+        if count != wanted:
+            raise RulebookError(
+                f"plans {count} sessions for goal {goal.value!r}; sessions_per_week is {wanted}",
+                file=file, item=item, field="session")
+    for number, session in enumerate(stage.session):
+        where = f"session[{number}]"
+        if not low <= session.minutes <= high:
+            raise RulebookError(f"minutes must lie within {low:g}-{high:g}", file=file,
+                                item=item, field=f"{where}.minutes")
+        if len(session.items) < 3:
+            raise RulebookError("needs a warm-up, at least one main item and a cool-down",
+                                file=file, item=item, field=f"{where}.items")
+        for name in session.items:
+            if name not in exercises:
+                raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
+                                    field=f"{where}.items")
+        categories = [exercises[name].category for name in session.items]
+        if categories[0] is not Category.WARM_UP:
+            raise RulebookError("must start with a warm_up exercise", file=file, item=item,
+                                field=f"{where}.items")
+        if categories[-1] not in (Category.COOL_DOWN, Category.MOBILITY):
+            raise RulebookError("must end with a cool_down or mobility exercise", file=file,
+                                item=item, field=f"{where}.items")
+        main = categories[1:-1]
+        for first, second in itertools.pairwise(main):
+            if first is second:
+                raise RulebookError(
+                    f"two neighbouring main items are both {first.value}; alternate them",
+                    file=file, item=item, field=f"{where}.items")
+
+
+def _check_ladder(stages: list[Stage], files: Mapping[str, str]) -> None:
+    if not stages:
+        raise RulebookError("a rulebook needs at least one [[stage]]")
+    orders = sorted(stage.order for stage in stages)
+    if orders != list(range(len(stages))):
+        raise RulebookError(f"stage orders must be 0..{len(stages) - 1} with no gaps or "
+                            f"repeats; got {orders}", file=files[stages[0].id], field="order")
+
+
+def _domain(spec: FieldSpec, stages: list[Stage],
+            exercises: Mapping[str, Exercise]) -> frozenset[str] | None:
+    if spec.domain == "stage":
+        return frozenset(stage.id for stage in stages)
+    if spec.domain == "exercise":
+        return frozenset(exercises) | {""}
+    if spec.domain == "Category":
+        return _ENUM_DOMAINS["Category"] | {""}
+    return _ENUM_DOMAINS.get(spec.domain or "")
+
+
+def _constant(value: Any, spec: FieldSpec, allowed: frozenset[str] | None,
+              fail: Any) -> Scalar:
+    if spec.type is bool:
+        if not isinstance(value, bool):
+            fail("expected true or false")
+        return bool(value)
+    if spec.type in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            fail("expected a number")
+        if spec.type is int and not isinstance(value, int):
+            fail("expected a whole number")
+        return float(value) if spec.type is float else int(value)
+    if not isinstance(value, str):
+        fail("expected a string")
+    if allowed is not None and value not in allowed:
+        fail(f"{value!r} is not one of {', '.join(sorted(repr(a) for a in allowed))}")
+    return str(value)
+
+
+def _compile(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
+             exercises: Mapping[str, Exercise], file: str) -> CompiledRule:
+    item = f"rule {rule.id}"
+    fields = FACT_FIELDS[rule.fact]
+    guards: list[Test] = []
+    tests: list[Test] = []
+    for number, cond in enumerate(rule.when):
+        where = f"when[{number}]"
+
+        def fail(message: str, where: str = where) -> None:
+            raise RulebookError(message, file=file, item=item, field=where)
+
+        spec = fields.get(cond.field)
+        if spec is None:
+            fail(f"{rule.fact} facts have no field {cond.field!r}; they have "
+                 f"{', '.join(sorted(fields))}")
+            raise AssertionError  # pragma: no cover
+        if (cond.value is None) == (cond.param is None):
+            fail("give exactly one of value or param")
+        if cond.op in ORDERING_OPS and spec.type not in (int, float):
+            fail(f"{cond.op.value} compares numbers; {cond.field} is a {spec.type.__name__}")
+        if spec.type is bool and cond.op in SET_OPS:
+            fail(f"use eq or ne with the true/false field {cond.field}")
+        raw: Any = cond.value
+        if cond.param is not None:
+            param = params.get(cond.param)
+            if param is None:
+                fail(f"unknown param {cond.param!r}")
+                raise AssertionError  # pragma: no cover
+            raw = param.value
+        allowed = _domain(spec, stages, exercises)
+        value: Scalar | tuple[Scalar, ...]
+        if cond.op in SET_OPS:
+            if not isinstance(raw, list) or not raw:
+                fail(f"{cond.op.value} needs a non-empty list value")
+            value = tuple(dict.fromkeys(_constant(v, spec, allowed, fail) for v in raw))
+        else:
+            value = _constant(raw, spec, allowed, fail)
+        if spec.guard is not None and all(g.field != spec.guard for g in guards):
+            guards.append(Test(spec.guard, Op.EQ, True))
+        tests.append(Test(cond.field, cond.op, value))
+    compiled = (*guards, *tests)
+    expressions = sum(len(t.value) if isinstance(t.value, tuple) else 1 for t in compiled)
+    if expressions > MAX_TESTS_PER_RULE:
+        raise RulebookError(f"{expressions} comparisons; at most {MAX_TESTS_PER_RULE} per rule",
+                            file=file, item=item, field="when")
+    return CompiledRule(rule.id, rule.action, rule.fact, compiled)
+
+
+def _admits(rule: Rule, stage: Stage) -> bool:
+    for cond in rule.when:
+        if cond.field != "stage" or cond.param is not None:
+            continue
+        if cond.op is Op.EQ and cond.value != stage.id:
+            return False
+        if cond.op is Op.NE and cond.value == stage.id:
+            return False
+        if cond.op is Op.IN and stage.id not in cond.value:
+            return False
+        if cond.op is Op.NOT_IN and stage.id in cond.value:
+            return False
+    return True
+
+
+def _check_ways_forward(stages: list[Stage], rules: list[Rule],
+                        files: Mapping[str, str]) -> None:
+    advancing = [r for r in rules if r.action is Action.ADVANCE and r.fact is FactType.CHECKIN]
+    for stage in sorted(stages, key=lambda s: s.order)[:-1]:
+        if not any(_admits(rule, stage) for rule in advancing):
+            raise RulebookError("no advance rule can fire in this stage: it has no way forward",
+                                file=files[stage.id], item=f"stage {stage.id}")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _digest(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[str, Exercise],
+            stages: list[Stage], rules: list[Rule]) -> str:
+    content = CONVERTER.unstructure({
+        "meta": meta, "params": dict(sorted(params.items())),
+        "exercises": sorted(exercises.values(), key=lambda e: e.id),
+        "stages": sorted(stages, key=lambda s: s.order), "rules": rules,
+    }, unstructure_as=dict[str, Any])
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
+    """Load, validate and compile a rulebook.
+
+    Args:
+        path: a directory of TOML files, or one TOML file; ``None`` loads the rulebook that
+            ships with footcore (the article's).
+
+    Raises:
+        RulebookError: anything wrong, with the file, the item and the field named.
+    """
+    root: Traversable = default_rules_dir() if path is None else (
+        Path(path) if isinstance(path, str | Path) else path)
+    tables = _read(root)
+    if len(tables.meta) != 1:
+        raise RulebookError(f"needs exactly one [rulebook] table; found {len(tables.meta)}",
+                            file=", ".join(f for f, _ in tables.meta) or None)
+    meta_file, meta_data = tables.meta[0]
+    meta: RulebookMeta = _structure(meta_data, RulebookMeta, meta_file, "rulebook")
+    if sorted(meta.precedence) != sorted(Action) or len(meta.precedence) != len(Action):
+        raise RulebookError("must list every action exactly once, most conservative first",
+                            file=meta_file, item="rulebook", field="precedence")
+
+    files: dict[str, str] = {}
+    params: dict[str, Param] = {}
+    for name, (file, data) in tables.params.items():
+        params[name] = _structure(data, Param, file, f"param {name}")
+        files[name] = file
+    _check_params(params, files)
+
+    _unique([(f, d.get("id", "?")) for f, d in tables.exercise if isinstance(d, dict)],
+            "exercise")
+    exercises: dict[str, Exercise] = {}
+    ex_files: dict[str, str] = {}
+    for file, data in tables.exercise:
+        ex: Exercise = _structure(data, Exercise, file, "exercise")
+        exercises[ex.id], ex_files[ex.id] = ex, file
+    _check_exercises(exercises, ex_files)
+
+    _unique([(f, d.get("id", "?")) for f, d in tables.stage if isinstance(d, dict)], "stage")
+    stages: list[Stage] = []
+    stage_files: dict[str, str] = {}
+    for file, data in tables.stage:
+        stage: Stage = _structure(data, Stage, file, "stage")
+        stages.append(stage)
+        stage_files[stage.id] = file
+        _check_stage(stage, params, exercises, file)
+    _check_ladder(stages, stage_files)
+    stages.sort(key=lambda s: s.order)
+
+    _unique([(f, d.get("id", "?")) for f, d in tables.rule if isinstance(d, dict)], "rule")
+    rules: list[Rule] = []
+    compiled: list[CompiledRule] = []
+    rule_files: dict[str, str] = {}
+    for file, data in tables.rule:
+        rule: Rule = _structure(data, Rule, file, "rule")
+        _check_source(rule.source, rule.rationale, file, f"rule {rule.id}")
+        rules.append(rule)
+        rule_files[rule.id] = file
+        compiled.append(_compile(rule, params, stages, exercises, file))
+    _check_ways_forward(stages, rules, stage_files)
+
+    return Rulebook(
+        meta=meta, params=params, exercises=exercises, stages=tuple(stages),
+        rules=tuple(rules), compiled=tuple(compiled),
+        digest=_digest(meta, params, exercises, stages, rules), location=str(root),
+    )

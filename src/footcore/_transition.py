@@ -1,0 +1,69 @@
+"""The athlete's new state once a decision's action is known."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from ._enums import Action, BackOff
+from ._facts import merged_metrics, next_clean_streak, window_sessions
+from ._models import AthleteState, CheckIn
+from ._rulebook import Rulebook
+
+__all__ = ["BACK_OFF_ACTIONS", "next_state"]
+
+BACK_OFF_ACTIONS = frozenset({Action.DELOAD, Action.REST, Action.REGRESS, Action.PAUSE})
+
+
+def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
+               action: Action) -> AthleteState:
+    """Apply ``action`` to ``state`` for ``checkin``.
+
+    The stage moves at most one rung, the dose stays within the stage's steps, a back-off
+    window ends only when its date has passed, and only a pause leaves training paused.
+    """
+    stage = rulebook.stage(state.stage)
+    stage_id, dose = stage.id, state.dose_level
+    backoff, until = state.backoff, state.backoff_until
+    if until is not None and checkin.on >= until:
+        backoff, until = BackOff.NONE, None
+
+    if action is Action.ADVANCE and stage.order + 1 < len(rulebook.stages):
+        stage_id, dose = rulebook.stages[stage.order + 1].id, 0
+    elif action is Action.PROGRESS:
+        dose = min(dose + 1, len(stage.steps) - 1)
+    elif action is Action.DELOAD:
+        dose = max(dose - 1, 0)
+        backoff = BackOff.DELOAD
+        until = checkin.on + timedelta(days=rulebook.whole("deload_days"))
+    elif action is Action.REST:
+        backoff = BackOff.REST
+        until = checkin.on + timedelta(days=rulebook.whole("rest_days"))
+    elif action is Action.REGRESS:
+        stage_id = rulebook.stages[max(stage.order - 1, 0)].id
+        dose, backoff, until = 0, BackOff.NONE, None
+    elif action is Action.PAUSE:
+        backoff, until = BackOff.NONE, None
+
+    changed = (stage_id, dose) != (state.stage, state.dose_level)
+    backed_off = action in BACK_OFF_ACTIONS
+    return attrs.evolve(
+        state,
+        stage=stage_id,
+        dose_level=dose,
+        paused=action is Action.PAUSE,
+        clinician_cleared=(state.clinician_cleared or checkin.clinician_cleared)
+        and action is not Action.PAUSE,
+        backoff=backoff,
+        backoff_until=until,
+        last_backoff_on=checkin.on if backed_off else state.last_backoff_on,
+        last_change_on=checkin.on if changed else state.last_change_on,
+        last_checkin_on=checkin.on,
+        recent_sessions=window_sessions(rulebook, state, checkin),
+        consecutive_completed=state.consecutive_completed + 1 if checkin.completed else 0,
+        consecutive_missed=0 if checkin.completed else state.consecutive_missed + 1,
+        clean_streak=0 if backed_off else next_clean_streak(rulebook, state, checkin),
+        metrics=merged_metrics(state.metrics, checkin.metrics),
+        rulebook_digest=rulebook.digest,
+    )
