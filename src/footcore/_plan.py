@@ -53,7 +53,8 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     step = stage.steps[min(state.dose_level, len(stage.steps) - 1)]
     if state.paused:
         return WeekPlan(state.athlete_id, stage.id, state.dose_level, mode="paused",
-                        sessions=(), habits=(), tracking=rulebook.meta.tracking,
+                        sessions=(), habits=(), cues=tuple(dict.fromkeys(cues)),
+                        tracking=rulebook.meta.tracking,
                         notes=("Training is paused: see a clinician, and resume once they "
                                "clear you and the pain has gone (P10).",))
     deload = state.backoff is BackOff.DELOAD

@@ -400,12 +400,15 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if categories[-1] not in (Category.COOL_DOWN, Category.MOBILITY):
             raise RulebookError("must end with a cool_down or mobility exercise", file=file,
                                 item=item, field=f"{where}.items")
-        main = categories[1:-1]
-        for first, second in itertools.pairwise(main):
-            if first is second:
-                raise RulebookError(
-                    f"two neighbouring main items are both {first.value}; alternate them",
-                    file=file, item=item, field=f"{where}.items")
+        # Check the session as planned and as planned for an athlete who may not hop yet.
+        swapped = [exercises[exercises[n].substitute or n].category for n in session.items]
+        for main in (categories[1:-1], swapped[1:-1]):
+            for first, second in itertools.pairwise(main):
+                if first is second:
+                    raise RulebookError(
+                        f"two neighbouring main items are both {first.value} (counting hop "
+                        f"substitutes); alternate them", file=file, item=item,
+                        field=f"{where}.items")
 
 
 def _check_ladder(stages: list[Stage], files: Mapping[str, str]) -> None:
