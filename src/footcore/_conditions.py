@@ -110,6 +110,8 @@ FACT_FIELDS: Mapping[FactType, Mapping[str, FieldSpec]] = {
         "clean_streak": _f(int, "sessions in a row with no symptom above the clean limit"),
         "days_at_dose": _f(int, "days since the stage or dose last changed"),
         "days_since_last_checkin": _f(int, "days since the previous check-in (or the start)"),
+        "days_since_last_session": _f(
+            int, "days since the last session done before this one (or the start)"),
         "had_backoff": _f(bool, "a back-off has happened before"),
         "days_since_backoff": _f(int, "days since the last back-off (0 if none)"),
         "symptom_count": _f(int, "symptoms reported in this check-in"),

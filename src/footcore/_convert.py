@@ -11,10 +11,11 @@ import json
 import math
 from datetime import date
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ._enums import NamedEnum
@@ -24,6 +25,28 @@ from ._models import Firing, Metrics
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
 T = TypeVar("T")
+
+
+def _is_homogeneous(kind: object) -> bool:
+    args = get_args(kind)
+    return get_origin(kind) is list or (
+        get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis)
+
+
+def _sequence_hook(kind: Any, converter: cattrs.Converter) -> Any:
+    """Lists and tuples as cattrs makes them, except that a lone string is refused
+    (it would otherwise become a sequence of its characters)."""
+    if get_origin(kind) is list:
+        inner = list_structure_factory(kind, converter)
+    else:
+        inner = homogenous_tuple_structure_factory(kind, converter)
+
+    def structure(value: object, target: Any) -> Any:
+        if isinstance(value, str | bytes | dict):
+            raise TypeError(f"expected a list, got {value!r:.60}")
+        return inner(value, target)
+
+    return structure
 
 
 def _strict_str(value: object, _: type) -> str:
@@ -98,6 +121,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(float, _strict_float)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook_func(lambda t: t == int | float, _number)
+    converter.register_structure_hook_factory(_is_homogeneous, _sequence_hook)
     # Registered on the enums' own base, which comes before ``str`` in their MRO.
     converter.register_structure_hook(NamedEnum, _enum_member)
     converter.register_structure_hook(date, _iso_date)

@@ -35,9 +35,13 @@ def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -
 
 
 def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
-    """No symptom above the clean limit and no compensation."""
-    limit = rulebook.number("clean_max_severity")
-    return not checkin.compensations and all(s.severity <= limit for s in checkin.symptoms)
+    """No compensation, and no symptom above its clean limit (soreness and fatigue, which
+    the article expects while adapting, have limits of their own)."""
+    limits = {SymptomKind.SORENESS: rulebook.number("clean_max_soreness"),
+              SymptomKind.FATIGUE: rulebook.number("clean_max_fatigue")}
+    default = rulebook.number("clean_max_severity")
+    return not checkin.compensations and all(
+        s.severity <= limits.get(s.kind, default) for s in checkin.symptoms)
 
 
 def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> int:
@@ -84,6 +88,7 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Fa
         "clean_streak": next_clean_streak(rulebook, state, checkin),
         "days_at_dose": _days(checkin.on, state.last_change_on or state.started_on),
         "days_since_last_checkin": _days(checkin.on, state.last_checkin_on or state.started_on),
+        "days_since_last_session": _days(checkin.on, state.last_session_on or state.started_on),
         "had_backoff": state.last_backoff_on is not None,
         "days_since_backoff": _days(checkin.on, state.last_backoff_on),
         "symptom_count": len(checkin.symptoms),

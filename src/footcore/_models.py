@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from enum import Enum
 from typing import Any
 
 import attrs
@@ -61,6 +62,25 @@ def _int_range(low: int, high: int | None = None) -> Any:
             span = f"{low} to {high}" if high is not None else f"{low} or more"
             _fail(inst, attribute, f"a whole number {span}", value)
     return check
+
+
+def _float_or_none(value: Any) -> Any:
+    """Store whole numbers as floats, so equal metrics always serialise alike."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _enum_or_same(kind: type[Enum]) -> Any:
+    """Accept an enum's string value for the member; leave anything else to the validator."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, kind):
+            try:
+                return kind(value)
+            except ValueError:
+                return value
+        return value
+    return convert
 
 
 def _opt_number(low: float, high: float | None = None) -> Any:
@@ -126,8 +146,9 @@ def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
 class Symptom:
     """A symptom reported at a check-in (P9, P10)."""
 
-    kind: SymptomKind = attrs.field(validator=_enum(SymptomKind))
-    location: Location = attrs.field(validator=_enum(Location))
+    kind: SymptomKind = attrs.field(
+        converter=_enum_or_same(SymptomKind), validator=_enum(SymptomKind))
+    location: Location = attrs.field(converter=_enum_or_same(Location), validator=_enum(Location))
     severity: int = attrs.field(validator=_int_range(0, 10))
     days: int = attrs.field(default=0, validator=_int_range(0))
 
@@ -136,7 +157,8 @@ class Symptom:
 class Compensation:
     """A compensation seen during an exercise (P1, P3, P8)."""
 
-    kind: CompensationKind = attrs.field(validator=_enum(CompensationKind))
+    kind: CompensationKind = attrs.field(
+        converter=_enum_or_same(CompensationKind), validator=_enum(CompensationKind))
     exercise: str | None = attrs.field(default=None, validator=_opt_text)
 
 
@@ -144,10 +166,14 @@ class Compensation:
 class Metrics:
     """The tracking metrics of P11; each is optional, and missing means not measured."""
 
-    balance_eyes_open_s: float | None = attrs.field(default=None, validator=_opt_number(0))
-    balance_eyes_closed_s: float | None = attrs.field(default=None, validator=_opt_number(0))
-    forefoot_symmetry: float | None = attrs.field(default=None, validator=_opt_number(0, 1))
-    foot_fatigue: float | None = attrs.field(default=None, validator=_opt_number(0, 10))
+    balance_eyes_open_s: float | None = attrs.field(
+        default=None, converter=_float_or_none, validator=_opt_number(0))
+    balance_eyes_closed_s: float | None = attrs.field(
+        default=None, converter=_float_or_none, validator=_opt_number(0))
+    forefoot_symmetry: float | None = attrs.field(
+        default=None, converter=_float_or_none, validator=_opt_number(0, 1))
+    foot_fatigue: float | None = attrs.field(
+        default=None, converter=_float_or_none, validator=_opt_number(0, 10))
 
 
 @attrs.frozen
@@ -176,7 +202,7 @@ class AthleteState:
     """
 
     athlete_id: str = attrs.field(validator=_text)
-    goal: Goal = attrs.field(validator=_enum(Goal))
+    goal: Goal = attrs.field(converter=_enum_or_same(Goal), validator=_enum(Goal))
     stage: str = attrs.field(validator=_text)
     dose_level: int = attrs.field(validator=_int_range(0))
     started_on: date = attrs.field(validator=_day)
@@ -184,11 +210,13 @@ class AthleteState:
     prior_foot_ankle_problems: bool = attrs.field(default=False, validator=_flag)
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
     paused: bool = attrs.field(default=False, validator=_flag)
-    backoff: BackOff = attrs.field(default=BackOff.NONE, validator=_enum(BackOff))
+    backoff: BackOff = attrs.field(
+        default=BackOff.NONE, converter=_enum_or_same(BackOff), validator=_enum(BackOff))
     backoff_until: date | None = attrs.field(default=None, validator=_opt_day)
     last_backoff_on: date | None = attrs.field(default=None, validator=_opt_day)
     last_change_on: date | None = attrs.field(default=None, validator=_opt_day)
     last_checkin_on: date | None = attrs.field(default=None, validator=_opt_day)
+    last_session_on: date | None = attrs.field(default=None, validator=_opt_day)
     recent_sessions: tuple[date, ...] = attrs.field(
         default=(), converter=_as_tuple, validator=_tuple_of(date, "dates"))
     consecutive_completed: int = attrs.field(default=0, validator=_int_range(0))
@@ -223,9 +251,9 @@ class Exercise:
 
     id: str = attrs.field(validator=_text)
     name: str = attrs.field(validator=_text)
-    category: Category = attrs.field(validator=_enum(Category))
+    category: Category = attrs.field(converter=_enum_or_same(Category), validator=_enum(Category))
     loaded: bool = attrs.field(validator=_flag)
-    surface: Surface = attrs.field(validator=_enum(Surface))
+    surface: Surface = attrs.field(converter=_enum_or_same(Surface), validator=_enum(Surface))
     unilateral: bool = attrs.field(validator=_flag)
     dose: Dose = attrs.field(validator=_instance(Dose, "a Dose"))
     source: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=_tuple_of(str, "strings"))

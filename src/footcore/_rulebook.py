@@ -46,7 +46,7 @@ __all__ = [
 
 REQUIRED_PARAMS = (
     "window_days", "sessions_per_week", "session_min_minutes", "session_max_minutes",
-    "clean_max_severity", "deload_days", "deload_volume_factor", "deload_intensity_factor",
+    "clean_max_severity", "clean_max_soreness", "clean_max_fatigue", "deload_days", "deload_volume_factor", "deload_intensity_factor",
     "rest_days", "rest_sessions_per_week", "max_dose_step_increase",
 )
 MAX_TESTS_PER_RULE = 30
@@ -414,10 +414,13 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
 def _check_ladder(stages: list[Stage], files: Mapping[str, str]) -> None:
     if not stages:
         raise RulebookError("a rulebook needs at least one [[stage]]")
-    orders = sorted(stage.order for stage in stages)
-    if orders != list(range(len(stages))):
-        raise RulebookError(f"stage orders must be 0..{len(stages) - 1} with no gaps or "
-                            f"repeats; got {orders}", file=files[stages[0].id], field="order")
+    seen: set[int] = set()
+    for stage in stages:
+        if stage.order in seen or not 0 <= stage.order < len(stages):
+            raise RulebookError(
+                f"order {stage.order}: stage orders must be 0..{len(stages) - 1} with no gaps "
+                f"or repeats", file=files[stage.id], item=f"stage {stage.id}", field="order")
+        seen.add(stage.order)
 
 
 def _domain(spec: FieldSpec, stages: list[Stage],
@@ -597,6 +600,9 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
         rule_files[rule.id] = file
         compiled.append(_compile(rule, params, stages, exercises, file))
     _check_ways_forward(stages, rules, stage_files)
+    # Rules are kept by id, so which file holds a rule changes neither digest nor trace.
+    by_id = sorted(zip(rules, compiled, strict=True), key=lambda pair: pair[0].id)
+    rules, compiled = [r for r, _ in by_id], [c for _, c in by_id]
 
     return Rulebook(
         meta=meta, params=params, exercises=exercises, stages=tuple(stages),

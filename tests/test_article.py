@@ -1,0 +1,754 @@
+"""One example per condition the source article names (design.md's back-off table, P1..P12).
+
+Each test places an athlete with ``engine.new_athlete`` and ``attrs.evolve``, hands the
+engine one check-in and checks the action, the rule that decided it and the plan that
+follows. Thresholds come from the rulebook's params, never from literals.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import attrs
+import pytest
+
+from footcore import (
+    Action,
+    AthleteState,
+    BackOff,
+    Category,
+    CheckIn,
+    Compensation,
+    CompensationKind,
+    Decision,
+    Engine,
+    Goal,
+    Location,
+    Metrics,
+    PlanItem,
+    Rule,
+    Rulebook,
+    Symptom,
+    SymptomKind,
+    WeekPlan,
+)
+
+START = date(2026, 1, 5)
+TODAY = START + timedelta(days=90)
+CARE = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILITY})
+FOREFOOT = (Location.BALL_OF_FOOT, Location.ARCH, Location.TOES)
+KNEE_OR_HIP = (CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def days(n: int | float) -> timedelta:
+    return timedelta(days=int(n))
+
+
+def top(rulebook: Rulebook, stage: str) -> int:
+    return len(rulebook.stage(stage).steps) - 1
+
+
+def placed(engine: Engine, *, stage: str = "control", dose: int | None = None,
+           goal: Goal = Goal.RUNNER, history: bool = False, cleared: bool = False,
+           **changes: object) -> AthleteState:
+    """An athlete at ``stage`` and ``dose`` (the top step by default) whose record meets every
+    progression criterion: enough recent sessions (the last two days before TODAY), a long
+    enough clean streak, long enough at this dose, and balance times above every threshold.
+    """
+    rb = engine.rulebook
+    state = engine.new_athlete("a-1", goal=goal, start=START,
+                               prior_foot_ankle_problems=history, clinician_cleared=cleared)
+    earlier = rb.whole("min_sessions_in_window") - 1
+    sessions = tuple(sorted(TODAY - days(2 * n) for n in range(1, earlier + 1)))
+    fields: dict[str, object] = {
+        "stage": stage,
+        "dose_level": top(rb, stage) if dose is None else dose,
+        "last_change_on": TODAY - days(rb.whole("min_days_per_step")),
+        "last_checkin_on": sessions[-1],
+        "recent_sessions": sessions,
+        "consecutive_completed": len(sessions),
+        "clean_streak": rb.whole("advance_clean_streak"),
+        "metrics": Metrics(
+            balance_eyes_open_s=rb.number("balance_open_for_unilateral") + 5,
+            balance_eyes_closed_s=rb.number("balance_closed_for_integration") + 5,
+        ),
+    }
+    fields.update(changes)
+    fields.setdefault("last_session_on", fields["last_checkin_on"])
+    return attrs.evolve(state, **fields)
+
+
+def session(on: date = TODAY, **changes: object) -> CheckIn:
+    """A completed session on ``on``, with nothing to report unless ``changes`` say so."""
+    fields: dict[str, object] = {"on": on, "completed": True, "minutes": 18}
+    fields.update(changes)
+    return CheckIn(**fields)  # type: ignore[arg-type]
+
+
+def symptom(kind: SymptomKind, severity: int | float, location: Location = Location.ARCH,
+            lasted: int | float = 0) -> tuple[Symptom, ...]:
+    return (Symptom(kind, location, int(severity), days=int(lasted)),)
+
+
+def seen(kind: CompensationKind, exercise: str | None = None) -> tuple[Compensation, ...]:
+    return (Compensation(kind, exercise),)
+
+
+def rule(rulebook: Rulebook, rule_id: str) -> Rule:
+    return next(r for r in rulebook.rules if r.id == rule_id)
+
+
+def fired(decision: Decision) -> set[str]:
+    return {f.rule_id for f in decision.firings}
+
+
+def won(decision: Decision) -> set[str]:
+    return {f.rule_id for f in decision.winners}
+
+
+def main_items(plan: WeekPlan) -> list[PlanItem]:
+    return [item for s in plan.sessions for item in s.items if item.category not in CARE]
+
+
+def all_items(plan: WeekPlan) -> Iterable[PlanItem]:
+    yield from (item for s in plan.sessions for item in s.items)
+    yield from plan.habits
+
+
+def exercise_ids(plan: WeekPlan) -> set[str]:
+    return {item.exercise for item in all_items(plan)}
+
+
+def assert_lighter(before: WeekPlan, after: WeekPlan) -> None:
+    """Every main item of ``after`` has no more reps and no longer holds, and less of one."""
+    old, new = main_items(before), main_items(after)
+    assert [i.exercise for i in old] == [i.exercise for i in new]
+    for was, now in zip(old, new, strict=True):
+        assert now.dose.reps <= was.dose.reps, now.exercise
+        assert now.dose.hold_s <= was.dose.hold_s, now.exercise
+        assert (now.dose.reps, now.dose.hold_s) != (was.dose.reps, was.dose.hold_s), now.exercise
+
+
+# ---------------------------------------------------------------- P9: stiffness
+
+
+def test_stiffness_after_a_workout_deloads(engine: Engine, rulebook: Rulebook) -> None:
+    """P9: stiffness after workouts lowers volume and intensity for a while."""
+    state = placed(engine, dose=2)
+    before = engine.plan(state)
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(state, session(symptoms=stiff))
+    assert decision.action is Action.DELOAD
+    assert "stiffness-deload" in won(decision)
+    assert decision.plan.mode == "deload"
+    assert decision.state.backoff is BackOff.DELOAD
+    assert decision.state.dose_level == state.dose_level - 1
+    assert_lighter(before, decision.plan)
+    same_step = attrs.evolve(decision.state, backoff=BackOff.NONE, backoff_until=None)
+    assert_lighter(engine.plan(same_step), decision.plan)
+
+
+def test_stiffness_below_the_threshold_does_not_deload(engine: Engine, rulebook: Rulebook) -> None:
+    """P9: only stiffness at the rulebook's threshold counts as 'stiffness after workouts'."""
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min") - 1)
+    decision = engine.evaluate(placed(engine, dose=2), session(symptoms=stiff))
+    assert "stiffness-deload" not in fired(decision)
+    assert decision.action is not Action.DELOAD
+
+
+def test_deload_window_holds_until_its_date_then_closes(engine: Engine,
+                                                        rulebook: Rulebook) -> None:
+    """P9: the cut-back is temporary: hold while the window is open, then end it by date."""
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    deloaded = engine.evaluate(placed(engine, dose=2), session(symptoms=stiff)).state
+    until = deloaded.backoff_until
+    assert until == TODAY + days(rulebook.whole("deload_days"))
+
+    inside = engine.evaluate(deloaded, session(on=until - days(1)))
+    assert inside.action is Action.HOLD
+    assert "deload-window-hold" in won(inside)
+    assert inside.state.backoff is BackOff.DELOAD
+    assert inside.plan.mode == "deload"
+
+    after = engine.evaluate(inside.state, session(on=until))
+    assert after.action is Action.HOLD
+    assert "backoff-ended-hold" in won(after)
+    assert "deload-window-hold" not in fired(after)
+    assert after.state.backoff is BackOff.NONE
+    assert after.state.backoff_until is None
+    assert after.plan.mode == "normal"
+
+
+# ---------------------------------------------------------------- P10: irritation
+
+
+@pytest.mark.parametrize("where", FOREFOOT)
+def test_mild_forefoot_irritation_deloads(engine: Engine, rulebook: Rulebook,
+                                          where: Location) -> None:
+    """P10: irritation behind the ball of the foot, under the arch or near the toes: dial the
+    intensity back."""
+    mild = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min") - 1, where)
+    decision = engine.evaluate(placed(engine, dose=2), session(symptoms=mild))
+    assert decision.action is Action.DELOAD
+    assert "forefoot-irritation-deload" in won(decision)
+    assert decision.plan.mode == "deload"
+
+
+@pytest.mark.parametrize("where", FOREFOOT)
+def test_marked_forefoot_irritation_adds_rest_days(engine: Engine, rulebook: Rulebook,
+                                                   where: Location) -> None:
+    """P10: irritation in those hotspots at or above the rest threshold: add rest days."""
+    state = placed(engine, dose=2)
+    before = engine.plan(state)
+    marked = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"), where)
+    decision = engine.evaluate(state, session(symptoms=marked))
+    assert decision.action is Action.REST
+    assert "forefoot-irritation-rest" in won(decision)
+    assert "forefoot-irritation-deload" not in fired(decision)
+    assert decision.plan.mode == "rest"
+    assert decision.state.backoff is BackOff.REST
+    assert decision.state.backoff_until == TODAY + days(rulebook.whole("rest_days"))
+    assert len(decision.plan.sessions) == rulebook.whole("rest_sessions_per_week")
+    assert len(decision.plan.sessions) < len(before.sessions)
+
+
+def test_irritation_at_the_knee_holds(engine: Engine, rulebook: Rulebook) -> None:
+    """P10 names forefoot, arch and toes only: irritation at the knee holds, no back-off."""
+    state = placed(engine, dose=2)
+    knee = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"), Location.KNEE)
+    decision = engine.evaluate(state, session(symptoms=knee))
+    assert decision.action is Action.HOLD
+    assert "other-irritation-hold" in won(decision)
+    assert decision.state.backoff is BackOff.NONE
+    assert decision.state.dose_level == state.dose_level
+
+
+# ---------------------------------------------------------------- P10: soreness
+
+
+def test_mild_soreness_alone_does_not_back_off(engine: Engine, rulebook: Rulebook) -> None:
+    """P10: soreness as new pathways form is expected: no back-off by itself."""
+    state = placed(engine, dose=1)
+    mild = symptom(SymptomKind.SORENESS, rulebook.number("soreness_hold_min") - 1)
+    decision = engine.evaluate(state, session(symptoms=mild))
+    assert decision.action in (Action.HOLD, Action.PROGRESS)
+    assert not decision.firings or all(
+        rulebook.rank(f.action) >= rulebook.rank(Action.HOLD) for f in decision.firings)
+    assert decision.state.backoff is BackOff.NONE
+    assert decision.state.dose_level >= state.dose_level
+
+
+@pytest.mark.parametrize(("kind", "high"), [
+    (SymptomKind.SORENESS, "soreness_hold_min"),
+    (SymptomKind.FATIGUE, "fatigue_hold_min"),
+])
+def test_mild_soreness_or_fatigue_alone_does_not_stop_progression(
+        engine: Engine, rulebook: Rulebook, kind: SymptomKind, high: str) -> None:
+    """P10 (and P11 for fatigue): soreness below the 'high' threshold is expected and does not
+    stop progression by itself: with every progression criterion met, the dose still goes up.
+    Only soreness (fatigue) at or above the threshold holds."""
+    state = placed(engine, dose=1)
+    assert engine.evaluate(state, session()).action is Action.PROGRESS
+    mild = symptom(kind, rulebook.number(high) - 1)
+    decision = engine.evaluate(state, session(symptoms=mild))
+    assert decision.action is Action.PROGRESS
+    assert decision.state.dose_level == state.dose_level + 1
+
+
+def test_high_soreness_holds_progression(engine: Engine, rulebook: Rulebook) -> None:
+    """P10: no progression while soreness is high."""
+    state = placed(engine, dose=1)
+    high = symptom(SymptomKind.SORENESS, rulebook.number("soreness_hold_min"))
+    decision = engine.evaluate(state, session(symptoms=high))
+    assert decision.action is Action.HOLD
+    assert "soreness-high-hold" in won(decision)
+    assert decision.state.dose_level == state.dose_level
+    assert decision.state.backoff is BackOff.NONE
+
+
+# ---------------------------------------------------------------- P10: pain and referral
+
+
+def assert_paused(decision: Decision) -> None:
+    assert decision.action is Action.PAUSE
+    assert decision.state.paused
+    assert decision.plan.mode == "paused"
+    assert decision.plan.sessions == ()
+    assert not [item for item in all_items(decision.plan) if item.loaded]
+
+
+@pytest.mark.parametrize(("kind", "rule_id"), [
+    (SymptomKind.SHARP_PAIN, "sharp-pain-pause"),
+    (SymptomKind.PERSISTENT_PAIN, "persistent-pain-pause"),
+])
+def test_sharp_or_persistent_pain_pauses(engine: Engine, kind: SymptomKind,
+                                         rule_id: str) -> None:
+    """P10: sharp or persistent pain requires a pause and an assessment."""
+    decision = engine.evaluate(placed(engine), session(symptoms=symptom(kind, 2)))
+    assert_paused(decision)
+    assert rule_id in won(decision)
+
+
+def test_pause_plan_carries_the_referral_cue(engine: Engine, rulebook: Rulebook) -> None:
+    """P10: the pause says what to do: the winning rule's cue (see a clinician) is in the plan."""
+    decision = engine.evaluate(placed(engine), session(
+        symptoms=symptom(SymptomKind.SHARP_PAIN, 6)))
+    cue = rule(rulebook, "sharp-pain-pause").cue
+    assert cue
+    assert cue in decision.plan.cues
+
+
+@pytest.mark.parametrize("kind", [
+    SymptomKind.STIFFNESS, SymptomKind.SORENESS, SymptomKind.IRRITATION])
+def test_a_lasting_symptom_pauses(engine: Engine, rulebook: Rulebook,
+                                  kind: SymptomKind) -> None:
+    """P10: a symptom that persists for persistent_symptom_days or more needs an assessment."""
+    limit = rulebook.number("persistent_symptom_days")
+    lasting = engine.evaluate(placed(engine), session(symptoms=symptom(kind, 1, lasted=limit)))
+    assert_paused(lasting)
+    assert "lasting-symptom-pause" in won(lasting)
+    shorter = engine.evaluate(placed(engine), session(
+        symptoms=symptom(kind, 1, lasted=limit - 1)))
+    assert shorter.action is not Action.PAUSE
+
+
+def paused(engine: Engine) -> AthleteState:
+    decision = engine.evaluate(placed(engine, dose=2), session(
+        symptoms=symptom(SymptomKind.SHARP_PAIN, 6)))
+    assert decision.state.paused
+    return decision.state
+
+
+def test_paused_athlete_stays_paused_without_clearance(engine: Engine) -> None:
+    """P10: resume only with clearance."""
+    decision = engine.evaluate(paused(engine), session(on=TODAY + days(3), completed=False))
+    assert_paused(decision)
+    assert "paused-awaiting-clearance" in won(decision)
+
+
+def test_cleared_but_still_in_sharp_pain_stays_paused(engine: Engine) -> None:
+    """P10: clearance does not override sharp pain reported on the same day."""
+    decision = engine.evaluate(paused(engine), session(
+        on=TODAY + days(3), clinician_cleared=True,
+        symptoms=symptom(SymptomKind.SHARP_PAIN, 3)))
+    assert_paused(decision)
+    assert "sharp-pain-pause" in won(decision)
+    assert "resume-after-clearance" not in fired(decision)
+
+
+def test_cleared_and_pain_free_resumes_conservatively(engine: Engine) -> None:
+    """P10: with clearance and no pain, training resumes, gently (a deload, no higher dose)."""
+    state = paused(engine)
+    decision = engine.evaluate(state, session(on=TODAY + days(3), clinician_cleared=True))
+    assert decision.action is Action.DELOAD
+    assert "resume-after-clearance" in won(decision)
+    assert not decision.state.paused
+    assert decision.state.dose_level <= state.dose_level
+    assert decision.state.stage == state.stage
+    assert decision.plan.mode == "deload"
+    assert decision.plan.sessions
+
+
+# ---------------------------------------------------------------- P10: history of foot problems
+
+
+def test_history_without_clearance_holds_at_the_gate(engine: Engine) -> None:
+    """P10: with a history of foot or ankle problems, the riskier rungs wait for a clinician."""
+    state = placed(engine, stage="control", history=True)
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.HOLD
+    assert "history-clearance-gate" in won(decision)
+    assert "advance-control" in fired(decision)
+    assert decision.state.stage == "control"
+
+
+@pytest.mark.parametrize("where", ["state", "checkin"])
+def test_history_with_clearance_advances(engine: Engine, where: str) -> None:
+    """P10: once a clinician has cleared the athlete, the gate opens."""
+    state = placed(engine, stage="control", history=True, cleared=where == "state")
+    decision = engine.evaluate(state, session(clinician_cleared=where == "checkin"))
+    assert decision.action is Action.ADVANCE
+    assert "history-clearance-gate" not in fired(decision)
+    assert decision.state.stage == "unilateral"
+    assert decision.state.dose_level == 0
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+def test_history_without_clearance_never_plans_hops(engine: Engine, rulebook: Rulebook,
+                                                    goal: Goal) -> None:
+    """P10: until cleared, an athlete with a history gets each hop's substitute instead."""
+    def swapped(name: str) -> str:
+        exercise = rulebook.exercises[name]
+        hop = exercise.category is Category.PLYOMETRIC
+        return exercise.substitute if hop and exercise.substitute else name
+
+    hops_in_templates = 0
+    for stage in rulebook.stages:
+        state = placed(engine, stage=stage.id, dose=0, goal=goal, history=True)
+        barred = engine.plan(state)
+        cleared = engine.plan(attrs.evolve(state, clinician_cleared=True))
+        assert all(item.category is not Category.PLYOMETRIC for item in all_items(barred))
+        for template, held, free in zip(stage.sessions_for(goal), barred.sessions,
+                                        cleared.sessions, strict=True):
+            assert [i.exercise for i in held.items] == [swapped(n) for n in template.items]
+            assert [i.exercise for i in free.items] == list(template.items)
+            hops_in_templates += sum(swapped(n) != n for n in template.items)
+    assert hops_in_templates
+
+
+# ---------------------------------------------------------------- P8: knee and hip
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_knee_or_hip_compensation_in_hops_regresses(engine: Engine, rulebook: Rulebook,
+                                                    kind: CompensationKind) -> None:
+    """P8: knee valgus or hip adduction during hops: scale back, down a rung."""
+    state = placed(engine, stage="unilateral", dose=1)
+    decision = engine.evaluate(state, session(compensations=seen(kind, "slow_controlled_hops")))
+    assert decision.action is Action.REGRESS
+    assert "hop-compensation-regress" in won(decision)
+    below = rulebook.stage("unilateral").order - 1
+    assert decision.state.stage == rulebook.stages[below].id == "control"
+    assert decision.state.dose_level == 0
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_knee_or_hip_compensation_in_single_leg_balance_deloads(
+        engine: Engine, kind: CompensationKind) -> None:
+    """P8: the same compensation in a single-leg balance exercise scales the dose back."""
+    state = placed(engine, stage="unilateral", dose=1)
+    decision = engine.evaluate(state, session(
+        compensations=seen(kind, "single_leg_stand_compliant_eyes_closed")))
+    assert decision.action is Action.DELOAD
+    assert "unilateral-compensation-deload" in won(decision)
+    assert decision.state.stage == "unilateral"
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_knee_or_hip_compensation_without_an_exercise_holds(engine: Engine,
+                                                            kind: CompensationKind) -> None:
+    """P3, P8: seen but not placed in an exercise: hold and steady the foot first."""
+    state = placed(engine, stage="unilateral", dose=1)
+    decision = engine.evaluate(state, session(compensations=seen(kind)))
+    assert decision.action is Action.HOLD
+    assert "knee-hip-compensation-hold" in won(decision)
+    assert (decision.state.stage, decision.state.dose_level) == ("unilateral", 1)
+
+
+# ---------------------------------------------------------------- P2, P3: consistency
+
+
+def test_missed_session_holds(engine: Engine) -> None:
+    """P2: consistency before intensity: a missed session does not move the dose."""
+    state = placed(engine, dose=1)
+    decision = engine.evaluate(state, session(completed=False, minutes=0))
+    assert decision.action is Action.HOLD
+    assert "missed-session-hold" in won(decision)
+    assert decision.state.dose_level == state.dose_level
+
+
+def test_too_few_recent_sessions_hold(engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P3: no progression without consistent sessions in the recent window."""
+    window = rulebook.whole("window_days")
+    stale = (TODAY - days(window), TODAY - days(window + 2))
+    state = placed(engine, dose=1, recent_sessions=stale)
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.HOLD
+    assert "consistency-gate" in won(decision)
+    gate = next(f for f in decision.firings if f.rule_id == "consistency-gate")
+    assert gate.matched_facts["sessions_in_window"] == 1
+    assert decision.state.dose_level == state.dose_level
+
+
+def every_other_day(engine: Engine, state: AthleteState, count: int) -> list[Decision]:
+    """``count`` clean sessions, one every two days after the state's last check-in."""
+    decisions = []
+    day = state.last_checkin_on or state.started_on
+    for _ in range(count):
+        day += days(2)
+        decision = engine.evaluate(state, session(on=day))
+        decisions.append(decision)
+        state = decision.state
+    return decisions
+
+
+def test_consistent_clean_record_progresses_then_advances(engine: Engine,
+                                                          rulebook: Rulebook) -> None:
+    """P2, P3: consistent, clean sessions raise the dose, then at the top dose move a rung up."""
+    state = placed(engine, stage="control", dose=top(rulebook, "control") - 1)
+    decisions = every_other_day(engine, state, 8)
+    actions = [d.action for d in decisions]
+    assert actions[0] is Action.PROGRESS
+    assert Action.ADVANCE in actions
+    assert set(actions) <= {Action.PROGRESS, Action.HOLD, Action.ADVANCE}
+    advanced = decisions[actions.index(Action.ADVANCE)]
+    assert advanced.prior_state.dose_level == top(rulebook, "control")
+    assert advanced.state.stage == "unilateral"
+
+
+def test_consistent_clean_record_climbs_every_rung_in_order(engine: Engine,
+                                                            rulebook: Rulebook) -> None:
+    """P1-P4, P11: the ladder is climbed one rung at a time, never skipping one."""
+    state = engine.new_athlete("a-1", goal=Goal.EVERYDAY, start=START)
+    state = attrs.evolve(state, metrics=placed(engine).metrics)
+    stages = [state.stage]
+    for decision in every_other_day(engine, state, 120):
+        assert decision.action in (Action.HOLD, Action.PROGRESS, Action.ADVANCE)
+        if decision.state.stage != stages[-1]:
+            stages.append(decision.state.stage)
+    assert stages == [s.id for s in rulebook.stages]
+
+
+# ---------------------------------------------------------------- P1, P3, P4: technique
+
+
+@pytest.mark.parametrize("kind", [CompensationKind.TOE_GRIPPING, CompensationKind.ARCH_COLLAPSE])
+def test_gripping_or_arch_collapse_holds_with_a_cue(engine: Engine, rulebook: Rulebook,
+                                                    kind: CompensationKind) -> None:
+    """P1, P3: over-gripping toes or a flattening arch: hold and cue the technique."""
+    state = placed(engine, dose=1)
+    decision = engine.evaluate(state, session(compensations=seen(kind, "short_foot_hold")))
+    assert decision.action is Action.HOLD
+    assert "gripping-hold" in won(decision)
+    assert rule(rulebook, "gripping-hold").cue in decision.plan.cues
+    assert decision.state.dose_level == state.dose_level
+
+
+def test_heel_lift_holds_with_a_cue(engine: Engine, rulebook: Rulebook) -> None:
+    """P4: heels coming up in squats: hold until they stay down, with a cue."""
+    state = placed(engine, stage="integration", dose=1, goal=Goal.STRENGTH)
+    decision = engine.evaluate(state, session(
+        compensations=seen(CompensationKind.HEEL_LIFT, "balance_squat_min_heel_lift")))
+    assert decision.action is Action.HOLD
+    assert "heel-lift-hold" in won(decision)
+    assert rule(rulebook, "heel-lift-hold").cue in decision.plan.cues
+
+
+@pytest.mark.parametrize(("goal", "expected"), [
+    (Goal.RUNNER, {"toe_off_drill", "heel_to_toe_transition", "soft_landing_hops"}),
+    (Goal.STRENGTH, {"balance_squat_min_heel_lift"}),
+    (Goal.EVERYDAY, {"barefoot_texture_walk"}),
+])
+def test_integration_plans_are_goal_specific(engine: Engine, goal: Goal,
+                                             expected: set[str]) -> None:
+    """P4: the exercises resemble the demands of the athlete's sport or daily life."""
+    plan = engine.plan(placed(engine, stage="integration", dose=0, goal=goal))
+    assert expected <= exercise_ids(plan)
+    others = {"toe_off_drill", "heel_to_toe_transition", "soft_landing_hops",
+              "balance_squat_min_heel_lift", "barefoot_texture_walk"} - expected
+    assert not others & exercise_ids(plan)
+
+
+# ---------------------------------------------------------------- P6: the weekly template
+
+
+def assert_p6_shape(rulebook: Rulebook, plan: WeekPlan) -> None:
+    low, high = rulebook.number("session_min_minutes"), rulebook.number("session_max_minutes")
+    assert len(plan.sessions) == rulebook.whole("sessions_per_week")
+    for planned in plan.sessions:
+        assert low <= planned.minutes <= high
+        categories = [item.category for item in planned.items]
+        assert categories[0] is Category.WARM_UP
+        assert categories[-1] in (Category.COOL_DOWN, Category.MOBILITY)
+        main = categories[1:-1]
+        assert main
+        assert all(a is not b for a, b in itertools.pairwise(main)), planned.focus
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+@pytest.mark.parametrize("history", [False, True])
+def test_every_plan_follows_the_p6_template(engine: Engine, rulebook: Rulebook, goal: Goal,
+                                            history: bool) -> None:
+    """P6: three 15-20 minute blocks, a warm-up first, alternating main items, a mobility
+    cool-down last: on every stage and step, for every goal, with or without hops barred."""
+    for stage in rulebook.stages:
+        for dose in range(len(stage.steps)):
+            plan = engine.plan(placed(engine, stage=stage.id, dose=dose, goal=goal,
+                                      history=history))
+            assert plan.mode == "normal"
+            assert_p6_shape(rulebook, plan)
+
+
+# ---------------------------------------------------------------- P11: tracking
+
+
+def test_high_foot_fatigue_holds_progression(engine: Engine, rulebook: Rulebook) -> None:
+    """P11: foot fatigue after daily activity is tracked; when high, the dose does not rise."""
+    state = placed(engine, dose=1)
+    tired = Metrics(foot_fatigue=rulebook.number("fatigue_hold_min"))
+    decision = engine.evaluate(state, session(metrics=tired))
+    assert decision.action is Action.HOLD
+    assert "foot-fatigue-hold" in won(decision)
+    assert "progress-dose" in fired(decision)
+    assert decision.state.dose_level == state.dose_level
+
+
+@pytest.mark.parametrize(("offset", "advances"), [(0, True), (5, True), (-0.5, False)])
+def test_leaving_control_needs_the_eyes_open_balance_time(
+        engine: Engine, rulebook: Rulebook, offset: float, advances: bool) -> None:
+    """P8, P11: leaving short-foot control needs a single-leg stand of the param's length."""
+    needed = rulebook.number("balance_open_for_unilateral")
+    state = placed(engine, stage="control", metrics=Metrics())
+    decision = engine.evaluate(state, session(metrics=Metrics(balance_eyes_open_s=needed + offset)))
+    assert (decision.action is Action.ADVANCE) is advances
+    assert ("advance-control" in fired(decision)) is advances
+    assert decision.state.stage == ("unilateral" if advances else "control")
+
+
+def test_a_missing_balance_time_blocks_the_advance(engine: Engine) -> None:
+    """P11: a metric that was never measured cannot be assessed: it does not pass."""
+    state = placed(engine, stage="control", metrics=Metrics())
+    decision = engine.evaluate(state, session())
+    assert decision.action is not Action.ADVANCE
+    assert "advance-control" not in fired(decision)
+    assert decision.state.stage == "control"
+
+
+def test_a_balance_time_measured_earlier_still_counts(engine: Engine,
+                                                      rulebook: Rulebook) -> None:
+    """P11: abilities carry over from the last measurement until measured again."""
+    needed = rulebook.number("balance_open_for_unilateral")
+    state = placed(engine, stage="control", metrics=Metrics(balance_eyes_open_s=needed))
+    decision = engine.evaluate(state, session(metrics=Metrics()))
+    assert decision.action is Action.ADVANCE
+
+
+# ---------------------------------------------------------------- layoffs (defaults)
+
+
+def test_a_layoff_of_over_a_week_deloads(engine: Engine, rulebook: Rulebook) -> None:
+    """Default (design.md): one to three weeks off: resume one dose step down, in a deload."""
+    gap = rulebook.whole("short_layoff_days") + 1
+    assert gap < rulebook.number("long_layoff_days")
+    state = placed(engine, dose=2, last_checkin_on=TODAY - days(gap))
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.DELOAD
+    assert "short-layoff-deload" in won(decision)
+    assert decision.state.dose_level == state.dose_level - 1
+
+
+def test_a_long_layoff_regresses(engine: Engine, rulebook: Rulebook) -> None:
+    """Default (design.md): more than three weeks off: restart one rung lower."""
+    gap = 30
+    assert gap >= rulebook.number("long_layoff_days")
+    state = placed(engine, dose=2, last_checkin_on=TODAY - days(gap))
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.REGRESS
+    assert "long-layoff-regress" in won(decision)
+    assert "short-layoff-deload" not in fired(decision)
+    assert decision.state.stage == "activation"
+
+
+def test_a_month_of_missed_sessions_is_a_layoff_too(engine: Engine, rulebook: Rulebook) -> None:
+    """P2 and the layoff default (design.md: 'longer [than three weeks off], a stage down'):
+    an athlete who reports every session as missed for a month has been off training as
+    surely as one who did not check in, and must not come back at the same dose."""
+    state = placed(engine, dose=2)
+    day = TODAY
+    while day < TODAY + days(rulebook.whole("long_layoff_days") + 8):
+        day += days(2)
+        state = engine.evaluate(state, session(on=day, completed=False, minutes=0)).state
+    decision = engine.evaluate(state, session(on=day + days(2)))
+    assert decision.action is Action.REGRESS
+    assert decision.state.stage == "activation"
+
+
+def test_a_break_under_a_week_changes_nothing(engine: Engine, rulebook: Rulebook) -> None:
+    """Default (design.md): under a week off, training simply resumes."""
+    gap = rulebook.whole("short_layoff_days") - 1
+    decision = engine.evaluate(placed(engine, dose=1, last_checkin_on=TODAY - days(gap)),
+                               session())
+    assert not {"short-layoff-deload", "long-layoff-regress"} & fired(decision)
+    assert decision.action is Action.PROGRESS
+
+
+# ---------------------------------------------------------------- the trace
+
+
+def assert_resolved(rulebook: Rulebook, decision: Decision) -> None:
+    """The decision takes the most conservative action proposed, and marks every loser."""
+    assert decision.action is min((f.action for f in decision.firings), key=rulebook.rank)
+    for f in decision.firings:
+        if f.action is decision.action:
+            assert f.won and f.overridden_by is None
+        else:
+            assert not f.won and f.overridden_by is decision.action
+
+
+def test_every_firing_carries_its_rules_source(engine: Engine, rulebook: Rulebook) -> None:
+    """Every firing cites the article paragraphs (or the default) of the rule behind it."""
+    checkin = session(
+        symptoms=(*symptom(SymptomKind.STIFFNESS, 4), *symptom(SymptomKind.SORENESS, 6)),
+        compensations=seen(CompensationKind.TOE_GRIPPING),
+        metrics=Metrics(foot_fatigue=9))
+    decision = engine.evaluate(placed(engine, history=True), checkin)
+    assert len(decision.firings) >= 4
+    for f in decision.firings:
+        written = rule(rulebook, f.rule_id)
+        assert f.source == written.source
+        assert f.source
+        assert f.summary == written.summary
+        assert f.action is written.action
+
+
+def test_layoff_overrides_met_progression_criteria(engine: Engine, rulebook: Rulebook) -> None:
+    """Safety first: progression criteria are met, but the layoff's deload wins and the
+    progression is recorded as overridden by it."""
+    gap = rulebook.whole("short_layoff_days") + 1
+    earlier = rulebook.whole("min_sessions_in_window") - 1
+    sessions = tuple(sorted(TODAY - days(gap + 2 * n) for n in range(earlier)))
+    state = placed(engine, dose=1, last_checkin_on=sessions[-1], recent_sessions=sessions)
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.DELOAD
+    progress = next(f for f in decision.firings if f.rule_id == "progress-dose")
+    assert not progress.won
+    assert progress.overridden_by is Action.DELOAD
+    assert_resolved(rulebook, decision)
+
+
+def test_stiffness_with_progression_criteria_met_deloads(engine: Engine,
+                                                         rulebook: Rulebook) -> None:
+    """P9 against P2: a record good enough to progress still deloads on stiffness."""
+    state = placed(engine, dose=1)
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(state, session(symptoms=stiff))
+    assert decision.action is Action.DELOAD
+    assert decision.state.dose_level < state.dose_level
+    assert_resolved(rulebook, decision)
+
+
+def test_conflicting_rules_resolve_to_the_most_conservative(engine: Engine,
+                                                            rulebook: Rulebook) -> None:
+    """Sharp pain, stiffness, gripping and a clearance gate at once: the pause wins and each
+    other rule is kept in the trace, overridden by it."""
+    checkin = session(
+        symptoms=(*symptom(SymptomKind.SHARP_PAIN, 3), *symptom(SymptomKind.STIFFNESS, 4)),
+        compensations=seen(CompensationKind.TOE_GRIPPING))
+    decision = engine.evaluate(placed(engine, history=True), checkin)
+    assert decision.action is Action.PAUSE
+    assert {"stiffness-deload", "gripping-hold", "history-clearance-gate"} <= fired(decision)
+    assert won(decision) == {"sharp-pain-pause"}
+    assert_resolved(rulebook, decision)
+
+
+def test_stiffness_outranks_the_clearance_gate(engine: Engine, rulebook: Rulebook) -> None:
+    """P9 against P10's gate: the deload (more conservative) wins over the hold."""
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(placed(engine, history=True), session(symptoms=stiff))
+    assert decision.action is Action.DELOAD
+    gate = next(f for f in decision.firings if f.rule_id == "history-clearance-gate")
+    assert gate.overridden_by is Action.DELOAD
+    assert_resolved(rulebook, decision)
+
+
+def test_no_firing_takes_the_default_action(engine: Engine, rulebook: Rulebook) -> None:
+    """When no rule fires, the rulebook's default action is taken and nothing is overridden."""
+    state = placed(engine, dose=1, last_change_on=TODAY)
+    decision = engine.evaluate(state, session())
+    assert decision.firings == ()
+    assert decision.action is rulebook.meta.default_action
