@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -71,16 +71,39 @@ def _float_or_none(value: Any) -> Any:
     return value
 
 
-def _enum_or_same(kind: type[Enum]) -> Any:
+E = TypeVar("E", bound=Enum)
+
+
+def _coerce(kind: type[E], value: E | str) -> E:
     """Accept an enum's string value for the member; leave anything else to the validator."""
-    def convert(value: Any) -> Any:
-        if isinstance(value, str) and not isinstance(value, kind):
-            try:
-                return kind(value)
-            except ValueError:
-                return value
-        return value
-    return convert
+    if isinstance(value, str) and not isinstance(value, kind):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return cast(E, value)
+
+
+def _to_symptom_kind(value: SymptomKind | str) -> SymptomKind:
+    return _coerce(SymptomKind, value)
+
+def _to_location(value: Location | str) -> Location:
+    return _coerce(Location, value)
+
+def _to_compensation_kind(value: CompensationKind | str) -> CompensationKind:
+    return _coerce(CompensationKind, value)
+
+def _to_goal(value: Goal | str) -> Goal:
+    return _coerce(Goal, value)
+
+def _to_back_off(value: BackOff | str) -> BackOff:
+    return _coerce(BackOff, value)
+
+def _to_category(value: Category | str) -> Category:
+    return _coerce(Category, value)
+
+def _to_surface(value: Surface | str) -> Surface:
+    return _coerce(Surface, value)
 
 
 def _opt_number(low: float, high: float | None = None) -> Any:
@@ -147,8 +170,8 @@ class Symptom:
     """A symptom reported at a check-in (P9, P10)."""
 
     kind: SymptomKind = attrs.field(
-        converter=_enum_or_same(SymptomKind), validator=_enum(SymptomKind))
-    location: Location = attrs.field(converter=_enum_or_same(Location), validator=_enum(Location))
+        converter=_to_symptom_kind, validator=_enum(SymptomKind))
+    location: Location = attrs.field(converter=_to_location, validator=_enum(Location))
     severity: int = attrs.field(validator=_int_range(0, 10))
     days: int = attrs.field(default=0, validator=_int_range(0))
 
@@ -158,7 +181,7 @@ class Compensation:
     """A compensation seen during an exercise (P1, P3, P8)."""
 
     kind: CompensationKind = attrs.field(
-        converter=_enum_or_same(CompensationKind), validator=_enum(CompensationKind))
+        converter=_to_compensation_kind, validator=_enum(CompensationKind))
     exercise: str | None = attrs.field(default=None, validator=_opt_text)
 
 
@@ -202,7 +225,7 @@ class AthleteState:
     """
 
     athlete_id: str = attrs.field(validator=_text)
-    goal: Goal = attrs.field(converter=_enum_or_same(Goal), validator=_enum(Goal))
+    goal: Goal = attrs.field(converter=_to_goal, validator=_enum(Goal))
     stage: str = attrs.field(validator=_text)
     dose_level: int = attrs.field(validator=_int_range(0))
     started_on: date = attrs.field(validator=_day)
@@ -211,7 +234,7 @@ class AthleteState:
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
     paused: bool = attrs.field(default=False, validator=_flag)
     backoff: BackOff = attrs.field(
-        default=BackOff.NONE, converter=_enum_or_same(BackOff), validator=_enum(BackOff))
+        default=BackOff.NONE, converter=_to_back_off, validator=_enum(BackOff))
     backoff_until: date | None = attrs.field(default=None, validator=_opt_day)
     last_backoff_on: date | None = attrs.field(default=None, validator=_opt_day)
     last_change_on: date | None = attrs.field(default=None, validator=_opt_day)
@@ -251,9 +274,9 @@ class Exercise:
 
     id: str = attrs.field(validator=_text)
     name: str = attrs.field(validator=_text)
-    category: Category = attrs.field(converter=_enum_or_same(Category), validator=_enum(Category))
+    category: Category = attrs.field(converter=_to_category, validator=_enum(Category))
     loaded: bool = attrs.field(validator=_flag)
-    surface: Surface = attrs.field(converter=_enum_or_same(Surface), validator=_enum(Surface))
+    surface: Surface = attrs.field(converter=_to_surface, validator=_enum(Surface))
     unilateral: bool = attrs.field(validator=_flag)
     dose: Dose = attrs.field(validator=_instance(Dose, "a Dose"))
     source: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=_tuple_of(str, "strings"))

@@ -45,9 +45,9 @@ def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
 def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()) -> WeekPlan:
     """The plan for the week after ``state``: its sessions, daily habits, cues and tracking.
 
-    A deload lowers the reps, hold times and resistance of the main items; a rest window drops sessions; a
-    pause plans no training at all; an athlete with a foot or ankle history does no
-    hops until a clinician has cleared them (P10).
+    A deload lowers the reps, hold times and resistance of the main items; a rest window
+    drops sessions; a pause plans no training at all; an athlete with a foot or ankle
+    history does no hops until a clinician has cleared them (P10).
     """
     stage = rulebook.stage(state.stage)
     step = stage.steps[min(state.dose_level, len(stage.steps) - 1)]

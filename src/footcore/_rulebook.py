@@ -46,8 +46,9 @@ __all__ = [
 
 REQUIRED_PARAMS = (
     "window_days", "sessions_per_week", "session_min_minutes", "session_max_minutes",
-    "clean_max_severity", "clean_max_soreness", "clean_max_fatigue", "deload_days", "deload_volume_factor", "deload_intensity_factor",
-    "rest_days", "rest_sessions_per_week", "max_dose_step_increase",
+    "clean_max_severity", "clean_max_soreness", "clean_max_fatigue", "deload_days",
+    "deload_volume_factor", "deload_intensity_factor", "rest_days", "rest_sessions_per_week",
+    "max_dose_step_increase",
 )
 MAX_TESTS_PER_RULE = 30
 _PARAGRAPH = re.compile(r"^P(?:[1-9]|1[0-2])$")
