@@ -137,7 +137,7 @@ class Engine:
             out.append(Firing(
                 rule_id=rule.id, action=rule.action, source=rule.source,
                 summary=rule.summary, fact=label,
-                matched=tuple((name, fact[name]) for name in read), won=True,
+                matched=tuple(sorted((name, fact[name]) for name in read)), won=True,
             ))
         return tuple(out)
 

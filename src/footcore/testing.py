@@ -17,6 +17,7 @@ from ._rulebook import Rulebook
 __all__ = ["athlete_states", "checkins", "compensations", "metrics", "symptoms"]
 
 EPOCH = date(2026, 1, 5)
+TODAY = EPOCH + timedelta(days=200)
 
 
 def symptoms(*, kinds: st.SearchStrategy[SymptomKind] | None = None,
@@ -64,7 +65,8 @@ def checkins(rulebook: Rulebook, *, on: st.SearchStrategy[date] | None = None,
     """Check-ins for ``rulebook``: done or missed, with symptoms, compensations, metrics.
 
     Args:
-        on: the dates to draw from; by default within a year of 5 January 2026.
+        on: the dates to draw from; by default the 30 days from ``TODAY``, the date
+            :func:`athlete_states` places its states at by default.
         symptom: the symptoms to draw; ``st.nothing()`` for symptom-free check-ins.
         cleared: whether the check-in brings clinician clearance.
 
@@ -72,7 +74,7 @@ def checkins(rulebook: Rulebook, *, on: st.SearchStrategy[date] | None = None,
     """
     return st.builds(
         CheckIn,
-        on=on if on is not None else st.dates(EPOCH, EPOCH + timedelta(days=365)),
+        on=on if on is not None else st.dates(TODAY, TODAY + timedelta(days=30)),
         completed=st.booleans(),
         minutes=st.integers(0, 30),
         symptoms=st.lists(symptom if symptom is not None else symptoms(),
@@ -94,6 +96,13 @@ def _state(draw: st.DrawFn, rulebook: Rulebook, goal: st.SearchStrategy[Goal],
     backoff = draw(st.sampled_from(BackOff))
     window = rulebook.whole("window_days")
     sessions = sorted(draw(st.sets(st.integers(0, window - 1), max_size=window // 2)))
+    recent = tuple(day for day in (today - timedelta(days=window - d) for d in sessions)
+                   if last is not None and started <= day <= last)
+    if recent:
+        last_session: date | None = recent[-1]
+    else:  # none in the window: perhaps one before it, perhaps none since the start
+        before = min(last or started, today - timedelta(days=window))
+        last_session = draw(st.none() | st.dates(started, max(started, before)))
     return AthleteState(
         athlete_id=draw(st.sampled_from(["a-1", "a-17", "runner-9"])),
         goal=draw(goal),
@@ -111,7 +120,8 @@ def _state(draw: st.DrawFn, rulebook: Rulebook, goal: st.SearchStrategy[Goal],
         last_change_on=draw(st.none() | st.integers(0, (today - started).days).map(
             lambda d: started + timedelta(days=d))),
         last_checkin_on=last,
-        recent_sessions=tuple(today - timedelta(days=window - d) for d in sessions),
+        last_session_on=last_session if last else None,
+        recent_sessions=recent,
         consecutive_completed=draw(st.integers(0, 12)),
         consecutive_missed=draw(st.integers(0, 4)),
         clean_streak=draw(st.integers(0, 12)),
@@ -119,7 +129,7 @@ def _state(draw: st.DrawFn, rulebook: Rulebook, goal: st.SearchStrategy[Goal],
     )
 
 
-def athlete_states(rulebook: Rulebook, *, today: date = EPOCH + timedelta(days=200),
+def athlete_states(rulebook: Rulebook, *, today: date = TODAY,
                    goal: st.SearchStrategy[Goal] | None = None,
                    stage: st.SearchStrategy[str] | None = None
                    ) -> st.SearchStrategy[AthleteState]:

@@ -1,0 +1,301 @@
+"""The durable backend: compiled rules fired by durable_rules' Rete engine.
+
+It drives the C module ``durable_rules_engine`` directly, as the embedding recipe in the
+design notes prescribes: one ruleset per matcher, built once; no ``Host`` and so no timer
+threads; one fact per assert call; a sentinel fact asserted first, so every session has
+started an action before it is deleted; a catch-all rule per fact type, so no fact goes
+unhandled; a fresh session per evaluation, always drained and deleted.
+
+Facts and constants are written as JSON by hand, because the C parser is not a full JSON
+parser: a float needs a decimal point before any exponent (``1e-05`` is rejected), and a
+string is kept verbatim, escapes included, and compared with ``strcmp``. Strings therefore
+travel as the hex digits of their UTF-8 bytes, which keeps equality and code-point order
+exact whatever characters they hold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import json
+import math
+import os
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._conditions import (
+    FACT_FIELDS,
+    FACT_TYPES,
+    SET_OPS,
+    CompiledRule,
+    Facts,
+    Match,
+    Op,
+    Scalar,
+)
+from ._errors import EngineError, RulebookError
+
+__all__ = ["DurableMatcher", "durable_available"]
+
+# Limits measured on durable_rules 2.0.28.
+_MAX_GROUPS = 14  # `$or` groups in one pattern: 15 fail to compile (error 113)
+_MAX_BRANCHES = 511  # conditions side by side under one alpha node: 512 hang every assert
+_MAX_EXACT_INT = 2**53  # the engine compares an int with a float as two doubles
+
+_TYPE = "_type"
+_INDEX = "_index"
+_SENTINEL = "sentinel"
+_OPERATORS = {Op.NE: "$neq", Op.LT: "$lt", Op.LE: "$lte", Op.GT: "$gt", Op.GE: "$gte"}
+
+# One lock for every matcher: sessions of all rulesets live in one C module, and the GIL
+# serialises its calls anyway, so a finer lock would buy nothing.
+_LOCK = threading.Lock()
+_NAMES = itertools.count()
+# Handles of collected matchers, deleted by the next caller that holds the lock.
+_ORPHANS: list[int] = []
+
+
+def _reset_lock() -> None:
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
+
+
+def _engine() -> Any:
+    import durable_rules_engine
+
+    return durable_rules_engine
+
+
+@functools.cache
+def durable_available() -> bool:
+    """Whether durable_rules' engine imports here (CPython 3.11 and 3.12, not 3.13+)."""
+    try:
+        _engine()
+    except Exception:
+        return False
+    return True
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _int(value: int) -> str:
+    if abs(value) > _MAX_EXACT_INT:
+        raise ValueError(f"integer {value} is beyond +-2**53")
+    return str(int(value))
+
+
+def _float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not finite")
+    text = repr(float(value))
+    mantissa, exponent, power = text.partition("e")
+    return f"{mantissa}.0e{power}" if exponent and "." not in mantissa else text
+
+
+def _str(value: str) -> str:
+    return '"' + value.encode("utf-8", "surrogatepass").hex() + '"'
+
+
+_WRITERS: dict[type, Callable[[Any], str]] = {bool: _bool, int: _int, float: _float, str: _str}
+
+
+def _scalar(value: Scalar) -> str:
+    """Write one value as JSON the engine reads back exactly; ValueError if it cannot."""
+    writer = _WRITERS.get(type(value))
+    if writer is None:  # a subclass, such as a StrEnum member; bool is tried before int
+        writer = next((w for kind, w in _WRITERS.items() if isinstance(value, kind)), None)
+        if writer is None:
+            raise ValueError(f"{value!r} is not a bool, int, float or str")
+    return writer(value)
+
+
+def _compatible(kind: type, value: object) -> bool:
+    if isinstance(value, bool):
+        return kind is bool
+    if isinstance(value, int | float):
+        return kind is int or kind is float
+    return isinstance(value, str) and kind is str
+
+
+def _rule_error(rule: CompiledRule, message: str, field: str | None = None) -> RulebookError:
+    return RulebookError(message, item=f"rule {rule.id!r}", field=field)
+
+
+def _pattern(rule: CompiledRule) -> tuple[str, int]:
+    """Compile a rule to a ruleset entry and the number of values in its widest `$or`."""
+    spec = FACT_FIELDS[rule.fact]
+    expressions = [f'{{"{_TYPE}":"{rule.fact.value}"}}']
+    groups, width = 0, 1
+    for test in rule.tests:
+        name = test.field
+        if name not in spec:
+            raise _rule_error(rule, f"not a field of a {rule.fact} fact", name)
+        values = test.value if isinstance(test.value, tuple) else (test.value,)
+        kind = spec[name].type
+        if isinstance(test.value, tuple) != (test.op in SET_OPS):
+            needs = "a tuple of values" if test.op in SET_OPS else "a single value"
+            raise _rule_error(rule, f"{test.op} needs {needs}, got {test.value!r}", name)
+        if not all(_compatible(kind, value) for value in values):
+            raise _rule_error(rule, f"{test.value!r} does not compare with a {kind.__name__}", name)
+        try:
+            written = [_scalar(value) for value in values]
+        except ValueError as error:
+            raise _rule_error(rule, f"durable_rules cannot compare with {error}", name) from error
+        equals = [f'{{"{name}":{value}}}' for value in written]
+        if test.op is Op.EQ or (test.op is Op.IN and len(equals) == 1):
+            expressions.append(equals[0])
+        elif test.op is Op.IN:  # an empty `$or` never holds, like `in ()`
+            expressions.append(f'{{"$or":[{",".join(equals)}]}}')
+            groups, width = groups + 1, max(width, len(equals))
+        elif test.op is Op.NOT_IN:
+            expressions.extend(f'{{"$neq":{equal}}}' for equal in equals)
+        else:
+            expressions.append(f'{{"{_OPERATORS[test.op]}":{equals[0]}}}')
+    if groups > _MAX_GROUPS:
+        raise _rule_error(
+            rule, f"{groups} 'in' conditions with several values; durable_rules compiles at "
+            f"most {_MAX_GROUPS} in one rule (split the rule or use the native backend)")
+    return f'{{"all":[{{"m":{{"$and":[{",".join(expressions)}]}}}}]}}', width
+
+
+# The sentinel rule and one catch-all rule per fact type; their firings are dropped.
+_HELPERS = {f"any_{kind}": f'{{"all":[{{"m":{{"{_TYPE}":"{kind}"}}}}]}}'
+            for kind in (*map(str, FACT_TYPES), _SENTINEL)}
+
+
+def _ruleset(entries: dict[str, str]) -> str:
+    rules = {**entries, **_HELPERS}
+    return "{" + ",".join(f'"{name}":{body}' for name, body in rules.items()) + "}"
+
+
+def _free_orphans(engine: Any) -> None:
+    """Delete the rulesets of collected matchers; call with the lock held."""
+    while _ORPHANS:
+        with contextlib.suppress(engine.error):  # a ruleset not freed only costs memory
+            engine.delete_ruleset(_ORPHANS.pop())
+
+
+class DurableMatcher:
+    """Fires compiled rules with durable_rules' Rete engine.
+
+    ``match`` returns exactly what :func:`match_native` returns. The engine's ruleset
+    belongs to the process that built it: a pickled matcher carries only its rules and
+    builds a new ruleset where it is unpickled.
+    """
+
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+        self._build(tuple(rules))
+
+    def _build(self, rules: tuple[CompiledRule, ...]) -> None:
+        if not durable_available():
+            raise EngineError("durable_rules does not import on this Python; use the native "
+                              "backend (backend='native' or 'auto')")
+        engine = _engine()
+        self._rules = rules
+        self._numbers: dict[str, int] = {}
+        entries: dict[str, str] = {}
+        branches = dict.fromkeys(FACT_TYPES, 0)
+        for number, rule in enumerate(rules):
+            entries[f"r{number}"], width = _pattern(rule)
+            self._numbers[f"r{number}"] = number
+            branches[rule.fact] += width
+            if branches[rule.fact] > _MAX_BRANCHES:
+                raise _rule_error(rule, f"more than {_MAX_BRANCHES} conditions on {rule.fact} "
+                                  "facts side by side; durable_rules hangs on that many")
+        # Only the fact types and fields some rule reads are sent, in a fixed order.
+        read = {kind: {test.field for rule in rules if rule.fact == kind for test in rule.tests}
+                for kind in FACT_TYPES if any(rule.fact == kind for rule in rules)}
+        self._fields = {kind: tuple(sorted(fields)) for kind, fields in read.items()}
+        with _LOCK:
+            _free_orphans(engine)
+            try:
+                self._handle: int = engine.create_ruleset(f"footcore{next(_NAMES)}",
+                                                          _ruleset(entries))
+            except engine.error as error:
+                raise self._blame(engine, entries, error) from error
+        weakref.finalize(self, _ORPHANS.append, self._handle)
+        self._sessions = itertools.count()
+
+    def _blame(self, engine: Any, entries: dict[str, str], error: Exception) -> RulebookError:
+        """Compile the rules one by one to name the one the engine rejects."""
+        for name, pattern in entries.items():
+            try:
+                engine.delete_ruleset(engine.create_ruleset(
+                    f"footcore{next(_NAMES)}", _ruleset({name: pattern})))
+            except engine.error as alone:
+                return _rule_error(self._rules[self._numbers[name]],
+                                   f"durable_rules cannot compile it ({alone})")
+        return RulebookError(f"durable_rules cannot compile these rules together ({error})")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": self._rules}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._build(state["rules"])
+
+    def match(self, facts: Facts) -> frozenset[Match]:
+        """Fire every rule on ``facts``: one match per rule and fact that satisfies its tests."""
+        sid = str(next(self._sessions))
+        payloads = [self._payload(sid, _SENTINEL, 0, {}, ())]
+        for kind, fields in self._fields.items():
+            payloads.extend(self._payload(sid, kind.value, index, fact, fields)
+                            for index, fact in enumerate(facts.get(kind, ())))
+        engine = _engine()
+        with _LOCK:
+            _free_orphans(engine)
+            try:
+                return self._evaluate(engine, sid, payloads)
+            except EngineError:
+                raise
+            except Exception as error:
+                raise EngineError(f"durable_rules failed while evaluating: {error!r}") from error
+
+    @staticmethod
+    def _payload(sid: str, kind: str, index: int, fact: Any, fields: tuple[str, ...]) -> str:
+        try:
+            values = "".join(f',"{name}":{_scalar(fact[name])}' for name in fields)
+        except (KeyError, ValueError) as error:
+            raise EngineError(f"a {kind} fact cannot be sent to durable_rules: {error}") from error
+        return (f'{{"sid":"{sid}","id":"{kind}{index}","{_TYPE}":"{kind}",'
+                f'"{_INDEX}":{index}{values}}}')
+
+    def _evaluate(self, engine: Any, sid: str, payloads: list[str]) -> frozenset[Match]:
+        """Run one session: assert, drain every action, delete the session whatever happens."""
+        state = self._assert(engine, payloads[0])
+        messages: list[str] = []
+        try:
+            try:
+                for payload in payloads[1:]:
+                    self._assert(engine, payload)
+            finally:
+                result = engine.start_action_for_state(self._handle, state)
+                message = result and result[1]
+                while message:
+                    messages.append(message)
+                    message = engine.complete_and_start_action(self._handle, state)
+        finally:
+            engine.delete_state(self._handle, sid)
+        return frozenset(firing for firing in map(self._read, messages) if firing is not None)
+
+    def _read(self, message: str) -> Match | None:
+        """The firing an action message ``{"<rule>":{"m":<fact>}}`` reports; None for helpers."""
+        name = message[2:message.index('"', 2)]  # rule names are ours: no quotes or escapes
+        if name in _HELPERS:
+            return None
+        (binding,) = json.loads(message).values()
+        return Match(self._numbers[name], binding["m"][_INDEX])
+
+    def _assert(self, engine: Any, payload: str) -> int:
+        code, state = engine.assert_fact(self._handle, payload)
+        if code != 0:
+            raise EngineError(f"durable_rules refused a fact (code {code}): {payload[:200]}")
+        return int(state)

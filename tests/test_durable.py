@@ -1,0 +1,278 @@
+"""The durable backend fires exactly the rules the native reference fires."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import pickle
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("durable_rules_engine")
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from footcore import _durable
+from footcore._conditions import (
+    FACT_FIELDS,
+    FACT_TYPES,
+    CompiledRule,
+    Facts,
+    FactType,
+    Match,
+    Op,
+    Scalar,
+    match_native,
+)
+from footcore._conditions import Test as Condition
+from footcore._durable import DurableMatcher, durable_available
+from footcore._enums import Action
+from footcore._errors import EngineError, RulebookError
+
+STRINGS = ["", "a", "b", "A", "soreness", "arch", "10", "9", 'x"y', "x#", "a\\", "é", "\ud800"]
+FLOATS = [0.0, -0.0, 1e-05, 0.5, 20.0, -1.5, 0.1 + 0.2, 0.3, 1e20, 2.5e-300]
+
+
+def values(kind: type) -> st.SearchStrategy[Scalar]:
+    """Type-correct values: numbers of both kinds compare with int and float fields."""
+    if kind is bool:
+        return st.booleans()
+    if kind is str:
+        return st.sampled_from(STRINGS)
+    numbers = st.integers(-3, 12) | st.sampled_from(FLOATS)
+    return numbers if kind is int else numbers | st.floats(-50, 50)
+
+
+@st.composite
+def conditions(draw: st.DrawFn, fact: FactType) -> Condition:
+    field = draw(st.sampled_from(sorted(FACT_FIELDS[fact])))
+    kind = FACT_FIELDS[fact][field].type
+    op = draw(st.sampled_from([Op.EQ, Op.NE] if kind is bool else list(Op)))
+    if op in (Op.IN, Op.NOT_IN):
+        return Condition(field, op, tuple(draw(st.lists(values(kind), min_size=1, max_size=4,
+                                                   unique=True))))
+    return Condition(field, op, draw(values(kind)))
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> CompiledRule:
+    fact = draw(st.sampled_from(FACT_TYPES))
+    return CompiledRule(f"rule-{draw(st.integers(0, 999))}", Action.HOLD, fact,
+                        tuple(draw(st.lists(conditions(fact), max_size=5))))
+
+
+def fact_of(kind: FactType) -> st.SearchStrategy[dict[str, Scalar]]:
+    return st.fixed_dictionaries({name: values(spec.type)
+                                  for name, spec in FACT_FIELDS[kind].items()})
+
+
+facts_st = st.fixed_dictionaries({
+    FactType.CHECKIN: st.lists(fact_of(FactType.CHECKIN), min_size=1, max_size=1),
+    FactType.SYMPTOM: st.lists(fact_of(FactType.SYMPTOM), max_size=4),
+    FactType.COMPENSATION: st.lists(fact_of(FactType.COMPENSATION), max_size=3),
+})
+
+
+def neutral(fact_type: FactType, /, **values: Scalar) -> dict[str, Scalar]:
+    fact = {name: spec.type() for name, spec in FACT_FIELDS[fact_type].items()}
+    return {**fact, **values}
+
+
+def rule(fact: FactType, *tests: Condition, rule_id: str = "r") -> CompiledRule:
+    return CompiledRule(rule_id, Action.HOLD, fact, tests)
+
+
+SAMPLE_RULES = [
+    rule(FactType.SYMPTOM, Condition("severity", Op.GE, 5)),
+    rule(FactType.SYMPTOM, Condition("kind", Op.IN, ("soreness", "stiffness"))),
+    rule(FactType.SYMPTOM),
+    rule(FactType.CHECKIN, Condition("foot_fatigue", Op.GT, 6.5),
+         Condition("has_foot_fatigue", Op.EQ, True)),
+    rule(FactType.COMPENSATION, Condition("kind", Op.NOT_IN, ("toe_gripping",))),
+]
+
+
+def sample_facts(n: int) -> Facts:
+    return {
+        FactType.CHECKIN: [neutral(FactType.CHECKIN, foot_fatigue=n % 10 + 0.5,
+                                   has_foot_fatigue=n % 3 > 0)],
+        FactType.SYMPTOM: [neutral(FactType.SYMPTOM, severity=(n + i) % 11,
+                                   kind=("soreness", "irritation")[(n + i) % 2])
+                           for i in range(n % 4)],
+        FactType.COMPENSATION: [neutral(FactType.COMPENSATION,
+                                        kind=("toe_gripping", "knee_valgus")[n % 2])],
+    }
+
+
+def test_durable_imports_here() -> None:
+    assert durable_available()
+
+
+# Each example builds its own ruleset (~200-330 KB); a collected matcher's ruleset is freed
+# by the next engine call, so memory stays bounded across the run.
+@settings(max_examples=200, deadline=None)
+@given(st.lists(rules(), max_size=8), st.lists(facts_st, min_size=1, max_size=3))
+def test_matches_native(rule_list: list[CompiledRule], fact_sets: list[Facts]) -> None:
+    matcher = DurableMatcher(rule_list)
+    for facts in fact_sets:
+        assert matcher.match(facts) == match_native(rule_list, facts)
+
+
+def test_identical_facts_both_fire() -> None:
+    sore = neutral(FactType.SYMPTOM, kind="soreness", severity=4)
+    facts = {FactType.SYMPTOM: [sore, dict(sore)]}
+    matched = DurableMatcher([rule(FactType.SYMPTOM, Condition("severity", Op.EQ, 4))]).match(facts)
+    assert matched == {Match(0, 0), Match(0, 1)}
+
+
+def test_rule_without_tests_fires_once_per_fact() -> None:
+    facts = {FactType.SYMPTOM: [neutral(FactType.SYMPTOM)] * 3,
+             FactType.CHECKIN: [neutral(FactType.CHECKIN)]}
+    matcher = DurableMatcher([rule(FactType.SYMPTOM), rule(FactType.COMPENSATION)])
+    assert matcher.match(facts) == {Match(0, 0), Match(0, 1), Match(0, 2)}
+    assert matcher.match({}) == frozenset()
+
+
+def test_empty_value_lists() -> None:
+    facts = {FactType.SYMPTOM: [neutral(FactType.SYMPTOM)]}
+    rules = [rule(FactType.SYMPTOM, Condition("kind", Op.IN, ())),
+             rule(FactType.SYMPTOM, Condition("kind", Op.NOT_IN, ()))]
+    assert DurableMatcher(rules).match(facts) == match_native(rules, facts) == {Match(1, 0)}
+
+
+def test_threads_agree_with_serial() -> None:
+    subset = SAMPLE_RULES[::2]
+    matchers = [(DurableMatcher(SAMPLE_RULES), SAMPLE_RULES), (DurableMatcher(subset), subset)]
+    expected = [[match_native(rules, sample_facts(n)) for n in range(500)] for _, rules in matchers]
+    failures: list[int] = []
+
+    def work(offset: int) -> None:
+        for k in range(500):
+            n, which = (k + offset) % 500, (k + offset) % 2
+            if matchers[which][0].match(sample_facts(n)) != expected[which][n]:
+                failures.append(n)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(0, 400, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def rss_kb() -> int:
+    statm = Path("/proc/self/statm")
+    return int(statm.read_text().split()[1]) * 4 if statm.exists() else 0
+
+
+def test_many_evaluations_stay_correct_and_flat() -> None:
+    matcher = DurableMatcher(SAMPLE_RULES)
+    cases = [(sample_facts(n), match_native(SAMPLE_RULES, sample_facts(n))) for n in range(40)]
+    for k in range(2_000):
+        facts, expected = cases[k % 40]
+        assert matcher.match(facts) == expected
+    before = rss_kb()
+    for k in range(18_000):
+        facts, expected = cases[k % 40]
+        assert matcher.match(facts) == expected
+    assert rss_kb() - before < 4_000  # a leaked session costs ~100 KB: 18,000 would show
+
+
+def test_collected_matchers_free_their_rulesets() -> None:
+    DurableMatcher(SAMPLE_RULES).match(sample_facts(1))
+    before = rss_kb()
+    for _ in range(300):
+        DurableMatcher(SAMPLE_RULES).match(sample_facts(1))
+    gc.collect()
+    assert rss_kb() - before < 20_000  # 300 leaked rulesets would be ~60-100 MB
+
+
+def test_pickle_round_trip_rebuilds() -> None:
+    clone = pickle.loads(pickle.dumps(DurableMatcher(SAMPLE_RULES)))
+    for n in range(8):
+        assert clone.match(sample_facts(n)) == match_native(SAMPLE_RULES, sample_facts(n))
+
+
+def test_process_pool_with_spawn() -> None:
+    matcher = DurableMatcher(SAMPLE_RULES)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        futures = [(n, pool.submit(DurableMatcher.match, matcher, sample_facts(n)))
+                   for n in range(8)]
+        for n, future in futures:
+            assert future.result(timeout=60) == match_native(SAMPLE_RULES, sample_facts(n))
+
+
+def in_groups(count: int) -> tuple[Condition, ...]:
+    numeric = sorted(name for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
+                     if spec.type in (int, float))
+    return tuple(Condition(name, Op.IN, (1, 2)) for name in numeric[:count])
+
+
+def test_too_many_in_groups_names_the_rule() -> None:
+    tests = in_groups(15)
+    with pytest.raises(RulebookError, match="too-long"):
+        DurableMatcher([rule(FactType.CHECKIN), rule(FactType.CHECKIN, *tests, rule_id="too-long")])
+    matcher = DurableMatcher([rule(FactType.CHECKIN, *tests[:14])])
+    assert matcher.match({FactType.CHECKIN: [neutral(FactType.CHECKIN)]}) == frozenset()
+
+
+def test_engine_compile_error_names_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_durable, "_MAX_GROUPS", 100)
+    tests = in_groups(15)
+    with pytest.raises(RulebookError, match=r"'late'.*error code: 113"):
+        DurableMatcher([rule(FactType.CHECKIN), rule(FactType.CHECKIN, *tests, rule_id="late")])
+
+
+def test_sibling_condition_limit() -> None:
+    wide = [rule(FactType.SYMPTOM, Condition("days", Op.IN, (n, -n - 1))) for n in range(255)]
+    matcher = DurableMatcher([*wide, rule(FactType.SYMPTOM, Condition("severity", Op.EQ, 3))])
+    facts = {FactType.SYMPTOM: [neutral(FactType.SYMPTOM, days=7, severity=3)]}
+    assert matcher.match(facts) == {Match(7, 0), Match(255, 0)}
+    with pytest.raises(RulebookError, match="'last'"):
+        DurableMatcher([*wide, rule(FactType.SYMPTOM, Condition("days", Op.IN, (1, 2)),
+                                    rule_id="last")])
+
+
+@pytest.mark.parametrize(("test", "field"), [
+    (Condition("nope", Op.EQ, 1), "nope"),
+    (Condition("severity", Op.EQ, "3"), "severity"),
+    (Condition("history", Op.EQ, 1), "history"),
+    (Condition("severity", Op.IN, 3), "severity"),
+    (Condition("severity", Op.GT, 2**60), "severity"),
+])
+def test_bad_tests_are_rulebook_errors(test: Condition, field: str) -> None:
+    with pytest.raises(RulebookError, match=rf"'bad'.*{field}"):
+        DurableMatcher([rule(FactType.SYMPTOM, test, rule_id="bad")])
+
+
+@pytest.mark.parametrize("fact", [
+    {"severity": float("nan")},
+    {"severity": None},
+    {},
+])
+def test_unsendable_facts_are_engine_errors(fact: Mapping[str, object]) -> None:
+    matcher = DurableMatcher([rule(FactType.SYMPTOM, Condition("severity", Op.GT, 1))])
+    with pytest.raises(EngineError):
+        matcher.match({FactType.SYMPTOM: [fact]})  # type: ignore[list-item]
+    assert matcher.match({FactType.SYMPTOM: [neutral(FactType.SYMPTOM, severity=2)]}) == {
+        Match(0, 0)}
+
+
+def test_unavailable_engine_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise ImportError("PyEval_CallObject")
+
+    monkeypatch.setattr(_durable, "_engine", broken)
+    durable_available.cache_clear()
+    try:
+        assert not durable_available()
+        with pytest.raises(EngineError, match="native"):
+            DurableMatcher(SAMPLE_RULES)
+    finally:
+        durable_available.cache_clear()

@@ -1,0 +1,104 @@
+"""The wheel: built from this checkout, installed in a fresh virtualenv, used from elsewhere.
+
+This runs in the normal suite (no marker deselects it; about 10-60 s, most of it pip). It
+catches the packaging mistakes no import-from-the-checkout test can see: rules/ not shipped
+inside the package, py.typed or the Hypothesis strategies missing, a default rulebook that
+only loads from a source tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import footcore
+
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = 600
+
+SCRIPT = """
+import json
+import sys
+from datetime import date
+
+import footcore
+
+rulebook = footcore.load_rulebook()
+checkin = footcore.CheckIn(
+    on=date(2026, 1, 7), completed=True, minutes=18,
+    symptoms=(footcore.Symptom(footcore.SymptomKind.STIFFNESS, footcore.Location.ARCH,
+                               severity=4),),
+)
+actions = {}
+for backend in ("native", "auto"):
+    try:
+        engine = footcore.Engine(rulebook, backend=backend)
+        state = engine.new_athlete("a-17", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
+        actions[backend] = engine.evaluate(state, checkin).action.value
+    except Exception as exc:  # reported by the test, after the checks that do not need it
+        actions[backend] = f"{type(exc).__name__}: {exc}"
+print(actions["native"], file=sys.stderr)
+print(json.dumps({
+    "digest": rulebook.digest,
+    "location": str(rulebook.location),
+    "module": footcore.__file__,
+    "actions": actions,
+    "version": footcore.__version__,
+}))
+"""
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+    assert done.returncode == 0, (
+        f"{' '.join(args)} exited {done.returncode}\n"
+        f"--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+         cwd=REPO)
+    wheels = sorted(dist.glob("footcore-*.whl"))
+    assert len(wheels) == 1, wheels
+    wheel = wheels[0]
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    rules = sorted(p.name for p in (REPO / "rules").iterdir() if p.is_file())
+    assert rules, "the checkout has a rules/ directory with files"
+    missing = {f"footcore/rules/{name}" for name in rules} - names
+    assert not missing, f"rules missing from the wheel: {sorted(missing)}"
+    sources = {f"footcore/{p.name}" for p in (REPO / "src/footcore").glob("*.py")}
+    expected = {"footcore/py.typed", "footcore/testing.py", "footcore/__init__.py", *sources}
+    assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
+
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    python = _venv_python(venv)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=tmp_path, env=env)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "use_footcore.py").write_text(SCRIPT, encoding="utf-8")
+    out = json.loads(_run([str(python), "use_footcore.py"], cwd=elsewhere, env=env))
+
+    installed = Path(out["module"]).resolve()
+    assert venv.resolve() in installed.parents, f"footcore imported from {installed}"
+    assert venv.resolve() in Path(out["location"]).resolve().parents, (
+        f"the default rulebook was loaded from {out['location']}, not from the wheel")
+    assert out["digest"] == footcore.load_rulebook(REPO / "rules").digest
+    assert out["version"] == footcore.__version__
+    assert out["actions"] == {"native": "deload", "auto": "deload"}
