@@ -601,3 +601,13 @@ def test_code_as_a_number_is_rejected(tmp_path: Path) -> None:
                                 f'[params.rest_days]\nvalue = "{CODE.format(marker=marker)}" # '))
     assert "param rest_days" in message
     assert not marker.exists()
+
+
+def test_too_many_in_groups_for_durable_is_rejected_on_every_backend(tmp_path: Path) -> None:
+    """durable_rules compiles at most MAX_SET_GROUPS multi-value `in` conditions in a rule;
+    the loader refuses more, so a rulebook loads the same way whichever backend runs it."""
+    group = '{ field = "kind", op = "in", value = ["stiffness", "soreness"] }'
+    ok = with_rule(tmp_path / "ok", when="[" + ", ".join([group] * 14) + "]")
+    assert footcore.load_rulebook(ok)
+    message = load_error(with_rule(tmp_path / "bad", when="[" + ", ".join([group] * 15) + "]"))
+    assert "extra-rule" in message and "'when'" in message and "15" in message

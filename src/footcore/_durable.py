@@ -29,6 +29,8 @@ from typing import Any
 from ._conditions import (
     FACT_FIELDS,
     FACT_TYPES,
+    MAX_SET_GROUPS,
+    MAX_SIDE_BY_SIDE,
     SET_OPS,
     CompiledRule,
     Facts,
@@ -41,8 +43,8 @@ from ._errors import EngineError, RulebookError
 __all__ = ["DurableMatcher", "durable_available"]
 
 # Limits measured on durable_rules 2.0.28.
-_MAX_GROUPS = 14  # `$or` groups in one pattern: 15 fail to compile (error 113)
-_MAX_BRANCHES = 511  # conditions side by side under one alpha node: 512 hang every assert
+_MAX_GROUPS = MAX_SET_GROUPS  # `$or` groups in one pattern: 15 fail to compile (error 113)
+_MAX_BRANCHES = MAX_SIDE_BY_SIDE  # side by side under one alpha node: 512 hang every assert
 _MAX_EXACT_INT = 2**53  # the engine compares an int with a float as two doubles
 
 _TYPE = "_type"

@@ -18,6 +18,8 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 
 from ._conditions import (
     FACT_FIELDS,
+    MAX_SET_GROUPS,
+    MAX_SIDE_BY_SIDE,
     ORDERING_OPS,
     SET_OPS,
     CompiledRule,
@@ -50,7 +52,6 @@ REQUIRED_PARAMS = (
     "deload_volume_factor", "deload_intensity_factor", "rest_days", "rest_sessions_per_week",
     "max_dose_step_increase",
 )
-MAX_TESTS_PER_RULE = 30
 _PARAGRAPH = re.compile(r"^P(?:[1-9]|1[0-2])$")
 _ENUM_DOMAINS: Mapping[str, frozenset[str]] = {
     kind.__name__: frozenset(member.value for member in kind)
@@ -495,12 +496,19 @@ def _compile(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
         if spec.guard is not None and all(g.field != spec.guard for g in guards):
             guards.append(Test(spec.guard, Op.EQ, True))
         tests.append(Test(cond.field, cond.op, value))
-    compiled = (*guards, *tests)
-    expressions = sum(len(t.value) if isinstance(t.value, tuple) else 1 for t in compiled)
-    if expressions > MAX_TESTS_PER_RULE:
-        raise RulebookError(f"{expressions} comparisons; at most {MAX_TESTS_PER_RULE} per rule",
+    groups = sum(1 for t in tests
+                 if t.op is Op.IN and isinstance(t.value, tuple) and len(t.value) > 1)
+    if groups > MAX_SET_GROUPS:
+        raise RulebookError(f"{groups} 'in' conditions with several values; at most "
+                            f"{MAX_SET_GROUPS} in one rule (split the rule)",
                             file=file, item=item, field="when")
-    return CompiledRule(rule.id, rule.action, rule.fact, compiled)
+    return CompiledRule(rule.id, rule.action, rule.fact, (*guards, *tests))
+
+
+def _width(rule: CompiledRule) -> int:
+    """How many conditions a rule puts side by side: its widest 'in', or 1."""
+    return max((len(t.value) for t in rule.tests
+                if t.op is Op.IN and isinstance(t.value, tuple)), default=1)
 
 
 def _admits(rule: Rule, stage: Stage) -> bool:
@@ -601,6 +609,11 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
         rule_files[rule.id] = file
         compiled.append(_compile(rule, params, stages, exercises, file))
     _check_ways_forward(stages, rules, stage_files)
+    for fact in FactType:
+        width = sum(_width(c) for c in compiled if c.fact is fact)
+        if width > MAX_SIDE_BY_SIDE:
+            raise RulebookError(f"the rules on {fact} facts hold {width} conditions side by "
+                                f"side; at most {MAX_SIDE_BY_SIDE}", field="rule")
     # Rules are kept by id, so which file holds a rule changes neither digest nor trace.
     by_id = sorted(zip(rules, compiled, strict=True), key=lambda pair: pair[0].id)
     rules, compiled = [r for r, _ in by_id], [c for _, c in by_id]
