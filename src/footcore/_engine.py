@@ -12,7 +12,15 @@ from ._conditions import CompiledRule, Facts, Match, match_native
 from ._enums import Action, Goal
 from ._errors import EngineError, InputError
 from ._facts import build_facts
-from ._models import AthleteState, CheckIn, Decision, Firing, RulebookRef, WeekPlan
+from ._models import (
+    AthleteState,
+    CheckIn,
+    Decision,
+    Firing,
+    ParamUse,
+    RulebookRef,
+    WeekPlan,
+)
 from ._plan import build_plan
 from ._rulebook import Rulebook, load_rulebook
 from ._transition import next_state
@@ -70,6 +78,13 @@ class Engine:
         self.rulebook = rulebook if rulebook is not None else load_rulebook()
         self.backend, self._matcher = _make_matcher(self.rulebook.compiled, backend)
         self._ref = RulebookRef(self.rulebook.id, self.rulebook.version, self.rulebook.digest)
+        params = self.rulebook.params
+        self._params = {
+            rule.id: tuple(dict.fromkeys(
+                ParamUse(c.param, params[c.param].value, params[c.param].is_default)
+                for c in rule.when if c.param is not None))
+            for rule in self.rulebook.rules
+        }
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
@@ -138,6 +153,7 @@ class Engine:
                 rule_id=rule.id, action=rule.action, source=rule.source,
                 summary=rule.summary, fact=label,
                 matched=tuple(sorted((name, fact[name]) for name in read)), won=True,
+                params=self._params[rule.id],
             ))
         return tuple(out)
 

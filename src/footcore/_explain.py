@@ -24,6 +24,14 @@ def _facts(firing: Firing) -> str:
     return ", ".join(f"{name}={value}" for name, value in firing.matched)
 
 
+def _thresholds(firing: Firing) -> str:
+    if not firing.params:
+        return ""
+    shown = ", ".join(f"{p.name} = {p.value:g}" + (" (footcore default)" if p.default else "")
+                      for p in firing.params)
+    return f"; thresholds: {shown}"
+
+
 def _sources(firing: Firing) -> str:
     cited = [s for s in firing.source if s != "default"]
     text = ", ".join(cited)
@@ -45,8 +53,8 @@ def explain(decision: Decision) -> str:
     winners = decision.winners
     if winners:
         lines.append("Because:")
-        lines.extend(f"  - {f.rule_id} ({_sources(f)}): {f.summary} [{_facts(f)}]"
-                     for f in winners)
+        lines.extend(f"  - {f.rule_id} ({_sources(f)}): {f.summary} "
+                     f"[{_facts(f)}{_thresholds(f)}]" for f in winners)
     else:
         lines.append(f"No rule fired; the rulebook's default action is "
                      f"{decision.action.value}.")

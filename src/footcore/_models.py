@@ -34,6 +34,7 @@ __all__ = [
     "Exercise",
     "Firing",
     "Metrics",
+    "ParamUse",
     "PlanItem",
     "RulebookRef",
     "Session",
@@ -328,6 +329,16 @@ class WeekPlan:
 
 
 @attrs.frozen
+class ParamUse:
+    """A rulebook parameter a rule compared against, and whether it is footcore's default
+    rather than a number the article gives."""
+
+    name: str
+    value: int | float
+    default: bool
+
+
+@attrs.frozen
 class Firing:
     """One rule that fired: what it proposed, on which facts, and whether it won."""
 
@@ -339,6 +350,7 @@ class Firing:
     matched: tuple[tuple[str, bool | int | float | str], ...]
     won: bool
     overridden_by: Action | None = None
+    params: tuple[ParamUse, ...] = ()
 
     @property
     def matched_facts(self) -> dict[str, bool | int | float | str]:
