@@ -7,7 +7,8 @@ import itertools
 import json
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -43,6 +44,7 @@ __all__ = [
     "SessionTemplate",
     "Stage",
     "Step",
+    "assemble",
     "load_rulebook",
 ]
 
@@ -565,61 +567,78 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
     if len(tables.meta) != 1:
         raise RulebookError(f"needs exactly one [rulebook] table; found {len(tables.meta)}",
                             file=", ".join(f for f, _ in tables.meta) or None)
+    files: dict[str, str] = {}
     meta_file, meta_data = tables.meta[0]
     meta: RulebookMeta = _structure(meta_data, RulebookMeta, meta_file, "rulebook")
-    if sorted(meta.precedence) != sorted(Action) or len(meta.precedence) != len(Action):
-        raise RulebookError("must list every action exactly once, most conservative first",
-                            file=meta_file, item="rulebook", field="precedence")
-
-    files: dict[str, str] = {}
+    files["rulebook"] = meta_file
     params: dict[str, Param] = {}
     for name, (file, data) in tables.params.items():
         params[name] = _structure(data, Param, file, f"param {name}")
-        files[name] = file
-    _check_params(params, files)
+        files[f"param {name}"] = file
+    found: dict[str, list[Any]] = {"exercise": [], "stage": [], "rule": []}
+    for what, kind in (("exercise", Exercise), ("stage", Stage), ("rule", Rule)):
+        items = getattr(tables, what)
+        _unique([(f, d.get("id", "?")) for f, d in items if isinstance(d, dict)], what)
+        for file, data in items:
+            item = _structure(data, kind, file, what)
+            found[what].append(item)
+            files[f"{what} {item.id}"] = file
+    return assemble(meta, params, found["exercise"], found["stage"], found["rule"],
+                    location=str(root), files=files)
 
-    _unique([(f, d.get("id", "?")) for f, d in tables.exercise if isinstance(d, dict)],
-            "exercise")
-    exercises: dict[str, Exercise] = {}
-    ex_files: dict[str, str] = {}
-    for file, data in tables.exercise:
-        ex: Exercise = _structure(data, Exercise, file, "exercise")
-        exercises[ex.id], ex_files[ex.id] = ex, file
-    _check_exercises(exercises, ex_files)
 
-    _unique([(f, d.get("id", "?")) for f, d in tables.stage if isinstance(d, dict)], "stage")
-    stages: list[Stage] = []
-    stage_files: dict[str, str] = {}
-    for file, data in tables.stage:
-        stage: Stage = _structure(data, Stage, file, "stage")
-        stages.append(stage)
-        stage_files[stage.id] = file
-        _check_stage(stage, params, exercises, file)
-    _check_ladder(stages, stage_files)
-    stages.sort(key=lambda s: s.order)
+def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterable[Exercise],
+             stages: Iterable[Stage], rules: Iterable[Rule], *, location: str,
+             files: Mapping[str, str] | None = None) -> Rulebook:
+    """Validate and compile a rulebook from its parts (as :func:`load_rulebook` does after
+    reading the files); use it to derive a changed rulebook from a loaded one.
 
-    _unique([(f, d.get("id", "?")) for f, d in tables.rule if isinstance(d, dict)], "rule")
-    rules: list[Rule] = []
+    Args:
+        files: the file each part came from, keyed ``"param NAME"``, ``"stage ID"``, ...,
+            for error messages; parts not listed are reported as from ``location``.
+
+    Raises:
+        RulebookError: anything wrong, with the file, the item and the field named.
+    """
+    known = dict(files or {})
+
+    def of(what: str) -> defaultdict[str, str]:
+        table: defaultdict[str, str] = defaultdict(lambda: location)
+        table.update({key.removeprefix(f"{what} "): file for key, file in known.items()
+                      if key.startswith(f"{what} ")})
+        return table
+
+    if sorted(meta.precedence) != sorted(Action) or len(meta.precedence) != len(Action):
+        raise RulebookError("must list every action exactly once, most conservative first",
+                            file=known.get("rulebook", location), item="rulebook",
+                            field="precedence")
+    params = dict(params)
+    _check_params(params, of("param"))
+    catalogue = {ex.id: ex for ex in exercises}
+    _check_exercises(catalogue, of("exercise"))
+    ladder = list(stages)
+    stage_files = of("stage")
+    for stage in ladder:
+        _check_stage(stage, params, catalogue, stage_files[stage.id])
+    _check_ladder(ladder, stage_files)
+    ladder.sort(key=lambda s: s.order)
+
+    written = sorted(rules, key=lambda r: r.id)  # by id: the file a rule sits in is no matter
+    rule_files = of("rule")
+    _unique([(rule_files[r.id], r.id) for r in written], "rule")
     compiled: list[CompiledRule] = []
-    rule_files: dict[str, str] = {}
-    for file, data in tables.rule:
-        rule: Rule = _structure(data, Rule, file, "rule")
+    for rule in written:
+        file = rule_files[rule.id]
         _check_source(rule.source, rule.rationale, file, f"rule {rule.id}")
-        rules.append(rule)
-        rule_files[rule.id] = file
-        compiled.append(_compile(rule, params, stages, exercises, file))
-    _check_ways_forward(stages, rules, stage_files)
+        compiled.append(_compile(rule, params, ladder, catalogue, file))
+    _check_ways_forward(ladder, written, stage_files)
     for fact in FactType:
         width = sum(_width(c) for c in compiled if c.fact is fact)
         if width > MAX_SIDE_BY_SIDE:
             raise RulebookError(f"the rules on {fact} facts hold {width} conditions side by "
                                 f"side; at most {MAX_SIDE_BY_SIDE}", field="rule")
-    # Rules are kept by id, so which file holds a rule changes neither digest nor trace.
-    by_id = sorted(zip(rules, compiled, strict=True), key=lambda pair: pair[0].id)
-    rules, compiled = [r for r, _ in by_id], [c for _, c in by_id]
-
     return Rulebook(
-        meta=meta, params=params, exercises=exercises, stages=tuple(stages),
-        rules=tuple(rules), compiled=tuple(compiled),
-        digest=_digest(meta, params, exercises, stages, rules), location=str(root),
+        meta=meta, params=params, exercises=catalogue, stages=tuple(ladder),
+        rules=tuple(written), compiled=tuple(compiled),
+        digest=_digest(meta, params, catalogue, ladder, written), location=location,
     )
