@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
-from ._enums import BackOff, Category
+from ._enums import BackOff, Category, Goal
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rulebook, Step
 
@@ -42,6 +43,23 @@ def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
                     loaded=exercise.loaded, dose=_dose(exercise, step, rulebook, deload))
 
 
+@functools.lru_cache(maxsize=4096)
+def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
+          hops_barred: bool) -> tuple[tuple[Session, ...], tuple[PlanItem, ...]]:
+    """The sessions and habits of one stage, goal and dose: the same inputs always give the
+    same (immutable) week, so it is computed once."""
+    stage = rulebook.stage(stage_id)
+    step = stage.steps[min(dose_level, len(stage.steps) - 1)]
+    sessions = tuple(
+        Session(focus=t.focus, minutes=t.minutes,
+                items=tuple(_item(rulebook, name, step, deload, hops_barred)
+                            for name in t.items))
+        for t in stage.sessions_for(goal)
+    )
+    habits = tuple(_item(rulebook, name, step, False, hops_barred) for name in stage.habits)
+    return sessions, habits
+
+
 def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()) -> WeekPlan:
     """The plan for the week after ``state``: its sessions, daily habits, cues and tracking.
 
@@ -50,7 +68,6 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     history does no hops until a clinician has cleared them (P10).
     """
     stage = rulebook.stage(state.stage)
-    step = stage.steps[min(state.dose_level, len(stage.steps) - 1)]
     if state.paused:
         return WeekPlan(state.athlete_id, stage.id, state.dose_level, mode="paused",
                         sessions=(), habits=(), cues=tuple(dict.fromkeys(cues)),
@@ -60,26 +77,22 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     deload = state.backoff is BackOff.DELOAD
     rest = state.backoff is BackOff.REST
     hops_barred = state.prior_foot_ankle_problems and not state.clinician_cleared
-    templates = stage.sessions_for(state.goal)
     notes: list[str] = []
     if rest:
         keep = rulebook.whole("rest_sessions_per_week")
-        notes.append(f"Rest window until {state.backoff_until}: {len(templates) - keep} "
-                     f"session(s) this week become rest days (P10).")
-        templates = templates[:keep]
+        notes.append(f"Rest window until {state.backoff_until}: "
+                     f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
+                     f"become rest days (P10).")
     if deload:
         notes.append(f"Deload until {state.backoff_until}: fewer reps, shorter holds, no "
                      f"added resistance (P9).")
     if hops_barred:
         notes.append("Hops are replaced until a clinician clears your foot or ankle "
                      "history (P10).")
-    sessions = tuple(
-        Session(focus=t.focus, minutes=t.minutes,
-                items=tuple(_item(rulebook, name, step, deload, hops_barred)
-                            for name in t.items))
-        for t in templates
-    )
-    habits = tuple(_item(rulebook, name, step, False, hops_barred) for name in stage.habits)
+    sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
+                             hops_barred)
+    if rest:
+        sessions = sessions[:keep]
     return WeekPlan(state.athlete_id, stage.id, state.dose_level,
                     mode="deload" if deload else "rest" if rest else "normal",
                     sessions=sessions, habits=habits, cues=tuple(dict.fromkeys(cues)),
