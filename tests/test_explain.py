@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import attrs
+import pytest
 
 import footcore as fc
 from footcore import Action, Engine, Location, Rulebook, Symptom, SymptomKind
@@ -23,12 +25,22 @@ def test_explain_names_the_winner_its_paragraph_facts_and_default_thresholds(
                                                          completed=True, symptoms=(stiff,)))
     text = fc.explain(decision)
     assert decision.action is Action.DELOAD
-    assert "DELOAD" in text and "stiffness-deload (P9)" in text
-    assert "severity=4" in text
-    assert "stiffness_deload_min = 3 (footcore default)" in text
+    assert "7 Jan 2026, athlete a-1: DELOAD: lowers volume and intensity" in text
+    assert "stiffness-deload (article P9)" in text
+    assert "Seen: stiffness 4/10 under the arch on 7 Jan 2026." in text
+    assert "stiffness_deload_min = 3 (severity 0-10; footcore default)" in text
     # the consistency gate was eligible too, and lost to the deload
     assert "overridden by the more conservative deload" in text
-    assert "consistency-gate would hold" in text
+    assert "consistency-gate would hold (article P2, P3)" in text
+    assert "Seen: 1 session done in the recent window." in text
+    # what it does to the week
+    assert "Before: stage baseline, dose level 0: 3 sessions a week, normal plan." in text
+    assert "After:  stage baseline, dose level 0: 3 sessions a week, deload plan until " \
+           "14 Jan 2026." in text
+    assert "plan mode: normal -> deload" in text
+    assert "Seated toe curl with hold: 3 x 10 reps, 10 s hold -> 3 x 6 reps, 8 s hold " \
+           "(reps -4, hold -2 s)" in text
+    assert f"digest {decision.rulebook.digest[:12]}" in text
 
 
 def test_firings_record_the_params_they_compared_against(engine: Engine,
@@ -38,7 +50,8 @@ def test_firings_record_the_params_they_compared_against(engine: Engine,
                                                          symptoms=(stiff,)))
     (firing,) = [f for f in decision.firings if f.rule_id == "stiffness-deload"]
     param = rulebook.params["stiffness_deload_min"]
-    assert firing.params == (fc.ParamUse("stiffness_deload_min", param.value, param.is_default),)
+    assert firing.params == (fc.ParamUse("stiffness_deload_min", param.value, param.is_default,
+                                         param.unit),)
 
 
 def test_explain_says_when_no_rule_fired(engine: Engine, rulebook: Rulebook) -> None:
@@ -50,7 +63,8 @@ def test_explain_says_when_no_rule_fired(engine: Engine, rulebook: Rulebook) -> 
                                                  completed=True))
     assert decision.firings == ()
     assert decision.action is rulebook.meta.default_action
-    assert "No rule fired" in fc.explain(decision)
+    assert "No rule fired; hold is the rulebook's default action." in fc.explain(decision)
+    assert fc.explain(decision, format="dict")["no_rule_fired"] is True
 
 
 def test_diff_of_a_plan_with_itself_is_empty(engine: Engine) -> None:
@@ -58,7 +72,7 @@ def test_diff_of_a_plan_with_itself_is_empty(engine: Engine) -> None:
     assert fc.diff(plan, plan) == ()
 
 
-def test_diff_shows_a_deload_lowering_doses(engine: Engine) -> None:
+def test_diff_shows_a_deload_lowering_doses_by_how_much(engine: Engine) -> None:
     state = attrs.evolve(fresh(engine), stage="control", dose_level=2)
     stiff = Symptom(SymptomKind.STIFFNESS, Location.ARCH, severity=5)
     decision = engine.evaluate(state, fc.CheckIn(on=START, completed=True, symptoms=(stiff,)))
@@ -66,6 +80,13 @@ def test_diff_shows_a_deload_lowering_doses(engine: Engine) -> None:
     kinds = {c.kind for c in changes}
     assert "mode" in kinds and "dose" in kinds
     assert any(c.kind == "mode" and c.after == "deload" for c in changes)
+    (hold,) = [c for c in changes if c.subject == "short_foot_hold"]
+    # dose level 2 -> 1 (factors 1.2 -> 1.1) and the deload's factors on reps and holds
+    assert (hold.name, hold.before, hold.after, hold.detail) == (
+        "Short-foot hold", "3 x 12 reps, 12 s hold", "3 x 7 reps, 9 s hold",
+        "reps -5, hold -3 s")
+    assert str(hold) == ("Short-foot hold: 3 x 12 reps, 12 s hold -> 3 x 7 reps, 9 s hold "
+                         "(reps -5, hold -3 s)")
 
 
 def test_diff_shows_rest_removing_sessions(engine: Engine, rulebook: Rulebook) -> None:
@@ -78,6 +99,8 @@ def test_diff_shows_rest_removing_sessions(engine: Engine, rulebook: Rulebook) -
                    if c.kind == "sessions"]
     assert (sessions.before, sessions.after) == (
         str(rulebook.whole("sessions_per_week")), str(rulebook.whole("rest_sessions_per_week")))
+    assert sessions.detail.startswith("dropped: ")
+    assert str(sessions).startswith("sessions per week: 3 -> 1 (dropped: ")
 
 
 def test_diff_shows_exercises_coming_in_and_going_out_on_advance(engine: Engine) -> None:
@@ -88,4 +111,89 @@ def test_diff_shows_exercises_coming_in_and_going_out_on_advance(engine: Engine)
     removed = {c.subject for c in changes if c.kind == "removed"}
     assert "slow_controlled_hops" in added
     assert added and removed
+    (hops,) = [c for c in changes if c.subject == "slow_controlled_hops"]
+    assert str(hops) == "in: Slow, controlled single-leg hops (2 x 10 reps)"
     assert all(str(c) for c in changes)
+
+
+def test_facts_are_said_in_plain_words(engine: Engine) -> None:
+    state = attrs.evolve(fresh(engine), stage="unilateral", last_session_on=START,
+                         last_checkin_on=START)
+    valgus = fc.Compensation(fc.CompensationKind.KNEE_VALGUS, "slow_controlled_hops")
+    decision = engine.evaluate(state, fc.CheckIn(on=START + timedelta(days=8), completed=True,
+                                                 compensations=(valgus,)))
+    text = fc.explain(decision)
+    assert decision.action is Action.REGRESS
+    assert "Seen: knee valgus in slow, controlled single-leg hops on 13 Jan 2026." in text
+    assert "Seen: session done; 8 days since the last session." in text
+    assert "short-layoff-deload would deload (footcore default)" in text
+    assert "short_layoff_days = 7 (days; footcore default); long_layoff_days = 22" in text
+
+
+def test_a_lasting_symptom_says_how_long(engine: Engine) -> None:
+    sore = Symptom(SymptomKind.IRRITATION, Location.BALL_OF_FOOT, severity=2, days=6)
+    decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START, completed=True,
+                                                         symptoms=(sore,)))
+    assert decision.action is Action.PAUSE
+    assert ("irritation 2/10 behind the ball of the foot on 5 Jan 2026, lasting 6 days"
+            in fc.explain(decision))
+    assert "lasting-symptom-pause (article P10; footcore default)" in fc.explain(decision)
+
+
+def test_every_checkin_fact_field_has_words() -> None:
+    from footcore._conditions import FACT_FIELDS, FactType
+    from footcore._explain import _PHRASES
+
+    assert set(FACT_FIELDS[FactType.CHECKIN]) <= set(_PHRASES)
+
+
+def test_the_dict_form_holds_what_the_text_says(engine: Engine) -> None:
+    stiff = Symptom(SymptomKind.STIFFNESS, Location.ARCH, severity=4)
+    decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START + timedelta(days=2),
+                                                         completed=True, symptoms=(stiff,)))
+    data = fc.explain(decision, format="dict")
+    assert json.loads(json.dumps(data)) == data  # plain JSON data, ready for an app
+    assert (data["action"], data["date"], data["athlete_id"]) == ("deload", "2026-01-07", "a-1")
+    assert data["before"] == {"stage": "baseline", "dose_level": 0, "mode": "normal",
+                              "sessions": 3, "until": None}
+    assert data["after"]["until"] == "2026-01-14"
+    (winner,) = data["winners"]
+    assert winner["rule_id"] == "stiffness-deload" and winner["sources"] == ["P9"]
+    assert winner["facts"] == ["stiffness 4/10 under the arch on 7 Jan 2026"]
+    assert winner["thresholds"] == [{"name": "stiffness_deload_min", "value": 3,
+                                     "unit": "severity 0-10", "footcore_default": True}]
+    (lost,) = data["overridden"]
+    assert (lost["rule_id"], lost["overridden_by"]) == ("consistency-gate", "deload")
+    assert "more conservative" in lost["why"]
+    assert {"kind": "mode", "subject": "plan", "before": "normal", "after": "deload",
+            "name": "", "detail": ""} in data["plan_changes"]
+    assert data["cues"] == list(decision.plan.cues) and data["notes"]
+
+
+def test_explain_refuses_an_unknown_format(engine: Engine) -> None:
+    decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START, completed=True))
+    with pytest.raises(ValueError, match="'html'"):
+        fc.explain(decision, format="html")  # type: ignore[call-overload]
+
+
+def test_a_decision_read_back_explains_the_same(engine: Engine) -> None:
+    stiff = Symptom(SymptomKind.STIFFNESS, Location.ARCH, severity=4)
+    decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START, completed=True,
+                                                         symptoms=(stiff,)))
+    again = fc.from_json(fc.to_json(decision), fc.Decision)
+    assert again == decision
+    assert fc.explain(again) == fc.explain(decision)
+
+
+def test_a_decision_carries_the_plan_it_replaces(engine: Engine) -> None:
+    state = attrs.evolve(fresh(engine), stage="control", dose_level=2)
+    held = engine.evaluate(state, fc.CheckIn(on=START, completed=False))
+    assert held.prior_plan == engine.plan(state)
+    assert fc.diff(held.prior_plan, held.plan) == ()
+    assert "What changes in the plan" not in fc.explain(held)
+    stiff = Symptom(SymptomKind.STIFFNESS, Location.ARCH, severity=5)
+    deload = engine.evaluate(held.state, fc.CheckIn(on=START + timedelta(days=2),
+                                                    completed=True, symptoms=(stiff,)))
+    # the plan the athlete was on, as the previous decision gave it (less that one's cues)
+    assert deload.prior_plan == attrs.evolve(held.plan, cues=())
+    assert fc.diff(deload.prior_plan, deload.plan) == fc.diff(held.plan, deload.plan) != ()

@@ -4,6 +4,19 @@ Hand it an athlete's state and a check-in; get back a :class:`Decision` with the
 the new state, next week's plan and a trace of every rule that fired and why.
 """
 
+from ._audit import (
+    AuditLog,
+    AuditLogError,
+    AuditRecord,
+    HistoryRow,
+    LogProblem,
+    LogReport,
+    ReplayDifference,
+    ReplayReport,
+    history,
+    replay_log,
+    verify_log,
+)
 from ._convert import from_json, to_json
 from ._engine import Engine
 from ._enums import (
@@ -18,6 +31,7 @@ from ._enums import (
 )
 from ._errors import EngineError, FootcoreError, InputError, RulebookError
 from ._explain import PlanChange, diff, explain
+from ._impact import ImpactCase, ImpactFailure, ImpactGroup, ImpactReport, impact
 from ._models import (
     AthleteState,
     CheckIn,
@@ -40,6 +54,9 @@ from ._version import __version__
 __all__ = [
     "Action",
     "AthleteState",
+    "AuditLog",
+    "AuditLogError",
+    "AuditRecord",
     "BackOff",
     "Category",
     "CheckIn",
@@ -53,12 +70,21 @@ __all__ = [
     "Firing",
     "FootcoreError",
     "Goal",
+    "HistoryRow",
+    "ImpactCase",
+    "ImpactFailure",
+    "ImpactGroup",
+    "ImpactReport",
     "InputError",
     "Location",
+    "LogProblem",
+    "LogReport",
     "Metrics",
     "ParamUse",
     "PlanChange",
     "PlanItem",
+    "ReplayDifference",
+    "ReplayReport",
     "Rule",
     "Rulebook",
     "RulebookError",
@@ -73,6 +99,10 @@ __all__ = [
     "diff",
     "explain",
     "from_json",
+    "history",
+    "impact",
     "load_rulebook",
+    "replay_log",
     "to_json",
+    "verify_log",
 ]

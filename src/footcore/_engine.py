@@ -81,7 +81,8 @@ class Engine:
         params = self.rulebook.params
         self._params = {
             rule.id: tuple(dict.fromkeys(
-                ParamUse(c.param, params[c.param].value, params[c.param].is_default)
+                ParamUse(c.param, params[c.param].value, params[c.param].is_default,
+                         params[c.param].unit)
                 for c in rule.when if c.param is not None))
             for rule in self.rulebook.rules
         }
@@ -136,7 +137,8 @@ class Engine:
                 if rule.cue and any(f.rule_id == rule.id for f in firings)]
         return Decision(
             action=action, state=new, plan=build_plan(self.rulebook, new, cues),
-            firings=firings, prior_state=state, checkin=checkin, rulebook=self._ref,
+            firings=firings, prior_state=state, prior_plan=build_plan(self.rulebook, state),
+            checkin=checkin, rulebook=self._ref,
             backend=self.backend, footcore_version=__version__,
         )
 

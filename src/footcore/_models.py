@@ -330,12 +330,13 @@ class WeekPlan:
 
 @attrs.frozen
 class ParamUse:
-    """A rulebook parameter a rule compared against, and whether it is footcore's default
-    rather than a number the article gives."""
+    """A rulebook parameter a rule compared against, its unit, and whether it is footcore's
+    default rather than a number the article gives."""
 
     name: str
     value: int | float
     default: bool
+    unit: str = ""
 
 
 @attrs.frozen
@@ -369,13 +370,20 @@ class RulebookRef:
 
 @attrs.frozen
 class Decision:
-    """The engine's answer to one check-in, with everything needed to audit it."""
+    """The engine's answer to one check-in, with everything needed to audit it.
+
+    ``prior_state`` and ``checkin`` are the inputs it was made from, so it can be
+    re-derived; ``prior_plan`` is the plan it replaces (``engine.plan(prior_state)``: the
+    previous decision's plan without that decision's cues), so
+    ``diff(decision.prior_plan, decision.plan)`` says what changed, with no rulebook at hand.
+    """
 
     action: Action
     state: AthleteState
     plan: WeekPlan
     firings: tuple[Firing, ...]
     prior_state: AthleteState
+    prior_plan: WeekPlan
     checkin: CheckIn
     rulebook: RulebookRef
     backend: str

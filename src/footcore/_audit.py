@@ -1,0 +1,633 @@
+"""The audit log: decisions appended to a hash-chained JSON Lines file, and what an app
+reads back from it (verification, an athlete's history, a replay under a rulebook).
+
+Each line is one record: ``{"decision": ..., "hash": ..., "prev": ..., "seq": ...}``, in
+compact canonical JSON. ``hash`` is the sha256 of the record's other three fields in that
+form; ``prev`` is the ``hash`` of the record before it (:data:`GENESIS` for the first), so
+changing, dropping, moving or adding a record breaks the chain where it happened.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import json
+import os
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from ._convert import CONVERTER, structure
+from ._engine import Engine
+from ._enums import Action
+from ._errors import FootcoreError, InputError
+from ._explain import explain
+from ._impact import decision_changes, rulebook_ref
+from ._models import Decision, RulebookRef
+
+__all__ = [
+    "GENESIS",
+    "AuditLog",
+    "AuditLogError",
+    "AuditRecord",
+    "HistoryRow",
+    "LogProblem",
+    "LogReport",
+    "ReplayDifference",
+    "ReplayReport",
+    "history",
+    "replay_log",
+    "verify_log",
+]
+
+GENESIS = hashlib.sha256(b"footcore audit log 1").hexdigest()
+"""What the first record of every log chains to."""
+
+_FIELDS = frozenset({"decision", "hash", "prev", "seq"})
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class AuditLogError(FootcoreError):
+    """An audit log cannot be appended to or read as it stands.
+
+    ``report`` holds the verification that found the damage, when there was one.
+    """
+
+    def __init__(self, message: str, *, report: LogReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@attrs.frozen
+class AuditRecord:
+    """One record of the log: its sequence number, the hash it chains to, its own hash and
+    the decision."""
+
+    seq: int
+    prev: str
+    hash: str
+    decision: Decision
+
+
+def _encode(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def _hash(seq: int, prev: str, decision: Any) -> str:
+    return hashlib.sha256(_encode({"decision": decision, "prev": prev, "seq": seq})).hexdigest()
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, content, whether it ends in a newline) for each line of the file."""
+    with _open(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            complete = raw.endswith(b"\n")
+            yield number, raw[:-1] if complete else raw, complete
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise InputError(f"audit log {path}: no such file") from None
+
+
+# ---------------------------------------------------------------- verification
+
+
+@attrs.frozen
+class LogProblem:
+    """One thing wrong with a log, located by line (1 first) and by sequence number.
+
+    ``kind`` is ``"edited"``, ``"removed"``, ``"reordered"``, ``"inserted"``,
+    ``"invalid"`` (a line that is not a record), ``"torn"`` (an incomplete last line) or
+    ``"head"`` (the head an app stored is not in the log).
+    """
+
+    kind: str
+    line: int | None
+    seq: int | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        return f"{', '.join(where) or 'log'}: {self.kind}: {self.detail}"
+
+
+@attrs.frozen
+class LogReport:
+    """What :func:`verify_log` found.
+
+    ``records`` counts the complete lines; ``head`` is the hash of the last record (what
+    the next one will chain to; :data:`GENESIS` for an empty log).
+    """
+
+    path: str
+    records: int
+    head: str
+    problems: tuple[LogProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.path}: intact, {self.records} record(s), head {self.head}"
+        lines = [f"{self.path}: {len(self.problems)} problem(s) in {self.records} line(s):"]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class _Entry:
+    line: int
+    seq: int
+    prev: str
+    hash: str
+    intact: bool  # the content still matches its hash
+
+
+def _entry(line: int, content: bytes) -> _Entry | str:
+    """The chain fields of one line, or why it is not a record."""
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        return f"not JSON ({exc})"
+    if not isinstance(data, dict) or set(data) != _FIELDS:
+        return "not a record: expected exactly the fields decision, hash, prev and seq"
+    seq, prev, digest = data["seq"], data["prev"], data["hash"]
+    if type(seq) is not int or seq < 0:
+        return f"seq must be a whole number, 0 or more; got {seq!r:.40}"
+    if not (isinstance(prev, str) and _HEX.match(prev) and isinstance(digest, str)
+            and _HEX.match(digest)):
+        return "prev and hash must be sha256 digests (64 hex digits)"
+    if not isinstance(data["decision"], dict):
+        return "decision must be a JSON object"
+    try:
+        computed = _hash(seq, prev, data["decision"])
+    except ValueError:
+        return "holds NaN or Infinity, which a record never does"
+    return _Entry(line, seq, prev, digest, computed == digest)
+
+
+def _winner(group: list[_Entry], chained: Counter[str], after: dict[int, str]) -> _Entry:
+    """The record most likely genuine among rivals: one that a record chains to, that sits
+    after the record it chains to, that is intact; the first of equals."""
+    return min(group, key=lambda e: (chained[e.hash] == 0, after[e.line] != e.prev,
+                                     not e.intact, e.line))
+
+
+def _inserted(entries: list[_Entry]) -> dict[int, str]:
+    """Lines that were added to the log, with why: a second record with the same sequence
+    number or the same predecessor, or one that chains to nothing and nothing chains to."""
+    chained = Counter(e.prev for e in entries)
+    seqs = {e.hash: e.seq for e in entries} | {GENESIS: -1}
+    after = {e.line: previous.hash for previous, e in itertools.pairwise(entries)}
+    if entries:
+        after[entries[0].line] = GENESIS
+    found: dict[int, str] = {}
+    for key, shared in (("seq", "sequence number"), ("prev", "predecessor")):
+        groups: dict[object, list[_Entry]] = defaultdict(list)
+        for e in entries:
+            if e.line not in found:
+                groups[getattr(e, key)].append(e)
+        for value, group in groups.items():
+            if len(group) < 2:
+                continue
+            # Of two records with one predecessor, the genuine one follows it in sequence.
+            parent = seqs.get(str(value)) if key == "prev" else None
+            right = [e for e in group if parent is not None and e.seq == parent + 1]
+            keep = right[0] if len(right) == 1 else _winner(group, chained, after)
+            for e in group:
+                if e is not keep:
+                    found[e.line] = (f"it shares its {shared} with line {keep.line}, which "
+                                     f"the log chains through")
+    for e in entries[:-1]:
+        if e.line not in found and chained[e.hash] == 0 and e.prev not in seqs:
+            found[e.line] = "it chains to no record of the log, and none chains to it"
+    return found
+
+
+def _in_order(entries: list[_Entry]) -> set[int]:
+    """Lines of a longest run of records whose sequence numbers rise in file order: the
+    others are the fewest records that were moved."""
+    tails: list[int] = []  # tails[k]: index of the smallest end of a rising run of k + 1
+    ends: list[int] = []  # and its sequence number
+    back: list[int | None] = []
+    for index, e in enumerate(entries):
+        k = bisect.bisect_left(ends, e.seq)
+        back.append(tails[k - 1] if k else None)
+        if k == len(tails):
+            tails.append(index)
+            ends.append(e.seq)
+        else:
+            tails[k], ends[k] = index, e.seq
+    lines: set[int] = set()
+    at = tails[-1] if tails else None
+    while at is not None:
+        lines.add(entries[at].line)
+        at = back[at]
+    return lines
+
+
+def _chain_problems(entries: list[_Entry], unreadable: list[int]) -> list[LogProblem]:
+    """What is wrong with the chain of the readable records; a missing record is not
+    reported where an unreadable line (reported already) stands in its place."""
+    inserted = _inserted(entries)
+    problems = [LogProblem("inserted", e.line, e.seq, inserted[e.line])
+                for e in entries if e.line in inserted]
+    kept = [e for e in entries if e.line not in inserted]
+    edited = {e.line for e in kept if not e.intact}
+    problems += [LogProblem("edited", e.line, e.seq, "its content no longer matches its hash")
+                 for e in kept if not e.intact]
+    in_order = _in_order(kept)
+    for at, e in enumerate(kept):
+        if e.line not in in_order:
+            around = [f"seq {n.seq} (line {n.line})" for n in kept[max(at - 1, 0):at + 2]
+                      if n is not e]
+            problems.append(LogProblem("reordered", e.line, e.seq,
+                                       f"out of sequence, next to {' and '.join(around)}"))
+    ordered = sorted(kept, key=lambda e: e.seq)
+    if ordered and ordered[0].seq == 0 and ordered[0].prev != GENESIS and ordered[0].intact:
+        problems.append(LogProblem("edited", ordered[0].line, 0,
+                                   "the first record does not chain to the start of a log"))
+    expected, earlier = 0, None
+    for e in ordered:
+        stand_ins = max(0, bisect.bisect_left(unreadable, e.line)
+                        - bisect.bisect_right(unreadable, earlier.line if earlier else 0))
+        if e.seq > expected + stand_ins:
+            missing = f"seq {expected}" if e.seq == expected + 1 else \
+                f"seq {expected}-{e.seq - 1}"
+            where = (f"after seq {earlier.seq} (line {earlier.line}) comes seq {e.seq}"
+                     if earlier else f"the log starts at seq {e.seq}")
+            problems.append(LogProblem("removed", e.line, expected, f"{missing} missing: {where}"))
+        elif (earlier and e.seq == earlier.seq + 1 and e.prev != earlier.hash and e.intact
+              and earlier.line not in edited):
+            problems.append(LogProblem(
+                "edited", earlier.line, earlier.seq,
+                f"the next record (line {e.line}) chained to another version of it: one of "
+                f"the two was rewritten and its hash recomputed"))
+        expected, earlier = e.seq + 1, e
+    return problems
+
+
+def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogReport:
+    """Check a log's hash chain and say what is wrong with it, line by line.
+
+    It names each record that was edited, removed, moved or inserted, each line that is
+    not a record, and an incomplete last line (an append cut short by a crash). Never
+    raises on a damaged log: a damaged log is what it reports.
+
+    Records removed from the end leave no trace in the chain; to catch that, store the
+    ``hash`` of the last record appended (:meth:`AuditLog.append` returns it) and pass it
+    as ``head``.
+
+    Args:
+        path: the log file.
+        head: a record hash stored earlier; reported when no record of the log has it.
+
+    Raises:
+        InputError: there is no file at ``path``, or ``head`` is not a hash.
+    """
+    if head is not None and not (isinstance(head, str) and _HEX.match(head)):
+        raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits)")
+    where = Path(path)
+    entries: list[_Entry] = []
+    problems: list[LogProblem] = []
+    records = 0
+    for line, content, complete in _lines(where):
+        if not complete:
+            problems.append(LogProblem(
+                "torn", line, None, f"the last line is incomplete ({len(content)} bytes, no "
+                f"newline): an append was cut short; AuditLog.repair() drops it"))
+            break
+        records += 1
+        found = _entry(line, content)
+        if isinstance(found, str):
+            problems.append(LogProblem("invalid", line, None, found))
+        else:
+            entries.append(found)
+    unreadable = [p.line for p in problems if p.kind == "invalid" and p.line is not None]
+    problems = _chain_problems(entries, unreadable) + problems
+    if head is not None and all(e.hash != head for e in entries):
+        problems.append(LogProblem("head", None, None, f"no record has the stored head "
+                                   f"{head[:12]}: records at the end were removed or rewritten"))
+    problems.sort(key=lambda p: (p.line is None, p.line or 0, p.kind))
+    last = max(entries, key=lambda e: e.seq).hash if entries else GENESIS
+    return LogReport(str(where), records, last, tuple(problems))
+
+
+# ---------------------------------------------------------------- the log
+
+
+@attrs.frozen
+class _Tail:
+    size: int
+    seq: int  # the next record's
+    head: str
+
+
+class AuditLog:
+    """An append-only log of decisions in the file at ``path`` (created on first append).
+
+    Each :meth:`append` writes one line and returns only once it is on disk (``fsync``),
+    so a crash loses at most the record being written. A torn last line left by a crash
+    is reported by :func:`verify_log` and dropped by :meth:`repair`; until then, and
+    whenever the chain is broken, :meth:`append` refuses to write.
+
+    Appends from the threads of one process are serialised; give each process its own
+    log, or route appends through one writer.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._tail: _Tail | None = None
+
+    def __repr__(self) -> str:
+        return f"AuditLog({str(self.path)!r})"
+
+    def append(self, decision: Decision) -> AuditRecord:
+        """Write ``decision`` as the log's next record.
+
+        The first append of an instance, and any after the file changed behind its back,
+        verifies the whole log first.
+
+        Returns:
+            The record written; its ``hash`` is the log's new head.
+
+        Raises:
+            InputError: ``decision`` is not a :class:`Decision`.
+            AuditLogError: the log is damaged (torn last line, broken chain, a line that is
+                not a record); nothing was written. Its ``report`` says what is wrong.
+            OSError: the file could not be written; the log was truncated back to what it
+                was.
+        """
+        if not isinstance(decision, Decision):
+            raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
+        data = CONVERTER.unstructure(decision)
+        with self._lock:
+            tail = self._checked_tail()
+            digest = _hash(tail.seq, tail.head, data)
+            line = _encode({"decision": data, "hash": digest, "prev": tail.head,
+                            "seq": tail.seq}) + b"\n"
+            self._write(line, tail.size)
+            self._tail = _Tail(tail.size + len(line), tail.seq + 1, digest)
+        return AuditRecord(tail.seq, tail.head, digest, decision)
+
+    def _checked_tail(self) -> _Tail:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return _Tail(0, 0, GENESIS)
+        if self._tail is not None and self._tail.size == size:
+            return self._tail
+        report = verify_log(self.path)
+        if not report.ok:
+            raise AuditLogError(f"refusing to append to a damaged log: {report}", report=report)
+        return _Tail(size, report.records, report.head)
+
+    def _write(self, line: bytes, size: int) -> None:
+        created = not self.path.exists()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o644)
+        try:
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, size)  # leave the log as it was
+                raise
+        finally:
+            os.close(fd)
+        if created and os.name == "posix":  # make the new file's directory entry durable
+            folder = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+    def repair(self) -> int:
+        """Drop a torn last line (what an interrupted append leaves), and nothing else.
+
+        Other damage is not repaired: verify the log and restore it from a copy.
+
+        Returns:
+            The number of bytes dropped: 0 when the last line was whole.
+
+        Raises:
+            InputError: there is no file at ``path``.
+        """
+        with self._lock:
+            self._tail = None
+            with _open(self.path) as handle:
+                keep = size = handle.seek(0, os.SEEK_END)
+                while keep > 0:
+                    start = max(0, keep - 65536)
+                    handle.seek(start)
+                    chunk = handle.read(keep - start)
+                    if b"\n" in chunk:
+                        keep = start + chunk.rindex(b"\n") + 1
+                        break
+                    keep = start
+            if keep == size:
+                return 0
+            with self.path.open("r+b") as handle:
+                handle.truncate(keep)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return size - keep
+
+    def records(self) -> Iterator[AuditRecord]:
+        """The log's records in file order (none when the file does not exist yet).
+
+        Reads without checking the chain (:func:`verify_log` does that) and stops before a
+        torn last line, which is not a record.
+
+        Raises:
+            AuditLogError: a line is not a valid record; the message names the line.
+        """
+        if not self.path.exists():
+            return
+        for line, content, complete in _lines(self.path):
+            if not complete:
+                return
+            try:
+                data = json.loads(content)
+            except ValueError as exc:
+                raise AuditLogError(f"{self.path} line {line}: not JSON ({exc})") from None
+            try:
+                yield structure(data, AuditRecord, "audit record")
+            except InputError as exc:
+                raise AuditLogError(f"{self.path} line {line}: {exc}") from None
+
+
+def _existing(path: str | os.PathLike[str]) -> AuditLog:
+    """The log at ``path``, which must exist.
+
+    Raises:
+        InputError: there is no file at ``path``.
+    """
+    log = AuditLog(path)
+    if not log.path.is_file():
+        raise InputError(f"audit log {log.path}: no such file")
+    return log
+
+
+# ---------------------------------------------------------------- history
+
+
+@attrs.frozen
+class HistoryRow:
+    """One decision in an athlete's timeline: the stage and dose it left them on, the
+    action, and the main reason (the first winning rule's summary)."""
+
+    seq: int
+    on: date
+    stage: str
+    dose_level: int
+    action: Action
+    reason: str
+    rule_id: str | None
+
+
+def history(path: str | os.PathLike[str], athlete_id: str) -> tuple[HistoryRow, ...]:
+    """The timeline of one athlete's decisions in a log, oldest first, as rows an app can
+    render: date, stage and dose level after the decision, action, main reason.
+
+    Args:
+        path: the log file.
+        athlete_id: whose decisions; an athlete with none gets no rows.
+
+    Raises:
+        InputError: there is no file at ``path``.
+        AuditLogError: a line is not a valid record.
+    """
+    rows = []
+    for record in _existing(path).records():
+        d = record.decision
+        if d.state.athlete_id != athlete_id:
+            continue
+        main = d.winners[0] if d.winners else None
+        reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
+        rows.append(HistoryRow(record.seq, d.checkin.on, d.state.stage, d.state.dose_level,
+                               d.action, reason, main.rule_id if main else None))
+    return tuple(rows)
+
+
+# ---------------------------------------------------------------- replay
+
+
+@attrs.frozen
+class ReplayDifference:
+    """A record whose decision comes out differently when re-evaluated, or cannot be."""
+
+    seq: int
+    recorded: Decision
+    replayed: Decision | None
+    changes: tuple[str, ...]
+
+    @property
+    def explanations(self) -> tuple[str, str]:
+        """The recorded and the replayed decision, each explained."""
+        again = explain(self.replayed) if self.replayed else "; ".join(self.changes)
+        return explain(self.recorded), again
+
+
+@attrs.frozen
+class ReplayReport:
+    """What :func:`replay_log` found: every record that came out differently, and the
+    rulebooks, other than the one replayed under, that made records."""
+
+    path: str
+    rulebook: RulebookRef
+    backend: str
+    records: int
+    differences: tuple[ReplayDifference, ...]
+    other_rulebooks: tuple[tuple[RulebookRef, int], ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was reproduced."""
+        return not self.differences
+
+    def __str__(self) -> str:
+        book = self.rulebook
+        lines = [f"{self.path}: {self.records - len(self.differences)} of {self.records} "
+                 f"decision(s) reproduced under {book.id} {book.version} "
+                 f"({book.digest[:12]}), {self.backend} backend."]
+        lines.extend(f"  {count} record(s) were made by another rulebook: {ref.id} "
+                     f"{ref.version} ({ref.digest[:12]}); differences there may come from "
+                     f"the rulebook change." for ref, count in self.other_rulebooks)
+        for found in self.differences:
+            d = found.recorded
+            lines.append(f"  seq {found.seq}, athlete {d.state.athlete_id}, {d.checkin.on}: "
+                         f"{'; '.join(found.changes)}")
+        return "\n".join(lines)
+
+
+def _replay(engine: Engine, record: AuditRecord) -> ReplayDifference | None:
+    recorded = record.decision
+    try:
+        again = engine.evaluate(recorded.prior_state, recorded.checkin)
+    except InputError as exc:
+        return ReplayDifference(record.seq, recorded, None, (f"cannot be replayed: {exc}",))
+    changes = decision_changes(recorded, again)
+    # Beyond the outcome, a reproduction is exact: only the stamps of who made it may differ.
+    stamped = attrs.evolve(
+        again, backend=recorded.backend, footcore_version=recorded.footcore_version,
+        rulebook=recorded.rulebook,
+        state=attrs.evolve(again.state, rulebook_digest=recorded.state.rulebook_digest))
+    if not changes and stamped != recorded:
+        changes = ("same outcome, but the trace differs (facts matched, overridden rules, "
+                   "thresholds or the plan it replaces)",)
+    return ReplayDifference(record.seq, recorded, again, changes) if changes else None
+
+
+def replay_log(path: str | os.PathLike[str], engine: Engine) -> ReplayReport:
+    """Re-evaluate every record of a log from its stored inputs (the prior state and the
+    check-in) with ``engine``, and report each decision that comes out differently.
+
+    Under the rulebook that made the records, on either backend, every decision is
+    reproduced (only ``backend`` may differ). Under another rulebook, the differences are
+    what the change would have done; records made by a rulebook other than the engine's
+    are counted in ``other_rulebooks``, and a record the engine cannot evaluate (its state
+    names a stage the rulebook lacks, say) is a difference, not an error. Replay reads the
+    records without checking the chain: verify the log first.
+
+    Args:
+        path: the log file.
+        engine: the rulebook and backend to decide again with.
+
+    Raises:
+        InputError: there is no file at ``path``.
+        AuditLogError: a line is not a valid record.
+    """
+    log = _existing(path)
+    ref = rulebook_ref(engine.rulebook)
+    others: Counter[RulebookRef] = Counter()
+    differences = []
+    records = 0
+    for record in log.records():
+        records += 1
+        if record.decision.rulebook.digest != ref.digest:
+            others[record.decision.rulebook] += 1
+        found = _replay(engine, record)
+        if found is not None:
+            differences.append(found)
+    return ReplayReport(str(log.path), ref, engine.backend, records, tuple(differences),
+                        tuple(sorted(others.items(), key=lambda kv: kv[0].digest)))
