@@ -1,0 +1,211 @@
+"""The commands that work on athletes and rulebooks: simulate, evaluate, plan, explain,
+new-athlete and lint."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._audit import AuditLog
+from .._chart import render_chart
+from .._convert import to_json
+from .._enums import Goal
+from .._errors import InputError, RulebookError
+from .._explain import explain
+from .._lint import ERROR, Finding, lint
+from .._models import AthleteState, CheckIn, Decision
+from .._rulebook import load_rulebook
+from .._simulate import checkins, simulate
+from ._common import add_command, engine_from
+from ._files import read_decision, read_model, read_scenario, write_jsonl, write_text
+from ._text import findings_text, plan_text, timeline_text
+
+if TYPE_CHECKING:
+    from ._common import Commands
+
+__all__ = ["add_commands"]
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    scenario = read_scenario(args.scenario)
+    engine = engine_from(args)
+    decisions = simulate(engine, scenario)
+    weeks = [week for week, _ in checkins(scenario)]
+    print(timeline_text(scenario, weeks, decisions, engine.rulebook))
+    if args.out:
+        out = Path(args.out)
+        write_jsonl(out / "decisions.jsonl", decisions)
+        render_chart(decisions, engine.rulebook, out / "chart.png", title=scenario.title,
+                     description=scenario.description)
+        print(f"Wrote {out / 'chart.png'} and {out / 'decisions.jsonl'}; explain a row with: "
+              f"footcore explain {out / 'decisions.jsonl'} NUMBER")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    state = read_model(args.state, AthleteState, "state file")
+    checkin = read_model(args.checkin, CheckIn, "check-in file")
+    decision = engine_from(args).evaluate(state, checkin)
+    if args.log:  # first: a log that refuses the decision leaves the state file as it was
+        record = AuditLog(args.log).append(decision)
+    if args.next_state:
+        write_text(args.next_state, to_json(decision.state, indent=2) + "\n", "state file")
+    print(to_json(decision, indent=2) if args.json else explain(decision))
+    if not args.json:
+        if args.next_state:
+            print(f"\nNew state written to {args.next_state}.")
+        if args.log:
+            print(f"Logged to {args.log} as record {record.seq} (hash {record.hash[:12]}).")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    state = read_model(args.state, AthleteState, "state file")
+    engine = engine_from(args)
+    print(plan_text(engine.plan(state), engine.rulebook))
+    return 0
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise InputError(f"N: expected a whole number, got {text!r}")
+    return int(text)
+
+
+def _logged(path: str, seq: int) -> Decision:
+    if not Path(path).is_file():
+        raise InputError(f"audit log {path}: no such file")
+    for record in AuditLog(path).records():
+        if record.seq == seq:
+            return record.decision
+    raise InputError(f"audit log {path}: no record with seq {seq}")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    given = args.target
+    if args.log:
+        if len(given) != 1:
+            args.parser.error("with --log, give the record's seq number N (see audit history)")
+        decision = _logged(args.log, _whole(given[0]))
+    else:
+        if not 1 <= len(given) <= 2:
+            args.parser.error("give DECISION.json, or a JSON Lines file and a number N")
+        number = _whole(given[1]) if len(given) == 2 else None
+        if number == 0:
+            raise InputError("N: decisions are numbered from 1")
+        decision = read_decision(given[0], number)
+    print(explain(decision))
+    return 0
+
+
+def _new_athlete(args: argparse.Namespace) -> int:
+    state = engine_from(args).new_athlete(
+        args.athlete_id, goal=Goal(args.goal), start=args.start or date.today(),
+        prior_foot_ankle_problems=args.history, clinician_cleared=args.cleared)
+    text = to_json(state, indent=2) + "\n"
+    if args.out:
+        write_text(args.out, text, "state file")
+        print(f"Wrote {args.out}: {state.athlete_id} starts on {state.stage} on "
+              f"{state.started_on}.")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    where = args.rules_dir or "the shipped rulebook"
+    try:
+        rulebook = load_rulebook(args.rules_dir)
+    except RulebookError as exc:
+        findings: tuple[Finding, ...] = (Finding(ERROR, "schema", where, str(exc)),)
+    else:
+        findings = lint(rulebook)
+        where = f"{where} ({rulebook.id} {rulebook.version}, {len(rulebook.rules)} rules)"
+    print(findings_text(findings, where))
+    return 1 if any(f.level == ERROR for f in findings) else 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def add_commands(commands: Commands) -> None:
+    """Declare simulate, evaluate, plan, explain, new-athlete and lint."""
+    cmd = add_command(
+        commands, "simulate", _simulate,
+        "Play a scripted athlete through the engine and print the timeline.",
+        "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
+        "  (writes out/chart.png, stage and dose over time with back-offs marked, and\n"
+        "   out/decisions.jsonl, every decision as one line of JSON)", backend=True)
+    cmd.add_argument("scenario", metavar="SCENARIO.toml",
+                     help="the scenario (see examples/scenarios/)")
+    cmd.add_argument("--out", metavar="DIR",
+                     help="also write DIR/chart.png and DIR/decisions.jsonl")
+
+    cmd = add_command(
+        commands, "evaluate", _evaluate,
+        "Decide what an athlete does next after one check-in, and say why.",
+        "  footcore new-athlete a-17 --goal runner --start 2026-01-05 --out state.json\n"
+        "  echo '{\"on\": \"2026-01-07\", \"completed\": true, \"minutes\": 18}' > checkin.json\n"
+        "  footcore evaluate --state state.json --checkin checkin.json --next-state state.json",
+        backend=True)
+    cmd.add_argument("--state", required=True, metavar="STATE.json",
+                     help="the athlete's state (from new-athlete, or a previous evaluate)")
+    cmd.add_argument("--checkin", required=True, metavar="CHECKIN.json",
+                     help="the check-in: on, completed, minutes, symptoms, compensations, "
+                          "metrics, clinician_cleared")
+    cmd.add_argument("--json", action="store_true",
+                     help="print the whole decision as JSON instead of the explanation")
+    cmd.add_argument("--next-state", metavar="FILE",
+                     help="write the new state here (it may be the --state file)")
+    cmd.add_argument("--log", metavar="AUDIT.jsonl",
+                     help="append the decision to this audit log (created if missing)")
+
+    cmd = add_command(
+        commands, "plan", _plan, "Print the week's plan for an athlete's state as a table.",
+        "  footcore plan --state state.json")
+    cmd.add_argument("--state", required=True, metavar="STATE.json", help="the athlete's state")
+
+    cmd = add_command(
+        commands, "explain", _explain,
+        "Explain a decision in plain language: what it does and which rules made it so.",
+        "  footcore evaluate --state state.json --checkin checkin.json --json > decision.json\n"
+        "  footcore explain decision.json\n"
+        "  footcore explain out/decisions.jsonl 12    (row 12 of a simulation's timeline)\n"
+        "  footcore explain --log audit.jsonl 3       (the record with seq 3)", rules=False)
+    cmd.add_argument("target", nargs="*", metavar="DECISION.json [N]",
+                     help="a decision as JSON, or decisions as JSON Lines and which one "
+                          "(1 is the first); with --log, just the record's seq N")
+    cmd.add_argument("--log", metavar="AUDIT.jsonl", help="read the decision from an audit log")
+    cmd.set_defaults(parser=cmd)
+
+    cmd = add_command(
+        commands, "new-athlete", _new_athlete,
+        "Make the starting state of a new athlete, as JSON.",
+        "  footcore new-athlete a-17 --goal runner --start 2026-01-05 --out state.json\n"
+        "  footcore new-athlete w-3 --goal everyday --history --out walker.json")
+    cmd.add_argument("athlete_id", metavar="ATHLETE_ID", help="the athlete's id in your app")
+    cmd.add_argument("--goal", required=True, choices=[g.value for g in Goal],
+                     help="what the athlete trains for")
+    cmd.add_argument("--start", type=_day, metavar="YYYY-MM-DD",
+                     help="first day of training (default: today)")
+    cmd.add_argument("--history", action="store_true",
+                     help="the athlete has had foot or ankle problems before")
+    cmd.add_argument("--cleared", action="store_true",
+                     help="a clinician has already cleared the athlete for every rung")
+    cmd.add_argument("--out", metavar="FILE", help="write the state here, not to the screen")
+
+    cmd = add_command(
+        commands, "lint", _lint,
+        "Check a rulebook: schema errors, then rules that never fire or never win, stages "
+        "that cannot be reached or left, thresholds in the wrong order, unused parameters "
+        "and exercises. Exit code 1 when there is an error.",
+        "  cp -r rules my-rules && $EDITOR my-rules/rules-backoff.toml\n"
+        "  footcore lint my-rules", rules=False)
+    cmd.add_argument("rules_dir", nargs="?", metavar="RULES_DIR",
+                     help="rulebook folder (default: the shipped rulebook)")

@@ -1,0 +1,81 @@
+"""Plain-text tables the commands print: a simulation's timeline, a week's plan, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._lint import ERROR, Finding
+from .._models import Decision, Dose, PlanItem, WeekPlan
+from .._rulebook import Rulebook
+from .._simulate import Scenario, is_back_off, main_reason
+
+__all__ = ["dose_text", "findings_text", "plan_text", "timeline_text"]
+
+
+def dose_text(dose: Dose) -> str:
+    """``3 x 10, hold 5 s, light band``: sets x reps, then hold and resistance if any."""
+    parts = [f"{dose.sets} x {dose.reps}"]
+    if dose.hold_s:
+        parts.append(f"hold {dose.hold_s} s")
+    if dose.resistance != "none":
+        parts.append(dose.resistance)
+    return ", ".join(parts)
+
+
+def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[Decision],
+                  rulebook: Rulebook) -> str:
+    """One numbered row per check-in (back-offs in capitals), then a summary line."""
+    first = decisions[0]
+    lines = [f"{scenario.title}: athlete {scenario.athlete}, goal {scenario.goal.value}, "
+             f"start {scenario.start}" + (", foot or ankle history" if scenario.history else ""),
+             f"rulebook {rulebook.id} {rulebook.version}, backend {first.backend}", "",
+             f"{'#':>3}  {'week':>4}  {'date':<10}  {'session':<7}  {'stage':<12} {'dose':>4}  "
+             f"{'action':<8}  reason"]
+    for number, (week, decision) in enumerate(zip(weeks, decisions, strict=True), 1):
+        action = decision.action.value
+        lines.append(
+            f"{number:>3}  {week:>4}  {decision.checkin.on}  "
+            f"{'done' if decision.checkin.completed else 'missed':<7}  "
+            f"{decision.state.stage:<12} {decision.state.dose_level:>4}  "
+            f"{action.upper() if is_back_off(decision) else action:<8}  {main_reason(decision)}")
+    last = decisions[-1].state
+    top = len(rulebook.stage(last.stage).steps) - 1
+    back_offs = sum(1 for d in decisions if is_back_off(d))
+    dose = (f"its top dose step ({top})" if last.dose_level == top
+            else f"dose step {last.dose_level} (top {top})")
+    lines += ["", f"{len(decisions)} check-ins over {weeks[-1]} weeks; ended on {last.stage} "
+                  f"at {dose}" + (", paused" if last.paused else "")
+                  + (f"; {back_offs} back-off(s), in capitals." if back_offs
+                     else "; no back-offs.")]
+    return "\n".join(lines)
+
+
+def _items(items: Sequence[PlanItem]) -> list[str]:
+    width = max(len(item.name) for item in items)
+    return [f"  {item.name:<{width}}  {item.category.value:<18}  {dose_text(item.dose)}"
+            for item in items]
+
+
+def plan_text(plan: WeekPlan, rulebook: Rulebook) -> str:
+    """The week's sessions and habits as aligned tables, then cues, tracking and notes."""
+    stage = rulebook.stage(plan.stage)
+    lines = [f"Plan for {plan.athlete_id}: stage {stage.order} {stage.id} ({stage.name}), "
+             f"dose step {plan.dose_level}, mode {plan.mode}"]
+    for number, session in enumerate(plan.sessions, 1):
+        lines += ["", f"Session {number} of {len(plan.sessions)}: {session.focus}, "
+                      f"{session.minutes} min", *_items(session.items)]
+    if plan.habits:
+        lines += ["", "Daily habits", *_items(plan.habits)]
+    for title, entries in (("Cues", plan.cues), ("Track", plan.tracking),
+                           ("Notes", plan.notes)):
+        if entries:
+            lines += ["", title, *(f"  - {entry}" for entry in entries)]
+    return "\n".join(lines)
+
+
+def findings_text(findings: Sequence[Finding], where: str) -> str:
+    """Each finding on its own line, then a count."""
+    errors = sum(1 for f in findings if f.level == ERROR)
+    warnings = len(findings) - errors
+    return "\n".join([*(str(f) for f in findings),
+                      f"{where}: {errors} error(s), {warnings} warning(s)"])
