@@ -26,6 +26,7 @@ import sys
 from datetime import date
 
 import footcore
+import footcore.testing  # the kit's package imports; its strategies need hypothesis
 
 rulebook = footcore.load_rulebook()
 checkin = footcore.CheckIn(
@@ -79,8 +80,10 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert rules, "the checkout has a rules/ directory with files"
     missing = {f"footcore/rules/{name}" for name in rules} - names
     assert not missing, f"rules missing from the wheel: {sorted(missing)}"
-    sources = {f"footcore/{p.name}" for p in (REPO / "src/footcore").glob("*.py")}
-    expected = {"footcore/py.typed", "footcore/testing.py", "footcore/__init__.py", *sources}
+    sources = {f"footcore/{p.relative_to(REPO / 'src/footcore').as_posix()}"
+               for p in (REPO / "src/footcore").rglob("*.py")}
+    expected = {"footcore/py.typed", "footcore/__init__.py", "footcore/testing/__init__.py",
+                *sources}
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
 
     venv = tmp_path / "venv"

@@ -1,10 +1,14 @@
-"""Invariants of the engine, checked with footcore.testing's Hypothesis strategies.
+"""Invariants of the engine, checked with footcore.testing's strategies and checks.
 
-Every property draws an athlete state as of ``TODAY`` and a check-in dated on or up to 30
-days after it, so the pair is always a valid input (check-ins come in date order). Half the
-inputs come straight from ``athlete_states`` and ``checkins``; the other half tilt those
-draws toward athletes who may move up, since the raw strategies almost never produce a
-PROGRESS or ADVANCE. Failing examples are printed as JSON (``note``) with ``explain``.
+Every property draws an athlete state as of ``TODAY`` and a check-in dated on or after it,
+so the pair is always a valid input (check-ins come in date order). ``inputs`` mixes plain
+draws with ones tilted toward athletes who may move up (the plain strategies almost never
+produce a PROGRESS or ADVANCE), toward thresholds, layoffs and pauses. The invariants
+themselves are the kit's checks (``footcore.testing.check_*``), so an app property-testing
+its own rulebook runs exactly these; this file adds what is about footcore's own rulebook
+(the pause rules' cues, JSON round trips, the order of check-ins) and the 1,500-example
+differential test of the two backends. Failing examples are printed as JSON (``note``) with
+``explain``.
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ from hypothesis import strategies as st
 from footcore import (
     Action,
     AthleteState,
-    BackOff,
-    Category,
     CheckIn,
     Decision,
     Engine,
@@ -28,7 +30,6 @@ from footcore import (
     InputError,
     Location,
     Metrics,
-    PlanItem,
     Symptom,
     SymptomKind,
     explain,
@@ -36,7 +37,29 @@ from footcore import (
     load_rulebook,
     to_json,
 )
-from footcore.testing import EPOCH, athlete_states, checkins, compensations, symptoms
+from footcore.testing import (
+    EPOCH,
+    athlete_states,
+    backoff_symptoms,
+    check_backends_agree,
+    check_backoff_never_raises_load,
+    check_deterministic,
+    check_invariants,
+    check_monotone,
+    check_no_hops_before_clearance,
+    check_no_rise_unless_ready,
+    check_one_rung_at_most,
+    check_pain_pauses,
+    check_pause_holds_until_clearance,
+    check_session_shape,
+    checkins,
+    compensations,
+    inputs,
+    mild_checkins,
+    pain_symptoms,
+    ready_states,
+    symptoms,
+)
 
 # Built once for the module: a rulebook and an engine serve every example (engines hold no
 # per-athlete data). Deliberately independent of any conftest fixtures.
@@ -48,70 +71,13 @@ FRESH_NATIVE = Engine(load_rulebook(), backend="native")
 TODAY = EPOCH + timedelta(days=200)
 LATER = st.dates(TODAY, TODAY + timedelta(days=30))
 STATES = athlete_states(RULEBOOK, today=TODAY)
+READY_STATES = ready_states(RULEBOOK, today=TODAY)
 CHECKINS = checkins(RULEBOOK, on=LATER)
-ORDER = {stage.id: stage.order for stage in RULEBOOK.stages}
-STEPS = {stage.id: len(stage.steps) for stage in RULEBOOK.stages}
-
-
-@st.composite
-def _ready_states(draw: st.DrawFn) -> AthleteState:
-    """A state from ``athlete_states``, tilted toward one that may move up: not paused, no
-    back-off window, sessions done every other day lately, a clean streak, days at the dose.
-
-    ``athlete_states`` alone rarely gives such a state (in 3,000 draws with ``CHECKINS``
-    no decision was PROGRESS or ADVANCE), so the properties also draw from this one.
-    """
-    state = draw(STATES)
-    started = min(state.started_on, TODAY - timedelta(days=28))
-    last = TODAY - timedelta(days=draw(st.integers(1, 3)))
-    done = draw(st.integers(3, 6))
-    return attrs.evolve(
-        state, started_on=started, paused=False, backoff=BackOff.NONE, backoff_until=None,
-        last_checkin_on=last, last_session_on=last,
-        last_change_on=TODAY - timedelta(days=draw(st.integers(3, 20))),
-        recent_sessions=tuple(sorted(last - timedelta(days=2 * i) for i in range(done))),
-        clean_streak=draw(st.integers(1, 8)),
-        dose_level=draw(st.sampled_from([state.dose_level, STEPS[state.stage] - 1])))
-
-
-READY_STATES = _ready_states()
-# Sessions done, with symptoms mild and short enough to leave progression possible.
-MILD = symptoms(severity=st.integers(0, 4)).map(lambda s: attrs.evolve(s, days=s.days % 4))
-MILD_CHECKINS = checkins(
-    RULEBOOK, on=st.dates(TODAY, TODAY + timedelta(days=3)), symptom=MILD, max_symptoms=2,
-    max_compensations=1,
-).map(lambda c: attrs.evolve(c, completed=True, minutes=max(c.minutes, 15)))
-
-
-@st.composite
-def _inputs(draw: st.DrawFn) -> tuple[AthleteState, CheckIn]:
-    """A (state, check-in) pair: either as the strategies give them, or ready to move up."""
-    if draw(st.booleans()):
-        return draw(READY_STATES), draw(MILD_CHECKINS)
-    return draw(STATES), draw(CHECKINS)
-
-
-INPUTS = _inputs()
-
-PAIN = (SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN)
-# P10: irritation "behind the ball of the foot, under the arch, near the toes".
-HOTSPOTS = (Location.BALL_OF_FOOT, Location.ARCH, Location.TOES, Location.PLANTAR_FASCIA)
-RISING = (Action.PROGRESS, Action.ADVANCE)
+MILD_CHECKINS = mild_checkins(RULEBOOK, on=st.dates(TODAY, TODAY + timedelta(days=3)))
+INPUTS = inputs(RULEBOOK, today=TODAY)
 
 SETTINGS = settings(deadline=None, max_examples=200,
                     suppress_health_check=[HealthCheck.too_slow])
-
-# Symptoms that some back-off rule reacts to (P9, P10).
-BACKOFF_SYMPTOMS = st.one_of(
-    st.builds(Symptom, kind=st.just(SymptomKind.STIFFNESS),
-              location=st.sampled_from(Location),
-              severity=st.integers(RULEBOOK.whole("stiffness_deload_min"), 10),
-              days=st.integers(0, 21)),
-    st.builds(Symptom, kind=st.just(SymptomKind.IRRITATION),
-              location=st.sampled_from(HOTSPOTS),
-              severity=st.integers(0, 10), days=st.integers(0, 21)),
-    symptoms(kinds=st.sampled_from(PAIN)),
-)
 
 
 @st.composite
@@ -131,17 +97,6 @@ def _show(state: AthleteState, checkin: CheckIn, decision: Decision | None = Non
     note(f"checkin: {to_json(checkin)}")
     if decision is not None:
         note(f"decision ({decision.action.value}):\n{explain(decision)}")
-
-
-def _decide(state: AthleteState, checkin: CheckIn, engine: Engine = NATIVE) -> Decision:
-    decision = engine.evaluate(state, checkin)
-    _show(state, checkin, decision)
-    return decision
-
-
-def _items(decision: Decision) -> list[PlanItem]:
-    plan = decision.plan
-    return [item for session in plan.sessions for item in session.items] + list(plan.habits)
 
 
 # ---------------------------------------------------------------- 0. the strategies themselves
@@ -167,26 +122,24 @@ def test_athlete_states_sometimes_set_every_optional_field() -> None:
 
 
 @SETTINGS
-@given(_with_extra("symptoms", symptoms(kinds=st.sampled_from(PAIN))))
+@given(_with_extra("symptoms", pain_symptoms()))
 def test_sharp_or_persistent_pain_always_pauses(
         drawn: tuple[AthleteState, CheckIn, CheckIn]) -> None:
     state, _, checkin = drawn
-    decision = _decide(state, checkin)
+    _show(state, checkin)
+    decision = check_pain_pauses(NATIVE, state, checkin)
     assert decision.action is Action.PAUSE
-    assert decision.state.paused
-    assert decision.plan.mode == "paused"
-    assert decision.plan.sessions == ()
-    assert not [item for item in _items(decision) if item.loaded]
 
 
 @SETTINGS
-@given(_with_extra("symptoms", symptoms(kinds=st.sampled_from(PAIN))))
+@given(_with_extra("symptoms", pain_symptoms()))
 def test_pause_plan_carries_the_cue_of_the_pause_rule(
         drawn: tuple[AthleteState, CheckIn, CheckIn]) -> None:
     # The pause rules carry cues ("Stop the session and get the foot checked by a
     # clinician..."); the engine collects them, so the paused plan must show them.
     state, _, checkin = drawn
-    decision = _decide(state, checkin)
+    decision = NATIVE.evaluate(state, checkin)
+    _show(state, checkin, decision)
     cues = {rule.id: rule.cue for rule in RULEBOOK.rules}
     wanted = {cues[f.rule_id] for f in decision.winners if cues[f.rule_id]}
     assert wanted, "a pain pause rule with a cue fired"
@@ -197,18 +150,13 @@ def test_pause_plan_carries_the_cue_of_the_pause_rule(
 
 
 @SETTINGS
-@given(_with_extra("symptoms", BACKOFF_SYMPTOMS))
+@given(_with_extra("symptoms", backoff_symptoms(RULEBOOK)))
 def test_backoff_symptom_never_lets_load_rise(
         drawn: tuple[AthleteState, CheckIn, CheckIn]) -> None:
     state, _, checkin = drawn
-    decision = _decide(state, checkin)
-    new = decision.state
-    assert decision.action not in RISING
-    # A back-off rule fired, so the winner is at least as conservative as a deload.
+    _show(state, checkin)
+    decision = check_backoff_never_raises_load(NATIVE, state, checkin)
     assert RULEBOOK.rank(decision.action) <= RULEBOOK.rank(Action.DELOAD)
-    assert ORDER[new.stage] <= ORDER[state.stage]
-    if new.stage == state.stage:
-        assert new.dose_level <= state.dose_level
 
 
 # ---------------------------------------------------------------- 3. monotonicity
@@ -218,24 +166,18 @@ def test_backoff_symptom_never_lets_load_rise(
 @given(_with_extra("symptoms", symptoms()))
 def test_adding_a_symptom_never_makes_the_action_more_aggressive(
         drawn: tuple[AthleteState, CheckIn, CheckIn]) -> None:
-    state, base, more = drawn
-    before = NATIVE.evaluate(state, base)
-    after = NATIVE.evaluate(state, more)
-    _show(state, more, after)
-    note(f"without the extra symptom: {before.action.value}")
-    assert RULEBOOK.rank(after.action) <= RULEBOOK.rank(before.action)
+    state, _, more = drawn
+    _show(state, more)
+    check_monotone(NATIVE, state, more)
 
 
 @SETTINGS
 @given(_with_extra("compensations", compensations(RULEBOOK)))
 def test_adding_a_compensation_never_makes_the_action_more_aggressive(
         drawn: tuple[AthleteState, CheckIn, CheckIn]) -> None:
-    state, base, more = drawn
-    before = NATIVE.evaluate(state, base)
-    after = NATIVE.evaluate(state, more)
-    _show(state, more, after)
-    note(f"without the extra compensation: {before.action.value}")
-    assert RULEBOOK.rank(after.action) <= RULEBOOK.rank(before.action)
+    state, _, more = drawn
+    _show(state, more)
+    check_monotone(NATIVE, state, more)
 
 
 # ---------------------------------------------------------------- 4. one rung at most
@@ -244,16 +186,10 @@ def test_adding_a_compensation_never_makes_the_action_more_aggressive(
 @SETTINGS
 @given(INPUTS)
 def test_one_rung_at_most_and_dose_within_the_stage(
-        inputs: tuple[AthleteState, CheckIn]) -> None:
-    state, checkin = inputs
-    decision = _decide(state, checkin)
-    new = decision.state
-    assert abs(ORDER[new.stage] - ORDER[state.stage]) <= 1
-    assert 0 <= new.dose_level <= STEPS[new.stage] - 1
-    if ORDER[new.stage] > ORDER[state.stage]:
-        assert decision.action is Action.ADVANCE
-    if ORDER[new.stage] < ORDER[state.stage]:
-        assert decision.action is Action.REGRESS
+        pair: tuple[AthleteState, CheckIn]) -> None:
+    _show(*pair)
+    check_one_rung_at_most(NATIVE, *pair)
+    check_no_rise_unless_ready(NATIVE, *pair)
 
 
 # ---------------------------------------------------------------- 5. plan shape (P6, P10, P11)
@@ -261,31 +197,16 @@ def test_one_rung_at_most_and_dose_within_the_stage(
 
 @SETTINGS
 @given(INPUTS)
-def test_plan_shape(inputs: tuple[AthleteState, CheckIn]) -> None:
-    state, checkin = inputs
-    decision = _decide(state, checkin)
-    new, plan = decision.state, decision.plan
-    low = RULEBOOK.number("session_min_minutes")
-    high = RULEBOOK.number("session_max_minutes")
-    assert plan.stage == new.stage
-    assert plan.dose_level == new.dose_level
-    assert len(plan.sessions) <= RULEBOOK.whole("sessions_per_week")
-    for session in plan.sessions:
-        assert low <= session.minutes <= high
-        assert len(session.items) >= 3
-        assert session.items[0].category is Category.WARM_UP
-        assert session.items[-1].category in (Category.COOL_DOWN, Category.MOBILITY)
-    if new.prior_foot_ankle_problems and not new.clinician_cleared:
-        assert all(item.category is not Category.PLYOMETRIC
-                   for item in _items(decision))
-    if new.paused:
-        assert plan.sessions == ()
-        assert plan.mode == "paused"
+def test_plan_shape(pair: tuple[AthleteState, CheckIn]) -> None:
+    _show(*pair)
+    check_session_shape(NATIVE, *pair)
+    check_no_hops_before_clearance(NATIVE, *pair)
 
 
 @SETTINGS
 @given(st.one_of(STATES, READY_STATES))
 def test_plan_shape_of_any_state(state: AthleteState) -> None:
+    # The plan of a state as it stands (no decision): the same shape as after a decision.
     note(f"state: {to_json(state)}")
     plan = NATIVE.plan(state)
     low = RULEBOOK.number("session_min_minutes")
@@ -293,11 +214,11 @@ def test_plan_shape_of_any_state(state: AthleteState) -> None:
     assert len(plan.sessions) <= RULEBOOK.whole("sessions_per_week")
     for session in plan.sessions:
         assert low <= session.minutes <= high
-        assert session.items[0].category is Category.WARM_UP
-        assert session.items[-1].category in (Category.COOL_DOWN, Category.MOBILITY)
+        assert session.items[0].category.value == "warm_up"
+        assert session.items[-1].category.value in ("cool_down", "mobility")
     items = [i for s in plan.sessions for i in s.items] + list(plan.habits)
     if state.prior_foot_ankle_problems and not state.clinician_cleared:
-        assert all(item.category is not Category.PLYOMETRIC for item in items)
+        assert all(item.category.value != "plyometric" for item in items)
     if state.paused:
         assert plan.sessions == () and not [item for item in items if item.loaded]
 
@@ -307,9 +228,10 @@ def test_plan_shape_of_any_state(state: AthleteState) -> None:
 
 @SETTINGS
 @given(INPUTS)
-def test_json_round_trip(inputs: tuple[AthleteState, CheckIn]) -> None:
-    state, checkin = inputs
-    decision = _decide(state, checkin)
+def test_json_round_trip(pair: tuple[AthleteState, CheckIn]) -> None:
+    state, checkin = pair
+    decision = NATIVE.evaluate(state, checkin)
+    _show(state, checkin, decision)
     assert from_json(to_json(state), AthleteState) == state
     assert from_json(to_json(checkin), CheckIn) == checkin
     text = to_json(decision)
@@ -335,12 +257,12 @@ def test_decision_round_trip_with_fields_read_out_of_alphabetical_order() -> Non
 
 @SETTINGS
 @given(INPUTS)
-def test_same_inputs_give_identical_json(inputs: tuple[AthleteState, CheckIn]) -> None:
-    state, checkin = inputs
-    first = to_json(_decide(state, checkin))
-    assert to_json(NATIVE.evaluate(state, checkin)) == first
-    assert to_json(Engine(RULEBOOK, backend="native").evaluate(state, checkin)) == first
-    assert to_json(FRESH_NATIVE.evaluate(state, checkin)) == first
+def test_same_inputs_give_identical_json(pair: tuple[AthleteState, CheckIn]) -> None:
+    # The kit's check: the same engine twice, and one over a freshly assembled copy of the
+    # rulebook; here also one over a copy loaded from the files again.
+    _show(*pair)
+    first = to_json(check_deterministic(NATIVE, *pair))
+    assert to_json(FRESH_NATIVE.evaluate(*pair)) == first
 
 
 # ---------------------------------------------------------------- 8. backends agree
@@ -409,30 +331,33 @@ def test_backends_agree(history: tuple[AthleteState, list[CheckIn]]) -> None:
     assert durable.backend == "durable"
     state, checkins_ = history
     for checkin in checkins_:
-        native = NATIVE.evaluate(state, checkin)
-        other = durable.evaluate(state, checkin)
-        _show(state, checkin, native)
-        note(f"durable fired: {sorted(f.rule_id for f in other.firings)}")
-        assert other.backend == "durable"
-        assert (to_json(attrs.evolve(other, backend="x"))
-                == to_json(attrs.evolve(native, backend="x")))
-        state = native.state
+        _show(state, checkin)
+        state = check_backends_agree(NATIVE, state, checkin, other=durable).state
 
 
 # ---------------------------------------------------------------- 9. pause holds
 
 
 @SETTINGS
-@given(st.one_of(STATES, READY_STATES), checkins(RULEBOOK, on=LATER, cleared=st.just(False)))
+@given(st.one_of(STATES, READY_STATES), checkins(RULEBOOK, on=LATER, cleared=False))
 def test_pause_holds_until_clearance(state: AthleteState, checkin: CheckIn) -> None:
     paused = attrs.evolve(state, paused=True)
-    decision = _decide(paused, checkin)
+    _show(paused, checkin)
+    decision = check_pause_holds_until_clearance(NATIVE, paused, checkin)
     assert decision.action is Action.PAUSE
-    assert decision.state.paused
-    assert decision.plan.sessions == ()
 
 
-# ---------------------------------------------------------------- 10. order of check-ins
+# ---------------------------------------------------------------- 10. every invariant at once
+
+
+@SETTINGS
+@given(INPUTS)
+def test_every_kit_invariant_holds(pair: tuple[AthleteState, CheckIn]) -> None:
+    _show(*pair)
+    check_invariants(NATIVE, *pair, skip=("backends-agree", "deterministic"))
+
+
+# ---------------------------------------------------------------- 11. order of check-ins
 
 
 @SETTINGS

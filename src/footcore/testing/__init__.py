@@ -1,0 +1,184 @@
+"""footcore's property-testing kit: Hypothesis strategies, safety invariants, an athlete
+state machine, rulebook mutants, and ``check_rulebook`` to run them all on a rulebook.
+
+Requires hypothesis (``pip install footcore[testing]``). Apps that change footcore's
+rulebook use it to show the result is still safe::
+
+    from footcore.testing import check_rulebook
+
+    def test_our_rulebook_is_safe():
+        check_rulebook("rules/")
+
+Everything is listed in ``__all__``; see ``docs/property-testing.md``. Names load on first
+use, so ``footcore.testing.pytest_plugin`` imports without Hypothesis.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._cases import boundary_cases
+    from ._check import CheckReport, check_rulebook
+    from ._hook import register_strategies
+    from ._invariants import (
+        CONFORMANCE,
+        INVARIANTS,
+        SAFETY,
+        Invariant,
+        Trigger,
+        check_backends_agree,
+        check_backoff_never_raises_load,
+        check_decision,
+        check_deterministic,
+        check_invariants,
+        check_monotone,
+        check_no_hops_before_clearance,
+        check_no_rise_unless_ready,
+        check_one_rung_at_most,
+        check_pain_pauses,
+        check_pause_holds_until_clearance,
+        check_responses,
+        check_session_shape,
+        triggers,
+    )
+    from ._liveness import LIVENESS, check_liveness, clean_gap, ladder_bound
+    from ._machine import AthleteMachine, athlete_machine
+    from ._mutants import (
+        MUTANT_KINDS,
+        KitCheck,
+        Mutant,
+        MutationReport,
+        derive,
+        draw_examples,
+        kit_check,
+        mutants,
+        mutation_score,
+    )
+    from ._strategies import (
+        EPOCH,
+        TODAY,
+        athlete_states,
+        backoff_symptoms,
+        checkins,
+        compensations,
+        decisions,
+        doses,
+        edge_symptoms,
+        exercises,
+        inputs,
+        metrics,
+        mild_checkins,
+        pain_symptoms,
+        ready_states,
+        symptoms,
+        week_plans,
+    )
+    from ._violations import InvariantViolation, MissingParam
+
+__all__ = [
+    "CONFORMANCE",
+    "EPOCH",
+    "INVARIANTS",
+    "LIVENESS",
+    "MUTANT_KINDS",
+    "SAFETY",
+    "TODAY",
+    "AthleteMachine",
+    "CheckReport",
+    "Invariant",
+    "InvariantViolation",
+    "KitCheck",
+    "MissingParam",
+    "Mutant",
+    "MutationReport",
+    "Trigger",
+    "athlete_machine",
+    "athlete_states",
+    "backoff_symptoms",
+    "boundary_cases",
+    "check_backends_agree",
+    "check_backoff_never_raises_load",
+    "check_decision",
+    "check_deterministic",
+    "check_invariants",
+    "check_liveness",
+    "check_monotone",
+    "check_no_hops_before_clearance",
+    "check_no_rise_unless_ready",
+    "check_one_rung_at_most",
+    "check_pain_pauses",
+    "check_pause_holds_until_clearance",
+    "check_responses",
+    "check_rulebook",
+    "check_session_shape",
+    "checkins",
+    "clean_gap",
+    "compensations",
+    "decisions",
+    "derive",
+    "doses",
+    "draw_examples",
+    "edge_symptoms",
+    "exercises",
+    "inputs",
+    "kit_check",
+    "ladder_bound",
+    "metrics",
+    "mild_checkins",
+    "mutants",
+    "mutation_score",
+    "pain_symptoms",
+    "ready_states",
+    "register_strategies",
+    "symptoms",
+    "triggers",
+    "week_plans",
+]
+
+# Where each public name lives; a module is imported the first time one of its names is.
+_HOMES = {
+    "_cases": ("boundary_cases",),
+    "_check": ("CheckReport", "check_rulebook"),
+    "_hook": ("register_strategies",),
+    "_invariants": (
+        "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "Trigger", "check_backends_agree",
+        "check_backoff_never_raises_load", "check_decision", "check_deterministic",
+        "check_invariants", "check_monotone", "check_no_hops_before_clearance",
+        "check_no_rise_unless_ready", "check_one_rung_at_most", "check_pain_pauses",
+        "check_pause_holds_until_clearance", "check_responses", "check_session_shape",
+        "triggers",
+    ),
+    "_liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
+    "_machine": ("AthleteMachine", "athlete_machine"),
+    "_mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
+                 "draw_examples", "kit_check", "mutants", "mutation_score"),
+    "_strategies": (
+        "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
+        "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",
+        "mild_checkins", "pain_symptoms", "ready_states", "symptoms", "week_plans",
+    ),
+    "_violations": ("InvariantViolation", "MissingParam"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        loaded = importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] == "hypothesis":
+            raise ImportError(f"footcore.testing.{name} needs Hypothesis: "
+                              f"pip install 'footcore[testing]'") from exc
+        raise
+    value = getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,222 @@
+"""A Hypothesis state machine that plays one athlete through long runs of check-ins.
+
+Requires hypothesis (``pip install footcore[testing]``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from datetime import date, timedelta
+from typing import ClassVar
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from .._engine import Engine
+from .._enums import Goal, SymptomKind
+from .._models import AthleteState, CheckIn, Compensation, Symptom
+from .._rulebook import Rulebook, load_rulebook
+from ._invariants import check_invariants, other_backend, select
+from ._liveness import check_liveness
+from ._spec import PAIN_KINDS, param_or
+from ._strategies import (
+    EPOCH,
+    checkins,
+    compensations,
+    edge_symptoms,
+    mild_checkins,
+    pain_symptoms,
+)
+from ._violations import InvariantViolation
+
+__all__ = ["AthleteMachine", "athlete_machine"]
+
+_GAP = st.integers(1, 3)
+
+
+class AthleteMachine(RuleBasedStateMachine):
+    """Base class of the machines :func:`athlete_machine` makes (one per rulebook).
+
+    ``stats`` counts, over every run of the class: ``runs`` (athletes played), ``steps``
+    (check-ins evaluated), ``liveness`` (clean records played to the top) and the actions
+    decided.
+
+    Requires hypothesis.
+    """
+
+    engine: ClassVar[Engine]
+    spec: ClassVar[Rulebook]
+    only: ClassVar[Collection[str] | None]
+    skip: ClassVar[Collection[str]]
+    other: ClassVar[Engine | None]
+    start: ClassVar[date]
+    liveness: ClassVar[bool]
+    stats: ClassVar[Counter[str]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.athlete: AthleteState | None = None
+        self.day = self.start
+        self.played_clean = False
+        type(self).stats["runs"] += 1
+
+    @initialize(goal=st.sampled_from(Goal), history=st.booleans())
+    def sign_up(self, goal: Goal, history: bool) -> None:
+        self.athlete = self.engine.new_athlete("machine", goal=goal, start=self.start,
+                                               prior_foot_ankle_problems=history)
+
+    def _check_in(self, checkin: CheckIn) -> None:
+        assert self.athlete is not None
+        decision = check_invariants(self.engine, self.athlete, checkin, rulebook=self.spec,
+                                    only=self.only, skip=self.skip, other=self.other)
+        self.athlete = decision.state
+        self.day = checkin.on
+        stats = type(self).stats
+        stats["steps"] += 1
+        stats[decision.action.value] += 1
+
+    def _on(self, gap: int) -> date:
+        return self.day + timedelta(days=gap)
+
+    @rule(weeks=st.integers(1, 4), sessions=st.data())
+    def good_weeks(self, weeks: int, sessions: st.DataObject) -> None:
+        """One to four weeks of every planned session done (Mon, Wed, Fri), with mild or no
+        symptoms; back from a pause with the clinician's clearance first."""
+        assert self.athlete is not None
+        for number, gap in enumerate((2, 2, 3) * weeks):
+            checkin = sessions.draw(self.mild)
+            if number == 0 and self.athlete.paused:
+                checkin = attrs.evolve(checkin, clinician_cleared=True)
+            self._check_in(attrs.evolve(checkin, on=self._on(gap)))
+
+    @rule(gap=st.integers(1, 4))
+    def missed_session(self, gap: int) -> None:
+        self._check_in(CheckIn(on=self._on(gap), completed=False))
+
+    @rule(days=st.integers(3, 35))
+    def time_off(self, days: int) -> None:
+        """Days without a check-in at all: a missed week, a holiday, a long layoff."""
+        self.day = self._on(days)
+
+    @rule(gap=_GAP, symptom=st.data())
+    def session_with_a_symptom(self, gap: int, symptom: st.DataObject) -> None:
+        """A session with a symptom (not sharp or persistent pain) at the thresholds."""
+        drawn: Symptom = symptom.draw(self.edgy)
+        self._check_in(CheckIn(on=self._on(gap), completed=True, minutes=18,
+                               symptoms=(drawn,)))
+
+    @rule(gap=_GAP, completed=st.booleans(), pain=pain_symptoms())
+    def painful_session(self, gap: int, completed: bool, pain: Symptom) -> None:
+        self._check_in(CheckIn(on=self._on(gap), completed=completed,
+                               minutes=12 if completed else 0, symptoms=(pain,)))
+
+    @rule(gap=_GAP, compensation=st.data())
+    def session_with_a_compensation(self, gap: int, compensation: st.DataObject) -> None:
+        drawn: Compensation = compensation.draw(self.faults)
+        self._check_in(CheckIn(on=self._on(gap), completed=True, minutes=18,
+                               compensations=(drawn,)))
+
+    @rule(gap=_GAP, completed=st.booleans(),
+          pain=st.one_of(st.none(), st.none(), st.none(), pain_symptoms()))
+    def clearance(self, gap: int, completed: bool, pain: Symptom | None) -> None:
+        """A check-in bringing clinician clearance, sometimes with pain all the same."""
+        self._check_in(CheckIn(on=self._on(gap), completed=completed,
+                               minutes=18 if completed else 0,
+                               symptoms=(pain,) if pain else (), clinician_cleared=True))
+
+    @rule(gap=_GAP, checkin=st.data())
+    def any_checkin(self, gap: int, checkin: st.DataObject) -> None:
+        drawn: CheckIn = checkin.draw(self.anything)
+        self._check_in(attrs.evolve(drawn, on=self._on(gap)))
+
+    @precondition(lambda self: self.liveness and not self.played_clean)
+    @rule()
+    def clean_record_reaches_the_top(self) -> None:
+        """From wherever the athlete is: a clean record reaches the top within the bound."""
+        assert self.athlete is not None
+        self.played_clean = True
+        check_liveness(self.engine, self.athlete, rulebook=self.spec, since=self.day)
+        type(self).stats["liveness"] += 1
+
+    def teardown(self) -> None:
+        """Every run ends with liveness, if no step has checked it yet."""
+        if self.liveness and not self.played_clean and self.athlete is not None:
+            self.clean_record_reaches_the_top()
+
+    @invariant()
+    def state_fits_the_ladder(self) -> None:
+        if self.athlete is None:
+            return
+        stage = self.engine.rulebook.stage(self.athlete.stage)
+        if not 0 <= self.athlete.dose_level < len(stage.steps):
+            raise InvariantViolation("one-rung-at-most",
+                                     f"dose step {self.athlete.dose_level} is outside "
+                                     f"{stage.id}'s steps", state=self.athlete)
+
+    # strategies, set by athlete_machine for its rulebook
+    mild: ClassVar[st.SearchStrategy[CheckIn]]
+    edgy: ClassVar[st.SearchStrategy[Symptom]]
+    faults: ClassVar[st.SearchStrategy[Compensation]]
+    anything: ClassVar[st.SearchStrategy[CheckIn]]
+
+
+def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None = None,
+                    spec: Rulebook | None = None, only: Collection[str] | None = None,
+                    skip: Collection[str] = (), backend: str = "native",
+                    liveness: bool = True, start: date = EPOCH
+                    ) -> type[AthleteMachine]:
+    """A ``RuleBasedStateMachine`` that plays an athlete through long runs of check-ins on
+    ``engine`` (or a new engine on ``rulebook``), checking the invariants after every one.
+
+    Steps: good weeks (one to four weeks of every session done, mild or no symptoms; with
+    clearance first when paused), a missed session, days off without a check-in (up to five
+    weeks), a session with a symptom at the rulebook's thresholds, one with sharp or
+    persistent pain, one with a compensation, a check-in bringing clearance (with or without
+    pain), any check-in at all; and once per run (at a random step, or at the end), a clean
+    record played from wherever the athlete is, which must reach the top of the ladder within
+    :func:`ladder_bound` days (liveness).
+
+    Use it as a test: ``TestAthlete = athlete_machine(my_rulebook).TestCase``, with
+    ``TestAthlete.settings = settings(max_examples=..., stateful_step_count=...)``.
+
+    Args:
+        rulebook: the rulebook to play; the shipped one by default.
+        engine: the engine to play on (its rulebook then defaults ``rulebook``).
+        spec: the rulebook whose thresholds the checks read; ``rulebook`` by default.
+        only, skip: invariants to check or leave out, by name.
+        backend: the backend of the engine made for ``rulebook``.
+        liveness: play one clean record per run.
+        start: the athlete's first day.
+
+    Requires hypothesis.
+    """
+    if engine is None:
+        engine = Engine(rulebook if rulebook is not None else load_rulebook(), backend=backend)
+    book = engine.rulebook
+    chosen = {inv.name for inv in select(only, skip)}
+    name = f"AthleteMachine_{book.id.replace('-', '_')}"
+    return type(name, (AthleteMachine,), {
+        "engine": engine,
+        "spec": spec if spec is not None else book,
+        "only": only,
+        "skip": tuple(skip),
+        "other": other_backend(engine) if "backends-agree" in chosen else None,
+        "start": start,
+        "liveness": liveness,
+        "stats": Counter(),
+        "mild": mild_checkins(book, on=start),
+        "edgy": edge_symptoms(
+            book, kinds=st.sampled_from([k for k in SymptomKind if k not in PAIN_KINDS]),
+            days=st.integers(0, 2) | st.just(int(param_or(book, "persistent_symptom_days", 5)))),
+        "faults": compensations(book),
+        "anything": checkins(book, on=start, max_symptoms=2, max_compensations=1,
+                             cleared=False),
+    })
