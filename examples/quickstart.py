@@ -8,7 +8,6 @@ rulebook = fc.load_rulebook()  # the article's rulebook, shipped with footcore
 engine = fc.Engine(rulebook, backend="auto")
 state = engine.new_athlete("a-17", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
 
-before = engine.plan(state)
 checkin = fc.CheckIn(
     on=date(2026, 1, 7),
     completed=True,
@@ -20,9 +19,9 @@ decision = engine.evaluate(state, checkin)
 
 print(f"backend: {engine.backend}; rulebook {rulebook.id} {rulebook.version}")
 print(fc.explain(decision))
-print("\nWhat changed in the plan:")
-for change in fc.diff(before, decision.plan):
-    print(f"  {change}")
+# The same plan changes as data, for an app's own UI:
+changes = fc.diff(decision.prior_plan, decision.plan)
+print(f"\n{len(changes)} plan change(s); the first: {changes[0]}")
 
 # Store the decision (or just decision.state) as JSON in the app's own database.
 assert fc.from_json(fc.to_json(decision), fc.Decision) == decision

@@ -1,0 +1,95 @@
+"""The Engine as an app embeds it: backends, pickling into worker processes, threads."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+from multiprocessing import get_context
+
+import pytest
+
+import footcore as fc
+
+START = date(2026, 1, 5)
+STIFF = fc.Symptom(fc.SymptomKind.STIFFNESS, fc.Location.ARCH, severity=4)
+
+
+def checkins(count: int) -> list[fc.CheckIn]:
+    return [fc.CheckIn(on=START + timedelta(days=2 * n), completed=n % 5 != 3,
+                       symptoms=(STIFF,) if n % 7 == 6 else ()) for n in range(count)]
+
+
+def play(engine: fc.Engine, count: int = 30) -> list[str]:
+    """Decisions (as JSON, backend aside) for one athlete over ``count`` check-ins."""
+    state = engine.new_athlete("a-1", goal=fc.Goal.STRENGTH, start=START)
+    out = []
+    for checkin in checkins(count):
+        decision = engine.evaluate(state, checkin)
+        state = decision.state
+        out.append(fc.to_json(decision).replace(f'"{engine.backend}"', '"?"'))
+    return out
+
+
+def test_auto_picks_durable_where_it_imports_else_native() -> None:
+    engine = fc.Engine()
+    try:
+        import durable_rules_engine  # noqa: F401
+    except ImportError:
+        assert engine.backend == "native"
+    else:
+        assert engine.backend == "durable"
+
+
+def test_native_backend_is_always_there() -> None:
+    assert fc.Engine(backend="native").backend == "native"
+
+
+def test_durable_backend_where_it_cannot_import_says_what_to_do() -> None:
+    try:
+        import durable_rules_engine  # noqa: F401
+    except ImportError:
+        with pytest.raises(fc.EngineError, match="native"):
+            fc.Engine(backend="durable")
+    else:
+        assert fc.Engine(backend="durable").backend == "durable"
+
+
+@pytest.mark.parametrize("backend", ["native", "auto"])
+def test_an_engine_pickles_and_decides_the_same(backend: str) -> None:
+    engine = fc.Engine(backend=backend)
+    copy = pickle.loads(pickle.dumps(engine))
+    assert copy.backend == engine.backend
+    assert copy.rulebook.digest == engine.rulebook.digest
+    assert play(copy) == play(engine)
+
+
+def _work(engine: fc.Engine) -> list[str]:
+    return play(engine, 12)
+
+
+def test_an_engine_passed_to_worker_processes_decides_the_same() -> None:
+    engine = fc.Engine()
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        results = list(pool.map(_work, [engine, engine]))
+    assert results == [play(engine, 12)] * 2
+
+
+def test_one_engine_shared_by_threads_decides_as_serial() -> None:
+    engine = fc.Engine()
+    expected = play(engine)
+    results: list[list[str]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        mine = play(engine)
+        with lock:
+            results.append(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
