@@ -611,3 +611,17 @@ def test_too_many_in_groups_for_durable_is_rejected_on_every_backend(tmp_path: P
     assert footcore.load_rulebook(ok)
     message = load_error(with_rule(tmp_path / "bad", when="[" + ", ".join([group] * 15) + "]"))
     assert "extra-rule" in message and "'when'" in message and "15" in message
+
+
+def test_rounding_may_not_sneak_in_a_bigger_step(tmp_path: Path) -> None:
+    """Step factors rise 10%, but 15 reps x 1.1 rounds to 17: a 13% jump, refused. A rise of
+    one rep (10 x 1.1 = 11, 5 x 1.1 -> 6) is allowed, as whole reps cannot rise by less."""
+    message = load_error(broken(tmp_path, "exercises.toml",
+                                "dose = { sets = 3, reps = 10, hold_s = 10 }",
+                                "dose = { sets = 3, reps = 15, hold_s = 10 }"))
+    assert "stages.toml" in message and "steps[1].reps" in message
+    assert "seated_toe_curl" in message and "15 -> 17" in message
+    fine = broken(tmp_path / "fine", "exercises.toml",
+                  "dose = { sets = 3, reps = 10, hold_s = 10 }",
+                  "dose = { sets = 3, reps = 5, hold_s = 10 }")
+    assert footcore.load_rulebook(fine)

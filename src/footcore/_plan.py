@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable
 
 from ._enums import BackOff, Category, Goal
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
-from ._rulebook import Rulebook, Step
+from ._rulebook import Rulebook, Step, half_up
 
 __all__ = ["build_plan"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
 _UNCHANGED_BY_DELOAD = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILITY})
-
-
-def _half_up(value: float) -> int:
-    return math.floor(value + 0.5)
 
 
 def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> Dose:
@@ -30,7 +25,7 @@ def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> D
         reps *= rulebook.number("deload_volume_factor")
         hold *= rulebook.number("deload_intensity_factor")
         resistance = "none"
-    return Dose(sets=base.sets, reps=max(1, _half_up(reps)), hold_s=_half_up(hold),
+    return Dose(sets=base.sets, reps=max(1, half_up(reps)), hold_s=half_up(hold),
                 resistance=resistance)
 
 

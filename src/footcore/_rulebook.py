@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 import tomllib
 from collections import defaultdict
@@ -33,7 +34,7 @@ from ._conditions import (
 from ._convert import CONVERTER, describe_error
 from ._enums import Action, Category, CompensationKind, Goal, Location, SymptomKind
 from ._errors import FootcoreError, RulebookError
-from ._models import Exercise
+from ._models import Dose, Exercise
 
 __all__ = [
     "Condition",
@@ -78,6 +79,11 @@ class Param:
         return "default" in self.source
 
 
+def half_up(value: float) -> int:
+    """Round to the nearest whole number, halves up (the same on every platform)."""
+    return math.floor(value + 0.5)
+
+
 @attrs.frozen
 class Step:
     """One dose step of a stage: factors on reps and hold time, and optional resistance."""
@@ -85,6 +91,10 @@ class Step:
     reps: float = 1.0
     hold: float = 1.0
     resistance: str | None = None
+
+    def applied(self, dose: Dose) -> tuple[int, int]:
+        """The reps (at least 1) and hold seconds of ``dose`` at this step."""
+        return max(1, half_up(dose.reps * self.reps)), half_up(dose.hold_s * self.hold)
 
 
 @attrs.frozen
@@ -377,6 +387,9 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if name not in exercises:
             raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
                                 field="habits")
+    used = {name for session in stage.session for name in session.items if name in exercises}
+    for name in sorted(used | set(stage.habits)):
+        _check_rounded_steps(stage, exercises[name], cap - 1, file)
     wanted = int(params["sessions_per_week"].value)
     low, high = params["session_min_minutes"].value, params["session_max_minutes"].value
     for goal in Goal:
@@ -413,6 +426,21 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
                         f"two neighbouring main items are both {first.value} (counting hop "
                         f"substitutes); alternate them", file=file, item=item,
                         field=f"{where}.items")
+
+
+def _check_rounded_steps(stage: Stage, exercise: Exercise, increase: float, file: str) -> None:
+    """A step may raise an exercise's rounded reps or hold by the step cap, or by one rep or
+    second where the cap is less than that: rounding must not sneak in a bigger jump."""
+    doses = [step.applied(exercise.dose) for step in stage.steps]
+    for number in range(1, len(doses)):
+        for what, then, now in zip(("reps", "hold"), doses[number - 1], doses[number],
+                                   strict=True):
+            if now - then > max(1.0, increase * then) + 1e-9:
+                raise RulebookError(
+                    f"{exercise.id}: {what} {then} -> {now} after rounding rises by more than "
+                    f"max_dose_step_increase ({increase:g}) or one unit; change the "
+                    f"exercise's base dose or the step factors", file=file,
+                    item=f"stage {stage.id}", field=f"steps[{number}].{what}")
 
 
 def _check_ladder(stages: list[Stage], files: Mapping[str, str]) -> None:
