@@ -8,7 +8,6 @@ import pickle
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -165,31 +164,25 @@ def test_threads_agree_with_serial() -> None:
     assert failures == []
 
 
-def rss_kb() -> int:
-    statm = Path("/proc/self/statm")
-    return int(statm.read_text().split()[1]) * 4 if statm.exists() else 0
-
-
-def test_many_evaluations_stay_correct_and_flat() -> None:
+def test_many_evaluations_stay_correct() -> None:
+    """20,000 sessions on one matcher: a session left alive would make the 1,025th raise
+    MemoryError (design notes), so finishing correct shows each one was deleted. Memory
+    over such runs is measured in benchmarks/bench_memory.py."""
     matcher = DurableMatcher(SAMPLE_RULES)
     cases = [(sample_facts(n), match_native(SAMPLE_RULES, sample_facts(n))) for n in range(40)]
-    for k in range(2_000):
+    for k in range(20_000):
         facts, expected = cases[k % 40]
         assert matcher.match(facts) == expected
-    before = rss_kb()
-    for k in range(18_000):
-        facts, expected = cases[k % 40]
-        assert matcher.match(facts) == expected
-    assert rss_kb() - before < 4_000  # a leaked session costs ~100 KB: 18,000 would show
 
 
-def test_collected_matchers_free_their_rulesets() -> None:
-    DurableMatcher(SAMPLE_RULES).match(sample_facts(1))
-    before = rss_kb()
-    for _ in range(300):
+def test_collected_matchers_hand_their_rulesets_back() -> None:
+    for _ in range(5):
         DurableMatcher(SAMPLE_RULES).match(sample_facts(1))
     gc.collect()
-    assert rss_kb() - before < 20_000  # 300 leaked rulesets would be ~60-100 MB
+    assert len(_durable._ORPHANS) >= 1  # queued for deletion by the next caller
+    kept = DurableMatcher(SAMPLE_RULES)
+    kept.match(sample_facts(1))
+    assert _durable._ORPHANS == []
 
 
 def test_pickle_round_trip_rebuilds() -> None:
