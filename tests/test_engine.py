@@ -93,3 +93,15 @@ def test_one_engine_shared_by_threads_decides_as_serial() -> None:
     for thread in threads:
         thread.join()
     assert results == [expected] * 4
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda: fc.Engine("rules/"), "rulebook"),  # type: ignore[arg-type]
+    (lambda: fc.load_rulebook(5), "path"),  # type: ignore[arg-type]
+    (lambda: fc.explain(None), "decision"),  # type: ignore[arg-type]
+    (lambda: fc.diff(None, None), "old"),  # type: ignore[arg-type]
+    (lambda: fc.Engine(backend="native").evaluate({}, {}), "state"),  # type: ignore[arg-type]
+], ids=["engine-str", "load-int", "explain-none", "diff-none", "evaluate-dicts"])
+def test_a_wrong_argument_gets_an_input_error_naming_it(call: object, named: str) -> None:
+    with pytest.raises(fc.InputError, match=f"^{named}: got .*; accepted: "):
+        call()  # type: ignore[operator]

@@ -75,6 +75,9 @@ class Engine:
 
     def __init__(self, rulebook: Rulebook | None = None,
                  backend: BackendName | str = "auto") -> None:
+        if rulebook is not None and not isinstance(rulebook, Rulebook):
+            raise InputError(f"rulebook: got {type(rulebook).__name__}; accepted: a Rulebook "
+                             f"(load one with footcore.load_rulebook(path)) or None")
         self.rulebook = rulebook if rulebook is not None else load_rulebook()
         self.backend, self._matcher = _make_matcher(self.rulebook.compiled, backend)
         self._ref = RulebookRef(self.rulebook.id, self.rulebook.version, self.rulebook.digest)

@@ -11,6 +11,7 @@ import attrs
 
 from ._conditions import FACT_FIELDS, FactType, Scalar
 from ._enums import Action
+from ._errors import InputError
 from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
 
 __all__ = ["PlanChange", "day", "diff", "explain"]
@@ -279,10 +280,13 @@ def explain(decision: Decision, format: str = "text") -> str | dict[str, Any]:
             cues, notes), for an app's own UI.
 
     Raises:
-        ValueError: ``format`` is neither ``"text"`` nor ``"dict"``.
+        InputError: ``decision`` is not a Decision, or ``format`` is neither ``"text"`` nor
+            ``"dict"`` (InputError is a ValueError).
     """
+    if not isinstance(decision, Decision):
+        raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
     if format not in ("text", "dict"):
-        raise ValueError(f"format: got {format!r}; accepted: 'text', 'dict'")
+        raise InputError(f"format: got {format!r}; accepted: 'text', 'dict'")
     data = _as_dict(decision)
     return data if format == "dict" else _as_text(data)
 
@@ -346,6 +350,9 @@ def diff(old: WeekPlan, new: WeekPlan) -> tuple[PlanChange, ...]:
     exercise (by id) that came in, went out or changed dose, with the amounts.
     For a decision, ``diff(decision.prior_plan, decision.plan)``.
     """
+    for name, plan in (("old", old), ("new", new)):
+        if not isinstance(plan, WeekPlan):
+            raise InputError(f"{name}: got {type(plan).__name__}; accepted: a WeekPlan")
     changes: list[PlanChange] = []
     if old.mode != new.mode:
         changes.append(PlanChange("mode", "plan", old.mode, new.mode))

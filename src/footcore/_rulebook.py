@@ -33,7 +33,7 @@ from ._conditions import (
 )
 from ._convert import CONVERTER, describe_error
 from ._enums import Action, Category, CompensationKind, Goal, Location, SymptomKind
-from ._errors import FootcoreError, RulebookError
+from ._errors import FootcoreError, InputError, RulebookError
 from ._models import Dose, Exercise
 
 __all__ = [
@@ -588,7 +588,11 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
 
     Raises:
         RulebookError: anything wrong, with the file, the item and the field named.
+        InputError: ``path`` is not a path.
     """
+    if path is not None and not isinstance(path, str | Path | Traversable):
+        raise InputError(f"path: got {type(path).__name__}; accepted: a directory or TOML "
+                         f"file path, or None for the shipped rulebook")
     root: Traversable = default_rules_dir() if path is None else (
         Path(path) if isinstance(path, str | Path) else path)
     tables = _read(root)
