@@ -11,7 +11,7 @@ import attrs
 from ._conditions import CompiledRule, Facts, Match, match_native
 from ._enums import Action, Goal
 from ._errors import EngineError, InputError
-from ._facts import build_facts
+from ._facts import build_facts, record
 from ._models import (
     AthleteState,
     CheckIn,
@@ -127,7 +127,8 @@ class Engine:
         """
         self._check_state(state)
         self._check_checkin(state, checkin)
-        facts = build_facts(self.rulebook, state, checkin)
+        counted = record(self.rulebook, state, checkin)
+        facts = build_facts(self.rulebook, state, checkin, counted)
         matches = sorted(self._matcher.match(facts))
         firings = self._firings(matches, facts)
         action = min((f.action for f in firings), key=self.rulebook.rank,
@@ -135,7 +136,7 @@ class Engine:
         firings = tuple(
             f if f.action is action else _overridden(f, action) for f in firings
         )
-        new = next_state(self.rulebook, state, checkin, action)
+        new = next_state(self.rulebook, state, checkin, counted, action)
         cues = [rule.cue for rule in self.rulebook.rules
                 if rule.cue and any(f.rule_id == rule.id for f in firings)]
         return Decision(

@@ -11,7 +11,7 @@ from ._enums import BackOff, SymptomKind
 from ._models import AthleteState, CheckIn, Metrics
 from ._rulebook import Rulebook
 
-__all__ = ["PAIN_KINDS", "build_facts", "is_clean", "merged_metrics", "window_sessions"]
+__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record"]
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 # Abilities carry over from the last measurement; foot fatigue is a report of the day (P11).
@@ -51,17 +51,44 @@ def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn)
     return state.clean_streak + 1 if checkin.completed else state.clean_streak
 
 
+@attrs.frozen
+class Record:
+    """The athlete's running record once this check-in is counted: what the facts report
+    and what the new state keeps, computed once for both."""
+
+    recent_sessions: tuple[date, ...]
+    consecutive_completed: int
+    consecutive_missed: int
+    clean_streak: int
+    metrics: Metrics
+
+
+def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
+    """Count ``checkin`` into the record ``state`` carries."""
+    return Record(
+        recent_sessions=window_sessions(rulebook, state, checkin),
+        consecutive_completed=state.consecutive_completed + 1 if checkin.completed else 0,
+        consecutive_missed=0 if checkin.completed else state.consecutive_missed + 1,
+        clean_streak=next_clean_streak(rulebook, state, checkin),
+        metrics=merged_metrics(state.metrics, checkin.metrics),
+    )
+
+
 def _days(later: date, earlier: date | None) -> int:
     return (later - earlier).days if earlier is not None else 0
 
 
-def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Facts:
-    """The facts of one evaluation: one check-in fact, one per symptom and compensation."""
+def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
+                counted: Record | None = None) -> Facts:
+    """The facts of one evaluation: one check-in fact, one per symptom and compensation.
+
+    ``counted`` is :func:`record` of the same inputs, when the caller has it already.
+    """
+    counted = counted if counted is not None else record(rulebook, state, checkin)
     stage = rulebook.stage(state.stage)
     following = [s for s in rulebook.stages if s.order == stage.order + 1]
     open_backoff = state.backoff is not BackOff.NONE
     active = open_backoff and state.backoff_until is not None and checkin.on < state.backoff_until
-    metrics = merged_metrics(state.metrics, checkin.metrics)
     context: dict[str, Scalar] = {
         "stage": stage.id,
         "stage_order": stage.order,
@@ -82,10 +109,10 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Fa
         "backoff_ended": open_backoff and not active,
         "completed": checkin.completed,
         "minutes": checkin.minutes,
-        "sessions_in_window": len(window_sessions(rulebook, state, checkin)),
-        "consecutive_completed": state.consecutive_completed + 1 if checkin.completed else 0,
-        "consecutive_missed": 0 if checkin.completed else state.consecutive_missed + 1,
-        "clean_streak": next_clean_streak(rulebook, state, checkin),
+        "sessions_in_window": len(counted.recent_sessions),
+        "consecutive_completed": counted.consecutive_completed,
+        "consecutive_missed": counted.consecutive_missed,
+        "clean_streak": counted.clean_streak,
         "days_at_dose": _days(checkin.on, state.last_change_on or state.started_on),
         "days_since_last_checkin": _days(checkin.on, state.last_checkin_on or state.started_on),
         "days_since_last_session": _days(checkin.on, state.last_session_on or state.started_on),
@@ -96,7 +123,7 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Fa
         "pain_today": any(s.kind in PAIN_KINDS for s in checkin.symptoms),
         "compensation_count": len(checkin.compensations),
     }
-    for name, value in attrs.asdict(metrics).items():
+    for name, value in attrs.asdict(counted.metrics).items():
         checkin_fact[f"has_{name.removesuffix('_s')}"] = value is not None
         checkin_fact[name] = float(value) if value is not None else 0.0
     symptoms = [

@@ -7,7 +7,7 @@ from datetime import timedelta
 import attrs
 
 from ._enums import Action, BackOff
-from ._facts import merged_metrics, next_clean_streak, window_sessions
+from ._facts import Record
 from ._models import AthleteState, CheckIn
 from ._rulebook import Rulebook
 
@@ -17,8 +17,9 @@ BACK_OFF_ACTIONS = frozenset({Action.DELOAD, Action.REST, Action.REGRESS, Action
 
 
 def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
-               action: Action) -> AthleteState:
-    """Apply ``action`` to ``state`` for ``checkin``.
+               counted: Record, action: Action) -> AthleteState:
+    """Apply ``action`` to ``state`` for ``checkin``, whose counting into the athlete's
+    record is ``counted``.
 
     The stage moves at most one rung, the dose stays within the stage's steps, a back-off
     window ends only when its date has passed, and only a pause leaves training paused.
@@ -61,10 +62,10 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         last_change_on=checkin.on if changed else state.last_change_on,
         last_checkin_on=checkin.on,
         last_session_on=checkin.on if checkin.completed else state.last_session_on,
-        recent_sessions=window_sessions(rulebook, state, checkin),
-        consecutive_completed=state.consecutive_completed + 1 if checkin.completed else 0,
-        consecutive_missed=0 if checkin.completed else state.consecutive_missed + 1,
-        clean_streak=0 if backed_off else next_clean_streak(rulebook, state, checkin),
-        metrics=merged_metrics(state.metrics, checkin.metrics),
+        recent_sessions=counted.recent_sessions,
+        consecutive_completed=counted.consecutive_completed,
+        consecutive_missed=counted.consecutive_missed,
+        clean_streak=0 if backed_off else counted.clean_streak,
+        metrics=counted.metrics,
         rulebook_digest=rulebook.digest,
     )
