@@ -216,7 +216,7 @@ def test_too_many_in_groups_names_the_rule() -> None:
 
 
 def test_engine_compile_error_names_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_durable, "_MAX_GROUPS", 100)
+    monkeypatch.setattr(_durable, "MAX_SET_GROUPS", 100)
     tests = in_groups(15)
     with pytest.raises(RulebookError, match=r"'late'.*error code: 113"):
         DurableMatcher([rule(FactType.CHECKIN), rule(FactType.CHECKIN, *tests, rule_id="late")])

@@ -43,8 +43,6 @@ from ._errors import EngineError, RulebookError
 __all__ = ["DurableMatcher", "durable_available"]
 
 # Limits measured on durable_rules 2.0.28.
-_MAX_GROUPS = MAX_SET_GROUPS  # `$or` groups in one pattern: 15 fail to compile (error 113)
-_MAX_BRANCHES = MAX_SIDE_BY_SIDE  # side by side under one alpha node: 512 hang every assert
 _MAX_EXACT_INT = 2**53  # the engine compares an int with a float as two doubles
 
 _TYPE = "_type"
@@ -162,10 +160,10 @@ def _pattern(rule: CompiledRule) -> tuple[str, int]:
             expressions.extend(f'{{"$neq":{equal}}}' for equal in equals)
         else:
             expressions.append(f'{{"{_OPERATORS[test.op]}":{equals[0]}}}')
-    if groups > _MAX_GROUPS:
+    if groups > MAX_SET_GROUPS:
         raise _rule_error(
             rule, f"{groups} 'in' conditions with several values; durable_rules compiles at "
-            f"most {_MAX_GROUPS} in one rule (split the rule or use the native backend)")
+            f"most {MAX_SET_GROUPS} in one rule (split the rule or use the native backend)")
     return f'{{"all":[{{"m":{{"$and":[{",".join(expressions)}]}}}}]}}', width
 
 
@@ -210,8 +208,8 @@ class DurableMatcher:
             entries[f"r{number}"], width = _pattern(rule)
             self._numbers[f"r{number}"] = number
             branches[rule.fact] += width
-            if branches[rule.fact] > _MAX_BRANCHES:
-                raise _rule_error(rule, f"more than {_MAX_BRANCHES} conditions on {rule.fact} "
+            if branches[rule.fact] > MAX_SIDE_BY_SIDE:
+                raise _rule_error(rule, f"more than {MAX_SIDE_BY_SIDE} conditions on {rule.fact} "
                                   "facts side by side; durable_rules hangs on that many")
         # Only the fact types and fields some rule reads are sent, in a fixed order.
         read = {kind: {test.field for rule in rules if rule.fact == kind for test in rule.tests}

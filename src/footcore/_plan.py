@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ._enums import BackOff, Category, Goal
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
-from ._rulebook import Rulebook, Step, half_up
+from ._rulebook import Rulebook, Step
 
 __all__ = ["build_plan"]
 
@@ -18,15 +18,14 @@ _UNCHANGED_BY_DELOAD = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category
 
 def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> Dose:
     base = exercise.dose
-    reps = base.reps * step.reps
-    hold = base.hold_s * step.hold
     resistance = step.resistance if exercise.resisted and step.resistance else base.resistance
     if deload and exercise.category not in _UNCHANGED_BY_DELOAD:
-        reps *= rulebook.number("deload_volume_factor")
-        hold *= rulebook.number("deload_intensity_factor")
+        reps, hold = step.applied(base, rulebook.number("deload_volume_factor"),
+                                  rulebook.number("deload_intensity_factor"))
         resistance = "none"
-    return Dose(sets=base.sets, reps=max(1, half_up(reps)), hold_s=half_up(hold),
-                resistance=resistance)
+    else:
+        reps, hold = step.applied(base)
+    return Dose(sets=base.sets, reps=reps, hold_s=hold, resistance=resistance)
 
 
 def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,

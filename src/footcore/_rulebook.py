@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -92,9 +92,12 @@ class Step:
     hold: float = 1.0
     resistance: str | None = None
 
-    def applied(self, dose: Dose) -> tuple[int, int]:
-        """The reps (at least 1) and hold seconds of ``dose`` at this step."""
-        return max(1, half_up(dose.reps * self.reps)), half_up(dose.hold_s * self.hold)
+    def applied(self, dose: Dose, volume: float = 1.0, intensity: float = 1.0
+                ) -> tuple[int, int]:
+        """The reps (at least 1) and hold seconds of ``dose`` at this step, the reps scaled
+        by ``volume`` and the hold by ``intensity`` (below 1 in a deload)."""
+        return (max(1, half_up(dose.reps * self.reps * volume)),
+                half_up(dose.hold_s * self.hold * intensity))
 
 
 @attrs.frozen
@@ -494,14 +497,13 @@ def _compile(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
     for number, cond in enumerate(rule.when):
         where = f"when[{number}]"
 
-        def fail(message: str, where: str = where) -> None:
+        def fail(message: str, where: str = where) -> NoReturn:
             raise RulebookError(message, file=file, item=item, field=where)
 
         spec = fields.get(cond.field)
         if spec is None:
             fail(f"{rule.fact} facts have no field {cond.field!r}; they have "
                  f"{', '.join(sorted(fields))}")
-            raise AssertionError  # pragma: no cover
         if (cond.value is None) == (cond.param is None):
             fail("give exactly one of value or param")
         if cond.op in ORDERING_OPS and spec.type not in (int, float):
@@ -513,7 +515,6 @@ def _compile(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
             param = params.get(cond.param)
             if param is None:
                 fail(f"unknown param {cond.param!r}")
-                raise AssertionError  # pragma: no cover
             raw = param.value
         allowed = _domain(spec, stages, exercises)
         value: Scalar | tuple[Scalar, ...]
