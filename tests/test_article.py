@@ -23,8 +23,10 @@ from footcore import (
     Compensation,
     CompensationKind,
     Decision,
+    DuplicateCheckIn,
     Engine,
     Goal,
+    InputError,
     Location,
     Metrics,
     PlanItem,
@@ -34,6 +36,7 @@ from footcore import (
     SymptomKind,
     WeekPlan,
 )
+from footcore._durable import durable_available
 
 START = date(2026, 1, 5)
 TODAY = START + timedelta(days=90)
@@ -43,6 +46,13 @@ KNEE_OR_HIP = (CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION)
 
 
 # ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module", params=["native", "durable"] if durable_available()
+                else ["native"])
+def engine(rulebook: Rulebook, request: pytest.FixtureRequest) -> Engine:
+    """Every article condition is checked on each backend this Python can run."""
+    return Engine(rulebook, backend=request.param)
 
 
 def days(n: int | float) -> timedelta:
@@ -502,6 +512,69 @@ def test_consistent_clean_record_climbs_every_rung_in_order(engine: Engine,
         if decision.state.stage != stages[-1]:
             stages.append(decision.state.stage)
     assert stages == [s.id for s in rulebook.stages]
+
+
+def test_check_ins_for_one_day_count_one_session(engine: Engine, rulebook: Rulebook) -> None:
+    """P2: consistency is regular days of practice, so three reports of one day's session
+    are one session: they neither fill the window nor lengthen the clean streak."""
+    state = placed(engine, dose=1, recent_sessions=(TODAY - days(2),),
+                   consecutive_completed=1, clean_streak=0)
+    decisions = []
+    for _ in range(3):
+        decisions.append(engine.evaluate(state, session()))
+        state = decisions[-1].state
+    assert state.recent_sessions == (TODAY - days(2), TODAY)
+    assert state.consecutive_completed == 2
+    assert state.clean_streak == 1
+    gates = [next(f for f in d.firings if f.rule_id == "consistency-gate") for d in decisions]
+    assert [g.matched_facts["sessions_in_window"] for g in gates] == [2, 2, 2]
+    assert all(d.action is Action.HOLD for d in decisions)
+
+
+def test_a_second_report_of_the_day_still_counts_its_symptoms(engine: Engine,
+                                                             rulebook: Rulebook) -> None:
+    """P2, P9: a second check-in of a day adds no session, but what it reports counts."""
+    first = engine.evaluate(placed(engine, dose=2), session())
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    second = engine.evaluate(first.state, session(symptoms=stiff))
+    assert second.action is Action.DELOAD
+    assert second.state.recent_sessions == first.state.recent_sessions
+    assert second.state.clean_streak == 0
+
+
+def test_a_missed_report_for_a_day_trained_is_not_a_miss(engine: Engine) -> None:
+    """P2: a day with a session done is a training day, whatever else is reported on it."""
+    done = engine.evaluate(placed(engine, dose=1), session())
+    missed = engine.evaluate(done.state, session(completed=False, minutes=0))
+    assert missed.state.consecutive_missed == 0
+    assert missed.state.consecutive_completed == done.state.consecutive_completed
+    again = engine.evaluate(missed.state, session(on=TODAY + days(1), completed=False))
+    again_same_day = engine.evaluate(again.state, session(on=TODAY + days(1), completed=False))
+    assert again.state.consecutive_missed == again_same_day.state.consecutive_missed == 1
+
+
+def test_a_check_in_id_seen_before_is_refused(engine: Engine) -> None:
+    """P2: a retried request must not count a session twice; the app gets a clear error
+    naming the id, and answers the retry with the decision it stored."""
+    first = engine.evaluate(placed(engine, dose=1), session(id="req-1"))
+    assert [ref.id for ref in first.state.recent_checkins] == ["req-1"]
+    with pytest.raises(DuplicateCheckIn, match="req-1") as caught:
+        engine.evaluate(first.state, session(id="req-1"))
+    assert caught.value.id == "req-1"
+    assert isinstance(caught.value, InputError)
+    later = engine.evaluate(first.state, session(on=TODAY + days(2), id="req-2"))
+    assert [ref.id for ref in later.state.recent_checkins] == ["req-1", "req-2"]
+
+
+def test_check_in_ids_are_remembered_for_the_recent_window(engine: Engine,
+                                                           rulebook: Rulebook) -> None:
+    """The state keeps the ids of the check-ins in the recent window, no more."""
+    first = engine.evaluate(placed(engine, dose=1), session(id="old"))
+    window = rulebook.whole("window_days")
+    inside = engine.evaluate(first.state, session(on=TODAY + days(window - 1), id="in"))
+    assert [ref.id for ref in inside.state.recent_checkins] == ["old", "in"]
+    beyond = engine.evaluate(inside.state, session(on=TODAY + days(window), id="out"))
+    assert [ref.id for ref in beyond.state.recent_checkins] == ["in", "out"]
 
 
 # ---------------------------------------------------------------- P1, P3, P4: technique

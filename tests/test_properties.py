@@ -25,6 +25,7 @@ from footcore import (
     AthleteState,
     CheckIn,
     Decision,
+    DuplicateCheckIn,
     Engine,
     Goal,
     InputError,
@@ -382,3 +383,23 @@ def test_checkin_before_the_start_is_rejected(state: AthleteState, back: int,
     _show(state, checkin)
     with pytest.raises(InputError, match=r"CheckIn\.on"):
         NATIVE.evaluate(state, checkin)
+
+
+CHECK_IN_IDS = st.text(min_size=1, max_size=40).filter(lambda t: t.strip() and t.isprintable())
+
+
+@SETTINGS
+@given(INPUTS, CHECK_IN_IDS)
+def test_a_check_in_counts_once(pair: tuple[AthleteState, CheckIn], ident: str) -> None:
+    """P2: a retried check-in (same id) is refused; another report of the same day adds no
+    session, no miss and no clean session to the athlete's record."""
+    state, checkin = pair
+    first = NATIVE.evaluate(state, attrs.evolve(checkin, id=ident))
+    with pytest.raises(DuplicateCheckIn) as caught:
+        NATIVE.evaluate(first.state, attrs.evolve(checkin, id=ident))
+    assert caught.value.id == ident
+    again = NATIVE.evaluate(first.state, attrs.evolve(checkin, id=f"{ident}+"))
+    for name in ("recent_sessions", "consecutive_completed", "consecutive_missed",
+                 "last_session_on"):
+        assert getattr(again.state, name) == getattr(first.state, name), name
+    assert again.state.clean_streak <= first.state.clean_streak

@@ -29,12 +29,13 @@ from ._enums import (
     Surface,
     SymptomKind,
 )
-from ._errors import EngineError, FootcoreError, InputError, RulebookError
+from ._errors import DuplicateCheckIn, EngineError, FootcoreError, InputError, RulebookError
 from ._explain import PlanChange, diff, explain
 from ._impact import ImpactCase, ImpactFailure, ImpactGroup, ImpactReport, impact
 from ._models import (
     AthleteState,
     CheckIn,
+    CheckInRef,
     Compensation,
     Decision,
     Dose,
@@ -60,10 +61,12 @@ __all__ = [
     "BackOff",
     "Category",
     "CheckIn",
+    "CheckInRef",
     "Compensation",
     "CompensationKind",
     "Decision",
     "Dose",
+    "DuplicateCheckIn",
     "Engine",
     "EngineError",
     "Exercise",

@@ -10,7 +10,7 @@ import attrs
 
 from ._conditions import CompiledRule, Facts, Match, match_native
 from ._enums import Action, Goal
-from ._errors import EngineError, InputError
+from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
 from ._models import (
     AthleteState,
@@ -121,6 +121,8 @@ class Engine:
         Pure: reads no clock, file or global; the same inputs give the same decision.
 
         Raises:
+            DuplicateCheckIn: the check-in's ``id`` is one the state already holds (a
+                retry): answer it with the decision stored for it.
             InputError: the state does not fit this rulebook, or the check-in is older
                 than the last one or than the athlete's start.
             EngineError: the backend failed.
@@ -178,6 +180,10 @@ class Engine:
     def _check_checkin(self, state: AthleteState, checkin: CheckIn) -> None:
         if not isinstance(checkin, CheckIn):
             raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
+        if checkin.id is not None:
+            for seen in state.recent_checkins:
+                if seen.id == checkin.id:
+                    raise DuplicateCheckIn(checkin.id, state.athlete_id, seen.on.isoformat())
         if checkin.on < state.started_on:
             raise InputError(f"CheckIn.on: got {checkin.on}; accepted: on or after the "
                              f"athlete's start, {state.started_on}")

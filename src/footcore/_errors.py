@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["EngineError", "FootcoreError", "InputError", "RulebookError"]
+__all__ = ["DuplicateCheckIn", "EngineError", "FootcoreError", "InputError", "RulebookError"]
 
 
 class FootcoreError(Exception):
@@ -29,6 +29,22 @@ class RulebookError(FootcoreError):
 
 class InputError(FootcoreError, ValueError):
     """An athlete state or check-in is invalid: the message names the field and what is accepted."""
+
+
+class DuplicateCheckIn(InputError):
+    """A check-in whose ``id`` the athlete's state already holds: a retry of one counted before.
+
+    An app answers it with the decision it stored for that check-in; ``id`` and ``athlete_id``
+    say which.
+    """
+
+    def __init__(self, checkin_id: str, athlete_id: str, on: str) -> None:
+        super().__init__(
+            f"CheckIn.id: {checkin_id!r} was already counted for athlete {athlete_id!r} "
+            f"(check-in of {on}); accepted: an id this athlete has not used. A retried "
+            f"check-in is answered with the decision stored for it.")
+        self.id = checkin_id
+        self.athlete_id = athlete_id
 
 
 class EngineError(FootcoreError):

@@ -11,7 +11,7 @@ from ._enums import BackOff, SymptomKind
 from ._models import AthleteState, CheckIn, Metrics
 from ._rulebook import Rulebook
 
-__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record"]
+__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record", "window_start"]
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 # Abilities carry over from the last measurement; foot fatigue is a report of the day (P11).
@@ -25,11 +25,17 @@ def merged_metrics(known: Metrics, today: Metrics) -> Metrics:
     return Metrics(**carried, foot_fatigue=today.foot_fatigue)
 
 
+def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
+    """The first day of the recent window that ends on the check-in's date."""
+    return checkin.on - timedelta(days=rulebook.whole("window_days") - 1)
+
+
 def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> tuple[date, ...]:
-    """Dates of the sessions done within the recent window, this check-in included."""
-    since = checkin.on - timedelta(days=rulebook.whole("window_days") - 1)
+    """Dates of the training days within the recent window, this check-in's included: a day
+    counts once, however many check-ins report it (P2 asks for regular days of practice)."""
+    since = window_start(rulebook, checkin)
     done = [day for day in state.recent_sessions if day >= since]
-    if checkin.completed:
+    if checkin.completed and checkin.on != state.last_session_on:
         done.append(checkin.on)
     return tuple(done)
 
@@ -45,10 +51,13 @@ def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
 
 
 def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> int:
-    """The clean streak after this check-in: a missed session neither counts nor breaks it."""
+    """The clean streak after this check-in: a missed session neither counts nor breaks it,
+    nor does a second check-in for a training day already counted; any of them that is not
+    clean breaks it."""
     if not is_clean(rulebook, checkin):
         return 0
-    return state.clean_streak + 1 if checkin.completed else state.clean_streak
+    new_session = checkin.completed and checkin.on != state.last_session_on
+    return state.clean_streak + 1 if new_session else state.clean_streak
 
 
 @attrs.frozen
@@ -64,11 +73,26 @@ class Record:
 
 
 def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
-    """Count ``checkin`` into the record ``state`` carries."""
+    """Count ``checkin`` into the record ``state`` carries.
+
+    Days are counted, not check-ins: a second check-in on a day already counted (a retry,
+    or a report sent twice) adds no session and no miss; its symptoms, compensations and
+    metrics still count.
+    """
+    trained_today = checkin.on == state.last_session_on
+    counted_today = checkin.on == state.last_checkin_on
+    if checkin.completed:
+        completed = state.consecutive_completed + (0 if trained_today else 1)
+        missed = 0
+    elif trained_today:
+        completed, missed = state.consecutive_completed, state.consecutive_missed
+    else:
+        completed = 0
+        missed = state.consecutive_missed + (0 if counted_today else 1)
     return Record(
         recent_sessions=window_sessions(rulebook, state, checkin),
-        consecutive_completed=state.consecutive_completed + 1 if checkin.completed else 0,
-        consecutive_missed=0 if checkin.completed else state.consecutive_missed + 1,
+        consecutive_completed=completed,
+        consecutive_missed=missed,
         clean_streak=next_clean_streak(rulebook, state, checkin),
         metrics=merged_metrics(state.metrics, checkin.metrics),
     )

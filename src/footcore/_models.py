@@ -28,6 +28,7 @@ from ._errors import InputError
 __all__ = [
     "AthleteState",
     "CheckIn",
+    "CheckInRef",
     "Compensation",
     "Decision",
     "Dose",
@@ -148,6 +149,21 @@ def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
         _text(inst, attribute, value)
 
 
+MAX_ID_LENGTH = 128
+
+
+def _check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH
+            or not value.isprintable()):
+        _fail(inst, attribute, f"a non-empty string of printable characters, at most "
+                               f"{MAX_ID_LENGTH} long", value)
+
+
+def _opt_check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _check_in_id(inst, attribute, value)
+
+
 def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if type(value) is not date:
         _fail(inst, attribute, "a date (ISO format YYYY-MM-DD in JSON)", value)
@@ -213,6 +229,16 @@ class CheckIn:
         default=(), converter=_as_tuple, validator=_tuple_of(Compensation, "Compensation"))
     metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
+    id: str | None = attrs.field(default=None, validator=_opt_check_in_id)
+    """The app's own name for this check-in, so a retry of it can be recognised."""
+
+
+@attrs.frozen
+class CheckInRef:
+    """A check-in the athlete's state remembers by its id, with its date."""
+
+    id: str = attrs.field(validator=_check_in_id)
+    on: date = attrs.field(validator=_day)
 
 
 # ---------------------------------------------------------------- athlete
@@ -247,6 +273,8 @@ class AthleteState:
     consecutive_missed: int = attrs.field(default=0, validator=_int_range(0))
     clean_streak: int = attrs.field(default=0, validator=_int_range(0))
     metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
+    recent_checkins: tuple[CheckInRef, ...] = attrs.field(
+        default=(), converter=_as_tuple, validator=_tuple_of(CheckInRef, "CheckInRef"))
 
     def __attrs_post_init__(self) -> None:
         if (self.backoff is BackOff.NONE) != (self.backoff_until is None):

@@ -7,8 +7,8 @@ from datetime import timedelta
 import attrs
 
 from ._enums import Action, BackOff
-from ._facts import Record
-from ._models import AthleteState, CheckIn
+from ._facts import Record, window_start
+from ._models import AthleteState, CheckIn, CheckInRef
 from ._rulebook import Rulebook
 
 __all__ = ["BACK_OFF_ACTIONS", "next_state"]
@@ -67,5 +67,14 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         consecutive_missed=counted.consecutive_missed,
         clean_streak=0 if backed_off else counted.clean_streak,
         metrics=counted.metrics,
+        recent_checkins=_remembered(rulebook, state, checkin),
         rulebook_digest=rulebook.digest,
     )
+
+
+def _remembered(rulebook: Rulebook, state: AthleteState,
+                checkin: CheckIn) -> tuple[CheckInRef, ...]:
+    """The ids of the check-ins within the recent window, this one's included."""
+    since = window_start(rulebook, checkin)
+    kept = tuple(ref for ref in state.recent_checkins if ref.on >= since)
+    return kept if checkin.id is None else (*kept, CheckInRef(checkin.id, checkin.on))
