@@ -234,6 +234,46 @@ def test_explain_says_which_decision_it_needs(capsys: pytest.CaptureFixture[str]
     assert "line 2" in fails(capsys, "explain", broken, "2")
 
 
+def test_a_coach_reads_exercise_ids_cues_and_why_not(capsys: pytest.CaptureFixture[str],
+                                                    athlete: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    """The plan, the explanation and the timeline name each exercise by the id a
+    compensation report uses, with its cues; explain says what the next step still needs."""
+    state, _ = athlete
+    code, out, _ = run(capsys, "plan", "--state", state)
+    assert code == 0
+    assert re.search(r"^  seated_toe_curl +Seated toe curl with hold +activation", out, re.M)
+    assert "Exercise cues (report a compensation by the exercise id)" in out
+    assert "  plantar_fascia_stretch: Plantar fascia stretch\n      Pull the toes back" in out
+
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps({"on": "2026-01-07", "completed": True, "minutes": 18}))
+    decision = tmp_path / "decision.json"
+    code, out, _ = run(capsys, "evaluate", "--state", state, "--checkin", clean, "--json")
+    assert code == 0
+    decision.write_text(out)
+    code, out, _ = run(capsys, "explain", decision)
+    assert code == 0
+    assert "What stands between the athlete and the next step:" in out
+    assert "clean sessions in a row: 1, needs at least 2 (footcore default)" in out
+    assert "  - seated_toe_curl: Seated toe curl with hold, 3 x 10 reps, 10 s hold." in out
+
+    code, out, _ = run(capsys, "simulate", SCENARIOS / "runner_clean.toml", "--backend",
+                       "native")
+    assert "Exercises planned in this run (report a compensation by the exercise id)" in out
+    assert "  toe_off_drill: Toe-off drill\n      Roll through the foot" in out
+
+
+def test_an_unknown_exercise_lists_the_ids_of_the_week(capsys: pytest.CaptureFixture[str],
+                                                       athlete: tuple[Path, Path]) -> None:
+    state, checkin = athlete
+    checkin.write_text(json.dumps({**CHECKIN, "compensations": [
+        {"kind": "toe_gripping", "exercise": "seated toe curl"}]}))
+    err = fails(capsys, "evaluate", "--state", state, "--checkin", checkin)
+    assert "CheckIn.compensations[0].exercise: got 'seated toe curl'" in err
+    assert "this week: ankle_toe_rom, single_leg_awareness, seated_toe_curl" in err
+
+
 # ---------------------------------------------------------------- lint
 
 

@@ -54,7 +54,10 @@ def test_firings_record_the_params_they_compared_against(engine: Engine,
                                          param.unit),)
 
 
-def test_explain_says_when_no_rule_fired(engine: Engine, rulebook: Rulebook) -> None:
+def test_a_default_hold_names_the_gate_that_holds_it(engine: Engine,
+                                                     rulebook: Rulebook) -> None:
+    """P2: a hold where no rule fired says which next step is closed, citing its paragraphs,
+    and what it still needs, with the athlete's values and the thresholds."""
     window = rulebook.whole("min_sessions_in_window")
     sessions = tuple(START + timedelta(days=n) for n in range(window))
     state = attrs.evolve(fresh(engine), recent_sessions=sessions, last_checkin_on=sessions[-1],
@@ -63,8 +66,76 @@ def test_explain_says_when_no_rule_fired(engine: Engine, rulebook: Rulebook) -> 
                                                  completed=True))
     assert decision.firings == ()
     assert decision.action is rulebook.meta.default_action
-    assert "No rule fired; hold is the rulebook's default action." in fc.explain(decision)
-    assert fc.explain(decision, format="dict")["no_rule_fired"] is True
+    (gate,) = decision.why_not
+    assert gate.rule_id == "progress-dose" and gate.source == ("P2", "P10")
+    assert [(u.field, u.actual, u.needed) for u in gate.unmet] == [
+        ("clean_streak", 1, rulebook.whole("progress_clean_streak")),
+        ("days_at_dose", 1, rulebook.whole("min_days_per_step")),
+    ]
+    text = fc.explain(decision)
+    assert ("No rule fired; hold is the rulebook's default action, kept until the next "
+            "step's conditions are met: progress-dose (article P2, P10)." in text)
+    assert "clean sessions in a row: 1, needs at least 2 (footcore default)" in text
+    assert "days at this dose: 1, needs at least 7 (footcore default)" in text
+    data = fc.explain(decision, format="dict")
+    assert data["no_rule_fired"] is True
+    assert data["why_not"][0]["unmet"][0]["text"] == (
+        "clean sessions in a row: 1, needs at least 2 (footcore default)")
+
+
+def ready_for_unilateral(engine: Engine, rulebook: Rulebook, **changes: object
+                         ) -> fc.AthleteState:
+    """A clean, consistent athlete at the top dose of short-foot control."""
+    last = START + timedelta(days=60)
+    sessions = tuple(last - timedelta(days=2 * n) for n in range(4, -1, -1))
+    fields: dict[str, object] = {
+        "stage": "control", "dose_level": len(rulebook.stage("control").steps) - 1,
+        "recent_sessions": sessions, "last_checkin_on": last, "last_session_on": last,
+        "last_change_on": START + timedelta(days=30), "clean_streak": 5,
+        "consecutive_completed": 5,
+    }
+    fields.update(changes)
+    return attrs.evolve(fresh(engine), **fields)
+
+
+def test_a_metric_never_recorded_cannot_be_assessed(engine: Engine, rulebook: Rulebook) -> None:
+    """P11: with no balance time on record the athlete is told to record one, never that
+    they failed it; a logged decision answers it without the rulebook."""
+    state = ready_for_unilateral(engine, rulebook)
+    on = state.last_checkin_on + timedelta(days=2)  # type: ignore[operator]
+    decision = engine.evaluate(state, fc.CheckIn(on=on, completed=True))
+    assert decision.action is Action.HOLD
+    (gate,) = decision.why_not
+    (unmet,) = gate.unmet
+    assert (gate.rule_id, unmet.field, unmet.actual, unmet.assessable) == (
+        "advance-control", "balance_eyes_open_s", None, False)
+    expected = ("single-leg balance with eyes open: cannot be assessed: record single-leg "
+                "balance with eyes open (seconds, best of three) to move on")
+    logged = fc.from_json(fc.to_json(decision), fc.Decision)
+    assert logged == decision
+    assert f"Not yet: {expected}." in fc.explain(logged)
+
+    threshold = rulebook.number("balance_open_for_unilateral")
+    short = fc.Metrics(balance_eyes_open_s=threshold - 8)
+    measured = engine.evaluate(state, fc.CheckIn(on=on, completed=True, metrics=short))
+    assert (f"Not yet: single-leg balance with eyes open: {threshold - 8:g} s, needs at "
+            f"least {threshold:g} s (footcore default).") in fc.explain(measured)
+
+
+def test_every_decision_carries_what_the_next_step_needs(engine: Engine,
+                                                         rulebook: Rulebook) -> None:
+    """P2, P10: a back-off still says what the next step waits for; a rise carries none."""
+    stiff = Symptom(SymptomKind.STIFFNESS, Location.ARCH, severity=4)
+    state = ready_for_unilateral(engine, rulebook, dose_level=1,
+                                 metrics=fc.Metrics(balance_eyes_open_s=40.0))
+    on = state.last_checkin_on + timedelta(days=2)  # type: ignore[operator]
+    backed_off = engine.evaluate(state, fc.CheckIn(on=on, completed=True, symptoms=(stiff,)))
+    assert backed_off.action is Action.DELOAD
+    assert [(w.rule_id, [u.field for u in w.unmet]) for w in backed_off.why_not] == [
+        ("progress-dose", ["clean_streak"])]
+    rose = engine.evaluate(state, fc.CheckIn(on=on, completed=True))
+    assert rose.action is Action.PROGRESS
+    assert rose.why_not == ()
 
 
 def test_diff_of_a_plan_with_itself_is_empty(engine: Engine) -> None:

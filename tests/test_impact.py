@@ -86,6 +86,7 @@ def test_a_raised_threshold_shows_up_grouped_by_action_and_rule(engine: Engine,
     assert [(g.key, g.count) for g in report.by_action] == [("deload -> hold", 4)]
     assert [(g.key, g.count) for g in report.by_rule] == [
         ("stiffness-deload no longer wins", 4),
+        ("stiffness-hold now wins", 4),  # P9: milder stiffness still holds the load
         ("consistency-gate now wins", 2),  # the new athlete's sessions are too few to progress
     ]
     (group,) = report.by_action

@@ -24,6 +24,8 @@ from footcore import (
     Action,
     AthleteState,
     CheckIn,
+    Compensation,
+    CompensationKind,
     Decision,
     DuplicateCheckIn,
     Engine,
@@ -45,6 +47,7 @@ from footcore.testing import (
     check_backends_agree,
     check_backoff_never_raises_load,
     check_deterministic,
+    check_hold_explained,
     check_invariants,
     check_monotone,
     check_no_hops_before_clearance,
@@ -53,6 +56,7 @@ from footcore.testing import (
     check_pain_pauses,
     check_pause_holds_until_clearance,
     check_session_shape,
+    check_stiffness_never_raises_load,
     checkins,
     compensations,
     inputs,
@@ -193,6 +197,61 @@ def test_one_rung_at_most_and_dose_within_the_stage(
     check_no_rise_unless_ready(NATIVE, *pair)
 
 
+STIFFNESS = st.builds(Symptom, kind=st.just(SymptomKind.STIFFNESS),
+                      location=st.sampled_from(Location), severity=st.integers(0, 10),
+                      days=st.integers(0, 3))
+UNNAMED_KNEE_OR_HIP = st.builds(
+    Compensation, st.sampled_from([CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION]))
+ORDER = {stage.id: stage.order for stage in RULEBOOK.stages}
+
+
+def _load(state: AthleteState) -> tuple[int, int]:
+    return ORDER[state.stage], state.dose_level
+
+
+@SETTINGS
+@given(_with_extra("symptoms", STIFFNESS))
+def test_stiffness_never_raises_load(triple: tuple[AthleteState, CheckIn, CheckIn]) -> None:
+    """P9: any stiffness after a workout, however mild, holds the load at least."""
+    state, _, stiff = triple
+    _show(state, stiff)
+    decision = check_stiffness_never_raises_load(NATIVE, state, stiff)
+    assert decision.action not in (Action.PROGRESS, Action.ADVANCE)
+    assert _load(decision.state) <= _load(state)
+
+
+@SETTINGS
+@given(_with_extra("compensations", UNNAMED_KNEE_OR_HIP))
+def test_an_unnamed_knee_or_hip_compensation_scales_back_a_single_leg_week(
+        triple: tuple[AthleteState, CheckIn, CheckIn]) -> None:
+    """P8: a knee or hip compensation with no exercise named never raises the load, and in a
+    week with single-leg work or hops it never holds either: a deload at least."""
+    state, _, seen = triple
+    _show(state, seen)
+    decision = check_backoff_never_raises_load(NATIVE, state, seen)
+    week = NATIVE.plan(state)
+    single_leg = any(item.category.value == "plyometric"
+                     or RULEBOOK.exercises[item.exercise].unilateral
+                     for item in (*(i for s in week.sessions for i in s.items), *week.habits))
+    floor = Action.DELOAD if single_leg else Action.HOLD
+    assert RULEBOOK.rank(decision.action) <= RULEBOOK.rank(floor), decision.action
+    assert _load(decision.state) <= _load(state)
+
+
+@SETTINGS
+@given(INPUTS)
+def test_every_hold_names_its_rule_or_what_the_next_step_needs(
+        pair: tuple[AthleteState, CheckIn]) -> None:
+    """P2, P8, P11: a hold is never unexplained."""
+    _show(*pair)
+    decision = check_hold_explained(NATIVE, *pair)
+    if decision.action is Action.HOLD:
+        assert decision.winners or any(w.unmet for w in decision.why_not)
+    for gate in decision.why_not:
+        assert gate.rule_id not in {f.rule_id for f in decision.firings}
+        assert gate.unmet and gate.action in (Action.PROGRESS, Action.ADVANCE)
+
+
 # ---------------------------------------------------------------- 5. plan shape (P6, P10, P11)
 
 
@@ -216,7 +275,7 @@ def test_plan_shape_of_any_state(state: AthleteState) -> None:
     for session in plan.sessions:
         assert low <= session.minutes <= high
         assert session.items[0].category.value == "warm_up"
-        assert session.items[-1].category.value in ("cool_down", "mobility")
+        assert session.items[-1].category.value == "cool_down"
     items = [i for s in plan.sessions for i in s.items] + list(plan.habits)
     if state.prior_foot_ankle_problems and not state.clinician_cleared:
         assert all(item.category.value != "plyometric" for item in items)

@@ -250,7 +250,8 @@ def test_no_hops_catches_a_history_athlete_let_through_the_gate() -> None:
     unsafe = _native(derive(RULEBOOK, drop=("history-clearance-gate",)))
     gated = next(s for s, c in boundary_cases(RULEBOOK)
                  if s.prior_foot_ankle_problems and not s.clinician_cleared
-                 and s.stage == "control" and not c.clinician_cleared)
+                 and s.stage == "control" and not c.clinician_cleared
+                 and s.dose_level == len(RULEBOOK.stage("control").steps) - 1)
     caught = _caught("no-hops-before-clearance", unsafe, gated, _session(
         metrics=gated.metrics))
     assert "entered unilateral" in caught.problem and "advance-control" in caught.rules
@@ -291,7 +292,7 @@ def test_backends_check_compares_with_the_engine_it_is_given() -> None:
     stiff = _session(symptoms=(Symptom(SymptomKind.STIFFNESS, Location.ARCH, 3),))
     with pytest.raises(InvariantViolation) as caught:
         check_backends_agree(ENGINE, _ready_case(), stiff, other=other)
-    assert caught.value.rules == ("stiffness-deload",)
+    assert caught.value.rules == ("stiffness-deload", "stiffness-hold")
 
 
 def test_backends_agree_on_the_boundary_cases() -> None:

@@ -47,7 +47,9 @@ from ._models import (
     RulebookRef,
     Session,
     Symptom,
+    Unmet,
     WeekPlan,
+    WhyNot,
 )
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
 from ._version import __version__
@@ -97,7 +99,9 @@ __all__ = [
     "Surface",
     "Symptom",
     "SymptomKind",
+    "Unmet",
     "WeekPlan",
+    "WhyNot",
     "__version__",
     "diff",
     "explain",

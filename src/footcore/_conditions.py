@@ -156,6 +156,8 @@ FACT_FIELDS: Mapping[FactType, Mapping[str, FieldSpec]] = {
         "exercise_category": _f(
             str, "category of that exercise ('' when not given)", "Category"),
         "exercise_unilateral": _f(bool, "that exercise is single-leg"),
+        "week_single_leg": _f(
+            bool, "the athlete's current week plans single-leg work or hops"),
     },
 }
 

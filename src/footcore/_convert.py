@@ -20,7 +20,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
-from ._models import Firing, Metrics
+from ._models import Firing, Metrics, Unmet
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
@@ -104,6 +104,25 @@ def _matched(value: object, _: type) -> tuple[tuple[str, bool | int | float | st
     return tuple(value.items())
 
 
+_SCALARS = (bool, int, float, str)
+
+
+def _scalar(value: object) -> bool | int | float | str:
+    if not isinstance(value, _SCALARS) or (isinstance(value, float) and not math.isfinite(value)):
+        raise TypeError(f"expected true, false, a finite number or a string, got {value!r:.60}")
+    return value
+
+
+def _needed(value: object, _: object) -> bool | int | float | str | tuple[Any, ...]:
+    if isinstance(value, list):
+        return tuple(_scalar(v) for v in value)
+    return _scalar(value)
+
+
+def _actual(value: object, _: object) -> bool | int | float | str | None:
+    return None if value is None else _scalar(value)
+
+
 def _metrics_out(metrics: Metrics) -> dict[str, float | None]:
     return {
         "balance_eyes_open_s": metrics.balance_eyes_open_s,
@@ -139,6 +158,14 @@ def make_converter() -> cattrs.Converter:
         cattrs.gen.make_dict_structure_fn(
             Firing, converter, _cattrs_forbid_extra_keys=True,
             matched=cattrs.gen.override(struct_hook=_matched),
+        ),
+    )
+    converter.register_structure_hook(
+        Unmet,
+        cattrs.gen.make_dict_structure_fn(
+            Unmet, converter, _cattrs_forbid_extra_keys=True,
+            needed=cattrs.gen.override(struct_hook=_needed),
+            actual=cattrs.gen.override(struct_hook=_actual),
         ),
     )
     return converter

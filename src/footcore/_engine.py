@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import attrs
 
-from ._conditions import CompiledRule, Facts, Match, match_native
+from ._conditions import CompiledRule, Facts, FactType, Match, match_native
 from ._enums import Action, Goal
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
@@ -25,6 +25,7 @@ from ._plan import build_plan
 from ._rulebook import Rulebook, load_rulebook
 from ._transition import next_state
 from ._version import __version__
+from ._whynot import Gates
 
 __all__ = ["BACKENDS", "Engine"]
 
@@ -81,6 +82,7 @@ class Engine:
         self.rulebook = rulebook if rulebook is not None else load_rulebook()
         self.backend, self._matcher = _make_matcher(self.rulebook.compiled, backend)
         self._ref = RulebookRef(self.rulebook.id, self.rulebook.version, self.rulebook.digest)
+        self._gates = Gates(self.rulebook)
         params = self.rulebook.params
         self._params = {
             rule.id: tuple(dict.fromkeys(
@@ -130,7 +132,8 @@ class Engine:
         self._check_state(state)
         self._check_checkin(state, checkin)
         counted = record(self.rulebook, state, checkin)
-        facts = build_facts(self.rulebook, state, checkin, counted)
+        prior_plan = build_plan(self.rulebook, state)
+        facts = build_facts(self.rulebook, state, checkin, counted, prior_plan)
         matches = sorted(self._matcher.match(facts))
         firings = self._firings(matches, facts)
         action = min((f.action for f in firings), key=self.rulebook.rank,
@@ -139,13 +142,14 @@ class Engine:
             f if f.action is action else _overridden(f, action) for f in firings
         )
         new = next_state(self.rulebook, state, checkin, counted, action)
-        cues = [rule.cue for rule in self.rulebook.rules
-                if rule.cue and any(f.rule_id == rule.id for f in firings)]
+        fired = {f.rule_id for f in firings}
+        cues = [rule.cue for rule in self.rulebook.rules if rule.cue and rule.id in fired]
         return Decision(
             action=action, state=new, plan=build_plan(self.rulebook, new, cues),
-            firings=firings, prior_state=state, prior_plan=build_plan(self.rulebook, state),
+            firings=firings, prior_state=state, prior_plan=prior_plan,
             checkin=checkin, rulebook=self._ref,
             backend=self.backend, footcore_version=__version__,
+            why_not=self._gates.why_not(facts[FactType.CHECKIN][0], fired),
         )
 
     def _firings(self, matches: Sequence[Match], facts: Facts) -> tuple[Firing, ...]:
@@ -192,9 +196,15 @@ class Engine:
                              f"check-in, {state.last_checkin_on} (check-ins come in date order)")
         for number, comp in enumerate(checkin.compensations):
             if comp.exercise is not None and comp.exercise not in self.rulebook.exercises:
+                week = build_plan(self.rulebook, state)
+                ids = dict.fromkeys(item.exercise for session in week.sessions
+                                    for item in session.items)
+                ids.update(dict.fromkeys(item.exercise for item in week.habits))
                 raise InputError(
                     f"CheckIn.compensations[{number}].exercise: got {comp.exercise!r}; "
-                    f"accepted: an exercise id of the rulebook (as in the plan), or null")
+                    f"accepted: the id of an exercise in the plan (this week: "
+                    f"{', '.join(ids) or 'none, training is paused'}), or null when it was "
+                    f"not seen in a particular exercise")
 
 
 def _overridden(firing: Firing, winner: Action) -> Firing:

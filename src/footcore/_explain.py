@@ -13,6 +13,7 @@ from ._conditions import FACT_FIELDS, FactType, Scalar
 from ._enums import Action
 from ._errors import InputError
 from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
+from ._needs import needs_as_dict
 
 __all__ = ["PlanChange", "day", "diff", "explain"]
 
@@ -104,6 +105,8 @@ _PHRASES: dict[str, Callable[[Scalar], str]] = {
     "forefoot_symmetry": _number("forefoot pressure symmetry {} (1 is even)"),
     "has_foot_fatigue": _flag("foot fatigue reported", "no foot fatigue reported"),
     "foot_fatigue": _number("foot fatigue {}/10 after daily activity"),
+    "week_single_leg": _flag("this week plans single-leg work or hops",
+                             "this week plans no single-leg work or hops"),
 }
 # A measured-or-not flag says nothing more when the value it guards is shown.
 _GUARDS = {name: spec.guard for name, spec in FACT_FIELDS[FactType.CHECKIN].items() if spec.guard}
@@ -177,6 +180,16 @@ def _week(plan: WeekPlan, state: AthleteState) -> dict[str, Any]:
             "sessions": len(plan.sessions), "until": until.isoformat() if until else None}
 
 
+def _exercises(plan: WeekPlan) -> list[dict[str, Any]]:
+    """Each exercise of the plan once, in the order met: its id (what a compensation report
+    names), name, dose and coaching cues."""
+    seen: dict[str, PlanItem] = {}
+    for item in _items(plan):
+        seen.setdefault(item.exercise, item)
+    return [{"exercise": item.exercise, "name": item.name, "dose": _show(item.dose),
+             "cues": list(item.cues)} for item in seen.values()]
+
+
 def _as_dict(decision: Decision) -> dict[str, Any]:
     overridden = []
     for firing in decision.overridden:
@@ -195,7 +208,9 @@ def _as_dict(decision: Decision) -> dict[str, Any]:
         "no_rule_fired": not decision.firings,
         "winners": [_firing(decision, f) for f in decision.winners],
         "overridden": overridden,
+        "why_not": [needs_as_dict(w, _phrase) for w in decision.why_not],
         "plan_changes": [attrs.asdict(c) for c in diff(decision.prior_plan, decision.plan)],
+        "exercises": _exercises(decision.plan),
         "cues": list(decision.plan.cues),
         "notes": list(decision.plan.notes),
         "rulebook": attrs.asdict(decision.rulebook),
@@ -247,16 +262,30 @@ def _as_text(data: dict[str, Any]) -> str:
         for entry in data["winners"]:
             lines.extend(_rule_lines(entry, entry["rule_id"]))
     else:
-        lines.append(f"No rule fired; {action} is the rulebook's default action.")
+        gates = ", ".join(f"{e['rule_id']} ({_cited(e)})" for e in data["why_not"])
+        lines.append(f"No rule fired; {action} is the rulebook's default action"
+                     + (f", kept until the next step's conditions are met: {gates}." if gates
+                        else "."))
     if data["overridden"]:
         lines.append(f"Also eligible, but overridden by the more conservative {action}:")
         for entry in data["overridden"]:
             lines.extend(_rule_lines(entry, f"{entry['rule_id']} would {entry['action']}"))
+    if data["why_not"]:
+        lines.append("What stands between the athlete and the next step:")
+        for entry in data["why_not"]:
+            lines.append(f"  - {entry['rule_id']} would {entry['action']} ({_cited(entry)}): "
+                         f"{entry['summary']}")
+            lines.append(f"    Not yet: {'; '.join(u['text'] for u in entry['unmet'])}.")
     if data["plan_changes"]:
         lines.append("What changes in the plan:")
         lines.extend(f"  - {PlanChange(**change)}" for change in data["plan_changes"])
     lines.extend(f"Cue: {cue}" for cue in data["cues"])
     lines.extend(f"Note: {note}" for note in data["notes"])
+    if data["exercises"]:
+        lines.append("The week's exercises (a compensation report names one by its id):")
+        for entry in data["exercises"]:
+            lines.append(f"  - {entry['exercise']}: {entry['name']}, {entry['dose']}.")
+            lines.extend(f"      {cue}" for cue in entry["cues"])
     book = data["rulebook"]
     lines.append(f"Rulebook {book['id']} {book['version']} (digest {book['digest'][:12]}), "
                  f"{data['backend']} backend, footcore {data['footcore_version']}.")

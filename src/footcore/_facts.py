@@ -7,11 +7,13 @@ from datetime import date, timedelta
 import attrs
 
 from ._conditions import Facts, FactType, Scalar
-from ._enums import BackOff, SymptomKind
-from ._models import AthleteState, CheckIn, Metrics
+from ._enums import BackOff, Category, SymptomKind
+from ._models import AthleteState, CheckIn, Metrics, WeekPlan
+from ._plan import build_plan
 from ._rulebook import Rulebook
 
-__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record", "window_start"]
+__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record", "single_leg_week",
+           "window_start"]
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 # Abilities carry over from the last measurement; foot fatigue is a report of the day (P11).
@@ -102,11 +104,19 @@ def _days(later: date, earlier: date | None) -> int:
     return (later - earlier).days if earlier is not None else 0
 
 
+def single_leg_week(rulebook: Rulebook, week: WeekPlan) -> bool:
+    """Whether ``week`` plans any single-leg work or hops, in a session or a daily habit."""
+    items = [item for session in week.sessions for item in session.items]
+    return any(item.category is Category.PLYOMETRIC or rulebook.exercises[item.exercise].unilateral
+               for item in (*items, *week.habits))
+
+
 def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
-                counted: Record | None = None) -> Facts:
+                counted: Record | None = None, week: WeekPlan | None = None) -> Facts:
     """The facts of one evaluation: one check-in fact, one per symptom and compensation.
 
-    ``counted`` is :func:`record` of the same inputs, when the caller has it already.
+    ``counted`` is :func:`record` of the same inputs and ``week`` the plan ``state`` has,
+    when the caller has them already.
     """
     counted = counted if counted is not None else record(rulebook, state, checkin)
     stage = rulebook.stage(state.stage)
@@ -156,6 +166,9 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         for s in checkin.symptoms
     ]
     compensations = []
+    if checkin.compensations:
+        on_one_leg = single_leg_week(
+            rulebook, week if week is not None else build_plan(rulebook, state))
     for c in checkin.compensations:
         exercise = rulebook.exercises.get(c.exercise) if c.exercise else None
         compensations.append({
@@ -165,6 +178,7 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
             "exercise_known": exercise is not None,
             "exercise_category": exercise.category.value if exercise else "",
             "exercise_unilateral": exercise.unilateral if exercise else False,
+            "week_single_leg": on_one_leg,
         })
     return {
         FactType.CHECKIN: [checkin_fact],

@@ -40,7 +40,9 @@ __all__ = [
     "RulebookRef",
     "Session",
     "Symptom",
+    "Unmet",
     "WeekPlan",
+    "WhyNot",
 ]
 
 
@@ -97,6 +99,10 @@ def _to_compensation_kind(value: CompensationKind | str) -> CompensationKind:
 
 def _to_goal(value: Goal | str) -> Goal:
     return _coerce(Goal, value)
+
+def _to_goals(value: Any) -> Any:
+    value = _as_tuple(value)
+    return tuple(_to_goal(v) for v in value) if isinstance(value, tuple) else value
 
 def _to_back_off(value: BackOff | str) -> BackOff:
     return _coerce(BackOff, value)
@@ -313,17 +319,22 @@ class Exercise:
         default=(), converter=_as_tuple, validator=_tuple_of(str, "strings"))
     resisted: bool = attrs.field(default=False, validator=_flag)
     substitute: str | None = attrs.field(default=None, validator=_opt_text)
+    goals: tuple[Goal, ...] = attrs.field(
+        default=(), converter=_to_goals, validator=_tuple_of(Goal, "Goal values"))
+    """The goals whose own drill this is (P4); empty for work every goal does."""
 
 
 @attrs.frozen
 class PlanItem:
-    """One exercise in a session or among the daily habits, with its dose."""
+    """One exercise in a session or among the daily habits, with its dose and the coaching
+    cues to read while doing it. ``exercise`` is the id a compensation report names."""
 
     exercise: str
     name: str
     category: Category
     loaded: bool
     dose: Dose
+    cues: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -388,6 +399,44 @@ class Firing:
 
 
 @attrs.frozen
+class Unmet:
+    """One condition of a load-raising rule that the athlete does not meet yet.
+
+    ``field`` is the check-in fact's field the condition reads, ``op`` its comparison
+    (``ge``, ``lt``, ``eq``, ...) and ``needed`` the value it compares against, taken from
+    the rulebook parameter ``param`` when it names one (``default`` says whether that number
+    is footcore's choice rather than the article's). ``actual`` is the athlete's value, or
+    ``None`` when it is a metric never recorded: the condition cannot be assessed, which is
+    not the same as failed.
+    """
+
+    field: str
+    op: str
+    needed: bool | int | float | str | tuple[bool | int | float | str, ...]
+    actual: bool | int | float | str | None
+    param: str | None = None
+    default: bool = False
+    unit: str = ""
+
+    @property
+    def assessable(self) -> bool:
+        """False when the condition reads a metric that was never recorded."""
+        return self.actual is not None
+
+
+@attrs.frozen
+class WhyNot:
+    """A rule that would raise the load on the athlete's rung (progress or advance) but did
+    not fire, and the conditions it still waits for."""
+
+    rule_id: str
+    action: Action
+    source: tuple[str, ...]
+    summary: str
+    unmet: tuple[Unmet, ...]
+
+
+@attrs.frozen
 class RulebookRef:
     """Which rulebook made a decision."""
 
@@ -404,6 +453,8 @@ class Decision:
     re-derived; ``prior_plan`` is the plan it replaces (``engine.plan(prior_state)``: the
     previous decision's plan without that decision's cues), so
     ``diff(decision.prior_plan, decision.plan)`` says what changed, with no rulebook at hand.
+    ``why_not`` answers what stands between the athlete and the next step: each rule of
+    their rung that would raise the load and did not fire, with its unmet conditions.
     """
 
     action: Action
@@ -416,6 +467,7 @@ class Decision:
     rulebook: RulebookRef
     backend: str
     footcore_version: str
+    why_not: tuple[WhyNot, ...] = ()
 
     @property
     def winners(self) -> tuple[Firing, ...]:

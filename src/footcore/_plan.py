@@ -34,7 +34,8 @@ def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
     if hops_barred and exercise.category is Category.PLYOMETRIC and exercise.substitute:
         exercise = rulebook.exercises[exercise.substitute]
     return PlanItem(exercise=exercise.id, name=exercise.name, category=exercise.category,
-                    loaded=exercise.loaded, dose=_dose(exercise, step, rulebook, deload))
+                    loaded=exercise.loaded, dose=_dose(exercise, step, rulebook, deload),
+                    cues=exercise.cues)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -417,18 +417,51 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if categories[0] is not Category.WARM_UP:
             raise RulebookError("must start with a warm_up exercise", file=file, item=item,
                                 field=f"{where}.items")
-        if categories[-1] not in (Category.COOL_DOWN, Category.MOBILITY):
-            raise RulebookError("must end with a cool_down or mobility exercise", file=file,
-                                item=item, field=f"{where}.items")
+        if categories[-1] is not Category.COOL_DOWN:
+            raise RulebookError("must end with a cool_down exercise (P6); mobility work may "
+                                "come just before it", file=file, item=item,
+                                field=f"{where}.items")
+        main = _main_items(categories)
+        if not main:
+            raise RulebookError("needs at least one main item between the warm-up and the "
+                                "cool-down", file=file, item=item, field=f"{where}.items")
+        _check_goal_drills(session.items, session.goals, exercises, file, item,
+                           f"{where}.items")
         # Check the session as planned and as planned for an athlete who may not hop yet.
         swapped = [exercises[exercises[n].substitute or n].category for n in session.items]
-        for main in (categories[1:-1], swapped[1:-1]):
-            for first, second in itertools.pairwise(main):
+        for categories_main in (main, _main_items(swapped)):
+            for first, second in itertools.pairwise(categories_main):
                 if first is second:
                     raise RulebookError(
                         f"two neighbouring main items are both {first.value} (counting hop "
                         f"substitutes); alternate them", file=file, item=item,
                         field=f"{where}.items")
+    _check_goal_drills(stage.habits, tuple(Goal), exercises, file, item, "habits")
+
+
+def _main_items(categories: list[Category]) -> list[Category]:
+    """The main part of a session: after the warm-up, before the cool-down and any mobility
+    work leading into it."""
+    end = len(categories) - 1
+    while end > 1 and categories[end - 1] is Category.MOBILITY:
+        end -= 1
+    return categories[1:end]
+
+
+def _check_goal_drills(items: Iterable[str], goals: tuple[Goal, ...],
+                       exercises: Mapping[str, Exercise], file: str, item: str,
+                       field: str) -> None:
+    """A goal's own drill (and its hop substitute) is planned only for that goal (P4); daily
+    habits, which every goal shares, plan none."""
+    for name in items:
+        for exercise in {exercises[name], exercises[exercises[name].substitute or name]}:
+            if exercise.goals and not set(goals) <= set(exercise.goals):
+                owners = ", ".join(g.value for g in exercise.goals)
+                wanted = ", ".join(g.value for g in goals)
+                raise RulebookError(
+                    f"{exercise.id} is a drill of goal(s) {owners}, planned for {wanted}; "
+                    f"plan a goal's own drills only in its own sessions", file=file,
+                    item=item, field=field)
 
 
 def _check_rounded_steps(stage: Stage, exercise: Exercise, increase: float, file: str) -> None:

@@ -47,13 +47,31 @@ def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[
                   f"at {dose}" + (", paused" if last.paused else "")
                   + (f"; {back_offs} back-off(s), in capitals." if back_offs
                      else "; no back-offs.")]
+    planned = [item for d in decisions for session in d.plan.sessions for item in session.items]
+    planned += [item for d in decisions for item in d.plan.habits]
+    lines += _cues(planned, "Exercises planned in this run")
     return "\n".join(lines)
 
 
+def _cues(items: Sequence[PlanItem], title: str) -> list[str]:
+    """Each exercise once, by the id a compensation report names, with its coaching cues."""
+    first: dict[str, PlanItem] = {}
+    for item in items:
+        first.setdefault(item.exercise, item)
+    if not first:
+        return []
+    lines = ["", f"{title} (report a compensation by the exercise id)"]
+    for item in first.values():
+        lines.append(f"  {item.exercise}: {item.name}")
+        lines.extend(f"      {cue}" for cue in item.cues)
+    return lines
+
+
 def _items(items: Sequence[PlanItem]) -> list[str]:
-    width = max(len(item.name) for item in items)
-    return [f"  {item.name:<{width}}  {item.category.value:<18}  {dose_text(item.dose)}"
-            for item in items]
+    ids = max(len(item.exercise) for item in items)
+    names = max(len(item.name) for item in items)
+    return [f"  {item.exercise:<{ids}}  {item.name:<{names}}  {item.category.value:<18}  "
+            f"{dose_text(item.dose)}" for item in items]
 
 
 def plan_text(plan: WeekPlan, rulebook: Rulebook) -> str:
@@ -66,6 +84,8 @@ def plan_text(plan: WeekPlan, rulebook: Rulebook) -> str:
                       f"{session.minutes} min", *_items(session.items)]
     if plan.habits:
         lines += ["", "Daily habits", *_items(plan.habits)]
+    items = [item for session in plan.sessions for item in session.items]
+    lines += _cues([*items, *plan.habits], "Exercise cues")
     for title, entries in (("Cues", plan.cues), ("Track", plan.tracking),
                            ("Notes", plan.notes)):
         if entries:

@@ -17,7 +17,7 @@ import attrs
 from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook, Stage
-from ._spec import HOTSPOTS, criteria, param_or, passing_metrics
+from ._spec import HOTSPOTS, SINGLE_LEG_FAULTS, criteria, param_or, passing_metrics
 from ._strategies import TODAY
 
 __all__ = ["boundary_cases"]
@@ -125,10 +125,10 @@ def _rises(rulebook: Rulebook, n: _Numbers) -> Iterator[Case]:
     for stage, following in itertools.pairwise(rulebook.stages):
         if not following.needs_clearance_with_history:
             continue
-        top = len(stage.steps) - 1
-        for cleared, today in itertools.product((False, True), repeat=2):
-            yield (_ready(rulebook, n, stage, top, history=True, cleared=cleared),
-                   _session(clinician_cleared=today))
+        for dose in sorted({0, len(stage.steps) - 1}):  # below the top dose it is open
+            for cleared, today in itertools.product((False, True), repeat=2):
+                yield (_ready(rulebook, n, stage, dose, history=True, cleared=cleared),
+                       _session(clinician_cleared=today))
 
 
 def _bases(rulebook: Rulebook, n: _Numbers) -> list[AthleteState]:
@@ -156,13 +156,7 @@ def _triggers(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[C
                 yield base, _session(symptoms=(Symptom(kind, location, severity),))
             for days in (n.lasting - 1, n.lasting):
                 yield base, _session(symptoms=(Symptom(kind, location, 1, max(days, 0)),))
-    catalogue = sorted(rulebook.exercises.values(), key=lambda e: e.id)
-    # an exercise of each kind: hops and not, single-leg and not; and none named
-    picks = [None] + [next((e.id for e in catalogue
-                            if (e.category is Category.PLYOMETRIC) == hops
-                            and e.unilateral == single), None)
-                      for hops, single in itertools.product((True, False), repeat=2)]
-    for fault, exercise in itertools.product(CompensationKind, dict.fromkeys(picks)):
+    for fault, exercise in itertools.product(CompensationKind, _exercise_kinds(rulebook)):
         yield base, _session(compensations=(Compensation(fault, exercise),))
     for fatigue in (round(n.tired - 0.01, 2), n.tired):
         yield base, _session(metrics=attrs.evolve(base.metrics, foot_fatigue=fatigue))
@@ -180,6 +174,29 @@ def _triggers(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[C
         symptoms = (Symptom(SymptomKind.SHARP_PAIN, Location.HEEL, 2),) if pain else ()
         yield (attrs.evolve(base, paused=True),
                _session(clinician_cleared=cleared, symptoms=symptoms))
+
+
+def _exercise_kinds(rulebook: Rulebook) -> list[str | None]:
+    """An exercise of each kind (hops or not, single-leg or not), and None: none named."""
+    catalogue = sorted(rulebook.exercises.values(), key=lambda e: e.id)
+    picks = [None] + [next((e.id for e in catalogue
+                            if (e.category is Category.PLYOMETRIC) == hops
+                            and e.unilateral == single), None)
+                      for hops, single in itertools.product((True, False), repeat=2)]
+    return list(dict.fromkeys(picks))
+
+
+def _weeks(rulebook: Rulebook, n: _Numbers) -> Iterator[Case]:
+    """A knee or hip compensation in each kind of exercise and in none named, on every stage
+    and goal, in a normal week and a week of rest days (which keeps fewer sessions, and may
+    keep no single-leg work)."""
+    faults = sorted(SINGLE_LEG_FAULTS, key=lambda kind: kind.value)
+    picks = _exercise_kinds(rulebook)
+    for stage, goal, kind in itertools.product(rulebook.stages, Goal, faults):
+        base = _ready(rulebook, n, stage, 0, goal=goal)
+        rest = attrs.evolve(base, backoff=BackOff.REST, backoff_until=TODAY + timedelta(days=1))
+        for state, exercise in itertools.product((base, rest), picks):
+            yield state, _session(compensations=(Compensation(kind, exercise),))
 
 
 def _pairs(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[Case]:
@@ -215,6 +232,8 @@ def boundary_cases(rulebook: Rulebook) -> list[Case]:
     athletes: every symptom kind in and out of the forefoot hotspots at its threshold and a
     step either side, and at and a day below ``persistent_symptom_days``; every
     compensation kind in a hop, a single-leg and a two-footed exercise and in none named;
+    a knee or hip compensation in each kind of exercise and in none named, on every stage
+    and goal, in a normal week and in a week of rest days;
     foot fatigue at its threshold; layoffs a day either side of both layoff thresholds;
     back-off windows open and just ended; a pause with and without clearance and pain;
     every pair of triggers of different responses. Where the rulebook lacks a threshold,
@@ -224,6 +243,7 @@ def boundary_cases(rulebook: Rulebook) -> list[Case]:
     """
     n = _Numbers.of(rulebook)
     cases = list(_rises(rulebook, n))
+    cases.extend(_weeks(rulebook, n))
     for base in _bases(rulebook, n):
         cases.extend(_triggers(rulebook, n, base))
         cases.extend(_pairs(rulebook, n, base))

@@ -23,8 +23,9 @@ from .._conditions import FactType, Scalar
 from .._convert import to_json
 from .._engine import Engine
 from .._enums import Action, BackOff, Category, SymptomKind
-from .._facts import build_facts
+from .._facts import build_facts, single_leg_week
 from .._models import AthleteState, CheckIn, Compensation, Decision, PlanItem, Symptom
+from .._plan import build_plan
 from .._rulebook import Rulebook, assemble
 from ._spec import (
     HOTSPOTS,
@@ -47,6 +48,7 @@ __all__ = [
     "check_backoff_never_raises_load",
     "check_decision",
     "check_deterministic",
+    "check_hold_explained",
     "check_invariants",
     "check_monotone",
     "check_no_hops_before_clearance",
@@ -56,6 +58,7 @@ __all__ = [
     "check_pause_holds_until_clearance",
     "check_responses",
     "check_session_shape",
+    "check_stiffness_never_raises_load",
     "select",
     "triggers",
 ]
@@ -142,6 +145,7 @@ class Trigger:
     action: Action
     reason: str
     source: str
+    fact: str | None = None  # the symptom or compensation fact a firing must answer it on
 
     def __str__(self) -> str:
         return f"{self.reason} -> {self.action} ({self.source})"
@@ -164,41 +168,51 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
     f = _facts(rulebook, state, checkin)
     found: list[Trigger] = []
 
-    def add(action: Action, reason: str, source: str) -> None:
-        found.append(Trigger(action, reason, source))
+    def add(action: Action, reason: str, source: str, fact: str | None = None) -> None:
+        found.append(Trigger(action, reason, source, fact))
 
     if state.paused and not checkin.clinician_cleared:
         add(Action.PAUSE, "training is paused and the check-in brings no clearance", "P10")
     if state.paused and checkin.clinician_cleared and not f["pain_today"]:
         add(Action.DELOAD, "cleared after a pause: resume gently", "P10")
-    for s in checkin.symptoms:
+    for number, s in enumerate(checkin.symptoms):
+        on = f"symptom[{number}]"
         if s.kind in PAIN_KINDS:
-            add(Action.PAUSE, f"{_symptom(s)}", "P10")
+            add(Action.PAUSE, f"{_symptom(s)}", "P10", on)
         if s.kind in LASTING_KINDS and s.days >= p("persistent_symptom_days"):
-            add(Action.PAUSE, f"{_symptom(s)} lasting >= persistent_symptom_days", "P10")
+            add(Action.PAUSE, f"{_symptom(s)} lasting >= persistent_symptom_days", "P10", on)
         if s.kind is SymptomKind.IRRITATION:
             if s.location in HOTSPOTS:
                 high = s.severity >= p("irritation_rest_min")
                 add(Action.REST if high else Action.DELOAD,
                     f"{_symptom(s)} in a forefoot hotspot, "
-                    f"{'at or above' if high else 'below'} irritation_rest_min", "P10")
+                    f"{'at or above' if high else 'below'} irritation_rest_min", "P10", on)
             else:
-                add(Action.HOLD, f"{_symptom(s)} outside the forefoot hotspots", "P10")
-        if s.kind is SymptomKind.STIFFNESS and s.severity >= p("stiffness_deload_min"):
-            add(Action.DELOAD, f"{_symptom(s)} >= stiffness_deload_min", "P9")
+                add(Action.HOLD, f"{_symptom(s)} outside the forefoot hotspots", "P10", on)
+        if s.kind is SymptomKind.STIFFNESS:
+            if s.severity >= p("stiffness_deload_min"):
+                add(Action.DELOAD, f"{_symptom(s)} >= stiffness_deload_min", "P9", on)
+            else:
+                add(Action.HOLD, f"{_symptom(s)}: stiffness after a workout, below "
+                                 f"stiffness_deload_min", "P9", on)
         if s.kind is SymptomKind.SORENESS and s.severity >= p("soreness_hold_min"):
-            add(Action.HOLD, f"{_symptom(s)} >= soreness_hold_min", "P10")
+            add(Action.HOLD, f"{_symptom(s)} >= soreness_hold_min", "P10", on)
         if s.kind is SymptomKind.FATIGUE and s.severity >= p("fatigue_hold_min"):
-            add(Action.HOLD, f"{_symptom(s)} >= fatigue_hold_min", "P11")
-    for c in checkin.compensations:
+            add(Action.HOLD, f"{_symptom(s)} >= fatigue_hold_min", "P11", on)
+    for number, c in enumerate(checkin.compensations):
+        on = f"compensation[{number}]"
         exercise = rulebook.exercises.get(c.exercise) if c.exercise else None
         hops = exercise is not None and exercise.category is Category.PLYOMETRIC
         if c.kind in SINGLE_LEG_FAULTS and hops:
-            add(Action.REGRESS, f"{_compensation(c)}, a hop", "P8")
+            add(Action.REGRESS, f"{_compensation(c)}, a hop", "P8", on)
         elif c.kind in SINGLE_LEG_FAULTS and exercise is not None and exercise.unilateral:
-            add(Action.DELOAD, f"{_compensation(c)}, single-leg work", "P8")
+            add(Action.DELOAD, f"{_compensation(c)}, single-leg work", "P8", on)
+        elif c.kind in SINGLE_LEG_FAULTS and exercise is None and _single_leg_week(rulebook,
+                                                                                   state):
+            add(Action.DELOAD, f"{_compensation(c)}, in a week with single-leg work or "
+                               f"hops", "P8", on)
         else:
-            add(Action.HOLD, f"{_compensation(c)}: fix the technique first", "P1, P3, P8")
+            add(Action.HOLD, f"{_compensation(c)}: fix the technique first", "P1, P3, P8", on)
     gap = _num(f, "days_since_last_session")
     if f["completed"]:
         if gap >= p("long_layoff_days"):
@@ -212,12 +226,20 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
             add(Action.HOLD, f"back-off window: {window.replace('_', ' ')}", "P9, P10")
     if f["history"] and not f["cleared"] and f["next_needs_clearance"] and f["top_dose"]:
         add(Action.HOLD, "foot or ankle history, next rung gated, no clearance", "P10")
+    if f["final_stage"] and f["top_dose"]:
+        add(Action.HOLD, "the top of the ladder at its top dose: keep the routine",
+            "P11, P12")
     if not f["completed"]:
         add(Action.HOLD, "session missed", "P2")
     if _num(f, "sessions_in_window") < p("min_sessions_in_window"):
         add(Action.HOLD, f"{f['sessions_in_window']} session(s) in the window < "
                          f"min_sessions_in_window", "P2, P3")
     return tuple(found)
+
+
+def _single_leg_week(rulebook: Rulebook, state: AthleteState) -> bool:
+    """Whether the athlete's current week plans single-leg work or hops (P8)."""
+    return single_leg_week(rulebook, build_plan(rulebook, state))
 
 
 def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant: str
@@ -285,9 +307,14 @@ def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
              or (s.kind is SymptomKind.IRRITATION and s.location in HOTSPOTS)]
     for c in d.checkin.compensations:
         exercise = spec.exercises.get(c.exercise) if c.exercise else None
-        if c.kind in SINGLE_LEG_FAULTS and exercise is not None and (
-                exercise.unilateral or exercise.category is Category.PLYOMETRIC):
+        if c.kind not in SINGLE_LEG_FAULTS:
+            continue
+        if exercise is not None and (exercise.unilateral
+                                     or exercise.category is Category.PLYOMETRIC):
             signs.append(_compensation(c))
+        elif exercise is None and _single_leg_week(ctx.engine.rulebook, d.prior_state):
+            signs.append(f"{_compensation(c)} (exercise not named) in a week with single-leg "
+                         f"work or hops")
     if not signs:
         return
     before, after = d.prior_state, d.state
@@ -303,6 +330,37 @@ def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
         raise _fail(name, f"{signs[0]} was not backed off from: {'; '.join(problems)}",
                     "a deload or something more cautious (rest, regress, pause); never a "
                     "higher dose or rung (P8, P9, P10)", d)
+
+
+def _rose(ctx: _Context, d: Decision) -> str | None:
+    """How the load rose from the prior state, in words, or None."""
+    order = {s.id: s.order for s in ctx.engine.rulebook.stages}
+    before, after = d.prior_state, d.state
+    if d.action in RISING:
+        return f"the action is {d.action}"
+    if order[after.stage] > order[before.stage]:
+        return f"the stage rose from {before.stage} to {after.stage}"
+    if after.stage == before.stage and after.dose_level > before.dose_level:
+        return f"the dose rose from step {before.dose_level} to {after.dose_level}"
+    return None
+
+
+def _stiffness_never_raises_load(ctx: _Context, d: Decision) -> None:
+    name = "stiffness-never-raises-load"
+    stiff = [s for s in d.checkin.symptoms if s.kind is SymptomKind.STIFFNESS]
+    rose = _rose(ctx, d) if stiff else None
+    if rose:
+        raise _fail(name, f"{_symptom(stiff[0])} was reported and the load rose: {rose}",
+                    "stiffness after a workout, however mild, holds the load at least (P9)", d)
+
+
+def _hold_explained(ctx: _Context, d: Decision) -> None:
+    name = "hold-explained"
+    if d.action is not Action.HOLD or d.winners or any(w.unmet for w in d.why_not):
+        return
+    raise _fail(name, "a hold with no winning rule and no unmet condition of a next step",
+                "every hold names the rule that holds it or what the next step still needs "
+                "(P2, P8, P11)", d)
 
 
 def _monotone(ctx: _Context, d: Decision) -> None:
@@ -389,9 +447,12 @@ def _session_shape(ctx: _Context, d: Decision) -> None:
             continue
         if cats[0] is not Category.WARM_UP:
             problems.append(f"{where} starts with {cats[0]}, not a warm-up")
-        if cats[-1] not in (Category.COOL_DOWN, Category.MOBILITY):
-            problems.append(f"{where} ends with {cats[-1]}, not a cool-down or mobility")
-        main = cats[1:-1]
+        if cats[-1] is not Category.COOL_DOWN:
+            problems.append(f"{where} ends with {cats[-1]}, not the cool-down")
+        end = len(cats) - 1
+        while end > 1 and cats[end - 1] is Category.MOBILITY:
+            end -= 1
+        main = cats[1:end]
         for first, second in itertools.pairwise(main):
             if first is second:
                 problems.append(f"{where}: two neighbouring main items are both {first}")
@@ -399,6 +460,12 @@ def _session_shape(ctx: _Context, d: Decision) -> None:
         unknown = [i.exercise for i in session.items if i.exercise not in rulebook.exercises]
         if unknown:
             problems.append(f"{where} names unknown exercises {unknown}")
+            continue
+        borrowed = [i.exercise for i in session.items
+                    if rulebook.exercises[i.exercise].goals
+                    and new.goal not in rulebook.exercises[i.exercise].goals]
+        if borrowed:
+            problems.append(f"{where} borrows another goal's drills {borrowed}")
     if mode == "deload" and not problems:
         normal = ctx.engine.plan(attrs.evolve(new, backoff=BackOff.NONE, backoff_until=None))
         for light, full in zip(plan.sessions, normal.sessions, strict=False):
@@ -412,9 +479,9 @@ def _session_shape(ctx: _Context, d: Decision) -> None:
     if problems:
         raise _fail(name, "; ".join(problems[:4]),
                     "P6's week: sessions_per_week blocks of session_min_minutes to "
-                    "session_max_minutes, warm-up first, main items alternating, a mobility "
-                    "cool-down last; fewer sessions in rest days, lighter doses in a deload, "
-                    "none while paused", d)
+                    "session_max_minutes, warm-up first, main items alternating, the "
+                    "cool-down last; only the athlete's own goal drills (P4); fewer sessions "
+                    "in rest days, lighter doses in a deload, none while paused", d)
 
 
 def _no_hops_before_clearance(ctx: _Context, d: Decision) -> None:
@@ -526,6 +593,22 @@ def _responses(ctx: _Context, d: Decision) -> None:
                     "the most cautious response among the article's triggers at the "
                     "rulebook's thresholds (or the rise the criteria allow)", d,
                     details=[f"trigger: {w}" for w in why[:5]])
+    unanswered = [t for t in found if t.fact is not None and not any(
+        f.fact == t.fact and f.action is t.action for f in d.firings)]
+    if unanswered:
+        raise _fail(name, f"no rule answered {unanswered[0]} on that {unanswered[0].fact}",
+                    "every symptom and compensation the article names gets its response "
+                    "from a rule on that very fact, so the trace says what it was about", d,
+                    details=[f"unanswered: {t}" for t in unanswered[1:4]])
+    stray = [f for f in d.firings if f.fact != "checkin" and not any(
+        t.fact == f.fact and t.action is f.action for t in found)]
+    if stray:
+        raise _fail(name, f"{stray[0].rule_id} proposed {stray[0].action} on {stray[0].fact}, "
+                    f"which calls for no {stray[0].action}",
+                    "a rule on a symptom or compensation proposes only the response the "
+                    "article gives to that symptom or compensation", d,
+                    rules=[f.rule_id for f in stray],
+                    details=[f"trigger: {t}" for t in found if t.fact == stray[0].fact])
     if fired != proposed:
         extra = sorted(fired - proposed, key=caution)
         lacking = sorted(proposed - fired, key=caution)
@@ -568,17 +651,21 @@ _LIST = (
               "lasted persistent_symptom_days, pauses training: no sessions, nothing loaded",
               ("P10",), ("persistent_symptom_days",), _pain_pauses),
     Invariant("backoff-never-raises-load", "a back-off sign (stiffness from "
-              "stiffness_deload_min, forefoot irritation, pain, a single-leg or hop "
-              "compensation) gets a deload or more, never a higher dose or rung",
+              "stiffness_deload_min, forefoot irritation, pain, a knee or hip compensation in "
+              "single-leg work or hops, or with no exercise named in a week that has them) "
+              "gets a deload or more, never a higher dose or rung",
               ("P8", "P9", "P10"), ("stiffness_deload_min", "persistent_symptom_days"),
               _backoff_never_raises_load),
+    Invariant("stiffness-never-raises-load", "any stiffness reported after a workout holds "
+              "the load at least: never a higher dose or rung", ("P9",), (),
+              _stiffness_never_raises_load),
     Invariant("monotone", "one more symptom or compensation never makes the action more "
               "aggressive", ("P9", "P10"), (), _monotone),
     Invariant("one-rung-at-most", "the athlete moves at most one rung or one dose step per "
               "check-in, up only on ADVANCE or PROGRESS", ("P2", "P10"), (), _one_rung_at_most),
     Invariant("session-shape", "every plan is P6's week: 15-20 minute blocks, warm-up first, "
-              "alternating main items, cool-down last; fewer in rest days, lighter in a "
-              "deload, none while paused", ("P6", "P9", "P10"),
+              "alternating main items, cool-down last, no other goal's drills; fewer in rest "
+              "days, lighter in a deload, none while paused", ("P4", "P6", "P9", "P10"),
               ("sessions_per_week", "session_min_minutes", "session_max_minutes",
                "rest_sessions_per_week"), _session_shape),
     Invariant("no-hops-before-clearance", "an athlete with a foot or ankle history does no "
@@ -594,6 +681,9 @@ _LIST = (
                "min_days_per_step", "persistent_symptom_days", "irritation_rest_min",
                "stiffness_deload_min", "soreness_hold_min", "fatigue_hold_min",
                "short_layoff_days", "long_layoff_days"), _no_rise_unless_ready),
+    Invariant("hold-explained", "every hold names its winning rule or what the next step "
+              "still needs (the unmet conditions of a progress or advance rule)",
+              ("P2", "P8", "P11"), (), _hold_explained),
     Invariant("deterministic", "the same inputs give byte-identical decisions", (), (),
               _deterministic, engine_level=True),
     Invariant("backends-agree", "the durable and native backends give the same decision "
@@ -695,6 +785,28 @@ def check_backoff_never_raises_load(engine: Engine, state: AthleteState, checkin
         InvariantViolation: it does not. Requires hypothesis.
     """
     return _one("backoff-never-raises-load")(engine, state, checkin, rulebook=rulebook)
+
+
+def check_stiffness_never_raises_load(engine: Engine, state: AthleteState, checkin: CheckIn,
+                                      *, rulebook: Rulebook | None = None) -> Decision:
+    """Invariant ``stiffness-never-raises-load`` (P9): any stiffness after a workout holds the
+    load at least. Returns the decision.
+
+    Raises:
+        InvariantViolation: the load rose. Requires hypothesis.
+    """
+    return _one("stiffness-never-raises-load")(engine, state, checkin, rulebook=rulebook)
+
+
+def check_hold_explained(engine: Engine, state: AthleteState, checkin: CheckIn, *,
+                         rulebook: Rulebook | None = None) -> Decision:
+    """Invariant ``hold-explained``: a hold names its winning rule, or the unmet conditions of
+    the next step (``Decision.why_not``). Returns the decision.
+
+    Raises:
+        InvariantViolation: it names neither. Requires hypothesis.
+    """
+    return _one("hold-explained")(engine, state, checkin, rulebook=rulebook)
 
 
 def check_monotone(engine: Engine, state: AthleteState, checkin: CheckIn, *,

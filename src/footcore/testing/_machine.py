@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 
 from .._engine import Engine
 from .._enums import Goal, SymptomKind
+from .._errors import DuplicateCheckIn
 from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
 from ._invariants import check_invariants, other_backend, select
@@ -66,6 +67,7 @@ class AthleteMachine(RuleBasedStateMachine):
         self.athlete: AthleteState | None = None
         self.day = self.start
         self.played_clean = False
+        self.last: CheckIn | None = None
         type(self).stats["runs"] += 1
 
     @initialize(goal=st.sampled_from(Goal), history=st.booleans())
@@ -75,12 +77,14 @@ class AthleteMachine(RuleBasedStateMachine):
 
     def _check_in(self, checkin: CheckIn) -> None:
         assert self.athlete is not None
+        stats = type(self).stats
+        stats["steps"] += 1
+        checkin = attrs.evolve(checkin, id=f"check-in-{stats['steps']}")
         decision = check_invariants(self.engine, self.athlete, checkin, rulebook=self.spec,
                                     only=self.only, skip=self.skip, other=self.other)
         self.athlete = decision.state
         self.day = checkin.on
-        stats = type(self).stats
-        stats["steps"] += 1
+        self.last = checkin
         stats[decision.action.value] += 1
 
     def _on(self, gap: int) -> date:
@@ -132,6 +136,37 @@ class AthleteMachine(RuleBasedStateMachine):
                                minutes=18 if completed else 0,
                                symptoms=(pain,) if pain else (), clinician_cleared=True))
 
+    @precondition(lambda self: self.last is not None)
+    @rule()
+    def retried_check_in(self) -> None:
+        """The app sends the last check-in again (a retried request): it is refused by id,
+        and the athlete's record is left as it was."""
+        assert self.athlete is not None and self.last is not None
+        try:
+            self.engine.evaluate(self.athlete, self.last)
+        except DuplicateCheckIn as refused:
+            assert refused.id == self.last.id
+        else:
+            raise InvariantViolation("check-in-counts-once",
+                                     f"check-in {self.last.id!r} was counted twice",
+                                     state=self.athlete, checkin=self.last)
+
+    @precondition(lambda self: self.last is not None and self.last.completed
+                  and self.last.on == self.day)
+    @rule(checkin=st.data())
+    def second_report_of_the_day(self, checkin: st.DataObject) -> None:
+        """Another report for a day whose session was counted adds no session (P2)."""
+        assert self.athlete is not None
+        before = self.athlete
+        drawn: CheckIn = checkin.draw(self.mild)
+        self._check_in(attrs.evolve(drawn, on=self.day, completed=True))
+        after = self.athlete
+        if (after.recent_sessions, after.consecutive_completed) != (
+                before.recent_sessions, before.consecutive_completed):
+            raise InvariantViolation("check-in-counts-once",
+                                     "a second report of a day already trained added a "
+                                     "session", state=before, checkin=self.last)
+
     @rule(gap=_GAP, checkin=st.data())
     def any_checkin(self, gap: int, checkin: st.DataObject) -> None:
         drawn: CheckIn = checkin.draw(self.anything)
@@ -180,9 +215,10 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
     clearance first when paused), a missed session, days off without a check-in (up to five
     weeks), a session with a symptom at the rulebook's thresholds, one with sharp or
     persistent pain, one with a compensation, a check-in bringing clearance (with or without
-    pain), any check-in at all; and once per run (at a random step, or at the end), a clean
-    record played from wherever the athlete is, which must reach the top of the ladder within
-    :func:`ladder_bound` days (liveness).
+    pain), any check-in at all, the last check-in retried (refused by its id) and a second
+    report of a day already trained (no session added); and once per run (at a random step,
+    or at the end), a clean record played from wherever the athlete is, which must reach the
+    top of the ladder within :func:`ladder_bound` days (liveness).
 
     Use it as a test: ``TestAthlete = athlete_machine(my_rulebook).TestCase``, with
     ``TestAthlete.settings = settings(max_examples=..., stateful_step_count=...)``.
