@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from .._errors import InputError
 from ._base import Store
 from ._db import StoreError, Tx
 
@@ -54,7 +55,7 @@ class SQLiteStore(Store):
                  timeout: float = 30.0) -> None:
         super().__init__(os.fspath(path))
         if sync not in SYNC_MODES:
-            raise StoreError(f"sync: got {sync!r}; accepted: {', '.join(SYNC_MODES)}")
+            raise InputError(f"sync: got {sync!r}; accepted: {', '.join(SYNC_MODES)}")
         self._timeout = timeout
         try:
             self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
@@ -62,9 +63,12 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
         try:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
             with self._write() as tx:
                 self._create(tx)
         except BaseException:

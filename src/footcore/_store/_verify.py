@@ -118,7 +118,13 @@ def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> st
 
 def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
           wanted: set[int], problems: list[StoreProblem]) -> _Chain:
-    at = {row[3]: row[1] for row in rows} | {genesis(athlete): -1}
+    # Where each record sits when the chain is followed by its links, from the start.
+    after = {row[2]: row[3] for row in rows}
+    linked: dict[str, int] = {}
+    link = genesis(athlete)
+    while link in after and after[link] not in linked:
+        link = after[link]
+        linked[link] = len(linked)
     expected, prev, good, broken, last_intact = 0, genesis(athlete), -1, False, True
     hashes: dict[int, str] = {}
 
@@ -136,11 +142,10 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
             report("removed", expected, f"{missing} missing: the chain goes on at seq {seq}")
         intact = record_hash(seq, link, text) == digest
         if not intact:
-            moved = at.get(link)
-            if (moved is not None and moved + 1 != seq
-                    and record_hash(moved + 1, link, text) == digest):
+            moved = linked.get(digest)
+            if moved is not None and moved != seq and record_hash(moved, link, text) == digest:
                 report("reordered", seq, f"stored as seq {seq}, but its hash and link make "
-                                         f"it seq {moved + 1}")
+                                         f"it seq {moved}")
             else:
                 report("edited", seq, "its content no longer matches its hash")
         elif link != prev and seq == expected:
