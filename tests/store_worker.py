@@ -18,6 +18,7 @@ import os
 import random
 import signal
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def _concurrent(args: dict[str, Any]) -> None:
             store.check_in(engine, name, plans[name][number])
         retry_ready()
     while any(pending.values()):
+        time.sleep(0.005)
         retry_ready()
     store.close()
 

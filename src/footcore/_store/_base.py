@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Store"]
 
+_REMEMBERED = 4096  # athletes whose last written state a store keeps
+
+
 @attrs.frozen
 class _Snapshot:
     state: AthleteState
@@ -59,12 +63,18 @@ class Store(ABC):
     machines sharing the database are safe: each check-in is one transaction.
     """
 
-    #: What :meth:`check_in` appends to its lock query to lock the athlete's row.
-    _for_update = ""
-
     def __init__(self, location: str) -> None:
         self.location = location
         self._lock = threading.Lock()
+        # The states this store wrote last, by athlete, with the chain head they go with:
+        # while the head is unchanged, the stored state is this one.
+        self._states: OrderedDict[str, tuple[str, AthleteState]] = OrderedDict()
+
+    def _remember(self, athlete_id: str, head: str, state: AthleteState) -> None:
+        self._states[athlete_id] = (head, state)
+        self._states.move_to_end(athlete_id)
+        if len(self._states) > _REMEMBERED:
+            self._states.popitem(last=False)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
@@ -80,6 +90,10 @@ class Store(ABC):
     @abstractmethod
     def _read(self) -> AbstractContextManager[Tx]:
         """A read-only transaction that sees one snapshot."""
+
+    @abstractmethod
+    def _single(self) -> AbstractContextManager[Tx]:
+        """Queries of one statement each, outside a transaction."""
 
     @abstractmethod
     def _write(self) -> AbstractContextManager[Tx]:
@@ -132,25 +146,29 @@ class Store(ABC):
         Raises:
             InputError: no athlete has that id.
         """
-        with self._lock, self._read() as tx:
+        with self._lock, self._single() as tx:
             return self._snapshot(tx, _athlete_id(athlete_id), None).state
 
     def _snapshot(self, tx: Tx, athlete_id: str, checkin_id: str | None) -> _Snapshot:
-        found = tx.one("SELECT state, records, head FROM footcore_athletes "
-                       "WHERE athlete_id = ?", (athlete_id,))
+        """The athlete's row and the decision stored for ``checkin_id``, in one query."""
+        found = tx.one("SELECT a.state, a.records, a.head, d.decision, d.plan, p.plan, "
+                       "d.prior_plan, q.plan FROM footcore_athletes a "
+                       "LEFT JOIN footcore_decisions d "
+                       "ON d.athlete_id = a.athlete_id AND d.checkin_id = ? "
+                       "LEFT JOIN footcore_plans p ON p.hash = d.plan "
+                       "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan "
+                       "WHERE a.athlete_id = ?", (checkin_id, athlete_id))
         if found is None:
             raise InputError(f"athlete_id: no athlete {athlete_id!r} in the store "
                              f"{self.location}; add them first with store.add_athlete(state)")
-        state = structure(json.loads(found[0]), AthleteState, "stored athlete state")
+        cached = self._states.get(athlete_id)
+        if cached is not None and cached[0] == found[2]:
+            state = cached[1]
+        else:
+            state = structure(json.loads(found[0]), AthleteState, "stored athlete state")
         stored = None
-        if checkin_id is not None:
-            row = tx.one("SELECT d.decision, d.plan, p.plan, d.prior_plan, q.plan "
-                         "FROM footcore_decisions d "
-                         "JOIN footcore_plans p ON p.hash = d.plan "
-                         "JOIN footcore_plans q ON q.hash = d.prior_plan "
-                         "WHERE d.athlete_id = ? AND d.checkin_id = ?", (athlete_id, checkin_id))
-            if row is not None:
-                stored = read_decision(row[0], {row[1]: row[2], row[3]: row[4]})
+        if found[3] is not None:
+            stored = read_decision(found[3], {found[4]: found[5], found[6]: found[7]})
         return _Snapshot(state, found[1], found[2], stored)
 
     # ------------------------------------------------------------ check-ins
@@ -175,26 +193,27 @@ class Store(ABC):
         athlete_id = _athlete_id(athlete_id)
         with self._lock:
             while True:
-                with self._read() as tx:
+                with self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
                     return snap.stored
                 decision = engine.evaluate(snap.state, checkin)
-                if self._append(athlete_id, snap.head, make_row(decision, snap.records,
-                                                                 snap.head)):
+                row = make_row(decision, snap.records, snap.head)
+                if self._append(athlete_id, snap.head, row):
+                    self._remember(athlete_id, row.hash, decision.state)
                     return decision
                 # Another writer recorded a decision for this athlete first: read again.
 
     def _append(self, athlete_id: str, head: str, row: Row) -> bool:
-        """Record ``row`` if the athlete's chain still ends at ``head``."""
+        """Record ``row`` if the athlete's chain still ends at ``head``. The update comes
+        first: it locks the athlete's row (PostgreSQL) or holds the write lock (SQLite)
+        and checks the head in one statement."""
         with self._write() as tx:
-            found = tx.one("SELECT head FROM footcore_athletes WHERE athlete_id = ?"
-                           + self._for_update, (athlete_id,))
-            if found is None or found[0] != head:
+            if not tx.run("UPDATE footcore_athletes SET state = ?, records = ?, head = ? "
+                          "WHERE athlete_id = ? AND head = ?",
+                          (row.state, row.seq + 1, row.hash, athlete_id, head)):
                 return False
             insert_row(tx, athlete_id, row)
-            tx.run("UPDATE footcore_athletes SET state = ?, records = ?, head = ? "
-                   "WHERE athlete_id = ?", (row.state, row.seq + 1, row.hash, athlete_id))
         return True
 
     # ------------------------------------------------------------ reading back

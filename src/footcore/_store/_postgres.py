@@ -1,7 +1,8 @@
 """The store in PostgreSQL, for apps on many machines (``pip install 'footcore[postgres]'``).
 
-Each check-in locks its athlete's row (``SELECT ... FOR UPDATE``), so check-ins of one
-athlete wait for each other and those of different athletes run in parallel. Reads that
+Each check-in locks its athlete's row (the ``UPDATE`` that moves the chain's head comes
+first in its transaction), so check-ins of one athlete wait for each other and those of
+different athletes run in parallel. Reads that
 span several queries (verify, export, checkpoint) see one snapshot (REPEATABLE READ).
 """
 
@@ -53,8 +54,6 @@ class PostgresStore(Store):
     """A store in a PostgreSQL database; made by :func:`open_store` from a
     ``postgresql://`` URL (any libpq connection string works)."""
 
-    _for_update = " FOR UPDATE"
-
     def __init__(self, url: str) -> None:
         super().__init__(redact(url))
         try:
@@ -94,3 +93,10 @@ class PostgresStore(Store):
 
     def _write(self) -> Any:
         return self._transaction(None)
+
+    @contextmanager
+    def _single(self) -> Iterator[Tx]:
+        try:
+            yield _PostgresTx(self._conn)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"store {self.location}: {exc}") from None

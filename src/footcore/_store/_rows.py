@@ -8,6 +8,7 @@ bytes so verification need not re-encode anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -16,7 +17,7 @@ import attrs
 
 from .._audit import _encode
 from .._convert import CONVERTER, structure
-from .._models import Decision
+from .._models import Decision, WeekPlan
 from ._db import Tx
 
 __all__ = ["PLAN_FIELDS", "Row", "genesis", "insert_row", "make_row", "plan_hash",
@@ -58,20 +59,27 @@ class Row:
     state: str  # the new state, canonical JSON
 
 
+@functools.lru_cache(maxsize=4096)
+def _plan(plan: WeekPlan) -> tuple[str, str]:
+    """A plan's hash and canonical JSON: plans repeat from one decision to the next."""
+    text = _encode(CONVERTER.unstructure(plan)).decode()
+    return plan_hash(text), text
+
+
 def make_row(decision: Decision, seq: int, prev: str) -> Row:
     """The row recording ``decision`` as record ``seq`` of its athlete's chain."""
-    data = CONVERTER.unstructure(decision)
+    data: dict[str, Any] = {}
     plans: dict[str, str] = {}
-    refs = []
-    for field in PLAN_FIELDS:
-        text = _encode(data[field]).decode()
-        key = plan_hash(text)
-        plans[key] = text
-        refs.append(key)
-        data[field] = key
+    for field in attrs.fields(Decision):
+        value = getattr(decision, field.name)
+        if field.name in PLAN_FIELDS:
+            key, plans[key] = _plan(value)
+            data[field.name] = key
+        else:
+            data[field.name] = CONVERTER.unstructure(value)
     text = _encode(data).decode()
     return Row(seq, prev, record_hash(seq, prev, text), decision.checkin.id, text, plans,
-               (refs[0], refs[1]), _encode(data["state"]).decode())
+               (data["plan"], data["prior_plan"]), _encode(data["state"]).decode())
 
 
 def whole_decision(text: str, plans: dict[str, str]) -> dict[str, Any]:
@@ -89,9 +97,10 @@ def read_decision(text: str, plans: dict[str, str]) -> Decision:
 
 def insert_row(tx: Tx, athlete_id: str, row: Row) -> None:
     """Insert ``row`` and the plans it uses (each plan once: a stored one is kept)."""
-    for key, text in row.plans.items():
-        tx.run("INSERT INTO footcore_plans (hash, plan) VALUES (?, ?) "
-               "ON CONFLICT (hash) DO NOTHING", (key, text))
+    plans = sorted(row.plans.items())
+    tx.run("INSERT INTO footcore_plans (hash, plan) VALUES "
+           + ", ".join(["(?, ?)"] * len(plans)) + " ON CONFLICT (hash) DO NOTHING",
+           [value for pair in plans for value in pair])
     tx.run("INSERT INTO footcore_decisions (athlete_id, seq, prev, hash, checkin_id, plan, "
            "prior_plan, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
            (athlete_id, row.seq, row.prev, row.hash, row.checkin_id, *row.refs, row.decision))
