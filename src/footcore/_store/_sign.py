@@ -4,6 +4,7 @@ Ed25519 (``pip install 'footcore[sign]'``)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
-__all__ = ["Checkpoint", "check_key", "parse", "raw_public", "sign", "signature_ok"]
+__all__ = ["Checkpoint", "check_key", "parse", "raw_public", "read_key", "sign",
+           "signature_ok"]
 
 
 @attrs.frozen
@@ -53,6 +55,32 @@ def check_key(key: object, *, private: bool) -> None:
         name = "private_key" if private else "public_key"
         raise InputError(f"{name}: got {type(key).__name__}; accepted: an {kind.__name__} "
                          f"from the cryptography package")
+
+
+def read_key(path: str, *, private: bool) -> Any:
+    """The Ed25519 key in the PEM file at ``path`` (as ``openssl genpkey -algorithm
+    ed25519`` writes a private key, and ``openssl pkey -pubout`` its public key).
+
+    Raises:
+        InputError: the file is missing or holds no Ed25519 key of that kind.
+        StoreError: cryptography is missing.
+    """
+    _ed25519()
+    from cryptography.hazmat.primitives import serialization
+
+    what = "private key" if private else "public key"
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{what} file {path}: cannot read it ({exc.strerror})") from None
+    try:
+        key = (serialization.load_pem_private_key(data, password=None) if private
+               else serialization.load_pem_public_key(data))
+        check_key(key, private=private)
+    except (ValueError, TypeError, InputError):
+        raise InputError(f"{what} file {path}: not an unencrypted Ed25519 {what} in PEM "
+                         f"form") from None
+    return key
 
 
 def raw_public(key: Ed25519PublicKey) -> str:
