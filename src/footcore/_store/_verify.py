@@ -79,8 +79,10 @@ class StoreReport:
             return (f"{head}: chains intact (checkpoint signatures not checked: give the "
                     f"public key to prove nothing was rewritten)")
         waiting = sum(last - first + 1 for _, first, last in self.unanchored)
+        anchored = (f"{waiting} record(s) of {len(self.unanchored)} athlete(s) not yet "
+                    f"anchored" if waiting else "every record anchored")
         return (f"{head}: intact and matching {self.checkpoints} signed checkpoint(s); "
-                f"{waiting} record(s) of {len(self.unanchored)} athlete(s) not yet anchored")
+                f"{anchored}")
 
 
 @attrs.frozen
