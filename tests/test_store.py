@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -264,6 +265,35 @@ def test_a_changed_check_in_id_column_is_found(tampered: fc.Store, store_url: st
     sql(store_url, "UPDATE footcore_decisions SET checkin_id = 'other' "
                    "WHERE athlete_id = 'a-1' AND seq = 1")
     assert kinds(tampered.verify()) == [("edited", "a-1", 1)]
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Path:
+    path = tmp_path_factory.mktemp("filled") / "filled.db"
+    with fc.open_store(path) as store:
+        fill(store, engine, {"a-1": 10, "a-2": 6})
+    return path
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(athlete=st.sampled_from([("a-1", 10), ("a-2", 6)]), data=st.data())
+def test_any_change_to_a_stored_record_is_found_at_that_record(
+        filled: Path, tmp_path: Path, athlete: tuple[str, int], data: st.DataObject) -> None:
+    name, count = athlete
+    seq = data.draw(st.integers(0, count - 1), label="seq")
+    copy = tmp_path / f"copy-{next(_names)}.db"
+    shutil.copy(filled, copy)
+    text = sql(str(copy), "SELECT decision FROM footcore_decisions WHERE athlete_id = ? "
+                          "AND seq = ?", name, seq)[0][0]
+    at = data.draw(st.integers(0, len(text) - 1), label="at")
+    new = data.draw(st.characters(codec="utf-8").filter(lambda c: c != text[at]), label="new")
+    sql(str(copy), "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = ? AND "
+                   "seq = ?", text[:at] + new + text[at + 1:], name, seq)
+    with fc.open_store(copy) as store:
+        report = store.verify()
+    assert ("edited", name, seq) in kinds(report)
+    assert {p.athlete_id for p in report.problems} == {name}
 
 
 def forge(store_url: str, athlete: str, seq: int) -> None:

@@ -103,16 +103,25 @@ class Store(ABC):
     def close(self) -> None:
         """Close the connection."""
 
-    def _create(self, tx: Tx) -> None:
-        """Create the tables if missing and check the schema version."""
-        for sql in TABLES:
-            tx.run(sql)
-        found = tx.one("SELECT value FROM footcore_meta WHERE key = 'schema'")
-        if found is None:
-            tx.run("INSERT INTO footcore_meta (key, value) VALUES ('schema', ?)", (str(SCHEMA),))
-        elif found[0] != str(SCHEMA):
-            raise StoreError(f"{self.location}: a footcore store of schema {found[0]}; this "
-                             f"footcore reads schema {SCHEMA}")
+    def _prepare(self, first: str | None = None) -> None:
+        """Create the tables if missing and check the schema version, after running the
+        statement ``first`` in the same transaction; close the connection on failure."""
+        try:
+            with self._write() as tx:
+                if first:
+                    tx.one(first)
+                for sql in TABLES:
+                    tx.run(sql)
+                found = tx.one("SELECT value FROM footcore_meta WHERE key = 'schema'")
+                if found is None:
+                    tx.run("INSERT INTO footcore_meta (key, value) VALUES ('schema', ?)",
+                           (str(SCHEMA),))
+                elif found[0] != str(SCHEMA):
+                    raise StoreError(f"{self.location}: a footcore store of schema "
+                                     f"{found[0]}; this footcore reads schema {SCHEMA}")
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ athletes
 

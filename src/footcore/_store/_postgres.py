@@ -67,13 +67,7 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
             raise StoreError(f"store {self.location}: cannot connect ({message})") from None
-        try:
-            with self._write() as tx:
-                tx.one("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK,))
-                self._create(tx)
-        except BaseException:
-            self._conn.close()
-            raise
+        self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
 
     def close(self) -> None:
         self._conn.close()

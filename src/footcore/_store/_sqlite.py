@@ -62,28 +62,21 @@ class SQLiteStore(Store):
             raise InputError(f"sync: got {sync!r}; accepted: {', '.join(SYNC_MODES)}")
         self._timeout = timeout
         self._lock_fd: int | None = None
-        if sys.platform != "win32" and self.location != ":memory:":
-            try:
-                self._lock_fd = os.open(f"{self.location}-lock", os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
         try:
             self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
                                          check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
         try:
-            try:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
-                self._conn.execute("PRAGMA foreign_keys = ON")
-            except sqlite3.Error as exc:
-                raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
-            with self._write() as tx:
-                self._create(tx)
-        except BaseException:
-            self._conn.close()
-            raise
+            if sys.platform != "win32" and self.location != ":memory:":
+                self._lock_fd = os.open(f"{self.location}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
+        self._prepare()
 
     def close(self) -> None:
         self._conn.close()
