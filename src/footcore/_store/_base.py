@@ -1,8 +1,8 @@
 """The store: athletes' states and their decisions in a database, one transaction per
 check-in, each athlete's decisions in a hash chain of their own.
 
-:class:`Store` holds everything both databases share; a subclass supplies the connection,
-how a transaction starts, and how a row is locked.
+:class:`Store` holds everything both databases share; a subclass supplies the connection
+and how a transaction starts.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class Store(ABC):
     A store object holds one connection and serialises the calls made on it from several
     threads; open one per process (or per thread, for parallel threads). Processes and
     machines sharing the database are safe: each check-in is one transaction.
+    ``location`` names the database: its path, or its URL without the password.
     """
 
     def __init__(self, location: str) -> None:
