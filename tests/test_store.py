@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import footcore as fc
 from footcore import Engine
+from footcore._rulebook import assemble
 from store_worker import START, checkins
 
 KEY = Ed25519PrivateKey.generate()
@@ -188,6 +189,23 @@ def test_any_order_of_retries_gives_the_serial_decisions(store_url: str, engine:
                 assert store.check_in(engine, name, plan[n]) == expected[n]
         assert list(store.decisions(name)) == expected
         assert store.verify().ok
+
+
+def test_replay_re_derives_every_decision_and_reports_a_rulebook_change(
+        store: fc.Store, engine: Engine, rulebook: fc.Rulebook) -> None:
+    made = fill(store, engine, {"a-1": 30, "a-2": 10})
+    report = store.replay(engine)
+    assert report.ok and report.records == 40 and report.path == store.location
+    params = dict(rulebook.params)
+    params["stiffness_deload_min"] = attrs.evolve(params["stiffness_deload_min"], value=9)
+    changed = Engine(assemble(attrs.evolve(rulebook.meta, version="9.9.9"), params,
+                              rulebook.exercises.values(), rulebook.stages, rulebook.rules,
+                              location="test"), backend="native")
+    report = store.replay(changed)
+    stiff = [d for d in made["a-1"] + made["a-2"]
+             if any(f.rule_id == "stiffness-deload" and f.won for f in d.firings)]
+    assert stiff and len(report.differences) >= len(stiff)
+    assert report.other_rulebooks == ((made["a-1"][0].rulebook, 40),)
 
 
 # ---------------------------------------------------------------- compact rows

@@ -582,8 +582,10 @@ class ReplayDifference:
 
 @attrs.frozen
 class ReplayReport:
-    """What :func:`replay_log` found: every record that came out differently, and the
-    rulebooks, other than the one replayed under, that made records."""
+    """What :func:`replay_log` (or :meth:`Store.replay`) found: every record that came out
+    differently, and the rulebooks, other than the one replayed under, that made records.
+    ``path`` is the log's, or the store's location; ``seq`` in a store counts each
+    athlete's records."""
 
     path: str
     rulebook: RulebookRef
