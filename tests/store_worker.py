@@ -87,7 +87,10 @@ def _concurrent(args: dict[str, Any]) -> None:
         for name in mine:
             store.check_in(engine, name, plans[name][number])
         retry_ready()
+    deadline = time.monotonic() + 600
     while any(pending.values()):
+        if time.monotonic() > deadline:  # the lead of those athletes died: give up, loudly
+            raise SystemExit(f"retries never became due: {pending}")
         time.sleep(0.005)
         retry_ready()
     store.close()

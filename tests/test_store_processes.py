@@ -27,10 +27,20 @@ def start(mode: str, **args: object) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def finish(worker: subprocess.Popen[str], timeout: float = 300) -> str:
-    out, err = worker.communicate(timeout=timeout)
-    assert worker.returncode == 0, err
-    return out
+def finish(workers: list[subprocess.Popen[str]], timeout: float = 900) -> list[str]:
+    """Each worker's output, once all have succeeded; on any failure, none is left running."""
+    try:
+        outs = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=timeout)
+            assert worker.returncode == 0, err
+            outs.append(out)
+        return outs
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
 
 
 def test_concurrent_check_ins_with_retries_lose_and_double_nothing(
@@ -44,7 +54,7 @@ def test_concurrent_check_ins_with_retries_lose_and_double_nothing(
             store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
     workers = [start("concurrent", url=store_url, worker=n, workers=WORKERS,
                      athletes=ATHLETES, count=CHECKINS, seed=SEED) for n in range(WORKERS)]
-    answers = [json.loads(line) for w in workers for line in finish(w).splitlines()]
+    answers = [json.loads(line) for out in finish(workers) for line in out.splitlines()]
     expected_retries = sum(retried(i, n, SEED) for i in range(ATHLETES) for n in range(CHECKINS))
     assert len(answers) == expected_retries > ATHLETES * CHECKINS // 20
 
@@ -101,7 +111,7 @@ def test_two_processes_appending_to_one_audit_log_are_safe(tmp_path: Path,
         files[-1].write_text("".join(lines))
     log = tmp_path / "shared.jsonl"
     writers = [start("append", log=str(log), decisions=str(f)) for f in files]
-    acknowledged = [json.loads(line) for w in writers for line in finish(w).splitlines()]
+    acknowledged = [json.loads(line) for out in finish(writers) for line in out.splitlines()]
     report = fc.verify_log(log)
     assert report.ok and report.records == 200, str(report)
     records = {r.seq: r for r in fc.AuditLog(log).records()}
