@@ -52,7 +52,8 @@ def athlete(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> tuple[Path, P
 
 COMMANDS = [["simulate"], ["evaluate"], ["plan"], ["explain"], ["new-athlete"], ["lint"],
             ["audit"], ["audit", "verify"], ["audit", "replay"], ["audit", "history"],
-            ["impact"]]
+            ["impact"], ["store"], ["store", "export"], ["store", "import"],
+            ["store", "checkpoint"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -68,7 +69,7 @@ def test_help_runs_as_a_module() -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     for command in ("simulate", "evaluate", "plan", "explain", "new-athlete", "lint", "audit",
-                    "impact"):
+                    "impact", "store"):
         assert command in done.stdout
 
 
@@ -360,6 +361,111 @@ def test_a_damaged_log_refuses_the_decision_and_keeps_the_state(
                 "--next-state", state)
     assert "damaged log" in err and "line 1" in err
     assert state.read_text() == before
+
+
+def test_a_state_file_that_cannot_be_written_leaves_the_log_alone(
+        capsys: pytest.CaptureFixture[str], athlete: tuple[Path, Path], tmp_path: Path) -> None:
+    state, checkin = athlete
+    log = tmp_path / "audit.jsonl"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    err = fails(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log,
+                "--next-state", blocker / "state.json")
+    assert "state file" in err and not log.exists()
+
+
+def test_a_re_run_does_not_log_the_decision_twice(
+        capsys: pytest.CaptureFixture[str], athlete: tuple[Path, Path], tmp_path: Path) -> None:
+    """As after a run that logged the decision but did not get to write the state."""
+    state, checkin = athlete
+    log = tmp_path / "audit.jsonl"
+    code, out, _ = run(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log)
+    assert code == 0 and "as record 0" in out
+    code, out, _ = run(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log,
+                       "--next-state", state)
+    assert code == 0 and f"Already in {log} as record 0 (a re-run): not logged again" in out
+    assert fc_records(log) == 1
+    assert from_json(state.read_text(), AthleteState).last_checkin_on is not None
+    checkin.write_text(json.dumps({**CHECKIN, "on": "2026-01-09"}))
+    code, out, _ = run(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log)
+    assert code == 0 and "as record 1" in out and fc_records(log) == 2
+
+
+def fc_records(log: Path) -> int:
+    return len(log.read_text().splitlines())
+
+
+def test_the_store_round_trip(capsys: pytest.CaptureFixture[str], athlete: tuple[Path, Path],
+                              tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    state, checkin = athlete
+    db = tmp_path / "footcore.db"
+    checkin.write_text(json.dumps({**CHECKIN, "id": "c-1"}))
+    code, out, _ = run(capsys, "evaluate", "--store", db, "--state", state, "--checkin", checkin)
+    assert code == 0 and f"Added athlete a-17 to {db}. Recorded in {db}." in out
+    code, out, _ = run(capsys, "evaluate", "--store", db, "--athlete", "a-17",
+                       "--checkin", checkin)
+    assert code == 0 and "Check-in c-1 was recorded before (a retry)" in out
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps({"on": "2026-01-09", "completed": True, "minutes": 18}))
+    code, out, _ = run(capsys, "evaluate", "--store", db, "--athlete", "a-17", "--checkin",
+                       later, "--next-state", tmp_path / "now.json", "--json")
+    assert code == 0 and from_json(out, Decision).prior_state.last_checkin_on is not None
+    assert "another state" in fails(capsys, "evaluate", "--store", db, "--state", state,
+                                    "--checkin", later)
+    assert "no athlete 'nobody'" in fails(capsys, "evaluate", "--store", db, "--athlete",
+                                          "nobody", "--checkin", later)
+    code, out, _ = run(capsys, "audit", "history", "--store", db, "a-17")
+    assert code == 0 and len(out.splitlines()) == 3 and "deload" in out
+    code, out, _ = run(capsys, "audit", "replay", "--store", db, "--backend", "native")
+    assert code == 0 and "2 of 2 decision(s) reproduced" in out
+
+    key = Ed25519PrivateKey.generate()
+    private, public = tmp_path / "signing.pem", tmp_path / "signing.pub.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    code, out, _ = run(capsys, "store", "checkpoint", db, "--key", private)
+    assert code == 0 and "checkpoint 1 signs the heads of 1 athlete(s)' chains" in out
+    code, out, _ = run(capsys, "audit", "verify", "--store", db, "--public-key", public)
+    assert code == 0 and "matching 1 signed checkpoint(s)" in out
+    assert "not an unencrypted Ed25519 public key" in fails(
+        capsys, "audit", "verify", "--store", db, "--public-key", private)
+
+    export = tmp_path / "export.jsonl"
+    code, out, _ = run(capsys, "store", "export", db, export)
+    assert code == 0 and "Wrote 2 record(s)" in out
+    assert run(capsys, "audit", "verify", export)[0] == 0
+    code, out, _ = run(capsys, "store", "import", tmp_path / "copy.db", export)
+    assert code == 0 and "imported 2 record(s) of 1 athlete(s)" in out
+    assert "'a-17' is in the store already" in fails(capsys, "store", "import", db, export)
+
+    import sqlite3
+    from contextlib import closing
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE footcore_decisions SET decision = REPLACE(decision, "
+                     "'\"minutes\":18', '\"minutes\":5') WHERE seq = 0")
+        conn.commit()
+    code, out, _ = run(capsys, "audit", "verify", "--store", db)
+    assert code == 1 and "athlete a-17, seq 0: edited" in out
+    assert "refusing to export a damaged store" in fails(capsys, "store", "export", db, export)
+
+
+@pytest.mark.parametrize("argv", [
+    ["audit", "verify"], ["audit", "verify", "x.jsonl", "--store", "s.db"],
+    ["audit", "history", "--store", "s.db"], ["audit", "verify", "x.jsonl", "--public-key", "k"],
+    ["audit", "verify", "--store", "s.db", "--head", "ab"],
+    ["evaluate", "--checkin", "c.json"], ["evaluate", "--checkin", "c.json", "--athlete", "a"],
+    ["evaluate", "--checkin", "c.json", "--store", "s.db", "--log", "x.jsonl"],
+])
+def test_log_and_store_options_that_do_not_go_together_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "usage:" in err
 
 
 def test_audit_commands_report_a_missing_log(capsys: pytest.CaptureFixture[str],

@@ -52,6 +52,17 @@ from ._models import (
     WhyNot,
 )
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
+from ._store import (
+    Checkpoint,
+    ImportReport,
+    PostgresStore,
+    SQLiteStore,
+    Store,
+    StoreError,
+    StoreProblem,
+    StoreReport,
+    open_store,
+)
 from ._version import __version__
 
 __all__ = [
@@ -64,6 +75,7 @@ __all__ = [
     "Category",
     "CheckIn",
     "CheckInRef",
+    "Checkpoint",
     "Compensation",
     "CompensationKind",
     "Decision",
@@ -80,6 +92,7 @@ __all__ = [
     "ImpactFailure",
     "ImpactGroup",
     "ImpactReport",
+    "ImportReport",
     "InputError",
     "Location",
     "LogProblem",
@@ -88,14 +101,20 @@ __all__ = [
     "ParamUse",
     "PlanChange",
     "PlanItem",
+    "PostgresStore",
     "ReplayDifference",
     "ReplayReport",
     "Rule",
     "Rulebook",
     "RulebookError",
     "RulebookRef",
+    "SQLiteStore",
     "Session",
     "Stage",
+    "Store",
+    "StoreError",
+    "StoreProblem",
+    "StoreReport",
     "Surface",
     "Symptom",
     "SymptomKind",
@@ -109,6 +128,7 @@ __all__ = [
     "history",
     "impact",
     "load_rulebook",
+    "open_store",
     "replay_log",
     "to_json",
     "verify_log",

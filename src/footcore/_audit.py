@@ -15,9 +15,11 @@ import itertools
 import json
 import os
 import re
+import sys
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +33,9 @@ from ._errors import FootcoreError, InputError
 from ._explain import explain
 from ._impact import decision_changes, rulebook_ref
 from ._models import Decision, RulebookRef
+
+if sys.platform != "win32":
+    import fcntl
 
 __all__ = [
     "GENESIS",
@@ -339,6 +344,20 @@ class _Tail:
     head: str
 
 
+def _extended(tail: _Tail, added: bytes) -> _Tail | None:
+    """The tail after ``added``, the bytes other writers appended, when they are whole
+    records that continue the chain; otherwise None (verify the whole log)."""
+    if not added.endswith(b"\n"):
+        return None
+    for content in added[:-1].split(b"\n"):
+        entry = _entry(0, content)
+        if (isinstance(entry, str) or not entry.intact or entry.seq != tail.seq
+                or entry.prev != tail.head):
+            return None
+        tail = _Tail(tail.size + len(content) + 1, tail.seq + 1, entry.hash)
+    return tail
+
+
 class AuditLog:
     """An append-only log of decisions in the file at ``path`` (created on first append).
 
@@ -347,8 +366,9 @@ class AuditLog:
     is reported by :func:`verify_log` and dropped by :meth:`repair`; until then, and
     whenever the chain is broken, :meth:`append` refuses to write.
 
-    Appends from the threads of one process are serialised; give each process its own
-    log, or route appends through one writer.
+    Appends are serialised by an OS file lock, so several threads and processes can
+    append to one log (on Windows, only the threads of one process). For many writers, a
+    :class:`Store` scales further.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -362,8 +382,8 @@ class AuditLog:
     def append(self, decision: Decision) -> AuditRecord:
         """Write ``decision`` as the log's next record.
 
-        The first append of an instance, and any after the file changed behind its back,
-        verifies the whole log first.
+        The first append of an instance verifies the whole log; later ones check only what
+        other writers appended since.
 
         Returns:
             The record written; its ``hash`` is the log's new head.
@@ -378,48 +398,61 @@ class AuditLog:
         if not isinstance(decision, Decision):
             raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
         data = CONVERTER.unstructure(decision)
-        with self._lock:
-            tail = self._checked_tail()
+        with self._lock, self._locked_file() as fd:
+            tail = self._checked_tail(os.fstat(fd).st_size)
             digest = _hash(tail.seq, tail.head, data)
             line = _encode({"decision": data, "hash": digest, "prev": tail.head,
                             "seq": tail.seq}) + b"\n"
-            self._write(line, tail.size)
-            self._tail = _Tail(tail.size + len(line), tail.seq + 1, digest)
-        return AuditRecord(tail.seq, tail.head, digest, decision)
-
-    def _checked_tail(self) -> _Tail:
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            return _Tail(0, 0, GENESIS)
-        if self._tail is not None and self._tail.size == size:
-            return self._tail
-        report = verify_log(self.path)
-        if not report.ok:
-            raise AuditLogError(f"refusing to append to a damaged log: {report}", report=report)
-        return _Tail(size, report.records, report.head)
-
-    def _write(self, line: bytes, size: int) -> None:
-        created = not self.path.exists()
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
-        fd = os.open(self.path, flags, 0o644)
-        try:
             try:
                 view = memoryview(line)
                 while view:
                     view = view[os.write(fd, view):]
                 os.fsync(fd)
             except BaseException:
-                os.ftruncate(fd, size)  # leave the log as it was
+                os.ftruncate(fd, tail.size)  # leave the log as it was
                 raise
+            self._tail = _Tail(tail.size + len(line), tail.seq + 1, digest)
+        return AuditRecord(tail.seq, tail.head, digest, decision)
+
+    @contextmanager
+    def _locked_file(self) -> Iterator[int]:
+        """The log opened for appending (created if missing), under an exclusive OS lock
+        that other processes' appends wait for (on Windows, within this process only)."""
+        created = not self.path.exists()
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o644)
+        try:
+            if created and os.name == "posix":  # make the new file's directory entry durable
+                folder = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+            if sys.platform != "win32":
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
         finally:
-            os.close(fd)
-        if created and os.name == "posix":  # make the new file's directory entry durable
-            folder = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+            os.close(fd)  # releases the lock
+
+    def _checked_tail(self, size: int) -> _Tail:
+        """Where the next record goes, once the log up to ``size`` bytes is checked: all of
+        it the first time, then only the records other writers appended."""
+        if size == 0:
+            return _Tail(0, 0, GENESIS)
+        tail = self._tail
+        if tail is not None and tail.size == size:
+            return tail
+        if tail is not None and tail.size < size:
+            with self.path.open("rb") as handle:
+                handle.seek(tail.size)
+                added = handle.read(size - tail.size)
+            grown = _extended(tail, added)
+            if grown is not None:
+                return grown
+        report = verify_log(self.path)
+        if not report.ok:
+            raise AuditLogError(f"refusing to append to a damaged log: {report}", report=report)
+        return _Tail(size, report.records, report.head)
 
     def repair(self) -> int:
         """Drop a torn last line (what an interrupted append leaves), and nothing else.
@@ -434,22 +467,20 @@ class AuditLog:
         """
         with self._lock:
             self._tail = None
-            with _open(self.path) as handle:
-                keep = size = handle.seek(0, os.SEEK_END)
+            _open(self.path).close()  # InputError when missing, before creating anything
+            with self._locked_file() as fd:
+                keep = size = os.fstat(fd).st_size
                 while keep > 0:
                     start = max(0, keep - 65536)
-                    handle.seek(start)
-                    chunk = handle.read(keep - start)
+                    os.lseek(fd, start, os.SEEK_SET)
+                    chunk = os.read(fd, keep - start)
                     if b"\n" in chunk:
                         keep = start + chunk.rindex(b"\n") + 1
                         break
                     keep = start
-            if keep == size:
-                return 0
-            with self.path.open("r+b") as handle:
-                handle.truncate(keep)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if keep < size:
+                    os.ftruncate(fd, keep)
+                    os.fsync(fd)
             return size - keep
 
     def records(self) -> Iterator[AuditRecord]:
@@ -517,16 +548,17 @@ def history(path: str | os.PathLike[str], athlete_id: str) -> tuple[HistoryRow, 
         InputError: there is no file at ``path``.
         AuditLogError: a line is not a valid record.
     """
-    rows = []
-    for record in _existing(path).records():
-        d = record.decision
-        if d.state.athlete_id != athlete_id:
-            continue
-        main = d.winners[0] if d.winners else None
-        reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
-        rows.append(HistoryRow(record.seq, d.checkin.on, d.state.stage, d.state.dose_level,
-                               d.action, reason, main.rule_id if main else None))
-    return tuple(rows)
+    return tuple(history_row(record.seq, record.decision)
+                 for record in _existing(path).records()
+                 if record.decision.state.athlete_id == athlete_id)
+
+
+def history_row(seq: int, d: Decision) -> HistoryRow:
+    """The history row of decision ``d``, recorded as ``seq``."""
+    main = d.winners[0] if d.winners else None
+    reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
+    return HistoryRow(seq, d.checkin.on, d.state.stage, d.state.dose_level, d.action, reason,
+                      main.rule_id if main else None)
 
 
 # ---------------------------------------------------------------- replay
@@ -550,8 +582,10 @@ class ReplayDifference:
 
 @attrs.frozen
 class ReplayReport:
-    """What :func:`replay_log` found: every record that came out differently, and the
-    rulebooks, other than the one replayed under, that made records."""
+    """What :func:`replay_log` (or :meth:`Store.replay`) found: every record that came out
+    differently, and the rulebooks, other than the one replayed under, that made records.
+    ``path`` is the log's, or the store's location; ``seq`` in a store counts each
+    athlete's records."""
 
     path: str
     rulebook: RulebookRef
@@ -580,12 +614,11 @@ class ReplayReport:
         return "\n".join(lines)
 
 
-def _replay(engine: Engine, record: AuditRecord) -> ReplayDifference | None:
-    recorded = record.decision
+def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
     try:
         again = engine.evaluate(recorded.prior_state, recorded.checkin)
     except InputError as exc:
-        return ReplayDifference(record.seq, recorded, None, (f"cannot be replayed: {exc}",))
+        return ReplayDifference(seq, recorded, None, (f"cannot be replayed: {exc}",))
     changes = decision_changes(recorded, again)
     # Beyond the outcome, a reproduction is exact: only the stamps of who made it may differ.
     stamped = attrs.evolve(
@@ -595,7 +628,7 @@ def _replay(engine: Engine, record: AuditRecord) -> ReplayDifference | None:
     if not changes and stamped != recorded:
         changes = ("same outcome, but the trace differs (facts matched, overridden rules, "
                    "thresholds or the plan it replaces)",)
-    return ReplayDifference(record.seq, recorded, again, changes) if changes else None
+    return ReplayDifference(seq, recorded, again, changes) if changes else None
 
 
 def replay_log(path: str | os.PathLike[str], engine: Engine) -> ReplayReport:
@@ -618,16 +651,22 @@ def replay_log(path: str | os.PathLike[str], engine: Engine) -> ReplayReport:
         AuditLogError: a line is not a valid record.
     """
     log = _existing(path)
+    return replay_records(((r.seq, r.decision) for r in log.records()), engine, str(log.path))
+
+
+def replay_records(records: Iterable[tuple[int, Decision]], engine: Engine,
+                   where: str) -> ReplayReport:
+    """Replay ``(seq, decision)`` pairs read from ``where`` (a log or a store)."""
     ref = rulebook_ref(engine.rulebook)
     others: Counter[RulebookRef] = Counter()
     differences = []
-    records = 0
-    for record in log.records():
-        records += 1
-        if record.decision.rulebook.digest != ref.digest:
-            others[record.decision.rulebook] += 1
-        found = _replay(engine, record)
+    count = 0
+    for seq, decision in records:
+        count += 1
+        if decision.rulebook.digest != ref.digest:
+            others[decision.rulebook] += 1
+        found = _replay(engine, seq, decision)
         if found is not None:
             differences.append(found)
-    return ReplayReport(str(log.path), ref, engine.backend, records, tuple(differences),
+    return ReplayReport(where, ref, engine.backend, count, tuple(differences),
                         tuple(sorted(others.items(), key=lambda kv: kv[0].digest)))

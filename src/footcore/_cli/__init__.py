@@ -2,7 +2,7 @@
 
 ``main(argv)`` parses the arguments, runs one command and returns the exit code: 0 done,
 1 the check the command makes found a problem (lint errors, a damaged or irreproducible
-audit log), 2 the command could not run (bad arguments; a missing or invalid file,
+audit log or store), 2 the command could not run (bad arguments; a missing or invalid file,
 reported on one line that names it).
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from .._errors import FootcoreError
 from ._audit import add_audit_commands
 from ._commands import add_commands
+from ._store import add_store_commands
 
 __all__ = ["build_parser", "main"]
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_commands(commands)
     add_audit_commands(commands)
+    add_store_commands(commands)
     return parser
 
 

@@ -6,11 +6,13 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from .._audit import history, replay_log, verify_log
+from .._audit import LogReport, history, replay_log, verify_log
 from .._convert import structure
 from .._errors import InputError
 from .._impact import impact
 from .._models import AthleteState, CheckIn
+from .._store import StoreReport, open_store
+from .._store._sign import read_key
 from ._common import add_command, engine_from, rulebook_from
 from ._files import read_lines
 
@@ -20,22 +22,59 @@ if TYPE_CHECKING:
 __all__ = ["add_audit_commands"]
 
 
+def _source(args: argparse.Namespace, *given: tuple[str, str | None]) -> list[str]:
+    """The positional arguments (name, value) given, checked against --store: the log
+    file comes first without it, and is left out with it."""
+    values = [value for _, value in given if value is not None]
+    names = [name for name, _ in given][1 if args.store else 0:]
+    if len(values) != len(names):
+        args.parser.error(f"with --store, give {' and '.join(names)} (no log file)"
+                          if args.store and names else
+                          "with --store, give no log file" if args.store else
+                          f"give {' and '.join(names)}, or --store STORE")
+    return values
+
+
 def _verify(args: argparse.Namespace) -> int:
-    report = verify_log(args.log, head=args.head)
+    if args.store:
+        _source(args, ("AUDIT.jsonl", args.log))
+        if args.head:
+            args.parser.error("--head is for a log; a store keeps its heads (see --public-key)")
+        key = read_key(args.public_key, private=False) if args.public_key else None
+        with open_store(args.store) as store:
+            report: LogReport | StoreReport = store.verify(public_key=key)
+    else:
+        (log,) = _source(args, ("AUDIT.jsonl", args.log))
+        if args.public_key:
+            args.parser.error("--public-key checks a store's checkpoints: give --store")
+        report = verify_log(log, head=args.head)
     print(report)
     return 0 if report.ok else 1
 
 
 def _replay(args: argparse.Namespace) -> int:
-    report = replay_log(args.log, engine_from(args))
+    engine = engine_from(args)
+    if args.store:
+        _source(args, ("AUDIT.jsonl", args.log))
+        with open_store(args.store) as store:
+            report = store.replay(engine)
+    else:
+        (log,) = _source(args, ("AUDIT.jsonl", args.log))
+        report = replay_log(log, engine)
     print(report)
     return 0 if report.ok else 1
 
 
 def _history(args: argparse.Namespace) -> int:
-    rows = history(args.log, args.athlete_id)
+    found = _source(args, ("AUDIT.jsonl", args.log), ("ATHLETE_ID", args.athlete_id))
+    athlete = found[-1]
+    if args.store:
+        with open_store(args.store) as store:
+            rows, where = store.history(athlete), store.location
+    else:
+        rows, where = history(found[0], athlete), found[0]
     if not rows:
-        print(f"{args.log}: no decisions for athlete {args.athlete_id}")
+        print(f"{where}: no decisions for athlete {athlete}")
         return 1
     print(f"{'seq':>5}  {'date':<10}  {'stage':<12} {'dose':>4}  {'action':<8}  reason")
     for row in rows:
@@ -74,40 +113,59 @@ def _impact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--store", metavar="STORE",
+                     help="read a store (a SQLite file or a postgresql:// URL) instead of a log")
+    cmd.set_defaults(parser=cmd)
+
+
 def add_audit_commands(commands: Commands) -> None:
     """Declare ``audit`` (verify, replay, history) and ``impact``."""
     audit = commands.add_parser(
-        "audit", help="Check, replay or read an audit log written by evaluate --log.",
-        description="Check, replay or read an audit log written by evaluate --log.",
+        "audit", help="Check, replay or read an audit log (evaluate --log) or a store "
+                      "(evaluate --store).",
+        description="Check, replay or read an audit log written by evaluate --log, or a "
+                    "store written by evaluate --store.",
         epilog="example:\n  footcore audit verify audit.jsonl\n"
-               "  footcore audit history audit.jsonl a-17",
+               "  footcore audit history --store footcore.db a-17",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     cmd = add_command(
         actions, "verify", _verify,
-        "Check the log's hash chain: report every edited, removed, moved or inserted record. "
-        "Exit code 1 when the log is damaged.",
-        "  footcore audit verify audit.jsonl --head 3f2a...   (the hash logged last)",
+        "Check the hash chains of a log or store: report every edited, removed, moved or "
+        "inserted record; with --public-key, check a store's signed checkpoints. Exit code "
+        "1 when something is wrong.",
+        "  footcore audit verify audit.jsonl --head 3f2a...   (the hash logged last)\n"
+        "  footcore audit verify --store footcore.db --public-key signing.pub.pem",
         rules=False)
-    cmd.add_argument("log", metavar="AUDIT.jsonl")
+    cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?")
+    _store_option(cmd)
     cmd.add_argument("--head", metavar="HASH",
                      help="the hash of the last record you stored; catches removed tail records")
+    cmd.add_argument("--public-key", metavar="PUBLIC.pem",
+                     help="with --store: the checkpoint signer's Ed25519 public key (PEM)")
 
     cmd = add_command(
         actions, "replay", _replay,
         "Re-evaluate every logged check-in and report each decision that comes out "
         "differently (exit code 1 if any). With --rules, see what a new rulebook would do.",
-        "  footcore audit replay audit.jsonl --rules my-rules", backend=True)
-    cmd.add_argument("log", metavar="AUDIT.jsonl")
+        "  footcore audit replay audit.jsonl --rules my-rules\n"
+        "  footcore audit replay --store footcore.db", backend=True)
+    cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?")
+    _store_option(cmd)
 
     cmd = add_command(
         actions, "history", _history,
-        "One athlete's decisions in a log, oldest first: seq, date, stage, dose, action, why.",
+        "One athlete's decisions in a log or store, oldest first: seq, date, stage, dose, "
+        "action, why.",
         "  footcore audit history audit.jsonl a-17\n"
+        "  footcore audit history --store footcore.db a-17\n"
         "  footcore explain --log audit.jsonl 3     (then explain one of them)", rules=False)
-    cmd.add_argument("log", metavar="AUDIT.jsonl")
-    cmd.add_argument("athlete_id", metavar="ATHLETE_ID")
+    cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?",
+                     help="the log (left out with --store)")
+    cmd.add_argument("athlete_id", metavar="ATHLETE_ID", nargs="?")
+    _store_option(cmd)
 
     cmd = add_command(
         commands, "impact", _impact,

@@ -4,13 +4,15 @@ new-athlete and lint."""
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._audit import AuditLog
+from .._audit import AuditLog, AuditLogError, AuditRecord
 from .._chart import render_chart
 from .._convert import to_json
+from .._engine import Engine
 from .._enums import Goal
 from .._errors import InputError, RulebookError
 from .._explain import explain
@@ -18,8 +20,16 @@ from .._lint import ERROR, Finding, lint
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
 from .._simulate import checkins, simulate
+from .._store import open_store
 from ._common import add_command, engine_from
-from ._files import read_decision, read_model, read_scenario, write_jsonl, write_text
+from ._files import (
+    read_decision,
+    read_model,
+    read_scenario,
+    replacing,
+    write_jsonl,
+    write_text,
+)
 from ._text import findings_text, plan_text, timeline_text
 
 if TYPE_CHECKING:
@@ -44,20 +54,83 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logged_once(path: str, decision: Decision) -> tuple[AuditRecord, bool]:
+    """Append ``decision`` to the log unless the athlete's last record there is the same
+    evaluation (a re-run after the state file was not written); the record, and whether it
+    is new."""
+    log = AuditLog(path)
+    last = None
+    try:
+        for record in log.records():
+            if record.decision.state.athlete_id == decision.state.athlete_id:
+                last = record
+    except AuditLogError:
+        pass  # a damaged log: append refuses it and says what is wrong
+    if last is not None and (last.decision.prior_state, last.decision.checkin) == (
+            decision.prior_state, decision.checkin):
+        return last, False
+    return log.append(decision), True
+
+
+def _in_store(args: argparse.Namespace, engine: Engine, checkin: CheckIn) -> tuple[Decision, str]:
+    """Check in through the store (adding the athlete from --state when new); the decision
+    and what was recorded."""
+    given = read_model(args.state, AthleteState, "state file") if args.state else None
+    athlete = args.athlete or (given.athlete_id if given else None)
+    if athlete is None:
+        raise InputError("--store: name the athlete with --athlete ID, or give --state FILE "
+                         "to add a new one")
+    if given is not None and given.athlete_id != athlete:
+        raise InputError(f"state file {args.state}: is athlete {given.athlete_id!r}, "
+                         f"not --athlete {athlete!r}")
+    with open_store(args.store) as store:
+        note = ""
+        try:
+            before = store.state(athlete)
+        except InputError:
+            if given is None:
+                raise
+            store.add_athlete(given)
+            before, note = given, f"Added athlete {athlete} to {store.location}. "
+        else:
+            if given is not None and given != before:
+                raise InputError(f"state file {args.state}: athlete {athlete!r} is in the "
+                                 f"store with another state; leave out --state to use it")
+        decision = store.check_in(engine, athlete, checkin)
+    if decision.prior_state != before:
+        return decision, (f"{note}Check-in {checkin.id} was recorded before (a retry): this "
+                          f"is the decision stored for it; nothing new was recorded.")
+    return decision, f"{note}Recorded in {store.location}."
+
+
 def _evaluate(args: argparse.Namespace) -> int:
-    state = read_model(args.state, AthleteState, "state file")
+    if args.store and args.log:
+        args.parser.error("--log and --store: choose one (the store keeps the decisions)")
+    if not args.store and (args.athlete or not args.state):
+        args.parser.error("give --state STATE.json (--athlete goes with --store)")
     checkin = read_model(args.checkin, CheckIn, "check-in file")
-    decision = engine_from(args).evaluate(state, checkin)
-    if args.log:  # first: a log that refuses the decision leaves the state file as it was
-        record = AuditLog(args.log).append(decision)
-    if args.next_state:
-        write_text(args.next_state, to_json(decision.state, indent=2) + "\n", "state file")
+    engine = engine_from(args)
+    if args.store:
+        decision, note = _in_store(args, engine, checkin)
+    else:
+        decision = engine.evaluate(read_model(args.state, AthleteState, "state file"), checkin)
+        note = ""
+    # The new state is written beside its file first and put in place only once the
+    # decision is logged: a log that refuses it leaves the state file as it was, and a
+    # re-run after a failure finds the decision logged already and does not log it twice.
+    text = to_json(decision.state, indent=2) + "\n"
+    with replacing(args.next_state, text, "state file") if args.next_state else nullcontext():
+        if args.log:
+            record, new = _logged_once(args.log, decision)
+            note = (f"Logged to {args.log} as record {record.seq} (hash {record.hash[:12]})."
+                    if new else f"Already in {args.log} as record {record.seq} (a re-run): "
+                                f"not logged again.")
     print(to_json(decision, indent=2) if args.json else explain(decision))
     if not args.json:
         if args.next_state:
             print(f"\nNew state written to {args.next_state}.")
-        if args.log:
-            print(f"Logged to {args.log} as record {record.seq} (hash {record.hash[:12]}).")
+        if note:
+            print(note)
     return 0
 
 
@@ -152,10 +225,13 @@ def add_commands(commands: Commands) -> None:
         "Decide what an athlete does next after one check-in, and say why.",
         "  footcore new-athlete a-17 --goal runner --start 2026-01-05 --out state.json\n"
         "  echo '{\"on\": \"2026-01-07\", \"completed\": true, \"minutes\": 18}' > checkin.json\n"
-        "  footcore evaluate --state state.json --checkin checkin.json --next-state state.json",
+        "  footcore evaluate --state state.json --checkin checkin.json --next-state state.json\n"
+        "  footcore evaluate --store footcore.db --state state.json --checkin checkin.json\n"
+        "  footcore evaluate --store footcore.db --athlete a-17 --checkin checkin2.json",
         backend=True)
-    cmd.add_argument("--state", required=True, metavar="STATE.json",
-                     help="the athlete's state (from new-athlete, or a previous evaluate)")
+    cmd.add_argument("--state", metavar="STATE.json",
+                     help="the athlete's state (from new-athlete, or a previous evaluate); "
+                          "with --store, only to add a new athlete")
     cmd.add_argument("--checkin", required=True, metavar="CHECKIN.json",
                      help="the check-in: on, completed, minutes, symptoms, compensations, "
                           "metrics, clinician_cleared")
@@ -165,6 +241,11 @@ def add_commands(commands: Commands) -> None:
                      help="write the new state here (it may be the --state file)")
     cmd.add_argument("--log", metavar="AUDIT.jsonl",
                      help="append the decision to this audit log (created if missing)")
+    cmd.add_argument("--store", metavar="STORE",
+                     help="decide from the athlete's state in this store (a SQLite file or a "
+                          "postgresql:// URL) and record the decision there")
+    cmd.add_argument("--athlete", metavar="ID", help="with --store: whose check-in it is")
+    cmd.set_defaults(parser=cmd)
 
     cmd = add_command(
         commands, "plan", _plan, "Print the week's plan for an athlete's state as a table.",

@@ -4,8 +4,10 @@ which file and what was wrong in it."""
 from __future__ import annotations
 
 import json
+import os
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,8 +16,8 @@ from .._errors import InputError
 from .._models import Decision
 from .._simulate import Scenario, parse_scenario
 
-__all__ = ["read_decision", "read_lines", "read_model", "read_scenario", "write_jsonl",
-           "write_text"]
+__all__ = ["read_decision", "read_lines", "read_model", "read_scenario", "replacing",
+           "write_jsonl", "write_text"]
 
 T = TypeVar("T")
 
@@ -94,6 +96,27 @@ def write_text(path: str | Path, text: str, what: str) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{what} {target}: cannot write it ({exc})") from None
+
+
+@contextmanager
+def replacing(path: str | Path, text: str, what: str) -> Iterator[None]:
+    """Write ``text`` beside ``path`` first (so a file that cannot be written fails before
+    anything else happens), and put it in place of ``path`` when the block succeeds."""
+    target = Path(path)
+    _writable(target, what)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        try:
+            partial.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{what} {target}: cannot write it ({exc})") from None
+        yield
+        try:
+            os.replace(partial, target)
+        except OSError as exc:
+            raise InputError(f"{what} {target}: cannot write it ({exc})") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_jsonl(path: str | Path, values: Sequence[object]) -> None:

@@ -1,0 +1,342 @@
+"""The store: athletes' states and their decisions in a database, one transaction per
+check-in, each athlete's decisions in a hash chain of their own.
+
+:class:`Store` holds everything both databases share; a subclass supplies the connection
+and how a transaction starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .._audit import HistoryRow, ReplayReport, _encode, history_row, replay_records
+from .._convert import CONVERTER, structure
+from .._engine import Engine
+from .._errors import InputError
+from .._models import AthleteState, CheckIn, Decision
+from ._db import SCHEMA, TABLES, StoreError, Tx
+from ._interchange import ImportReport, read_log, write_log
+from ._rows import Row, genesis, insert_row, make_row, read_decision, whole_decision
+from ._sign import Checkpoint, check_key, sign
+from ._verify import StoreReport, verify_store
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+__all__ = ["Store"]
+
+_REMEMBERED = 4096  # athletes whose last written state a store keeps
+
+
+@attrs.frozen
+class _Snapshot:
+    state: AthleteState
+    records: int
+    head: str
+    stored: Decision | None  # the decision already recorded for the check-in's id
+
+
+def _athlete_id(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"athlete_id: got {value!r:.80}; accepted: a non-empty string")
+    return value
+
+
+class Store(ABC):
+    """Athletes' states and decisions in a database; open one with :func:`open_store`.
+
+    A store object holds one connection and serialises the calls made on it from several
+    threads; open one per process (or per thread, for parallel threads). Processes and
+    machines sharing the database are safe: each check-in is one transaction.
+    ``location`` names the database: its path, or its URL without the password.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self._lock = threading.Lock()
+        # The states this store wrote last, by athlete, with the chain head they go with:
+        # while the head is unchanged, the stored state is this one.
+        self._states: OrderedDict[str, tuple[str, AthleteState]] = OrderedDict()
+
+    def _remember(self, athlete_id: str, head: str, state: AthleteState) -> None:
+        self._states[athlete_id] = (head, state)
+        self._states.move_to_end(athlete_id)
+        if len(self._states) > _REMEMBERED:
+            self._states.popitem(last=False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ what a database supplies
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[Tx]:
+        """A read-only transaction that sees one snapshot."""
+
+    @abstractmethod
+    def _single(self) -> AbstractContextManager[Tx]:
+        """Queries of one statement each, outside a transaction."""
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[Tx]:
+        """A read-write transaction, committed when the block ends without an error."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def _prepare(self, first: str | None = None) -> None:
+        """Create the tables if missing and check the schema version, after running the
+        statement ``first`` in the same transaction; close the connection on failure."""
+        try:
+            with self._write() as tx:
+                if first:
+                    tx.one(first)
+                for sql in TABLES:
+                    tx.run(sql)
+                found = tx.one("SELECT value FROM footcore_meta WHERE key = 'schema'")
+                if found is None:
+                    tx.run("INSERT INTO footcore_meta (key, value) VALUES ('schema', ?)",
+                           (str(SCHEMA),))
+                elif found[0] != str(SCHEMA):
+                    raise StoreError(f"{self.location}: a footcore store of schema "
+                                     f"{found[0]}; this footcore reads schema {SCHEMA}")
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------ athletes
+
+    def add_athlete(self, state: AthleteState) -> None:
+        """Register an athlete with their starting state (``engine.new_athlete(...)``).
+
+        Raises:
+            InputError: ``state`` is not an :class:`AthleteState`, or the store has an
+                athlete with that id already.
+        """
+        if not isinstance(state, AthleteState):
+            raise InputError(f"state: got {type(state).__name__}; accepted: an AthleteState")
+        text = _encode(CONVERTER.unstructure(state)).decode()
+        with self._lock, self._write() as tx:
+            added = tx.run("INSERT INTO footcore_athletes (athlete_id, state, records, head) "
+                           "VALUES (?, ?, 0, ?) ON CONFLICT (athlete_id) DO NOTHING",
+                           (state.athlete_id, text, genesis(state.athlete_id)))
+        if not added:
+            raise InputError(f"AthleteState.athlete_id: {state.athlete_id!r} is in the store "
+                             f"already; accepted: a new athlete (check in with store.check_in)")
+
+    def athletes(self) -> tuple[str, ...]:
+        """The ids of the store's athletes, sorted."""
+        with self._lock, self._read() as tx:
+            return tuple(r[0] for r in tx.all(
+                "SELECT athlete_id FROM footcore_athletes ORDER BY athlete_id"))
+
+    def state(self, athlete_id: str) -> AthleteState:
+        """The athlete's current state: the one their last decision left.
+
+        Raises:
+            InputError: no athlete has that id.
+        """
+        with self._lock, self._single() as tx:
+            return self._snapshot(tx, _athlete_id(athlete_id), None).state
+
+    def _snapshot(self, tx: Tx, athlete_id: str, checkin_id: str | None) -> _Snapshot:
+        """The athlete's row and the decision stored for ``checkin_id``, in one query."""
+        found = tx.one("SELECT a.state, a.records, a.head, d.decision, d.plan, p.plan, "
+                       "d.prior_plan, q.plan FROM footcore_athletes a "
+                       "LEFT JOIN footcore_decisions d "
+                       "ON d.athlete_id = a.athlete_id AND d.checkin_id = ? "
+                       "LEFT JOIN footcore_plans p ON p.hash = d.plan "
+                       "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan "
+                       "WHERE a.athlete_id = ?", (checkin_id, athlete_id))
+        if found is None:
+            raise InputError(f"athlete_id: no athlete {athlete_id!r} in the store "
+                             f"{self.location}; add them first with store.add_athlete(state)")
+        cached = self._states.get(athlete_id)
+        if cached is not None and cached[0] == found[2]:
+            state = cached[1]
+        else:
+            state = structure(json.loads(found[0]), AthleteState, "stored athlete state")
+        stored = None
+        if found[3] is not None:
+            stored = read_decision(found[3], {found[4]: found[5], found[6]: found[7]})
+        return _Snapshot(state, found[1], found[2], stored)
+
+    # ------------------------------------------------------------ check-ins
+
+    def check_in(self, engine: Engine, athlete_id: str, checkin: CheckIn) -> Decision:
+        """Decide on ``checkin`` from the athlete's stored state and record the decision,
+        the new state and the chain link in one transaction.
+
+        A check-in whose ``id`` the athlete already has in the store is a retry: it gets
+        the stored decision back, unchanged, and nothing is recorded.
+
+        Raises:
+            InputError: no athlete has that id; the check-in is invalid or older than the
+                last one; the stored state does not fit the engine's rulebook (a stage or
+                dose level it lacks). Nothing is recorded.
+            StoreError: the database could not be reached or stayed busy.
+        """
+        if not isinstance(engine, Engine):
+            raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")
+        if not isinstance(checkin, CheckIn):
+            raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock:
+            while True:
+                with self._single() as tx:
+                    snap = self._snapshot(tx, athlete_id, checkin.id)
+                if snap.stored is not None:
+                    return snap.stored
+                decision = engine.evaluate(snap.state, checkin)
+                row = make_row(decision, snap.records, snap.head)
+                if self._append(athlete_id, snap.head, row):
+                    self._remember(athlete_id, row.hash, decision.state)
+                    return decision
+                # Another writer recorded a decision for this athlete first: read again.
+
+    def _append(self, athlete_id: str, head: str, row: Row) -> bool:
+        """Record ``row`` if the athlete's chain still ends at ``head``. The update comes
+        first: it locks the athlete's row (PostgreSQL) or holds the write lock (SQLite)
+        and checks the head in one statement."""
+        with self._write() as tx:
+            if not tx.run("UPDATE footcore_athletes SET state = ?, records = ?, head = ? "
+                          "WHERE athlete_id = ? AND head = ?",
+                          (row.state, row.seq + 1, row.hash, athlete_id, head)):
+                return False
+            insert_row(tx, athlete_id, row)
+        return True
+
+    # ------------------------------------------------------------ reading back
+
+    def decisions(self, athlete_id: str) -> tuple[Decision, ...]:
+        """The athlete's decisions, oldest first (none for an athlete not in the store)."""
+        return tuple(d for _, d in self._records(_athlete_id(athlete_id)))
+
+    def _records(self, athlete_id: str | None) -> Iterator[tuple[int, Decision]]:
+        """(seq, decision) of one athlete's records, or of all, by athlete then seq."""
+        where, params = ("WHERE d.athlete_id = ? ", (athlete_id,)) if athlete_id else ("", ())
+        with self._lock, self._read() as tx:
+            rows = tx.all(
+                "SELECT d.seq, d.decision, d.plan, p.plan, d.prior_plan, q.plan "
+                "FROM footcore_decisions d "
+                "JOIN footcore_plans p ON p.hash = d.plan "
+                "JOIN footcore_plans q ON q.hash = d.prior_plan " + where +
+                "ORDER BY d.athlete_id, d.seq", params)
+        for seq, text, plan, plan_text, prior, prior_text in rows:
+            yield seq, read_decision(text, {plan: plan_text, prior: prior_text})
+
+    def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
+        """The athlete's timeline as rows an app can render, oldest first (see
+        :func:`footcore.history`)."""
+        return tuple(history_row(seq, d) for seq, d in self._records(_athlete_id(athlete_id)))
+
+    def replay(self, engine: Engine) -> ReplayReport:
+        """Re-derive every recorded decision from its stored inputs with ``engine``, and
+        report each that comes out differently (see :func:`footcore.replay_log`)."""
+        return replay_records(self._records(None), engine, self.location)
+
+    # ------------------------------------------------------------ verification
+
+    def verify(self, *, public_key: Ed25519PublicKey | None = None) -> StoreReport:
+        """Check every athlete's chain and the rows around it; with the checkpoint signer's
+        public key, check the signed checkpoints too. Never raises on a damaged store: the
+        damage is what it reports.
+
+        Without a key it finds records edited, removed from the middle, reordered or
+        inserted, and athletes' rows that disagree with their chains, but not a rewrite
+        whose hashes were all recomputed. With the key, every record up to the last
+        checkpoint is proven as it was signed; later ones are listed as not yet anchored.
+
+        Raises:
+            InputError: ``public_key`` is not an Ed25519 public key.
+            StoreError: the database could not be read.
+        """
+        if public_key is not None:
+            check_key(public_key, private=False)
+        with self._lock, self._read() as tx:
+            return verify_store(tx, self.location, public_key)
+
+    def checkpoint(self, private_key: Ed25519PrivateKey) -> Checkpoint:
+        """Sign the heads of all athletes' chains as they stand, and store the signature.
+
+        Keep the private key away from the database; :meth:`verify` needs only the public
+        key. Each checkpoint anchors every record made before it.
+
+        Raises:
+            InputError: ``private_key`` is not an Ed25519 private key.
+            StoreError: ``cryptography`` is missing (``pip install 'footcore[sign]'``), or
+                the database could not be written.
+        """
+        check_key(private_key, private=True)
+        made_at = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock, self._write() as tx:
+            heads = tuple((a, n - 1, h) for a, n, h in tx.all(
+                "SELECT athlete_id, records, head FROM footcore_athletes WHERE records > 0 "
+                "ORDER BY athlete_id"))
+            last = tx.one("SELECT MAX(number) FROM footcore_checkpoints")
+            number = (last[0] if last and last[0] is not None else 0) + 1
+            checkpoint, text = sign(private_key, number, made_at, heads)
+            tx.run("INSERT INTO footcore_checkpoints (number, body, signature) "
+                   "VALUES (?, ?, ?)", (number, text, checkpoint.signature))
+        return checkpoint
+
+    # ------------------------------------------------------------ interchange
+
+    def export_jsonl(self, path: str | os.PathLike[str]) -> int:
+        """Write every decision to ``path`` as a JSON Lines audit log (what
+        :class:`AuditLog` writes), athlete by athlete, oldest first; return how many.
+
+        The store is verified first, in the same snapshot, so an export never launders a
+        damaged store into a log whose hashes add up. Athletes with no decision yet have
+        nothing to audit and are not in the file.
+
+        Raises:
+            StoreError: the store is damaged (its ``report`` says how); nothing is written.
+            InputError: the file cannot be written.
+        """
+        with self._lock, self._read() as tx:
+            report = verify_store(tx, self.location, None)
+            if not report.ok:
+                raise StoreError(f"refusing to export a damaged store: {report}",
+                                 report=report)
+            rows = tx.stream(
+                "SELECT d.decision, d.plan, p.plan, d.prior_plan, q.plan "
+                "FROM footcore_decisions d "
+                "JOIN footcore_plans p ON p.hash = d.plan "
+                "JOIN footcore_plans q ON q.hash = d.prior_plan "
+                "ORDER BY d.athlete_id, d.seq")
+            return write_log((whole_decision(text, {a: a_text, b: b_text})
+                              for text, a, a_text, b, b_text in rows), path)
+
+    def import_jsonl(self, path: str | os.PathLike[str]) -> ImportReport:
+        """Add the athletes and decisions of a JSON Lines audit log (an export, or a log
+        an :class:`AuditLog` kept), each athlete's chain rebuilt, in one transaction.
+
+        Raises:
+            StoreError: the log is damaged (:func:`verify_log` finds a problem).
+            InputError: there is no file at ``path``; an athlete's decisions do not follow
+                one from the next; the store has one of the log's athletes already.
+                Nothing is imported.
+        """
+        with self._lock, self._write() as tx:
+            return read_log(tx, path)

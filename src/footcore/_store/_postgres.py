@@ -1,0 +1,96 @@
+"""The store in PostgreSQL, for apps on many machines (``pip install 'footcore[postgres]'``).
+
+Each check-in locks its athlete's row (the ``UPDATE`` that moves the chain's head comes
+first in its transaction), so check-ins of one athlete wait for each other and those of
+different athletes run in parallel. Reads that
+span several queries (verify, export, checkpoint) see one snapshot (REPEATABLE READ).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ._base import Store
+from ._db import StoreError, Tx, redact
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["PostgresStore"]
+
+_CREATE_LOCK = 0x666F6F74  # an advisory lock id: one process creates the tables at a time
+_cursors = itertools.count()
+
+
+def _sql(text: str) -> str:
+    return text.replace("?", "%s")
+
+
+class _PostgresTx:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._conn.execute(_sql(sql), params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(_sql(sql), params).fetchall()
+
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
+        with self._conn.cursor(name=f"footcore_{next(_cursors)}") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(_sql(sql), params)
+            yield from cursor
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(_sql(sql), params).rowcount
+
+
+class PostgresStore(Store):
+    """A store in a PostgreSQL database; made by :func:`open_store` from a
+    ``postgresql://`` URL (any libpq connection string works)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(redact(url))
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError("a PostgreSQL store needs psycopg: pip install "
+                             "'footcore[postgres]'") from None
+        self._psycopg = psycopg
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            raise StoreError(f"store {self.location}: cannot connect ({message})") from None
+        self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self, isolation: str | None) -> Iterator[Tx]:
+        try:
+            with self._conn.transaction():
+                if isolation:
+                    self._conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+                yield _PostgresTx(self._conn)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"store {self.location}: {exc}") from None
+
+    def _read(self) -> Any:
+        return self._transaction("REPEATABLE READ, READ ONLY")
+
+    def _write(self) -> Any:
+        return self._transaction(None)
+
+    @contextmanager
+    def _single(self) -> Iterator[Tx]:
+        try:
+            yield _PostgresTx(self._conn)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"store {self.location}: {exc}") from None

@@ -1,0 +1,140 @@
+"""The store in a SQLite file: the embedded default, stdlib only.
+
+WAL mode, so readers never wait for the writer; each write is a ``BEGIN IMMEDIATE``
+transaction, which takes the database's one write lock (other writers wait for it up to
+the busy timeout). ``sync="full"`` (the default) makes each committed check-in survive a
+power cut; ``"normal"`` survives a crash of the app but may lose the last commits to a
+power cut, and is faster.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .._errors import InputError
+from ._base import Store
+from ._db import StoreError, Tx
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = ["SYNC_MODES", "SQLiteStore"]
+
+SYNC_MODES = ("full", "normal")
+
+
+class _SQLiteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
+        yield from self._conn.execute(sql, params)
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(sql, params).rowcount
+
+
+class SQLiteStore(Store):
+    """A store in a SQLite file; made by :func:`open_store` from a path.
+
+    Args:
+        path: the database file, created with its tables if missing.
+        sync: ``"full"`` (each check-in on disk before it returns) or ``"normal"``.
+        timeout: seconds a write waits for another process's write lock.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, sync: str = "full",
+                 timeout: float = 30.0) -> None:
+        super().__init__(os.fspath(path))
+        if sync not in SYNC_MODES:
+            raise InputError(f"sync: got {sync!r}; accepted: {', '.join(SYNC_MODES)}")
+        self._timeout = timeout
+        self._lock_fd: int | None = None
+        try:
+            self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
+        try:
+            if sys.platform != "win32" and self.location != ":memory:":
+                self._lock_fd = os.open(f"{self.location}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
+        self._prepare()
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[Tx]:
+        try:
+            self._conn.execute(begin)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            yield _SQLiteTx(self._conn)
+        except sqlite3.Error as exc:
+            self._conn.execute("ROLLBACK")
+            raise self._error(exc) from None
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._conn.execute("ROLLBACK")
+            raise self._error(exc) from None
+
+    def _read(self) -> Any:
+        return self._transaction("BEGIN DEFERRED")
+
+    @contextmanager
+    def _write(self) -> Iterator[Tx]:
+        with self._queue(), self._transaction("BEGIN IMMEDIATE") as tx:
+            yield tx
+
+    @contextmanager
+    def _queue(self) -> Iterator[None]:
+        """Wait for this file's writers before us. SQLite's own busy handler sleeps ever
+        longer (up to 100 ms) between tries, so under contention the write lock sits idle;
+        an OS lock on a file beside the database hands it on at once."""
+        if self._lock_fd is None:
+            yield
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _single(self) -> Iterator[Tx]:
+        try:
+            yield _SQLiteTx(self._conn)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return StoreError(f"store {self.location}: busy: another process held its write "
+                              f"lock for more than {self._timeout:g} s")
+        return StoreError(f"store {self.location}: {exc}")

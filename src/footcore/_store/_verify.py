@@ -1,0 +1,260 @@
+"""Verifying a store: each athlete's hash chain, the rows around it, and, with the
+signer's public key, the signed checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._db import Tx
+from ._rows import genesis, plan_hash, record_hash
+from ._sign import parse, signature_ok
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+__all__ = ["StoreProblem", "StoreReport", "verify_store"]
+
+
+@attrs.frozen
+class StoreProblem:
+    """One thing wrong with a store, located by athlete and record (``seq``, 0 first).
+
+    ``kind`` is ``"edited"`` (a record's content, or a plan it uses, no longer matches
+    its hash, or was rewritten with its hash recomputed), ``"removed"`` (records missing
+    from a chain, or records a checkpoint signed), ``"reordered"`` (a record stored at
+    another place in its chain), ``"forged"`` (a record differs from the one a checkpoint
+    signed, though the chain's hashes add up), ``"head"`` (the athlete's row disagrees
+    with the end of their chain), ``"state"`` (the athlete's current state is not the one
+    their last decision left), ``"athlete"`` (decisions of an athlete the store does not
+    list) or ``"checkpoint"`` (a checkpoint that is not validly signed by the key).
+    """
+
+    kind: str
+    athlete_id: str | None
+    seq: int | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = [f"athlete {self.athlete_id}"] if self.athlete_id is not None else []
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        return f"{', '.join(where) or 'store'}: {self.kind}: {self.detail}"
+
+
+@attrs.frozen
+class StoreReport:
+    """What :meth:`Store.verify` found.
+
+    ``checkpoints`` counts the checkpoints whose signatures were checked (none without a
+    public key). With a key, ``unanchored`` lists, per athlete, the records after the last
+    checkpoint as ``(athlete_id, first seq, last seq)``: intact as far as the hashes go,
+    but not yet anchored by a signature.
+    """
+
+    location: str
+    athletes: int
+    records: int
+    problems: tuple[StoreProblem, ...]
+    signed: bool
+    checkpoints: int
+    unanchored: tuple[tuple[str, int, int], ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        head = (f"{self.location}: {self.athletes} athlete(s), {self.records} record(s)")
+        if not self.ok:
+            lines = [f"{head}: {len(self.problems)} problem(s):"]
+            lines.extend(f"  {problem}" for problem in self.problems)
+            return "\n".join(lines)
+        if not self.signed:
+            return (f"{head}: chains intact (checkpoint signatures not checked: give the "
+                    f"public key to prove nothing was rewritten)")
+        waiting = sum(last - first + 1 for _, first, last in self.unanchored)
+        anchored = (f"{waiting} record(s) of {len(self.unanchored)} athlete(s) not yet "
+                    f"anchored" if waiting else "every record anchored")
+        return (f"{head}: intact and matching {self.checkpoints} signed checkpoint(s); "
+                f"{anchored}")
+
+
+@attrs.frozen
+class _Chain:
+    count: int
+    last: str  # the stored hash of the last record, or the genesis
+    good: int  # the last seq up to which every record is intact and linked; -1 for none
+    hashes: dict[int, str]  # the stored hash at the seqs checkpoints signed
+    state: Any  # the state the last decision left, as JSON data
+
+
+def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> str | None:
+    """What is wrong with a row's fields outside its hash, if anything."""
+    *_, checkin_id, plan, prior_plan, text = row
+    try:
+        data = json.loads(text)
+        named = data["state"]["athlete_id"]
+        checkin = data["checkin"].get("id")
+        refs = (data["plan"], data["prior_plan"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "not a decision footcore wrote"
+    if named != athlete:
+        return f"its decision is about athlete {named!r}"
+    if checkin != checkin_id:
+        return f"its check-in id column says {checkin_id!r}, its decision {checkin!r}"
+    if refs != (plan, prior_plan):
+        return "its plan columns do not match the plans its decision names"
+    for key in refs:
+        if key not in plans:
+            return f"the plan it uses ({key[:12]}) is missing"
+        if not plans[key]:
+            return f"the plan it uses ({key[:12]}) no longer matches its hash"
+    return None
+
+
+def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
+          wanted: set[int], problems: list[StoreProblem]) -> _Chain:
+    # Where each record sits when the chain is followed by its links, from the start.
+    after = {row[2]: row[3] for row in rows}
+    linked: dict[str, int] = {}
+    link = genesis(athlete)
+    while link in after and after[link] not in linked:
+        link = after[link]
+        linked[link] = len(linked)
+    expected, prev, good, broken, last_intact = 0, genesis(athlete), -1, False, True
+    hashes: dict[int, str] = {}
+
+    def report(kind: str, seq: int, detail: str) -> None:
+        nonlocal broken
+        problems.append(StoreProblem(kind, athlete, seq, detail))
+        broken = True
+
+    for row in rows:
+        _, seq, link, digest, _, _, _, text = row
+        if seq in wanted:
+            hashes[seq] = digest
+        if seq != expected:
+            missing = f"seq {expected}" if seq == expected + 1 else f"seq {expected}-{seq - 1}"
+            report("removed", expected, f"{missing} missing: the chain goes on at seq {seq}")
+        intact = record_hash(seq, link, text) == digest
+        if not intact:
+            moved = linked.get(digest)
+            if moved is not None and moved != seq and record_hash(moved, link, text) == digest:
+                report("reordered", seq, f"stored as seq {seq}, but its hash and link make "
+                                         f"it seq {moved}")
+            else:
+                report("edited", seq, "its content no longer matches its hash")
+        elif link != prev and seq == expected:
+            if seq == 0:
+                report("edited", 0, "the first record does not link to the start of this "
+                                    "athlete's chain")
+            elif last_intact:
+                report("edited", seq - 1, f"the next record (seq {seq}) links to another "
+                                          f"version of it: it was rewritten and its hash "
+                                          f"recomputed")
+        wrong = _check_row(athlete, row, plans)
+        if wrong:
+            report("edited", seq, wrong)
+        if not broken:
+            good = seq
+        expected, prev, last_intact = seq + 1, digest, intact
+    state = None
+    if rows:
+        try:
+            state = json.loads(rows[-1][7])["state"]
+        except (ValueError, TypeError, KeyError):
+            state = None
+    return _Chain(len(rows), prev, good, hashes, state)
+
+
+def _check_athlete(athlete: str, row: tuple[Any, ...], chain: _Chain | None,
+                   problems: list[StoreProblem]) -> None:
+    state, records, head = row
+    count, last = (chain.count, chain.last) if chain else (0, genesis(athlete))
+    if (records, head) != (count, last):
+        problems.append(StoreProblem(
+            "head", athlete, None,
+            f"the athlete's row says {records} record(s) ending at {head[:12]}; the chain "
+            f"has {count} ending at {last[:12]}: records at the end were removed, or the "
+            f"row was changed"))
+    elif chain is not None:
+        try:
+            current = json.loads(state)
+        except ValueError:
+            current = None
+        if current != chain.state:
+            problems.append(StoreProblem(
+                "state", athlete, None,
+                "the athlete's current state is not the one their last decision left"))
+
+
+def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreReport:
+    """Verify the store as ``tx`` sees it."""
+    problems: list[StoreProblem] = []
+    athletes = {r[0]: r[1:] for r in tx.all(
+        "SELECT athlete_id, state, records, head FROM footcore_athletes")}
+    plans = {key_: plan_hash(text) == key_ for key_, text in tx.stream(
+        "SELECT hash, plan FROM footcore_plans")}
+    checkpoints = []
+    for number, text, signature in tx.all(
+            "SELECT number, body, signature FROM footcore_checkpoints ORDER BY number"):
+        if key is None:
+            continue
+        found = parse(number, text, signature)
+        if isinstance(found, str) or not signature_ok(key, text, signature):
+            why = found if isinstance(found, str) else "its signature does not verify with " \
+                "this key: it was altered or forged, or signed with another key"
+            problems.append(StoreProblem("checkpoint", None, None,
+                                         f"checkpoint {number}: {why}"))
+        else:
+            checkpoints.append(found)
+    wanted: dict[str, set[int]] = {}
+    for checkpoint in checkpoints:
+        for athlete, seq, _ in checkpoint.heads:
+            wanted.setdefault(athlete, set()).add(seq)
+
+    chains: dict[str, _Chain] = {}
+    rows = tx.stream("SELECT athlete_id, seq, prev, hash, checkin_id, plan, prior_plan, "
+                     "decision FROM footcore_decisions ORDER BY athlete_id, seq")
+    for athlete, group in itertools.groupby(rows, key=itemgetter(0)):
+        chains[athlete] = _walk(athlete, list(group), plans, wanted.get(athlete, set()),
+                                problems)
+        if athlete not in athletes:
+            problems.append(StoreProblem("athlete", athlete, None,
+                                         "decisions of an athlete the store does not list"))
+    for athlete, row in athletes.items():
+        _check_athlete(athlete, row, chains.get(athlete), problems)
+
+    anchored: dict[str, int] = {}
+    seen: set[tuple[str, str]] = set()
+    for checkpoint in checkpoints:
+        for athlete, seq, digest in checkpoint.heads:
+            chain = chains.get(athlete)
+            kind, detail = "", ""
+            if chain is None or seq >= chain.count:
+                kind = "removed"
+                detail = (f"checkpoint {checkpoint.number} signed records up to seq {seq}; "
+                          f"the store has {chain.count if chain else 0}")
+            elif chain.hashes.get(seq) != digest:
+                kind = "forged"
+                detail = (f"seq {seq} is not the record checkpoint {checkpoint.number} "
+                          f"signed: records up to it were rewritten, hashes recomputed")
+            elif chain.good >= seq:
+                anchored[athlete] = max(anchored.get(athlete, -1), seq)
+            if kind and (athlete, kind) not in seen:
+                seen.add((athlete, kind))
+                problems.append(StoreProblem(kind, athlete, seq, detail))
+    unanchored = tuple(
+        (athlete, anchored.get(athlete, -1) + 1, chain.count - 1)
+        for athlete, chain in sorted(chains.items())
+        if key is not None and anchored.get(athlete, -1) + 1 < chain.count)
+    problems.sort(key=lambda p: (p.athlete_id or "", p.seq if p.seq is not None else -1,
+                                 p.kind))
+    return StoreReport(location, len(athletes), sum(c.count for c in chains.values()),
+                       tuple(problems), key is not None, len(checkpoints), unanchored)

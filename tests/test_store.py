@@ -1,0 +1,513 @@
+"""The audit store, on a real SQLite file and a real PostgreSQL server alike: check-ins,
+retries, rulebook mismatches, verification of tampered rows, signed checkpoints, export
+and import, and the errors an app sees."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import footcore as fc
+from footcore import Engine
+from footcore._rulebook import assemble
+from store_worker import START, checkins
+
+KEY = Ed25519PrivateKey.generate()
+_names = itertools.count()
+
+
+def sql(url: str, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Run one statement on the store's database directly, as someone with access to it
+    would (``?`` placeholders on either database)."""
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            cursor = conn.execute(statement.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+    with closing(sqlite3.connect(url)) as conn:
+        rows = conn.execute(statement, params).fetchall()
+        conn.commit()
+        return rows
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[fc.Store]:
+    with fc.open_store(store_url) as opened:
+        yield opened
+
+
+def fill(store: fc.Store, engine: Engine, athletes: dict[str, int]) -> dict[str, list[fc.Decision]]:
+    """Add each athlete and check in their first ``count`` check-ins; the decisions."""
+    made = {}
+    for name, count in athletes.items():
+        store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+        made[name] = [store.check_in(engine, name, c) for c in checkins(name, count)]
+    return made
+
+
+def serial(engine: Engine, name: str, count: int) -> list[fc.Decision]:
+    state, out = engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START), []
+    for checkin in checkins(name, count):
+        out.append(engine.evaluate(state, checkin))
+        state = out[-1].state
+    return out
+
+
+def kinds(report: fc.StoreReport) -> list[tuple[str, str | None, int | None]]:
+    return [(p.kind, p.athlete_id, p.seq) for p in report.problems]
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+def test_check_ins_record_what_evaluate_decides(store: fc.Store, engine: Engine) -> None:
+    made = fill(store, engine, {"a-1": 12, "a-2": 5})
+    for name, count in (("a-1", 12), ("a-2", 5)):
+        assert made[name] == serial(engine, name, count)
+        assert list(store.decisions(name)) == made[name]
+        assert store.state(name) == made[name][-1].state
+    assert store.athletes() == ("a-1", "a-2")
+    rows = store.history("a-1")
+    assert [r.seq for r in rows] == list(range(12))
+    assert [r.action for r in rows] == [d.action for d in made["a-1"]]
+    report = store.verify()
+    assert report.ok and (report.athletes, report.records) == (2, 17), report
+
+
+def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.Store,
+                                                                  engine: Engine) -> None:
+    state = engine.new_athlete("w-3", goal=fc.Goal.EVERYDAY, start=START,
+                               prior_foot_ankle_problems=True)
+    store.add_athlete(state)
+    assert store.state("w-3") == state
+    assert store.decisions("w-3") == () and store.history("w-3") == ()
+    with pytest.raises(fc.InputError, match="'w-3' is in the store already"):
+        store.add_athlete(state)
+    assert store.verify().ok
+
+
+def test_a_retried_check_in_returns_the_stored_decision_and_records_nothing(
+        store: fc.Store, engine: Engine) -> None:
+    made = fill(store, engine, {"a-1": 6})["a-1"]
+    # A retry of an old check-in, long after: the same decision, whatever its age.
+    for number in (0, 3, 5):
+        again = store.check_in(engine, "a-1", checkins("a-1", 6)[number])
+        assert again == made[number]
+    assert list(store.decisions("a-1")) == made
+    assert store.state("a-1") == made[-1].state
+    # The same id with other content is still the same check-in: the stored answer.
+    changed = attrs.evolve(checkins("a-1", 6)[5], minutes=3)
+    assert store.check_in(engine, "a-1", changed) == made[5]
+
+
+def test_check_ins_without_an_id_are_each_recorded(store: fc.Store, engine: Engine) -> None:
+    store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
+    checkin = fc.CheckIn(on=date(2026, 1, 7), completed=True, minutes=18)
+    first = store.check_in(engine, "a-1", checkin)
+    second = store.check_in(engine, "a-1", checkin)
+    assert second.prior_state == first.state
+    assert len(store.decisions("a-1")) == 2 and store.verify().ok
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"stage": "retired"}, "AthleteState.stage: got 'retired'; accepted: one of baseline"),
+    ({"dose_level": 9}, "AthleteState.dose_level: got 9; accepted: 0 to"),
+])
+def test_a_state_that_does_not_fit_the_engines_rulebook_is_refused(
+        store: fc.Store, engine: Engine, change: dict[str, Any], message: str) -> None:
+    """A state from another rulebook (a stage or dose level this one lacks)."""
+    state = attrs.evolve(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), **change)
+    store.add_athlete(state)
+    with pytest.raises(fc.InputError, match=message):
+        store.check_in(engine, "a-1", checkins("a-1", 1)[0])
+    assert store.state("a-1") == state and store.decisions("a-1") == ()
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda s, e: s.check_in(e, "nobody", checkins("x", 1)[0]), "no athlete 'nobody'"),
+    (lambda s, e: s.state("nobody"), "no athlete 'nobody'"),
+    (lambda s, e: s.state(""), "athlete_id: got ''"),
+    (lambda s, e: s.check_in("engine", "a-1", checkins("x", 1)[0]), "engine: got str"),
+    (lambda s, e: s.check_in(e, "a-1", {"on": "2026-01-07"}), "checkin: got dict"),
+    (lambda s, e: s.add_athlete({"athlete_id": "a"}), "state: got dict"),
+    (lambda s, e: s.check_in(e, "a-1", fc.CheckIn(on=date(2026, 1, 1), completed=True)),
+     "on or after the athlete's start"),
+    (lambda s, e: s.verify(public_key=KEY), "public_key: got Ed25519PrivateKey"),
+    (lambda s, e: s.checkpoint(KEY.public_key()), "private_key: got Ed25519PublicKey"),
+])
+def test_bad_calls_get_an_input_error_and_change_nothing(store: fc.Store, engine: Engine,
+                                                         call: Any, message: str) -> None:
+    fill(store, engine, {"a-1": 2})
+    with pytest.raises(fc.InputError, match=message):
+        call(store, engine)
+    assert len(store.decisions("a-1")) == 2 and store.verify().ok
+
+
+def test_many_stores_share_one_database(store_url: str, engine: Engine) -> None:
+    with fc.open_store(store_url) as one, fc.open_store(store_url) as two:
+        one.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
+        plan = checkins("a-1", 4)
+        first = one.check_in(engine, "a-1", plan[0])
+        assert two.check_in(engine, "a-1", plan[0]) == first
+        two.check_in(engine, "a-1", plan[1])
+        one.check_in(engine, "a-1", plan[2])
+        assert two.decisions("a-1") == one.decisions("a-1")
+        assert len(one.decisions("a-1")) == 3
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_of_retries_gives_the_serial_decisions(store_url: str, engine: Engine,
+                                                         data: st.DataObject) -> None:
+    """Whatever is retried and when, every answer is the serial decision for its check-in,
+    and the store holds each decision once."""
+    name = f"h-{next(_names)}"  # the store outlives each example: a new athlete each time
+    plan = checkins(name, data.draw(st.integers(1, 8)))
+    expected = serial(engine, name, len(plan))
+    with fc.open_store(store_url) as store:
+        store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+        for number in range(len(plan)):
+            again = data.draw(st.lists(st.integers(0, number), max_size=2))
+            for n in [number, *again]:
+                assert store.check_in(engine, name, plan[n]) == expected[n]
+        assert list(store.decisions(name)) == expected
+        assert store.verify().ok
+
+
+def test_replay_re_derives_every_decision_and_reports_a_rulebook_change(
+        store: fc.Store, engine: Engine, rulebook: fc.Rulebook) -> None:
+    made = fill(store, engine, {"a-1": 30, "a-2": 10})
+    report = store.replay(engine)
+    assert report.ok and report.records == 40 and report.path == store.location
+    params = dict(rulebook.params)
+    params["stiffness_deload_min"] = attrs.evolve(params["stiffness_deload_min"], value=9)
+    changed = Engine(assemble(attrs.evolve(rulebook.meta, version="9.9.9"), params,
+                              rulebook.exercises.values(), rulebook.stages, rulebook.rules,
+                              location="test"), backend="native")
+    report = store.replay(changed)
+    stiff = [d for d in made["a-1"] + made["a-2"]
+             if any(f.rule_id == "stiffness-deload" and f.won for f in d.firings)]
+    assert stiff and len(report.differences) >= len(stiff)
+    assert report.other_rulebooks == ((made["a-1"][0].rulebook, 40),)
+
+
+# ---------------------------------------------------------------- compact rows
+
+
+def test_plans_are_stored_once_and_rows_are_compact(store: fc.Store, store_url: str,
+                                                    engine: Engine) -> None:
+    made = fill(store, engine, {"a-1": 80})["a-1"]
+    plans = sql(store_url, "SELECT COUNT(*) FROM footcore_plans")[0][0]
+    distinct = {fc.to_json(p) for d in made for p in (d.plan, d.prior_plan)}
+    assert plans == len(distinct) < 2 * len(made) / 3
+    stored = sql(store_url, "SELECT SUM(LENGTH(decision)) FROM footcore_decisions")[0][0]
+    stored += sql(store_url, "SELECT SUM(LENGTH(plan)) FROM footcore_plans")[0][0]
+    whole = sum(len(fc.to_json(d)) for d in made)
+    assert stored < whole / 2
+
+
+def test_every_field_of_a_decision_comes_back_unchanged(store: fc.Store,
+                                                        engine: Engine) -> None:
+    made = fill(store, engine, {"a-1": 40})["a-1"]
+    assert [fc.to_json(d) for d in store.decisions("a-1")] == [fc.to_json(d) for d in made]
+
+
+# ---------------------------------------------------------------- tampering
+
+
+@pytest.fixture
+def tampered(store: fc.Store, engine: Engine) -> fc.Store:
+    fill(store, engine, {"a-1": 8, "a-2": 4})
+    return store
+
+
+def test_an_edited_row_is_found(tampered: fc.Store, store_url: str) -> None:
+    sql(store_url, "UPDATE footcore_decisions SET decision = REPLACE(decision, "
+                   "'\"minutes\":17', '\"minutes\":5') WHERE athlete_id = 'a-1' AND seq = 3")
+    assert kinds(tampered.verify()) == [("edited", "a-1", 3)]
+
+
+def test_a_deleted_row_is_found(tampered: fc.Store, store_url: str) -> None:
+    sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
+    report = tampered.verify()
+    assert ("removed", "a-1", 2) in kinds(report) and not report.ok
+    assert "seq 2 missing" in str(report)
+
+
+def test_rows_cut_off_the_end_are_found_by_the_athletes_row(tampered: fc.Store,
+                                                            store_url: str) -> None:
+    sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-2' AND seq >= 2")
+    assert kinds(tampered.verify()) == [("head", "a-2", None)]
+
+
+def test_reordered_rows_are_found(tampered: fc.Store, store_url: str) -> None:
+    sql(store_url, "UPDATE footcore_decisions SET seq = seq + 100 "
+                   "WHERE athlete_id = 'a-1' AND seq IN (4, 5)")
+    sql(store_url, "UPDATE footcore_decisions SET seq = 109 - seq "
+                   "WHERE athlete_id = 'a-1' AND seq IN (104, 105)")
+    report = tampered.verify()
+    assert ("reordered", "a-1", 4) in kinds(report)
+    assert "stored as seq 4, but its hash and link make it seq 5" in str(report)
+
+
+def test_an_edited_plan_or_state_is_found(tampered: fc.Store, store_url: str) -> None:
+    plan = sql(store_url, "SELECT plan FROM footcore_decisions WHERE athlete_id = 'a-2' "
+                          "AND seq = 1")[0][0]
+    sql(store_url, "UPDATE footcore_plans SET plan = REPLACE(plan, '\"sets\":', "
+                   "'\"sets\":1') WHERE hash = ?", plan)
+    sql(store_url, "UPDATE footcore_athletes SET state = REPLACE(state, "
+                   "'\"paused\":false', '\"paused\":true') WHERE athlete_id = 'a-1'")
+    report = tampered.verify()
+    assert ("edited", "a-2", 1) in kinds(report) and ("state", "a-1", None) in kinds(report)
+    assert "no longer matches its hash" in str(report)
+
+
+def test_a_changed_check_in_id_column_is_found(tampered: fc.Store, store_url: str) -> None:
+    sql(store_url, "UPDATE footcore_decisions SET checkin_id = 'other' "
+                   "WHERE athlete_id = 'a-1' AND seq = 1")
+    assert kinds(tampered.verify()) == [("edited", "a-1", 1)]
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Path:
+    path = tmp_path_factory.mktemp("filled") / "filled.db"
+    with fc.open_store(path) as store:
+        fill(store, engine, {"a-1": 10, "a-2": 6})
+    return path
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(athlete=st.sampled_from([("a-1", 10), ("a-2", 6)]), data=st.data())
+def test_any_change_to_a_stored_record_is_found_at_that_record(
+        filled: Path, tmp_path: Path, athlete: tuple[str, int], data: st.DataObject) -> None:
+    name, count = athlete
+    seq = data.draw(st.integers(0, count - 1), label="seq")
+    copy = tmp_path / f"copy-{next(_names)}.db"
+    shutil.copy(filled, copy)
+    text = sql(str(copy), "SELECT decision FROM footcore_decisions WHERE athlete_id = ? "
+                          "AND seq = ?", name, seq)[0][0]
+    at = data.draw(st.integers(0, len(text) - 1), label="at")
+    new = data.draw(st.characters(codec="utf-8").filter(lambda c: c != text[at]), label="new")
+    sql(str(copy), "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = ? AND "
+                   "seq = ?", text[:at] + new + text[at + 1:], name, seq)
+    with fc.open_store(copy) as store:
+        report = store.verify()
+    assert ("edited", name, seq) in kinds(report)
+    assert {p.athlete_id for p in report.problems} == {name}
+
+
+def forge(store_url: str, athlete: str, seq: int) -> None:
+    """Rewrite record ``seq`` of ``athlete`` as someone who knows the format would:
+    recompute its hash and every later one, and the athlete's head."""
+    from footcore._store._rows import record_hash
+
+    rows = sql(store_url, "SELECT seq, prev, decision FROM footcore_decisions "
+                          "WHERE athlete_id = ? ORDER BY seq", athlete)
+    prev = rows[seq][1]
+    for number, _, text in rows[seq:]:
+        if number == seq:
+            text = text.replace('"minutes":17', '"minutes":60')
+        digest = record_hash(number, prev, text)
+        sql(store_url, "UPDATE footcore_decisions SET prev = ?, hash = ?, decision = ? "
+                       "WHERE athlete_id = ? AND seq = ?", prev, digest, text, athlete, number)
+        prev = digest
+    sql(store_url, "UPDATE footcore_athletes SET head = ? WHERE athlete_id = ?", prev, athlete)
+
+
+def test_a_forged_rewrite_passes_the_chain_but_not_a_checkpoint(
+        tampered: fc.Store, store_url: str, engine: Engine) -> None:
+    checkpoint = tampered.checkpoint(KEY)
+    assert checkpoint.heads[0][:2] == ("a-1", 7)
+    forge(store_url, "a-1", 2)
+    assert tampered.verify().ok  # the hashes add up: only a signature can tell
+    report = tampered.verify(public_key=KEY.public_key())
+    assert kinds(report) == [("forged", "a-1", 7)]
+    assert "rewritten, hashes recomputed" in str(report)
+
+
+def test_records_after_the_last_checkpoint_are_listed_as_not_yet_anchored(
+        tampered: fc.Store, engine: Engine) -> None:
+    tampered.checkpoint(KEY)
+    tampered.check_in(engine, "a-2", checkins("a-2", 6)[4])
+    tampered.check_in(engine, "a-2", checkins("a-2", 6)[5])
+    report = tampered.verify(public_key=KEY.public_key())
+    assert report.ok and report.checkpoints == 1
+    assert report.unanchored == (("a-2", 4, 5),)
+    assert "2 record(s) of 1 athlete(s) not yet anchored" in str(report)
+    tampered.checkpoint(KEY)
+    assert tampered.verify(public_key=KEY.public_key()).unanchored == ()
+
+
+def test_rows_removed_after_a_checkpoint_are_found_even_with_the_head_rewritten(
+        tampered: fc.Store, store_url: str) -> None:
+    tampered.checkpoint(KEY)
+    head = sql(store_url, "SELECT hash FROM footcore_decisions WHERE athlete_id = 'a-2' "
+                          "AND seq = 1")[0][0]
+    sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-2' AND seq >= 2")
+    state = sql(store_url, "SELECT decision FROM footcore_decisions WHERE athlete_id = 'a-2' "
+                           "AND seq = 1")[0][0]
+    sql(store_url, "UPDATE footcore_athletes SET records = 2, head = ?, state = ? "
+                   "WHERE athlete_id = 'a-2'", head, json.dumps(json.loads(state)["state"]))
+    assert tampered.verify().ok
+    report = tampered.verify(public_key=KEY.public_key())
+    assert kinds(report) == [("removed", "a-2", 3)]
+
+
+def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.Store, store_url: str) -> None:
+    tampered.checkpoint(KEY)
+    other = Ed25519PrivateKey.generate()
+    assert "checkpoint 1: its signature does not verify" in str(
+        tampered.verify(public_key=other.public_key()))
+    sql(store_url, "UPDATE footcore_checkpoints SET body = REPLACE(body, '\"a-2\":[3', "
+                   "'\"a-2\":[1')")
+    report = tampered.verify(public_key=KEY.public_key())
+    assert kinds(report) == [("checkpoint", None, None)]
+
+
+def test_checkpoints_count_up_and_sign_every_head(tampered: fc.Store) -> None:
+    first, second = tampered.checkpoint(KEY), tampered.checkpoint(KEY)
+    assert (first.number, second.number) == (1, 2)
+    assert [h[:2] for h in first.heads] == [("a-1", 7), ("a-2", 3)]
+    assert first.public_key == KEY.public_key().public_bytes_raw().hex()
+
+
+# ---------------------------------------------------------------- export and import
+
+
+def test_export_and_import_round_trip_with_the_chains(tampered: fc.Store, tmp_path: Path,
+                                                      store_url: str, engine: Engine) -> None:
+    out = tmp_path / "export.jsonl"
+    assert tampered.export_jsonl(out) == 12
+    assert fc.verify_log(out).ok
+    assert [r.decision for r in fc.AuditLog(out).records()] == [
+        *tampered.decisions("a-1"), *tampered.decisions("a-2")]
+    with fc.open_store(tmp_path / "copy.db") as copy:
+        report = copy.import_jsonl(out)
+        assert (report.athletes, report.records) == (2, 12)
+        heads = sql(store_url, "SELECT athlete_id, records, head FROM footcore_athletes "
+                               "ORDER BY athlete_id")
+        assert [tuple(h) for h in report.heads] == [tuple(h) for h in heads]
+        for name in ("a-1", "a-2"):
+            assert copy.decisions(name) == tampered.decisions(name)
+            assert copy.state(name) == tampered.state(name)
+        # The same chains: a checkpoint of the original verifies the copy's records.
+        checkpoint = tampered.checkpoint(KEY)
+        assert [h for h in checkpoint.heads] == [(a, n - 1, h) for a, n, h in heads]
+        copy.export_jsonl(tmp_path / "again.jsonl")
+        assert (tmp_path / "again.jsonl").read_bytes() == out.read_bytes()
+        copy.check_in(engine, "a-2", checkins("a-2", 5)[4])
+        assert copy.verify().ok
+
+
+def test_an_audit_log_imports_into_a_store(tmp_path: Path, store: fc.Store,
+                                           engine: Engine) -> None:
+    log = fc.AuditLog(tmp_path / "app.jsonl")
+    for decision in serial(engine, "a-9", 6):
+        log.append(decision)
+    assert store.import_jsonl(log.path).records == 6
+    assert list(store.decisions("a-9")) == serial(engine, "a-9", 6)
+    assert store.check_in(engine, "a-9", checkins("a-9", 6)[5]) == serial(engine, "a-9", 6)[5]
+
+
+def test_a_damaged_store_is_not_exported(tampered: fc.Store, store_url: str,
+                                         tmp_path: Path) -> None:
+    sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
+    with pytest.raises(fc.StoreError, match="refusing to export a damaged store") as caught:
+        tampered.export_jsonl(tmp_path / "out.jsonl")
+    assert isinstance(caught.value.report, fc.StoreReport)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_import_refuses_a_damaged_log_a_broken_chain_or_a_known_athlete(
+        tampered: fc.Store, tmp_path: Path, engine: Engine) -> None:
+    out = tmp_path / "export.jsonl"
+    tampered.export_jsonl(out)
+    with pytest.raises(fc.InputError, match="'a-1' is in the store already"):
+        tampered.import_jsonl(out)
+    lines = out.read_text().splitlines(keepends=True)
+    (tmp_path / "edited.jsonl").write_text("".join(lines).replace('"minutes":17',
+                                                                  '"minutes":5', 1))
+    with fc.open_store(tmp_path / "empty.db") as empty:
+        with pytest.raises(fc.StoreError, match="refusing to import a damaged log"):
+            empty.import_jsonl(tmp_path / "edited.jsonl")
+        gap = fc.AuditLog(tmp_path / "gap.jsonl")
+        made = serial(engine, "g-1", 3)
+        gap.append(made[0])
+        gap.append(made[2])
+        with pytest.raises(fc.InputError, match="does not start from the state"):
+            empty.import_jsonl(gap.path)
+        with pytest.raises(fc.InputError, match="no such file"):
+            empty.import_jsonl(tmp_path / "missing.jsonl")
+        assert empty.athletes() == ()
+
+
+# ---------------------------------------------------------------- opening
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database, just some notes " * 40)
+    with pytest.raises(fc.StoreError, match=r"notes\.db: cannot open it \(file is not a database"):
+        fc.open_store(bad)
+    with pytest.raises(fc.StoreError, match="cannot open it"):
+        fc.open_store(tmp_path / "no-such-folder" / "x.db")
+    with pytest.raises(fc.InputError, match="sync: got 'off'; accepted: full, normal"):
+        fc.open_store(tmp_path / "x.db", sync="off")
+    with pytest.raises(fc.InputError, match="url_or_path: got int"):
+        fc.open_store(3)  # type: ignore[arg-type]
+
+
+def test_a_store_of_another_schema_is_refused(store_url: str) -> None:
+    fc.open_store(store_url).close()
+    sql(store_url, "UPDATE footcore_meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(fc.StoreError, match="schema 99; this footcore reads schema 1"):
+        fc.open_store(store_url)
+
+
+def test_an_unreachable_server_is_one_clear_error_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://app:secret@/footcore?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(fc.StoreError, match="cannot connect") as caught:
+        fc.open_store(url)
+    assert "secret" not in str(caught.value) and "app:***@" in str(caught.value)
+
+
+def test_a_busy_sqlite_store_says_so(tmp_path: Path, engine: Engine) -> None:
+    path = tmp_path / "busy.db"
+    with fc.open_store(path, timeout=0.2) as store:
+        store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
+        with closing(sqlite3.connect(path)) as holder:
+            holder.execute("BEGIN IMMEDIATE")
+            with pytest.raises(fc.StoreError, match="busy: another process held its write"):
+                store.check_in(engine, "a-1", checkins("a-1", 1)[0])
+        assert store.check_in(engine, "a-1", checkins("a-1", 1)[0]).checkin.id == "a-1/0"
+
+
+@pytest.mark.parametrize(("blocked", "call", "extra"), [
+    ("psycopg", "fc.open_store('postgresql://u@h/db')", "footcore[postgres]"),
+    ("cryptography", "fc.open_store(sys.argv[1]).checkpoint(None)", "footcore[sign]"),
+])
+def test_a_missing_optional_dependency_names_its_extra(tmp_path: Path, blocked: str,
+                                                       call: str, extra: str) -> None:
+    code = (f"import sys; sys.modules[{blocked!r}] = None\nimport footcore as fc\n"
+            f"try:\n    {call}\nexcept fc.StoreError as exc:\n    print(exc)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")],
+                          capture_output=True, text=True, check=True)
+    assert f"pip install '{extra}'" in done.stdout and done.stdout.count("\n") == 1
