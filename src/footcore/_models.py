@@ -155,6 +155,9 @@ def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
         _text(inst, attribute, value)
 
 
+hint(_opt_text, pattern=r"\S")
+
+
 MAX_ID_LENGTH = 128
 
 
@@ -187,6 +190,9 @@ def _one_of(*choices: str) -> Any:
 def _opt_check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _check_in_id(inst, attribute, value)
+
+
+hint(_opt_check_in_id, pattern=r"\S")
 
 
 def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
