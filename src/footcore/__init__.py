@@ -32,6 +32,7 @@ from ._enums import (
 from ._errors import DuplicateCheckIn, EngineError, FootcoreError, InputError, RulebookError
 from ._explain import PlanChange, diff, explain
 from ._impact import ImpactCase, ImpactFailure, ImpactGroup, ImpactReport, impact
+from ._jsonparse import parse_json
 from ._models import (
     AthleteState,
     CheckIn,
@@ -50,6 +51,7 @@ from ._models import (
     WeekPlan,
 )
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
+from ._schema import json_schema
 from ._version import __version__
 
 __all__ = [
@@ -104,7 +106,9 @@ __all__ = [
     "from_json",
     "history",
     "impact",
+    "json_schema",
     "load_rulebook",
+    "parse_json",
     "replay_log",
     "to_json",
     "verify_log",

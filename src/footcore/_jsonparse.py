@@ -87,22 +87,24 @@ def _constant(name: str) -> Any:
     raise _Refused(f"{name} is not a JSON number; numbers must be finite")
 
 
-def parse_json(text: object, what: str, *, max_bytes: int | None = None) -> Any:
-    """Parse JSON ``text`` (str or bytes, UTF-8) into plain Python data, within the limits.
+def parse_json(text: object, what: str = "document", *, max_bytes: int | None = None) -> Any:
+    """Parse JSON ``text`` (str or bytes, UTF-8) into plain Python data, within footcore's
+    limits: for an app's own envelope around footcore documents (a request holding a state
+    and a check-in, say), read as safely as :func:`from_json` reads them.
 
     Args:
-        what: what the document is, for the error message (``"CheckIn"``).
+        what: what the document is, for the error message (``"request"``).
         max_bytes: the size limit; the ``document_bytes`` limit by default.
 
     Raises:
         InputError: the text is not JSON, or breaks a limit; the message says which.
     """
     most = limit("document_bytes") if max_bytes is None else max_bytes
+    named = "document_bytes" if max_bytes is None else "max_bytes"
     if isinstance(text, bytes | bytearray):
         size = len(text)
         if size > most:
-            raise InputError(f"invalid {what} JSON: {size} bytes; at most {most} "
-                             f"(document_bytes)")
+            raise InputError(f"invalid {what} JSON: {size} bytes; at most {most} ({named})")
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -115,7 +117,7 @@ def parse_json(text: object, what: str, *, max_bytes: int | None = None) -> Any:
                              f"text") from None
         if size > most:
             raise InputError(f"invalid {what} JSON: {size} bytes or more; at most {most} "
-                             f"(document_bytes)")
+                             f"({named})")
     else:
         raise InputError(f"invalid {what} JSON: expected JSON text (str or bytes), got "
                          f"{type(text).__name__}")

@@ -71,7 +71,7 @@ def _int_range(low: int, high: int | None = None) -> Any:
 
 def _float_or_none(value: Any) -> Any:
     """Store whole numbers as floats, so equal metrics always serialise alike."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT:
         return float(value)
     return value
 
@@ -115,8 +115,7 @@ def _opt_number(low: float, high: float | None = None) -> Any:
     def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
-        if (not isinstance(value, int | float) or isinstance(value, bool)
-                or not math.isfinite(value) or value < low
+        if (not isinstance(value, float) or not math.isfinite(value) or value < low
                 or (high is not None and value > high)):
             span = f"{low} to {high}" if high is not None else f"{low} or more"
             _fail(inst, attribute, f"a finite number {span}, or null when not measured", value)
