@@ -78,7 +78,8 @@ def test_a_key_given_twice_is_refused() -> None:
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_numbers_are_finite(number: str) -> None:
-    text = '{"on": "2026-01-07", "completed": true, "metrics": {"foot_fatigue": %s}}' % number
+    text = '{"on": "2026-01-07", "completed": true, "metrics": {"foot_fatigue": N}}'.replace(
+        "N", number)
     assert "finite" in refused(fc.from_json, text, CheckIn)
 
 
@@ -257,8 +258,8 @@ def test_an_id_written_as_a_list_or_table(tmp_path: Path, written: str) -> None:
 
 def test_toml_nested_a_thousand_deep(tmp_path: Path) -> None:
     deep = "x = " + "[" * 1000 + "]" * 1000 + "\n"
-    load_error(edited(tmp_path, "params.toml", "[params.window_days]", deep + "[params.window_days]"),
-               "params.toml", "(toml_depth)")
+    load_error(edited(tmp_path, "params.toml", "[params.window_days]",
+                      deep + "[params.window_days]"), "params.toml", "(toml_depth)")
 
 
 def test_a_long_dotted_key_is_refused_before_parsing(tmp_path: Path) -> None:
