@@ -21,7 +21,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from fuzz_inputs import (  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import footcore as fc
+from fuzz_inputs import (
     DURABLE,
     check_constructor,
     check_decision,
@@ -33,10 +37,6 @@ from fuzz_inputs import (  # noqa: E402
     rules_copy,
     toml_edits,
 )
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import footcore as fc  # noqa: E402
 
 # Share of the inputs each generator gets (a pair of JSON texts counts as two inputs).
 SHARES = {"json state+checkin": 0.40, "json decision": 0.05, "arbitrary text": 0.25,
