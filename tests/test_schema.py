@@ -54,13 +54,13 @@ def test_what_the_engine_makes_validates(engine: fc.Engine) -> None:
         assert valid(json.loads(fc.to_json(value)), type(value))
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=80)
 @given(from_schema(json_schema(fc.CheckIn)))
 def test_a_checkin_the_schema_accepts_from_json_accepts(doc: dict[str, Any]) -> None:
     fc.from_json(json.dumps(doc), fc.CheckIn)
 
 
-@settings(SETTINGS, max_examples=25)
+@settings(SETTINGS, max_examples=10)
 @given(from_schema(json_schema(fc.AthleteState)))
 def test_a_state_the_schema_accepts_from_json_accepts_but_for_the_stated_rules(
         doc: dict[str, Any]) -> None:
@@ -73,7 +73,7 @@ def test_a_state_the_schema_accepts_from_json_accepts_but_for_the_stated_rules(
 NEAR_MISSES = ["drop", "unknown", "wrong-type", "long-list", "long-text", "bad-date"]
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=60)
 @given(from_schema(json_schema(fc.CheckIn)), st.sampled_from(NEAR_MISSES), st.data())
 def test_a_near_miss_is_refused_by_both(doc: dict[str, Any], how: str,
                                         data: st.DataObject) -> None:
