@@ -518,7 +518,12 @@ def _check_decision(d: Decision) -> None:
                         f"{d.checkin.on}")
     if d.state.started_on != d.prior_state.started_on:
         refuse("state", "started_on differs from prior_state's")
+    facts = {"checkin", *(f"symptom[{n}]" for n in range(len(d.checkin.symptoms))),
+             *(f"compensation[{n}]" for n in range(len(d.checkin.compensations)))}
     for number, f in enumerate(d.firings):
+        if f.fact not in facts:
+            refuse(f"firings[{number}].fact", f"got {f.fact!r:.60}; accepted: 'checkin', or "
+                   f"a symptom or compensation of the check-in ('symptom[0]'...)")
         won = f.action is d.action
         if f.won != won or f.overridden_by is not (None if won else d.action):
             refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
