@@ -179,6 +179,8 @@ def test_a_decision_read_back_keeps_the_engines_invariants(engine: fc.Engine,
     flipped = not data["firings"][0]["won"]
     assert "Decision.firings[0]" in refused(fc.from_json, changed("firings.0.won", flipped),
                                             Decision)
+    assert "firings[0].matched" in refused(
+        fc.from_json, changed("firings.0.matched.severity", "4"), Decision)
     assert "firings[0].fact" in refused(fc.from_json, changed("firings.0.fact", "symptom[7]"),
                                         Decision)
     assert "RulebookRef.digest" in refused(fc.from_json, changed("rulebook.digest", "abc"),

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
+from ._conditions import FACT_FIELDS, FactType
 from ._enums import (
     Action,
     BackOff,
@@ -524,6 +525,12 @@ def _check_decision(d: Decision) -> None:
         if f.fact not in facts:
             refuse(f"firings[{number}].fact", f"got {f.fact!r:.60}; accepted: 'checkin', or "
                    f"a symptom or compensation of the check-in ('symptom[0]'...)")
+        fields = FACT_FIELDS[FactType(f.fact.partition("[")[0])]
+        for name, value in f.matched:
+            spec = fields.get(name)
+            if spec is None or type(value) is not spec.type:
+                refuse(f"firings[{number}].matched", f"{name}: got {value!r:.40}; accepted: "
+                       f"a field of {f.fact.partition('[')[0]} facts, with a value of its type")
         won = f.action is d.action
         if f.won != won or f.overridden_by is not (None if won else d.action):
             refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
