@@ -90,6 +90,9 @@ def placed(engine: Engine, *, stage: str = "control", dose: int | None = None,
     }
     fields.update(changes)
     fields.setdefault("last_session_on", fields["last_checkin_on"])
+    if "recent_sessions" not in changes:  # a state holds no session after its last one
+        fields["recent_sessions"] = tuple(d for d in sessions
+                                          if d <= fields["last_session_on"])  # type: ignore[operator]
     return attrs.evolve(state, **fields)
 
 
@@ -509,7 +512,7 @@ def test_missed_session_holds(engine: Engine) -> None:
 def test_too_few_recent_sessions_hold(engine: Engine, rulebook: Rulebook) -> None:
     """P2, P3: no progression without consistent sessions in the recent window."""
     window = rulebook.whole("window_days")
-    stale = (TODAY - days(window), TODAY - days(window + 2))
+    stale = (TODAY - days(window + 2), TODAY - days(window))
     state = placed(engine, dose=1, recent_sessions=stale)
     decision = engine.evaluate(state, session())
     assert decision.action is Action.HOLD
@@ -819,8 +822,9 @@ def test_a_month_of_missed_sessions_is_a_layoff_too(engine: Engine, rulebook: Ru
 def test_a_break_under_a_week_changes_nothing(engine: Engine, rulebook: Rulebook) -> None:
     """Default (design.md): under a week off, training simply resumes."""
     gap = rulebook.whole("short_layoff_days") - 1
-    decision = engine.evaluate(placed(engine, dose=1, last_checkin_on=TODAY - days(gap)),
-                               session())
+    before = tuple(TODAY - days(gap + 2 * n) for n in (2, 1, 0))  # sessions up to the break
+    decision = engine.evaluate(placed(engine, dose=1, last_checkin_on=before[-1],
+                                      recent_sessions=before), session())
     assert not {"short-layoff-deload", "long-layoff-regress"} & fired(decision)
     assert decision.action is Action.PROGRESS
 

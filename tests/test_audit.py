@@ -429,7 +429,8 @@ def test_a_record_the_rulebook_cannot_evaluate_is_reported(
         tmp_path: Path, engine: Engine, decisions: list[fc.Decision]) -> None:
     log = AuditLog(tmp_path / "log.jsonl")
     odd = attrs.evolve(decisions[0], prior_state=attrs.evolve(decisions[0].prior_state,
-                                                              stage="retired"))
+                                                              stage="retired"),
+                       prior_plan=attrs.evolve(decisions[0].prior_plan, stage="retired"))
     log.append(decisions[0])
     log.append(odd)
     report = replay_log(log.path, engine)

@@ -138,5 +138,8 @@ def test_decision_changes_ignore_who_made_the_decision(engine: Engine) -> None:
     decision = engine.evaluate(state, checkin)
     other = attrs.evolve(decision, backend="durable", footcore_version="9.9")
     assert decision_changes(decision, other) == ()
-    held = attrs.evolve(decision, action=fc.Action.HOLD)
-    assert decision_changes(decision, held) == ("action deload -> hold",)
+    held = attrs.evolve(decision, action=fc.Action.HOLD, firings=tuple(
+        attrs.evolve(f, won=f.action is fc.Action.HOLD,
+                     overridden_by=None if f.action is fc.Action.HOLD else fc.Action.HOLD)
+        for f in decision.firings))
+    assert decision_changes(decision, held)[0] == "action deload -> hold"

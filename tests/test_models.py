@@ -36,7 +36,7 @@ VALID: dict[type, dict[str, Any]] = {
     Metrics: {},
     CheckIn: {"on": DAY, "completed": True},
     AthleteState: {"athlete_id": "a-1", "goal": Goal.RUNNER, "stage": "control",
-                   "dose_level": 0, "started_on": START, "rulebook_digest": "abc"},
+                   "dose_level": 0, "started_on": START, "rulebook_digest": "ab" * 32},
 }
 
 
@@ -219,7 +219,7 @@ def full_state(engine: Engine) -> AthleteState:
     return attrs.evolve(
         state, stage="control", dose_level=2, backoff=BackOff.DELOAD, backoff_until=DAY,
         last_backoff_on=START, last_change_on=START, last_checkin_on=START,
-        recent_sessions=(START,), consecutive_completed=1, clean_streak=1,
+        last_session_on=START, recent_sessions=(START,), consecutive_completed=1, clean_streak=1,
         metrics=Metrics(balance_eyes_closed_s=9.0, foot_fatigue=3))
 
 

@@ -83,7 +83,8 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     sources = {f"footcore/{p.relative_to(REPO / 'src/footcore').as_posix()}"
                for p in (REPO / "src/footcore").rglob("*.py")}
     expected = {"footcore/py.typed", "footcore/__init__.py", "footcore/testing/__init__.py",
-                *sources}
+                "footcore/schemas/checkin.json", "footcore/schemas/athlete-state.json",
+                "footcore/schemas/decision.json", *sources}
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
 
     venv = tmp_path / "venv"

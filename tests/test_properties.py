@@ -436,7 +436,8 @@ def test_checkin_before_the_last_one_is_rejected(state: AthleteState, back: int,
 @given(STATES, st.integers(1, 60), st.data())
 def test_checkin_before_the_start_is_rejected(state: AthleteState, back: int,
                                               data: st.DataObject) -> None:
-    state = attrs.evolve(state, last_checkin_on=None)
+    state = attrs.evolve(state, last_checkin_on=None, last_session_on=None, recent_sessions=(),
+                         recent_checkins=())
     checkin = data.draw(checkins(RULEBOOK,
                                  on=st.just(state.started_on - timedelta(days=back))))
     _show(state, checkin)

@@ -98,7 +98,7 @@ def test_inputs_are_valid_for_the_rulebook(pair: tuple[AthleteState, CheckIn]) -
 
 def test_inputs_reach_every_action_including_the_rises() -> None:
     seen = collections.Counter(ENGINE.evaluate(*p).action
-                               for p in draw_examples(inputs(RULEBOOK), 300))
+                               for p in draw_examples(inputs(RULEBOOK), 500))
     assert len(seen) >= 6 and seen[Action.PROGRESS] and seen[Action.ADVANCE], seen
     assert seen[Action.PROGRESS] + seen[Action.ADVANCE] >= 15, seen
 
@@ -236,7 +236,8 @@ def test_monotone_catches_a_hold_that_outranks_a_deload() -> None:
 
 def test_one_rung_and_session_shape_checks_catch_a_doctored_decision() -> None:
     decision = ENGINE.evaluate(_ready_case(), _session())
-    skipped = attrs.evolve(decision, state=attrs.evolve(decision.state, stage="unilateral"))
+    skipped = attrs.evolve(decision, state=attrs.evolve(decision.state, stage="unilateral"),
+                           plan=attrs.evolve(decision.plan, stage="unilateral"))
     with pytest.raises(InvariantViolation, match="moved 2 rungs"):
         check_decision(skipped, engine=ENGINE, only=("one-rung-at-most",))
     session = decision.plan.sessions[0]
@@ -281,7 +282,8 @@ def test_determinism_check_catches_an_engine_with_hidden_state() -> None:
 
         def evaluate(self, state: AthleteState, checkin: CheckIn) -> footcore.Decision:
             Flaky.calls += 1
-            return attrs.evolve(super().evaluate(state, checkin), backend=f"n{Flaky.calls}")
+            decision = super().evaluate(state, checkin)
+            return attrs.evolve(decision, footcore_version=f"{Flaky.calls}")
 
     _caught("deterministic", Flaky(RULEBOOK, backend="native"), _ready_case(), _session())
     check_deterministic(ENGINE, _ready_case(), _session())

@@ -32,6 +32,7 @@ from ._enums import (
 from ._errors import DuplicateCheckIn, EngineError, FootcoreError, InputError, RulebookError
 from ._explain import PlanChange, diff, explain
 from ._impact import ImpactCase, ImpactFailure, ImpactGroup, ImpactReport, impact
+from ._jsonparse import parse_json
 from ._models import (
     AthleteState,
     CheckIn,
@@ -52,6 +53,7 @@ from ._models import (
     WhyNot,
 )
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
+from ._schema import json_schema
 from ._store import (
     Checkpoint,
     ImportReport,
@@ -127,8 +129,10 @@ __all__ = [
     "from_json",
     "history",
     "impact",
+    "json_schema",
     "load_rulebook",
     "open_store",
+    "parse_json",
     "replay_log",
     "to_json",
     "verify_log",

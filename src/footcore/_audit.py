@@ -32,6 +32,8 @@ from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
 from ._impact import decision_changes, rulebook_ref
+from ._jsonparse import parse_json
+from ._limits import limit
 from ._models import Decision, RulebookRef
 
 if sys.platform != "win32":
@@ -91,11 +93,35 @@ def _hash(seq: int, prev: str, decision: Any) -> str:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, content, whether it ends in a newline) for each line of the file."""
+    """(line number, content, whether it ends in a newline) for each line of the file; a
+    line longer than the ``document_bytes`` limit comes as its first bytes, not ending in a
+    newline (and the rest of it is skipped)."""
+    most = limit("document_bytes")
     with _open(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number in itertools.count(1):
+            raw = _read(path, handle, most + 1)
+            if not raw:
+                return
             complete = raw.endswith(b"\n")
+            if not complete and len(raw) > most:
+                while raw and not raw.endswith(b"\n"):  # skip to the end of the long line
+                    raw = _read(path, handle, 65536)
+                yield number, b"", False
+                continue
             yield number, raw[:-1] if complete else raw, complete
+
+
+def _read(path: Path, handle: IO[bytes], size: int) -> bytes:
+    try:
+        return handle.readline(size)
+    except OSError as exc:
+        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
+
+
+def _path(path: object) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(f"path: got {type(path).__name__}; accepted: a file path")
+    return Path(path)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -103,6 +129,8 @@ def _open(path: Path) -> IO[bytes]:
         return path.open("rb")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise InputError(f"audit log {path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -167,9 +195,9 @@ class _Entry:
 def _entry(line: int, content: bytes) -> _Entry | str:
     """The chain fields of one line, or why it is not a record."""
     try:
-        data = json.loads(content)
-    except ValueError as exc:
-        return f"not JSON ({exc})"
+        data = parse_json(content, "record")
+    except InputError as exc:
+        return str(exc)
     if not isinstance(data, dict) or set(data) != _FIELDS:
         return "not a record: expected exactly the fields decision, hash, prev and seq"
     seq, prev, digest = data["seq"], data["prev"], data["hash"]
@@ -308,11 +336,16 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
     """
     if head is not None and not (isinstance(head, str) and _HEX.match(head)):
         raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits)")
-    where = Path(path)
+    where = _path(path)
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
     records = 0
     for line, content, complete in _lines(where):
+        if not complete and not content:
+            records += 1
+            problems.append(LogProblem("invalid", line, None, f"longer than "
+                                       f"{limit('document_bytes')} bytes (document_bytes)"))
+            continue
         if not complete:
             problems.append(LogProblem(
                 "torn", line, None, f"the last line is incomplete ({len(content)} bytes, no "
@@ -342,6 +375,7 @@ class _Tail:
     size: int
     seq: int  # the next record's
     head: str
+    last: bytes = b""  # sha256 of the last line as written
 
 
 def _extended(tail: _Tail, added: bytes) -> _Tail | None:
@@ -354,7 +388,8 @@ def _extended(tail: _Tail, added: bytes) -> _Tail | None:
         if (isinstance(entry, str) or not entry.intact or entry.seq != tail.seq
                 or entry.prev != tail.head):
             return None
-        tail = _Tail(tail.size + len(content) + 1, tail.seq + 1, entry.hash)
+        tail = _Tail(tail.size + len(content) + 1, tail.seq + 1, entry.hash,
+                     hashlib.sha256(content + b"\n").digest())
     return tail
 
 
@@ -372,7 +407,7 @@ class AuditLog:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = _path(path)
         self._lock = threading.Lock()
         self._tail: _Tail | None = None
 
@@ -403,6 +438,9 @@ class AuditLog:
             digest = _hash(tail.seq, tail.head, data)
             line = _encode({"decision": data, "hash": digest, "prev": tail.head,
                             "seq": tail.seq}) + b"\n"
+            if len(line) > limit("document_bytes"):
+                raise InputError(f"decision: {len(line)} bytes as a log record; at most "
+                                 f"{limit('document_bytes')} (document_bytes)")
             try:
                 view = memoryview(line)
                 while view:
@@ -411,7 +449,8 @@ class AuditLog:
             except BaseException:
                 os.ftruncate(fd, tail.size)  # leave the log as it was
                 raise
-            self._tail = _Tail(tail.size + len(line), tail.seq + 1, digest)
+            self._tail = _Tail(tail.size + len(line), tail.seq + 1, digest,
+                               hashlib.sha256(line).digest())
         return AuditRecord(tail.seq, tail.head, digest, decision)
 
     @contextmanager
@@ -436,13 +475,16 @@ class AuditLog:
 
     def _checked_tail(self, size: int) -> _Tail:
         """Where the next record goes, once the log up to ``size`` bytes is checked: all of
-        it the first time, then only the records other writers appended."""
+        it the first time, then only the records other writers appended, after making sure
+        the last record this instance wrote is still as written (same hash, not only the
+        same size)."""
         if size == 0:
             return _Tail(0, 0, GENESIS)
         tail = self._tail
-        if tail is not None and tail.size == size:
-            return tail
-        if tail is not None and tail.size < size:
+        if (tail is not None and tail.size <= size
+                and self._line_hash_before(tail.size) == tail.last):
+            if tail.size == size:
+                return tail
             with self.path.open("rb") as handle:
                 handle.seek(tail.size)
                 added = handle.read(size - tail.size)
@@ -453,6 +495,20 @@ class AuditLog:
         if not report.ok:
             raise AuditLogError(f"refusing to append to a damaged log: {report}", report=report)
         return _Tail(size, report.records, report.head)
+
+    def _line_hash_before(self, end: int) -> bytes:
+        """The sha256 of the line that ends at byte ``end`` of the file, newline included."""
+        with _open(self.path) as handle:
+            start = end
+            while start > 0:
+                start = max(0, start - 65536)
+                handle.seek(start)
+                chunk = handle.read(end - start)[:-1]  # without the line's own newline
+                if b"\n" in chunk:
+                    start += chunk.rindex(b"\n") + 1
+                    break
+            handle.seek(start)
+            return hashlib.sha256(handle.read(end - start)).digest()
 
     def repair(self) -> int:
         """Drop a torn last line (what an interrupted append leaves), and nothing else.
@@ -495,12 +551,15 @@ class AuditLog:
         if not self.path.exists():
             return
         for line, content, complete in _lines(self.path):
+            if not complete and not content:
+                raise AuditLogError(f"{self.path} line {line}: longer than "
+                                    f"{limit('document_bytes')} bytes (document_bytes)")
             if not complete:
                 return
             try:
-                data = json.loads(content)
-            except ValueError as exc:
-                raise AuditLogError(f"{self.path} line {line}: not JSON ({exc})") from None
+                data = parse_json(content, "audit record")
+            except InputError as exc:
+                raise AuditLogError(f"{self.path} line {line}: {exc}") from None
             try:
                 yield structure(data, AuditRecord, "audit record")
             except InputError as exc:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from enum import Enum
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -20,6 +21,8 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
+from ._jsonparse import parse_json
+from ._limits import check_data
 from ._models import Firing, Metrics, Unmet
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
@@ -87,11 +90,14 @@ def _enum_member(value: object, kind: type[Enum]) -> Enum:
         raise ValueError(f"expected one of {names}, got {value!r}") from None
 
 
+_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _iso_date(value: object, _: type) -> date:
-    if isinstance(value, date):
+    if type(value) is date:
         return value
-    if not isinstance(value, str):
-        raise TypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        raise TypeError(f"expected a date as YYYY-MM-DD, got {value!r:.60}")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -196,9 +202,10 @@ def structure(data: object, kind: type[T], what: str) -> T:
     if attrs.has(kind) and not isinstance(data, dict):
         raise InputError(f"invalid {what}: expected a JSON object, got {data!r:.60}")
     try:
+        check_data(data, kind)
         return CONVERTER.structure(data, kind)
-    except InputError:
-        raise
+    except InputError as exc:
+        raise InputError(f"invalid {what}: {exc}") from None
     except (ClassValidationError, IterableValidationError, TypeError, ValueError, KeyError) as exc:
         raise InputError(f"invalid {what}: {describe_error(exc)}") from None
 
@@ -208,6 +215,9 @@ def to_json(value: object, *, indent: int | None = None) -> str:
 
     The output is canonical: keys sorted, so the same value always gives the same text.
     """
+    if not attrs.has(type(value)):
+        raise InputError(f"value: got {type(value).__name__}; accepted: a footcore model "
+                         f"(a Decision, an AthleteState, a CheckIn...)")
     return json.dumps(CONVERTER.unstructure(value), sort_keys=True, indent=indent,
                       ensure_ascii=False, allow_nan=False)
 
@@ -215,12 +225,16 @@ def to_json(value: object, *, indent: int | None = None) -> str:
 def from_json(text: str | bytes, kind: type[T]) -> T:
     """Parse JSON made by :func:`to_json` (or by an app) into the model ``kind``.
 
+    The text is read within footcore's limits (size, nesting, integer digits, list and
+    text lengths: see the limits in the embedding docs), before any object is built; a key
+    given twice is refused, and dates are ``YYYY-MM-DD`` only.
+
     Raises:
-        InputError: the text is not JSON, or a field is missing, unknown or invalid;
-            the message gives the path of each offending field.
+        InputError: the text is not JSON, breaks a limit, or a field is missing, unknown
+            or invalid; the message gives the path of each offending field.
     """
-    try:
-        data: Any = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"invalid {kind.__name__} JSON: {exc}") from None
-    return structure(data, kind, kind.__name__)
+    if not (isinstance(kind, type) and attrs.has(kind)):
+        raise InputError(f"kind: got {kind!r:.60}; accepted: a footcore model class "
+                         f"(fc.CheckIn, fc.AthleteState, fc.Decision...)")
+    data: Any = parse_json(text, kind.__name__)
+    return structure(data, cast(type[T], kind), kind.__name__)

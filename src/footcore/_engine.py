@@ -18,7 +18,6 @@ from ._models import (
     Decision,
     Firing,
     ParamUse,
-    RulebookRef,
     WeekPlan,
 )
 from ._plan import build_plan
@@ -81,7 +80,7 @@ class Engine:
                              f"(load one with footcore.load_rulebook(path)) or None")
         self.rulebook = rulebook if rulebook is not None else load_rulebook()
         self.backend, self._matcher = _make_matcher(self.rulebook.compiled, backend)
-        self._ref = RulebookRef(self.rulebook.id, self.rulebook.version, self.rulebook.digest)
+        self._ref = self.rulebook.ref
         self._gates = Gates(self.rulebook)
         params = self.rulebook.params
         self._params = {

@@ -213,7 +213,7 @@ def _as_dict(decision: Decision) -> dict[str, Any]:
         "exercises": _exercises(decision.plan),
         "cues": list(decision.plan.cues),
         "notes": list(decision.plan.notes),
-        "rulebook": attrs.asdict(decision.rulebook),
+        "rulebook": {**attrs.asdict(decision.rulebook), "unsafe": list(decision.rulebook.unsafe)},
         "backend": decision.backend,
         "footcore_version": decision.footcore_version,
     }
@@ -289,6 +289,9 @@ def _as_text(data: dict[str, Any]) -> str:
     book = data["rulebook"]
     lines.append(f"Rulebook {book['id']} {book['version']} (digest {book['digest'][:12]}), "
                  f"{data['backend']} backend, footcore {data['footcore_version']}.")
+    if book["unsafe"]:
+        lines.append(f"WARNING: an unsafe rulebook, loaded with allow_unsafe=True; it breaks "
+                     f"the safety floor: {'; '.join(book['unsafe'])}.")
     return "\n".join(lines)
 
 

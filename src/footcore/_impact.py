@@ -22,7 +22,7 @@ _STATE_FIELDS = tuple(a.name for a in attrs.fields(AthleteState) if a.name != "r
 
 def rulebook_ref(rulebook: Rulebook) -> RulebookRef:
     """The reference to ``rulebook`` that its decisions carry."""
-    return RulebookRef(rulebook.id, rulebook.version, rulebook.digest)
+    return rulebook.ref
 
 
 def decision_changes(before: Decision, after: Decision) -> tuple[str, ...]:

@@ -6,13 +6,16 @@ rejected where it is made, with an :class:`InputError` naming the field.
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar, cast
 
 import attrs
 
+from ._conditions import FACT_FIELDS, FactType
 from ._enums import (
     Action,
     BackOff,
@@ -24,6 +27,7 @@ from ._enums import (
     SymptomKind,
 )
 from ._errors import InputError
+from ._limits import MAX_INT, check_fields, hint
 
 __all__ = [
     "AthleteState",
@@ -65,12 +69,12 @@ def _int_range(low: int, high: int | None = None) -> Any:
                 or (high is not None and value > high)):
             span = f"{low} to {high}" if high is not None else f"{low} or more"
             _fail(inst, attribute, f"a whole number {span}", value)
-    return check
+    return hint(check, minimum=low, maximum=MAX_INT if high is None else high)
 
 
 def _float_or_none(value: Any) -> Any:
     """Store whole numbers as floats, so equal metrics always serialise alike."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT:
         return float(value)
     return value
 
@@ -118,12 +122,11 @@ def _opt_number(low: float, high: float | None = None) -> Any:
     def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
-        if (not isinstance(value, int | float) or isinstance(value, bool)
-                or not math.isfinite(value) or value < low
+        if (not isinstance(value, float) or not math.isfinite(value) or value < low
                 or (high is not None and value > high)):
             span = f"{low} to {high}" if high is not None else f"{low} or more"
             _fail(inst, attribute, f"a finite number {span}, or null when not measured", value)
-    return check
+    return hint(check, minimum=low) if high is None else hint(check, minimum=low, maximum=high)
 
 
 def _instance(kind: type, accepted: str) -> Any:
@@ -150,9 +153,15 @@ def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         _fail(inst, attribute, "a non-empty string", value)
 
 
+hint(_text, pattern=r"\S")
+
+
 def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _text(inst, attribute, value)
+
+
+hint(_opt_text, pattern=r"\S")
 
 
 MAX_ID_LENGTH = 128
@@ -165,9 +174,31 @@ def _check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -
                                f"{MAX_ID_LENGTH} long", value)
 
 
+hint(_check_in_id, pattern=r"\S")
+
+
+def _digest(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        _fail(inst, attribute, "a sha256 digest: 64 hex digits, lower case", value)
+
+
+_SHA256 = re.compile("[0-9a-f]{64}")
+hint(_digest, pattern="^[0-9a-f]{64}$")
+
+
+def _one_of(*choices: str) -> Any:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            _fail(inst, attribute, f"one of {', '.join(map(repr, choices))}", value)
+    return hint(check, enum=list(choices))
+
+
 def _opt_check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _check_in_id(inst, attribute, value)
+
+
+hint(_opt_check_in_id, pattern=r"\S")
 
 
 def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -188,7 +219,7 @@ def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
 # ---------------------------------------------------------------- check-in
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Symptom:
     """A symptom reported at a check-in (P9, P10)."""
 
@@ -199,7 +230,7 @@ class Symptom:
     days: int = attrs.field(default=0, validator=_int_range(0))
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Compensation:
     """A compensation seen during an exercise (P1, P3, P8)."""
 
@@ -208,7 +239,7 @@ class Compensation:
     exercise: str | None = attrs.field(default=None, validator=_opt_text)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Metrics:
     """The tracking metrics of P11; each is optional, and missing means not measured."""
 
@@ -222,7 +253,7 @@ class Metrics:
         default=None, converter=_float_or_none, validator=_opt_number(0, 10))
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class CheckIn:
     """What the athlete reports after a planned session, done or missed."""
 
@@ -239,7 +270,7 @@ class CheckIn:
     """The app's own name for this check-in, so a retry of it can be recognised."""
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class CheckInRef:
     """A check-in the athlete's state remembers by its id, with its date."""
 
@@ -250,7 +281,7 @@ class CheckInRef:
 # ---------------------------------------------------------------- athlete
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class AthleteState:
     """Everything the engine remembers about one athlete between check-ins.
 
@@ -262,7 +293,7 @@ class AthleteState:
     stage: str = attrs.field(validator=_text)
     dose_level: int = attrs.field(validator=_int_range(0))
     started_on: date = attrs.field(validator=_day)
-    rulebook_digest: str = attrs.field(validator=_text)
+    rulebook_digest: str = attrs.field(validator=_digest)
     prior_foot_ankle_problems: bool = attrs.field(default=False, validator=_flag)
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
     paused: bool = attrs.field(default=False, validator=_flag)
@@ -288,12 +319,42 @@ class AthleteState:
                 "AthleteState.backoff_until: must be a date exactly when backoff is "
                 f"'deload' or 'rest'; got backoff={self.backoff.value!r}, "
                 f"backoff_until={self.backoff_until!r}")
+        _check_dates(self)
+
+
+def _check_dates(state: AthleteState) -> None:
+    """The dates of a state come in the order the engine writes them: nothing before the
+    start, no session after the last check-in, recent sessions and check-ins in order."""
+    start, last = state.started_on, state.last_checkin_on
+    for name in ("backoff_until", "last_backoff_on", "last_change_on", "last_checkin_on",
+                 "last_session_on"):
+        value = getattr(state, name)
+        if value is not None and value < start:
+            raise InputError(f"AthleteState.{name}: got {value}; accepted: a date on or after "
+                             f"started_on, {start}")
+    session = state.last_session_on
+    if session is not None and (last is None or session > last):
+        raise InputError(f"AthleteState.last_session_on: got {session}; accepted: a date on "
+                         f"or before last_checkin_on ({last}): a session is reported by a "
+                         f"check-in")
+    days = state.recent_sessions
+    if days and (session is None or days[0] < start or days[-1] > session
+                 or any(a >= b for a, b in itertools.pairwise(days))):
+        raise InputError(f"AthleteState.recent_sessions: got {', '.join(map(str, days)):.200}; "
+                         f"accepted: distinct dates in increasing order, from started_on "
+                         f"({start}) to last_session_on ({session})")
+    refs = state.recent_checkins
+    if refs and (last is None or any(not start <= ref.on <= last for ref in refs)
+                 or len({ref.id for ref in refs}) < len(refs)):
+        raise InputError(f"AthleteState.recent_checkins: got {len(refs)} check-in(s); "
+                         f"accepted: distinct ids, dated from started_on ({start}) to "
+                         f"last_checkin_on ({last})")
 
 
 # ---------------------------------------------------------------- plan
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Dose:
     """How much of an exercise: sets of reps, each held (or lasting) ``hold_s`` seconds."""
 
@@ -303,7 +364,7 @@ class Dose:
     resistance: str = attrs.field(default="none", validator=_text)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Exercise:
     """One exercise of the rulebook's catalogue."""
 
@@ -324,7 +385,7 @@ class Exercise:
     """The goals whose own drill this is (P4); empty for work every goal does."""
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class PlanItem:
     """One exercise in a session or among the daily habits, with its dose and the coaching
     cues to read while doing it. ``exercise`` is the id a compensation report names."""
@@ -337,16 +398,16 @@ class PlanItem:
     cues: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Session:
     """One training block of the week (P6)."""
 
     focus: str
-    minutes: int
+    minutes: int = attrs.field(validator=_int_range(1, 600))
     items: tuple[PlanItem, ...]
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class WeekPlan:
     """Next week's training: sessions, daily habits (P11) and cues.
 
@@ -356,7 +417,7 @@ class WeekPlan:
     athlete_id: str
     stage: str
     dose_level: int
-    mode: str
+    mode: str = attrs.field(validator=_one_of("normal", "deload", "rest", "paused"))
     sessions: tuple[Session, ...]
     habits: tuple[PlanItem, ...]
     cues: tuple[str, ...] = ()
@@ -367,7 +428,7 @@ class WeekPlan:
 # ---------------------------------------------------------------- decision
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class ParamUse:
     """A rulebook parameter a rule compared against, its unit, and whether it is footcore's
     default rather than a number the article gives."""
@@ -378,7 +439,7 @@ class ParamUse:
     unit: str = ""
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Firing:
     """One rule that fired: what it proposed, on which facts, and whether it won."""
 
@@ -398,7 +459,7 @@ class Firing:
         return dict(self.matched)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Unmet:
     """One condition of a load-raising rule that the athlete does not meet yet.
 
@@ -424,7 +485,7 @@ class Unmet:
         return self.actual is not None
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class WhyNot:
     """A rule that would raise the load on the athlete's rung (progress or advance) but did
     not fire, and the conditions it still waits for."""
@@ -436,16 +497,19 @@ class WhyNot:
     unmet: tuple[Unmet, ...]
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class RulebookRef:
     """Which rulebook made a decision."""
 
     id: str
     version: str
-    digest: str
+    digest: str = attrs.field(validator=_digest)
+    unsafe: tuple[str, ...] = ()
+    """What the rulebook breaks of the safety floor, when it was loaded with
+    ``allow_unsafe=True``: empty for a safe rulebook."""
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=check_fields)
 class Decision:
     """The engine's answer to one check-in, with everything needed to audit it.
 
@@ -478,3 +542,49 @@ class Decision:
     def overridden(self) -> tuple[Firing, ...]:
         """The firings that were eligible but lost to a more conservative action."""
         return tuple(f for f in self.firings if not f.won)
+
+    def __attrs_post_init__(self) -> None:
+        _check_decision(self)
+
+
+def _check_decision(d: Decision) -> None:
+    """A decision holds together as the engine makes it: each plan is its state's, the new
+    state follows the prior one through this check-in, and the winners are the action's."""
+    def refuse(field: str, message: str) -> None:
+        raise InputError(f"Decision.{field}: {message}")
+
+    if d.backend not in ("durable", "native"):
+        refuse("backend", f"got {d.backend!r}; accepted: 'durable', 'native'")
+    for plan, state, name in ((d.plan, d.state, "plan"), (d.prior_plan, d.prior_state,
+                                                           "prior_plan")):
+        mode = "paused" if state.paused else {BackOff.NONE: "normal"}.get(
+            state.backoff, state.backoff.value)
+        if (plan.athlete_id, plan.stage, plan.dose_level, plan.mode) != (
+                state.athlete_id, state.stage, state.dose_level, mode):
+            refuse(name, f"is for athlete {plan.athlete_id!r}, stage {plan.stage!r}, dose "
+                         f"level {plan.dose_level}, mode {plan.mode!r}; its state needs "
+                         f"{state.athlete_id!r}, {state.stage!r}, {state.dose_level}, {mode!r}")
+    if d.state.athlete_id != d.prior_state.athlete_id:
+        refuse("state", "is another athlete's than prior_state")
+    if d.state.last_checkin_on != d.checkin.on:
+        refuse("state", f"last_checkin_on is {d.state.last_checkin_on}; the check-in is of "
+                        f"{d.checkin.on}")
+    if d.state.started_on != d.prior_state.started_on:
+        refuse("state", "started_on differs from prior_state's")
+    facts = {"checkin", *(f"symptom[{n}]" for n in range(len(d.checkin.symptoms))),
+             *(f"compensation[{n}]" for n in range(len(d.checkin.compensations)))}
+    for number, f in enumerate(d.firings):
+        if f.fact not in facts:
+            refuse(f"firings[{number}].fact", f"got {f.fact!r:.60}; accepted: 'checkin', or "
+                   f"a symptom or compensation of the check-in ('symptom[0]'...)")
+        fields = FACT_FIELDS[FactType(f.fact.partition("[")[0])]
+        for name, value in f.matched:
+            spec = fields.get(name)
+            if spec is None or type(value) is not spec.type:
+                refuse(f"firings[{number}].matched", f"{name}: got {value!r:.40}; accepted: "
+                       f"a field of {f.fact.partition('[')[0]} facts, with a value of its type")
+        won = f.action is d.action
+        if f.won != won or f.overridden_by is not (None if won else d.action):
+            refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
+                   f"must have won={won} and overridden_by="
+                   f"{None if won else d.action.value!r}")

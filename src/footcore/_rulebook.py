@@ -7,7 +7,6 @@ import itertools
 import json
 import math
 import re
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
@@ -34,7 +33,10 @@ from ._conditions import (
 from ._convert import CONVERTER, describe_error
 from ._enums import Action, Category, CompensationKind, Goal, Location, SymptomKind
 from ._errors import FootcoreError, InputError, RulebookError
-from ._models import Dose, Exercise
+from ._limits import MAX_INT, MAX_PERIOD_DAYS, check_value, limit
+from ._models import Dose, Exercise, RulebookRef
+from ._safety import floor_breaches
+from ._tomlparse import read_toml
 
 __all__ = [
     "Condition",
@@ -56,6 +58,20 @@ REQUIRED_PARAMS = (
     "max_dose_step_increase",
 )
 _PARAGRAPH = re.compile(r"^P(?:[1-9]|1[0-2])$")
+_MAX_FACTOR = 100
+# The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
+# A parameter in days (by unit or name) is a whole number up to the period_days limit, and
+# one in severity lies within 0-10, so no date arithmetic can overflow.
+_BOUNDS: Mapping[str, tuple[float, float, bool]] = {
+    "window_days": (1, limit("recent_sessions"), True),
+    "sessions_per_week": (1, 14, True),
+    "session_min_minutes": (1, 600, True),
+    "session_max_minutes": (1, 600, True),
+    "deload_days": (1, MAX_PERIOD_DAYS, True),
+    "rest_days": (1, MAX_PERIOD_DAYS, True),
+    "rest_sessions_per_week": (0, 13, True),
+    "max_dose_step_increase": (0, 1, False),
+}
 _ENUM_DOMAINS: Mapping[str, frozenset[str]] = {
     kind.__name__: frozenset(member.value for member in kind)
     for kind in (Goal, SymptomKind, Location, CompensationKind, Category)
@@ -177,6 +193,8 @@ class Rulebook:
     compiled: tuple[CompiledRule, ...]
     digest: str
     location: str
+    unsafe: tuple[str, ...] = ()
+    """What the rulebook breaks of the safety floor (loaded with ``allow_unsafe=True``)."""
 
     @property
     def id(self) -> str:
@@ -185,6 +203,11 @@ class Rulebook:
     @property
     def version(self) -> str:
         return self.meta.version
+
+    @property
+    def ref(self) -> RulebookRef:
+        """The reference to this rulebook that its decisions carry."""
+        return RulebookRef(self.meta.id, self.meta.version, self.digest, self.unsafe)
 
     def number(self, name: str) -> float:
         """The value of parameter ``name``."""
@@ -241,6 +264,9 @@ def _toml_files(root: Traversable) -> Iterator[Traversable]:
                    key=lambda f: f.name)
     if not files:
         raise RulebookError(f"no rulebook here: {root} holds no .toml files")
+    if len(files) > limit("rulebook_files"):
+        raise RulebookError(f"{root} holds {len(files)} .toml files; at most "
+                            f"{limit('rulebook_files')} (rulebook_files)")
     yield from files
 
 
@@ -255,11 +281,12 @@ class _Tables:
 
 def _read(root: Traversable) -> _Tables:
     tables = _Tables()
-    for file in _toml_files(root):
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise RulebookError(f"not valid TOML: {exc}", file=file.name) from None
+    try:
+        files = list(_toml_files(root))
+    except OSError as exc:
+        raise RulebookError(f"cannot read {root} ({exc})") from None
+    for file in files:
+        data = read_toml(file)
         for key, value in data.items():
             if key == "rulebook":
                 tables.meta.append((file.name, value))
@@ -285,7 +312,8 @@ def _read(root: Traversable) -> _Tables:
 
 
 def _structure(data: Any, kind: type[Any], file: str, what: str) -> Any:
-    item = f"{what} {data.get('id', '?')}" if isinstance(data, dict) else what
+    item = f"{what} {data.get('id', '?')!s:.{limit('id_length')}}" if isinstance(
+        data, dict) else what
     if not isinstance(data, dict):
         raise RulebookError("must be a table", file=file, item=item)
     try:
@@ -312,11 +340,36 @@ def _check_source(source: tuple[str, ...], rationale: str | None, file: str, ite
 
 
 def _unique(ids: list[tuple[str, str]], what: str) -> None:
-    seen: set[str] = set()
+    """There are not too many of them; each id is printable text without surrounding spaces,
+    unique regardless of case."""
+    most = limit(f"{what}s")
+    if len(ids) > most:
+        raise RulebookError(f"{len(ids)} {what}s; at most {most} ({what}s)",
+                            file=ids[-1][0], item=what)
+    seen: dict[str, str] = {}
     for file, ident in ids:
-        if ident in seen:
-            raise RulebookError("duplicate id", file=file, item=f"{what} {ident}", field="id")
-        seen.add(ident)
+        if (not ident or ident != ident.strip() or not ident.isprintable()
+                or len(ident) > limit("id_length")):
+            raise RulebookError(f"got {ident!r:.140}; accepted: printable text without "
+                                f"surrounding spaces, 1 to {limit('id_length')} characters",
+                                file=file, item=what, field="id")
+        key = ident.casefold()
+        if key in seen:
+            same = "duplicate id" if seen[key] == ident else f"the same id as {seen[key]!r}, " \
+                "but for case; ids must differ in more than case"
+            raise RulebookError(same, file=file, item=f"{what} {ident}", field="id")
+        seen[key] = ident
+
+
+def _bounds(name: str, param: Param) -> tuple[float, float, bool] | None:
+    """The values parameter ``name`` may take, and whether whole numbers only."""
+    if name in _BOUNDS:
+        return _BOUNDS[name]
+    if param.unit == "days" or name.endswith("_days"):
+        return 0, MAX_PERIOD_DAYS, True
+    if param.unit.startswith("severity"):
+        return 0, 10, False
+    return None
 
 
 def _check_params(params: Mapping[str, Param], files: Mapping[str, str]) -> None:
@@ -326,6 +379,15 @@ def _check_params(params: Mapping[str, Param], files: Mapping[str, str]) -> None
                                 item=f"param {name}")
     for name, param in params.items():
         _check_source(param.source, param.rationale, files[name], f"param {name}")
+        bounds = _bounds(name, param)
+        if bounds is not None:
+            low, high, whole = bounds
+            value = param.value
+            if (whole and not isinstance(value, int)) or not low <= value <= high:
+                kind = "a whole number" if whole else "a number"
+                raise RulebookError(f"got {value!r:.40}; accepted: {kind} from {low:g} to "
+                                    f"{high:g}", file=files[name], item=f"param {name}",
+                                    field="value")
     positive = ("window_days", "sessions_per_week", "session_min_minutes", "deload_days",
                 "rest_days", "max_dose_step_increase")
     for name in positive:
@@ -374,9 +436,9 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         raise RulebookError("needs at least one dose step", file=file, item=item, field="steps")
     cap = 1 + params["max_dose_step_increase"].value
     for number, step in enumerate(stage.steps):
-        if step.reps <= 0 or step.hold <= 0:
-            raise RulebookError("reps and hold factors must be above 0", file=file, item=item,
-                                field=f"steps[{number}]")
+        if not (0 < step.reps <= _MAX_FACTOR and 0 < step.hold <= _MAX_FACTOR):
+            raise RulebookError(f"reps and hold factors must lie above 0 and at most "
+                                f"{_MAX_FACTOR}", file=file, item=item, field=f"steps[{number}]")
         if number:
             before = stage.steps[number - 1]
             for name in ("reps", "hold"):
@@ -392,6 +454,7 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
                                 field="habits")
     used = {name for session in stage.session for name in session.items if name in exercises}
     for name in sorted(used | set(stage.habits)):
+        _check_doses(stage, exercises[name], file)
         _check_rounded_steps(stage, exercises[name], cap - 1, file)
     wanted = int(params["sessions_per_week"].value)
     low, high = params["session_min_minutes"].value, params["session_max_minutes"].value
@@ -464,6 +527,18 @@ def _check_goal_drills(items: Iterable[str], goals: tuple[Goal, ...],
                     item=item, field=field)
 
 
+def _check_doses(stage: Stage, exercise: Exercise, file: str) -> None:
+    """Each step gives the exercise a dose a plan can hold (reps, hold seconds, resistance)."""
+    for number, step in enumerate(stage.steps):
+        reps, hold = step.applied(exercise.dose)
+        try:
+            Dose(exercise.dose.sets, reps, hold, step.resistance if exercise.resisted
+                 and step.resistance else exercise.dose.resistance)
+        except InputError as exc:
+            raise RulebookError(f"{exercise.id} at this step: {exc}", file=file,
+                                item=f"stage {stage.id}", field=f"steps[{number}]") from None
+
+
 def _check_rounded_steps(stage: Stage, exercise: Exercise, increase: float, file: str) -> None:
     """A step may raise an exercise's rounded reps or hold by the step cap, or by one rep or
     second where the cap is less than that: rounding must not sneak in a bigger jump."""
@@ -513,6 +588,8 @@ def _constant(value: Any, spec: FieldSpec, allowed: frozenset[str] | None,
             fail("expected a number")
         if spec.type is int and not isinstance(value, int):
             fail("expected a whole number")
+        if not math.isfinite(value) or abs(value) > MAX_INT:
+            fail(f"expected a finite number within +-(2**53 - 1), got {value!r:.40}")
         return float(value) if spec.type is float else int(value)
     if not isinstance(value, str):
         fail("expected a string")
@@ -524,6 +601,9 @@ def _constant(value: Any, spec: FieldSpec, allowed: frozenset[str] | None,
 def _compile(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
              exercises: Mapping[str, Exercise], file: str) -> CompiledRule:
     item = f"rule {rule.id}"
+    if len(rule.when) > limit("conditions"):
+        raise RulebookError(f"{len(rule.when)} conditions; at most {limit('conditions')} in one "
+                            f"rule (conditions)", file=file, item=item, field="when")
     fields = FACT_FIELDS[rule.fact]
     guards: list[Test] = []
     tests: list[Test] = []
@@ -613,12 +693,17 @@ def _digest(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
+def load_rulebook(path: str | Path | Traversable | None = None, *,
+                  allow_unsafe: bool = False) -> Rulebook:
     """Load, validate and compile a rulebook.
 
     Args:
         path: a directory of TOML files, or one TOML file; ``None`` loads the rulebook that
             ships with footcore (the article's).
+        allow_unsafe: load a rulebook that breaks the safety floor (pause first in the
+            precedence, the load-raising actions last, a default action that does not raise
+            the load, sharp or persistent pain pauses), for experiments: every decision
+            made under it says so, in ``decision.rulebook.unsafe`` and in its explanation.
 
     Raises:
         RulebookError: anything wrong, with the file, the item and the field named.
@@ -637,6 +722,7 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
     meta_file, meta_data = tables.meta[0]
     meta: RulebookMeta = _structure(meta_data, RulebookMeta, meta_file, "rulebook")
     files["rulebook"] = meta_file
+    _unique([(file, name) for name, (file, _) in tables.params.items()], "param")
     params: dict[str, Param] = {}
     for name, (file, data) in tables.params.items():
         params[name] = _structure(data, Param, file, f"param {name}")
@@ -644,24 +730,37 @@ def load_rulebook(path: str | Path | Traversable | None = None) -> Rulebook:
     found: dict[str, list[Any]] = {"exercise": [], "stage": [], "rule": []}
     for what, kind in (("exercise", Exercise), ("stage", Stage), ("rule", Rule)):
         items = getattr(tables, what)
-        _unique([(f, d.get("id", "?")) for f, d in items if isinstance(d, dict)], what)
+        _unique([(f, d["id"]) for f, d in items
+                 if isinstance(d, dict) and isinstance(d.get("id"), str)], what)
         for file, data in items:
             item = _structure(data, kind, file, what)
             found[what].append(item)
             files[f"{what} {item.id}"] = file
     return assemble(meta, params, found["exercise"], found["stage"], found["rule"],
-                    location=str(root), files=files)
+                    location=str(root), files=files, allow_unsafe=allow_unsafe)
+
+
+def _check_limits(parts: Iterable[tuple[str, str, object]]) -> None:
+    """Every part's fields within the limits: finite numbers, whole numbers within +-2**53,
+    texts and lists not too long."""
+    for file, item, part in parts:
+        try:
+            check_value(part)
+        except InputError as exc:
+            raise RulebookError(str(exc), file=file, item=item) from None
 
 
 def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterable[Exercise],
              stages: Iterable[Stage], rules: Iterable[Rule], *, location: str,
-             files: Mapping[str, str] | None = None) -> Rulebook:
+             files: Mapping[str, str] | None = None, allow_unsafe: bool = False) -> Rulebook:
     """Validate and compile a rulebook from its parts (as :func:`load_rulebook` does after
     reading the files); use it to derive a changed rulebook from a loaded one.
 
     Args:
         files: the file each part came from, keyed ``"param NAME"``, ``"stage ID"``, ...,
             for error messages; parts not listed are reported as from ``location``.
+        allow_unsafe: accept a rulebook that breaks the safety floor (see
+            :func:`load_rulebook`); the breaches are kept in ``Rulebook.unsafe``.
 
     Raises:
         RulebookError: anything wrong, with the file, the item and the field named.
@@ -679,18 +778,26 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
                             file=known.get("rulebook", location), item="rulebook",
                             field="precedence")
     params = dict(params)
-    _check_params(params, of("param"))
-    catalogue = {ex.id: ex for ex in exercises}
+    ladder, written = list(stages), sorted(rules, key=lambda r: r.id)
+    param_files, stage_files, rule_files = of("param"), of("stage"), of("rule")
+    _check_limits([(known.get("rulebook", location), "rulebook", meta),
+                   *((param_files[n], f"param {n}", p) for n, p in params.items()),
+                   *((stage_files[s.id], f"stage {s.id}", s) for s in ladder),
+                   *((rule_files[r.id], f"rule {r.id}", r) for r in written)])
+    listed = list(exercises)
+    for what, ids in (("param", [(param_files[n], n) for n in params]),
+                      ("exercise", [(of("exercise")[e.id], e.id) for e in listed]),
+                      ("stage", [(stage_files[s.id], s.id) for s in ladder])):
+        _unique(ids, what)
+    _check_params(params, param_files)
+    catalogue = {ex.id: ex for ex in listed}
     _check_exercises(catalogue, of("exercise"))
-    ladder = list(stages)
-    stage_files = of("stage")
     for stage in ladder:
         _check_stage(stage, params, catalogue, stage_files[stage.id])
     _check_ladder(ladder, stage_files)
     ladder.sort(key=lambda s: s.order)
 
-    written = sorted(rules, key=lambda r: r.id)  # by id: the file a rule sits in is no matter
-    rule_files = of("rule")
+    # Rules go by id: the file a rule sits in is no matter.
     _unique([(rule_files[r.id], r.id) for r in written], "rule")
     compiled: list[CompiledRule] = []
     for rule in written:
@@ -701,10 +808,22 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
     for fact in FactType:
         width = sum(_width(c) for c in compiled if c.fact is fact)
         if width > MAX_SIDE_BY_SIDE:
+            where = sorted({rule_files[c.id] for c in compiled if c.fact is fact})
             raise RulebookError(f"the rules on {fact} facts hold {width} conditions side by "
-                                f"side; at most {MAX_SIDE_BY_SIDE}", field="rule")
+                                f"side; at most {MAX_SIDE_BY_SIDE}", file=", ".join(where),
+                                field="rule")
+    breaches = floor_breaches(meta.precedence, meta.default_action, compiled, lambda name: (
+        _domain(FACT_FIELDS[FactType.SYMPTOM][name], ladder, catalogue)))
+    if breaches and not allow_unsafe:
+        field, message = breaches[0]
+        raise RulebookError(
+            f"below the safety floor: {message}; fix it, or load with allow_unsafe=True to "
+            f"experiment", file=known.get("rulebook", location) if field != "rule" else
+            ", ".join(sorted({rule_files[r.id] for r in written})) or location,
+            item="rulebook" if field != "rule" else "pause rules", field=field)
     return Rulebook(
         meta=meta, params=params, exercises=catalogue, stages=tuple(ladder),
         rules=tuple(written), compiled=tuple(compiled),
         digest=_digest(meta, params, catalogue, ladder, written), location=location,
+        unsafe=tuple(message for _, message in breaches),
     )

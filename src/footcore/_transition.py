@@ -8,6 +8,7 @@ import attrs
 
 from ._enums import Action, BackOff
 from ._facts import Record, window_start
+from ._limits import limit
 from ._models import AthleteState, CheckIn, CheckInRef
 from ._rulebook import Rulebook
 
@@ -74,7 +75,11 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
 
 def _remembered(rulebook: Rulebook, state: AthleteState,
                 checkin: CheckIn) -> tuple[CheckInRef, ...]:
-    """The ids of the check-ins within the recent window, this one's included."""
+    """The ids of the check-ins within the recent window, this one's included (at most the
+    ``recent_checkins`` limit: the latest)."""
     since = window_start(rulebook, checkin)
     kept = tuple(ref for ref in state.recent_checkins if ref.on >= since)
-    return kept if checkin.id is None else (*kept, CheckInRef(checkin.id, checkin.on))
+    if checkin.id is None:
+        return kept
+    room = limit("recent_checkins") - 1  # the oldest ids go first
+    return (*kept[max(len(kept) - room, 0):], CheckInRef(checkin.id, checkin.on))

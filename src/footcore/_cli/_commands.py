@@ -1,5 +1,5 @@
 """The commands that work on athletes and rulebooks: simulate, evaluate, plan, explain,
-new-athlete and lint."""
+new-athlete, lint, and the JSON Schemas (schema)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .._explain import explain
 from .._lint import ERROR, Finding, lint
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
+from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import checkins, simulate
 from .._store import open_store
 from ._common import add_command, engine_from
@@ -200,6 +201,11 @@ def _lint(args: argparse.Namespace) -> int:
     return 1 if any(f.level == ERROR for f in findings) else 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    print(schema_text(SCHEMA_TYPES[args.type]), end="")
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -208,7 +214,7 @@ def _day(text: str) -> date:
 
 
 def add_commands(commands: Commands) -> None:
-    """Declare simulate, evaluate, plan, explain, new-athlete and lint."""
+    """Declare simulate, evaluate, plan, explain, new-athlete, lint and schema."""
     cmd = add_command(
         commands, "simulate", _simulate,
         "Play a scripted athlete through the engine and print the timeline.",
@@ -290,3 +296,12 @@ def add_commands(commands: Commands) -> None:
         "  footcore lint my-rules", rules=False)
     cmd.add_argument("rules_dir", nargs="?", metavar="RULES_DIR",
                      help="rulebook folder (default: the shipped rulebook)")
+
+    cmd = add_command(
+        commands, "schema", _schema,
+        "Print the JSON Schema of a document footcore reads: a check-in, an athlete's state "
+        "or a decision, with every limit, for apps in other languages to validate payloads "
+        "before sending them.",
+        "  footcore schema checkin > checkin.schema.json", rules=False)
+    cmd.add_argument("type", choices=list(SCHEMA_TYPES), metavar="TYPE",
+                     help=f"one of {', '.join(SCHEMA_TYPES)}")

@@ -75,7 +75,8 @@ _MAIN_EXEMPT = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILIT
 def _fresh(rulebook: Rulebook, backend: str) -> Engine:
     """An engine over a separately assembled copy of ``rulebook``."""
     copy = assemble(rulebook.meta, rulebook.params, rulebook.exercises.values(),
-                    rulebook.stages, rulebook.rules, location=rulebook.location)
+                    rulebook.stages, rulebook.rules, location=rulebook.location,
+                    allow_unsafe=bool(rulebook.unsafe))
     return Engine(copy, backend=backend)
 
 
@@ -567,7 +568,8 @@ def _backends_agree(ctx: _Context, d: Decision) -> None:
     if other is None:
         return
     theirs = other.evaluate(d.prior_state, d.checkin)
-    if (to_json(attrs.evolve(theirs, backend="-")) != to_json(attrs.evolve(d, backend="-"))):
+    if to_json(attrs.evolve(theirs, backend="native")) != to_json(
+            attrs.evolve(d, backend="native")):
         mine = sorted(f.rule_id for f in d.firings)
         them = sorted(f.rule_id for f in theirs.firings)
         raise _fail(name, f"{d.backend} and {theirs.backend} decided differently "

@@ -51,7 +51,8 @@ def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
            precedence: Sequence[Action] | None = None, default_action: Action | None = None,
            label: str = "derived") -> Rulebook:
     """A changed copy of ``rulebook``, validated like any rulebook (with
-    ``footcore._rulebook.assemble``).
+    ``footcore._rulebook.assemble``), except that it may break the safety floor (mutants
+    often do): its ``unsafe`` says what it breaks.
 
     Args:
         params: new values of parameters, by name.
@@ -83,7 +84,7 @@ def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
     if default_action is not None:
         meta = attrs.evolve(meta, default_action=default_action)
     return assemble(meta, new_params, rulebook.exercises.values(), rulebook.stages, new_rules,
-                    location=f"{rulebook.location} [{label}]")
+                    location=f"{rulebook.location} [{label}]", allow_unsafe=True)
 
 
 @attrs.frozen

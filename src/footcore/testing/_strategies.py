@@ -379,8 +379,8 @@ def _state(draw: st.DrawFn, rulebook: Rulebook, parts: _StateParts, today: date
         clinician_cleared=draw(parts.cleared),
         paused=draw(parts.paused),
         backoff=open_backoff,
-        backoff_until=None if open_backoff is BackOff.NONE else today + timedelta(
-            days=draw(st.integers(-10, 10))),
+        backoff_until=None if open_backoff is BackOff.NONE else max(
+            started, today + timedelta(days=draw(st.integers(-10, 10)))),
         last_backoff_on=None if draw(st.booleans()) else started,
         last_change_on=None if draw(st.booleans()) else _day_in(draw, started, today),
         last_checkin_on=last,
@@ -524,8 +524,8 @@ def _paused_or_backoff(draw: st.DrawFn, states: st.SearchStrategy[AthleteState],
     backoff = draw(st.sampled_from(BackOff))
     state = attrs.evolve(
         state, paused=draw(st.booleans()), backoff=backoff,
-        backoff_until=None if backoff is BackOff.NONE else today + timedelta(
-            days=draw(st.integers(-2, 3))))
+        backoff_until=None if backoff is BackOff.NONE else max(
+            state.started_on, today + timedelta(days=draw(st.integers(-2, 3)))))
     return state, draw(checkin)
 
 

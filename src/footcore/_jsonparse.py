@@ -1,0 +1,138 @@
+"""A strict JSON parser with limits, for every JSON document footcore reads.
+
+The standard library's parser, with the checks it lacks done first or in its hooks: the
+document's size and its nesting depth are checked before anything is parsed (deep nesting
+would exhaust the stack), integer literals may not be longer than the ``integer_digits``
+limit (Python refuses 4,301 digits with a bare ValueError), ``NaN``, ``Infinity`` and
+numbers that overflow to infinity are refused, a key repeated in one object is refused
+(rather than the last one silently winning), and so are strings holding lone surrogates,
+which no UTF-8 encoder can write back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from typing import Any
+
+from ._errors import InputError
+from ._limits import limit
+
+__all__ = ["parse_json"]
+
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_ESCAPE = re.compile(r"\\(u[dD][89a-fA-F][0-9a-fA-F]{2}|.)", re.DOTALL)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Refused(Exception):
+    """Raised from inside a parser hook; carries the message."""
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text``, brackets inside strings not counted."""
+    if text.count("[") + text.count("{") <= limit("json_depth"):
+        return 0
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def _lone_surrogate(text: str) -> bool:
+    """Whether an escape in ``text`` writes half of a surrogate pair alone."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    pending = None  # the end of a high surrogate escape awaiting its low half
+    for match in _ESCAPE.finditer(text):
+        code = match.group(1)
+        low = len(code) == 5 and code[2] in "cdefCDEF"
+        high = len(code) == 5 and not low
+        if pending is not None and not (low and match.start() == pending):
+            return True
+        if pending is None and low:
+            return True
+        pending = match.end() if high else None
+    return pending is not None
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"the key {key!r:.60} appears twice in one object")
+            seen.add(key)
+    return found
+
+
+def _integer(literal: str) -> int:
+    if len(literal.lstrip("-")) > limit("integer_digits"):
+        raise _Refused(f"an integer of {len(literal.lstrip('-'))} digits; at most "
+                       f"{limit('integer_digits')} (integer_digits)")
+    return int(literal)
+
+
+def _float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {literal:.40} is too large to be finite")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number; numbers must be finite")
+
+
+def parse_json(text: object, what: str = "document", *, max_bytes: int | None = None) -> Any:
+    """Parse JSON ``text`` (str or bytes, UTF-8) into plain Python data, within footcore's
+    limits: for an app's own envelope around footcore documents (a request holding a state
+    and a check-in, say), read as safely as :func:`from_json` reads them.
+
+    Args:
+        what: what the document is, for the error message (``"request"``).
+        max_bytes: the size limit; the ``document_bytes`` limit by default.
+
+    Raises:
+        InputError: the text is not JSON, or breaks a limit; the message says which.
+    """
+    most = limit("document_bytes") if max_bytes is None else max_bytes
+    named = "document_bytes" if max_bytes is None else "max_bytes"
+    if isinstance(text, bytes | bytearray):
+        size = len(text)
+        if size > most:
+            raise InputError(f"invalid {what} JSON: {size} bytes; at most {most} ({named})")
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid {what} JSON: not UTF-8 ({exc})") from None
+    elif isinstance(text, str):
+        try:
+            size = len(text) if len(text) > most else len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise InputError(f"invalid {what} JSON: holds a lone surrogate, which is not "
+                             f"text") from None
+        if size > most:
+            raise InputError(f"invalid {what} JSON: {size} bytes or more; at most {most} "
+                             f"({named})")
+    else:
+        raise InputError(f"invalid {what} JSON: expected JSON text (str or bytes), got "
+                         f"{type(text).__name__}")
+    assert isinstance(text, str)
+    depth = _depth(text)
+    if depth > limit("json_depth"):
+        raise InputError(f"invalid {what} JSON: nested {depth} levels deep; at most "
+                         f"{limit('json_depth')} (json_depth)")
+    if _lone_surrogate(text):
+        raise InputError(f"invalid {what} JSON: a \\u escape writes half a surrogate pair "
+                         f"alone, which is not text")
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_int=_integer,
+                          parse_float=_float, parse_constant=_constant)
+    except _Refused as exc:
+        raise InputError(f"invalid {what} JSON: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError, and anything else the parser refuses
+        raise InputError(f"invalid {what} JSON: {exc}") from None

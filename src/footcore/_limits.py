@@ -1,0 +1,403 @@
+"""The bounds on everything footcore reads, in one table, and the generic checks that keep
+every model within them.
+
+Every model field is checked against its annotated type (walked generically, so a new
+field is covered the day it is added) and these bounds: integers within +-(2**53 - 1), so
+JSON readers in any language and both backends read them alike; finite numbers; text no
+longer than its limit, in valid Unicode; dates within the supported range, in which no
+date arithmetic of the engine can overflow; tuples no longer than their limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import re
+import typing
+from collections.abc import Callable
+from types import NoneType, UnionType
+from typing import Any, Literal, get_args, get_origin
+
+import attrs
+
+from ._errors import InputError
+
+__all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "LIMITS",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_INT",
+    "MAX_PERIOD_DAYS",
+    "Limit",
+    "check_data",
+    "check_fields",
+    "check_value",
+    "field_limit",
+    "hint",
+    "hints",
+    "is_id",
+    "limit",
+    "type_hints",
+]
+
+
+@attrs.frozen
+class Limit:
+    """One documented bound: its name, its value, and what it bounds."""
+
+    name: str
+    value: int
+    unit: str
+    applies_to: str
+
+
+MAX_INT = 2**53 - 1
+"""The largest whole number accepted anywhere (JavaScript's ``Number.MAX_SAFE_INTEGER``)."""
+MAX_DOCUMENT_BYTES = 8 * 2**20
+MAX_PERIOD_DAYS = 3660
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(9000, 12, 31)
+
+LIMITS: tuple[Limit, ...] = (
+    Limit("document_bytes", MAX_DOCUMENT_BYTES, "bytes",
+          "one JSON document read by from_json, one audit log line"),
+    Limit("json_depth", 32, "levels", "nesting of arrays and objects in a JSON document"),
+    Limit("integer_digits", 16, "digits", "one integer literal in JSON"),
+    Limit("integer", MAX_INT, "", "every whole number, either sign (2**53 - 1)"),
+    Limit("id_length", 128, "characters",
+          "ids: athlete_id, stage, exercise, rule and check-in ids (printable text)"),
+    Limit("text_length", 2000, "characters", "every other text field"),
+    Limit("symptoms", 32, "items", "CheckIn.symptoms"),
+    Limit("compensations", 32, "items", "CheckIn.compensations"),
+    Limit("recent_sessions", 366, "items", "AthleteState.recent_sessions"),
+    Limit("recent_checkins", 512, "items",
+          "AthleteState.recent_checkins (the engine keeps the latest)"),
+    Limit("items", 20000, "items", "every other list"),
+    Limit("earliest_date", EARLIEST_DATE.toordinal(), "date", "every date: 1900-01-01"),
+    Limit("latest_date", LATEST_DATE.toordinal(), "date",
+          "every date: 9000-12-31 (AthleteState.backoff_until: up to period_days later)"),
+    Limit("period_days", MAX_PERIOD_DAYS, "days",
+          "a rulebook parameter in days (window, deload, rest, layoff lengths)"),
+    Limit("rulebook_file_bytes", 512 * 1024, "bytes", "one rulebook TOML file"),
+    Limit("rulebook_files", 64, "files", "TOML files in one rulebook folder"),
+    Limit("toml_depth", 16, "levels", "nesting of arrays and inline tables in a TOML file"),
+    Limit("toml_key_parts", 8, "parts", "parts of one dotted key or table header in TOML"),
+    Limit("rules", 256, "rules", "rules in one rulebook"),
+    Limit("stages", 64, "stages", "stages in one rulebook"),
+    Limit("exercises", 1024, "exercises", "exercises in one rulebook"),
+    Limit("params", 1024, "parameters", "parameters in one rulebook"),
+    Limit("conditions", 24, "conditions", "conditions of one rule"),
+)
+_BY_NAME = {limit.name: limit.value for limit in LIMITS}
+
+# Fields whose tuples have a limit of their own, by "Class.field".
+_ITEM_LIMITS = {"CheckIn.symptoms": "symptoms", "CheckIn.compensations": "compensations",
+                "AthleteState.recent_sessions": "recent_sessions",
+                "AthleteState.recent_checkins": "recent_checkins"}
+_LATE_DATES = frozenset({"AthleteState.backoff_until"})
+_ID_NAMES = frozenset({"id", "stage", "exercise", "substitute"})
+
+
+def limit(name: str) -> int:
+    """The value of the limit called ``name``."""
+    return _BY_NAME[name]
+
+
+def is_id(field: str) -> bool:
+    """Whether a field holds an id (printable, at most ``id_length`` characters)."""
+    return field in _ID_NAMES or field.endswith("_id")
+
+
+def field_limit(owner: str, field: str, kind: str) -> int:
+    """The limit on a text (``kind="text"``) or tuple (``"items"``) field of ``owner``."""
+    if kind == "items":
+        return _BY_NAME[_ITEM_LIMITS.get(f"{owner}.{field}", "items")]
+    return _BY_NAME["id_length" if is_id(field) else "text_length"]
+
+
+def date_range(owner: str, field: str) -> tuple[dt.date, dt.date]:
+    """The dates a date field accepts."""
+    if f"{owner}.{field}" in _LATE_DATES:
+        return EARLIEST_DATE, LATEST_DATE + dt.timedelta(days=MAX_PERIOD_DAYS)
+    return EARLIEST_DATE, LATEST_DATE
+
+
+# ---------------------------------------------------------------- schema hints
+
+_HINTS: dict[object, dict[str, Any]] = {}
+
+
+def hint(check: Callable[..., None], **schema: Any) -> Any:
+    """Record what a validator accepts as JSON Schema keywords; return the validator."""
+    _HINTS[check] = schema
+    return check
+
+
+def hints(validator: object) -> dict[str, Any]:
+    """The JSON Schema keywords recorded for ``validator`` and the validators it wraps."""
+    found: dict[str, Any] = {}
+    for inner in getattr(validator, "_validators", (validator,)):
+        found.update(_HINTS.get(inner, {}))
+    return found
+
+
+# ---------------------------------------------------------------- generic checks
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+Check = Callable[[Any, str], None]
+
+
+@functools.cache
+def type_hints(kind: Any) -> dict[str, Any]:
+    """The resolved annotations of an attrs class, by field name."""
+    return typing.get_type_hints(kind)
+
+
+def _fail(where: str, value: object, accepted: str) -> typing.NoReturn:
+    raise InputError(f"{where}: got {value!r:.80}; accepted: {accepted}")
+
+
+def _text(owner: str, field: str) -> Check:
+    most = field_limit(owner, field, "text")
+    ident = is_id(field)
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, str):
+            _fail(where, value, "a string")
+        if len(value) > most:
+            _fail(where, f"{value[:40]}... ({len(value)} characters)", f"at most {most} "
+                  f"characters")
+        if ident and not value.isprintable():
+            _fail(where, value, "printable characters only")
+        if _SURROGATE.search(value):
+            _fail(where, value, "valid Unicode text (no lone surrogates)")
+    return check
+
+
+def _whole(value: Any, where: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        _fail(where, value, "a whole number")
+    if not -MAX_INT <= value <= MAX_INT:
+        _fail(where, value, "a whole number within +-(2**53 - 1)")
+
+
+def _real(value: Any, where: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        _whole(value, where)
+    elif not isinstance(value, float) or not math.isfinite(value):
+        _fail(where, value, "a finite number")
+
+
+def _flag(value: Any, where: str) -> None:
+    if not isinstance(value, bool):
+        _fail(where, value, "true or false")
+
+
+def _day(owner: str, field: str) -> Check:
+    low, high = date_range(owner, field)
+
+    def check(value: Any, where: str) -> None:
+        if type(value) is not dt.date:
+            _fail(where, value, "a date")
+        if not low <= value <= high:
+            _fail(where, value, f"a date from {low} to {high}")
+    return check
+
+
+def _union(options: tuple[Any, ...], owner: str, field: str) -> Check:
+    if NoneType in options:
+        rest = tuple(o for o in options if o is not NoneType)
+        inner = _union(rest, owner, field) if len(rest) > 1 else checker(rest[0], owner, field)
+
+        def optional(value: Any, where: str) -> None:
+            if value is not None:
+                inner(value, where)
+        return optional
+    if set(options) <= {int, float}:
+        return _real
+    kinds = [(o, checker(o, owner, field)) for o in options]
+
+    def scalar(value: Any, where: str) -> None:
+        for kind, check in kinds:
+            if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+                check(value, where)
+                return
+        _fail(where, value, " or ".join(getattr(k, "__name__", str(k)) for k, _ in kinds))
+    return scalar
+
+
+def _sequence(item: Any, owner: str, field: str) -> Check:
+    most = field_limit(owner, field, "items")
+    inner = checker(item, owner, field)
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, tuple):
+            _fail(where, value, "a tuple")
+        if len(value) > most:
+            _fail(where, f"{len(value)} items", f"at most {most} items")
+        for number, entry in enumerate(value):
+            inner(entry, f"{where}[{number}]")
+    return check
+
+
+def _pair(items: tuple[Any, ...], owner: str, field: str) -> Check:
+    inner = [checker(item, owner, field) for item in items]
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, tuple) or len(value) != len(inner):
+            _fail(where, value, f"a tuple of {len(inner)}")
+        for number, (entry, each) in enumerate(zip(value, inner, strict=True)):
+            each(entry, f"{where}[{number}]")
+    return check
+
+
+def _model(kind: type) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, kind):
+            _fail(where, value, f"a {kind.__name__}")
+        if type(value) not in _SELF_CHECKED:  # a model that does not check itself
+            check_value(value, where)
+    return check
+
+
+def _instance(kind: type) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, kind):
+            _fail(where, value, f"a {kind.__name__}")
+    return check
+
+
+def _anything(value: Any, where: str) -> None:
+    """A field typed ``Any``: nothing to check."""
+
+
+def checker(kind: Any, owner: str, field: str) -> Check:
+    """The check for one value of annotated type ``kind`` in field ``owner.field``."""
+    origin, args = get_origin(kind), get_args(kind)
+    if kind is Any:
+        return _anything
+    if kind is str:
+        return _text(owner, field)
+    if kind is bool:
+        return _flag
+    if kind is int:
+        return _whole
+    if kind is float:
+        return _real
+    if kind is dt.date:
+        return _day(owner, field)
+    if origin in (UnionType, typing.Union):
+        return _union(args, owner, field)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _sequence(args[0], owner, field)
+        return _pair(args, owner, field)
+    if origin is Literal:
+        allowed = args
+
+        def literal(value: Any, where: str) -> None:
+            if value not in allowed:
+                _fail(where, value, f"one of {', '.join(map(repr, allowed))}")
+        return literal
+    if isinstance(kind, type) and attrs.has(kind):
+        return _model(kind)
+    if isinstance(kind, type):
+        return _instance(kind)
+    return _anything
+
+
+_SELF_CHECKED: set[type] = set()
+
+
+@functools.cache
+def _field_checks(kind: Any) -> tuple[tuple[str, Check], ...]:
+    annotations = type_hints(kind)
+    return tuple((f.name, checker(annotations[f.name], kind.__name__, f.name))
+                 for f in attrs.fields(kind))
+
+
+def check_value(value: Any, where: str | None = None) -> None:
+    """Check every field of the attrs instance ``value``, and of the models it holds that do
+    not check themselves, against its type and the limits.
+
+    Raises:
+        InputError: naming the field (``where`` prefixes the path) and what is accepted.
+    """
+    kind: Any = type(value)
+    prefix = where or kind.__name__
+    for name, check in _field_checks(kind):
+        check(getattr(value, name), f"{prefix}.{name}")
+
+
+def check_fields(kind: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """An attrs ``field_transformer``: every field of the model also checks its value against
+    its type and the limits, after the field's own validator."""
+    return [f.evolve(validator=_Bounded(f.validator, f.name)) for f in fields]
+
+
+class _Bounded:
+    """A field's own validator, then the generic check of its type and limits."""
+
+    __slots__ = ("check", "inner", "name")
+
+    def __init__(self, inner: Any, name: str) -> None:
+        self.inner = inner
+        self.name = name
+        self.check: Check | None = None
+
+    @property
+    def _validators(self) -> tuple[Any, ...]:
+        return (self.inner,) if self.inner is not None else ()
+
+    def __call__(self, inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if self.inner is not None:
+            self.inner(inst, attribute, value)
+        check = self.check
+        if check is None:
+            kind: Any = type(inst)
+            _SELF_CHECKED.add(kind)
+            check = self.check = checker(type_hints(kind)[self.name], kind.__name__,
+                                         self.name)
+        check(value, f"{type(inst).__name__}.{self.name}")
+
+
+# ---------------------------------------------------------------- raw JSON data
+
+
+def check_data(data: Any, kind: Any, path: str = "$") -> None:
+    """Check the lists and texts of JSON ``data`` bound for type ``kind`` against the limits,
+    before any object is built from it; everything else is left to the converter.
+
+    Raises:
+        InputError: a list or text is too long; the message gives its path.
+    """
+    origin, args = get_origin(kind), get_args(kind)
+    if origin in (UnionType, typing.Union):
+        for option in args:
+            check_data(data, option, path)
+    elif isinstance(kind, type) and attrs.has(kind) and isinstance(data, dict):
+        annotations = type_hints(kind)
+        for f in attrs.fields(kind):
+            if f.name in data:
+                _check_entry(data[f.name], annotations[f.name], kind.__name__, f.name,
+                             f"{path}.{f.name}")
+
+
+def _check_entry(value: Any, kind: Any, owner: str, field: str, path: str) -> None:
+    origin, args = get_origin(kind), get_args(kind)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if isinstance(value, list | dict):
+            most = field_limit(owner, field, "items")
+            if len(value) > most:
+                raise InputError(f"{len(value)} items; at most {most} @ {path}")
+        if isinstance(value, list):
+            for number, entry in enumerate(value):
+                check_data(entry, args[0], f"{path}[{number}]")
+    elif kind is str and isinstance(value, str):
+        most = field_limit(owner, field, "text")
+        if len(value) > most:
+            raise InputError(f"{len(value)} characters; at most {most} @ {path}")
+    else:
+        check_data(value, kind, path)
