@@ -10,6 +10,8 @@ import pytest
 
 import footcore as fc
 from footcore import Action, Engine, Location, Rulebook, Symptom, SymptomKind
+from footcore._conditions import Op
+from footcore._rulebook import Condition, assemble
 
 START = date(2026, 1, 5)
 
@@ -81,6 +83,24 @@ def test_a_default_hold_names_the_gate_that_holds_it(engine: Engine,
     assert data["no_rule_fired"] is True
     assert data["why_not"][0]["unmet"][0]["text"] == (
         "clean sessions in a row: 1, needs at least 2 (footcore default)")
+
+
+def test_an_unmet_condition_on_a_set_of_values_says_which_it_needs(engine: Engine,
+                                                                    rulebook: Rulebook) -> None:
+    """A gate's condition may list the values it accepts ("in"); its decision is built, read
+    back and explained like any other (it used to fail the check of Unmet.needed)."""
+    rules = [attrs.evolve(rule, when=(*rule.when, Condition("minutes", Op.IN, [18, 19, 20])))
+             if rule.id == "progress-dose" else rule for rule in rulebook.rules]
+    picky = Engine(assemble(rulebook.meta, rulebook.params, rulebook.exercises.values(),
+                            rulebook.stages, rules, location="test"), backend="native")
+    state = attrs.evolve(fresh(engine), rulebook_digest=picky.rulebook.digest)
+    decision = picky.evaluate(state, fc.CheckIn(on=START + timedelta(days=1), completed=True,
+                                                minutes=15))
+    (gate,) = decision.why_not
+    (minutes,) = [u for u in gate.unmet if u.field == "minutes"]
+    assert (minutes.op, minutes.needed, minutes.actual) == ("in", (18, 19, 20), 15)
+    assert fc.from_json(fc.to_json(decision), fc.Decision) == decision
+    assert "minutes trained: 15, needs one of 18, 19, 20" in fc.explain(decision)
 
 
 def ready_for_unilateral(engine: Engine, rulebook: Rulebook, **changes: object

@@ -217,7 +217,8 @@ def _union(options: tuple[Any, ...], owner: str, field: str) -> Check:
         return optional
     if set(options) <= {int, float}:
         return _real
-    kinds = [(o, checker(o, owner, field)) for o in options]
+    # isinstance needs the bare class of a parameterised option (tuple of tuple[str, ...])
+    kinds = [(get_origin(o) or o, checker(o, owner, field)) for o in options]
 
     def scalar(value: Any, where: str) -> None:
         for kind, check in kinds:
