@@ -16,75 +16,20 @@ pytest.importorskip("durable_rules_engine")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fact_strategies import fact_sets, neutral, rule, rules
 from footcore import _durable
 from footcore._conditions import (
     FACT_FIELDS,
-    FACT_TYPES,
     CompiledRule,
     Facts,
     FactType,
     Match,
     Op,
-    Scalar,
     match_native,
 )
 from footcore._conditions import Test as Condition
 from footcore._durable import DurableMatcher, durable_available
-from footcore._enums import Action
 from footcore._errors import EngineError, RulebookError
-
-STRINGS = ["", "a", "b", "A", "soreness", "arch", "10", "9", 'x"y', "x#", "a\\", "é", "\ud800"]
-FLOATS = [0.0, -0.0, 1e-05, 0.5, 20.0, -1.5, 0.1 + 0.2, 0.3, 1e20, 2.5e-300]
-
-
-def values(kind: type) -> st.SearchStrategy[Scalar]:
-    """Type-correct values: numbers of both kinds compare with int and float fields."""
-    if kind is bool:
-        return st.booleans()
-    if kind is str:
-        return st.sampled_from(STRINGS)
-    numbers = st.integers(-3, 12) | st.sampled_from(FLOATS)
-    return numbers if kind is int else numbers | st.floats(-50, 50)
-
-
-@st.composite
-def conditions(draw: st.DrawFn, fact: FactType) -> Condition:
-    field = draw(st.sampled_from(sorted(FACT_FIELDS[fact])))
-    kind = FACT_FIELDS[fact][field].type
-    op = draw(st.sampled_from([Op.EQ, Op.NE] if kind is bool else list(Op)))
-    if op in (Op.IN, Op.NOT_IN):
-        return Condition(field, op, tuple(draw(st.lists(values(kind), min_size=1, max_size=4,
-                                                   unique=True))))
-    return Condition(field, op, draw(values(kind)))
-
-
-@st.composite
-def rules(draw: st.DrawFn) -> CompiledRule:
-    fact = draw(st.sampled_from(FACT_TYPES))
-    return CompiledRule(f"rule-{draw(st.integers(0, 999))}", Action.HOLD, fact,
-                        tuple(draw(st.lists(conditions(fact), max_size=5))))
-
-
-def fact_of(kind: FactType) -> st.SearchStrategy[dict[str, Scalar]]:
-    return st.fixed_dictionaries({name: values(spec.type)
-                                  for name, spec in FACT_FIELDS[kind].items()})
-
-
-facts_st = st.fixed_dictionaries({
-    FactType.CHECKIN: st.lists(fact_of(FactType.CHECKIN), min_size=1, max_size=1),
-    FactType.SYMPTOM: st.lists(fact_of(FactType.SYMPTOM), max_size=4),
-    FactType.COMPENSATION: st.lists(fact_of(FactType.COMPENSATION), max_size=3),
-})
-
-
-def neutral(fact_type: FactType, /, **values: Scalar) -> dict[str, Scalar]:
-    fact = {name: spec.type() for name, spec in FACT_FIELDS[fact_type].items()}
-    return {**fact, **values}
-
-
-def rule(fact: FactType, *tests: Condition, rule_id: str = "r") -> CompiledRule:
-    return CompiledRule(rule_id, Action.HOLD, fact, tests)
-
 
 SAMPLE_RULES = [
     rule(FactType.SYMPTOM, Condition("severity", Op.GE, 5)),
@@ -115,10 +60,10 @@ def test_durable_imports_here() -> None:
 # Each example builds its own ruleset (~200-330 KB); a collected matcher's ruleset is freed
 # by the next engine call, so memory stays bounded across the run.
 @settings(max_examples=200, deadline=None)
-@given(st.lists(rules(), max_size=8), st.lists(facts_st, min_size=1, max_size=3))
-def test_matches_native(rule_list: list[CompiledRule], fact_sets: list[Facts]) -> None:
+@given(st.lists(rules(), max_size=8), st.lists(fact_sets(), min_size=1, max_size=3))
+def test_matches_native(rule_list: list[CompiledRule], drawn: list[Facts]) -> None:
     matcher = DurableMatcher(rule_list)
-    for facts in fact_sets:
+    for facts in drawn:
         assert matcher.match(facts) == match_native(rule_list, facts)
 
 

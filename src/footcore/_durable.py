@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import json
 import math
 import os
+import re
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._conditions import (
@@ -34,6 +34,7 @@ from ._conditions import (
     SET_OPS,
     CompiledRule,
     Facts,
+    FieldSpec,
     Match,
     Op,
     Scalar,
@@ -48,6 +49,7 @@ _MAX_EXACT_INT = 2**53  # the engine compares an int with a float as two doubles
 _TYPE = "_type"
 _INDEX = "_index"
 _SENTINEL = "sentinel"
+_INDEX_FIELD = re.compile(f'"{_INDEX}":(-?[0-9]+)')
 _OPERATORS = {Op.NE: "$neq", Op.LT: "$lt", Op.LE: "$lte", Op.GT: "$gt", Op.GE: "$gte"}
 
 # One lock for every matcher: sessions of all rulesets live in one C module, and the GIL
@@ -87,6 +89,7 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+@functools.lru_cache(maxsize=4096)  # counters and days repeat
 def _int(value: int) -> str:
     if abs(value) > _MAX_EXACT_INT:
         raise ValueError(f"integer {value} is beyond +-2**53")
@@ -101,6 +104,7 @@ def _float(value: float) -> str:
     return f"{mantissa}.0e{power}" if exponent and "." not in mantissa else text
 
 
+@functools.lru_cache(maxsize=4096)  # fact strings repeat: stage ids, goals, kinds
 def _str(value: str) -> str:
     return '"' + value.encode("utf-8", "surrogatepass").hex() + '"'
 
@@ -116,6 +120,38 @@ def _scalar(value: Scalar) -> str:
         if writer is None:
             raise ValueError(f"{value!r} is not a bool, int, float or str")
     return writer(value)
+
+
+# How a fact field's value of the expected type is written, inline in a fact writer's
+# source; ``{}`` is the field, read once. A value of any other type goes through _scalar.
+_FIELD_SOURCE = {
+    bool: "(_true if (_v := {}) is True else _false if _v is False else _scalar(_v))",
+    int: "(_v if (_v := {}).__class__ is _int and -_most <= _v <= _most else _scalar(_v))",
+    float: "(_float(_v) if (_v := {}).__class__ is _number else _scalar(_v))",
+    str: "(_str(_v) if (_v := {}).__class__ is _text else _scalar(_v))",
+}
+
+FactWriter = Callable[[str, int, Any], str]
+
+
+def _fact_writer(kind: str, fields: Sequence[str], types: Mapping[str, FieldSpec]) -> FactWriter:
+    """A function writing one fact of type ``kind`` (its session, index and ``fields``) as
+    a payload. Generated: its source names only generated identifiers; the field names and
+    the fixed text reach it through its namespace."""
+    namespace: dict[str, Any] = {
+        "_scalar": _scalar, "_float": _float, "_str": _str, "_int": int, "_number": float,
+        "_text": str, "_most": _MAX_EXACT_INT, "_true": "true", "_false": "false",
+        "_sid": '{"sid":"', "_id": f'","id":"{kind}', "_type": f'","{_TYPE}":"{kind}","{_INDEX}":'}
+    parts = ["{_sid}{sid}{_id}{index}{_type}{index}"]
+    for number, name in enumerate(fields):
+        namespace[f"_key{number}"], namespace[f"_field{number}"] = f',"{name}":', name
+        value = _FIELD_SOURCE[types[name].type].format(f"fact[_field{number}]")
+        parts.append(f"{{_key{number}}}{{{value}}}")
+    body = "".join(parts) + "}}"
+    source = f"def write(sid, index, fact):\n    return f'{body}'"
+    exec(compile(source, f"<footcore durable {kind} fact>", "exec"), namespace)
+    written: FactWriter = namespace["write"]
+    return written
 
 
 def _compatible(kind: type, value: object) -> bool:
@@ -214,7 +250,9 @@ class DurableMatcher:
         # Only the fact types and fields some rule reads are sent, in a fixed order.
         read = {kind: {test.field for rule in rules if rule.fact == kind for test in rule.tests}
                 for kind in FACT_TYPES if any(rule.fact == kind for rule in rules)}
-        self._fields = {kind: tuple(sorted(fields)) for kind, fields in read.items()}
+        self._writers = {kind: _fact_writer(kind.value, sorted(fields), FACT_FIELDS[kind])
+                         for kind, fields in read.items()}
+        self._sentinel = _fact_writer(_SENTINEL, (), {})
         with _LOCK:
             _free_orphans(engine)
             try:
@@ -244,14 +282,26 @@ class DurableMatcher:
 
     def match(self, facts: Facts) -> frozenset[Match]:
         """Fire every rule on ``facts``: one match per rule and fact that satisfies its tests."""
+        return frozenset(Match(rule, index) for rule, index in self._fire(facts))
+
+    def ordered(self, facts: Facts) -> list[tuple[int, int]]:
+        """The matches as (rule number, fact index), sorted."""
+        return sorted(self._fire(facts))
+
+    def _fire(self, facts: Facts) -> set[tuple[int, int]]:
         sid = str(next(self._sessions))
-        payloads = [self._payload(sid, _SENTINEL, 0, {}, ())]
-        for kind, fields in self._fields.items():
-            payloads.extend(self._payload(sid, kind.value, index, fact, fields)
-                            for index, fact in enumerate(facts.get(kind, ())))
+        payloads = [self._sentinel(sid, 0, None)]
+        for kind, write in self._writers.items():
+            try:
+                payloads.extend([write(sid, index, fact)
+                                 for index, fact in enumerate(facts.get(kind, ()))])
+            except (KeyError, ValueError) as error:
+                raise EngineError(f"a {kind} fact cannot be sent to durable_rules: "
+                                  f"{error}") from error
         engine = _engine()
         with _LOCK:
-            _free_orphans(engine)
+            if _ORPHANS:
+                _free_orphans(engine)
             try:
                 return self._evaluate(engine, sid, payloads)
             except EngineError:
@@ -259,23 +309,17 @@ class DurableMatcher:
             except Exception as error:
                 raise EngineError(f"durable_rules failed while evaluating: {error!r}") from error
 
-    @staticmethod
-    def _payload(sid: str, kind: str, index: int, fact: Any, fields: tuple[str, ...]) -> str:
-        try:
-            values = "".join(f',"{name}":{_scalar(fact[name])}' for name in fields)
-        except (KeyError, ValueError) as error:
-            raise EngineError(f"a {kind} fact cannot be sent to durable_rules: {error}") from error
-        return (f'{{"sid":"{sid}","id":"{kind}{index}","{_TYPE}":"{kind}",'
-                f'"{_INDEX}":{index}{values}}}')
-
-    def _evaluate(self, engine: Any, sid: str, payloads: list[str]) -> frozenset[Match]:
+    def _evaluate(self, engine: Any, sid: str, payloads: list[str]) -> set[tuple[int, int]]:
         """Run one session: assert, drain every action, delete the session whatever happens."""
         state = self._assert(engine, payloads[0])
         messages: list[str] = []
+        assert_fact, handle = engine.assert_fact, self._handle
         try:
             try:
                 for payload in payloads[1:]:
-                    self._assert(engine, payload)
+                    code = assert_fact(handle, payload)[0]
+                    if code != 0:
+                        raise _refused(code, payload)
             finally:
                 result = engine.start_action_for_state(self._handle, state)
                 message = result and result[1]
@@ -284,18 +328,28 @@ class DurableMatcher:
                     message = engine.complete_and_start_action(self._handle, state)
         finally:
             engine.delete_state(self._handle, sid)
-        return frozenset(firing for firing in map(self._read, messages) if firing is not None)
+        return {firing for firing in map(self._read, messages) if firing is not None}
 
-    def _read(self, message: str) -> Match | None:
-        """The firing an action message ``{"<rule>":{"m":<fact>}}`` reports; None for helpers."""
+    def _read(self, message: str) -> tuple[int, int] | None:
+        """The firing an action message ``{"<rule>":{"m":<fact>}}`` reports; None for helpers.
+
+        The fact comes back as it was sent, its index before its fields, whose strings are
+        hex digits: so the first ``"_index":`` is the index.
+        """
         name = message[2:message.index('"', 2)]  # rule names are ours: no quotes or escapes
         if name in _HELPERS:
             return None
-        (binding,) = json.loads(message).values()
-        return Match(self._numbers[name], binding["m"][_INDEX])
+        index = _INDEX_FIELD.search(message)
+        if index is None:
+            raise EngineError(f"durable_rules reported a firing without its fact: {message:.200}")
+        return self._numbers[name], int(index.group(1))
 
     def _assert(self, engine: Any, payload: str) -> int:
         code, state = engine.assert_fact(self._handle, payload)
         if code != 0:
-            raise EngineError(f"durable_rules refused a fact (code {code}): {payload[:200]}")
+            raise _refused(code, payload)
         return int(state)
+
+
+def _refused(code: int, payload: str) -> EngineError:
+    return EngineError(f"durable_rules refused a fact (code {code}): {payload[:200]}")
