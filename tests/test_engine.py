@@ -11,6 +11,8 @@ from multiprocessing import get_context
 import pytest
 
 import footcore as fc
+from footcore._compiled import CompiledMatcher
+from footcore._engine import INTERPRETER, _Interpreter
 
 START = date(2026, 1, 5)
 STIFF = fc.Symptom(fc.SymptomKind.STIFFNESS, fc.Location.ARCH, severity=4)
@@ -44,6 +46,21 @@ def test_auto_picks_durable_where_it_imports_else_native() -> None:
 
 def test_native_backend_is_always_there() -> None:
     assert fc.Engine(backend="native").backend == "native"
+
+
+def test_the_reference_interpreter_is_a_private_backend_name() -> None:
+    """The native backend runs the rulebook compiled; the interpreter it is checked against
+    stays reachable (its decisions say native: they are the same decisions)."""
+    engine = fc.Engine(backend=INTERPRETER)
+    assert engine.backend == "native"
+    assert isinstance(engine._matcher, _Interpreter)
+    assert isinstance(fc.Engine(backend="native")._matcher, CompiledMatcher)
+    copy = pickle.loads(pickle.dumps(engine))
+    assert isinstance(copy._matcher, _Interpreter)
+    assert play(engine) == play(fc.Engine(backend="native"))
+    with pytest.raises(fc.InputError) as refused:
+        fc.Engine(backend="interpreter")
+    assert INTERPRETER not in str(refused.value)
 
 
 def test_durable_backend_where_it_cannot_import_says_what_to_do() -> None:

@@ -40,6 +40,7 @@ from footcore import (
     load_rulebook,
     to_json,
 )
+from footcore._engine import INTERPRETER
 from footcore.testing import (
     EPOCH,
     athlete_states,
@@ -70,6 +71,7 @@ from footcore.testing import (
 # per-athlete data). Deliberately independent of any conftest fixtures.
 RULEBOOK = load_rulebook()
 NATIVE = Engine(RULEBOOK, backend="native")
+INTERPRETED = Engine(RULEBOOK, backend=INTERPRETER)
 # A second engine over a separately loaded copy of the rulebook, for the determinism check.
 FRESH_NATIVE = Engine(load_rulebook(), backend="native")
 
@@ -393,6 +395,41 @@ def test_backends_agree(history: tuple[AthleteState, list[CheckIn]]) -> None:
     for checkin in checkins_:
         _show(state, checkin)
         state = check_backends_agree(NATIVE, state, checkin, other=durable).state
+
+
+@settings(deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@given(HISTORIES)
+def test_the_compiled_rulebook_decides_as_the_interpreter(
+        history: tuple[AthleteState, list[CheckIn]]) -> None:
+    """The native backend runs the rulebook compiled; the reference interpreter stays
+    reachable as the engine's private backend name. Their decisions are byte-identical."""
+    state, checkins_ = history
+    for checkin in checkins_:
+        _show(state, checkin)
+        decision = NATIVE.evaluate(state, checkin)
+        assert to_json(decision) == to_json(INTERPRETED.evaluate(state, checkin))
+        state = decision.state
+
+
+def revalidated(value: object) -> object:
+    """``value`` built again through the checking constructors, every part of it."""
+    if attrs.has(type(value)):
+        return type(value)(**{field.name: revalidated(getattr(value, field.name))
+                              for field in attrs.fields(type(value))})
+    if isinstance(value, tuple):
+        return tuple(revalidated(item) for item in value)
+    return value
+
+
+@SETTINGS
+@given(INPUTS)
+def test_what_the_engine_builds_unchecked_passes_every_check(
+        pair: tuple[AthleteState, CheckIn]) -> None:
+    """The engine builds its decisions without re-running the models' checks on values it
+    derived from checked inputs; every part of them still passes those checks."""
+    _show(*pair)
+    decision = NATIVE.evaluate(*pair)
+    assert revalidated(decision) == decision
 
 
 # ---------------------------------------------------------------- 9. pause holds

@@ -8,7 +8,8 @@ from typing import Literal, Protocol
 
 import attrs
 
-from ._conditions import CompiledRule, Facts, FactType, Match, match_native
+from ._compiled import CompiledMatcher
+from ._conditions import CompiledRule, Facts, FactType, match_native
 from ._enums import Action, Goal
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
@@ -21,36 +22,47 @@ from ._models import (
     WeekPlan,
 )
 from ._plan import build_plan
-from ._rulebook import Rulebook, load_rulebook
+from ._rulebook import Rule, Rulebook, load_rulebook
 from ._transition import next_state
+from ._trusted import trusted
 from ._version import __version__
 from ._whynot import Gates
 
-__all__ = ["BACKENDS", "Engine"]
+__all__ = ["BACKENDS", "INTERPRETER", "Engine"]
 
 BACKENDS = ("auto", "durable", "native")
 BackendName = Literal["auto", "durable", "native"]
+INTERPRETER = "native-interpreter"
+"""A backend name the engine takes but does not list: the native backend on the reference
+interpreter (:func:`match_native`) rather than the compiled rulebook, for the tests that
+check the two agree. Its decisions say ``native``."""
+
+_FIRING = trusted(Firing)
+_DECISION = trusted(Decision)
 
 
 class _Matcher(Protocol):
-    def match(self, facts: Facts) -> frozenset[Match]: ...
+    def ordered(self, facts: Facts) -> Sequence[tuple[int, int]]:
+        """Every (rule number, fact index) that matched, sorted."""
 
 
-class _NativeMatcher:
-    """Fires compiled rules in plain Python."""
+class _Interpreter:
+    """Fires compiled rules through :func:`match_native`, the reference semantics."""
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self._rules = tuple(rules)
 
-    def match(self, facts: Facts) -> frozenset[Match]:
-        return match_native(self._rules, facts)
+    def ordered(self, facts: Facts) -> list[tuple[int, int]]:
+        return sorted((m.rule, m.index) for m in match_native(self._rules, facts))
 
 
 def _make_matcher(rules: Sequence[CompiledRule], backend: str) -> tuple[str, _Matcher]:
+    if backend == INTERPRETER:
+        return "native", _Interpreter(rules)
     if backend not in BACKENDS:
         raise InputError(f"backend: got {backend!r}; accepted: {', '.join(BACKENDS)}")
     if backend == "native":
-        return "native", _NativeMatcher(rules)
+        return "native", CompiledMatcher(rules)
     from ._durable import DurableMatcher, durable_available
 
     if durable_available():
@@ -58,7 +70,40 @@ def _make_matcher(rules: Sequence[CompiledRule], backend: str) -> tuple[str, _Ma
     if backend == "durable":
         raise EngineError("backend 'durable' needs durable-rules, which does not import here "
                           "(it supports CPython 3.11 and 3.12); use backend='native' or 'auto'")
-    return "native", _NativeMatcher(rules)
+    return "native", CompiledMatcher(rules)
+
+
+@attrs.frozen(eq=False)
+class _Trace:
+    """What every firing of one rule shares, worked out once per engine: the fields its
+    conditions read (sorted), the parameters it compares against, its precedence."""
+
+    rule: Rule
+    rank: int
+    read: tuple[str, ...]
+    params: tuple[ParamUse, ...]
+
+    def firing(self, facts: Facts, index: int, action: Action) -> Firing:
+        """The firing of this rule on fact ``index`` of its type, under ``action``."""
+        rule = self.rule
+        fact = facts[rule.fact][index]
+        won = rule.action is action
+        label = "checkin" if rule.fact is FactType.CHECKIN else f"{rule.fact._value_}[{index}]"
+        return _FIRING(rule.id, rule.action, rule.source, rule.summary, label,
+                       tuple([(name, fact[name]) for name in self.read]), won,
+                       None if won else action, self.params)
+
+
+def _traces(rulebook: Rulebook) -> tuple[_Trace, ...]:
+    params = rulebook.params
+    return tuple(
+        _Trace(rule, rulebook.rank(rule.action),
+               tuple(sorted({test.field for test in program.tests})),
+               tuple(dict.fromkeys(
+                   ParamUse(c.param, params[c.param].value, params[c.param].is_default,
+                            params[c.param].unit)
+                   for c in rule.when if c.param is not None)))
+        for rule, program in zip(rulebook.rules, rulebook.compiled, strict=True))
 
 
 class Engine:
@@ -66,8 +111,9 @@ class Engine:
 
     Args:
         rulebook: a loaded rulebook; ``None`` loads the one shipped with footcore.
-        backend: ``"durable"`` (durable_rules' Rete engine), ``"native"`` (plain Python) or
-            ``"auto"`` (durable where it imports, else native). Both fire the same rules.
+        backend: ``"durable"`` (durable_rules' Rete engine), ``"native"`` (the rulebook
+            compiled to Python) or ``"auto"`` (durable where it imports, else native). Both
+            fire the same rules.
 
     An engine holds no per-athlete data: one engine can serve every athlete, from
     several threads at once.
@@ -79,23 +125,17 @@ class Engine:
             raise InputError(f"rulebook: got {type(rulebook).__name__}; accepted: a Rulebook "
                              f"(load one with footcore.load_rulebook(path)) or None")
         self.rulebook = rulebook if rulebook is not None else load_rulebook()
+        self._requested = backend
         self.backend, self._matcher = _make_matcher(self.rulebook.compiled, backend)
         self._ref = self.rulebook.ref
         self._gates = Gates(self.rulebook)
-        params = self.rulebook.params
-        self._params = {
-            rule.id: tuple(dict.fromkeys(
-                ParamUse(c.param, params[c.param].value, params[c.param].is_default,
-                         params[c.param].unit)
-                for c in rule.when if c.param is not None))
-            for rule in self.rulebook.rules
-        }
+        self._traces = _traces(self.rulebook)
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
 
     def __getstate__(self) -> dict[str, object]:
-        return {"rulebook": self.rulebook, "backend": self.backend}
+        return {"rulebook": self.rulebook, "backend": self._requested}
 
     def __setstate__(self, data: dict[str, object]) -> None:
         self.__init__(data["rulebook"], data["backend"])  # type: ignore[misc]
@@ -130,52 +170,34 @@ class Engine:
         """
         self._check_state(state)
         self._check_checkin(state, checkin)
-        counted = record(self.rulebook, state, checkin)
-        prior_plan = build_plan(self.rulebook, state)
-        facts = build_facts(self.rulebook, state, checkin, counted, prior_plan)
-        matches = sorted(self._matcher.match(facts))
-        firings = self._firings(matches, facts)
-        action = min((f.action for f in firings), key=self.rulebook.rank,
-                     default=self.rulebook.meta.default_action)
-        firings = tuple(
-            f if f.action is action else _overridden(f, action) for f in firings
-        )
-        new = next_state(self.rulebook, state, checkin, counted, action)
-        fired = {f.rule_id for f in firings}
-        cues = [rule.cue for rule in self.rulebook.rules if rule.cue and rule.id in fired]
-        return Decision(
-            action=action, state=new, plan=build_plan(self.rulebook, new, cues),
-            firings=firings, prior_state=state, prior_plan=prior_plan,
-            checkin=checkin, rulebook=self._ref,
-            backend=self.backend, footcore_version=__version__,
-            why_not=self._gates.why_not(facts[FactType.CHECKIN][0], fired),
-        )
-
-    def _firings(self, matches: Sequence[Match], facts: Facts) -> tuple[Firing, ...]:
-        rules, compiled = self.rulebook.rules, self.rulebook.compiled
-        out = []
-        for m in matches:
-            rule, program = rules[m.rule], compiled[m.rule]
-            fact = facts[program.fact][m.index]
-            read = dict.fromkeys(test.field for test in program.tests)
-            label = str(program.fact) if program.fact.value == "checkin" else (
-                f"{program.fact}[{m.index}]")
-            out.append(Firing(
-                rule_id=rule.id, action=rule.action, source=rule.source,
-                summary=rule.summary, fact=label,
-                matched=tuple(sorted((name, fact[name]) for name in read)), won=True,
-                params=self._params[rule.id],
-            ))
-        return tuple(out)
+        rulebook = self.rulebook
+        counted = record(rulebook, state, checkin)
+        prior_plan = build_plan(rulebook, state)
+        facts = build_facts(rulebook, state, checkin, counted, prior_plan)
+        matches = self._matcher.ordered(facts)
+        if matches:
+            traces = [self._traces[rule] for rule, _ in matches]
+            action = rulebook.meta.precedence[min([trace.rank for trace in traces])]
+            firings = tuple([trace.firing(facts, index, action)
+                             for trace, (_, index) in zip(traces, matches, strict=True)])
+            fired = {firing.rule_id for firing in firings}
+            cues = [trace.rule.cue for trace in dict.fromkeys(traces) if trace.rule.cue]
+        else:
+            action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
+        new = next_state(rulebook, state, checkin, counted, action)
+        return _DECISION(action, new, build_plan(rulebook, new, cues), firings, state,
+                         prior_plan, checkin, self._ref, self.backend, __version__,
+                         self._gates.why_not(facts[FactType.CHECKIN][0], fired))
 
     def _check_state(self, state: AthleteState) -> None:
         if not isinstance(state, AthleteState):
             raise InputError(f"state: got {type(state).__name__}; accepted: an AthleteState")
-        ids = [stage.id for stage in self.rulebook.stages]
-        if state.stage not in ids:
+        try:
+            steps = len(self.rulebook.stage(state.stage).steps)
+        except KeyError:
+            ids = ", ".join(stage.id for stage in self.rulebook.stages)
             raise InputError(f"AthleteState.stage: got {state.stage!r}; accepted: one of "
-                             f"{', '.join(ids)} (rulebook {self.rulebook.id})")
-        steps = len(self.rulebook.stage(state.stage).steps)
+                             f"{ids} (rulebook {self.rulebook.id})") from None
         if state.dose_level >= steps:
             raise InputError(f"AthleteState.dose_level: got {state.dose_level}; accepted: 0 to "
                              f"{steps - 1} for stage {state.stage!r}")
@@ -205,6 +227,3 @@ class Engine:
                     f"{', '.join(ids) or 'none, training is paused'}), or null when it was "
                     f"not seen in a particular exercise")
 
-
-def _overridden(firing: Firing, winner: Action) -> Firing:
-    return attrs.evolve(firing, won=False, overridden_by=winner)

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-
-import attrs
+from typing import NamedTuple
 
 from ._conditions import Facts, FactType, Scalar
 from ._enums import BackOff, Category, SymptomKind
 from ._models import AthleteState, CheckIn, Metrics, WeekPlan
 from ._plan import build_plan
 from ._rulebook import Rulebook
+from ._trusted import trusted
 
 __all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record", "single_leg_week",
            "window_start"]
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
-# Abilities carry over from the last measurement; foot fatigue is a report of the day (P11).
-_CARRIED = ("balance_eyes_open_s", "balance_eyes_closed_s", "forefoot_symmetry")
+_METRICS = trusted(Metrics)
 
 
 def merged_metrics(known: Metrics, today: Metrics) -> Metrics:
-    """The latest known value of each carried metric, and today's foot fatigue."""
-    carried = {name: getattr(today, name) if getattr(today, name) is not None
-               else getattr(known, name) for name in _CARRIED}
-    return Metrics(**carried, foot_fatigue=today.foot_fatigue)
+    """The latest known value of each ability (balance, symmetry), and today's foot fatigue,
+    which is a report of the day (P11); built from two checked metrics without checking them
+    again."""
+    return _METRICS(
+        known.balance_eyes_open_s if today.balance_eyes_open_s is None
+        else today.balance_eyes_open_s,
+        known.balance_eyes_closed_s if today.balance_eyes_closed_s is None
+        else today.balance_eyes_closed_s,
+        known.forefoot_symmetry if today.forefoot_symmetry is None else today.forefoot_symmetry,
+        today.foot_fatigue)
 
 
 def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
@@ -45,11 +50,14 @@ def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -
 def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
     """No compensation, and no symptom above its clean limit (soreness and fatigue, which
     the article expects while adapting, have limits of their own)."""
+    if checkin.compensations:
+        return False
+    if not checkin.symptoms:
+        return True
     limits = {SymptomKind.SORENESS: rulebook.number("clean_max_soreness"),
               SymptomKind.FATIGUE: rulebook.number("clean_max_fatigue")}
     default = rulebook.number("clean_max_severity")
-    return not checkin.compensations and all(
-        s.severity <= limits.get(s.kind, default) for s in checkin.symptoms)
+    return all(s.severity <= limits.get(s.kind, default) for s in checkin.symptoms)
 
 
 def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> int:
@@ -62,8 +70,7 @@ def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn)
     return state.clean_streak + 1 if new_session else state.clean_streak
 
 
-@attrs.frozen
-class Record:
+class Record(NamedTuple):
     """The athlete's running record once this check-in is counted: what the facts report
     and what the new state keeps, computed once for both."""
 
@@ -120,26 +127,31 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     """
     counted = counted if counted is not None else record(rulebook, state, checkin)
     stage = rulebook.stage(state.stage)
-    following = [s for s in rulebook.stages if s.order == stage.order + 1]
-    open_backoff = state.backoff is not BackOff.NONE
-    active = open_backoff and state.backoff_until is not None and checkin.on < state.backoff_until
+    following = rulebook.stages[stage.order + 1:stage.order + 2]
+    on, started, backoff = checkin.on, state.started_on, state.backoff
+    open_backoff = backoff is not BackOff.NONE
+    active = open_backoff and state.backoff_until is not None and on < state.backoff_until
     context: dict[str, Scalar] = {
         "stage": stage.id,
         "stage_order": stage.order,
-        "goal": state.goal.value,
+        "goal": state.goal._value_,
         "history": state.prior_foot_ankle_problems,
         "cleared": state.clinician_cleared or checkin.clinician_cleared,
         "cleared_today": checkin.clinician_cleared,
         "paused": state.paused,
     }
+    reported = checkin.symptoms
+    metrics = counted.metrics
+    open_s, closed_s = metrics.balance_eyes_open_s, metrics.balance_eyes_closed_s
+    symmetry, fatigue = metrics.forefoot_symmetry, metrics.foot_fatigue
     checkin_fact: dict[str, Scalar] = {
         **context,
         "dose_level": state.dose_level,
         "top_dose": state.dose_level >= len(stage.steps) - 1,
         "final_stage": not following,
         "next_needs_clearance": bool(following) and following[0].needs_clearance_with_history,
-        "deload_active": active and state.backoff is BackOff.DELOAD,
-        "rest_active": active and state.backoff is BackOff.REST,
+        "deload_active": active and backoff is BackOff.DELOAD,
+        "rest_active": active and backoff is BackOff.REST,
         "backoff_ended": open_backoff and not active,
         "completed": checkin.completed,
         "minutes": checkin.minutes,
@@ -147,21 +159,27 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         "consecutive_completed": counted.consecutive_completed,
         "consecutive_missed": counted.consecutive_missed,
         "clean_streak": counted.clean_streak,
-        "days_at_dose": _days(checkin.on, state.last_change_on or state.started_on),
-        "days_since_last_checkin": _days(checkin.on, state.last_checkin_on or state.started_on),
-        "days_since_last_session": _days(checkin.on, state.last_session_on or state.started_on),
+        "days_at_dose": (on - (state.last_change_on or started)).days,
+        "days_since_last_checkin": (on - (state.last_checkin_on or started)).days,
+        "days_since_last_session": (on - (state.last_session_on or started)).days,
         "had_backoff": state.last_backoff_on is not None,
-        "days_since_backoff": _days(checkin.on, state.last_backoff_on),
-        "symptom_count": len(checkin.symptoms),
-        "max_severity": max((s.severity for s in checkin.symptoms), default=0),
-        "pain_today": any(s.kind in PAIN_KINDS for s in checkin.symptoms),
+        "days_since_backoff": _days(on, state.last_backoff_on),
+        "symptom_count": len(reported),
+        "max_severity": max([s.severity for s in reported]) if reported else 0,
+        "pain_today": bool(reported) and any([s.kind in PAIN_KINDS for s in reported]),
         "compensation_count": len(checkin.compensations),
+        # A metric never measured reads 0.0, with its has_ flag false (see FACT_FIELDS).
+        "has_balance_eyes_open": open_s is not None,
+        "balance_eyes_open_s": 0.0 if open_s is None else float(open_s),
+        "has_balance_eyes_closed": closed_s is not None,
+        "balance_eyes_closed_s": 0.0 if closed_s is None else float(closed_s),
+        "has_forefoot_symmetry": symmetry is not None,
+        "forefoot_symmetry": 0.0 if symmetry is None else float(symmetry),
+        "has_foot_fatigue": fatigue is not None,
+        "foot_fatigue": 0.0 if fatigue is None else float(fatigue),
     }
-    for name, value in attrs.asdict(counted.metrics).items():
-        checkin_fact[f"has_{name.removesuffix('_s')}"] = value is not None
-        checkin_fact[name] = float(value) if value is not None else 0.0
     symptoms = [
-        {**context, "kind": s.kind.value, "location": s.location.value,
+        {**context, "kind": s.kind._value_, "location": s.location._value_,
          "severity": s.severity, "days": s.days}
         for s in checkin.symptoms
     ]
@@ -173,10 +191,10 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         exercise = rulebook.exercises.get(c.exercise) if c.exercise else None
         compensations.append({
             **context,
-            "kind": c.kind.value,
+            "kind": c.kind._value_,
             "exercise": c.exercise or "",
             "exercise_known": exercise is not None,
-            "exercise_category": exercise.category.value if exercise else "",
+            "exercise_category": exercise.category._value_ if exercise else "",
             "exercise_unilateral": exercise.unilateral if exercise else False,
             "week_single_leg": on_one_leg,
         })

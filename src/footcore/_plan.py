@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from ._enums import BackOff, Category, Goal
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rulebook, Step
+from ._trusted import trusted
 
 __all__ = ["build_plan"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
 _UNCHANGED_BY_DELOAD = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILITY})
+_PLAN = trusted(WeekPlan)
 
 
 def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> Dose:
@@ -40,9 +42,10 @@ def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
 
 @functools.lru_cache(maxsize=4096)
 def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
-          hops_barred: bool) -> tuple[tuple[Session, ...], tuple[PlanItem, ...]]:
-    """The sessions and habits of one stage, goal and dose: the same inputs always give the
-    same (immutable) week, so it is computed once."""
+          hops_barred: bool, keep: int | None) -> tuple[tuple[Session, ...], tuple[PlanItem, ...]]:
+    """The sessions (the first ``keep`` only, in a rest window) and habits of one stage, goal
+    and dose: the same inputs always give the same (immutable) week, so it is computed once,
+    and equal weeks are the same objects."""
     stage = rulebook.stage(stage_id)
     step = stage.steps[min(dose_level, len(stage.steps) - 1)]
     sessions = tuple(
@@ -50,7 +53,7 @@ def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload
                 items=tuple(_item(rulebook, name, step, deload, hops_barred)
                             for name in t.items))
         for t in stage.sessions_for(goal)
-    )
+    )[:keep]
     habits = tuple(_item(rulebook, name, step, False, hops_barred) for name in stage.habits)
     return sessions, habits
 
@@ -60,15 +63,15 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
 
     A deload lowers the reps, hold times and resistance of the main items; a rest window
     drops sessions; a pause plans no training at all; an athlete with a foot or ankle
-    history does no hops until a clinician has cleared them (P10).
+    history does no hops until a clinician has cleared them (P10). ``state`` is a checked
+    state of a stage of ``rulebook``, so the plan is built without checking it again.
     """
     stage = rulebook.stage(state.stage)
     if state.paused:
-        return WeekPlan(state.athlete_id, stage.id, state.dose_level, mode="paused",
-                        sessions=(), habits=(), cues=tuple(dict.fromkeys(cues)),
-                        tracking=rulebook.meta.tracking,
-                        notes=("Training is paused: see a clinician, and resume once they "
-                               "clear you and the pain has gone (P10).",))
+        return _PLAN(state.athlete_id, stage.id, state.dose_level, "paused", (), (),
+                     tuple(dict.fromkeys(cues)), rulebook.meta.tracking,
+                     ("Training is paused: see a clinician, and resume once they clear you "
+                      "and the pain has gone (P10).",))
     deload = state.backoff is BackOff.DELOAD
     rest = state.backoff is BackOff.REST
     hops_barred = state.prior_foot_ankle_problems and not state.clinician_cleared
@@ -85,10 +88,7 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
         notes.append("Hops are replaced until a clinician clears your foot or ankle "
                      "history (P10).")
     sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
-                             hops_barred)
-    if rest:
-        sessions = sessions[:keep]
-    return WeekPlan(state.athlete_id, stage.id, state.dose_level,
-                    mode="deload" if deload else "rest" if rest else "normal",
-                    sessions=sessions, habits=habits, cues=tuple(dict.fromkeys(cues)),
-                    tracking=rulebook.meta.tracking, notes=tuple(notes))
+                             hops_barred, keep if rest else None)
+    return _PLAN(state.athlete_id, stage.id, state.dose_level,
+                 "deload" if deload else "rest" if rest else "normal", sessions, habits,
+                 tuple(dict.fromkeys(cues)), rulebook.meta.tracking, tuple(notes))

@@ -195,6 +195,10 @@ class Rulebook:
     location: str
     unsafe: tuple[str, ...] = ()
     """What the rulebook breaks of the safety floor (loaded with ``allow_unsafe=True``)."""
+    _by_id: Mapping[str, Stage] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {stage.id: stage for stage in self.stages})
 
     @property
     def id(self) -> str:
@@ -223,10 +227,7 @@ class Rulebook:
         Raises:
             KeyError: no such stage.
         """
-        for stage in self.stages:
-            if stage.id == stage_id:
-                return stage
-        raise KeyError(stage_id)
+        return self._by_id[stage_id]
 
     def rank(self, action: Action) -> int:
         """Position of ``action`` in the precedence: 0 is the most conservative."""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import attrs
-
 from ._enums import Action, BackOff
 from ._facts import Record, window_start
-from ._limits import limit
+from ._limits import MAX_INT, limit
 from ._models import AthleteState, CheckIn, CheckInRef
 from ._rulebook import Rulebook
+from ._trusted import trusted
 
 __all__ = ["BACK_OFF_ACTIONS", "next_state"]
 
 BACK_OFF_ACTIONS = frozenset({Action.DELOAD, Action.REST, Action.REGRESS, Action.PAUSE})
+_STATE = trusted(AthleteState)
+_REF = trusted(CheckInRef)
 
 
 def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
@@ -24,6 +25,9 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
 
     The stage moves at most one rung, the dose stays within the stage's steps, a back-off
     window ends only when its date has passed, and only a pause leaves training paused.
+    Every value comes from the checked inputs, so the state is built without checking it
+    again, unless a counter outgrew the integer limit: then the checking constructor
+    refuses it with its own message.
     """
     stage = rulebook.stage(state.stage)
     stage_id, dose = stage.id, state.dose_level
@@ -50,10 +54,16 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
 
     changed = (stage_id, dose) != (state.stage, state.dose_level)
     backed_off = action in BACK_OFF_ACTIONS
-    return attrs.evolve(
-        state,
+    build = _STATE if max(counted.consecutive_completed, counted.consecutive_missed,
+                          counted.clean_streak) <= MAX_INT else AthleteState
+    return build(
+        athlete_id=state.athlete_id,
+        goal=state.goal,
         stage=stage_id,
         dose_level=dose,
+        started_on=state.started_on,
+        rulebook_digest=rulebook.digest,
+        prior_foot_ankle_problems=state.prior_foot_ankle_problems,
         paused=action is Action.PAUSE,
         clinician_cleared=(state.clinician_cleared or checkin.clinician_cleared)
         and action is not Action.PAUSE,
@@ -69,7 +79,6 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         clean_streak=0 if backed_off else counted.clean_streak,
         metrics=counted.metrics,
         recent_checkins=_remembered(rulebook, state, checkin),
-        rulebook_digest=rulebook.digest,
     )
 
 
@@ -77,9 +86,11 @@ def _remembered(rulebook: Rulebook, state: AthleteState,
                 checkin: CheckIn) -> tuple[CheckInRef, ...]:
     """The ids of the check-ins within the recent window, this one's included (at most the
     ``recent_checkins`` limit: the latest)."""
+    if not state.recent_checkins and checkin.id is None:
+        return ()
     since = window_start(rulebook, checkin)
     kept = tuple(ref for ref in state.recent_checkins if ref.on >= since)
     if checkin.id is None:
         return kept
     room = limit("recent_checkins") - 1  # the oldest ids go first
-    return (*kept[max(len(kept) - room, 0):], CheckInRef(checkin.id, checkin.on))
+    return (*kept[max(len(kept) - room, 0):], _REF(checkin.id, checkin.on))

@@ -3,14 +3,17 @@ that did not fire, and the conditions each still waits for (P2, P8, P11)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import operator
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 import attrs
 
-from ._conditions import FACT_FIELDS, FactType, Scalar, Test
+from ._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
 from ._enums import Action
 from ._models import Unmet, WhyNot
-from ._rulebook import Param, Rule, Rulebook
+from ._rulebook import Rule, Rulebook
+from ._trusted import trusted
 
 __all__ = ["POSITION_FIELDS", "Gates"]
 
@@ -24,20 +27,59 @@ POSITION_FIELDS = frozenset({
 })
 _GUARDS = {name: spec.guard for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
            if spec.guard}
+# Each operator as a function of (the fact's value, the rule's value): what Test.holds does.
+_HOLDS: Mapping[Op, Callable[[Any, Any], bool]] = {
+    Op.EQ: operator.eq, Op.NE: operator.ne, Op.LT: operator.lt, Op.LE: operator.le,
+    Op.GT: operator.gt, Op.GE: operator.ge, Op.IN: lambda actual, value: actual in value,
+    Op.NOT_IN: lambda actual, value: actual not in value,
+}
+_UNMET = trusted(Unmet)
+_WHY_NOT = trusted(WhyNot)
 
 
 @attrs.frozen
-class _Condition:
-    test: Test
-    param: Param | None
-    param_name: str | None
+class _Check:
+    """One condition of a gate, with what an :class:`Unmet` says of it besides the
+    athlete's value."""
+
+    field: str
+    holds: Callable[[Any, Any], bool]
+    value: Scalar | tuple[Scalar, ...]
+    guard: str | None
+    op: str
+    param: str | None = None
+    default: bool = False
+    unit: str = ""
+
+    def unmet(self, fact: Mapping[str, Scalar]) -> Unmet | None:
+        """The condition as unmet by ``fact``, or None when it holds."""
+        measured = self.guard is None or bool(fact[self.guard])
+        if measured and self.holds(fact[self.field], self.value):
+            return None
+        return _UNMET(self.field, self.op, self.value,
+                      fact[self.field] if measured else None, self.param, self.default,
+                      self.unit)
+
+
+def _open(position: tuple[_Check, ...], fact: Mapping[str, Scalar]) -> bool:
+    """Whether ``fact`` meets every position check (a loop: all() over a generator costs
+    more than the checks)."""
+    for check in position:  # noqa: SIM110
+        if not check.holds(fact[check.field], check.value):
+            return False
+    return True
+
+
+def _check(test: Test, **param: Any) -> _Check:
+    return _Check(test.field, _HOLDS[test.op], test.value, _GUARDS.get(test.field),
+                  test.op.value, **param)
 
 
 @attrs.frozen
 class _Gate:
     rule: Rule
-    position: tuple[Test, ...]
-    conditions: tuple[_Condition, ...]
+    position: tuple[_Check, ...]
+    conditions: tuple[_Check, ...]
 
 
 class Gates:
@@ -53,39 +95,27 @@ class Gates:
             position, conditions = [], []
             for test, cond in zip(written, rule.when, strict=True):
                 if test.field in POSITION_FIELDS:
-                    position.append(test)
+                    position.append(_check(test))
+                elif cond.param:
+                    param = rulebook.params[cond.param]
+                    conditions.append(_check(test, param=cond.param, default=param.is_default,
+                                             unit=param.unit))
                 else:
-                    param = rulebook.params[cond.param] if cond.param else None
-                    conditions.append(_Condition(test, param, cond.param))
+                    conditions.append(_check(test))
             gates.append(_Gate(rule, tuple(position), tuple(conditions)))
         self._gates = tuple(gates)
 
     def why_not(self, fact: Mapping[str, Scalar], fired: Collection[str]) -> tuple[WhyNot, ...]:
         """For each load-raising rule open to the athlete that is not in ``fired``, the
-        conditions ``fact`` (the check-in fact) leaves unmet."""
+        conditions ``fact`` (the check-in fact) leaves unmet; built from the rulebook's
+        checked rules and the facts without checking them again."""
         out = []
         for gate in self._gates:
-            if gate.rule.id in fired or not all(t.holds(fact) for t in gate.position):
+            rule = gate.rule
+            if rule.id in fired or not _open(gate.position, fact):
                 continue
-            unmet = tuple(_unmet(c, fact) for c in gate.conditions
-                          if not _measured(c.test, fact) or not c.test.holds(fact))
+            unmet = tuple([found for found in [check.unmet(fact) for check in gate.conditions]
+                           if found is not None])
             if unmet:
-                out.append(WhyNot(gate.rule.id, gate.rule.action, gate.rule.source,
-                                  gate.rule.summary, unmet))
+                out.append(_WHY_NOT(rule.id, rule.action, rule.source, rule.summary, unmet))
         return tuple(out)
-
-
-def _measured(test: Test, fact: Mapping[str, Scalar]) -> bool:
-    guard = _GUARDS.get(test.field)
-    return guard is None or bool(fact[guard])
-
-
-def _unmet(condition: _Condition, fact: Mapping[str, Scalar]) -> Unmet:
-    test, param = condition.test, condition.param
-    return Unmet(
-        field=test.field, op=test.op.value, needed=test.value,
-        actual=fact[test.field] if _measured(test, fact) else None,
-        param=condition.param_name,
-        default=param.is_default if param is not None else False,
-        unit=param.unit if param is not None else "",
-    )
