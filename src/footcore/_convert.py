@@ -19,6 +19,7 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
+from ._canonical import Unwritable, write
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
@@ -218,6 +219,11 @@ def to_json(value: object, *, indent: int | None = None) -> str:
     if not attrs.has(type(value)):
         raise InputError(f"value: got {type(value).__name__}; accepted: a footcore model "
                          f"(a Decision, an AthleteState, a CheckIn...)")
+    if indent is None:
+        try:
+            return write(value)
+        except Unwritable:
+            pass  # the general path below answers, or fails as it always has
     return json.dumps(CONVERTER.unstructure(value), sort_keys=True, indent=indent,
                       ensure_ascii=False, allow_nan=False)
 
