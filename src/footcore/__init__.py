@@ -52,6 +52,7 @@ from ._models import (
     WeekPlan,
     WhyNot,
 )
+from ._pickling import __all__ as _  # noqa: F401  (registers how models pickle)
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
 from ._schema import json_schema
 from ._store import (
