@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from ._conditions import FACT_FIELDS, FactType
+from ._conditions import FACT_FIELDS, FactType, Op
 from ._enums import (
     Action,
     BackOff,
@@ -472,7 +472,7 @@ class Unmet:
     """
 
     field: str
-    op: str
+    op: str = attrs.field(validator=_one_of(*(op.value for op in Op)))
     needed: bool | int | float | str | tuple[bool | int | float | str, ...]
     actual: bool | int | float | str | None
     param: str | None = None
