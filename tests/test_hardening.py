@@ -187,6 +187,21 @@ def test_a_decision_read_back_keeps_the_engines_invariants(engine: fc.Engine,
                                            Decision)
 
 
+def test_an_unmet_condition_read_back_names_an_operator() -> None:
+    """Explanations word an unmet condition by its operator: one that is none (the fuzz run
+    found an empty one) is refused when read, not a KeyError when explained."""
+    unmet = {"field": "clean_streak", "op": "ge", "needed": 3, "actual": 1}
+    assert fc.from_json(json.dumps(unmet), fc.Unmet).op == "ge"
+    for op in ("", "GE", ">="):
+        assert "Unmet.op" in refused(fc.from_json, json.dumps({**unmet, "op": op}), fc.Unmet)
+
+
+def test_a_list_of_needed_values_is_read_back_and_checked_item_by_item() -> None:
+    unmet = fc.Unmet("goal", "in", ("runner", "strength"), "everyday")
+    assert fc.from_json(fc.to_json(unmet), fc.Unmet) == unmet
+    assert "Unmet.needed[1]" in refused(fc.Unmet, "goal", "in", ("runner", ["x"]), None)
+
+
 # ---------------------------------------------------------------- evaluate: both backends
 
 

@@ -24,7 +24,7 @@ from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
 from ._limits import check_data
-from ._models import Firing, Metrics, Unmet
+from ._models import Firing, Metrics, PlanItem, Session, Unmet
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
@@ -49,6 +49,37 @@ def _sequence_hook(kind: Any, converter: cattrs.Converter) -> Any:
         if isinstance(value, str | bytes | dict):
             raise TypeError(f"expected a list, got {value!r:.60}")
         return inner(value, target)
+
+    return structure
+
+
+_WEEK_PARTS = (PlanItem, Session)
+_REMEMBERED_MOST = 1024
+
+
+def _is_week_part(kind: object) -> bool:
+    return _is_homogeneous(kind) and get_args(kind)[0] in _WEEK_PARTS
+
+
+def _week_hook(kind: Any, converter: cattrs.Converter) -> Any:
+    """A week's sessions or habits, checked and built once per distinct data: they are most
+    of a decision and repeat from decision to decision. The data's JSON text is its key (it
+    tells every type, value and key order apart); equal data gives the same objects."""
+    inner = _sequence_hook(kind, converter)
+    memo: dict[str, Any] = {}
+
+    def structure(value: object, target: Any) -> Any:
+        try:
+            key = json.dumps(value)
+        except (TypeError, ValueError):  # not JSON data: structure it as it is
+            return inner(value, target)
+        found = memo.get(key)
+        if found is None:
+            found = inner(value, target)
+            if len(memo) >= _REMEMBERED_MOST:
+                memo.clear()
+            memo[key] = found
+        return found
 
     return structure
 
@@ -148,6 +179,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook_func(lambda t: t == int | float, _number)
     converter.register_structure_hook_factory(_is_homogeneous, _sequence_hook)
+    converter.register_structure_hook_factory(_is_week_part, _week_hook)
     # Registered on the enums' own base, which comes before ``str`` in their MRO.
     converter.register_structure_hook(NamedEnum, _enum_member)
     converter.register_structure_hook(date, _iso_date)

@@ -23,6 +23,9 @@ from ._limits import limit
 __all__ = ["parse_json"]
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# The shape of numbers in a text: every digit a 0, every sign a +, every exponent mark an e.
+_SHAPE = bytes.maketrans(b"0123456789-Ee", b"0000000000+ee")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _ESCAPE = re.compile(r"\\(u[dD][89a-fA-F][0-9a-fA-F]{2}|.)", re.DOTALL)
@@ -33,12 +36,36 @@ class _Refused(Exception):
     """Raised from inside a parser hook; carries the message."""
 
 
-def _depth(text: str) -> int:
-    """How deep arrays and objects nest in ``text``, brackets inside strings not counted."""
-    if text.count("[") + text.count("{") <= limit("json_depth"):
+def _depth(text: str, raw: bytes) -> int:
+    """How deep arrays and objects nest in ``text`` (``raw`` in UTF-8), brackets inside
+    strings not counted."""
+    if text.count("[") + text.count("{") <= limit("json_depth") or _shallow(raw):
         return 0
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def _shallow(raw: bytes) -> bool:
+    """A quick proof that the UTF-8 text ``raw`` nests no deeper than the limit, for text
+    whose strings hold no escapes (so every second quote closes a string): with the strings
+    taken out, removing each innermost ``[]`` or ``{}`` pair at most json_depth times leaves
+    nothing. False when that does not prove it (the exact count then decides)."""
+    if b"\\" in raw:
+        return False
+    brackets = b"".join(raw.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    for _ in range(limit("json_depth")):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return not brackets
+
+
+def _plain_numbers(raw: bytes) -> bool:
+    """Whether every number in the UTF-8 text ``raw`` reads the same through the parser's
+    own int and float as through the checking hooks: no run of 17 digits (an integer longer
+    than the limit) and no three-digit exponent (a float that could overflow) anywhere."""
+    shape = raw.translate(_SHAPE)
+    return b"0" * 17 not in shape and b"e000" not in shape and b"e+000" not in shape
 
 
 def _lone_surrogate(text: str) -> bool:
@@ -105,16 +132,18 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
         size = len(text)
         if size > most:
             raise InputError(f"invalid {what} JSON: {size} bytes; at most {most} ({named})")
+        raw = bytes(text)
         try:
-            text = bytes(text).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"invalid {what} JSON: not UTF-8 ({exc})") from None
     elif isinstance(text, str):
         try:
-            size = len(text) if len(text) > most else len(text.encode("utf-8"))
+            raw = b"" if len(text) > most else text.encode("utf-8")
         except UnicodeEncodeError:
             raise InputError(f"invalid {what} JSON: holds a lone surrogate, which is not "
                              f"text") from None
+        size = len(text) if len(text) > most else len(raw)
         if size > most:
             raise InputError(f"invalid {what} JSON: {size} bytes or more; at most {most} "
                              f"({named})")
@@ -122,16 +151,17 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
         raise InputError(f"invalid {what} JSON: expected JSON text (str or bytes), got "
                          f"{type(text).__name__}")
     assert isinstance(text, str)
-    depth = _depth(text)
+    depth = _depth(text, raw)
     if depth > limit("json_depth"):
         raise InputError(f"invalid {what} JSON: nested {depth} levels deep; at most "
                          f"{limit('json_depth')} (json_depth)")
     if _lone_surrogate(text):
         raise InputError(f"invalid {what} JSON: a \\u escape writes half a surrogate pair "
                          f"alone, which is not text")
+    numbers: dict[str, Any] = (
+        {} if _plain_numbers(raw) else {"parse_int": _integer, "parse_float": _float})
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_int=_integer,
-                          parse_float=_float, parse_constant=_constant)
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, **numbers)
     except _Refused as exc:
         raise InputError(f"invalid {what} JSON: {exc}") from None
     except ValueError as exc:  # JSONDecodeError, and anything else the parser refuses

@@ -171,7 +171,7 @@ def _text(owner: str, field: str) -> Check:
                   f"characters")
         if ident and not value.isprintable():
             _fail(where, value, "printable characters only")
-        if _SURROGATE.search(value):
+        if not value.isascii() and _SURROGATE.search(value):
             _fail(where, value, "valid Unicode text (no lone surrogates)")
     return check
 
@@ -341,12 +341,14 @@ def check_fields(kind: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.A
 class _Bounded:
     """A field's own validator, then the generic check of its type and limits."""
 
-    __slots__ = ("check", "inner", "name")
+    __slots__ = ("check", "inner", "name", "owner", "where")
 
     def __init__(self, inner: Any, name: str) -> None:
         self.inner = inner
         self.name = name
         self.check: Check | None = None
+        self.owner: type | None = None
+        self.where = ""
 
     @property
     def _validators(self) -> tuple[Any, ...]:
@@ -361,7 +363,9 @@ class _Bounded:
             _SELF_CHECKED.add(kind)
             check = self.check = checker(type_hints(kind)[self.name], kind.__name__,
                                          self.name)
-        check(value, f"{type(inst).__name__}.{self.name}")
+            self.owner, self.where = kind, f"{kind.__name__}.{self.name}"
+        check(value, self.where if type(inst) is self.owner
+              else f"{type(inst).__name__}.{self.name}")
 
 
 # ---------------------------------------------------------------- raw JSON data
@@ -374,31 +378,79 @@ def check_data(data: Any, kind: Any, path: str = "$") -> None:
     Raises:
         InputError: a list or text is too long; the message gives its path.
     """
-    origin, args = get_origin(kind), get_args(kind)
-    if origin in (UnionType, typing.Union):
-        for option in args:
-            check_data(data, option, path)
-    elif isinstance(kind, type) and attrs.has(kind) and isinstance(data, dict):
-        annotations = type_hints(kind)
-        for f in attrs.fields(kind):
-            if f.name in data:
-                _check_entry(data[f.name], annotations[f.name], kind.__name__, f.name,
-                             f"{path}.{f.name}")
+    check = _data_check(kind)
+    if check is None:
+        return
+    try:
+        check(data)
+    except _TooLong as found:
+        raise InputError(f"{found.args[0]} @ {path}{''.join(reversed(found.where))}") from None
 
 
-def _check_entry(value: Any, kind: Any, owner: str, field: str, path: str) -> None:
+class _TooLong(Exception):
+    """A list or text over its limit; ``where`` collects the path on the way out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.where: list[str] = []
+
+
+DataCheck = Callable[[Any], None]
+
+
+@functools.cache
+def _data_check(kind: Any) -> DataCheck | None:
+    """The check of JSON data bound for ``kind``, worked out once per type; None when there
+    is nothing to check (only unions and attrs classes hold lists and texts to check)."""
+    if get_origin(kind) in (UnionType, typing.Union):
+        options = [check for check in map(_data_check, get_args(kind)) if check is not None]
+        if not options:
+            return None
+
+        def union(data: Any) -> None:
+            for check in options:
+                check(data)
+        return union
+    if not (isinstance(kind, type) and attrs.has(kind)):
+        return None
+    annotations = type_hints(kind)
+    entries = [(f.name, check) for f in attrs.fields(kind)
+               if (check := _entry_check(annotations[f.name], kind.__name__, f.name))]
+
+    def model(data: Any) -> None:
+        if isinstance(data, dict):
+            for name, check in entries:
+                if name in data:
+                    try:
+                        check(data[name])
+                    except _TooLong as found:
+                        found.where.append(f".{name}")
+                        raise
+    return model
+
+
+def _entry_check(kind: Any, owner: str, field: str) -> DataCheck | None:
     origin, args = get_origin(kind), get_args(kind)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        if isinstance(value, list | dict):
-            most = field_limit(owner, field, "items")
-            if len(value) > most:
-                raise InputError(f"{len(value)} items; at most {most} @ {path}")
-        if isinstance(value, list):
-            for number, entry in enumerate(value):
-                check_data(entry, args[0], f"{path}[{number}]")
-    elif kind is str and isinstance(value, str):
-        most = field_limit(owner, field, "text")
-        if len(value) > most:
-            raise InputError(f"{len(value)} characters; at most {most} @ {path}")
-    else:
-        check_data(value, kind, path)
+        most = field_limit(owner, field, "items")
+        inner = _data_check(args[0])
+
+        def items(value: Any) -> None:
+            if isinstance(value, list | dict) and len(value) > most:
+                raise _TooLong(f"{len(value)} items; at most {most}")
+            if inner is not None and isinstance(value, list):
+                for number, entry in enumerate(value):
+                    try:
+                        inner(entry)
+                    except _TooLong as found:
+                        found.where.append(f"[{number}]")
+                        raise
+        return items
+    if kind is str:
+        longest = field_limit(owner, field, "text")
+
+        def text(value: Any) -> None:
+            if isinstance(value, str) and len(value) > longest:
+                raise _TooLong(f"{len(value)} characters; at most {longest}")
+        return text
+    return _data_check(kind)
