@@ -430,6 +430,9 @@ def test_what_the_engine_builds_unchecked_passes_every_check(
     _show(*pair)
     decision = NATIVE.evaluate(*pair)
     assert revalidated(decision) == decision
+    # a plan kept from before the decision (nothing that shapes it changed) is the plan
+    # the new state has
+    assert attrs.evolve(decision.plan, cues=()) == NATIVE.plan(decision.state)
 
 
 # ---------------------------------------------------------------- 9. pause holds

@@ -30,15 +30,25 @@ from typing import Any, get_args, get_origin
 import attrs
 
 from ._limits import type_hints
-from ._models import AthleteState, Firing, ParamUse, PlanItem, Session
+from ._models import (
+    AthleteState,
+    Firing,
+    ParamUse,
+    PlanItem,
+    RulebookRef,
+    Session,
+    WeekPlan,
+)
 
 __all__ = ["Unwritable", "write", "writer"]
 
 Writer = Callable[[Any], str]
 # Tuples of these are written once per tuple object (see the module's docstring).
 _SHARED = (PlanItem, Session, ParamUse)
-# And so is a state: a decision's state is the next decision's prior state.
-_ONCE = (AthleteState,)
+# And so is a state (a decision's state is the next decision's prior state), a plan (one
+# that a decision leaves unchanged is its prior plan) and a rulebook reference (an engine's
+# decisions share one).
+_ONCE = (AthleteState, RulebookRef, WeekPlan)
 _MEMO_SIZE = 2048
 
 

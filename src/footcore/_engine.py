@@ -21,7 +21,7 @@ from ._models import (
     ParamUse,
     WeekPlan,
 )
-from ._plan import build_plan
+from ._plan import build_plan, same_week
 from ._rulebook import Rule, Rulebook, load_rulebook
 from ._transition import next_state
 from ._trusted import trusted
@@ -185,8 +185,10 @@ class Engine:
         else:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
-        return _DECISION(action, new, build_plan(rulebook, new, cues), firings, state,
-                         prior_plan, checkin, self._ref, self.backend, __version__,
+        plan = prior_plan if not cues and same_week(state, new) else build_plan(
+            rulebook, new, cues)
+        return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
+                         self.backend, __version__,
                          self._gates.why_not(facts[FactType.CHECKIN][0], fired))
 
     def _check_state(self, state: AthleteState) -> None:

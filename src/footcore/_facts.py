@@ -98,17 +98,9 @@ def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
     else:
         completed = 0
         missed = state.consecutive_missed + (0 if counted_today else 1)
-    return Record(
-        recent_sessions=window_sessions(rulebook, state, checkin),
-        consecutive_completed=completed,
-        consecutive_missed=missed,
-        clean_streak=next_clean_streak(rulebook, state, checkin),
-        metrics=merged_metrics(state.metrics, checkin.metrics),
-    )
-
-
-def _days(later: date, earlier: date | None) -> int:
-    return (later - earlier).days if earlier is not None else 0
+    return Record(window_sessions(rulebook, state, checkin), completed, missed,
+                  next_clean_streak(rulebook, state, checkin),
+                  merged_metrics(state.metrics, checkin.metrics))
 
 
 def single_leg_week(rulebook: Rulebook, week: WeekPlan) -> bool:
@@ -163,7 +155,8 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         "days_since_last_checkin": (on - (state.last_checkin_on or started)).days,
         "days_since_last_session": (on - (state.last_session_on or started)).days,
         "had_backoff": state.last_backoff_on is not None,
-        "days_since_backoff": _days(on, state.last_backoff_on),
+        "days_since_backoff": 0 if state.last_backoff_on is None
+        else (on - state.last_backoff_on).days,
         "symptom_count": len(reported),
         "max_severity": max([s.severity for s in reported]) if reported else 0,
         "pain_today": bool(reported) and any([s.kind in PAIN_KINDS for s in reported]),

@@ -10,7 +10,7 @@ from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rulebook, Step
 from ._trusted import trusted
 
-__all__ = ["build_plan"]
+__all__ = ["build_plan", "same_week"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
@@ -91,4 +91,16 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
                              hops_barred, keep if rest else None)
     return _PLAN(state.athlete_id, stage.id, state.dose_level,
                  "deload" if deload else "rest" if rest else "normal", sessions, habits,
-                 tuple(dict.fromkeys(cues)), rulebook.meta.tracking, tuple(notes))
+                 tuple(dict.fromkeys(cues)) if cues else (), rulebook.meta.tracking,
+                 tuple(notes))
+
+
+def same_week(before: AthleteState, after: AthleteState) -> bool:
+    """Whether :func:`build_plan` plans the same week for two states of one athlete (what
+    it reads of them is equal): a decision that changed none of it keeps its plan."""
+    return (before.stage == after.stage and before.dose_level == after.dose_level
+            and before.paused is after.paused and before.backoff is after.backoff
+            and before.backoff_until == after.backoff_until
+            and before.clinician_cleared is after.clinician_cleared
+            and before.prior_foot_ankle_problems is after.prior_foot_ankle_problems
+            and before.goal is after.goal and before.athlete_id == after.athlete_id)

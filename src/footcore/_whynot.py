@@ -61,15 +61,6 @@ class _Check:
                       self.unit)
 
 
-def _open(position: tuple[_Check, ...], fact: Mapping[str, Scalar]) -> bool:
-    """Whether ``fact`` meets every position check (a loop: all() over a generator costs
-    more than the checks)."""
-    for check in position:  # noqa: SIM110
-        if not check.holds(fact[check.field], check.value):
-            return False
-    return True
-
-
 def _check(test: Test, **param: Any) -> _Check:
     return _Check(test.field, _HOLDS[test.op], test.value, _GUARDS.get(test.field),
                   test.op.value, **param)
@@ -78,7 +69,7 @@ def _check(test: Test, **param: Any) -> _Check:
 @attrs.frozen
 class _Gate:
     rule: Rule
-    position: tuple[_Check, ...]
+    position: tuple[tuple[str, Callable[[Any, Any], bool], Scalar | tuple[Scalar, ...]], ...]
     conditions: tuple[_Check, ...]
 
 
@@ -95,7 +86,7 @@ class Gates:
             position, conditions = [], []
             for test, cond in zip(written, rule.when, strict=True):
                 if test.field in POSITION_FIELDS:
-                    position.append(_check(test))
+                    position.append((test.field, _HOLDS[test.op], test.value))
                 elif cond.param:
                     param = rulebook.params[cond.param]
                     conditions.append(_check(test, param=cond.param, default=param.is_default,
@@ -112,10 +103,15 @@ class Gates:
         out = []
         for gate in self._gates:
             rule = gate.rule
-            if rule.id in fired or not _open(gate.position, fact):
+            if rule.id in fired:
                 continue
-            unmet = tuple([found for found in [check.unmet(fact) for check in gate.conditions]
-                           if found is not None])
-            if unmet:
-                out.append(_WHY_NOT(rule.id, rule.action, rule.source, rule.summary, unmet))
+            for field, holds, value in gate.position:
+                if not holds(fact[field], value):
+                    break
+            else:  # the rule is open to the athlete
+                unmet = tuple([found for found in [check.unmet(fact) for check in
+                                                   gate.conditions] if found is not None])
+                if unmet:
+                    out.append(_WHY_NOT(rule.id, rule.action, rule.source, rule.summary,
+                                        unmet))
         return tuple(out)
