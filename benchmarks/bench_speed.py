@@ -127,7 +127,8 @@ def current_worker(athletes: int, passes: int) -> dict[str, Any]:
     weeks = handwritten.Weeks(native)
     out: dict[str, Any] = {"version": fc.__version__, "checkins": len(pairs)}
     out["same (compiled, interpreter)"] = sum(
-        fc.to_json(interpreted.evaluate(*pair)) == text for pair, text in zip(pairs, texts, strict=True))
+        fc.to_json(interpreted.evaluate(*pair)) == text
+        for pair, text in zip(pairs, texts, strict=True))
     out["floor agrees"] = sum(
         handwritten.decide(weeks, *pair)[:3] == (d.action, d.state.stage, d.state.dose_level)
         for pair, d in zip(pairs, decisions, strict=True))
