@@ -38,17 +38,20 @@ from ._models import (
     RulebookRef,
     Session,
     WeekPlan,
+    WhyNot,
 )
 
 __all__ = ["Unwritable", "write", "writer"]
 
 Writer = Callable[[Any], str]
-# Tuples of these are written once per tuple object (see the module's docstring).
-_SHARED = (PlanItem, Session, ParamUse)
+# Tuples of these are written once per tuple object (see the module's docstring; the engine
+# hands out the same tuple for a decision's only firing or "why not").
+_SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # And so is a state (a decision's state is the next decision's prior state), a plan (one
-# that a decision leaves unchanged is its prior plan) and a rulebook reference (an engine's
+# that a decision leaves unchanged is its prior plan), a firing and a "why not" (the engine
+# hands out the same ones for the same facts) and a rulebook reference (an engine's
 # decisions share one).
-_ONCE = (AthleteState, RulebookRef, WeekPlan)
+_ONCE = (AthleteState, Firing, RulebookRef, WeekPlan, WhyNot)
 _MEMO_SIZE = 2048
 
 
@@ -87,23 +90,33 @@ def _sequence(inner: Writer) -> Writer:
     return lambda value: "[" + ", ".join(map(inner, value)) + "]" if value else "[]"
 
 
-def _day(value: date, memo: dict[date, str] = {}) -> str:  # noqa: B006
-    """A date as its JSON string, remembered per date (``isoformat`` is slow)."""
-    text = memo.get(value)
+_DAYS: dict[date, str] = {}
+
+
+def _day(value: date) -> str:
+    """A date as its JSON string, remembered per date in _DAYS (``isoformat`` is slow;
+    inline sources read _DAYS first)."""
+    text = _DAYS.get(value)
     if text is None:
         text = '"' + date.isoformat(value) + '"'
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        memo[value] = text
+        if len(_DAYS) >= _MEMO_SIZE:
+            _DAYS.clear()
+        _DAYS[value] = text
     return text
 
 
 def _days(value: tuple[date, ...]) -> str:
-    return "[" + ", ".join(map(_day, value)) + "]"
+    known = _DAYS.get
+    return "[" + ", ".join([known(day) or _day(day) for day in value]) + "]"
 
 
 def _unexpected(value: object) -> str:
     raise Unwritable(value)
+
+
+# The memos of remembering writers: their lookup and the writer that fills them, so that
+# generated sources look first and call only on a miss.
+_MEMOS: dict[Writer, tuple[Callable[[int], tuple[object, str] | None], Writer]] = {}
 
 
 def _remembered(inner: Writer) -> Writer:
@@ -111,27 +124,34 @@ def _remembered(inner: Writer) -> Writer:
     id cannot be reused while it is remembered)."""
     memo: dict[int, tuple[object, str]] = {}
 
-    def write(value: Any) -> str:
-        known = memo.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
+    def fill(value: Any) -> str:
         text = inner(value)
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[id(value)] = (value, text)
         return text
+
+    def write(value: Any) -> str:
+        known = memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        return fill(value)
+    _MEMOS[write] = (memo.get, fill)
     return write
 
 
-def _texts(value: tuple[str, ...], memo: dict[tuple[str, ...], str] = {}) -> str:  # noqa: B006
-    """A tuple of strings, remembered per value: sources, cues, notes and tracking lines
-    repeat from decision to decision."""
-    text = memo.get(value)
+_TEXTS: dict[tuple[str, ...], str] = {}
+
+
+def _texts(value: tuple[str, ...]) -> str:
+    """A tuple of strings, remembered per value in _TEXTS: sources, cues, notes and tracking
+    lines repeat from decision to decision (inline sources read _TEXTS first)."""
+    text = _TEXTS.get(value)
     if text is None:
         text = "[" + ", ".join(map(encode_basestring, value)) + "]"
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        memo[value] = text
+        if len(_TEXTS) >= _MEMO_SIZE:
+            _TEXTS.clear()
+        _TEXTS[value] = text
     return text
 
 
@@ -150,13 +170,14 @@ _INLINE: dict[Any, str] = {
     str: "_text({})",
     int: "(_v if (_v := {}).__class__ is _int else _unexpected(_v))",
     bool: "(_true if (_v := {}) is True else _false if _v is False else _unexpected(_v))",
-    date: "_day({})",
+    date: "(_known(_v := {}) or _day(_v))",
     # x - x == 0.0 holds for finite numbers only
     float: "(_repr(_v) if (_v := {}).__class__ is _float and _v - _v == 0.0 else _unexpected(_v))",
 }
 _HELPERS = {"_text": encode_basestring, "_int": int, "_float": float, "_repr": float.__repr__,
-            "_day": _day, "_unexpected": _unexpected, "_true": "true", "_false": "false",
-            "_null": "null"}
+            "_day": _day, "_known": _DAYS.get, "_known_texts": _TEXTS.get,
+            "_unexpected": _unexpected, "_true": "true", "_false": "false", "_null": "null",
+            "_empty": "[]"}
 
 
 def _inline(kind: Any) -> str | None:
@@ -230,16 +251,31 @@ def _object(kind: type, value: str, namespace: dict[str, Any]) -> str:
         key, field, held = f"_c{len(namespace)}", f"{value}.{name}", hints[name]
         namespace[key] = f"{'{' if number == 0 else ', '}{encode_basestring(name)}: "
         parts.append(f"{{{key}}}")
-        inline = None if (kind, name) == (Firing, "matched") else _inline(held)
+        matched = (kind, name) == (Firing, "matched")  # the converter writes an object
+        inline = None if matched else _inline(held)
         if inline is not None:
             parts.append(f"{{{inline.format(field)}}}")
         elif isinstance(held, type) and attrs.has(held) and held not in _ONCE:
             parts.append(_object(held, field, namespace))
         else:
             call = f"_c{len(namespace)}"
-            namespace[call] = _matched if (kind, name) == (Firing, "matched") else writer(held)
-            parts.append(f"{{{call}({field})}}")
+            namespace[call] = _matched if matched else writer(held)
+            if namespace[call] in _MEMOS:  # look in the memo here, call only on a miss
+                namespace[f"{call}_get"], namespace[call] = _MEMOS[namespace[call]]
+                parts.append(f"{{_k[1] if (_k := {call}_get(id(_w := {field}))) is not None "
+                             f"and _k[0] is _w else {call}(_w)}}")
+            else:
+                parts.append(f"{{{_call(call, field, None if matched else held)}}}")
     return "".join(parts) + "}}" if parts else "{{}}"
+
+
+def _call(call: str, field: str, held: Any) -> str:
+    """The source calling writer ``call`` on ``field`` (of annotated type ``held``)."""
+    if held == tuple[str, ...]:  # most are remembered: look first, call on a miss
+        return f"_known_texts(_w := {field}) or {call}(_w)"
+    if get_origin(held) is tuple:  # many are empty: no call for those
+        return f"{call}(_w) if (_w := {field}) else _empty"
+    return f"{call}({field})"
 
 
 def write(value: object) -> str:

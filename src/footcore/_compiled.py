@@ -108,15 +108,13 @@ class CompiledMatcher:
         self.source = "\n".join(generated.lines)
         namespace = dict(generated.namespace)
         exec(compile(self.source, "<footcore compiled rulebook>", "exec"), namespace)
-        self._run: Callable[[Facts], Ordered] = namespace["match"]
-
-    def ordered(self, facts: Facts) -> Ordered:
-        """Every (rule number, fact index) whose fact satisfies the rule's tests, in order."""
-        return self._run(facts)
+        self.ordered: Callable[[Facts], Ordered] = namespace["match"]
+        """Every (rule number, fact index) whose fact satisfies the rule's tests, in order
+        (the generated function itself)."""
 
     def match(self, facts: Facts) -> frozenset[Match]:
         """The matches as a set, as :func:`match_native` returns them."""
-        return frozenset(Match(rule, index) for rule, index in self._run(facts))
+        return frozenset(Match(rule, index) for rule, index in self.ordered(facts))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"rules": self._rules}

@@ -20,6 +20,7 @@ import attrs
 from ._enums import Action, NamedEnum
 
 __all__ = [
+    "CONTEXT_FIELDS",
     "FACT_FIELDS",
     "FACT_TYPES",
     "MAX_SET_GROUPS",
@@ -98,6 +99,9 @@ _CONTEXT: dict[str, FieldSpec] = {
     "cleared_today": _f(bool, "this check-in brings clinician clearance"),
     "paused": _f(bool, "training is paused, waiting for clearance"),
 }
+
+CONTEXT_FIELDS = tuple(_CONTEXT)
+"""The fields every fact carries: the athlete's stage, goal, history and clearance."""
 
 FACT_FIELDS: Mapping[FactType, Mapping[str, FieldSpec]] = {
     FactType.CHECKIN: {

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 import attrs
 
 from ._compiled import CompiledMatcher
-from ._conditions import CompiledRule, Facts, FactType, match_native
+from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_native
 from ._enums import Action, Goal
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
@@ -21,7 +21,7 @@ from ._models import (
     ParamUse,
     WeekPlan,
 )
-from ._plan import build_plan, same_week
+from ._plan import build_plan, same_week, with_cues
 from ._rulebook import Rule, Rulebook, load_rulebook
 from ._transition import next_state
 from ._trusted import trusted
@@ -38,6 +38,8 @@ interpreter (:func:`match_native`) rather than the compiled rulebook, for the te
 check the two agree. Its decisions say ``native``."""
 
 _FIRING = trusted(Firing)
+_KNOWN_PLANS = 1024
+_MADE_MOST = 256
 _DECISION = trusted(Decision)
 
 
@@ -76,34 +78,51 @@ def _make_matcher(rules: Sequence[CompiledRule], backend: str) -> tuple[str, _Ma
 @attrs.frozen(eq=False)
 class _Trace:
     """What every firing of one rule shares, worked out once per engine: the fields its
-    conditions read (sorted), the parameters it compares against, its precedence."""
+    conditions read (sorted), the parameters it compares against, its precedence; and the
+    firings it made lately, handed out again for the same facts (so the JSON writer, which
+    remembers objects, writes each once). Rules that read a float are not remembered: 0.0
+    and -0.0 are equal, but written apart."""
 
     rule: Rule
     rank: int
     read: tuple[str, ...]
     params: tuple[ParamUse, ...]
+    exact: bool
+    made: dict[tuple[object, ...], tuple[Firing]] = attrs.field(factory=dict)
 
-    def firing(self, facts: Facts, index: int, action: Action) -> Firing:
-        """The firing of this rule on fact ``index`` of its type, under ``action``."""
+    def firing(self, facts: Facts, index: int, action: Action) -> tuple[Firing]:
+        """The firing of this rule on fact ``index`` of its type, under ``action``: alone in
+        a tuple, the firings of a decision where it is the only one."""
         rule = self.rule
         fact = facts[rule.fact][index]
-        won = rule.action is action
-        label = "checkin" if rule.fact is FactType.CHECKIN else f"{rule.fact._value_}[{index}]"
-        return _FIRING(rule.id, rule.action, rule.source, rule.summary, label,
-                       tuple([(name, fact[name]) for name in self.read]), won,
-                       None if won else action, self.params)
+        matched = tuple([(name, fact[name]) for name in self.read])
+        key = (index, action, matched)
+        made = self.made.get(key) if self.exact else None
+        if made is None:
+            won = rule.action is action
+            label = "checkin" if rule.fact is FactType.CHECKIN else (
+                f"{rule.fact._value_}[{index}]")
+            made = (_FIRING(rule.id, rule.action, rule.source, rule.summary, label, matched,
+                            won, None if won else action, self.params),)
+            if self.exact:
+                if len(self.made) >= _MADE_MOST:
+                    self.made.clear()
+                self.made[key] = made
+        return made
 
 
 def _traces(rulebook: Rulebook) -> tuple[_Trace, ...]:
     params = rulebook.params
-    return tuple(
-        _Trace(rule, rulebook.rank(rule.action),
-               tuple(sorted({test.field for test in program.tests})),
-               tuple(dict.fromkeys(
-                   ParamUse(c.param, params[c.param].value, params[c.param].is_default,
-                            params[c.param].unit)
-                   for c in rule.when if c.param is not None)))
-        for rule, program in zip(rulebook.rules, rulebook.compiled, strict=True))
+    traces = []
+    for rule, program in zip(rulebook.rules, rulebook.compiled, strict=True):
+        read = tuple(sorted({test.field for test in program.tests}))
+        uses = tuple(dict.fromkeys(
+            ParamUse(c.param, params[c.param].value, params[c.param].is_default,
+                     params[c.param].unit)
+            for c in rule.when if c.param is not None))
+        exact = all(FACT_FIELDS[rule.fact][name].type is not float for name in read)
+        traces.append(_Trace(rule, rulebook.rank(rule.action), read, uses, exact))
+    return tuple(traces)
 
 
 class Engine:
@@ -130,6 +149,9 @@ class Engine:
         self._ref = self.rulebook.ref
         self._gates = Gates(self.rulebook)
         self._traces = _traces(self.rulebook)
+        # The plans of states this engine made lately, by state object: the next
+        # check-in's prior plan is usually the plan of the state the last decision made.
+        self._plans: dict[int, tuple[AthleteState, WeekPlan]] = {}
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
@@ -172,21 +194,34 @@ class Engine:
         self._check_checkin(state, checkin)
         rulebook = self.rulebook
         counted = record(rulebook, state, checkin)
-        prior_plan = build_plan(rulebook, state)
+        known = self._plans.get(id(state))
+        prior_plan = known[1] if known is not None and known[0] is state else build_plan(
+            rulebook, state)
         facts = build_facts(rulebook, state, checkin, counted, prior_plan)
         matches = self._matcher.ordered(facts)
-        if matches:
-            traces = [self._traces[rule] for rule, _ in matches]
-            action = rulebook.meta.precedence[min([trace.rank for trace in traces])]
-            firings = tuple([trace.firing(facts, index, action)
-                             for trace, (_, index) in zip(traces, matches, strict=True)])
+        traces = self._traces
+        if len(matches) == 1:  # the commonest case, without the general one's lists
+            ((rule, index),) = matches
+            trace = traces[rule]
+            action = trace.rule.action
+            firings: tuple[Firing, ...] = trace.firing(facts, index, action)
+            fired = {trace.rule.id}
+            cues = [trace.rule.cue] if trace.rule.cue else []
+        elif matches:
+            found = [traces[rule] for rule, _ in matches]
+            action = rulebook.meta.precedence[min([trace.rank for trace in found])]
+            firings = tuple([trace.firing(facts, index, action)[0]
+                             for trace, (_, index) in zip(found, matches, strict=True)])
             fired = {firing.rule_id for firing in firings}
-            cues = [trace.rule.cue for trace in dict.fromkeys(traces) if trace.rule.cue]
+            cues = [trace.rule.cue for trace in dict.fromkeys(found) if trace.rule.cue]
         else:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
-        plan = prior_plan if not cues and same_week(state, new) else build_plan(
-            rulebook, new, cues)
+        own = prior_plan if same_week(state, new) else build_plan(rulebook, new)
+        if len(self._plans) >= _KNOWN_PLANS:
+            self._plans.clear()
+        self._plans[id(new)] = (new, own)
+        plan = with_cues(own, cues) if cues else own
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,
                          self._gates.why_not(facts[FactType.CHECKIN][0], fired))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from ._conditions import Facts, FactType, Scalar
+from ._conditions import CONTEXT_FIELDS, Facts, FactType, Scalar
 from ._enums import BackOff, Category, SymptomKind
 from ._models import AthleteState, CheckIn, Metrics, WeekPlan
 from ._plan import build_plan
@@ -32,19 +33,26 @@ def merged_metrics(known: Metrics, today: Metrics) -> Metrics:
         today.foot_fatigue)
 
 
+_WINDOWS: dict[str, timedelta] = {}
+
+
 def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
     """The first day of the recent window that ends on the check-in's date."""
-    return checkin.on - timedelta(days=rulebook.whole("window_days") - 1)
+    length = _WINDOWS.get(rulebook.digest)  # by digest: equal digests, equal rulebooks
+    if length is None:
+        length = _WINDOWS[rulebook.digest] = timedelta(days=rulebook.whole("window_days") - 1)
+    return checkin.on - length
 
 
 def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> tuple[date, ...]:
     """Dates of the training days within the recent window, this check-in's included: a day
-    counts once, however many check-ins report it (P2 asks for regular days of practice)."""
-    since = window_start(rulebook, checkin)
-    done = [day for day in state.recent_sessions if day >= since]
+    counts once, however many check-ins report it (P2 asks for regular days of practice).
+    A state's recent sessions are distinct dates in increasing order."""
+    recent = state.recent_sessions
+    done = recent[bisect.bisect_left(recent, window_start(rulebook, checkin)):]
     if checkin.completed and checkin.on != state.last_session_on:
-        done.append(checkin.on)
-    return tuple(done)
+        return (*done, checkin.on)
+    return done
 
 
 def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
@@ -123,21 +131,19 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     on, started, backoff = checkin.on, state.started_on, state.backoff
     open_backoff = backoff is not BackOff.NONE
     active = open_backoff and state.backoff_until is not None and on < state.backoff_until
-    context: dict[str, Scalar] = {
-        "stage": stage.id,
-        "stage_order": stage.order,
-        "goal": state.goal._value_,
-        "history": state.prior_foot_ankle_problems,
-        "cleared": state.clinician_cleared or checkin.clinician_cleared,
-        "cleared_today": checkin.clinician_cleared,
-        "paused": state.paused,
-    }
     reported = checkin.symptoms
     metrics = counted.metrics
     open_s, closed_s = metrics.balance_eyes_open_s, metrics.balance_eyes_closed_s
     symmetry, fatigue = metrics.forefoot_symmetry, metrics.foot_fatigue
+    cleared_today = checkin.clinician_cleared
     checkin_fact: dict[str, Scalar] = {
-        **context,
+        "stage": stage.id,  # the context, which every fact carries (CONTEXT_FIELDS)
+        "stage_order": stage.order,
+        "goal": state.goal._value_,
+        "history": state.prior_foot_ankle_problems,
+        "cleared": state.clinician_cleared or cleared_today,
+        "cleared_today": cleared_today,
+        "paused": state.paused,
         "dose_level": state.dose_level,
         "top_dose": state.dose_level >= len(stage.steps) - 1,
         "final_stage": not following,
@@ -171,6 +177,8 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         "has_foot_fatigue": fatigue is not None,
         "foot_fatigue": 0.0 if fatigue is None else float(fatigue),
     }
+    context = {name: checkin_fact[name] for name in CONTEXT_FIELDS} if (
+        reported or checkin.compensations) else {}
     symptoms = [
         {**context, "kind": s.kind._value_, "location": s.location._value_,
          "severity": s.severity, "days": s.days}

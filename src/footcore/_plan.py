@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
 from ._enums import BackOff, Category, Goal
@@ -10,7 +9,7 @@ from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rulebook, Step
 from ._trusted import trusted
 
-__all__ = ["build_plan", "same_week"]
+__all__ = ["build_plan", "same_week", "with_cues"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
@@ -40,12 +39,29 @@ def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
                     cues=exercise.cues)
 
 
-@functools.lru_cache(maxsize=4096)
+Week = tuple[tuple[Session, ...], tuple[PlanItem, ...]]
+_WEEKS_MOST = 4096
+_weeks: dict[tuple[object, ...], Week] = {}
+
+
 def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
-          hops_barred: bool, keep: int | None) -> tuple[tuple[Session, ...], tuple[PlanItem, ...]]:
+          hops_barred: bool, keep: int | None) -> Week:
     """The sessions (the first ``keep`` only, in a rest window) and habits of one stage, goal
     and dose: the same inputs always give the same (immutable) week, so it is computed once,
-    and equal weeks are the same objects."""
+    and equal weeks are the same objects. Remembered by the rulebook's digest (equal
+    digests, equal rulebooks)."""
+    key = (rulebook.digest, stage_id, goal, dose_level, deload, hops_barred, keep)
+    week = _weeks.get(key)
+    if week is None:
+        week = _build_week(rulebook, stage_id, goal, dose_level, deload, hops_barred, keep)
+        if len(_weeks) >= _WEEKS_MOST:
+            _weeks.clear()
+        _weeks[key] = week
+    return week
+
+
+def _build_week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
+                hops_barred: bool, keep: int | None) -> Week:
     stage = rulebook.stage(stage_id)
     step = stage.steps[min(dose_level, len(stage.steps) - 1)]
     sessions = tuple(
@@ -104,3 +120,24 @@ def same_week(before: AthleteState, after: AthleteState) -> bool:
             and before.clinician_cleared is after.clinician_cleared
             and before.prior_foot_ankle_problems is after.prior_foot_ankle_problems
             and before.goal is after.goal and before.athlete_id == after.athlete_id)
+
+
+_CUED_MOST = 1024
+_cued: dict[tuple[int, tuple[str, ...]], tuple[WeekPlan, WeekPlan]] = {}
+
+
+def with_cues(plan: WeekPlan, cues: Iterable[str]) -> WeekPlan:
+    """``plan`` (built with no cues) with ``cues``: what :func:`build_plan` builds with them.
+    The same plan with the same cues gives the same object (a cue often repeats from one
+    check-in to the next, the week unchanged)."""
+    wanted = tuple(dict.fromkeys(cues))
+    key = (id(plan), wanted)
+    known = _cued.get(key)
+    if known is not None and known[0] is plan:
+        return known[1]
+    made = _PLAN(plan.athlete_id, plan.stage, plan.dose_level, plan.mode, plan.sessions,
+                 plan.habits, wanted, plan.tracking, plan.notes)
+    if len(_cued) >= _CUED_MOST:
+        _cued.clear()
+    _cued[key] = (plan, made)
+    return made

@@ -56,29 +56,30 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     backed_off = action in BACK_OFF_ACTIONS
     build = _STATE if max(counted.consecutive_completed, counted.consecutive_missed,
                           counted.clean_streak) <= MAX_INT else AthleteState
-    return build(
-        athlete_id=state.athlete_id,
-        goal=state.goal,
-        stage=stage_id,
-        dose_level=dose,
-        started_on=state.started_on,
-        rulebook_digest=rulebook.digest,
-        prior_foot_ankle_problems=state.prior_foot_ankle_problems,
-        paused=action is Action.PAUSE,
-        clinician_cleared=(state.clinician_cleared or checkin.clinician_cleared)
-        and action is not Action.PAUSE,
-        backoff=backoff,
-        backoff_until=until,
-        last_backoff_on=checkin.on if backed_off else state.last_backoff_on,
-        last_change_on=checkin.on if changed else state.last_change_on,
-        last_checkin_on=checkin.on,
-        last_session_on=checkin.on if checkin.completed else state.last_session_on,
-        recent_sessions=counted.recent_sessions,
-        consecutive_completed=counted.consecutive_completed,
-        consecutive_missed=counted.consecutive_missed,
-        clean_streak=0 if backed_off else counted.clean_streak,
-        metrics=counted.metrics,
-        recent_checkins=_remembered(rulebook, state, checkin),
+    return build(  # positionally, in the order of AthleteState's fields (faster than names)
+        state.athlete_id,  # athlete_id
+        state.goal,  # goal
+        stage_id,  # stage
+        dose,  # dose_level
+        state.started_on,  # started_on
+        rulebook.digest,  # rulebook_digest
+        state.prior_foot_ankle_problems,  # prior_foot_ankle_problems
+        (state.clinician_cleared or checkin.clinician_cleared)
+        and action is not Action.PAUSE,  # clinician_cleared
+        action is Action.PAUSE,  # paused
+        backoff,  # backoff
+        until,  # backoff_until
+        checkin.on if backed_off else state.last_backoff_on,  # last_backoff_on
+        checkin.on if changed else state.last_change_on,  # last_change_on
+        checkin.on,  # last_checkin_on
+        checkin.on if checkin.completed else state.last_session_on,  # last_session_on
+        counted.recent_sessions,  # recent_sessions
+        counted.consecutive_completed,  # consecutive_completed
+        counted.consecutive_missed,  # consecutive_missed
+        0 if backed_off else counted.clean_streak,  # clean_streak
+        counted.metrics,  # metrics
+        _remembered(rulebook, state, checkin)
+        if state.recent_checkins or checkin.id is not None else (),  # recent_checkins
     )
 
 
@@ -86,8 +87,6 @@ def _remembered(rulebook: Rulebook, state: AthleteState,
                 checkin: CheckIn) -> tuple[CheckInRef, ...]:
     """The ids of the check-ins within the recent window, this one's included (at most the
     ``recent_checkins`` limit: the latest)."""
-    if not state.recent_checkins and checkin.id is None:
-        return ()
     since = window_start(rulebook, checkin)
     kept = tuple(ref for ref in state.recent_checkins if ref.on >= since)
     if checkin.id is None:

@@ -34,13 +34,14 @@ _HOLDS: Mapping[Op, Callable[[Any, Any], bool]] = {
     Op.NOT_IN: lambda actual, value: actual not in value,
 }
 _UNMET = trusted(Unmet)
+_MADE_MOST = 256
 _WHY_NOT = trusted(WhyNot)
 
 
 @attrs.frozen
 class _Check:
-    """One condition of a gate, with what an :class:`Unmet` says of it besides the
-    athlete's value."""
+    """One condition of a gate: the field it reads, the test, the field that says whether
+    that was measured, and what an :class:`Unmet` says of it besides the athlete's value."""
 
     field: str
     holds: Callable[[Any, Any], bool]
@@ -51,14 +52,6 @@ class _Check:
     default: bool = False
     unit: str = ""
 
-    def unmet(self, fact: Mapping[str, Scalar]) -> Unmet | None:
-        """The condition as unmet by ``fact``, or None when it holds."""
-        measured = self.guard is None or bool(fact[self.guard])
-        if measured and self.holds(fact[self.field], self.value):
-            return None
-        return _UNMET(self.field, self.op, self.value,
-                      fact[self.field] if measured else None, self.param, self.default,
-                      self.unit)
 
 
 def _check(test: Test, **param: Any) -> _Check:
@@ -66,11 +59,43 @@ def _check(test: Test, **param: Any) -> _Check:
                   test.op.value, **param)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class _Gate:
+    """A load-raising rule, its position checks and its conditions; and the answers it
+    gave lately, handed out again for the same unmet values (unless a condition reads a
+    float: 0.0 and -0.0 are equal, but written apart)."""
+
     rule: Rule
     position: tuple[tuple[str, Callable[[Any, Any], bool], Scalar | tuple[Scalar, ...]], ...]
     conditions: tuple[_Check, ...]
+    exact: bool
+    made: dict[tuple[object, ...], tuple[WhyNot]] = attrs.field(factory=dict)
+
+    def answer(self, fact: Mapping[str, Scalar]) -> tuple[WhyNot] | None:
+        """The conditions ``fact`` leaves unmet (alone in a tuple, the answer of a decision
+        where it is the only one), or None when it meets them all."""
+        unmet = []
+        for number, check in enumerate(self.conditions):
+            measured = check.guard is None or fact[check.guard]
+            actual = fact[check.field]
+            if not measured or not check.holds(actual, check.value):
+                unmet.append((number, actual if measured else None))
+        if not unmet:
+            return None
+        key = tuple(unmet)
+        made = self.made.get(key) if self.exact else None
+        if made is None:
+            rule = self.rule
+            made = (_WHY_NOT(rule.id, rule.action, rule.source, rule.summary, tuple(
+                _UNMET(check.field, check.op, check.value, actual, check.param,
+                       check.default, check.unit)
+                for check, actual in ((self.conditions[number], actual)
+                                      for number, actual in unmet))),)
+            if self.exact:
+                if len(self.made) >= _MADE_MOST:
+                    self.made.clear()
+                self.made[key] = made
+        return made
 
 
 class Gates:
@@ -93,7 +118,9 @@ class Gates:
                                              unit=param.unit))
                 else:
                     conditions.append(_check(test))
-            gates.append(_Gate(rule, tuple(position), tuple(conditions)))
+            exact = all(FACT_FIELDS[FactType.CHECKIN][c.field].type is not float
+                        for c in conditions)
+            gates.append(_Gate(rule, tuple(position), tuple(conditions), exact))
         self._gates = tuple(gates)
 
     def why_not(self, fact: Mapping[str, Scalar], fired: Collection[str]) -> tuple[WhyNot, ...]:
@@ -109,9 +136,9 @@ class Gates:
                 if not holds(fact[field], value):
                     break
             else:  # the rule is open to the athlete
-                unmet = tuple([found for found in [check.unmet(fact) for check in
-                                                   gate.conditions] if found is not None])
-                if unmet:
-                    out.append(_WHY_NOT(rule.id, rule.action, rule.source, rule.summary,
-                                        unmet))
-        return tuple(out)
+                answer = gate.answer(fact)
+                if answer is not None:
+                    out.append(answer)
+        if len(out) == 1:
+            return out[0]
+        return tuple(answer for (answer,) in out)
