@@ -40,6 +40,8 @@ def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
     """The first day of the recent window that ends on the check-in's date."""
     length = _WINDOWS.get(rulebook.digest)  # by digest: equal digests, equal rulebooks
     if length is None:
+        if len(_WINDOWS) >= 64:
+            _WINDOWS.clear()
         length = _WINDOWS[rulebook.digest] = timedelta(days=rulebook.whole("window_days") - 1)
     return checkin.on - length
 
