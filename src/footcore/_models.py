@@ -211,6 +211,10 @@ def _opt_day(inst: object, attribute: attrs.Attribute[Any], value: object) -> No
         _day(inst, attribute, value)
 
 
+CONDITION_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+"""The comparisons a rule's condition may make (``footcore._conditions.Op``)."""
+
+
 def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         _fail(inst, attribute, "true or false", value)
@@ -472,12 +476,18 @@ class Unmet:
     """
 
     field: str
-    op: str
+    op: str = attrs.field(validator=_one_of(*CONDITION_OPS))
     needed: bool | int | float | str | tuple[bool | int | float | str, ...]
     actual: bool | int | float | str | None
     param: str | None = None
     default: bool = False
     unit: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.needed, tuple) != (self.op in ("in", "not_in")):
+            raise InputError(f"Unmet.needed: got {self.needed!r} for op {self.op!r}; "
+                             f"accepted: a list for 'in' and 'not_in', a single value "
+                             f"otherwise")
 
     @property
     def assessable(self) -> bool:
