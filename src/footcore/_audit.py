@@ -24,12 +24,12 @@ from typing import IO, Any
 
 import attrs
 
+from ._compare import decision_changes, rulebook_ref
 from ._convert import CONVERTER, structure
 from ._engine import Engine
 from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
-from ._impact import decision_changes, rulebook_ref
 from ._models import Decision, RulebookRef
 
 __all__ = [
@@ -85,19 +85,23 @@ def _hash(seq: int, prev: str, decision: Any) -> str:
     return hashlib.sha256(_encode({"decision": decision, "prev": prev, "seq": seq})).hexdigest()
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, content, whether it ends in a newline) for each line of the file."""
-    with _open(path) as handle:
+def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, content, whether it ends in a newline) for each line of the file.
+
+    Raises:
+        InputError: there is no file at ``path`` (called ``what`` in the message).
+    """
+    with _open(path, what) as handle:
         for number, raw in enumerate(handle, start=1):
             complete = raw.endswith(b"\n")
             yield number, raw[:-1] if complete else raw, complete
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path, what: str = "audit log") -> IO[bytes]:
     try:
         return path.open("rb")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise InputError(f"audit log {path}: no such file") from None
+        raise InputError(f"{what} {path}: no such file") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -307,7 +311,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
     records = 0
-    for line, content, complete in _lines(where):
+    for line, content, complete in lines(where):
         if not complete:
             problems.append(LogProblem(
                 "torn", line, None, f"the last line is incomplete ({len(content)} bytes, no "
@@ -463,7 +467,7 @@ class AuditLog:
         """
         if not self.path.exists():
             return
-        for line, content, complete in _lines(self.path):
+        for line, content, complete in lines(self.path):
             if not complete:
                 return
             try:
