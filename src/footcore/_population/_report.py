@@ -138,7 +138,7 @@ def percentile(counts: Mapping[int, int], fraction: float) -> int | None:
     total = sum(counts.values())
     if not total:
         return None
-    rank = max(1, math.ceil(fraction * total))
+    rank = max(1, math.ceil(fraction * total - 1e-9))  # 0.1 * 30 is 3.0000000000000004
     seen = 0
     for value in sorted(counts):
         seen += counts[value]
