@@ -177,6 +177,8 @@ def test_the_arch_scenario_change_propagates_down_the_history(engine: Engine,
     assert (report.athletes, report.decisions) == (1, len(taken))
     assert (report.changed_athletes, report.changed_decisions) == (1, athlete.changed)
     assert [r.median for r in report.rungs] == list(athlete.days_shift().values())
+    assert report.changed_examples == (athlete,)
+    assert f"first divergence: check-in {flare + 1} on {first.on}: deload" in str(report)
 
 
 @settings(max_examples=8, deadline=None)

@@ -80,7 +80,8 @@ class ImpactReport:
     ``decisions`` counts the check-ins replayed; a decision is changed when its action,
     winning rules, new state or plan differs, or when one rulebook refused its check-in.
     ``refused_before`` and ``refused_after`` count the check-ins each rulebook refused,
-    grouped with examples in ``refusals``.
+    grouped with examples in ``refusals``. ``changed_examples`` holds the first few changed
+    athletes' own results, in the order they came.
     """
 
     old: RulebookRef
@@ -96,6 +97,7 @@ class ImpactReport:
     refused_before: int
     refused_after: int
     refusals: tuple[ChangeGroup, ...]
+    changed_examples: tuple[AthleteImpact, ...] = ()
 
     def __str__(self) -> str:
         old, new = self.old, self.new
@@ -113,6 +115,9 @@ class ImpactReport:
         if self.back_offs:
             lines.append("Back-offs and pauses begun, old -> new: " + ", ".join(
                 f"{b.kind} {b.before} -> {b.after}" for b in self.back_offs))
+        if self.changed_examples:
+            lines.append("First changed athletes:")
+            lines.extend(_athlete_text(a) for a in self.changed_examples)
         for title, groups in (("Changed decisions by action", self.by_action),
                               ("Changed decisions by rule", self.by_rule),
                               ("Refused check-ins", self.refusals)):
@@ -126,6 +131,23 @@ class ImpactReport:
             lines.append(f"{self.refused_before} check-in(s) refused by the old rulebook, "
                          f"{self.refused_after} by the new; each replay went on without them.")
         return "\n".join(lines)
+
+
+def _athlete_text(athlete: AthleteImpact) -> str:
+    first = athlete.first_divergence
+    lines = [f"  {athlete.athlete_id}: {athlete.changed} of {athlete.decisions} decisions "
+             f"change; ends on {athlete.before.final_stage} {athlete.before.final_dose} -> "
+             f"{athlete.after.final_stage} {athlete.after.final_dose}"]
+    if first is not None:
+        def side(action: object, rules: tuple[str, ...]) -> str:
+            return f"{getattr(action, 'value', 'refused')} ({', '.join(rules) or 'no rule'})"
+        lines.append(f"    first divergence: check-in {first.index + 1} on {first.on}: "
+                     f"{side(first.action_before, first.rules_before)} -> "
+                     f"{side(first.action_after, first.rules_after)}")
+    shifts = ", ".join(f"{stage} {_num(days)}" for stage, days in athlete.days_shift().items())
+    if shifts:
+        lines.append(f"    days to each rung, new minus old: {shifts}")
+    return "\n".join(lines)
 
 
 def _num(value: int | None) -> str:
@@ -189,6 +211,7 @@ class Tally:
     by_action: dict[str, _Group] = attrs.Factory(dict)
     by_rule: dict[str, _Group] = attrs.Factory(dict)
     refusals: dict[str, _Group] = attrs.Factory(dict)
+    changed_examples: list[AthleteImpact] = attrs.Factory(list)
 
     def _add(self, table: dict[str, _Group], key: str,
              example: Callable[[], ChangeExample]) -> None:
@@ -217,6 +240,8 @@ class Tally:
         self.decisions += athlete.decisions
         self.changed_decisions += athlete.changed
         self.changed_athletes += athlete.changed > 0
+        if athlete.changed and len(self.changed_examples) < self.examples:
+            self.changed_examples.append(athlete)
         before, after = dict(athlete.before.days_to_rung), dict(athlete.after.days_to_rung)
         for stage, shift in athlete.days_shift().items():
             self.shifts.setdefault(stage, Counter())[shift] += 1
@@ -241,6 +266,8 @@ class Tally:
             self.shifts.setdefault(stage, Counter()).update(counts)
         for name in ("only_before", "only_after", "back_offs_before", "back_offs_after"):
             getattr(self, name).update(getattr(other, name))
+        self.changed_examples.extend(
+            other.changed_examples[:self.examples - len(self.changed_examples)])
         for name in ("by_action", "by_rule", "refusals"):
             mine: dict[str, _Group] = getattr(self, name)
             for key, group in getattr(other, name).items():
@@ -268,7 +295,8 @@ class Tally:
                             for k in kinds),
             by_action=_groups(self.by_action.items()), by_rule=_groups(self.by_rule.items()),
             refused_before=self.refused_before, refused_after=self.refused_after,
-            refusals=_groups(self.refusals.items()))
+            refusals=_groups(self.refusals.items()),
+            changed_examples=tuple(self.changed_examples))
 
 
 def _groups(table: Iterable[tuple[str, _Group]]) -> tuple[ChangeGroup, ...]:
