@@ -287,6 +287,21 @@ def test_progress_is_reported_after_each_chunk(rulebook: Rulebook) -> None:
     assert seen == [(2, 40), (4, 80), (5, 100)]
 
 
+def test_histories_are_read_a_few_chunks_ahead_never_all_at_once(rulebook: Rulebook) -> None:
+    pulled: list[int] = []
+
+    def source() -> Iterator[History]:
+        for number, history in enumerate(population(40, seed=8, checkins=10)):
+            pulled.append(number)
+            yield history
+
+    pulled_when_reported: list[int] = []
+    fc.impact(rulebook, rulebook, source(), workers=1, chunk_checkins=10,
+              on_athlete=lambda _: pulled_when_reported.append(len(pulled)))
+    assert len(pulled_when_reported) == 40
+    assert max(b - a for a, b in zip(range(1, 41), pulled_when_reported, strict=True)) <= 3
+
+
 # ---------------------------------------------------------------- what is refused
 
 
@@ -354,8 +369,9 @@ def test_serial_processes_any_executor_and_dask_give_the_same_results(
     with ThreadPoolExecutor(2) as threads:
         ways = {
             "processes": run(rulebook, new, histories, workers=2, chunk_checkins=90),
-            "durable on processes": run(rulebook, new, histories, workers=2,
-                                        chunk_checkins=200, backend="durable"),
+            # durable where it imports: each worker process builds its own engines
+            "auto backend on processes": run(rulebook, new, histories, workers=2,
+                                             chunk_checkins=200, backend="auto"),
             "threads": run(rulebook, new, histories, executor=threads, chunk_checkins=90),
             "dask client": run(rulebook, new, histories, executor=dask_client,
                                chunk_checkins=90),
