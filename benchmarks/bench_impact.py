@@ -13,8 +13,11 @@ start-up not counted), and reading and chunking the source alone. The change rev
 ``irritation_rest_min`` 4 -> 3 and ``stiffness_deload_min`` 3 -> 4. Reports the median, min
 and max over the rounds of: seconds, microseconds per check-in, the ratios the issue sets
 goals for (per check-in cost over one evaluate; serial over processes and over Dask), the
-peak memory of impact over all athletes against an eighth of them, and from the measured
-chunk cost and sizes, what 10^6 athletes on 100 Dask workers would take.
+peak memory of impact over all athletes against an eighth of them, the CPU seconds of each
+way (worker processes included: on a machine shared with other work, wall-clock speed-ups
+understate what free cores give, while the CPU ratio shows what splitting the work costs),
+and from the measured chunk cost and sizes, what 10^6 athletes on 100 Dask workers would
+take.
 """
 
 from __future__ import annotations
@@ -102,10 +105,21 @@ def child(mode: str, path: Path, athletes: int) -> dict[str, Any]:
     return out
 
 
+def _cpu() -> float:
+    """CPU seconds of this process's children that have ended, and theirs (worker
+    processes included, once their parents have collected them)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def measure(mode: str, path: Path, athletes: int) -> dict[str, Any]:
+    """One measurement in a fresh child process, with the CPU seconds it and everything it
+    started used, from start to exit (a Dask cluster's start and close included)."""
+    cpu = _cpu()
     done = subprocess.run([sys.executable, __file__, "--child", mode, str(path),
                            str(athletes)], capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["cpu"] = _cpu() - cpu
     return result
 
 
@@ -153,7 +167,9 @@ def report(rounds: list[dict[str, dict[str, Any]]], athletes: int, checkins: int
     print(f"\n{len(rounds)} round(s); {total} check-ins; "
           f"{rounds[0]['serial']['changed']} decisions change")
     for mode, values in per.items():
-        print(f"  {mode:<10} us per check-in: {spread(values, 1)}")
+        cpu = [c / total * 1e6 for c in each(mode, "cpu")]
+        print(f"  {mode:<10} us per check-in: wall {spread(values, 1)}; CPU, workers "
+              f"included: {spread(cpu, 1)}")
     pairs = {
         "impact per check-in / one evaluate (goal <= 2.2)":
             [s / e for s, e in zip(each("serial"), each("evaluate"), strict=True)],
@@ -161,6 +177,10 @@ def report(rounds: list[dict[str, dict[str, Any]]], athletes: int, checkins: int
             [s / p for s, p in zip(each("serial"), each("processes"), strict=True)],
         "serial / Dask 2 workers (goal >= 1.5)":
             [s / d for s, d in zip(each("serial"), each("dask"), strict=True)],
+        "CPU of 2 processes / serial (1 is no overhead)":
+            [p / s for p, s in zip(each("processes", "cpu"), each("serial", "cpu"), strict=True)],
+        "CPU of Dask, start-up included / serial":
+            [d / s for d, s in zip(each("dask", "cpu"), each("serial", "cpu"), strict=True)],
         f"peak MiB, {athletes} athletes / {athletes // 8} (flat: about 1)":
             [a / b for a, b in zip(each("serial", "peak_mib"), each("eighth", "peak_mib"),
                                    strict=True)],

@@ -111,10 +111,9 @@ def _cores() -> int:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    # Not fork: the caller may run threads (a Dask client, a web server), which fork copies
-    # in whatever state they are in.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    # Spawned, not forked: the caller may run threads (a Dask client, a web server), which
+    # a fork copies in whatever state they are in. Each worker imports footcore afresh.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _runner(workers: int | None, executor: Any
