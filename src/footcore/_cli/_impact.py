@@ -178,7 +178,7 @@ def add_impact_command(commands: Commands) -> None:
         "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
         "  cp -r rules my-rules && $EDITOR my-rules/params.toml\n"
         "  footcore impact rules my-rules out/decisions.jsonl --report review/\n"
-        "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://10.0.0.5:8786",
+        "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786",
         rules=False, backend=True)
     cmd.add_argument("old_rules", metavar="OLD", help="the rulebook folder in use")
     cmd.add_argument("new_rules", metavar="NEW", help="the changed rulebook folder")
