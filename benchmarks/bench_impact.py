@@ -173,6 +173,9 @@ def report(rounds: list[dict[str, dict[str, Any]]], athletes: int, checkins: int
     pairs = {
         "impact per check-in / one evaluate (goal <= 2.2)":
             [s / e for s, e in zip(each("serial"), each("evaluate"), strict=True)],
+        "the same in CPU seconds (steadier on a shared machine)":
+            [s / e for s, e in zip(each("serial", "cpu"), each("evaluate", "cpu"),
+                                   strict=True)],
         "serial / 2 processes (goal >= 1.7)":
             [s / p for s, p in zip(each("serial"), each("processes"), strict=True)],
         "serial / Dask 2 workers (goal >= 1.5)":
