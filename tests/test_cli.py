@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -476,21 +477,90 @@ def test_audit_commands_report_a_missing_log(capsys: pytest.CaptureFixture[str],
         assert "no such file" in fails(capsys, *command)
 
 
-def test_impact_compares_two_rulebooks(capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
+def arch_change(tmp_path: Path) -> tuple[Path, Path]:
+    """The arch-irritation scenario's decisions, and the rulebook with irritation_rest_min
+    lowered from 4 to 3."""
     out_dir = tmp_path / "out"
-    assert run(capsys, "simulate", SCENARIOS / "runner_arch_irritation.toml",
-               "--out", out_dir)[0] == 0
-    cases = out_dir / "decisions.jsonl"
+    assert main(["simulate", str(SCENARIOS / "runner_arch_irritation.toml"), "--out",
+                 str(out_dir), "--backend", "native"]) == 0
     rules = rules_copy(tmp_path)
     params = rules / "params.toml"
     params.write_text(params.read_text().replace(
         "[params.irritation_rest_min]\nvalue = 4", "[params.irritation_rest_min]\nvalue = 3"))
-    code, out, _ = run(capsys, "impact", ROOT / "rules", rules, cases, "--backend", "native")
+    return out_dir / "decisions.jsonl", rules
+
+
+def test_impact_replays_the_whole_history(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    decisions, rules = arch_change(tmp_path)
+    capsys.readouterr()
+    code, out, err = run(capsys, "impact", ROOT / "rules", rules, decisions, "--workers", "1",
+                         "--backend", "native")
     assert code == 0
-    assert "of 72 decisions change" in out and "deload -> rest" in out
+    assert re.search(r"(\d+) of 72 decisions change, for 1 of 1 athletes", out)
+    assert "deload -> rest" in out and "forefoot-irritation-rest now wins" in out
+    assert err == "impact: 72 of 72 check-ins (100%), 1 athletes\n"  # piped: plain lines
+    code, out, _ = run(capsys, "impact", ROOT / "rules", rules, decisions, "--workers", "1",
+                       "--json", "--report", tmp_path / "review")
+    assert code == 0
+    report = json.loads(out)
+    assert report["athletes"] == 1 and report["decisions"] == 72
+    assert 1 < report["changed_decisions"] <= 72 and report["changed_athletes"] == 1
+    review = tmp_path / "review"
+    assert (review / "chart.png").read_bytes().startswith(PNG)
+    assert json.loads((review / "report.json").read_text()) == report
+    (athlete,) = [json.loads(line) for line in (review / "athletes.jsonl").read_text()
+                  .splitlines()]
+    assert athlete["changed"] == report["changed_decisions"]
+    assert athlete["first_divergence"]["action_after"] == "rest"
+    assert "decisions change" in (review / "report.txt").read_text()
+
+
+def test_impact_reads_an_audit_log_and_athletes(capsys: pytest.CaptureFixture[str],
+                                                athlete: tuple[Path, Path],
+                                                tmp_path: Path) -> None:
+    state, checkin = athlete
+    log = tmp_path / "audit.jsonl"
+    for _ in range(2):
+        assert run(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log,
+                   "--next-state", state)[0] == 0
+    code, out, _ = run(capsys, "impact", ROOT / "rules", ROOT / "rules", log, "--workers", "1")
+    assert code == 0 and "0 of 2 decisions change, for 0 of 1 athletes" in out
+    histories = tmp_path / "athletes.jsonl"
+    histories.write_text(json.dumps({"state": json.loads(state.read_text()), "checkins": []})
+                         + "\n")
+    code, out, err = run(capsys, "impact", ROOT / "rules", ROOT / "rules", histories,
+                         "--workers", "1")
+    assert code == 0 and "0 of 0 decisions change, for 0 of 1 athletes" in out
+    assert "1 of 1 athletes" in err
+
+
+def test_impact_refuses_a_source_it_cannot_read(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    rules = ROOT / "rules"
     bad = tmp_path / "cases.jsonl"
-    bad.write_text('{"state": {}}\n')
-    assert "line 1" in fails(capsys, "impact", ROOT / "rules", rules, bad)
-    bad.write_text("nope\n")
-    assert "not JSON" in fails(capsys, "impact", ROOT / "rules", rules, bad)
+    for text, message in (('{"state": {}}\n', "line 1: expected an athlete's history"),
+                          ("nope\n", "line 1: not JSON"), ("\n", "empty"),
+                          ('{"state": {}, "checkins": []}\n', "invalid state")):
+        bad.write_text(text)
+        assert message in fails(capsys, "impact", rules, rules, bad, "--workers", "1")
+    assert "no such file" in fails(capsys, "impact", rules, rules, tmp_path / "none.jsonl")
+    code, _, err = run(capsys, "impact", rules, rules, bad, "--workers", "2", "--scheduler",
+                       "tcp://127.0.0.1:1")
+    assert code == 2 and "not allowed with" in err
+    assert run(capsys, "impact", rules, rules, bad, "--workers", "0")[0] == 2
+
+
+def test_impact_draws_a_progress_bar_on_a_terminal() -> None:
+    from footcore._cli._impact import _Progress
+
+    leader, follower = os.openpty()
+    with os.fdopen(follower, "w") as terminal:
+        progress = _Progress(200, "athletes", terminal)
+        progress(50, 3900)
+        progress(200, 15600)
+        progress.close()
+    shown = os.read(leader, 4096).decode()
+    os.close(leader)
+    assert "\rimpact [########                      ]  25%  50 of 200 athletes" in shown
+    assert "100%  200 of 200 athletes" in shown and shown.endswith("\n")

@@ -26,12 +26,12 @@ from typing import IO, Any
 
 import attrs
 
+from ._compare import decision_changes, rulebook_ref
 from ._convert import CONVERTER, structure
 from ._engine import Engine
 from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
-from ._impact import decision_changes, rulebook_ref
 from ._jsonparse import parse_json
 from ._limits import limit
 from ._models import Decision, RulebookRef
@@ -92,30 +92,35 @@ def _hash(seq: int, prev: str, decision: Any) -> str:
     return hashlib.sha256(_encode({"decision": decision, "prev": prev, "seq": seq})).hexdigest()
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, bool]]:
     """(line number, content, whether it ends in a newline) for each line of the file; a
-    line longer than the ``document_bytes`` limit comes as its first bytes, not ending in a
-    newline (and the rest of it is skipped)."""
+    line longer than the ``document_bytes`` limit comes as empty content not ending in a
+    newline (and the rest of it is skipped).
+
+    Raises:
+        InputError: there is no file at ``path`` (called ``what`` in the message), or it
+            cannot be read.
+    """
     most = limit("document_bytes")
-    with _open(path) as handle:
+    with _open(path, what) as handle:
         for number in itertools.count(1):
-            raw = _read(path, handle, most + 1)
+            raw = _read(path, handle, most + 1, what)
             if not raw:
                 return
             complete = raw.endswith(b"\n")
             if not complete and len(raw) > most:
                 while raw and not raw.endswith(b"\n"):  # skip to the end of the long line
-                    raw = _read(path, handle, 65536)
+                    raw = _read(path, handle, 65536, what)
                 yield number, b"", False
                 continue
             yield number, raw[:-1] if complete else raw, complete
 
 
-def _read(path: Path, handle: IO[bytes], size: int) -> bytes:
+def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> bytes:
     try:
         return handle.readline(size)
     except OSError as exc:
-        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
+        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 def _path(path: object) -> Path:
@@ -124,13 +129,13 @@ def _path(path: object) -> Path:
     return Path(path)
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path, what: str = "audit log") -> IO[bytes]:
     try:
         return path.open("rb")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise InputError(f"audit log {path}: no such file") from None
+        raise InputError(f"{what} {path}: no such file") from None
     except OSError as exc:
-        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
+        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -340,7 +345,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
     records = 0
-    for line, content, complete in _lines(where):
+    for line, content, complete in lines(where):
         if not complete and not content:
             records += 1
             problems.append(LogProblem("invalid", line, None, f"longer than "
@@ -550,7 +555,7 @@ class AuditLog:
         """
         if not self.path.exists():
             return
-        for line, content, complete in _lines(self.path):
+        for line, content, complete in lines(self.path):
             if not complete and not content:
                 raise AuditLogError(f"{self.path} line {line}: longer than "
                                     f"{limit('document_bytes')} bytes (document_bytes)")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from .._errors import FootcoreError
 from ._audit import add_audit_commands
 from ._commands import add_commands
+from ._impact import add_impact_command
 from ._store import add_store_commands
 
 __all__ = ["build_parser", "main"]
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_audit_commands(commands)
     add_store_commands(commands)
+    add_impact_command(commands)
     return parser
 
 

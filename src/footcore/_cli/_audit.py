@@ -1,20 +1,14 @@
-"""The commands over audit logs: ``audit verify|replay|history`` and ``impact``."""
+"""The commands over audit logs: ``audit verify|replay|history``."""
 
 from __future__ import annotations
 
 import argparse
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._audit import LogReport, history, replay_log, verify_log
-from .._convert import structure
-from .._errors import InputError
-from .._impact import impact
-from .._models import AthleteState, CheckIn
 from .._store import StoreReport, open_store
 from .._store._sign import read_key
-from ._common import add_command, engine_from, rulebook_from
-from ._files import read_lines
+from ._common import add_command, engine_from
 
 if TYPE_CHECKING:
     from ._common import Commands
@@ -83,36 +77,6 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _case(data: Any, where: str) -> tuple[AthleteState, CheckIn]:
-    """A case from one line: {"state", "checkin"}, a decision, or an audit record."""
-    if isinstance(data, dict) and "decision" in data:
-        data = data["decision"]
-    if isinstance(data, dict) and "prior_state" in data:
-        data = {"state": data["prior_state"], "checkin": data.get("checkin")}
-    if not isinstance(data, dict) or not {"state", "checkin"} <= set(data):
-        raise InputError(f"{where}: expected {{\"state\": ..., \"checkin\": ...}}, a decision "
-                         f"or an audit record")
-    try:
-        return (structure(data["state"], AthleteState, "state"),
-                structure(data["checkin"], CheckIn, "check-in"))
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
-
-
-def _impact(args: argparse.Namespace) -> int:
-    old, new = rulebook_from(args.old_rules), rulebook_from(args.new_rules)
-    cases = []
-    for number, line in read_lines(args.cases, "cases file"):
-        where = f"cases file {args.cases} line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not JSON ({exc})") from None
-        cases.append(_case(data, where))
-    print(impact(old, new, cases, backend=args.backend, examples=args.examples))
-    return 0
-
-
 def _store_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--store", metavar="STORE",
                      help="read a store (a SQLite file or a postgresql:// URL) instead of a log")
@@ -120,7 +84,7 @@ def _store_option(cmd: argparse.ArgumentParser) -> None:
 
 
 def add_audit_commands(commands: Commands) -> None:
-    """Declare ``audit`` (verify, replay, history) and ``impact``."""
+    """Declare ``audit`` (verify, replay, history)."""
     audit = commands.add_parser(
         "audit", help="Check, replay or read an audit log (evaluate --log) or a store "
                       "(evaluate --store).",
@@ -166,16 +130,3 @@ def add_audit_commands(commands: Commands) -> None:
                      help="the log (left out with --store)")
     cmd.add_argument("athlete_id", metavar="ATHLETE_ID", nargs="?")
     _store_option(cmd)
-
-    cmd = add_command(
-        commands, "impact", _impact,
-        "Compare two rulebooks on the same cases: which decisions change, grouped by action "
-        "and by rule. A case line is {\"state\": ..., \"checkin\": ...}, a decision, or an "
-        "audit record, so a simulation's decisions.jsonl or an audit log works as it is.",
-        "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
-        "  footcore impact rules my-rules out/decisions.jsonl", rules=False, backend=True)
-    cmd.add_argument("old_rules", metavar="OLD_RULES", help="the rulebook folder in use")
-    cmd.add_argument("new_rules", metavar="NEW_RULES", help="the changed rulebook folder")
-    cmd.add_argument("cases", metavar="CASES.jsonl", help="one case per line")
-    cmd.add_argument("--examples", type=int, default=3, metavar="N",
-                     help="example cases shown per group (default 3)")

@@ -16,7 +16,7 @@ from .._errors import InputError
 from .._models import Decision
 from .._simulate import Scenario, parse_scenario
 
-__all__ = ["read_decision", "read_lines", "read_model", "read_scenario", "replacing",
+__all__ = ["read_decision", "read_model", "read_scenario", "replacing",
            "write_jsonl", "write_text"]
 
 T = TypeVar("T")
@@ -38,12 +38,6 @@ def read_model(path: str, kind: type[T], what: str) -> T:
         return from_json(text, kind)
     except InputError as exc:
         raise InputError(f"{what} {path}: {exc}") from None
-
-
-def read_lines(path: str, what: str) -> list[tuple[int, str]]:
-    """The non-blank lines of a JSON Lines file, each with its line number (1 first)."""
-    return [(number, line) for number, line in enumerate(_read(path, what).splitlines(), 1)
-            if line.strip()]
 
 
 def read_decision(path: str, number: int | None) -> Decision:

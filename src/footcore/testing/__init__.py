@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         mutants,
         mutation_score,
     )
+    from ._population import POPULATION_START, population
     from ._strategies import (
         EPOCH,
         TODAY,
@@ -85,6 +86,7 @@ __all__ = [
     "INVARIANTS",
     "LIVENESS",
     "MUTANT_KINDS",
+    "POPULATION_START",
     "SAFETY",
     "TODAY",
     "AthleteMachine",
@@ -134,6 +136,7 @@ __all__ = [
     "mutants",
     "mutation_score",
     "pain_symptoms",
+    "population",
     "ready_states",
     "register_strategies",
     "symptoms",
@@ -157,6 +160,7 @@ _HOMES = {
     ),
     "_liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
     "_machine": ("AthleteMachine", "athlete_machine"),
+    "_population": ("POPULATION_START", "population"),
     "_mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
     "_strategies": (
