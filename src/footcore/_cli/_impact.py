@@ -23,6 +23,7 @@ from .._population import (
     read_histories,
 )
 from .._population._chart import render_impact_chart
+from .._store import open_store
 from ._common import add_command, rulebook_from
 from ._files import write_text
 
@@ -54,9 +55,39 @@ def _count_lines(path: Path) -> int:
     return count + (last != b"\n")
 
 
-def _source(path: Path) -> tuple[Iterable[History], int, str]:
-    """The histories in ``path``, whatever kind of file it is, with its size in lines and
-    what a line is."""
+_SQLITE = b"SQLite format 3\x00"
+
+
+def _is_store(source: str) -> bool:
+    """A postgresql:// URL, or a SQLite file (by its header)."""
+    if source.startswith(("postgresql://", "postgres://")):
+        return True
+    try:
+        with Path(source).open("rb") as handle:
+            return handle.read(len(_SQLITE)) == _SQLITE
+    except OSError:
+        return False
+
+
+def _stored(source: str) -> tuple[Iterable[History], int, str]:
+    """The histories in the store at ``source``, with the number of its athletes; the store
+    is closed once they are read."""
+    store = open_store(source)
+    total = len(store.athletes())
+
+    def histories() -> Iterator[History]:
+        with store:
+            yield from store.histories()
+
+    return histories(), total, "athletes"
+
+
+def _source(source: str) -> tuple[Iterable[History], int, str]:
+    """The histories in ``source``, whatever kind of file (or store) it is, with its size
+    in lines (or athletes) and what that is."""
+    if _is_store(source):
+        return _stored(source)
+    path = Path(source)
     first = _first_line(path)
     keys = set(first) if isinstance(first, dict) else set()
     if keys == {"state", "checkins"}:
@@ -143,7 +174,7 @@ def _write_report(folder: str, report: ImpactReport) -> None:
 
 def _impact(args: argparse.Namespace) -> int:
     old, new = rulebook_from(args.old_rules), rulebook_from(args.new_rules)
-    histories, total, unit = _source(Path(args.source))
+    histories, total, unit = _source(args.source)
     progress = _Progress(total, unit, sys.stderr)
     with _executor(args.scheduler) as client, _athletes_file(args.report) as keep:
         try:
@@ -174,11 +205,13 @@ def add_impact_command(commands: Commands) -> None:
         "Replay each athlete's whole history under two rulebooks and report what changes: "
         "decisions, the first divergence, days to each rung, back-offs. SOURCE is JSON "
         "Lines: athletes' histories ({\"state\": ..., \"checkins\": [...]}, one per line), "
-        "decisions (as simulate --out writes) or an audit log.",
+        "decisions (as simulate --out writes) or an audit log; or an audit store (a SQLite "
+        "file or a postgresql:// URL).",
         "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
         "  cp -r rules my-rules && $EDITOR my-rules/params.toml\n"
         "  footcore impact rules my-rules out/decisions.jsonl --report review/\n"
-        "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786",
+        "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786\n"
+        "  footcore impact rules my-rules footcore.db --json",
         rules=False, backend=True)
     cmd.add_argument("old_rules", metavar="OLD", help="the rulebook folder in use")
     cmd.add_argument("new_rules", metavar="NEW", help="the changed rulebook folder")
