@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from footcore import AthleteState, Decision, from_json
+from footcore import AthleteState, CheckIn, Decision, Engine, from_json, load_rulebook
 from footcore._cli import main
 
 ROOT = Path(__file__).parents[1]
@@ -311,6 +311,31 @@ def test_lint_lists_warnings_but_passes(capsys: pytest.CaptureFixture[str],
                     'source = ["P10"]\n')
     code, out, _ = run(capsys, "lint", rules)
     assert code == 0 and "warning: param spare" in out and "1 warning(s)" in out
+
+
+def test_lint_proves_safety_and_reports_an_unsafe_edit_with_its_smallest_counterexample(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    backoff = rules / "rules-backoff.toml"
+    edited = backoff.read_text().replace('id = "gripping-hold"\naction = "hold"',
+                                         'id = "gripping-hold"\naction = "progress"')
+    backoff.write_text(edited)
+    code, out, _ = run(capsys, "lint", rules)
+    assert code == 1 and "1 error(s), 0 warning(s)" in out
+    assert ("error: invariant monotone: adding the compensation toe_gripping in an exercise "
+            "not named made the action more aggressive: hold without it, progress with it"
+            in out)
+    assert "[unsafe]\n  counterexample: {" in out
+    example = json.loads(out.split("counterexample: ", 1)[1].splitlines()[0])
+    state = from_json(json.dumps(example["state"]), AthleteState)
+    checkin = from_json(json.dumps(example["checkin"]), CheckIn)
+    engine = Engine(load_rulebook(rules), backend="native")
+    assert engine.evaluate(state, checkin).action.value == example["action"] == "progress"
+
+    code, out, _ = run(capsys, "lint", rules, "--json")
+    findings = json.loads(out)
+    assert code == 1 and [f["code"] for f in findings] == ["unsafe"]
+    assert findings[0]["counterexample"] == example
 
 
 def test_lint_reports_schema_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
