@@ -27,6 +27,7 @@ from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
 from ._invariants import check_invariants, other_backend, select
 from ._liveness import check_liveness
+from ._model import check_reachable
 from ._spec import PAIN_KINDS, param_or
 from ._strategies import (
     EPOCH,
@@ -185,6 +186,13 @@ class AthleteMachine(RuleBasedStateMachine):
         """Every run ends with liveness, if no step has checked it yet."""
         if self.liveness and not self.played_clean and self.athlete is not None:
             self.clean_record_reaches_the_top()
+
+    @invariant()
+    def state_is_reachable(self) -> None:
+        """Every state the engine produces meets the reachability constraints the prover
+        assumes (``REACHABILITY``)."""
+        if self.athlete is not None:
+            check_reachable(self.engine.rulebook, self.athlete)
 
     @invariant()
     def state_fits_the_ladder(self) -> None:
