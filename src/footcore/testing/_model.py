@@ -88,8 +88,9 @@ REACHABILITY: Mapping[str, str] = {
                    "recorded, not paused, no back-off",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
               "on record, and a back-off date (the pause)",
-    "window": "an open deload or rest window started on the last back-off date and lasts "
-              "deload_days or rest_days from it, past the last check-in",
+    "window": "an open deload or rest window ends deload_days (rest_days) after the last "
+              "back-off date, and the last check-in came less than that many days (at "
+              "least one) after it",
     "dates": "the last session, change and back-off are on or before the last check-in, "
              "and none is before the start",
     "recent-sessions": "the recent sessions are distinct days in order, within the window "
@@ -130,7 +131,8 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
         length = rulebook.whole("deload_days" if s.backoff is BackOff.DELOAD else "rest_days")
         need(s.last_backoff_on is not None and s.backoff_until is not None
              and s.backoff_until == s.last_backoff_on + timedelta(days=length)
-             and s.last_checkin_on < s.backoff_until, "window",
+             and 0 <= (s.last_checkin_on - s.last_backoff_on).days < max(length, 1),
+             "window",
              f"{s.backoff.value} until {s.backoff_until}, last back-off {s.last_backoff_on}, "
              f"last check-in {s.last_checkin_on}")
     for label, day in (("last session", s.last_session_on), ("last change", s.last_change_on),
@@ -604,7 +606,7 @@ class Model:
         options = sorted({max(checkin, v) for v in (*starts, length)})
         options = [v for v in options if bound is None or v <= bound]
         if backoff is not BackOff.NONE:
-            return [(v, v < length) for v in options if v < checkin + length]
+            return [(v, v < length) for v in options if v < checkin + max(length, 1)]
         return ([] if paused else [(None, False)]) + [(v, False) for v in options]
 
     def _counts(self, checkin: int, since: int, trained: bool, paused: bool,
@@ -635,11 +637,16 @@ class Model:
         for completed, checkin, session in itertools.product(
                 (True, False), [None, *days("days_since_last_checkin")],
                 [None, *days("days_since_last_session")]):
+            # days since the start stand in for the dates not on record
             if checkin is None and session is None:
+                starts = sorted({*days("days_since_last_checkin"),
+                                 *days("days_since_last_session")})
+            elif checkin is None:
                 starts = days("days_since_last_checkin")
+            elif session is None:
+                starts = days("days_since_last_session")
             else:
-                starts = [v for v in (checkin, session) if v is not None][:1] if (
-                    checkin is None or session is None) else [0]
+                starts = [max(checkin, session) + 1]
             for start in starts:
                 yield [{"fresh": False, "completed": completed, "since_checkin": checkin,
                         "since_session": session, "since_start": start},
