@@ -226,7 +226,8 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
     pain), any check-in at all, the last check-in retried (refused by its id) and a second
     report of a day already trained (no session added); and once per run (at a random step,
     or at the end), a clean record played from wherever the athlete is, which must reach the
-    top of the ladder within :func:`ladder_bound` days (liveness).
+    top of the ladder within :func:`ladder_bound` days (liveness). Every state it reaches
+    must meet the reachability constraints (:func:`check_reachable`).
 
     Use it as a test: ``TestAthlete = athlete_machine(my_rulebook).TestCase``, with
     ``TestAthlete.settings = settings(max_examples=..., stateful_step_count=...)``.
