@@ -338,6 +338,26 @@ def test_lint_proves_safety_and_reports_an_unsafe_edit_with_its_smallest_counter
     assert findings[0]["counterexample"] == example
 
 
+def test_lint_warns_when_a_safety_invariant_cannot_be_proved(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Without persistent_symptom_days the invariants about lasting pain have no threshold
+    # to read: not proved, said as a warning (the lint still passes).
+    rules = rules_copy(tmp_path)
+    params = (rules / "params.toml").read_text()
+    start = params.index("[params.persistent_symptom_days]")
+    (rules / "params.toml").write_text(params[:start] + params[params.index(
+        "[params.irritation_rest_min]"):])
+    backoff = (rules / "rules-backoff.toml").read_text()
+    start = backoff.index('[[rule]]\nid = "lasting-symptom-pause"')
+    (rules / "rules-backoff.toml").write_text(backoff[:start] + backoff[backoff.index(
+        '[[rule]]\nid = "paused-awaiting-clearance"'):])
+    code, out, _ = run(capsys, "lint", rules)
+    assert code == 0, out
+    assert ("warning: invariant pain-pauses: not decided: it needs param "
+            "'persistent_symptom_days'") in out
+    assert "warning: invariant backoff-never-raises-load" in out and "[not-proved]" in out
+
+
 def test_lint_reports_schema_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rules = rules_copy(tmp_path)
     text = (rules / "rules-backoff.toml").read_text()

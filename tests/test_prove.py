@@ -189,6 +189,27 @@ def test_prover_check_scores_mutants_and_kills_what_it_refutes() -> None:
     assert all(why.startswith("invariant '") for _, why in report.killed)
 
 
+def test_a_transition_that_skips_a_rung_is_a_counterexample(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # one-rung-at-most is the engine's, not the rules': every action from every stage and
+    # dose goes through the real transition. A doctored one that jumps two rungs is caught.
+    import footcore.testing._prove as prover
+
+    real = prover.next_state
+
+    def jumpy(rulebook: footcore.Rulebook, state: AthleteState, checkin: CheckIn,
+              counted: Any, action: Action) -> AthleteState:
+        new = real(rulebook, state, checkin, counted, action)
+        if action is Action.ADVANCE and state.stage == rulebook.stages[0].id:
+            return attrs.evolve(new, stage=rulebook.stages[2].id)
+        return new
+
+    monkeypatch.setattr(prover, "next_state", jumpy)
+    result = prove(RULEBOOK, only=("one-rung-at-most",)).results["one-rung-at-most"]
+    assert result.status == "counterexample" and result.counterexample is not None
+    assert "the stage moved 2 rungs" in result.counterexample.violation.problem
+
+
 # ---------------------------------------------------------------- reachability
 
 

@@ -823,29 +823,29 @@ class Plans:
     def single_leg(self, stage: str, goal: Goal, paused: bool, backoff: BackOff,
                    hops_barred: bool) -> bool:
         """Whether the week planned for such a state has single-leg work or hops."""
-        return single_leg_week(self.rulebook, build_plan(self.rulebook, self._state(
+        return single_leg_week(self.rulebook, build_plan(self.rulebook, self.state(
             stage, goal, 0, paused, backoff, hops_barred)))
 
     @functools.cached_property
-    def hops_before_clearance(self) -> str | None:
-        """A plan with hops for an athlete with a history and no clearance, in words, or
-        None: every stage, goal, dose and mode of the plan builder tried."""
+    def hops_before_clearance(self) -> AthleteState | None:
+        """A state of an athlete with a history and no clearance whose plan has hops, or
+        None: every stage, goal, dose, back-off mode and pause of the plan builder tried."""
         rb = self.rulebook
         for stage, goal, backoff, paused in itertools.product(rb.stages, Goal, BackOff,
                                                               (False, True)):
             for dose in range(len(stage.steps)):
-                plan = build_plan(rb, self._state(stage.id, goal, dose, paused, backoff, True))
-                hops = sorted({item.exercise for item in (
-                    *(i for session in plan.sessions for i in session.items), *plan.habits)
-                    if item.category is Category.PLYOMETRIC})
-                if hops:
-                    return (f"the plan for {stage.id}, {goal.value}, dose {dose}, "
-                            f"{backoff.value}{', paused' if paused else ''} has hops "
-                            f"({', '.join(hops)})")
+                state = self.state(stage.id, goal, dose, paused, backoff, True)
+                plan = build_plan(rb, state)
+                if any(item.category is Category.PLYOMETRIC for item in (
+                        *(i for session in plan.sessions for i in session.items),
+                        *plan.habits)):
+                    return state
         return None
 
-    def _state(self, stage: str, goal: Goal, dose: int, paused: bool, backoff: BackOff,
-               hops_barred: bool) -> AthleteState:
+    def state(self, stage: str, goal: Goal, dose: int, paused: bool, backoff: BackOff,
+              hops_barred: bool) -> AthleteState:
+        """A new athlete's state, but for these (a history and no clearance when
+        ``hops_barred``)."""
         return AthleteState(
             athlete_id="prover", goal=goal, stage=stage, dose_level=dose, started_on=ON,
             rulebook_digest=self.rulebook.digest, prior_foot_ankle_problems=hops_barred,

@@ -33,7 +33,7 @@ import attrs
 from .._conditions import FactType
 from .._convert import CONVERTER
 from .._engine import Engine
-from .._enums import Action, BackOff
+from .._enums import Action, BackOff, Goal
 from .._errors import FootcoreError, InputError
 from .._facts import record
 from .._models import AthleteState, CheckIn, Decision
@@ -41,7 +41,7 @@ from .._plan import build_plan
 from .._rulebook import Rulebook
 from .._transition import next_state
 from ._invariants import INVARIANTS, check_decision, check_invariants
-from ._model import NO_ACTION, Context, Item, Model, Part, plans, reachability_problems
+from ._model import NO_ACTION, ON, Context, Item, Model, Part, plans, reachability_problems
 from ._spec import caution, param
 from ._violations import InvariantViolation, MissingParam
 
@@ -481,32 +481,36 @@ def _replay(model: Model, name: str, found: _Found, engine: Engine, spec: Rulebo
                                                f"the engine gave {decision.action.value}")
 
 
+def _forced(model: Model, engine: Engine, spec: Rulebook, name: str, prior: AthleteState,
+            action: Action, new: AthleteState | None = None) -> ProofResult | None:
+    """The kit's check ``name`` on the decision the engine would make for ``prior`` had
+    the rules chosen ``action`` (``new``: the state it leads to, by default the engine's
+    transition): a counterexample, or None when it holds."""
+    rb = model.rulebook
+    checkin = CheckIn(on=ON, completed=True)
+    decision = engine.evaluate(prior, checkin)
+    if new is None:
+        new = next_state(rb, prior, checkin, record(rb, prior, checkin), action)
+    forced = attrs.evolve(decision, action=action, state=new, plan=build_plan(rb, new))
+    try:
+        check_decision(forced, engine=engine, rulebook=spec, only=(name,))
+    except InvariantViolation as exc:
+        return ProofResult(name, "counterexample",
+                           Counterexample(prior, checkin, forced, exc, 0))
+    return None
+
+
 def _one_rung(model: Model, engine: Engine, spec: Rulebook) -> ProofResult:
     """Every action from every stage and dose moves one rung or step at most."""
-    rb = model.rulebook
-    ctx = model.contexts[0]
-    for stage in rb.stages:
+    for stage in model.rulebook.stages:
         for dose in range(len(stage.steps)):
-            plain = attrs.evolve(ctx, stage=stage)
-            state, checkin = model.build(plain, _plain_parts(model, dose), [])
-            decision = engine.evaluate(state, checkin)
-            counted = record(rb, state, checkin)
+            prior = plans(model.rulebook).state(stage.id, Goal.RUNNER, dose, False,
+                                                BackOff.NONE, False)
             for action in Action:
-                new = next_state(rb, state, checkin, counted, action)
-                forced = attrs.evolve(decision, action=action, state=new,
-                                      plan=build_plan(rb, new))
-                try:
-                    check_decision(forced, engine=engine, rulebook=spec,
-                                   only=("one-rung-at-most",))
-                except InvariantViolation as exc:
-                    return ProofResult("one-rung-at-most", "counterexample",
-                                       Counterexample(state, checkin, forced, exc, 0))
+                found = _forced(model, engine, spec, "one-rung-at-most", prior, action)
+                if found is not None:
+                    return found
     return ProofResult("one-rung-at-most", "proved")
-
-
-def _plain_parts(model: Model, dose: int) -> dict[str, Any]:
-    part = model.rest(False, BackOff.NONE)[0]
-    return {**part.values, "dose_level": dose}
 
 
 def _decide(search: _Search, name: str, engine: Engine, spec: Rulebook) -> ProofResult:
@@ -526,8 +530,10 @@ def _decide(search: _Search, name: str, engine: Engine, spec: Rulebook) -> Proof
             caution(a) < caution(Action.DELOAD) if c.cleared_today else a is not Action.PAUSE))
     elif name == "no-hops-before-clearance":
         hops = plans(model.rulebook).hops_before_clearance
-        if hops is not None:
-            return ProofResult(name, "unknown", reason=hops)
+        if hops is not None:  # the plan builder itself lets hops through
+            action = Action.PAUSE if hops.paused else Action.HOLD
+            return _forced(model, engine, spec, name, hops, action, hops) or ProofResult(
+                name, "unknown", reason="a plan with hops the kit's check let through")
         found = search.winner(None, lambda c: c.gated, lambda c, a: a is Action.ADVANCE)
     elif name == "hold-explained":
         found = search.hold_unexplained()
