@@ -276,6 +276,7 @@ def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant:
 
 def _pain_pauses(ctx: _Context, d: Decision) -> None:
     name = "pain-pauses"
+    param(ctx.spec, "persistent_symptom_days", name)  # MissingParam, whatever the input
     pains = [s for s in d.checkin.symptoms if pain_sign(ctx.spec, s, name)]
     if not pains:
         return
@@ -299,6 +300,8 @@ def _pain_pauses(ctx: _Context, d: Decision) -> None:
 def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
     name = "backoff-never-raises-load"
     spec = ctx.spec
+    for need in ("stiffness_deload_min", "persistent_symptom_days"):
+        param(spec, need, name)  # MissingParam, whatever the input
     signs = [_symptom(s) for s in d.checkin.symptoms if backoff_symptom(spec, s, name)]
     week = functools.cache(lambda: _single_leg_week(ctx.engine.rulebook, d.prior_state))
     for c in d.checkin.compensations:

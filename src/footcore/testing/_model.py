@@ -71,8 +71,8 @@ CHECKIN_PARTS: Mapping[str, tuple[str, ...]] = {
                 "paused", "final_stage", "next_needs_clearance"),
     "dose": ("dose_level", "top_dose"),
     "minutes": ("minutes",),
-    "metrics": tuple(name for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
-                     if spec.guard is not None or name.startswith("has_")),
+    "metrics": tuple(field for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
+                     if spec.guard is not None for field in (spec.guard, name)),
     "clock": ("completed", "sessions_in_window", "consecutive_completed",
               "consecutive_missed", "clean_streak", "days_at_dose", "days_since_last_checkin",
               "days_since_last_session", "had_backoff", "days_since_backoff",
@@ -87,7 +87,7 @@ REACHABILITY: Mapping[str, str] = {
     "new-athlete": "before the first check-in the state is a new athlete's: nothing "
                    "recorded, not paused, no back-off",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
-              "on record, and a back-off date (the pause)",
+              "on record, and was paused at the last check-in (its back-off date)",
     "window": "an open deload or rest window ends deload_days (rest_days) after the last "
               "back-off date, and the last check-in came less than that many days (at "
               "least one) after it",
@@ -124,7 +124,7 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
         return problems
     if s.paused:
         need(s.backoff is BackOff.NONE and s.clean_streak == 0 and not s.clinician_cleared
-             and s.last_backoff_on is not None, "paused",
+             and s.last_backoff_on == s.last_checkin_on, "paused",
              f"backoff {s.backoff.value}, clean streak {s.clean_streak}, cleared "
              f"{s.clinician_cleared}, last back-off {s.last_backoff_on}")
     if s.backoff is not BackOff.NONE:
@@ -605,9 +605,11 @@ class Model:
         """(days since the back-off or None, whether its window is still open)."""
         options = sorted({max(checkin, v) for v in (*starts, length)})
         options = [v for v in options if bound is None or v <= bound]
+        if paused:  # paused at the last check-in
+            return [(checkin, False)]
         if backoff is not BackOff.NONE:
             return [(v, v < length) for v in options if v < checkin + max(length, 1)]
-        return ([] if paused else [(None, False)]) + [(v, False) for v in options]
+        return [(None, False)] + [(v, False) for v in options]
 
     def _counts(self, checkin: int, since: int, trained: bool, paused: bool,
                 window: int) -> list[list[dict[str, int]]]:
