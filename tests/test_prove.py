@@ -35,12 +35,15 @@ from footcore import (
 from footcore._conditions import FACT_FIELDS, FactType
 from footcore._facts import build_facts
 from footcore.testing import (
+    INVARIANTS,
+    LIVENESS,
     PROVABLE,
     REACHABILITY,
     InvariantViolation,
     athlete_machine,
     check_invariants,
     check_reachable,
+    check_rulebook,
     derive,
     inputs,
     mutation_score,
@@ -208,6 +211,22 @@ def test_a_transition_that_skips_a_rung_is_a_counterexample(
     result = prove(RULEBOOK, only=("one-rung-at-most",)).results["one-rung-at-most"]
     assert result.status == "counterexample" and result.counterexample is not None
     assert "the stage moved 2 rungs" in result.counterexample.violation.problem
+
+
+def test_check_rulebook_proves_before_it_samples() -> None:
+    only = ("monotone", "no-rise-unless-ready")
+    quick: dict[str, Any] = {"spec": RULEBOOK, "max_examples": 0, "stateful_examples": 0,
+                             "skip": (LIVENESS, *(n for n in INVARIANTS if n not in only))}
+    report = check_rulebook(RULEBOOK, **quick)
+    assert report.proof is not None and report.proof.ok
+    assert "1 invariant(s) proved for every reachable input" in str(report)
+    mutant = unsafe(rules={"gripping-hold": {"action": Action.PROGRESS}})
+    with pytest.raises(InvariantViolation) as caught:
+        check_rulebook(mutant, **quick)
+    assert caught.value.invariant == "monotone"  # the proof's smallest counterexample
+    with pytest.raises(InvariantViolation) as sampled:
+        check_rulebook(mutant, prove=False, **quick)
+    assert sampled.value.invariant == "no-rise-unless-ready"  # the boundary cases miss monotone
 
 
 # ---------------------------------------------------------------- reachability

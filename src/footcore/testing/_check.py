@@ -54,7 +54,7 @@ class CheckReport:
         proved = ""
         if self.proof is not None:
             names = [n for n, r in self.proof.results.items() if r.status == "proved"]
-            proved = (f"{len(names)} invariants proved for every "
+            proved = (f"{len(names)} invariant(s) proved for every "
                       f"{'reachable' if self.proof.reachable else 'valid'} input "
                       f"({self.proof.seconds:.1f} s); ")
         return (f"{self.rulebook}: {proved}{len(self.invariants)} invariants held on "
