@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     )
     from ._liveness import LIVENESS, check_liveness, clean_gap, ladder_bound
     from ._machine import AthleteMachine, athlete_machine
-    from ._model import REACHABILITY, check_reachable
     from ._mutants import (
         MUTANT_KINDS,
         KitCheck,
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
         prove,
         prover_check,
     )
+    from ._reachable import REACHABILITY, check_reachable
     from ._strategies import (
         EPOCH,
         TODAY,
@@ -176,7 +176,7 @@ _HOMES = {
     ),
     "_liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
     "_machine": ("AthleteMachine", "athlete_machine"),
-    "_model": ("REACHABILITY", "check_reachable"),
+    "_reachable": ("REACHABILITY", "check_reachable"),
     "_mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
     "_prove": ("PROVABLE", "Counterexample", "ProofReport", "ProofResult", "prove",

@@ -27,7 +27,7 @@ from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
 from ._invariants import check_invariants, other_backend, select
 from ._liveness import check_liveness
-from ._model import check_reachable
+from ._reachable import check_reachable
 from ._spec import PAIN_KINDS, param_or
 from ._strategies import (
     EPOCH,

@@ -41,7 +41,8 @@ from .._plan import build_plan
 from .._rulebook import Rulebook
 from .._transition import next_state
 from ._invariants import INVARIANTS, check_decision, check_invariants
-from ._model import NO_ACTION, ON, Context, Item, Model, Part, plans, reachability_problems
+from ._model import NO_ACTION, ON, Context, Item, Model, Part, plans
+from ._reachable import reachability_problems
 from ._spec import caution, param
 from ._violations import InvariantViolation, MissingParam
 
