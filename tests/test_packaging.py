@@ -3,7 +3,7 @@
 This runs in the normal suite (no marker deselects it; about 10-60 s, most of it pip). It
 catches the packaging mistakes no import-from-the-checkout test can see: rules/ not shipped
 inside the package, py.typed or the Hypothesis strategies missing, a default rulebook that
-only loads from a source tree.
+only loads from a source tree, a prover that needs Hypothesis after all.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ for backend in ("native", "auto"):
     except Exception as exc:  # reported by the test, after the checks that do not need it
         actions[backend] = f"{type(exc).__name__}: {exc}"
 print(actions["native"], file=sys.stderr)
+# The prover needs no Hypothesis (not installed here): it proves the shipped rulebook safe.
+report = footcore.testing.prove(rulebook)
 print(json.dumps({
+    "proof": {"ok": report.ok, "invariants": len(report.results),
+              "hypothesis": "hypothesis" in sys.modules},
     "digest": rulebook.digest,
     "location": str(rulebook.location),
     "module": footcore.__file__,
@@ -106,3 +110,4 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert out["digest"] == footcore.load_rulebook(REPO / "rules").digest
     assert out["version"] == footcore.__version__
     assert out["actions"] == {"native": "deload", "auto": "deload"}
+    assert out["proof"] == {"ok": True, "invariants": 8, "hypothesis": False}

@@ -4,6 +4,7 @@ new-athlete, lint, and the JSON Schemas (schema)."""
 from __future__ import annotations
 
 import argparse
+import json
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from .._engine import Engine
 from .._enums import Goal
 from .._errors import InputError, RulebookError
 from .._explain import explain
-from .._lint import ERROR, Finding, lint
+from .._lint import ERROR, Finding, lint, safety
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
@@ -195,9 +196,13 @@ def _lint(args: argparse.Namespace) -> int:
     except RulebookError as exc:
         findings: tuple[Finding, ...] = (Finding(ERROR, "schema", where, str(exc)),)
     else:
-        findings = lint(rulebook)
+        found = lint(rulebook) + safety(rulebook)
+        findings = tuple(sorted(found, key=lambda f: f.level != ERROR))
         where = f"{where} ({rulebook.id} {rulebook.version}, {len(rulebook.rules)} rules)"
-    print(findings_text(findings, where))
+    if args.json:
+        print(json.dumps([f.to_data() for f in findings], indent=2))
+    else:
+        print(findings_text(findings, where))
     return 1 if any(f.level == ERROR for f in findings) else 0
 
 
@@ -291,11 +296,15 @@ def add_commands(commands: Commands) -> None:
         commands, "lint", _lint,
         "Check a rulebook: schema errors, then rules that never fire or never win, stages "
         "that cannot be reached or left, thresholds in the wrong order, unused parameters "
-        "and exercises. Exit code 1 when there is an error.",
+        "and exercises, and the safety invariants, proved for every input (an unsafe "
+        "rulebook is an error, with the smallest input that shows it). Exit code 1 when "
+        "there is an error.",
         "  cp -r rules my-rules && $EDITOR my-rules/rules-backoff.toml\n"
         "  footcore lint my-rules", rules=False)
     cmd.add_argument("rules_dir", nargs="?", metavar="RULES_DIR",
                      help="rulebook folder (default: the shipped rulebook)")
+    cmd.add_argument("--json", action="store_true",
+                     help="print the findings as a JSON list (counterexamples included)")
 
     cmd = add_command(
         commands, "schema", _schema,
