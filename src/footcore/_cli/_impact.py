@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from .._convert import to_json
 from .._errors import InputError
@@ -23,8 +23,9 @@ from .._population import (
     read_histories,
 )
 from .._population._chart import render_impact_chart
-from ._common import add_command, rulebook_from
+from ._common import add_command, print_json, rulebook_from
 from ._files import write_text
+from ._progress import Progress
 
 if TYPE_CHECKING:
     from ._common import Commands
@@ -40,6 +41,8 @@ def _first_line(path: Path) -> Any:
                     return json.loads(line)
     except FileNotFoundError:
         raise InputError(f"source {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"source {path}: is a folder; expected a file") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"source {path} line 1: not JSON Lines ({exc})") from None
     raise InputError(f"source {path}: empty")
@@ -68,33 +71,6 @@ def _source(path: Path) -> tuple[Iterable[History], int, str]:
     raise InputError(f"source {path} line 1: expected an athlete's history ({{\"state\", "
                      f"\"checkins\"}}), a decision (as simulate --out writes) or an audit "
                      f"log record")
-
-
-class _Progress:
-    """A bar redrawn in place on a terminal; a plain line every tenth of the way otherwise."""
-
-    def __init__(self, total: int, unit: str, stream: IO[str]) -> None:
-        self.total, self.unit, self.stream = max(total, 1), unit, stream
-        self.tty = stream.isatty()
-        self.tenth = 1
-
-    def __call__(self, athletes: int, checkins: int) -> None:
-        done = athletes if self.unit == "athletes" else checkins
-        share = min(1.0, done / self.total)
-        if self.tty:
-            bar = "#" * round(30 * share)
-            self.stream.write(f"\rimpact [{bar:<30}] {share:4.0%}  {done} of {self.total} "
-                              f"{self.unit}")
-            self.stream.flush()
-            return
-        if share * 10 >= self.tenth:
-            self.tenth = int(share * 10) + 1
-            print(f"impact: {done} of {self.total} {self.unit} ({share:.0%}), "
-                  f"{athletes} athletes", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
 
 
 @contextmanager
@@ -144,15 +120,22 @@ def _write_report(folder: str, report: ImpactReport) -> None:
 def _impact(args: argparse.Namespace) -> int:
     old, new = rulebook_from(args.old_rules), rulebook_from(args.new_rules)
     histories, total, unit = _source(Path(args.source))
-    progress = _Progress(total, unit, sys.stderr)
+    bar = Progress("impact", total, unit, sys.stderr)
+
+    def progress(athletes: int, checkins: int) -> None:
+        bar(athletes if unit == "athletes" else checkins, f", {athletes} athletes")
+
     with _executor(args.scheduler) as client, _athletes_file(args.report) as keep:
         try:
             report = impact(old, new, histories, workers=args.workers, executor=client,
                             backend=args.backend, examples=args.examples,
                             on_athlete=keep, progress=progress)
         finally:
-            progress.close()
-    print(to_json(report, indent=2) if args.json else report)
+            bar.close()
+    if args.json:
+        print_json(report)
+    else:
+        print(report)
     if args.report:
         _write_report(args.report, report)
         if not args.json:
@@ -179,7 +162,7 @@ def add_impact_command(commands: Commands) -> None:
         "  cp -r rules my-rules && $EDITOR my-rules/params.toml\n"
         "  footcore impact rules my-rules out/decisions.jsonl --report review/\n"
         "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786",
-        rules=False, backend=True)
+        rules=False, backend=True, json="the report")
     cmd.add_argument("old_rules", metavar="OLD", help="the rulebook folder in use")
     cmd.add_argument("new_rules", metavar="NEW", help="the changed rulebook folder")
     cmd.add_argument("source", metavar="SOURCE", help="the histories (see above)")
@@ -189,7 +172,6 @@ def add_impact_command(commands: Commands) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on the Dask cluster whose scheduler is at ADDRESS "
                             "(needs footcore[dask], and footcore on the workers)")
-    cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     cmd.add_argument("--report", metavar="DIR",
                      help="also write DIR/report.txt, report.json, athletes.jsonl and "
                           "chart.png (the chart needs footcore[plots])")
