@@ -386,6 +386,24 @@ def test_replay_reproduces_a_long_history_natively(long_log: Path, engine: Engin
     assert report.other_rulebooks == ()
 
 
+def test_replay_reproduces_records_made_before_thresholds_had_a_direction(
+        long_log: Path, engine: Engine, tmp_path: Path) -> None:
+    """Decisions logged before ``ParamUse`` recorded the field and comparison load with
+    both empty and still replay as reproduced; a changed threshold still shows."""
+    old = AuditLog(tmp_path / "old.jsonl")
+    for record in AuditLog(long_log).records():
+        d = record.decision
+        old.append(attrs.evolve(d, firings=tuple(attrs.evolve(f, params=tuple(
+            attrs.evolve(p, field="", op="") for p in f.params)) for f in d.firings)))
+    assert any(f.params for r in old.records() for f in r.decision.firings)
+    assert replay_log(old.path, engine).ok
+    lines = old.path.read_text().splitlines()
+    edited = next(n for n, line in enumerate(lines) if '"op":""' in line)
+    lines[edited] = lines[edited].replace('"value":', '"value":1', 1)
+    (tmp_path / "edited.jsonl").write_text("\n".join(lines) + "\n")
+    assert not replay_log(tmp_path / "edited.jsonl", engine).ok
+
+
 def test_replay_reproduces_a_long_history_on_durable(long_log: Path,
                                                      rulebook: Rulebook) -> None:
     pytest.importorskip("durable_rules_engine")

@@ -28,6 +28,7 @@ from ._simulate import is_back_off
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["check_chart", "render_chart"]
 
@@ -189,6 +190,13 @@ def render_chart(decisions: Sequence[Decision], rulebook: Rulebook,
     if not decisions:
         raise InputError("chart: no decisions to draw")
     check_chart("leave out the chart")
+    figure = chart_figure(decisions, rulebook, title=title, description=description)
+    figure.savefig(path, dpi=110, format="png")
+
+
+def chart_figure(decisions: Sequence[Decision], rulebook: Rulebook, *, title: str,
+                 description: str = "") -> Figure:
+    """The chart of :func:`render_chart` as a matplotlib figure (needs matplotlib)."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -271,4 +279,4 @@ def render_chart(decisions: Sequence[Decision], rulebook: Rulebook,
                 for mode, (colour, label) in _WINDOWS.items() if mode in modes]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5),
                   fontsize=9, frameon=False)
-    figure.savefig(path, dpi=110, format="png")
+    return figure
