@@ -384,3 +384,20 @@ def test_completion_says_which_extra_it_needs(capsys: pytest.CaptureFixture[str]
     monkeypatch.setitem(sys.modules, "shtab", None)
     code, _, err = run(capsys, "completion", "bash")
     assert code == 2 and "pip install 'footcore[cli]'" in err
+
+
+@pytest.mark.parametrize(("field", "value", "shown"), [
+    ("completed", None, "expected true or false, got null @ $.completed"),
+    ("minutes", True, "expected a whole number, got true @ $.minutes"),
+    ("completed", "yes", 'expected true or false, got "yes" @ $.completed'),
+    ("on", None, "expected a date as YYYY-MM-DD, got null @ $.on"),
+])
+def test_messages_about_json_show_json_values(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path, field: str, value: Any,
+                                              shown: str) -> None:
+    checkin = tmp_path / "checkin.json"
+    checkin.write_text(json.dumps({**CHECKIN, field: value}))
+    state = tmp_path / "state.json"
+    run(capsys, "new-athlete", "a-1", "--goal", "runner", "--out", state)
+    code, _, err = run(capsys, "evaluate", "--state", state, "--checkin", checkin)
+    assert code == 2 and shown in err
