@@ -338,7 +338,7 @@ def test_a_record_with_an_invalid_decision_is_a_clear_error(log: AuditLog) -> No
     content[1] = rehashed(record)
     write(log, content)
     before = log.path.read_bytes()
-    with pytest.raises(AuditLogError, match=r"line 2: .*'sprint' @ \$\.decision\.action"):
+    with pytest.raises(AuditLogError, match=r'line 2: .*"sprint" @ \$\.decision\.action'):
         history(log.path, "a-1")
     assert log.path.read_bytes() == before
 

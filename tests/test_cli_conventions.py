@@ -401,3 +401,14 @@ def test_messages_about_json_show_json_values(capsys: pytest.CaptureFixture[str]
     run(capsys, "new-athlete", "a-1", "--goal", "runner", "--out", state)
     code, _, err = run(capsys, "evaluate", "--state", state, "--checkin", checkin)
     assert code == 2 and shown in err
+
+
+def test_lint_names_a_rule_without_an_id_in_words(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    with (rules / "rules-backoff.toml").open("a") as extra:
+        extra.write('\n[[rule]]\naction = "rest"\nfact = "symptom"\nsummary = "x"\n'
+                    'source = ["P10"]\nwhen = []\n')
+    code, out, _ = run(capsys, "lint", rules)
+    assert code == 1 and "rule without an id" in out and "?" not in out
