@@ -248,7 +248,7 @@ def test_a_deleted_row_is_found(tampered: fc.Store, store_url: str) -> None:
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
     report = tampered.verify()
     assert ("removed", "a-1", 2) in kinds(report) and not report.ok
-    assert "seq 2 missing" in str(report)
+    assert "record 3 missing" in str(report)
 
 
 def test_rows_cut_off_the_end_are_found_by_the_athletes_row(tampered: fc.Store,
@@ -264,7 +264,7 @@ def test_reordered_rows_are_found(tampered: fc.Store, store_url: str) -> None:
                    "WHERE athlete_id = 'a-1' AND seq IN (104, 105)")
     report = tampered.verify()
     assert ("reordered", "a-1", 4) in kinds(report)
-    assert "stored as seq 4, but its hash and link make it seq 5" in str(report)
+    assert "stored as record 5, but its hash and link make it record 6" in str(report)
 
 
 def test_an_edited_plan_or_state_is_found(tampered: fc.Store, store_url: str) -> None:

@@ -86,7 +86,7 @@ class Engine:
         self._params = {
             rule.id: tuple(dict.fromkeys(
                 ParamUse(c.param, params[c.param].value, params[c.param].is_default,
-                         params[c.param].unit)
+                         params[c.param].unit, c.field, c.op.value)
                 for c in rule.when if c.param is not None))
             for rule in self.rulebook.rules
         }

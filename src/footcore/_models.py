@@ -435,12 +435,16 @@ class WeekPlan:
 @attrs.frozen(field_transformer=check_fields)
 class ParamUse:
     """A rulebook parameter a rule compared against, its unit, and whether it is footcore's
-    default rather than a number the article gives."""
+    default rather than a number the article gives. ``field`` and ``op`` are the fact field
+    compared and how (``severity``, ``ge``: a severity of at least ``value``); both are
+    empty in decisions made before footcore recorded them."""
 
     name: str
     value: int | float
     default: bool
     unit: str = ""
+    field: str = ""
+    op: str = attrs.field(default="", validator=_one_of("", *CONDITION_OPS))
 
 
 @attrs.frozen(field_transformer=check_fields)

@@ -314,8 +314,8 @@ def _read(root: Traversable) -> _Tables:
 
 
 def _structure(data: Any, kind: type[Any], file: str, what: str) -> Any:
-    item = f"{what} {data.get('id', '?')!s:.{limit('id_length')}}" if isinstance(
-        data, dict) else what
+    named = isinstance(data, dict) and "id" in data
+    item = f"{what} {data['id']!s:.{limit('id_length')}}" if named else f"{what} without an id"
     if not isinstance(data, dict):
         raise RulebookError("must be a table", file=file, item=item)
     try:

@@ -4,12 +4,11 @@ processes or on a Dask cluster, with progress, JSON and a report folder."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from .._convert import to_json
 from .._errors import InputError
@@ -24,26 +23,15 @@ from .._population import (
 )
 from .._population._chart import render_impact_chart
 from .._store import open_store
-from ._common import add_command, rulebook_from
+from ._common import add_command, print_json, rulebook_from
 from ._files import write_text
+from ._progress import Progress
+from ._sources import source_kind
 
 if TYPE_CHECKING:
     from ._common import Commands
 
 __all__ = ["add_impact_command"]
-
-
-def _first_line(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            for line in handle:
-                if line.strip():
-                    return json.loads(line)
-    except FileNotFoundError:
-        raise InputError(f"source {path}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"source {path} line 1: not JSON Lines ({exc})") from None
-    raise InputError(f"source {path}: empty")
 
 
 def _count_lines(path: Path) -> int:
@@ -53,20 +41,6 @@ def _count_lines(path: Path) -> int:
             count += block.count(b"\n")
             last = block[-1:]
     return count + (last != b"\n")
-
-
-_SQLITE = b"SQLite format 3\x00"
-
-
-def _is_store(source: str) -> bool:
-    """A postgresql:// URL, or a SQLite file (by its header)."""
-    if source.startswith(("postgresql://", "postgres://")):
-        return True
-    try:
-        with Path(source).open("rb") as handle:
-            return handle.read(len(_SQLITE)) == _SQLITE
-    except OSError:
-        return False
 
 
 def _stored(source: str) -> tuple[Iterable[History], int, str]:
@@ -85,47 +59,14 @@ def _stored(source: str) -> tuple[Iterable[History], int, str]:
 def _source(source: str) -> tuple[Iterable[History], int, str]:
     """The histories in ``source``, whatever kind of file (or store) it is, with its size
     in lines (or athletes) and what that is."""
-    if _is_store(source):
+    kind = source_kind(source)
+    if kind == "store":
         return _stored(source)
     path = Path(source)
-    first = _first_line(path)
-    keys = set(first) if isinstance(first, dict) else set()
-    if keys == {"state", "checkins"}:
+    if kind == "athletes":
         return read_histories(path), _count_lines(path), "athletes"
-    if "decision" in keys and "seq" in keys:
-        return log_histories(path), _count_lines(path), "check-ins"
-    if "prior_state" in keys and "checkin" in keys:
-        return decision_histories(path), _count_lines(path), "check-ins"
-    raise InputError(f"source {path} line 1: expected an athlete's history ({{\"state\", "
-                     f"\"checkins\"}}), a decision (as simulate --out writes) or an audit "
-                     f"log record")
-
-
-class _Progress:
-    """A bar redrawn in place on a terminal; a plain line every tenth of the way otherwise."""
-
-    def __init__(self, total: int, unit: str, stream: IO[str]) -> None:
-        self.total, self.unit, self.stream = max(total, 1), unit, stream
-        self.tty = stream.isatty()
-        self.tenth = 1
-
-    def __call__(self, athletes: int, checkins: int) -> None:
-        done = athletes if self.unit == "athletes" else checkins
-        share = min(1.0, done / self.total)
-        if self.tty:
-            bar = "#" * round(30 * share)
-            self.stream.write(f"\rimpact [{bar:<30}] {share:4.0%}  {done} of {self.total} "
-                              f"{self.unit}")
-            self.stream.flush()
-            return
-        if share * 10 >= self.tenth:
-            self.tenth = int(share * 10) + 1
-            print(f"impact: {done} of {self.total} {self.unit} ({share:.0%}), "
-                  f"{athletes} athletes", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
+    read = log_histories if kind == "log" else decision_histories
+    return read(path), _count_lines(path), "check-ins"
 
 
 @contextmanager
@@ -175,15 +116,22 @@ def _write_report(folder: str, report: ImpactReport) -> None:
 def _impact(args: argparse.Namespace) -> int:
     old, new = rulebook_from(args.old_rules), rulebook_from(args.new_rules)
     histories, total, unit = _source(args.source)
-    progress = _Progress(total, unit, sys.stderr)
+    bar = Progress("impact", total, unit, sys.stderr)
+
+    def progress(athletes: int, checkins: int) -> None:
+        bar(athletes if unit == "athletes" else checkins, f", {athletes} athletes")
+
     with _executor(args.scheduler) as client, _athletes_file(args.report) as keep:
         try:
             report = impact(old, new, histories, workers=args.workers, executor=client,
                             backend=args.backend, examples=args.examples,
                             on_athlete=keep, progress=progress)
         finally:
-            progress.close()
-    print(to_json(report, indent=2) if args.json else report)
+            bar.close()
+    if args.json:
+        print_json(report)
+    else:
+        print(report)
     if args.report:
         _write_report(args.report, report)
         if not args.json:
@@ -212,7 +160,7 @@ def add_impact_command(commands: Commands) -> None:
         "  footcore impact rules my-rules out/decisions.jsonl --report review/\n"
         "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786\n"
         "  footcore impact rules my-rules footcore.db --json",
-        rules=False, backend=True)
+        rules=False, backend=True, json="the report")
     cmd.add_argument("old_rules", metavar="OLD", help="the rulebook folder in use")
     cmd.add_argument("new_rules", metavar="NEW", help="the changed rulebook folder")
     cmd.add_argument("source", metavar="SOURCE", help="the histories (see above)")
@@ -222,7 +170,6 @@ def add_impact_command(commands: Commands) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on the Dask cluster whose scheduler is at ADDRESS "
                             "(needs footcore[dask], and footcore on the workers)")
-    cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     cmd.add_argument("--report", metavar="DIR",
                      help="also write DIR/report.txt, report.json, athletes.jsonl and "
                           "chart.png (the chart needs footcore[plots])")
