@@ -185,7 +185,7 @@ def test_swapped_records_are_named(log: AuditLog, decisions: list[fc.Decision]) 
     write(log, content)
     report = verify_log(log.path)
     assert [(p.kind, p.line, p.seq) for p in report.problems] == [("reordered", 4, 4)]
-    assert "next to seq 2 (line 3) and seq 3 (line 5)" in str(report)
+    assert "next to record 3 (line 3) and record 4 (line 5)" in str(report)
     refuses_to_append(log, decisions[0])
 
 
@@ -244,8 +244,11 @@ def test_records_removed_from_the_end_are_caught_by_a_stored_head(log: AuditLog)
     assert verify_log(log.path).ok  # the chain alone cannot tell
     report = verify_log(log.path, head=head)
     assert [p.kind for p in report.problems] == ["head"]
+    # The start of a hash, as evaluate --log prints it, does as well; too short a one not.
+    assert [p.kind for p in verify_log(log.path, head=head[:12]).problems] == ["head"]
+    assert verify_log(log.path, head=list(log.records())[-1].hash[:8]).ok
     with pytest.raises(fc.InputError, match="64 hex digits"):
-        verify_log(log.path, head=head[:12])
+        verify_log(log.path, head=head[:7])
 
 
 @settings(max_examples=200, deadline=None)
@@ -335,7 +338,7 @@ def test_a_record_with_an_invalid_decision_is_a_clear_error(log: AuditLog) -> No
     content[1] = rehashed(record)
     write(log, content)
     before = log.path.read_bytes()
-    with pytest.raises(AuditLogError, match=r"line 2: .*'sprint' @ \$\.decision\.action"):
+    with pytest.raises(AuditLogError, match=r'line 2: .*"sprint" @ \$\.decision\.action'):
         history(log.path, "a-1")
     assert log.path.read_bytes() == before
 
@@ -381,6 +384,24 @@ def test_replay_reproduces_a_long_history_natively(long_log: Path, engine: Engin
     report = replay_log(long_log, engine)
     assert report.records == 200 and report.ok, str(report)
     assert report.other_rulebooks == ()
+
+
+def test_replay_reproduces_records_made_before_thresholds_had_a_direction(
+        long_log: Path, engine: Engine, tmp_path: Path) -> None:
+    """Decisions logged before ``ParamUse`` recorded the field and comparison load with
+    both empty and still replay as reproduced; a changed threshold still shows."""
+    old = AuditLog(tmp_path / "old.jsonl")
+    for record in AuditLog(long_log).records():
+        d = record.decision
+        old.append(attrs.evolve(d, firings=tuple(attrs.evolve(f, params=tuple(
+            attrs.evolve(p, field="", op="") for p in f.params)) for f in d.firings)))
+    assert any(f.params for r in old.records() for f in r.decision.firings)
+    assert replay_log(old.path, engine).ok
+    lines = old.path.read_text().splitlines()
+    edited = next(n for n, line in enumerate(lines) if '"op":""' in line)
+    lines[edited] = lines[edited].replace('"value":', '"value":1', 1)
+    (tmp_path / "edited.jsonl").write_text("\n".join(lines) + "\n")
+    assert not replay_log(tmp_path / "edited.jsonl", engine).ok
 
 
 def test_replay_reproduces_a_long_history_on_durable(long_log: Path,

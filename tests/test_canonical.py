@@ -65,9 +65,12 @@ SCALARS = (st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_si
 
 
 @SETTINGS
-@given(st.builds(fc.Unmet, field=st.text(min_size=1, max_size=8), op=st.just("in"),
-                 needed=SCALARS | st.lists(SCALARS, max_size=3).map(tuple),
-                 actual=st.none() | SCALARS, param=st.none() | st.text(max_size=8)),
+@given(st.one_of(*(
+           st.builds(fc.Unmet, field=st.text(min_size=1, max_size=8), op=st.just(op),
+                     needed=needed, actual=st.none() | SCALARS,
+                     param=st.none() | st.text(max_size=8))
+           for op, needed in (("in", st.lists(SCALARS, max_size=3).map(tuple)),
+                              ("lt", SCALARS)))),
        st.lists(st.tuples(st.text(min_size=1, max_size=8), SCALARS), max_size=4),
        st.text(alphabet=st.characters(codec="utf-8"), max_size=20))
 def test_scalars_strings_and_matched_fields_read_as_before(unmet: fc.Unmet,

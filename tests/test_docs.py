@@ -68,6 +68,13 @@ def test_every_page_is_in_the_nav() -> None:
     assert {p.name for p in DOCS.glob("*.md")} == set(re.findall(r"(\S+\.md)", config))
 
 
+def test_readme_links_work_outside_the_repository() -> None:
+    """The README is also the package's description on an index: every link is absolute."""
+    links = re.findall(r"\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert links
+    assert [link for link in links if not link.startswith("https://")] == []
+
+
 # ---------------------------------------------------------------- the ladder diagram
 
 

@@ -30,14 +30,14 @@ def test_explain_names_the_winner_its_paragraph_facts_and_default_thresholds(
     assert "7 Jan 2026, athlete a-1: DELOAD: lowers volume and intensity" in text
     assert "stiffness-deload (article P9)" in text
     assert "Seen: stiffness 4/10 under the arch on 7 Jan 2026." in text
-    assert "stiffness_deload_min = 3 (severity 0-10; footcore default)" in text
+    assert "severity at least 3 (stiffness_deload_min; severity 0-10; footcore default)" in text
     # the consistency gate was eligible too, and lost to the deload
     assert "overridden by the more conservative deload" in text
     assert "consistency-gate would hold (article P2, P3)" in text
     assert "Seen: 1 session done in the recent window." in text
     # what it does to the week
-    assert "Before: stage baseline, dose level 0: 3 sessions a week, normal plan." in text
-    assert "After:  stage baseline, dose level 0: 3 sessions a week, deload plan until " \
+    assert "Before: stage baseline, dose step 0: 3 sessions a week, normal plan." in text
+    assert "After:  stage baseline, dose step 0: 3 sessions a week, deload plan until " \
            "14 Jan 2026." in text
     assert "plan mode: normal -> deload" in text
     assert "Seated toe curl with hold: 3 x 10 reps, 10 s hold -> 3 x 6 reps, 8 s hold " \
@@ -53,7 +53,7 @@ def test_firings_record_the_params_they_compared_against(engine: Engine,
     (firing,) = [f for f in decision.firings if f.rule_id == "stiffness-deload"]
     param = rulebook.params["stiffness_deload_min"]
     assert firing.params == (fc.ParamUse("stiffness_deload_min", param.value, param.is_default,
-                                         param.unit),)
+                                         param.unit, "severity", "ge"),)
 
 
 def test_a_default_hold_names_the_gate_that_holds_it(engine: Engine,
@@ -218,7 +218,8 @@ def test_facts_are_said_in_plain_words(engine: Engine) -> None:
     assert "Seen: knee valgus in slow, controlled single-leg hops on 13 Jan 2026." in text
     assert "Seen: session done; 8 days since the last session." in text
     assert "short-layoff-deload would deload (footcore default)" in text
-    assert "short_layoff_days = 7 (days; footcore default); long_layoff_days = 22" in text
+    assert ("days since the last session at least 7 (short_layoff_days; days; footcore "
+            "default); days since the last session under 22 (long_layoff_days" in text)
 
 
 def test_a_lasting_symptom_says_how_long(engine: Engine) -> None:
@@ -226,7 +227,7 @@ def test_a_lasting_symptom_says_how_long(engine: Engine) -> None:
     decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START, completed=True,
                                                          symptoms=(sore,)))
     assert decision.action is Action.PAUSE
-    assert ("irritation 2/10 behind the ball of the foot on 5 Jan 2026, lasting 6 days"
+    assert ("irritation 2/10 under the ball of the foot on 5 Jan 2026, lasting 6 days"
             in fc.explain(decision))
     assert "lasting-symptom-pause (article P10; footcore default)" in fc.explain(decision)
 
@@ -252,7 +253,8 @@ def test_the_dict_form_holds_what_the_text_says(engine: Engine) -> None:
     assert winner["rule_id"] == "stiffness-deload" and winner["sources"] == ["P9"]
     assert winner["facts"] == ["stiffness 4/10 under the arch on 7 Jan 2026"]
     assert winner["thresholds"] == [{"name": "stiffness_deload_min", "value": 3,
-                                     "unit": "severity 0-10", "footcore_default": True}]
+                                     "unit": "severity 0-10", "field": "severity", "op": "ge",
+                                     "footcore_default": True}]
     (lost,) = data["overridden"]
     assert (lost["rule_id"], lost["overridden_by"]) == ("consistency-gate", "deload")
     assert "more conservative" in lost["why"]

@@ -25,8 +25,11 @@ from footcore import (
     Metrics,
     Symptom,
     SymptomKind,
+    Unmet,
     WeekPlan,
 )
+from footcore._conditions import Op
+from footcore._models import CONDITION_OPS
 
 START = date(2026, 1, 5)
 DAY = date(2026, 1, 7)
@@ -336,3 +339,11 @@ def test_unknown_backend_is_rejected(rulebook: footcore.Rulebook) -> None:
     assert "bogus" in message
     for name in ("auto", "durable", "native"):
         assert name in message
+
+
+def test_unmet_conditions_name_an_operator_of_the_condition_language() -> None:
+    assert tuple(op.value for op in Op) == CONDITION_OPS
+    with pytest.raises(InputError, match=r"Unmet\.op"):
+        Unmet(field="days_at_dose", op="", needed=7, actual=2)
+    with pytest.raises(InputError, match=r"Unmet\.needed"):
+        Unmet(field="stage", op="in", needed="control", actual="baseline")

@@ -3,7 +3,7 @@
 This runs in the normal suite (no marker deselects it; about 10-60 s, most of it pip). It
 catches the packaging mistakes no import-from-the-checkout test can see: rules/ not shipped
 inside the package, py.typed or the Hypothesis strategies missing, a default rulebook that
-only loads from a source tree.
+only loads from a source tree, a prover that needs Hypothesis after all.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -43,7 +44,11 @@ for backend in ("native", "auto"):
     except Exception as exc:  # reported by the test, after the checks that do not need it
         actions[backend] = f"{type(exc).__name__}: {exc}"
 print(actions["native"], file=sys.stderr)
+# The prover needs no Hypothesis (not installed here): it proves the shipped rulebook safe.
+report = footcore.testing.prove(rulebook)
 print(json.dumps({
+    "proof": {"ok": report.ok, "invariants": len(report.results),
+              "hypothesis": "hypothesis" in sys.modules},
     "digest": rulebook.digest,
     "location": str(rulebook.location),
     "module": footcore.__file__,
@@ -68,11 +73,14 @@ def _venv_python(venv: Path) -> Path:
 
 def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
-         cwd=REPO)
+    # The sdist first, then the wheel built from it: what a user installing either gets.
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], cwd=REPO)
     wheels = sorted(dist.glob("footcore-*.whl"))
     assert len(wheels) == 1, wheels
     wheel = wheels[0]
+    (sdist,) = dist.glob("footcore-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        assert any(name.endswith("/LICENSE") for name in archive.getnames())
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -82,10 +90,18 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert not missing, f"rules missing from the wheel: {sorted(missing)}"
     sources = {f"footcore/{p.relative_to(REPO / 'src/footcore').as_posix()}"
                for p in (REPO / "src/footcore").rglob("*.py")}
+    scenarios = {f"footcore/scenarios/{p.name}" for p in (REPO / "examples/scenarios").glob("*")}
     expected = {"footcore/py.typed", "footcore/__init__.py", "footcore/testing/__init__.py",
                 "footcore/schemas/checkin.json", "footcore/schemas/athlete-state.json",
-                "footcore/schemas/decision.json", *sources}
+                "footcore/schemas/decision.json", "footcore/__main__.py", *sources, *scenarios}
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
+    licence = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert licence, "the wheel carries no LICENSE"
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    for line in ("License-Expression: MIT", "Project-URL: Homepage, https://github.com/"
+                 "footcore/footcore"):
+        assert line.encode() in metadata, line
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
@@ -106,3 +122,38 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert out["digest"] == footcore.load_rulebook(REPO / "rules").digest
     assert out["version"] == footcore.__version__
     assert out["actions"] == {"native": "deload", "auto": "deload"}
+    assert out["proof"] == {"ok": True, "invariants": 8, "hypothesis": False}
+
+    # The command, as a new user runs it from an empty folder: no checkout, no matplotlib.
+    footcore_cmd = str(venv / "bin" / "footcore")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _run([footcore_cmd, "--version"], cwd=empty, env=env).strip() == (
+        f"footcore {footcore.__version__}")
+    assert "usage: footcore" in _run([str(python), "-m", "footcore"], cwd=empty, env=env)
+    _run([footcore_cmd, "init", "."], cwd=empty, env=env)
+    assert sorted(p.name for p in (empty / "scenarios").iterdir()) == sorted(
+        p.name for p in (REPO / "examples/scenarios").glob("*.toml"))
+    assert "0 error(s), 0 warning(s)" in _run([footcore_cmd, "lint", "rules"], cwd=empty,
+                                              env=env)
+    refused = subprocess.run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out",
+                              "out"], cwd=empty, env=env, capture_output=True, text=True,
+                             timeout=TIMEOUT, check=False)
+    assert refused.returncode == 2 and "footcore[plots]" in refused.stderr
+    assert not (empty / "out").exists()  # refused before the run, nothing written
+    timeline = _run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out", "out",
+                     "--no-chart", "--rules", "rules"], cwd=empty, env=env)
+    assert "PAUSE" in timeline
+    _run([footcore_cmd, "report", "out/decisions.jsonl", "runner-sharp", "--out", "pages",
+          "--no-chart"], cwd=empty, env=env)
+    assert 'id="row-1"' in (empty / "pages" / "runner-sharp.html").read_text()
+
+    # With the plots extra, the chart too: on the page and beside the decisions.
+    _run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[plots]"], cwd=tmp_path,
+         env=env)
+    _run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out", "out"], cwd=empty,
+         env=env)
+    assert (empty / "out" / "chart.png").read_bytes().startswith(b"\x89PNG")
+    _run([footcore_cmd, "report", "out/decisions.jsonl", "runner-sharp", "--out", "pages"],
+         cwd=empty, env=env)
+    assert "data:image/png;base64," in (empty / "pages" / "runner-sharp.html").read_text()

@@ -165,3 +165,61 @@ def test_the_chart_says_when_matplotlib_is_missing(engine: Engine, tmp_path: Pat
     story = load("sharp_pain")
     with pytest.raises(InputError, match=r"pip install 'footcore\[plots\]'"):
         render_chart(simulate(engine, story), engine.rulebook, tmp_path / "c.png", title="t")
+
+
+def _texts(ax: Any) -> list[str]:
+    return [text.get_text() for text in ax.texts]
+
+
+def test_the_chart_labels_in_plain_words_and_shows_what_caused_no_back_off(
+        engine: Engine) -> None:
+    from footcore._chart import chart_figure
+
+    decisions = simulate(engine, load("strength_knee_valgus"))
+    stage_ax, _ = chart_figure(decisions, engine.rulebook, title="t").axes[:2]
+    labels = _texts(stage_ax)
+    assert not [rule.id for rule in engine.rulebook.rules
+                if any(rule.id in label for label in labels)]
+    assert any(label.startswith("REGRESS") and "knee valgus in" in label for label in labels)
+    # The heel lift of week 26 held the dose: no back-off, but on the chart.
+    (heel,) = [label for label in labels if "heel lift" in label]
+    assert heel.startswith("hold 29 Jun")
+
+
+def test_the_chart_of_a_pause(engine: Engine) -> None:
+    from footcore._chart import chart_figure
+
+    decisions = simulate(engine, load("sharp_pain"))
+    stage_ax, dose_ax = chart_figure(decisions, engine.rulebook, title="t").axes[:2]
+    # The clearance is marked though a back-off (the deload to resume) falls on that day.
+    assert any(label.startswith("CLEARED 02 Mar") for label in _texts(stage_ax))
+    assert any(line.get_marker() == "*" for line in stage_ax.lines)
+    # No dose is drawn while training is paused.
+    (dose,) = [line for line in dose_ax.lines if line.get_color() == "#2e8b57"]
+    (missed,) = [line for line in dose_ax.lines if line.get_marker() == "x"]
+    paused = [decisions[0].prior_state.paused, *(d.state.paused for d in decisions)]
+    ys = list(dose.get_ydata())[:len(paused)]
+    assert any(paused)
+    assert all((y != y) == gone for y, gone in zip(ys, paused, strict=True))  # NaN when paused
+    # Missed sessions are marked inside the panel, on the band labelled for them.
+    low, high = dose_ax.get_ylim()
+    assert len(missed.get_ydata()) == sum(not d.checkin.completed for d in decisions)
+    assert all(low < y < high for y in missed.get_ydata())
+    assert "missed" in [tick.get_text() for tick in dose_ax.get_yticklabels()]
+    # No week after the last: 20 weeks of check-ins, none labelled week 21.
+    ticks = [tick.get_text() for tick in dose_ax.get_xticklabels()]
+    assert ticks[-1].startswith("week 19") and not any("week 21" in t for t in ticks)
+
+
+def test_the_chart_names_years_when_a_run_spans_two(engine: Engine) -> None:
+    from footcore._chart import chart_figure
+
+    story = parse_scenario({"title": "t", "athlete": "a", "goal": "runner",
+                            "start": date(2026, 11, 2), "week": [{"repeat": 12}]})
+    dose_ax = chart_figure(simulate(engine, story), engine.rulebook, title="t").axes[1]
+    ticks = [tick.get_text() for tick in dose_ax.get_xticklabels()]
+    assert ticks[0].endswith("2026") and ticks[-1].endswith("2027")
+    plain = parse_scenario({"title": "t", "athlete": "a", "goal": "runner",
+                            "start": date(2026, 1, 5), "week": [{"repeat": 12}]})
+    dose_ax = chart_figure(simulate(engine, plain), engine.rulebook, title="t").axes[1]
+    assert not any("2026" in tick.get_text() for tick in dose_ax.get_xticklabels())

@@ -248,7 +248,7 @@ def test_a_deleted_row_is_found(tampered: fc.Store, store_url: str) -> None:
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
     report = tampered.verify()
     assert ("removed", "a-1", 2) in kinds(report) and not report.ok
-    assert "seq 2 missing" in str(report)
+    assert "record 3 missing" in str(report)
 
 
 def test_rows_cut_off_the_end_are_found_by_the_athletes_row(tampered: fc.Store,
@@ -264,7 +264,7 @@ def test_reordered_rows_are_found(tampered: fc.Store, store_url: str) -> None:
                    "WHERE athlete_id = 'a-1' AND seq IN (104, 105)")
     report = tampered.verify()
     assert ("reordered", "a-1", 4) in kinds(report)
-    assert "stored as seq 4, but its hash and link make it seq 5" in str(report)
+    assert "stored as record 5, but its hash and link make it record 6" in str(report)
 
 
 def test_an_edited_plan_or_state_is_found(tampered: fc.Store, store_url: str) -> None:
@@ -511,3 +511,46 @@ def test_a_missing_optional_dependency_names_its_extra(tmp_path: Path, blocked: 
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")],
                           capture_output=True, text=True, check=True)
     assert f"pip install '{extra}'" in done.stdout and done.stdout.count("\n") == 1
+
+
+def test_impact_reads_whole_histories_from_a_store(store: fc.Store, store_url: str,
+                                                  engine: Engine, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 over a store: the histories come out as they went in, and impact over the
+    store is impact over those histories, from the API and the command line."""
+    from footcore._cli import main
+    from footcore.testing import population
+
+    histories = list(population(3, seed=7, checkins=20))
+    for history in histories:
+        state, taken = history.load()
+        store.add_athlete(state)
+        for checkin in taken:
+            store.check_in(engine, state.athlete_id, checkin)
+    store.add_athlete(engine.new_athlete("no-check-ins", goal=fc.Goal.EVERYDAY, start=START))
+    read = list(store.histories())
+    assert [h.load() for h in read] == sorted((h.load() for h in histories),
+                                              key=lambda pair: pair[0].athlete_id)
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).parents[1] / "rules", rules)
+    params = rules / "params.toml"
+    params.write_text(params.read_text().replace(
+        "[params.min_sessions_in_window]\nvalue = 4", "[params.min_sessions_in_window]\nvalue = 3"))
+    old, new = engine.rulebook, fc.load_rulebook(rules)
+    direct = fc.impact(old, new, histories, workers=1, backend="native")
+    assert direct.changed_decisions > 0
+    stored = fc.impact(old, new, store.histories(), workers=1, backend="native")
+    assert without_origins(json.loads(fc.to_json(stored))) == without_origins(
+        json.loads(fc.to_json(direct)))
+    assert main(["impact", str(Path(__file__).parents[1] / "rules"), str(rules), store_url,
+                 "--json", "--workers", "1", "--backend", "native"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(fc.to_json(stored))
+
+
+def without_origins(data: Any) -> Any:
+    """JSON data without the ``origin`` fields that say where each history was read."""
+    if isinstance(data, dict):
+        return {k: without_origins(v) for k, v in data.items() if k != "origin"}
+    if isinstance(data, list):
+        return [without_origins(v) for v in data]
+    return data

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -28,14 +29,16 @@ def start(mode: str, **args: object) -> subprocess.Popen[str]:
 
 
 def finish(workers: list[subprocess.Popen[str]], timeout: float = 900) -> list[str]:
-    """Each worker's output, once all have succeeded; on any failure, none is left running."""
+    """Each worker's output, once all have succeeded; on any failure, none is left running.
+
+    The workers' pipes are read all at once: a worker blocked on a full pipe would stall
+    the others waiting for its athletes."""
     try:
-        outs = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=timeout)
+        with ThreadPoolExecutor(len(workers)) as pool:
+            done = list(pool.map(lambda worker: worker.communicate(timeout=timeout), workers))
+        for worker, (_, err) in zip(workers, done, strict=True):
             assert worker.returncode == 0, err
-            outs.append(out)
-        return outs
+        return [out for out, _ in done]
     finally:
         for worker in workers:
             if worker.poll() is None:

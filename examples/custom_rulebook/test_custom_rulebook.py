@@ -2,12 +2,15 @@
 
 Acme copied footcore's rulebook into ``rules/`` and changed two things: stiffness from
 severity 2 (not 3) deloads, and towel scrunches replace seated toe curls in the activation
-stage. These tests show the changed rulebook is still safe, and that the kit would notice
-if it were not. Run them with ``pytest examples/custom_rulebook``.
+stage. These tests show the changed rulebook is still safe (proved for every input, then
+sampled), and that the kit would notice if it were not: a deliberately unsafe variant, and
+an unsafe edit the prover refutes with the smallest check-in that shows it. Run them with
+``pytest examples/custom_rulebook``.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import attrs
@@ -16,7 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore
-from footcore import Action, AthleteState, CheckIn, Engine, Location, Symptom, SymptomKind
+from footcore import (
+    Action,
+    AthleteState,
+    CheckIn,
+    CompensationKind,
+    Engine,
+    Location,
+    Symptom,
+    SymptomKind,
+)
+from footcore._cli import main
 from footcore.testing import (
     EPOCH,
     InvariantViolation,
@@ -26,6 +39,7 @@ from footcore.testing import (
     checkins,
     derive,
     mutation_score,
+    prove,
     ready_states,
     symptoms,
 )
@@ -47,10 +61,41 @@ def test_our_changes_are_in() -> None:
 
 
 def test_every_invariant_holds_for_our_rulebook() -> None:
-    # One line: the kit's invariants on boundary cases and Hypothesis examples, liveness
-    # for every goal, and the athlete state machine.
+    # One line: the safety invariants proved for every input, then the kit's invariants on
+    # boundary cases and Hypothesis examples, liveness for every goal, and the athlete
+    # state machine.
     report = check_rulebook(RULEBOOK, max_examples=150, stateful_examples=15)
     print(f"\n{report}")
+    assert report.proof is not None and report.proof.ok
+
+
+def test_the_prover_refutes_an_unsafe_edit_with_the_smallest_counterexample(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A coach at Acme finds that clawing toes hold beginners back for weeks and edits
+    # rules-backoff.toml: gripping-hold now progresses instead of holding. It reads like a
+    # local change; the prover shows it is not safe: reporting toe gripping can now raise
+    # the load of an athlete who would otherwise hold.
+    edited = tmp_path / "rules"
+    shutil.copytree(RULES, edited)
+    backoff = edited / "rules-backoff.toml"
+    backoff.write_text(backoff.read_text().replace('id = "gripping-hold"\naction = "hold"',
+                                                   'id = "gripping-hold"\naction = "progress"'))
+    unsafe = footcore.load_rulebook(edited)
+    report = prove(unsafe, spec=RULEBOOK)
+    example = report.results["monotone"].counterexample
+    assert example is not None and example.facts == 1
+    (gripping,) = example.checkin.compensations
+    assert gripping.kind is CompensationKind.TOE_GRIPPING
+    assert example.decision.action is Action.PROGRESS
+    without = attrs.evolve(example.checkin, compensations=())
+    assert Engine(unsafe, backend="native").evaluate(example.state, without).action is (
+        Action.HOLD)
+
+    # The same, from the command line: an error with the counterexample in words and JSON.
+    assert main(["lint", str(edited)]) == 1
+    out = capsys.readouterr().out
+    assert "error: invariant monotone: adding the compensation toe_gripping" in out
+    print(f"\n{report}\n\n{example.violation}\n\n$ footcore lint rules/\n{out}")
 
 
 @SETTINGS
@@ -85,7 +130,7 @@ def test_the_kit_catches_an_unsafe_variant() -> None:
     with pytest.raises(InvariantViolation) as caught:
         check_rulebook(unsafe, max_examples=50, stateful_examples=5)
     assert caught.value.invariant == "pain-pauses"
-    assert caught.value.rules == ("sharp-pain-pause",)
+    assert "sharp-pain-pause" in caught.value.rules
     print(f"\ncaught, as it should be:\n{caught.value}")
 
 

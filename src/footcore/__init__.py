@@ -31,7 +31,6 @@ from ._enums import (
 )
 from ._errors import DuplicateCheckIn, EngineError, FootcoreError, InputError, RulebookError
 from ._explain import PlanChange, diff, explain
-from ._impact import ImpactCase, ImpactFailure, ImpactGroup, ImpactReport, impact
 from ._jsonparse import parse_json
 from ._models import (
     AthleteState,
@@ -53,6 +52,23 @@ from ._models import (
     WhyNot,
 )
 from ._pickling import __all__ as _  # noqa: F401  (registers how models pickle)
+from ._population import (
+    AthleteImpact,
+    BackOffCount,
+    ChangeExample,
+    ChangeGroup,
+    Divergence,
+    History,
+    ImpactReport,
+    Outcome,
+    Refusal,
+    RungShift,
+    decision_histories,
+    impact,
+    log_histories,
+    read_histories,
+    write_histories,
+)
 from ._rulebook import Rule, Rulebook, Stage, load_rulebook
 from ._schema import json_schema
 from ._store import (
@@ -70,18 +86,23 @@ from ._version import __version__
 
 __all__ = [
     "Action",
+    "AthleteImpact",
     "AthleteState",
     "AuditLog",
     "AuditLogError",
     "AuditRecord",
     "BackOff",
+    "BackOffCount",
     "Category",
+    "ChangeExample",
+    "ChangeGroup",
     "CheckIn",
     "CheckInRef",
     "Checkpoint",
     "Compensation",
     "CompensationKind",
     "Decision",
+    "Divergence",
     "Dose",
     "DuplicateCheckIn",
     "Engine",
@@ -90,10 +111,8 @@ __all__ = [
     "Firing",
     "FootcoreError",
     "Goal",
+    "History",
     "HistoryRow",
-    "ImpactCase",
-    "ImpactFailure",
-    "ImpactGroup",
     "ImpactReport",
     "ImportReport",
     "InputError",
@@ -101,16 +120,19 @@ __all__ = [
     "LogProblem",
     "LogReport",
     "Metrics",
+    "Outcome",
     "ParamUse",
     "PlanChange",
     "PlanItem",
     "PostgresStore",
+    "Refusal",
     "ReplayDifference",
     "ReplayReport",
     "Rule",
     "Rulebook",
     "RulebookError",
     "RulebookRef",
+    "RungShift",
     "SQLiteStore",
     "Session",
     "Stage",
@@ -125,6 +147,7 @@ __all__ = [
     "WeekPlan",
     "WhyNot",
     "__version__",
+    "decision_histories",
     "diff",
     "explain",
     "from_json",
@@ -132,9 +155,12 @@ __all__ = [
     "impact",
     "json_schema",
     "load_rulebook",
+    "log_histories",
     "open_store",
     "parse_json",
+    "read_histories",
     "replay_log",
     "to_json",
     "verify_log",
+    "write_histories",
 ]

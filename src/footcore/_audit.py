@@ -5,6 +5,9 @@ Each line is one record: ``{"decision": ..., "hash": ..., "prev": ..., "seq": ..
 compact canonical JSON. ``hash`` is the sha256 of the record's other three fields in that
 form; ``prev`` is the ``hash`` of the record before it (:data:`GENESIS` for the first), so
 changing, dropping, moving or adding a record breaks the chain where it happened.
+
+``seq`` counts from 0, as the chain hashes it; what people read and type is the record
+number, ``seq + 1``, which every report and the ``footcore`` command show.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ from typing import IO, Any
 
 import attrs
 
+from ._compare import decision_changes, rulebook_ref
 from ._convert import CONVERTER, structure
 from ._engine import Engine
 from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
-from ._impact import decision_changes, rulebook_ref
 from ._jsonparse import parse_json
 from ._limits import limit
 from ._models import Decision, RulebookRef
@@ -59,6 +62,7 @@ GENESIS = hashlib.sha256(b"footcore audit log 1").hexdigest()
 
 _FIELDS = frozenset({"decision", "hash", "prev", "seq"})
 _HEX = re.compile(r"^[0-9a-f]{64}$")
+_HEAD = re.compile(r"^[0-9a-f]{8,64}$")  # a record hash, or the start of one
 
 
 class AuditLogError(FootcoreError):
@@ -92,30 +96,35 @@ def _hash(seq: int, prev: str, decision: Any) -> str:
     return hashlib.sha256(_encode({"decision": decision, "prev": prev, "seq": seq})).hexdigest()
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, bool]]:
     """(line number, content, whether it ends in a newline) for each line of the file; a
-    line longer than the ``document_bytes`` limit comes as its first bytes, not ending in a
-    newline (and the rest of it is skipped)."""
+    line longer than the ``document_bytes`` limit comes as empty content not ending in a
+    newline (and the rest of it is skipped).
+
+    Raises:
+        InputError: there is no file at ``path`` (called ``what`` in the message), or it
+            cannot be read.
+    """
     most = limit("document_bytes")
-    with _open(path) as handle:
+    with _open(path, what) as handle:
         for number in itertools.count(1):
-            raw = _read(path, handle, most + 1)
+            raw = _read(path, handle, most + 1, what)
             if not raw:
                 return
             complete = raw.endswith(b"\n")
             if not complete and len(raw) > most:
                 while raw and not raw.endswith(b"\n"):  # skip to the end of the long line
-                    raw = _read(path, handle, 65536)
+                    raw = _read(path, handle, 65536, what)
                 yield number, b"", False
                 continue
             yield number, raw[:-1] if complete else raw, complete
 
 
-def _read(path: Path, handle: IO[bytes], size: int) -> bytes:
+def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> bytes:
     try:
         return handle.readline(size)
     except OSError as exc:
-        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
+        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 def _path(path: object) -> Path:
@@ -124,13 +133,15 @@ def _path(path: object) -> Path:
     return Path(path)
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path, what: str = "audit log") -> IO[bytes]:
     try:
         return path.open("rb")
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise InputError(f"audit log {path}: no such file") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path}: is a folder; expected a file") from None
     except OSError as exc:
-        raise InputError(f"audit log {path}: cannot read it ({exc})") from None
+        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -138,7 +149,8 @@ def _open(path: Path) -> IO[bytes]:
 
 @attrs.frozen
 class LogProblem:
-    """One thing wrong with a log, located by line (1 first) and by sequence number.
+    """One thing wrong with a log, located by line and by ``seq``, the record's stored
+    sequence number (0 first; its text says ``record seq + 1``, as people count).
 
     ``kind`` is ``"edited"``, ``"removed"``, ``"reordered"``, ``"inserted"``,
     ``"invalid"`` (a line that is not a record), ``"torn"`` (an incomplete last line) or
@@ -153,7 +165,7 @@ class LogProblem:
     def __str__(self) -> str:
         where = [f"line {self.line}"] if self.line is not None else []
         if self.seq is not None:
-            where.append(f"seq {self.seq}")
+            where.append(f"record {self.seq + 1}")
         return f"{', '.join(where) or 'log'}: {self.kind}: {self.detail}"
 
 
@@ -288,7 +300,7 @@ def _chain_problems(entries: list[_Entry], unreadable: list[int]) -> list[LogPro
     in_order = _in_order(kept)
     for at, e in enumerate(kept):
         if e.line not in in_order:
-            around = [f"seq {n.seq} (line {n.line})" for n in kept[max(at - 1, 0):at + 2]
+            around = [f"record {n.seq + 1} (line {n.line})" for n in kept[max(at - 1, 0):at + 2]
                       if n is not e]
             problems.append(LogProblem("reordered", e.line, e.seq,
                                        f"out of sequence, next to {' and '.join(around)}"))
@@ -301,10 +313,10 @@ def _chain_problems(entries: list[_Entry], unreadable: list[int]) -> list[LogPro
         stand_ins = max(0, bisect.bisect_left(unreadable, e.line)
                         - bisect.bisect_right(unreadable, earlier.line if earlier else 0))
         if e.seq > expected + stand_ins:
-            missing = f"seq {expected}" if e.seq == expected + 1 else \
-                f"seq {expected}-{e.seq - 1}"
-            where = (f"after seq {earlier.seq} (line {earlier.line}) comes seq {e.seq}"
-                     if earlier else f"the log starts at seq {e.seq}")
+            missing = f"record {expected + 1}" if e.seq == expected + 1 else \
+                f"records {expected + 1}-{e.seq}"
+            where = (f"after record {earlier.seq + 1} (line {earlier.line}) comes record "
+                     f"{e.seq + 1}" if earlier else f"the log starts at record {e.seq + 1}")
             problems.append(LogProblem("removed", e.line, expected, f"{missing} missing: {where}"))
         elif (earlier and e.seq == earlier.seq + 1 and e.prev != earlier.hash and e.intact
               and earlier.line not in edited):
@@ -329,18 +341,21 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
 
     Args:
         path: the log file.
-        head: a record hash stored earlier; reported when no record of the log has it.
+        head: a record hash stored earlier, or its first 8 or more hex digits (the whole
+            hash is the stronger check); reported when no record of the log has it.
 
     Raises:
-        InputError: there is no file at ``path``, or ``head`` is not a hash.
+        InputError: there is no file at ``path``; ``head`` is not a hash or the start of
+            one, or it starts more than one record's hash.
     """
-    if head is not None and not (isinstance(head, str) and _HEX.match(head)):
-        raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits)")
+    if head is not None and not (isinstance(head, str) and _HEAD.match(head)):
+        raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits), "
+                         f"or its first 8 or more")
     where = _path(path)
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
     records = 0
-    for line, content, complete in _lines(where):
+    for line, content, complete in lines(where):
         if not complete and not content:
             records += 1
             problems.append(LogProblem("invalid", line, None, f"longer than "
@@ -359,9 +374,15 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
             entries.append(found)
     unreadable = [p.line for p in problems if p.kind == "invalid" and p.line is not None]
     problems = _chain_problems(entries, unreadable) + problems
-    if head is not None and all(e.hash != head for e in entries):
-        problems.append(LogProblem("head", None, None, f"no record has the stored head "
-                                   f"{head[:12]}: records at the end were removed or rewritten"))
+    if head is not None:
+        matching = {e.hash for e in entries if e.hash.startswith(head)}
+        if len(matching) > 1:
+            raise InputError(f"head: {head} begins {len(matching)} record hashes of the log; "
+                             f"give more of its digits")
+        if not matching:
+            problems.append(LogProblem("head", None, None, f"no record has the stored head "
+                                       f"{head[:12]}: records at the end were removed or "
+                                       f"rewritten"))
     problems.sort(key=lambda p: (p.line is None, p.line or 0, p.kind))
     last = max(entries, key=lambda e: e.seq).hash if entries else GENESIS
     return LogReport(str(where), records, last, tuple(problems))
@@ -550,7 +571,7 @@ class AuditLog:
         """
         if not self.path.exists():
             return
-        for line, content, complete in _lines(self.path):
+        for line, content, complete in lines(self.path):
             if not complete and not content:
                 raise AuditLogError(f"{self.path} line {line}: longer than "
                                     f"{limit('document_bytes')} bytes (document_bytes)")
@@ -573,8 +594,7 @@ def _existing(path: str | os.PathLike[str]) -> AuditLog:
         InputError: there is no file at ``path``.
     """
     log = AuditLog(path)
-    if not log.path.is_file():
-        raise InputError(f"audit log {log.path}: no such file")
+    _open(log.path).close()
     return log
 
 
@@ -584,7 +604,8 @@ def _existing(path: str | os.PathLike[str]) -> AuditLog:
 @attrs.frozen
 class HistoryRow:
     """One decision in an athlete's timeline: the stage and dose it left them on, the
-    action, and the main reason (the first winning rule's summary)."""
+    action, and the main reason (the first winning rule's summary). ``seq`` is the record's
+    stored sequence number (0 first): show ``seq + 1`` as its record number."""
 
     seq: int
     on: date
@@ -668,9 +689,17 @@ class ReplayReport:
                      f"the rulebook change." for ref, count in self.other_rulebooks)
         for found in self.differences:
             d = found.recorded
-            lines.append(f"  seq {found.seq}, athlete {d.state.athlete_id}, {d.checkin.on}: "
+            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.checkin.on}: "
                          f"{'; '.join(found.changes)}")
         return "\n".join(lines)
+
+
+def _undirected(decision: Decision) -> Decision:
+    """The decision as footcore recorded it before thresholds carried the field and
+    comparison they are used in, to compare with records made then."""
+    firings = tuple(attrs.evolve(f, params=tuple(dict.fromkeys(
+        attrs.evolve(p, field="", op="") for p in f.params))) for f in decision.firings)
+    return attrs.evolve(decision, firings=firings)
 
 
 def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
@@ -684,6 +713,8 @@ def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | 
         again, backend=recorded.backend, footcore_version=recorded.footcore_version,
         rulebook=recorded.rulebook,
         state=attrs.evolve(again.state, rulebook_digest=recorded.state.rulebook_digest))
+    if any(p.op == "" for f in recorded.firings for p in f.params):
+        stamped = _undirected(stamped)
     if not changes and stamped != recorded:
         changes = ("same outcome, but the trace differs (facts matched, overridden rules, "
                    "thresholds or the plan it replaces)",)

@@ -47,7 +47,7 @@ def _sequence_hook(kind: Any, converter: cattrs.Converter) -> Any:
 
     def structure(value: object, target: Any) -> Any:
         if isinstance(value, str | bytes | dict):
-            raise TypeError(f"expected a list, got {value!r:.60}")
+            raise TypeError(f"expected a list, got {_shown(value)}")
         return inner(value, target)
 
     return structure
@@ -84,33 +84,43 @@ def _week_hook(kind: Any, converter: cattrs.Converter) -> Any:
     return structure
 
 
+def _shown(value: object, width: int = 60) -> str:
+    """A value as JSON writes it (``null``, ``true``, ``"text"``), cut to ``width``
+    characters: what the messages about a document's fields show."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= width else f"{text[:width - 3]}..."
+
+
 def _strict_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
+        raise TypeError(f"expected a string, got {_shown(value)}")
     return value
 
 
 def _strict_int(value: object, _: type) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"expected a whole number, got {value!r}")
+        raise TypeError(f"expected a whole number, got {_shown(value)}")
     return value
 
 
 def _strict_float(value: object, _: type) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise TypeError(f"expected a finite number, got {value!r}")
+        raise TypeError(f"expected a finite number, got {_shown(value)}")
     return float(value)
 
 
 def _number(value: object, _: object) -> int | float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise TypeError(f"expected a finite number, got {value!r}")
+        raise TypeError(f"expected a finite number, got {_shown(value)}")
     return value
 
 
 def _strict_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
+        raise TypeError(f"expected true or false, got {_shown(value)}")
     return value
 
 
@@ -118,8 +128,8 @@ def _enum_member(value: object, kind: type[Enum]) -> Enum:
     try:
         return kind(value)
     except ValueError:
-        names = ", ".join(repr(member.value) for member in kind)
-        raise ValueError(f"expected one of {names}, got {value!r}") from None
+        names = ", ".join(_shown(member.value) for member in kind)
+        raise ValueError(f"expected one of {names}, got {_shown(value)}") from None
 
 
 _DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -129,16 +139,16 @@ def _iso_date(value: object, _: type) -> date:
     if type(value) is date:
         return value
     if not isinstance(value, str) or not _DAY.fullmatch(value):
-        raise TypeError(f"expected a date as YYYY-MM-DD, got {value!r:.60}")
+        raise TypeError(f"expected a date as YYYY-MM-DD, got {_shown(value)}")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {_shown(value)}") from None
 
 
 def _matched(value: object, _: type) -> tuple[tuple[str, bool | int | float | str], ...]:
     if not isinstance(value, dict):
-        raise TypeError(f"expected an object of fact fields, got {value!r}")
+        raise TypeError(f"expected an object of fact fields, got {_shown(value)}")
     return tuple(value.items())
 
 
@@ -147,7 +157,7 @@ _SCALARS = (bool, int, float, str)
 
 def _scalar(value: object) -> bool | int | float | str:
     if not isinstance(value, _SCALARS) or (isinstance(value, float) and not math.isfinite(value)):
-        raise TypeError(f"expected true, false, a finite number or a string, got {value!r:.60}")
+        raise TypeError(f"expected true, false, a finite number or a string, got {_shown(value)}")
     return value
 
 

@@ -118,7 +118,7 @@ def _traces(rulebook: Rulebook) -> tuple[_Trace, ...]:
         read = tuple(sorted({test.field for test in program.tests}))
         uses = tuple(dict.fromkeys(
             ParamUse(c.param, params[c.param].value, params[c.param].is_default,
-                     params[c.param].unit)
+                     params[c.param].unit, c.field, c.op.value)
             for c in rule.when if c.param is not None))
         exact = all(FACT_FIELDS[rule.fact][name].type is not float for name in read)
         traces.append(_Trace(rule, rulebook.rank(rule.action), read, uses, exact))

@@ -13,9 +13,9 @@ from ._conditions import FACT_FIELDS, FactType, Scalar
 from ._enums import Action
 from ._errors import InputError
 from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
-from ._needs import needs_as_dict
+from ._needs import DIRECTION, field_label, needs_as_dict
 
-__all__ = ["PlanChange", "day", "diff", "explain"]
+__all__ = ["PlanChange", "compensation_words", "day", "diff", "explain", "symptom_words"]
 
 _WHAT = {
     Action.ADVANCE: "moves up to the next rung of the ladder",
@@ -28,7 +28,7 @@ _WHAT = {
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WHERE = {
-    "ball_of_foot": "behind the ball of the foot", "arch": "under the arch",
+    "ball_of_foot": "under the ball of the foot", "arch": "under the arch",
     "toes": "near the toes", "heel": "at the heel", "plantar_fascia": "along the plantar fascia",
     "ankle": "at the ankle", "knee": "at the knee", "hip": "at the hip", "other": "elsewhere",
 }
@@ -66,7 +66,7 @@ _PHRASES: dict[str, Callable[[Scalar], str]] = {
     "cleared_today": _flag("clinician clearance given at this check-in",
                            "no clinician clearance given at this check-in"),
     "paused": _flag("training paused", "training not paused"),
-    "dose_level": "dose level {}".format,
+    "dose_level": "dose step {}".format,
     "top_dose": _flag("at the stage's top dose", "below the stage's top dose"),
     "final_stage": _flag("on the last rung", "not on the last rung"),
     "next_needs_clearance": _flag("the next rung needs clearance after a foot or ankle history",
@@ -128,17 +128,28 @@ def _exercise_name(decision: Decision, exercise_id: str) -> str:
     return exercise_id.replace("_", " ")
 
 
+def symptom_words(symptom: Symptom) -> str:
+    """``irritation 3/10 under the arch``: what was felt, how badly, where."""
+    return (f"{symptom.kind.value.replace('_', ' ')} {symptom.severity}/10 "
+            f"{_WHERE[symptom.location.value]}")
+
+
+def compensation_words(decision: Decision, comp: Compensation) -> str:
+    """``heel lift in balance squat with minimal heel lift``: what was seen, in which
+    exercise of the decision's week."""
+    where = (f"in {_exercise_name(decision, comp.exercise)}" if comp.exercise
+             else "(exercise not named)")
+    return f"{comp.kind.value.replace('_', ' ')} {where}"
+
+
 def _symptom(symptom: Symptom, on: date) -> str:
     lasting = f", lasting {symptom.days} day{'s' if symptom.days != 1 else ''}" \
         if symptom.days else ""
-    return (f"{symptom.kind.value.replace('_', ' ')} {symptom.severity}/10 "
-            f"{_WHERE[symptom.location.value]} on {day(on)}{lasting}")
+    return f"{symptom_words(symptom)} on {day(on)}{lasting}"
 
 
 def _compensation(decision: Decision, comp: Compensation) -> str:
-    where = (f"in {_exercise_name(decision, comp.exercise)}" if comp.exercise
-             else "(exercise not named)")
-    return f"{comp.kind.value.replace('_', ' ')} {where} on {day(decision.checkin.on)}"
+    return f"{compensation_words(decision, comp)} on {day(decision.checkin.on)}"
 
 
 def _facts(decision: Decision, firing: Firing) -> list[str]:
@@ -170,7 +181,8 @@ def _firing(decision: Decision, firing: Firing) -> dict[str, Any]:
         "footcore_default": "default" in firing.source,
         "facts": _facts(decision, firing),
         "thresholds": [{"name": p.name, "value": p.value, "unit": p.unit,
-                        "footcore_default": p.default} for p in firing.params],
+                        "field": p.field, "op": p.op, "footcore_default": p.default}
+                       for p in firing.params],
     }
 
 
@@ -222,7 +234,10 @@ def _as_dict(decision: Decision) -> dict[str, Any]:
 def _threshold(entry: dict[str, Any]) -> str:
     unit = f"{entry['unit']}; " if entry["unit"] else ""
     origin = "footcore default" if entry["footcore_default"] else "from the article"
-    return f"{entry['name']} = {entry['value']:g} ({unit}{origin})"
+    if not entry["op"]:  # a decision made before footcore recorded the comparison
+        return f"{entry['name']} = {entry['value']:g} ({unit}{origin})"
+    return (f"{field_label(entry['field'])} {DIRECTION[entry['op']]} {entry['value']:g} "
+            f"({entry['name']}; {unit}{origin})")
 
 
 def _cited(entry: dict[str, Any]) -> str:
@@ -245,7 +260,7 @@ def _rule_lines(entry: dict[str, Any], lead: str) -> list[str]:
 def _state_line(label: str, week: dict[str, Any]) -> str:
     until = f" until {day(date.fromisoformat(week['until']))}" if week["until"] else ""
     sessions = f"{week['sessions']} session{'s' if week['sessions'] != 1 else ''}"
-    return (f"{label} stage {week['stage']}, dose level {week['dose_level']}: "
+    return (f"{label} stage {week['stage']}, dose step {week['dose_level']}: "
             f"{sessions} a week, {week['mode']} plan{until}.")
 
 

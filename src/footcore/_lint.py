@@ -6,11 +6,15 @@ which a comparison can change its answer (the constants, their neighbours and th
 natural bounds). That decides which rules can never fire, which are always outranked by a
 more conservative rule that fires whenever they do, which stages cannot be reached or
 left, and which thresholds are ordered against the severity they grade.
+
+:func:`safety` adds what the prover of ``footcore.testing`` decides: a safety invariant
+some input breaks is an error, with the smallest such input.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Iterable, Sequence
 
@@ -20,7 +24,7 @@ from ._conditions import FACT_FIELDS, CompiledRule, FactType, Op, Scalar, Test
 from ._enums import Action
 from ._rulebook import REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
 
-__all__ = ["Finding", "lint"]
+__all__ = ["Finding", "candidate_values", "lint", "safety"]
 
 ERROR, WARNING = "error", "warning"
 _UPPER = {"severity": 10, "max_severity": 10, "foot_fatigue": 10, "forefoot_symmetry": 1,
@@ -36,15 +40,26 @@ _WORSE_WHEN_HIGHER = {
 
 @attrs.frozen
 class Finding:
-    """One thing ``footcore lint`` reports: an error (exit non-zero) or a warning."""
+    """One thing ``footcore lint`` reports: an error (exit non-zero) or a warning;
+    ``counterexample`` is JSON (the state and check-in to replay) for an unsafe finding."""
 
     level: str
     code: str
     subject: str
     message: str
+    counterexample: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.subject}: {self.message} [{self.code}]"
+        text = f"{self.level}: {self.subject}: {self.message} [{self.code}]"
+        return text + (f"\n  counterexample: {self.counterexample}"
+                       if self.counterexample else "")
+
+    def to_data(self) -> dict[str, object]:
+        """The finding as JSON-ready data."""
+        return {"level": self.level, "code": self.code, "subject": self.subject,
+                "message": self.message,
+                "counterexample": json.loads(self.counterexample)
+                if self.counterexample else None}
 
 
 def _upper(field: str, rulebook: Rulebook) -> float | None:
@@ -55,8 +70,8 @@ def _upper(field: str, rulebook: Rulebook) -> float | None:
     return _UPPER.get(field)
 
 
-def _candidates(fact: FactType, field: str, tests: Sequence[Test],
-                rulebook: Rulebook) -> list[Scalar]:
+def candidate_values(fact: FactType, field: str, tests: Sequence[Test],
+                     rulebook: Rulebook) -> list[Scalar]:
     """Values of ``field`` that between them meet every way ``tests`` can come out."""
     spec = FACT_FIELDS[fact][field]
     if spec.type is bool:
@@ -104,7 +119,7 @@ def _holds(fact: FactType, tests: Sequence[Test], rulebook: Rulebook,
         fails = [unless] if unless is not None and unless.field == field else []
         if not any(all(t.holds({field: v}) for t in group)
                    and not any(t.holds({field: v}) for t in fails)
-                   for v in _candidates(fact, field, [*group, *fails], rulebook)):
+                   for v in candidate_values(fact, field, [*group, *fails], rulebook)):
             return False
     return True
 
@@ -252,3 +267,20 @@ def lint(rulebook: Rulebook) -> tuple[Finding, ...]:
     findings = [*_never_fires(rulebook), *_shadowed(rulebook), *_threshold_order(rulebook),
                 *_ladder(rulebook), *_unused(rulebook)]
     return tuple(sorted(findings, key=lambda f: f.level != ERROR))
+
+
+def safety(rulebook: Rulebook) -> tuple[Finding, ...]:
+    """The safety invariants the prover refutes for ``rulebook`` (errors, each with its
+    smallest counterexample in words and as JSON) or cannot decide (warnings)."""
+    from .testing._prove import prove  # the prover: an outer layer, without Hypothesis
+
+    found = []
+    for name, result in prove(rulebook).results.items():
+        example = result.counterexample
+        if example is not None:
+            found.append(Finding(ERROR, "unsafe", f"invariant {name}", example.words(),
+                                 json.dumps(example.to_data(), sort_keys=True)))
+        elif result.status == "unknown":
+            found.append(Finding(WARNING, "not-proved", f"invariant {name}",
+                                 f"not decided: {result.reason}"))
+    return tuple(found)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from ._conditions import FACT_FIELDS, FactType, Op
+from ._conditions import FACT_FIELDS, FactType
 from ._enums import (
     Action,
     BackOff,
@@ -209,6 +209,10 @@ def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def _opt_day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _day(inst, attribute, value)
+
+
+CONDITION_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+"""The comparisons a rule's condition may make (``footcore._conditions.Op``)."""
 
 
 def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -431,12 +435,16 @@ class WeekPlan:
 @attrs.frozen(field_transformer=check_fields)
 class ParamUse:
     """A rulebook parameter a rule compared against, its unit, and whether it is footcore's
-    default rather than a number the article gives."""
+    default rather than a number the article gives. ``field`` and ``op`` are the fact field
+    compared and how (``severity``, ``ge``: a severity of at least ``value``); both are
+    empty in decisions made before footcore recorded them."""
 
     name: str
     value: int | float
     default: bool
     unit: str = ""
+    field: str = ""
+    op: str = attrs.field(default="", validator=_one_of("", *CONDITION_OPS))
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -472,12 +480,18 @@ class Unmet:
     """
 
     field: str
-    op: str = attrs.field(validator=_one_of(*(op.value for op in Op)))
+    op: str = attrs.field(validator=_one_of(*CONDITION_OPS))
     needed: bool | int | float | str | tuple[bool | int | float | str, ...]
     actual: bool | int | float | str | None
     param: str | None = None
     default: bool = False
     unit: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.needed, tuple) != (self.op in ("in", "not_in")):
+            raise InputError(f"Unmet.needed: got {self.needed!r} for op {self.op!r}; "
+                             f"accepted: a list for 'in' and 'not_in', a single value "
+                             f"otherwise")
 
     @property
     def assessable(self) -> bool:

@@ -10,7 +10,7 @@ import attrs
 from ._conditions import Scalar
 from ._models import Unmet, WhyNot
 
-__all__ = ["needs_as_dict", "unmet_text"]
+__all__ = ["DIRECTION", "field_label", "needs_as_dict", "unmet_text"]
 
 # field: (what it is, the unit after a number, what to record when it was never measured)
 _LABELS: dict[str, tuple[str, str, str]] = {
@@ -38,8 +38,13 @@ _LABELS: dict[str, tuple[str, str, str]] = {
         "foot fatigue after daily activity, 0-10", "",
         "report foot fatigue after daily activity (0-10)"),
 }
-_DIRECTION = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "under",
+DIRECTION = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "under",
               "eq": "exactly", "ne": "anything but", "in": "one of", "not_in": "none of"}
+
+
+def field_label(field: str) -> str:
+    """A fact field in words: ``clean sessions in a row`` for ``clean_streak``."""
+    return _LABELS.get(field, (field.replace("_", " "), "", ""))[0]
 
 
 def _value(value: Scalar | tuple[Scalar, ...], unit: str) -> str:
@@ -68,7 +73,7 @@ def unmet_text(unmet: Unmet, phrase: Callable[[str, Scalar], str]) -> str:
     if isinstance(unmet.needed, bool) and unmet.op in ("eq", "ne"):
         wanted = unmet.needed if unmet.op == "eq" else not unmet.needed
         return f"{phrase(unmet.field, actual)}; needs {phrase(unmet.field, wanted)}"
-    return (f"{label}: {_value(actual, unit)}, needs {_DIRECTION[unmet.op]} "
+    return (f"{label}: {_value(actual, unit)}, needs {DIRECTION[unmet.op]} "
             f"{_value(unmet.needed, unit)}{_origin(unmet)}")
 
 

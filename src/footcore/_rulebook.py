@@ -49,6 +49,8 @@ __all__ = [
     "Step",
     "assemble",
     "load_rulebook",
+    "rulebook_data",
+    "rulebook_from_data",
 ]
 
 REQUIRED_PARAMS = (
@@ -313,8 +315,8 @@ def _read(root: Traversable) -> _Tables:
 
 
 def _structure(data: Any, kind: type[Any], file: str, what: str) -> Any:
-    item = f"{what} {data.get('id', '?')!s:.{limit('id_length')}}" if isinstance(
-        data, dict) else what
+    named = isinstance(data, dict) and "id" in data
+    item = f"{what} {data['id']!s:.{limit('id_length')}}" if named else f"{what} without an id"
     if not isinstance(data, dict):
         raise RulebookError("must be a table", file=file, item=item)
     try:
@@ -683,15 +685,49 @@ def _check_ways_forward(stages: list[Stage], rules: list[Rule],
 # ---------------------------------------------------------------- loading
 
 
-def _digest(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[str, Exercise],
-            stages: list[Stage], rules: list[Rule]) -> str:
-    content = CONVERTER.unstructure({
+def _content(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[str, Exercise],
+             stages: Iterable[Stage], rules: Iterable[Rule]) -> dict[str, Any]:
+    content: dict[str, Any] = CONVERTER.unstructure({
         "meta": meta, "params": dict(sorted(params.items())),
         "exercises": sorted(exercises.values(), key=lambda e: e.id),
-        "stages": sorted(stages, key=lambda s: s.order), "rules": rules,
+        "stages": sorted(stages, key=lambda s: s.order), "rules": list(rules),
     }, unstructure_as=dict[str, Any])
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return content
+
+
+def _digest(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[str, Exercise],
+            stages: list[Stage], rules: list[Rule]) -> str:
+    text = json.dumps(_content(meta, params, exercises, stages, rules), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
+    """The rulebook's whole content as JSON data (what its digest hashes): the compact form
+    in which it travels to other processes or machines. :func:`rulebook_from_data` reads it."""
+    return _content(rulebook.meta, rulebook.params, rulebook.exercises, rulebook.stages,
+                    rulebook.rules)
+
+
+def rulebook_from_data(data: Mapping[str, Any], *, location: str,
+                       allow_unsafe: bool = False) -> Rulebook:
+    """The rulebook :func:`rulebook_data` gave, validated and compiled again (below the
+    safety floor only with ``allow_unsafe``, as :func:`load_rulebook`).
+
+    Raises:
+        RulebookError: the data is not a whole rulebook; the message names the part.
+    """
+    missing = {"meta", "params", "exercises", "stages", "rules"} - set(data)
+    if missing:
+        raise RulebookError(f"rulebook data lacks {', '.join(sorted(missing))}", file=location)
+    return assemble(
+        _structure(data["meta"], RulebookMeta, location, "rulebook"),
+        {name: _structure(value, Param, location, f"param {name}")
+         for name, value in data["params"].items()},
+        [_structure(item, Exercise, location, "exercise") for item in data["exercises"]],
+        [_structure(item, Stage, location, "stage") for item in data["stages"]],
+        [_structure(item, Rule, location, "rule") for item in data["rules"]],
+        location=location, allow_unsafe=allow_unsafe)
 
 
 def load_rulebook(path: str | Path | Traversable | None = None, *,

@@ -123,7 +123,8 @@ def _define(kind: type, defs: dict[str, Any]) -> None:
     for f in attrs.fields(kind):
         extra = {**hints(f.validator), **_EXTRA.get(f"{kind.__name__}.{f.name}", {})}
         properties[f.name] = _field(annotations[f.name], kind.__name__, f.name, extra, defs)
-    doc = (kind.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    # the first paragraph, its lines joined (Python 3.13 strips their indentation, 3.11 not)
+    doc = " ".join((kind.__doc__ or "").strip().split("\n\n")[0].split())
     rules = _RULES.get(kind)
     defs[kind.__name__] = {
         "type": "object",

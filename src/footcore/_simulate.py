@@ -8,7 +8,7 @@ the next check-in's input, as an app would store it. Nothing here reads files or
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -123,8 +123,10 @@ def checkins(scenario: Scenario) -> Iterator[tuple[int, CheckIn]]:
             monday += timedelta(days=7)
 
 
-def simulate(engine: Engine, scenario: Scenario) -> tuple[Decision, ...]:
-    """Play the scenario through ``engine``: one decision per check-in."""
+def simulate(engine: Engine, scenario: Scenario, *,
+             progress: Callable[[int], object] | None = None) -> tuple[Decision, ...]:
+    """Play the scenario through ``engine``: one decision per check-in. ``progress``, if
+    given, is called with the number of check-ins done after each."""
     state = engine.new_athlete(scenario.athlete, goal=scenario.goal, start=scenario.start,
                                prior_foot_ankle_problems=scenario.history,
                                clinician_cleared=scenario.cleared)
@@ -133,6 +135,8 @@ def simulate(engine: Engine, scenario: Scenario) -> tuple[Decision, ...]:
         decision = engine.evaluate(state, checkin)
         decisions.append(decision)
         state = decision.state
+        if progress is not None:
+            progress(len(decisions))
     return tuple(decisions)
 
 

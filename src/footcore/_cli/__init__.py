@@ -1,9 +1,10 @@
 """The ``footcore`` command line.
 
 ``main(argv)`` parses the arguments, runs one command and returns the exit code: 0 done,
-1 the check the command makes found a problem (lint errors, a damaged or irreproducible
-audit log or store), 2 the command could not run (bad arguments; a missing or invalid file,
-reported on one line that names it).
+1 a problem found in what the command checks or reads (lint errors, a damaged audit log or
+store, a decision that does not replay, an athlete with no decisions), 2 the command could
+not run (bad arguments; a missing, unreadable or invalid input file, reported on one line
+that names it), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .._audit import AuditLogError
 from .._errors import FootcoreError
+from .._store import StoreError
+from .._version import __version__
 from ._audit import add_audit_commands
 from ._commands import add_commands
+from ._common import show_help
+from ._impact import add_impact_command
+from ._project import add_project_commands
+from ._report import add_report_command
 from ._store import add_store_commands
+from ._style import paint_for
 
 __all__ = ["build_parser", "main"]
 
@@ -28,26 +37,53 @@ def build_parser() -> argparse.ArgumentParser:
         description="footcore: a rule-based progression engine for intrinsic foot-muscle "
                     "training. 'footcore COMMAND --help' shows a command's options and an "
                     "example.",
-        epilog="example:\n  footcore simulate examples/scenarios/runner_clean.toml --out out/")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+        epilog="first steps:\n"
+               "  footcore init my-footcore && cd my-footcore\n"
+               "  footcore simulate scenarios/runner_clean.toml --out out/")
+    parser.add_argument("--version", action="version", version=f"footcore {__version__}")
+    show_help(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_project_commands(commands)
     add_commands(commands)
+    add_report_command(commands)
     add_audit_commands(commands)
     add_store_commands(commands)
+    add_impact_command(commands)
     return parser
+
+
+def _name(args: argparse.Namespace | None) -> str:
+    """``footcore audit verify``: the command that ran, for the start of an error line."""
+    if args is None:
+        return "footcore"
+    words = [getattr(args, key, None) for key in ("command", "audit_command", "store_command")]
+    return " ".join(["footcore", *(w for w in words if w)])
+
+
+def _found_damage(exc: FootcoreError) -> bool:
+    """A damaged log or store: what the audit commands exist to find (exit 1), whichever
+    command comes across it."""
+    return isinstance(exc, AuditLogError) or (isinstance(exc, StoreError)
+                                              and exc.report is not None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``footcore`` with ``argv`` (default: the process's arguments); return the exit code."""
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         code: int = args.run(args)
-    except SystemExit as exc:  # --help, or a usage error argparse has printed
+    except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else 2
     except FootcoreError as exc:
         message = "; ".join(line.strip() for line in str(exc).splitlines())
-        print(f"footcore {args.command}: error: {message}", file=sys.stderr)
-        return 2
+        paint = paint_for(sys.stderr)
+        print(f"{_name(args)}: {paint('error', 'bad')}: {message}", file=sys.stderr)
+        return 1 if _found_damage(exc) else 2
+    except KeyboardInterrupt:
+        print(f"\n{_name(args)}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the reader stopped early (footcore ... | head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -1,20 +1,27 @@
-"""The commands over audit logs: ``audit verify|replay|history`` and ``impact``."""
+"""The commands over audit logs: ``audit verify|replay|history``."""
 
 from __future__ import annotations
 
 import argparse
-import json
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from .._audit import LogReport, history, replay_log, verify_log
-from .._convert import structure
-from .._errors import InputError
-from .._impact import impact
-from .._models import AthleteState, CheckIn
+from .._audit import (
+    AuditLog,
+    LogReport,
+    ReplayReport,
+    _existing,
+    history,
+    replay_records,
+    verify_log,
+)
+from .._models import Decision
 from .._store import StoreReport, open_store
 from .._store._sign import read_key
-from ._common import add_command, engine_from, rulebook_from
-from ._files import read_lines
+from ._common import add_command, engine_from, print_json, show_help
+from ._progress import Progress
+from ._style import ACTION_ROLES, paint_for
 
 if TYPE_CHECKING:
     from ._common import Commands
@@ -48,8 +55,32 @@ def _verify(args: argparse.Namespace) -> int:
         if args.public_key:
             args.parser.error("--public-key checks a store's checkpoints: give --store")
         report = verify_log(log, head=args.head)
-    print(report)
+    _print_report(args, report)
     return 0 if report.ok else 1
+
+
+def _print_report(args: argparse.Namespace, report: LogReport | StoreReport | ReplayReport
+                  ) -> None:
+    """The report as JSON, or as text whose first line says, in colour on a terminal,
+    whether all is well."""
+    if args.json:
+        print_json(report)
+        return
+    first, _, rest = str(report).partition("\n")
+    print(paint_for(sys.stdout)(first, "good" if report.ok else "bad") + _ + rest)
+
+
+def _records(log: str) -> Iterator[tuple[int, Decision]]:
+    """The log's (seq, decision) pairs, with a progress bar on a terminal."""
+    with _existing(log).path.open("rb") as handle:
+        total = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    bar = Progress("replay", total, "records", sys.stderr, lines=False)
+    try:
+        for done, record in enumerate(AuditLog(log).records(), 1):
+            yield record.seq, record.decision
+            bar(done)
+    finally:
+        bar.close()
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -60,8 +91,8 @@ def _replay(args: argparse.Namespace) -> int:
             report = store.replay(engine)
     else:
         (log,) = _source(args, ("AUDIT.jsonl", args.log))
-        report = replay_log(log, engine)
-    print(report)
+        report = replay_records(_records(log), engine, log)
+    _print_report(args, report)
     return 0 if report.ok else 1
 
 
@@ -73,54 +104,29 @@ def _history(args: argparse.Namespace) -> int:
             rows, where = store.history(athlete), store.location
     else:
         rows, where = history(found[0], athlete), found[0]
+    if args.json:
+        print_json({"source": where, "athlete_id": athlete, "rows": rows})
+        return 0 if rows else 1
     if not rows:
         print(f"{where}: no decisions for athlete {athlete}")
         return 1
-    print(f"{'seq':>5}  {'date':<10}  {'stage':<12} {'dose':>4}  {'action':<8}  reason")
+    paint = paint_for(sys.stdout)
+    print(paint(f"{'record':>6}  {'date':<10}  {'stage':<12} {'dose':>4}  {'action':<8}  "
+                f"reason", "bold"))
     for row in rows:
-        print(f"{row.seq:>5}  {row.on}  {row.stage:<12} {row.dose_level:>4}  "
-              f"{row.action.value:<8}  {row.rule_id or '-'}: {row.reason}")
-    return 0
-
-
-def _case(data: Any, where: str) -> tuple[AthleteState, CheckIn]:
-    """A case from one line: {"state", "checkin"}, a decision, or an audit record."""
-    if isinstance(data, dict) and "decision" in data:
-        data = data["decision"]
-    if isinstance(data, dict) and "prior_state" in data:
-        data = {"state": data["prior_state"], "checkin": data.get("checkin")}
-    if not isinstance(data, dict) or not {"state", "checkin"} <= set(data):
-        raise InputError(f"{where}: expected {{\"state\": ..., \"checkin\": ...}}, a decision "
-                         f"or an audit record")
-    try:
-        return (structure(data["state"], AthleteState, "state"),
-                structure(data["checkin"], CheckIn, "check-in"))
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
-
-
-def _impact(args: argparse.Namespace) -> int:
-    old, new = rulebook_from(args.old_rules), rulebook_from(args.new_rules)
-    cases = []
-    for number, line in read_lines(args.cases, "cases file"):
-        where = f"cases file {args.cases} line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not JSON ({exc})") from None
-        cases.append(_case(data, where))
-    print(impact(old, new, cases, backend=args.backend, examples=args.examples))
+        print(f"{row.seq + 1:>6}  {row.on}  {row.stage:<12} {row.dose_level:>4}  "
+              + paint(f"{row.action.value:<8}", ACTION_ROLES[row.action])
+              + f"  {row.rule_id or '-'}: {row.reason}")
     return 0
 
 
 def _store_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--store", metavar="STORE",
                      help="read a store (a SQLite file or a postgresql:// URL) instead of a log")
-    cmd.set_defaults(parser=cmd)
 
 
 def add_audit_commands(commands: Commands) -> None:
-    """Declare ``audit`` (verify, replay, history) and ``impact``."""
+    """Declare ``audit`` (verify, replay, history)."""
     audit = commands.add_parser(
         "audit", help="Check, replay or read an audit log (evaluate --log) or a store "
                       "(evaluate --store).",
@@ -129,20 +135,23 @@ def add_audit_commands(commands: Commands) -> None:
         epilog="example:\n  footcore audit verify audit.jsonl\n"
                "  footcore audit history --store footcore.db a-17",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    show_help(audit)
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION")
 
     cmd = add_command(
         actions, "verify", _verify,
         "Check the hash chains of a log or store: report every edited, removed, moved or "
         "inserted record; with --public-key, check a store's signed checkpoints. Exit code "
         "1 when something is wrong.",
-        "  footcore audit verify audit.jsonl --head 3f2a...   (the hash logged last)\n"
+        "  footcore audit verify audit.jsonl --head 3f2a9c01b7d4   (the hash logged last)\n"
         "  footcore audit verify --store footcore.db --public-key signing.pub.pem",
-        rules=False)
+        rules=False, json="the report")
     cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?")
     _store_option(cmd)
     cmd.add_argument("--head", metavar="HASH",
-                     help="the hash of the last record you stored; catches removed tail records")
+                     help="the hash of the last record you stored (or its first 8 or more "
+                          "hex digits, as evaluate --log prints them); catches records "
+                          "removed from the end")
     cmd.add_argument("--public-key", metavar="PUBLIC.pem",
                      help="with --store: the checkpoint signer's Ed25519 public key (PEM)")
 
@@ -151,31 +160,19 @@ def add_audit_commands(commands: Commands) -> None:
         "Re-evaluate every logged check-in and report each decision that comes out "
         "differently (exit code 1 if any). With --rules, see what a new rulebook would do.",
         "  footcore audit replay audit.jsonl --rules my-rules\n"
-        "  footcore audit replay --store footcore.db", backend=True)
+        "  footcore audit replay --store footcore.db", backend=True, json="the report")
     cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?")
     _store_option(cmd)
 
     cmd = add_command(
         actions, "history", _history,
-        "One athlete's decisions in a log or store, oldest first: seq, date, stage, dose, "
-        "action, why.",
+        "One athlete's decisions in a log or store, oldest first: record number, date, "
+        "stage, dose step, action, why.",
         "  footcore audit history audit.jsonl a-17\n"
         "  footcore audit history --store footcore.db a-17\n"
-        "  footcore explain --log audit.jsonl 3     (then explain one of them)", rules=False)
+        "  footcore explain --log audit.jsonl 3     (then explain record 3)", rules=False,
+        json="the rows")
     cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?",
                      help="the log (left out with --store)")
     cmd.add_argument("athlete_id", metavar="ATHLETE_ID", nargs="?")
     _store_option(cmd)
-
-    cmd = add_command(
-        commands, "impact", _impact,
-        "Compare two rulebooks on the same cases: which decisions change, grouped by action "
-        "and by rule. A case line is {\"state\": ..., \"checkin\": ...}, a decision, or an "
-        "audit record, so a simulation's decisions.jsonl or an audit log works as it is.",
-        "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
-        "  footcore impact rules my-rules out/decisions.jsonl", rules=False, backend=True)
-    cmd.add_argument("old_rules", metavar="OLD_RULES", help="the rulebook folder in use")
-    cmd.add_argument("new_rules", metavar="NEW_RULES", help="the changed rulebook folder")
-    cmd.add_argument("cases", metavar="CASES.jsonl", help="one case per line")
-    cmd.add_argument("--examples", type=int, default=3, metavar="N",
-                     help="example cases shown per group (default 3)")

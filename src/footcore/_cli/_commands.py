@@ -4,25 +4,27 @@ new-athlete, lint, and the JSON Schemas (schema)."""
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._audit import AuditLog, AuditLogError, AuditRecord
-from .._chart import render_chart
+from .._chart import check_chart, render_chart
 from .._convert import to_json
 from .._engine import Engine
 from .._enums import Goal
 from .._errors import InputError, RulebookError
 from .._explain import explain
-from .._lint import ERROR, Finding, lint
+from .._lint import ERROR, Finding, lint, safety
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
-from .._simulate import checkins, simulate
+from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
-from ._common import add_command, engine_from
+from ._common import add_command, engine_from, print_json
 from ._files import (
     read_decision,
     read_model,
@@ -31,6 +33,8 @@ from ._files import (
     write_jsonl,
     write_text,
 )
+from ._progress import Progress
+from ._style import ACTION_ROLES, paint_for
 from ._text import findings_text, plan_text, timeline_text
 
 if TYPE_CHECKING:
@@ -41,18 +45,50 @@ __all__ = ["add_commands"]
 
 def _simulate(args: argparse.Namespace) -> int:
     scenario = read_scenario(args.scenario)
+    chart = bool(args.out) and not args.no_chart
+    if chart:
+        check_chart("give --no-chart to write only the decisions")
     engine = engine_from(args)
-    decisions = simulate(engine, scenario)
     weeks = [week for week, _ in checkins(scenario)]
-    print(timeline_text(scenario, weeks, decisions, engine.rulebook))
+    bar = Progress("simulate", len(weeks), "check-ins", sys.stderr, lines=False)
+    try:
+        decisions = simulate(engine, scenario, progress=bar)
+    finally:
+        bar.close()
     if args.out:
         out = Path(args.out)
         write_jsonl(out / "decisions.jsonl", decisions)
-        render_chart(decisions, engine.rulebook, out / "chart.png", title=scenario.title,
-                     description=scenario.description)
-        print(f"Wrote {out / 'chart.png'} and {out / 'decisions.jsonl'}; explain a row with: "
+        if chart:
+            render_chart(decisions, engine.rulebook, out / "chart.png", title=scenario.title,
+                         description=scenario.description)
+    if args.json:
+        print_json(_timeline_data(scenario, weeks, decisions))
+        return 0
+    print(timeline_text(scenario, weeks, decisions, engine.rulebook, paint_for(sys.stdout)))
+    if args.out:
+        wrote = f"{out / 'chart.png'} and " if chart else ""
+        print(f"Wrote {wrote}{out / 'decisions.jsonl'}; explain a row with: "
               f"footcore explain {out / 'decisions.jsonl'} NUMBER")
     return 0
+
+
+def _timeline_data(scenario: Scenario, weeks: Sequence[int],
+                   decisions: Sequence[Decision]) -> dict[str, object]:
+    """The timeline as JSON data: the scenario, then one row per check-in, numbered from 1
+    as the text and ``explain DECISIONS.jsonl N`` number them."""
+    first = decisions[0]
+    return {
+        "scenario": {"title": scenario.title, "athlete": scenario.athlete,
+                     "goal": scenario.goal, "start": scenario.start,
+                     "history": scenario.history},
+        "rulebook": first.rulebook, "backend": first.backend,
+        "timeline": [{"number": number, "week": week, "on": d.checkin.on,
+                      "completed": d.checkin.completed, "stage": d.state.stage,
+                      "dose_level": d.state.dose_level, "action": d.action,
+                      "back_off": is_back_off(d), "paused": d.state.paused,
+                      "rules": [f.rule_id for f in d.winners]}
+                     for number, (week, d) in enumerate(zip(weeks, decisions, strict=True), 1)],
+    }
 
 
 def _logged_once(path: str, decision: Decision) -> tuple[AuditRecord, bool]:
@@ -109,6 +145,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         args.parser.error("--log and --store: choose one (the store keeps the decisions)")
     if not args.store and (args.athlete or not args.state):
         args.parser.error("give --state STATE.json (--athlete goes with --store)")
+    if args.state == "-" and args.checkin == "-":
+        args.parser.error("only one of --state and --checkin can be read from standard input")
     checkin = read_model(args.checkin, CheckIn, "check-in file")
     engine = engine_from(args)
     if args.store:
@@ -123,22 +161,37 @@ def _evaluate(args: argparse.Namespace) -> int:
     with replacing(args.next_state, text, "state file") if args.next_state else nullcontext():
         if args.log:
             record, new = _logged_once(args.log, decision)
-            note = (f"Logged to {args.log} as record {record.seq} (hash {record.hash[:12]})."
-                    if new else f"Already in {args.log} as record {record.seq} (a re-run): "
-                                f"not logged again.")
-    print(to_json(decision, indent=2) if args.json else explain(decision))
-    if not args.json:
-        if args.next_state:
-            print(f"\nNew state written to {args.next_state}.")
-        if note:
-            print(note)
+            note = (f"Logged to {args.log} as record {record.seq + 1} (hash "
+                    f"{record.hash[:12]})." if new else
+                    f"Already in {args.log} as record {record.seq + 1} (a re-run): not "
+                    f"logged again.")
+    if args.json:
+        print(to_json(decision, indent=2))
+        return 0
+    print(_explained(decision))
+    if args.next_state:
+        print(f"\nNew state written to {args.next_state}.")
+    if note:
+        print(note)
     return 0
+
+
+def _explained(decision: Decision) -> str:
+    """The explanation, its first line's action in colour on a terminal."""
+    text = explain(decision)
+    word = decision.action.value.upper()
+    paint = paint_for(sys.stdout)
+    return text.replace(f": {word}: ", f": {paint(word, ACTION_ROLES[decision.action])}: ", 1)
 
 
 def _plan(args: argparse.Namespace) -> int:
     state = read_model(args.state, AthleteState, "state file")
     engine = engine_from(args)
-    print(plan_text(engine.plan(state), engine.rulebook))
+    plan = engine.plan(state)
+    if args.json:
+        print_json(plan)
+    else:
+        print(plan_text(plan, engine.rulebook))
     return 0
 
 
@@ -148,33 +201,46 @@ def _whole(text: str) -> int:
     return int(text)
 
 
-def _logged(path: str, seq: int) -> Decision:
-    if not Path(path).is_file():
+def _logged(path: str, number: int) -> Decision:
+    """Record ``number`` of an audit log (1 first: the record whose ``seq`` is
+    ``number - 1``)."""
+    log = AuditLog(path)
+    if not log.path.exists():
         raise InputError(f"audit log {path}: no such file")
-    for record in AuditLog(path).records():
-        if record.seq == seq:
+    count = 0
+    for record in log.records():
+        count += 1
+        if record.seq == number - 1:
             return record.decision
-    raise InputError(f"audit log {path}: no record with seq {seq}")
+    raise InputError(f"audit log {path}: no record {number}; it holds {count}, numbered "
+                     f"from 1")
 
 
 def _explain(args: argparse.Namespace) -> int:
     given = args.target
     if args.log:
         if len(given) != 1:
-            args.parser.error("with --log, give the record's seq number N (see audit history)")
-        decision = _logged(args.log, _whole(given[0]))
+            args.parser.error("with --log, give the record's number N (see audit history)")
+        number: int | None = _whole(given[0])
     else:
         if not 1 <= len(given) <= 2:
             args.parser.error("give DECISION.json, or a JSON Lines file and a number N")
         number = _whole(given[1]) if len(given) == 2 else None
-        if number == 0:
-            raise InputError("N: decisions are numbered from 1")
-        decision = read_decision(given[0], number)
-    print(explain(decision))
+    if number == 0:
+        raise InputError("N: decisions and records are numbered from 1")
+    decision = (_logged(args.log, number) if args.log and number is not None
+                else read_decision(given[0], number))
+    if args.json:
+        print_json(explain(decision, format="dict"))
+    else:
+        print(_explained(decision))
     return 0
 
 
 def _new_athlete(args: argparse.Namespace) -> int:
+    if args.out and Path(args.out).exists() and not args.force:
+        raise InputError(f"state file {args.out}: exists already, and replacing it would lose "
+                         f"that athlete's progress; give another file, or --force")
     state = engine_from(args).new_athlete(
         args.athlete_id, goal=Goal(args.goal), start=args.start or date.today(),
         prior_foot_ankle_problems=args.history, clinician_cleared=args.cleared)
@@ -189,16 +255,27 @@ def _new_athlete(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    if args.rules_dir and not Path(args.rules_dir).exists():
+        raise InputError(f"rulebook {args.rules_dir}: no such folder or file")
     where = args.rules_dir or "the shipped rulebook"
     try:
         rulebook = load_rulebook(args.rules_dir)
     except RulebookError as exc:
         findings: tuple[Finding, ...] = (Finding(ERROR, "schema", where, str(exc)),)
     else:
-        findings = lint(rulebook)
+        found = lint(rulebook) + safety(rulebook)
+        findings = tuple(sorted(found, key=lambda f: f.level != ERROR))
         where = f"{where} ({rulebook.id} {rulebook.version}, {len(rulebook.rules)} rules)"
-    print(findings_text(findings, where))
-    return 1 if any(f.level == ERROR for f in findings) else 0
+    errors = sum(1 for f in findings if f.level == ERROR)
+    failed = bool(errors or (args.strict and findings))
+    if args.json:
+        print_json({"rulebook": where, "findings": [f.to_data() for f in findings],
+                    "errors": errors,
+                    "warnings": len(findings) - errors, "strict": args.strict,
+                    "ok": not failed})
+    else:
+        print(findings_text(findings, where, paint_for(sys.stdout)))
+    return 1 if failed else 0
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -218,13 +295,18 @@ def add_commands(commands: Commands) -> None:
     cmd = add_command(
         commands, "simulate", _simulate,
         "Play a scripted athlete through the engine and print the timeline.",
-        "  footcore simulate examples/scenarios/runner_arch_irritation.toml --out out/\n"
+        "  footcore init my-footcore && cd my-footcore\n"
+        "  footcore simulate scenarios/runner_arch_irritation.toml --out out/\n"
         "  (writes out/chart.png, stage and dose over time with back-offs marked, and\n"
-        "   out/decisions.jsonl, every decision as one line of JSON)", backend=True)
+        "   out/decisions.jsonl, every decision as one line of JSON)", backend=True,
+        json="the timeline")
     cmd.add_argument("scenario", metavar="SCENARIO.toml",
-                     help="the scenario (see examples/scenarios/)")
+                     help="the scenario (footcore init writes examples to DIR/scenarios)")
     cmd.add_argument("--out", metavar="DIR",
-                     help="also write DIR/chart.png and DIR/decisions.jsonl")
+                     help="also write DIR/decisions.jsonl and DIR/chart.png (the chart needs "
+                          "footcore[plots])")
+    cmd.add_argument("--no-chart", action="store_true",
+                     help="with --out, write the decisions only")
 
     cmd = add_command(
         commands, "evaluate", _evaluate,
@@ -232,17 +314,17 @@ def add_commands(commands: Commands) -> None:
         "  footcore new-athlete a-17 --goal runner --start 2026-01-05 --out state.json\n"
         "  echo '{\"on\": \"2026-01-07\", \"completed\": true, \"minutes\": 18}' > checkin.json\n"
         "  footcore evaluate --state state.json --checkin checkin.json --next-state state.json\n"
+        "  echo '{\"on\": \"2026-01-09\", \"completed\": false}' | \\\n"
+        "    footcore evaluate --state state.json --checkin - --next-state state.json\n"
         "  footcore evaluate --store footcore.db --state state.json --checkin checkin.json\n"
         "  footcore evaluate --store footcore.db --athlete a-17 --checkin checkin2.json",
-        backend=True)
+        backend=True, json="the whole decision (instead of the explanation)")
     cmd.add_argument("--state", metavar="STATE.json",
-                     help="the athlete's state (from new-athlete, or a previous evaluate); "
-                          "with --store, only to add a new athlete")
+                     help="the athlete's state (from new-athlete, or a previous evaluate; - "
+                          "reads standard input); with --store, only to add a new athlete")
     cmd.add_argument("--checkin", required=True, metavar="CHECKIN.json",
-                     help="the check-in: on, completed, minutes, symptoms, compensations, "
-                          "metrics, clinician_cleared")
-    cmd.add_argument("--json", action="store_true",
-                     help="print the whole decision as JSON instead of the explanation")
+                     help="the check-in (- reads standard input): on, completed, minutes, "
+                          "symptoms, compensations, metrics, clinician_cleared")
     cmd.add_argument("--next-state", metavar="FILE",
                      help="write the new state here (it may be the --state file)")
     cmd.add_argument("--log", metavar="AUDIT.jsonl",
@@ -251,25 +333,26 @@ def add_commands(commands: Commands) -> None:
                      help="decide from the athlete's state in this store (a SQLite file or a "
                           "postgresql:// URL) and record the decision there")
     cmd.add_argument("--athlete", metavar="ID", help="with --store: whose check-in it is")
-    cmd.set_defaults(parser=cmd)
 
     cmd = add_command(
         commands, "plan", _plan, "Print the week's plan for an athlete's state as a table.",
-        "  footcore plan --state state.json")
-    cmd.add_argument("--state", required=True, metavar="STATE.json", help="the athlete's state")
+        "  footcore plan --state state.json", json="the plan")
+    cmd.add_argument("--state", required=True, metavar="STATE.json",
+                     help="the athlete's state (- reads standard input)")
 
     cmd = add_command(
         commands, "explain", _explain,
-        "Explain a decision in plain language: what it does and which rules made it so.",
+        "Explain a decision in plain language: what it does, which rules made it so, and "
+        "what the next step still needs.",
         "  footcore evaluate --state state.json --checkin checkin.json --json > decision.json\n"
         "  footcore explain decision.json\n"
         "  footcore explain out/decisions.jsonl 12    (row 12 of a simulation's timeline)\n"
-        "  footcore explain --log audit.jsonl 3       (the record with seq 3)", rules=False)
+        "  footcore explain --log audit.jsonl 3       (record 3, as audit history lists it)",
+        rules=False, json="the explanation")
     cmd.add_argument("target", nargs="*", metavar="DECISION.json [N]",
                      help="a decision as JSON, or decisions as JSON Lines and which one "
-                          "(1 is the first); with --log, just the record's seq N")
+                          "(1 is the first); with --log, just the record number N (1 first)")
     cmd.add_argument("--log", metavar="AUDIT.jsonl", help="read the decision from an audit log")
-    cmd.set_defaults(parser=cmd)
 
     cmd = add_command(
         commands, "new-athlete", _new_athlete,
@@ -286,16 +369,22 @@ def add_commands(commands: Commands) -> None:
     cmd.add_argument("--cleared", action="store_true",
                      help="a clinician has already cleared the athlete for every rung")
     cmd.add_argument("--out", metavar="FILE", help="write the state here, not to the screen")
+    cmd.add_argument("--force", action="store_true",
+                     help="with --out, replace a file that exists (its athlete's progress "
+                          "is lost)")
 
     cmd = add_command(
         commands, "lint", _lint,
         "Check a rulebook: schema errors, then rules that never fire or never win, stages "
         "that cannot be reached or left, thresholds in the wrong order, unused parameters "
-        "and exercises. Exit code 1 when there is an error.",
-        "  cp -r rules my-rules && $EDITOR my-rules/rules-backoff.toml\n"
-        "  footcore lint my-rules", rules=False)
+        "and exercises, and the safety invariants, proved for every input (an unsafe "
+        "rulebook is an error, with the smallest input that shows it). Exit code 1 when "
+        "there is an error (with --strict, or a warning).",
+        "  footcore init my-footcore && $EDITOR my-footcore/rules/rules-backoff.toml\n"
+        "  footcore lint my-footcore/rules --strict", rules=False, json="the findings")
     cmd.add_argument("rules_dir", nargs="?", metavar="RULES_DIR",
                      help="rulebook folder (default: the shipped rulebook)")
+    cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
 
     cmd = add_command(
         commands, "schema", _schema,

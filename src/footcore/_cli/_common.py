@@ -1,16 +1,20 @@
-"""What every command shares: how it is declared, and how it loads a rulebook or engine."""
+"""What every command shares: how it is declared, how it loads a rulebook or engine, and
+how it prints JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .._convert import CONVERTER
 from .._engine import BACKENDS, Engine
 from .._errors import RulebookError
 from .._rulebook import Rulebook, load_rulebook
 
-__all__ = ["add_command", "engine_from", "rulebook_from"]
+__all__ = ["add_command", "engine_from", "numbered", "print_json", "rulebook_from",
+           "show_help"]
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -18,8 +22,9 @@ if TYPE_CHECKING:
 
 def add_command(commands: Commands, name: str, run: Callable[[argparse.Namespace], int],
                 summary: str, example: str, *, rules: bool = True,
-                backend: bool = False) -> argparse.ArgumentParser:
-    """Declare a sub-command whose ``--help`` shows ``summary`` and ``example``."""
+                backend: bool = False, json: str = "") -> argparse.ArgumentParser:
+    """Declare a sub-command whose ``--help`` shows ``summary`` and ``example``; with
+    ``json``, a ``--json`` option that prints that instead of text."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name, help=summary, description=summary, epilog=f"example:\n{example}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,7 +35,38 @@ def add_command(commands: Commands, name: str, run: Callable[[argparse.Namespace
     if backend:
         parser.add_argument("--backend", choices=BACKENDS, default="auto",
                             help="rule engine backend (default: auto, durable where it imports)")
+    if json:
+        parser.add_argument("--json", action="store_true", help=f"print {json} as JSON")
+    parser.set_defaults(parser=parser)
     return parser
+
+
+def show_help(parser: argparse.ArgumentParser) -> None:
+    """Make ``parser`` print its help when no sub-command is given (``footcore``,
+    ``footcore audit``)."""
+    def run(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+    parser.set_defaults(run=run)
+
+
+def numbered(data: Any) -> Any:
+    """JSON data in which every ``seq`` (a log or store's stored sequence number, 0 first)
+    has beside it the ``record`` number people read and type, 1 first."""
+    if isinstance(data, dict):
+        out = {key: numbered(value) for key, value in data.items()}
+        if isinstance(data.get("seq"), int) and "record" not in data:
+            out["record"] = data["seq"] + 1
+        return out
+    if isinstance(data, list | tuple):
+        return [numbered(value) for value in data]
+    return data
+
+
+def print_json(value: object) -> None:
+    """Print footcore models, or data holding them, as indented JSON with sorted keys."""
+    print(json.dumps(numbered(CONVERTER.unstructure(value)), sort_keys=True, indent=2,
+                     ensure_ascii=False, allow_nan=False))
 
 
 def rulebook_from(path: str | None) -> Rulebook:

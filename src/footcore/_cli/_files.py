@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,34 +17,33 @@ from .._errors import InputError
 from .._models import Decision
 from .._simulate import Scenario, parse_scenario
 
-__all__ = ["read_decision", "read_lines", "read_model", "read_scenario", "replacing",
+__all__ = ["read_decision", "read_model", "read_scenario", "replacing",
            "write_jsonl", "write_text"]
 
 T = TypeVar("T")
 
 
 def _read(path: str, what: str) -> str:
+    """The text of ``path``, or of standard input for ``-``."""
     try:
+        if path == "-":
+            return sys.stdin.read()
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path}: is a folder; expected a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 def read_model(path: str, kind: type[T], what: str) -> T:
-    """Read one JSON document into ``kind``."""
+    """Read one JSON document into ``kind`` from ``path`` (``-``: standard input)."""
     text = _read(path, what)
     try:
         return from_json(text, kind)
     except InputError as exc:
         raise InputError(f"{what} {path}: {exc}") from None
-
-
-def read_lines(path: str, what: str) -> list[tuple[int, str]]:
-    """The non-blank lines of a JSON Lines file, each with its line number (1 first)."""
-    return [(number, line) for number, line in enumerate(_read(path, what).splitlines(), 1)
-            if line.strip()]
 
 
 def read_decision(path: str, number: int | None) -> Decision:

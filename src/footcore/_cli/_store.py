@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .._store import open_store
 from .._store._sign import read_key
-from ._common import add_command
+from ._common import add_command, show_help
 
 if TYPE_CHECKING:
     from ._common import Commands
@@ -48,7 +48,8 @@ def add_store_commands(commands: Commands) -> None:
         epilog="example:\n  footcore store export footcore.db audit.jsonl\n"
                "  footcore store checkpoint footcore.db --key signing.pem",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    show_help(store)
+    actions = store.add_subparsers(dest="store_command", metavar="ACTION")
 
     cmd = add_command(
         actions, "export", _export,

@@ -8,6 +8,7 @@ from .._lint import ERROR, Finding
 from .._models import Decision, Dose, PlanItem, WeekPlan
 from .._rulebook import Rulebook
 from .._simulate import Scenario, is_back_off, main_reason
+from ._style import ACTION_ROLES, PLAIN, Paint
 
 __all__ = ["dose_text", "findings_text", "plan_text", "timeline_text"]
 
@@ -23,21 +24,23 @@ def dose_text(dose: Dose) -> str:
 
 
 def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[Decision],
-                  rulebook: Rulebook) -> str:
+                  rulebook: Rulebook, paint: Paint = PLAIN) -> str:
     """One numbered row per check-in (back-offs in capitals), then a summary line."""
     first = decisions[0]
     lines = [f"{scenario.title}: athlete {scenario.athlete}, goal {scenario.goal.value}, "
              f"start {scenario.start}" + (", foot or ankle history" if scenario.history else ""),
              f"rulebook {rulebook.id} {rulebook.version}, backend {first.backend}", "",
-             f"{'#':>3}  {'week':>4}  {'date':<10}  {'session':<7}  {'stage':<12} {'dose':>4}  "
-             f"{'action':<8}  reason"]
+             paint(f"{'#':>3}  {'week':>4}  {'date':<10}  {'session':<7}  {'stage':<12} "
+                   f"{'dose':>4}  {'action':<8}  reason", "bold")]
     for number, (week, decision) in enumerate(zip(weeks, decisions, strict=True), 1):
         action = decision.action.value
         lines.append(
             f"{number:>3}  {week:>4}  {decision.checkin.on}  "
             f"{'done' if decision.checkin.completed else 'missed':<7}  "
             f"{decision.state.stage:<12} {decision.state.dose_level:>4}  "
-            f"{action.upper() if is_back_off(decision) else action:<8}  {main_reason(decision)}")
+            + paint(f"{action.upper() if is_back_off(decision) else action:<8}",
+                    ACTION_ROLES[decision.action])
+            + f"  {main_reason(decision)}")
     last = decisions[-1].state
     top = len(rulebook.stage(last.stage).steps) - 1
     back_offs = sum(1 for d in decisions if is_back_off(d))
@@ -93,9 +96,10 @@ def plan_text(plan: WeekPlan, rulebook: Rulebook) -> str:
     return "\n".join(lines)
 
 
-def findings_text(findings: Sequence[Finding], where: str) -> str:
-    """Each finding on its own line, then a count."""
+def findings_text(findings: Sequence[Finding], where: str, paint: Paint = PLAIN) -> str:
+    """Each finding on its own line, its level in colour on a terminal, then a count."""
     errors = sum(1 for f in findings if f.level == ERROR)
     warnings = len(findings) - errors
-    return "\n".join([*(str(f) for f in findings),
-                      f"{where}: {errors} error(s), {warnings} warning(s)"])
+    lines = [paint(f.level, "bad" if f.level == ERROR else "warn") + str(f)[len(f.level):]
+             for f in findings]
+    return "\n".join([*lines, f"{where}: {errors} error(s), {warnings} warning(s)"])

@@ -24,6 +24,7 @@ from .._convert import CONVERTER, structure
 from .._engine import Engine
 from .._errors import InputError
 from .._models import AthleteState, CheckIn, Decision
+from .._population import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import Row, genesis, insert_row, make_row, read_decision, whole_decision
@@ -244,6 +245,31 @@ class Store(ABC):
                 "ORDER BY d.athlete_id, d.seq", params)
         for seq, text, plan, plan_text, prior, prior_text in rows:
             yield seq, read_decision(text, {plan: plan_text, prior: prior_text})
+
+    def histories(self) -> Iterator[History]:
+        """Each athlete's history, as :func:`footcore.impact` replays it: the state before
+        their first decision and their check-ins in chain order. One athlete is read at a
+        time (athletes by id); athletes with no decision yet are left out.
+
+        Raises:
+            StoreError: an athlete's decisions do not follow on from one another (each
+                must start from the state the one before left).
+        """
+        for athlete_id in self.athletes():
+            with self._lock, self._read() as tx:
+                rows = tx.all("SELECT seq, decision FROM footcore_decisions "
+                              "WHERE athlete_id = ? ORDER BY seq", (athlete_id,))
+            if not rows:
+                continue
+            decisions = [json.loads(text) for _, text in rows]
+            for (seq, _), before, after in zip(rows[1:], decisions, decisions[1:],
+                                               strict=False):
+                if after["prior_state"] != before["state"]:
+                    raise StoreError(f"store {self.location}: athlete {athlete_id}'s decision "
+                                     f"{seq + 1} does not start from the state decision {seq} "
+                                     f"left; verify the store")
+            yield History(decisions[0]["prior_state"], [d["checkin"] for d in decisions],
+                          f"store {self.location} athlete {athlete_id}")
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see

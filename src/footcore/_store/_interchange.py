@@ -71,12 +71,12 @@ def _chains(path: str | os.PathLike[str]) -> dict[str, list[Decision]]:
         athlete = decision.state.athlete_id
         earlier = chains.setdefault(athlete, [])
         if earlier and earlier[-1].state != decision.prior_state:
-            raise InputError(f"audit log {path}: record seq {record.seq} (athlete {athlete}) "
+            raise InputError(f"audit log {path}: record {record.seq + 1} (athlete {athlete}) "
                              f"does not start from the state their previous record left; "
                              f"accepted: each athlete's decisions made one from the next")
         ids = [d.checkin.id for d in earlier if d.checkin.id is not None]
         if decision.checkin.id is not None and decision.checkin.id in ids:
-            raise InputError(f"audit log {path}: record seq {record.seq} (athlete {athlete}) "
+            raise InputError(f"audit log {path}: record {record.seq + 1} (athlete {athlete}) "
                              f"repeats check-in id {decision.checkin.id!r}")
         earlier.append(decision)
     return chains

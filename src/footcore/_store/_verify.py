@@ -22,7 +22,8 @@ __all__ = ["StoreProblem", "StoreReport", "verify_store"]
 
 @attrs.frozen
 class StoreProblem:
-    """One thing wrong with a store, located by athlete and record (``seq``, 0 first).
+    """One thing wrong with a store, located by athlete and ``seq``, the record's stored
+    sequence number in the athlete's chain (0 first; its text says ``record seq + 1``).
 
     ``kind`` is ``"edited"`` (a record's content, or a plan it uses, no longer matches
     its hash, or was rewritten with its hash recomputed), ``"removed"`` (records missing
@@ -42,7 +43,7 @@ class StoreProblem:
     def __str__(self) -> str:
         where = [f"athlete {self.athlete_id}"] if self.athlete_id is not None else []
         if self.seq is not None:
-            where.append(f"seq {self.seq}")
+            where.append(f"record {self.seq + 1}")
         return f"{', '.join(where) or 'store'}: {self.kind}: {self.detail}"
 
 
@@ -140,14 +141,16 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
         if seq in wanted:
             hashes[seq] = digest
         if seq != expected:
-            missing = f"seq {expected}" if seq == expected + 1 else f"seq {expected}-{seq - 1}"
-            report("removed", expected, f"{missing} missing: the chain goes on at seq {seq}")
+            missing = (f"record {expected + 1}" if seq == expected + 1
+                       else f"records {expected + 1}-{seq}")
+            report("removed", expected, f"{missing} missing: the chain goes on at record "
+                                        f"{seq + 1}")
         intact = record_hash(seq, link, text) == digest
         if not intact:
             moved = linked.get(digest)
             if moved is not None and moved != seq and record_hash(moved, link, text) == digest:
-                report("reordered", seq, f"stored as seq {seq}, but its hash and link make "
-                                         f"it seq {moved}")
+                report("reordered", seq, f"stored as record {seq + 1}, but its hash and "
+                                         f"link make it record {moved + 1}")
             else:
                 report("edited", seq, "its content no longer matches its hash")
         elif link != prev and seq == expected:
@@ -155,7 +158,7 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
                 report("edited", 0, "the first record does not link to the start of this "
                                     "athlete's chain")
             elif last_intact:
-                report("edited", seq - 1, f"the next record (seq {seq}) links to another "
+                report("edited", seq - 1, f"the next record ({seq + 1}) links to another "
                                           f"version of it: it was rewritten and its hash "
                                           f"recomputed")
         wrong = _check_row(athlete, row, plans)
@@ -239,11 +242,11 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
             kind, detail = "", ""
             if chain is None or seq >= chain.count:
                 kind = "removed"
-                detail = (f"checkpoint {checkpoint.number} signed records up to seq {seq}; "
+                detail = (f"checkpoint {checkpoint.number} signed records up to {seq + 1}; "
                           f"the store has {chain.count if chain else 0}")
             elif chain.hashes.get(seq) != digest:
                 kind = "forged"
-                detail = (f"seq {seq} is not the record checkpoint {checkpoint.number} "
+                detail = (f"record {seq + 1} is not the one checkpoint {checkpoint.number} "
                           f"signed: records up to it were rewritten, hashes recomputed")
             elif chain.good >= seq:
                 anchored[athlete] = max(anchored.get(athlete, -1), seq)

@@ -1,8 +1,10 @@
-"""footcore's property-testing kit: Hypothesis strategies, safety invariants, an athlete
-state machine, rulebook mutants, and ``check_rulebook`` to run them all on a rulebook.
+"""footcore's property-testing kit: a prover that decides the safety invariants for every
+input, Hypothesis strategies, the invariants as checks, an athlete state machine, rulebook
+mutants, and ``check_rulebook`` to run them all on a rulebook.
 
-Requires hypothesis (``pip install footcore[testing]``). Apps that change footcore's
-rulebook use it to show the result is still safe::
+Requires hypothesis (``pip install footcore[testing]``), except ``prove`` and what it
+returns, and the reachability constraints. Apps that change footcore's rulebook use it to
+show the result is still safe::
 
     from footcore.testing import check_rulebook
 
@@ -10,7 +12,7 @@ rulebook use it to show the result is still safe::
         check_rulebook("rules/")
 
 Everything is listed in ``__all__``; see ``docs/property-testing.md``. Names load on first
-use, so ``footcore.testing.pytest_plugin`` imports without Hypothesis.
+use, so ``footcore.testing.pytest_plugin`` and ``prove`` import without Hypothesis.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ if TYPE_CHECKING:
         mutants,
         mutation_score,
     )
+    from ._population import POPULATION_START, population
+    from ._prove import (
+        PROVABLE,
+        Counterexample,
+        ProofReport,
+        ProofResult,
+        prove,
+        prover_check,
+    )
+    from ._reachable import REACHABILITY, check_reachable
     from ._strategies import (
         EPOCH,
         TODAY,
@@ -85,16 +97,22 @@ __all__ = [
     "INVARIANTS",
     "LIVENESS",
     "MUTANT_KINDS",
+    "POPULATION_START",
+    "PROVABLE",
+    "REACHABILITY",
     "SAFETY",
     "TODAY",
     "AthleteMachine",
     "CheckReport",
+    "Counterexample",
     "Invariant",
     "InvariantViolation",
     "KitCheck",
     "MissingParam",
     "Mutant",
     "MutationReport",
+    "ProofReport",
+    "ProofResult",
     "Trigger",
     "athlete_machine",
     "athlete_states",
@@ -113,6 +131,7 @@ __all__ = [
     "check_one_rung_at_most",
     "check_pain_pauses",
     "check_pause_holds_until_clearance",
+    "check_reachable",
     "check_responses",
     "check_rulebook",
     "check_session_shape",
@@ -134,6 +153,9 @@ __all__ = [
     "mutants",
     "mutation_score",
     "pain_symptoms",
+    "population",
+    "prove",
+    "prover_check",
     "ready_states",
     "register_strategies",
     "symptoms",
@@ -157,8 +179,12 @@ _HOMES = {
     ),
     "_liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
     "_machine": ("AthleteMachine", "athlete_machine"),
+    "_population": ("POPULATION_START", "population"),
+    "_reachable": ("REACHABILITY", "check_reachable"),
     "_mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
+    "_prove": ("PROVABLE", "Counterexample", "ProofReport", "ProofResult", "prove",
+               "prover_check"),
     "_strategies": (
         "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
         "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",

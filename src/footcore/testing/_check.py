@@ -1,4 +1,5 @@
-"""``check_rulebook``: every invariant, liveness and the athlete state machine, in one call.
+"""``check_rulebook``: the proof, every invariant, liveness and the athlete state machine,
+in one call.
 
 Requires hypothesis (``pip install footcore[testing]``).
 """
@@ -21,6 +22,8 @@ from ._cases import boundary_cases
 from ._invariants import CONFORMANCE, INVARIANTS, check_invariants, other_backend, select
 from ._liveness import LIVENESS, check_liveness, ladder_bound
 from ._machine import athlete_machine
+from ._prove import PROVABLE, ProofReport
+from ._prove import prove as prove_rulebook
 from ._spec import param
 from ._strategies import inputs
 
@@ -44,10 +47,17 @@ class CheckReport:
     machine_runs: int
     machine_steps: int
     seconds: float
+    proof: ProofReport | None = None
 
     def __str__(self) -> str:
         skipped = "; ".join(f"{name} ({why})" for name, why in self.skipped) or "none"
-        return (f"{self.rulebook}: {len(self.invariants)} invariants held on "
+        proved = ""
+        if self.proof is not None:
+            names = [n for n, r in self.proof.results.items() if r.status == "proved"]
+            proved = (f"{len(names)} invariant(s) proved for every "
+                      f"{'reachable' if self.proof.reachable else 'valid'} input "
+                      f"({self.proof.seconds:.1f} s); ")
+        return (f"{self.rulebook}: {proved}{len(self.invariants)} invariants held on "
                 f"{self.boundary_cases} boundary cases and {self.examples} Hypothesis "
                 f"examples; a clean record reached the top in at most "
                 f"{self.slowest_climb_days} days (bound {self.ladder_bound_days}) over "
@@ -60,10 +70,12 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
                    stateful_examples: int = 20, stateful_steps: int = 40,
                    backend: str = "native", conformance: bool = True,
                    skip: Collection[str] = (), spec: Rulebook | None = None,
-                   derandomize: bool = True) -> CheckReport:
+                   derandomize: bool = True, prove: bool = True) -> CheckReport:
     """Check a rulebook against every invariant of the kit, in one call.
 
-    In order: each invariant's parameters are present; every invariant holds on the
+    In order: each invariant's parameters are present; :func:`prove` decides the
+    invariants it can for every reachable input (a counterexample fails at once, the
+    smallest there is); every invariant holds on the
     rulebook's :func:`boundary_cases` and on ``max_examples`` Hypothesis examples of
     :func:`inputs` (shrunk to a small case when one fails); a clean record reaches the top
     of the ladder within :func:`ladder_bound` for a new athlete of every goal, with and
@@ -85,12 +97,15 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
             for liveness).
         spec: the rulebook whose thresholds the checks read; ``rulebook`` by default.
         derandomize: the same examples on every run (for CI); False explores anew.
+        prove: prove before sampling (the sampling runs all the same: it also covers the
+            invariants the prover does not decide, and states outside the reachable ones).
 
     Returns a :class:`CheckReport` of what ran.
 
     Raises:
         InvariantViolation: the first invariant broken, with the rule(s) responsible and
-            the inputs; a :class:`MissingParam` when a check needs a parameter the
+            the inputs (the prover's smallest counterexample where it decides the
+            invariant); a :class:`MissingParam` when a check needs a parameter the
             rulebook lacks.
         RulebookError: ``rulebook`` is a path that does not load.
 
@@ -116,6 +131,12 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
         if other is None:
             skipped.append(("backends-agree", "durable-rules does not import here"))
             only = tuple(n for n in only if n != "backends-agree")
+
+    proof = None
+    provable = [n for n in only if n in PROVABLE]
+    if prove and provable:
+        proof = prove_rulebook(book, spec=target, only=provable)
+        proof.raise_for_violation()
 
     cases = boundary_cases(target)
     for state, checkin in cases:
@@ -157,4 +178,5 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
         examples=seen[0], liveness_runs=runs + machine.stats["liveness"],
         ladder_bound_days=ladder_bound(target) if LIVENESS not in skip else 0,
         slowest_climb_days=slowest, machine_runs=machine.stats["runs"],
-        machine_steps=machine.stats["steps"], seconds=time.perf_counter() - started)
+        machine_steps=machine.stats["steps"], seconds=time.perf_counter() - started,
+        proof=proof)

@@ -32,8 +32,11 @@ from ._spec import (
     LASTING_KINDS,
     PAIN_KINDS,
     SINGLE_LEG_FAULTS,
+    backoff_compensation,
+    backoff_symptom,
     caution,
     criteria,
+    pain_sign,
     param,
 )
 from ._violations import InvariantViolation
@@ -274,9 +277,8 @@ def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant:
 
 def _pain_pauses(ctx: _Context, d: Decision) -> None:
     name = "pain-pauses"
-    lasting = param(ctx.spec, "persistent_symptom_days", name)
-    pains = [s for s in d.checkin.symptoms
-             if s.kind in PAIN_KINDS or (s.kind in LASTING_KINDS and s.days >= lasting)]
+    param(ctx.spec, "persistent_symptom_days", name)  # MissingParam, whatever the input
+    pains = [s for s in d.checkin.symptoms if pain_sign(ctx.spec, s, name)]
     if not pains:
         return
     problems = []
@@ -299,23 +301,16 @@ def _pain_pauses(ctx: _Context, d: Decision) -> None:
 def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
     name = "backoff-never-raises-load"
     spec = ctx.spec
-    stiff = param(spec, "stiffness_deload_min", name)
-    lasting = param(spec, "persistent_symptom_days", name)
-    signs = [_symptom(s) for s in d.checkin.symptoms
-             if s.kind in PAIN_KINDS
-             or (s.kind in LASTING_KINDS and s.days >= lasting)
-             or (s.kind is SymptomKind.STIFFNESS and s.severity >= stiff)
-             or (s.kind is SymptomKind.IRRITATION and s.location in HOTSPOTS)]
+    for need in ("stiffness_deload_min", "persistent_symptom_days"):
+        param(spec, need, name)  # MissingParam, whatever the input
+    signs = [_symptom(s) for s in d.checkin.symptoms if backoff_symptom(spec, s, name)]
+    week = functools.cache(lambda: _single_leg_week(ctx.engine.rulebook, d.prior_state))
     for c in d.checkin.compensations:
-        exercise = spec.exercises.get(c.exercise) if c.exercise else None
-        if c.kind not in SINGLE_LEG_FAULTS:
+        if not backoff_compensation(spec, c, week):
             continue
-        if exercise is not None and (exercise.unilateral
-                                     or exercise.category is Category.PLYOMETRIC):
-            signs.append(_compensation(c))
-        elif exercise is None and _single_leg_week(ctx.engine.rulebook, d.prior_state):
-            signs.append(f"{_compensation(c)} (exercise not named) in a week with single-leg "
-                         f"work or hops")
+        signs.append(_compensation(c) if c.exercise in spec.exercises else
+                     f"{_compensation(c)} (exercise not named) in a week with single-leg "
+                     f"work or hops")
     if not signs:
         return
     before, after = d.prior_state, d.state

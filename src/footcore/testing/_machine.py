@@ -27,6 +27,7 @@ from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
 from ._invariants import check_invariants, other_backend, select
 from ._liveness import check_liveness
+from ._reachable import check_reachable
 from ._spec import PAIN_KINDS, param_or
 from ._strategies import (
     EPOCH,
@@ -187,6 +188,13 @@ class AthleteMachine(RuleBasedStateMachine):
             self.clean_record_reaches_the_top()
 
     @invariant()
+    def state_is_reachable(self) -> None:
+        """Every state the engine produces meets the reachability constraints the prover
+        assumes (``REACHABILITY``)."""
+        if self.athlete is not None:
+            check_reachable(self.engine.rulebook, self.athlete)
+
+    @invariant()
     def state_fits_the_ladder(self) -> None:
         if self.athlete is None:
             return
@@ -218,7 +226,8 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
     pain), any check-in at all, the last check-in retried (refused by its id) and a second
     report of a day already trained (no session added); and once per run (at a random step,
     or at the end), a clean record played from wherever the athlete is, which must reach the
-    top of the ladder within :func:`ladder_bound` days (liveness).
+    top of the ladder within :func:`ladder_bound` days (liveness). Every state it reaches
+    must meet the reachability constraints (:func:`check_reachable`).
 
     Use it as a test: ``TestAthlete = athlete_machine(my_rulebook).TestCase``, with
     ``TestAthlete.settings = settings(max_examples=..., stateful_step_count=...)``.

@@ -8,12 +8,13 @@ import it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
 from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
-from .._enums import Action, CompensationKind, Location, SymptomKind
+from .._enums import Action, Category, CompensationKind, Location, SymptomKind
+from .._models import Compensation, Symptom
 from .._rulebook import Rulebook, Stage
 from ._violations import MissingParam
 
@@ -25,8 +26,11 @@ __all__ = [
     "PARAMS",
     "SINGLE_LEG_FAULTS",
     "Criterion",
+    "backoff_compensation",
+    "backoff_symptom",
     "caution",
     "criteria",
+    "pain_sign",
     "param",
     "param_or",
 ]
@@ -90,6 +94,44 @@ def param_or(rulebook: Rulebook, name: str, default: float) -> float:
     """The value of ``name`` in ``rulebook``, or ``default`` where it has none."""
     found = rulebook.params.get(name)
     return default if found is None else found.value
+
+
+def pain_sign(spec: Rulebook, symptom: Symptom, invariant: str) -> bool:
+    """Sharp or persistent pain, or irritation, soreness or stiffness that has lasted
+    ``persistent_symptom_days`` of ``spec`` (P10): what must pause training.
+
+    Raises:
+        MissingParam: ``spec`` lacks the parameter; the message names ``invariant``.
+    """
+    return symptom.kind in PAIN_KINDS or (
+        symptom.kind in LASTING_KINDS
+        and symptom.days >= param(spec, "persistent_symptom_days", invariant))
+
+
+def backoff_symptom(spec: Rulebook, symptom: Symptom, invariant: str) -> bool:
+    """A symptom that calls for a back-off at the thresholds of ``spec`` (P9, P10): a pain
+    sign, stiffness from ``stiffness_deload_min``, or irritation in a forefoot hotspot.
+
+    Raises:
+        MissingParam: ``spec`` lacks a parameter; the message names ``invariant``.
+    """
+    return (pain_sign(spec, symptom, invariant)
+            or (symptom.kind is SymptomKind.STIFFNESS
+                and symptom.severity >= param(spec, "stiffness_deload_min", invariant))
+            or (symptom.kind is SymptomKind.IRRITATION and symptom.location in HOTSPOTS))
+
+
+def backoff_compensation(spec: Rulebook, compensation: Compensation,
+                         single_leg_week: Callable[[], bool]) -> bool:
+    """A knee or hip compensation that calls for a back-off (P8): in a single-leg exercise
+    or a hop of ``spec``'s catalogue, or in no exercise named while the week has single-leg
+    work or hops (``single_leg_week`` says whether it does; it is asked only then)."""
+    if compensation.kind not in SINGLE_LEG_FAULTS:
+        return False
+    exercise = spec.exercises.get(compensation.exercise) if compensation.exercise else None
+    if exercise is not None:
+        return exercise.unilateral or exercise.category is Category.PLYOMETRIC
+    return single_leg_week()
 
 
 @attrs.frozen

@@ -1,0 +1,5 @@
+"""``python -m footcore``: the ``footcore`` command."""
+
+from ._cli import main
+
+raise SystemExit(main())

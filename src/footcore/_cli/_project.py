@@ -1,0 +1,109 @@
+"""Getting started and shell set-up: ``footcore init`` and ``footcore completion``."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._errors import InputError
+from .._rulebook import default_rules_dir
+from ._common import add_command
+
+if TYPE_CHECKING:
+    from ._common import Commands
+
+__all__ = ["add_project_commands", "shipped_scenarios"]
+
+
+def shipped_scenarios() -> Traversable:
+    """The example scenarios: inside the installed wheel, or the checkout's
+    ``examples/scenarios/``."""
+    shipped = resources.files("footcore") / "scenarios"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[3] / "examples" / "scenarios"
+
+
+def _files(folder: Traversable, suffix: str) -> list[Traversable]:
+    return sorted((f for f in folder.iterdir() if f.is_file() and f.name.endswith(suffix)),
+                  key=lambda f: f.name)
+
+
+def _init(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+    copies = [(target / "rules" / f.name, f) for f in _files(default_rules_dir(), ".toml")]
+    copies += [(target / "scenarios" / f.name, f)
+               for f in _files(shipped_scenarios(), ".toml")]
+    there = [str(path) for path, _ in copies if path.exists()]
+    if there and not args.force:
+        raise InputError(f"{target}: holds {', '.join(there[:3])}"
+                         f"{' and more' if len(there) > 3 else ''} already; give --force to "
+                         f"replace the shipped files there (your other files are kept)")
+    for path, source in copies:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(source.read_bytes())
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write it ({exc})") from None
+    scenarios = sum(1 for path, _ in copies if path.parent.name == "scenarios")
+    print(f"Wrote the shipped rulebook to {target / 'rules'} and {scenarios} example "
+          f"scenarios to {target / 'scenarios'}. Next:\n"
+          f"  cd {target}\n"
+          f"  footcore simulate scenarios/runner_arch_irritation.toml --out out/\n"
+          f"  footcore lint rules")
+    return 0
+
+
+def _completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ImportError:
+        raise InputError("completion scripts need shtab: pip install 'footcore[cli]'"
+                         ) from None
+    from . import build_parser
+
+    parser = build_parser()
+    _mark_paths(parser, {"dir": shtab.DIRECTORY, "file": shtab.FILE})
+    print(shtab.complete(parser, shell=args.shell), end="")
+    return 0
+
+
+def _mark_paths(parser: argparse.ArgumentParser, kinds: dict[str, object]) -> None:
+    """Tell the completion which arguments name folders and which files, by their
+    metavar (``DIR``, ``OLD`` and ``NEW`` are rulebook folders; ``*.json``, ``FILE``,
+    ``SOURCE``... are files)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _mark_paths(sub, kinds)
+            continue
+        name = action.metavar if isinstance(action.metavar, str) else ""
+        if name.endswith("DIR") or name in ("OLD", "NEW"):
+            action.complete = kinds["dir"]  # type: ignore[attr-defined]
+        elif "." in name or name.endswith(("FILE", "SOURCE", "STORE")):
+            action.complete = kinds["file"]  # type: ignore[attr-defined]
+
+
+def add_project_commands(commands: Commands) -> None:
+    """Declare ``init`` and ``completion``."""
+    cmd = add_command(
+        commands, "init", _init,
+        "Start a working folder: write the shipped rulebook to DIR/rules and the example "
+        "scenarios to DIR/scenarios, to run, read and change.",
+        "  footcore init my-footcore && cd my-footcore\n"
+        "  footcore simulate scenarios/runner_clean.toml --out out/", rules=False)
+    cmd.add_argument("dir", metavar="DIR", help="the folder (created if missing)")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace shipped files that are there already")
+
+    cmd = add_command(
+        commands, "completion", _completion,
+        "Print a script that completes footcore's commands, options and files when you "
+        "press Tab (needs footcore[cli]).",
+        "  footcore completion bash > ~/.local/share/bash-completion/completions/footcore\n"
+        "  footcore completion zsh > ~/.zfunc/_footcore    (with fpath+=~/.zfunc)",
+        rules=False)
+    cmd.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="your shell")

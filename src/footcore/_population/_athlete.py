@@ -1,0 +1,166 @@
+"""One athlete's whole history replayed under two rulebooks, side by side.
+
+Both replays start from the same state and take the same check-ins; each decision's new
+state is the next check-in's input under that rulebook, so a change propagates down the
+history as it would have for the athlete.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+
+import attrs
+
+from .._compare import decision_changes, same_outcome
+from .._engine import Engine
+from .._enums import Action
+from .._errors import InputError
+from .._models import AthleteState, CheckIn, Decision
+from .._simulate import is_back_off
+
+__all__ = ["AthleteImpact", "Divergence", "Outcome", "Refusal", "replay_athlete"]
+
+Step = Decision | str  # a decision, or why the rulebook refused the check-in
+
+
+@attrs.frozen
+class Refusal:
+    """A check-in a rulebook (``"old"`` or ``"new"``) refused, with its error; that
+    rulebook's replay went on from the state before it. ``index`` counts check-ins from 0."""
+
+    index: int
+    on: date
+    rulebook: str
+    error: str
+
+
+@attrs.frozen
+class Divergence:
+    """The first check-in whose decision differs: the actions and winning rules before
+    (old rulebook) and after (new); an action is ``None`` where that rulebook refused it."""
+
+    index: int
+    on: date
+    action_before: Action | None
+    action_after: Action | None
+    rules_before: tuple[str, ...]
+    rules_after: tuple[str, ...]
+    changes: tuple[str, ...]
+
+
+@attrs.frozen
+class Outcome:
+    """One rulebook's replay of an athlete: the days from the athlete's start to first
+    reaching each rung above the one they began on, the back-offs and pauses begun, by
+    action, where they ended, and how many check-ins it refused."""
+
+    days_to_rung: tuple[tuple[str, int], ...]
+    back_offs: tuple[tuple[str, int], ...]
+    final_stage: str
+    final_dose: int
+    refused: int
+
+
+@attrs.frozen
+class AthleteImpact:
+    """What the new rulebook does to one athlete's history: how many of its ``decisions``
+    changed, the first divergence, and each rulebook's :class:`Outcome`."""
+
+    athlete_id: str
+    origin: str
+    decisions: int
+    changed: int
+    first_divergence: Divergence | None
+    before: Outcome
+    after: Outcome
+    refusals: tuple[Refusal, ...]
+
+    def days_shift(self) -> dict[str, int]:
+        """Per rung reached under both rulebooks: days to reach it after minus before
+        (negative: sooner)."""
+        before, after = dict(self.before.days_to_rung), dict(self.after.days_to_rung)
+        return {stage: after[stage] - days for stage, days in before.items() if stage in after}
+
+
+class _Track:
+    """One rulebook's replay in progress."""
+
+    def __init__(self, engine: Engine, state: AthleteState, label: str) -> None:
+        self.engine, self.state, self.label = engine, state, label
+        self.order = {stage.id: stage.order for stage in engine.rulebook.stages}
+        self.start = self.order.get(state.stage, len(self.order))
+        self.rungs: dict[str, int] = {}
+        self.back_offs: Counter[str] = Counter()
+        self.refusals: list[Refusal] = []
+
+    def step(self, index: int, checkin: CheckIn) -> Step:
+        try:
+            decision = self.engine.evaluate(self.state, checkin)
+        except InputError as exc:
+            self.refusals.append(Refusal(index, checkin.on, self.label, str(exc)))
+            return str(exc)
+        self.state = new = decision.state
+        if new.stage not in self.rungs and self.order[new.stage] > self.start:
+            self.rungs[new.stage] = (checkin.on - new.started_on).days
+        if is_back_off(decision):
+            self.back_offs[decision.action.value] += 1
+        return decision
+
+    def outcome(self) -> Outcome:
+        return Outcome(tuple(self.rungs.items()), tuple(sorted(self.back_offs.items())),
+                       self.state.stage, self.state.dose_level, len(self.refusals))
+
+
+def _winners(step: Step) -> tuple[str, ...]:
+    return tuple(f.rule_id for f in step.winners) if isinstance(step, Decision) else ()
+
+
+def _action(step: Step) -> Action | None:
+    return step.action if isinstance(step, Decision) else None
+
+
+def describe(before: Step, after: Step) -> tuple[str, ...]:
+    """What differs between two steps on one check-in, in words."""
+    if isinstance(before, Decision) and isinstance(after, Decision):
+        return decision_changes(before, after)
+    return tuple(f"refused by the {label} rulebook: {step}"
+                 for label, step in (("old", before), ("new", after)) if isinstance(step, str))
+
+
+def _changed(before: Step, after: Step) -> bool:
+    if isinstance(before, Decision) and isinstance(after, Decision):
+        return not same_outcome(before, after)
+    return isinstance(before, Decision) or isinstance(after, Decision)
+
+
+Note = Callable[[int, CheckIn, Step, Step], None]
+
+
+def replay_athlete(old: Engine, new: Engine, state: AthleteState,
+                   checkins: tuple[CheckIn, ...], origin: str = "",
+                   note: Note | None = None) -> AthleteImpact:
+    """Replay ``checkins`` from ``state`` under both engines' rulebooks and compare them
+    decision by decision; ``note(index, checkin, before, after)`` hears of each changed one.
+
+    Raises:
+        EngineError: a backend failed.
+    """
+    tracks = _Track(old, state, "old"), _Track(new, state, "new")
+    changed = 0
+    first: Divergence | None = None
+    for index, checkin in enumerate(checkins):
+        before, after = (track.step(index, checkin) for track in tracks)
+        if not _changed(before, after):
+            continue
+        changed += 1
+        if first is None:
+            first = Divergence(index, checkin.on, _action(before), _action(after),
+                               _winners(before), _winners(after), describe(before, after))
+        if note is not None:
+            note(index, checkin, before, after)
+    return AthleteImpact(
+        athlete_id=state.athlete_id, origin=origin, decisions=len(checkins), changed=changed,
+        first_divergence=first, before=tracks[0].outcome(), after=tracks[1].outcome(),
+        refusals=tuple(tracks[0].refusals + tracks[1].refusals))

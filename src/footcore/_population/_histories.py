@@ -1,0 +1,291 @@
+"""Athletes' histories, from where they live, read as streams.
+
+A :class:`History` is one athlete's starting state and check-ins, oldest first, held as the
+JSON data they travel in. A source of histories is any iterable of them; three readers make
+one from a file without holding the population in memory:
+
+- :func:`read_histories`: JSON Lines, one athlete per line, ``{"state": ..., "checkins":
+  [...]}`` (what :func:`write_histories` writes). Any order of athletes.
+- :func:`decision_histories`: decisions, one per line (``footcore simulate --out`` writes
+  them), and :func:`log_histories`: an audit log. Athletes may be interleaved; each
+  athlete's decisions must be in the order they were made, each starting from the state
+  the one before left, which is checked. An athlete's history starts from the prior state
+  of their first decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._audit import lines
+from .._convert import CONVERTER, structure
+from .._errors import InputError
+from .._models import AthleteState, CheckIn
+
+__all__ = ["History", "decision_histories", "log_histories", "read_histories",
+           "write_histories"]
+
+GROUP_BYTES = 256 * 2**20
+"""How much of a decisions file or log is grouped by athlete in memory at a time."""
+
+Data = dict[str, Any]
+
+
+def _defaults(kind: type) -> Data:
+    """The fields of ``kind`` that have defaults, with them, as JSON data."""
+    out = {}
+    for field in attrs.fields(kind):
+        default: Any = field.default
+        if default is attrs.NOTHING:
+            continue
+        out[field.name] = CONVERTER.unstructure(
+            default.factory() if hasattr(default, "factory") else default)
+    return out
+
+
+_STATE_DEFAULTS = _defaults(AthleteState)
+_CHECKIN_DEFAULTS = _defaults(CheckIn)
+
+
+def _compact(data: Data, defaults: Data) -> Data:
+    """``data`` without the fields at their defaults, and metrics without the ones not
+    measured: the same model, in fewer bytes."""
+    out = {name: value for name, value in data.items()
+           if name not in defaults or value != defaults[name]}
+    if isinstance(out.get("metrics"), dict):
+        out["metrics"] = {name: value for name, value in out["metrics"].items()
+                          if value is not None}
+    return out
+
+
+@attrs.frozen
+class History:
+    """One athlete's starting state and check-ins, oldest first, as JSON data (the form in
+    which footcore stores and ships them); ``origin`` says where it was read from.
+
+    Make one from models with :meth:`of`; :meth:`load` gives the models back.
+    """
+
+    state: Data
+    checkins: Sequence[Data]
+    origin: str = ""
+
+    @classmethod
+    def of(cls, state: AthleteState, checkins: Iterable[CheckIn], origin: str = "") -> History:
+        """The history of ``state``'s athlete over ``checkins``, in compact JSON data."""
+        return cls(_compact(CONVERTER.unstructure(state), _STATE_DEFAULTS),
+                   [_compact(CONVERTER.unstructure(c), _CHECKIN_DEFAULTS) for c in checkins],
+                   origin)
+
+    @property
+    def athlete_id(self) -> str:
+        """The athlete's id, as the state gives it."""
+        return str(self.state.get("athlete_id", "?"))
+
+    def load(self) -> tuple[AthleteState, tuple[CheckIn, ...]]:
+        """The starting state and the check-ins as models.
+
+        Raises:
+            InputError: the state or a check-in is invalid; the message names the origin,
+                the check-in's position (0 first) and the field.
+        """
+        where = self.origin or f"athlete {self.athlete_id}"
+        try:
+            state = structure(self.state, AthleteState, "state")
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        checkins = []
+        for number, data in enumerate(self.checkins):
+            try:
+                checkins.append(structure(data, CheckIn, "check-in"))
+            except InputError as exc:
+                raise InputError(f"{where}: checkins[{number}]: {exc}") from None
+        return state, tuple(checkins)
+
+
+def _parse(content: bytes, where: str) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: not JSON ({exc})") from None
+
+
+def read_histories(path: str | os.PathLike[str]) -> Iterator[History]:
+    """The histories in a JSON Lines file, one athlete per line: ``{"state": ...,
+    "checkins": [...]}``, check-ins oldest first. Blank lines are skipped.
+
+    Only the line being read is held in memory. Each line is checked for its shape here;
+    the state and check-ins are checked where they are replayed.
+
+    Raises:
+        InputError: there is no file, or a line is not such an object; the message names
+            the line.
+    """
+    file = Path(path)
+    for number, content, _ in lines(file, "histories file"):
+        if not content.strip():
+            continue
+        where = f"{file} line {number}"
+        data = _parse(content, where)
+        if (not isinstance(data, dict) or set(data) != {"state", "checkins"}
+                or not isinstance(data["state"], dict) or not isinstance(data["checkins"], list)
+                or not all(isinstance(c, dict) for c in data["checkins"])):
+            raise InputError(f"{where}: expected {{\"state\": {{...}}, \"checkins\": "
+                             f"[{{...}}, ...]}}, one athlete per line")
+        yield History(data["state"], data["checkins"], where)
+
+
+def write_histories(path: str | os.PathLike[str], histories: Iterable[History]) -> int:
+    """Write ``histories`` as JSON Lines that :func:`read_histories` reads, one athlete a
+    line, as they come (the file is replaced). Returns how many were written.
+
+    Raises:
+        InputError: the file cannot be written.
+    """
+    file = Path(path)
+    count = 0
+    try:
+        with file.open("w", encoding="utf-8") as out:
+            for history in histories:
+                out.write(json.dumps({"state": history.state, "checkins": history.checkins},
+                                     separators=(",", ":"), ensure_ascii=False))
+                out.write("\n")
+                count += 1
+    except OSError as exc:
+        raise InputError(f"histories file {file}: cannot write it ({exc})") from None
+    return count
+
+
+# ---------------------------------------------------------------- decisions and logs
+
+
+@attrs.frozen
+class _Entry:
+    """What a history needs from one logged decision, with the line it came from."""
+
+    line: int
+    athlete: str
+    prior: Data
+    checkin: Data
+    state: Data
+
+
+def _entry(data: Any, line: int, where: str) -> _Entry:
+    prior, checkin, state = (data.get(name) if isinstance(data, dict) else None
+                             for name in ("prior_state", "checkin", "state"))
+    if not (isinstance(prior, dict) and isinstance(checkin, dict) and isinstance(state, dict)):
+        raise InputError(f"{where}: expected a decision, with prior_state, checkin and state")
+    athlete = state.get("athlete_id")
+    if not isinstance(athlete, str) or prior.get("athlete_id") != athlete:
+        raise InputError(f"{where}: the decision's state and prior_state must name the same "
+                         f"athlete_id")
+    return _Entry(line, athlete, prior, checkin, state)
+
+
+def _group(entries: Iterable[_Entry], name: str) -> Iterator[History]:
+    """Histories from entries in file order: an athlete's come in the order they were made.
+
+    Raises:
+        InputError: a decision does not start from the state the athlete's previous one left.
+    """
+    open_: dict[str, tuple[_Entry, list[Data], _Entry]] = {}  # first, check-ins, last
+    for entry in entries:
+        found = open_.get(entry.athlete)
+        if found is None:
+            open_[entry.athlete] = (entry, [entry.checkin], entry)
+            continue
+        first, checkins, last = found
+        if entry.prior != last.state:
+            raise InputError(
+                f"{name} line {entry.line}: athlete {entry.athlete}'s decision does not start "
+                f"from the state their decision on line {last.line} left; accepted: each "
+                f"athlete's decisions in the order they were made, none missing")
+        checkins.append(entry.checkin)
+        open_[entry.athlete] = (first, checkins, entry)
+    for first, checkins, _ in open_.values():
+        yield History(first.prior, checkins, f"{name} line {first.line}")
+
+
+def _bucket(athlete: str, buckets: int) -> int:
+    return zlib.crc32(athlete.encode()) % buckets
+
+
+def _spilled(entries: Iterable[_Entry], name: str, buckets: int) -> Iterator[History]:
+    """Group entries through ``buckets`` temporary files, one share of the athletes each,
+    so only one share is in memory at a time."""
+    with tempfile.TemporaryDirectory(prefix="footcore-histories-") as folder:
+        paths = [Path(folder) / f"{number}.jsonl" for number in range(buckets)]
+        handles = [p.open("w", encoding="utf-8") for p in paths]
+        try:
+            for e in entries:
+                handles[_bucket(e.athlete, buckets)].write(json.dumps(
+                    [e.line, e.athlete, e.prior, e.checkin, e.state], separators=(",", ":"),
+                    ensure_ascii=False) + "\n")
+        finally:
+            for handle in handles:
+                handle.close()
+        for file in paths:
+            with file.open(encoding="utf-8") as handle:
+                yield from _group((_Entry(*json.loads(row)) for row in handle), name)
+
+
+def _histories(path: str | os.PathLike[str], what: str, group_bytes: int,
+               unwrap: Callable[[Any], Any]) -> Iterator[History]:
+    if group_bytes < 1:
+        raise InputError(f"group_bytes: got {group_bytes}; accepted: 1 or more")
+    file = Path(path)
+
+    def entries() -> Iterator[_Entry]:
+        for number, content, complete in lines(file, what):
+            if not complete and what == "audit log":
+                return  # a torn last line is not a record
+            if content.strip():
+                where = f"{what} {file} line {number}"
+                yield _entry(unwrap(_parse(content, where)), number, where)
+
+    size = file.stat().st_size if file.is_file() else 0
+    buckets = 1 + size // group_bytes
+    name = f"{what} {file}"
+    if buckets == 1:
+        return _group(entries(), name)
+    return _spilled(entries(), name, buckets)
+
+
+def decision_histories(path: str | os.PathLike[str], *,
+                       group_bytes: int = GROUP_BYTES) -> Iterator[History]:
+    """The histories in a file of decisions, one JSON decision per line (as ``footcore
+    simulate --out`` writes), one history per athlete.
+
+    Athletes may be interleaved. Each athlete's decisions must be in the order they were
+    made, each from the state the one before left (checked). The file is grouped by athlete
+    ``group_bytes`` of it at a time: a larger file is first split by athlete into temporary
+    files, so memory holds one share of the athletes, never the whole population.
+
+    Raises:
+        InputError: there is no file, a line is not a decision, or an athlete's decisions
+            are out of order or missing one; the message names the line.
+    """
+    return _histories(path, "decisions file", group_bytes, lambda data: data)
+
+
+def log_histories(path: str | os.PathLike[str], *,
+                  group_bytes: int = GROUP_BYTES) -> Iterator[History]:
+    """The histories in an audit log, one per athlete, as :func:`decision_histories` reads
+    decisions: records in file order, athletes interleaved, each athlete's decisions
+    chained (checked). A torn last line is skipped, as :meth:`AuditLog.records` does; the
+    hash chain is not checked here (:func:`verify_log` does that).
+
+    Raises:
+        InputError: there is no file, a line is not a record, or an athlete's decisions are
+            out of order or missing one; the message names the line.
+    """
+    return _histories(path, "audit log", group_bytes,
+                      lambda data: data.get("decision") if isinstance(data, dict) else None)

@@ -1,0 +1,798 @@
+"""The prover's model of one evaluation: every (state, check-in) pair, cut into finitely
+many cells that no rule can tell apart.
+
+A rule reads one fact and compares each field with constants, so a field's values fall into
+runs that every test answers alike. The model cuts each fact field at the rulebook's
+constants and keeps the smallest value of each run. Fields that the engine derives from
+the same part of the state (the days since the last session and the sessions in the recent
+window, say) are enumerated together, within the *reachability constraints*: what the
+engine's own transitions guarantee of every state they produce (:mod:`._reachable`). With
+``reachable=False`` those constraints are dropped and each part of the state ranges over
+everything the validators accept.
+
+Each part of an input carries the bits of the rules whose tests on that part's fields hold;
+a fact's rules are the AND of its parts' bits. The parts are:
+
+- *context*: stage, goal, history, clearance, pause and back-off mode (shared by every
+  fact, and the week's plan, which decides ``week_single_leg``);
+- *dose*, *minutes*, each *metric*, and the *clock* (dates and counters of the state, and
+  whether the session was done) of the check-in fact;
+- the *symptoms* and *compensations*, which also make the check-in fact's counts, highest
+  severity, pain and clean streak.
+
+Pure Python and deterministic; it does not import Hypothesis.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import attrs
+
+from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
+from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
+from .._facts import PAIN_KINDS, build_facts, is_clean, single_leg_week
+from .._lint import candidate_values
+from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
+from .._plan import build_plan
+from .._rulebook import Rulebook, Stage
+from .._whynot import POSITION_FIELDS, RAISING
+from ._spec import backoff_compensation, backoff_symptom, pain_sign
+
+__all__ = [
+    "CHECKIN_PARTS",
+    "ON",
+    "SIGNS",
+    "Clock",
+    "Context",
+    "Item",
+    "Model",
+    "Part",
+    "Plans",
+    "RuleBits",
+    "plans",
+]
+
+ON = date(2026, 7, 24)  # the date of every check-in the model builds
+NO_ACTION = 7  # the rank of "no rule fired" (ranks 0..6 are the rulebook's precedence)
+
+# Which part of an input each check-in fact field comes from.
+CHECKIN_PARTS: Mapping[str, tuple[str, ...]] = {
+    "context": ("stage", "stage_order", "goal", "history", "cleared", "cleared_today",
+                "paused", "final_stage", "next_needs_clearance"),
+    "dose": ("dose_level", "top_dose"),
+    "minutes": ("minutes",),
+    "metrics": tuple(field for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
+                     if spec.guard is not None for field in (spec.guard, name)),
+    "clock": ("completed", "sessions_in_window", "consecutive_completed",
+              "consecutive_missed", "clean_streak", "days_at_dose", "days_since_last_checkin",
+              "days_since_last_session", "had_backoff", "days_since_backoff",
+              "deload_active", "rest_active", "backoff_ended"),
+    "lists": ("symptom_count", "max_severity", "pain_today", "compensation_count"),
+}
+SHARED = tuple(field for field in FACT_FIELDS[FactType.SYMPTOM]
+               if field in FACT_FIELDS[FactType.COMPENSATION]
+               and field in FACT_FIELDS[FactType.CHECKIN])
+
+# ---------------------------------------------------------------- rule bits
+
+
+class RuleBits:
+    """Rules as bits, and the rules each field value lets through.
+
+    Args:
+        rules: each rule's action and the tests that count (bit ``i`` is rule ``i``).
+        precedence: the actions, most conservative first, for :meth:`top`.
+    """
+
+    def __init__(self, rules: Sequence[tuple[Action, Sequence[Test]]],
+                 precedence: Sequence[Action]) -> None:
+        self.full = (1 << len(rules)) - 1
+        self._tests: dict[str, list[tuple[int, tuple[Test, ...]]]] = {}
+        for bit, (_, tests) in enumerate(rules):
+            by_field: dict[str, list[Test]] = {}
+            for test in tests:
+                by_field.setdefault(test.field, []).append(test)
+            for name, group in by_field.items():
+                self._tests.setdefault(name, []).append((bit, tuple(group)))
+        self._free = {name: self.full & ~sum(1 << bit for bit, _ in tested)
+                      for name, tested in self._tests.items()}
+        self._ranks = [sum(1 << bit for bit, (action, _) in enumerate(rules)
+                           if action is wanted) for wanted in precedence]
+        self._memo: dict[tuple[str, Scalar], int] = {}
+        self._tops: dict[int, int] = {}
+
+    def tests(self, name: str) -> list[Test]:
+        """Every test on field ``name``."""
+        return [t for _, group in self._tests.get(name, ()) for t in group]
+
+    def of(self, name: str, value: Scalar) -> int:
+        """The rules whose tests on field ``name`` all hold at ``value``."""
+        key = (name, value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._free.get(name, self.full)
+            for bit, group in self._tests.get(name, ()):
+                if all(t.holds({name: value}) for t in group):
+                    found |= 1 << bit
+            self._memo[key] = found
+        return found
+
+    def all(self, values: Mapping[str, Scalar]) -> int:
+        """The rules whose tests on these fields all hold."""
+        bits = self.full
+        for name, value in values.items():
+            bits &= self.of(name, value)
+        return bits
+
+    def top(self, bits: int) -> int:
+        """The precedence rank of the most conservative action among ``bits`` (NO_ACTION
+        when none)."""
+        found = self._tops.get(bits)
+        if found is None:
+            found = self._tops[bits] = next(
+                (rank for rank, mask in enumerate(self._ranks) if bits & mask), NO_ACTION)
+        return found
+
+
+# ---------------------------------------------------------------- parts
+
+
+@attrs.frozen
+class Part:
+    """One way to fill some fields of the check-in fact: the check-in rules whose tests on
+    them hold, with a clean session and with one that is not; its order key (smaller is
+    plainer); and the values that build it."""
+
+    bits: tuple[int, int]
+    key: tuple[Any, ...]
+    values: Mapping[str, Any]
+
+
+def fold(*groups: Iterable[Part]) -> list[Part]:
+    """Every combination of one part from each group, with the rule bits ANDed; of the
+    combinations with the same bits, the one of smallest key."""
+    out = {(-1, -1): Part((-1, -1), (), {})}
+    for group in groups:
+        items = list(group)
+        nxt: dict[tuple[int, int], Part] = {}
+        for a in out.values():
+            for b in items:
+                bits = (a.bits[0] & b.bits[0], a.bits[1] & b.bits[1])
+                key = a.key + b.key
+                old = nxt.get(bits)
+                if old is None or key < old.key:
+                    nxt[bits] = Part(bits, key, {**a.values, **b.values})
+        out = nxt
+    return sorted(out.values(), key=lambda p: p.key)
+
+
+def _part(bits: int, key: tuple[Any, ...], **values: Any) -> Part:
+    return Part((bits, bits), key, values)
+
+
+@attrs.frozen
+class Context:
+    """Who the athlete is and where they stand: the facts every fact of the evaluation
+    shares, and what the check-in fact adds to them."""
+
+    stage: Stage
+    goal: Goal
+    history: bool
+    cleared: bool  # clearance on record in the state
+    cleared_today: bool
+    paused: bool
+    backoff: BackOff
+    single_leg: bool  # week_single_leg: the week planned for the state has single-leg work
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.paused, list(BackOff).index(self.backoff), self.history, self.cleared,
+                self.cleared_today, self.stage.order, list(Goal).index(self.goal))
+
+    def shared(self) -> dict[str, Scalar]:
+        return {"stage": self.stage.id, "stage_order": self.stage.order,
+                "goal": self.goal.value, "history": self.history,
+                "cleared": self.cleared or self.cleared_today,
+                "cleared_today": self.cleared_today, "paused": self.paused}
+
+
+@attrs.frozen
+class Clock:
+    """The state's dates and counters, counted back from the check-in, and whether the
+    session was done. ``None`` days fall back to the start (as in the engine)."""
+
+    fresh: bool  # a new athlete: no check-in yet
+    completed: bool
+    since_checkin: int | None  # None: no check-in yet (days since the start then)
+    since_session: int | None
+    since_change: int | None
+    since_backoff: int | None
+    window_open: bool  # an open back-off window still runs on the check-in date
+    sessions: int  # sessions in the recent window before this check-in
+    done: int
+    missed: int
+    clean: int
+    since_start: int
+
+    def facts(self, backoff: BackOff, clean: bool) -> dict[str, Scalar]:
+        """The check-in fact's clock fields, for a clean check-in or one that is not."""
+        start = self.since_start
+        trained_today = self.since_session == 0
+        counted_today = self.since_checkin == 0
+        new = self.completed and not trained_today
+        if self.completed:
+            done, missed = self.done + (0 if trained_today else 1), 0
+        elif trained_today:
+            done, missed = self.done, self.missed
+        else:
+            done, missed = 0, self.missed + (0 if counted_today else 1)
+        active = backoff is not BackOff.NONE and self.window_open
+        return {
+            "completed": self.completed,
+            "sessions_in_window": self.sessions + new,
+            "consecutive_completed": done,
+            "consecutive_missed": missed,
+            "clean_streak": self.clean + new if clean else 0,
+            "days_at_dose": _or(self.since_change, start),
+            "days_since_last_checkin": _or(self.since_checkin, start),
+            "days_since_last_session": _or(self.since_session, start),
+            "had_backoff": self.since_backoff is not None,
+            "days_since_backoff": _or(self.since_backoff, 0),
+            "deload_active": active and backoff is BackOff.DELOAD,
+            "rest_active": active and backoff is BackOff.REST,
+            "backoff_ended": backoff is not BackOff.NONE and not active,
+        }
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+# The check-in fields each part of a clock decides, and the clock values it sets.
+_CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
+    "anchor": ("completed", "days_since_last_checkin", "days_since_last_session"),
+    "change": ("days_at_dose",),
+    "backoff": ("had_backoff", "days_since_backoff", "deload_active", "rest_active",
+                "backoff_ended"),
+    "window": ("sessions_in_window",),
+    "in-a-row": ("consecutive_completed", "consecutive_missed"),
+    "streak": ("clean_streak",),
+}
+_QUIET: Mapping[str, Any] = {"since_change": None, "since_backoff": None,
+                             "window_open": False, "sessions": 0, "done": 0, "missed": 0,
+                             "clean": 0}
+
+
+@attrs.frozen
+class Item:
+    """A symptom or compensation the model may report: its own rule bits (before the
+    context's), what it adds to the check-in fact, and the invariants' signs it shows."""
+
+    thing: Symptom | Compensation
+    key: tuple[Any, ...]
+    fact: FactType
+    week: bool | None  # the week_single_leg a compensation was made for
+    bits: int
+    severity: int  # the run of max_severity its severity falls in (0 for compensations)
+    pain: bool
+    clean: bool
+    signs: frozenset[str]
+
+
+# ---------------------------------------------------------------- the model
+
+
+def _pain(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
+    return isinstance(thing, Symptom) and pain_sign(spec, thing, "pain-pauses")
+
+
+def _backoff(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
+    if isinstance(thing, Symptom):
+        return backoff_symptom(spec, thing, "backoff-never-raises-load")
+    return backoff_compensation(spec, thing, lambda: week)
+
+
+def _stiffness(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
+    return isinstance(thing, Symptom) and thing.kind is SymptomKind.STIFFNESS
+
+
+# The signs the invariants look for on one symptom or compensation (given whether the
+# week has single-leg work), at the thresholds of a spec; the kit's own predicates.
+SIGNS: Mapping[str, Callable[[Rulebook, Symptom | Compensation, bool], bool]] = {
+    "pain": _pain, "backoff": _backoff, "stiffness": _stiffness}
+
+
+class Model:
+    """Every input of one rulebook, in cells. Get one with :meth:`of`.
+
+    Args:
+        rulebook: the rulebook whose rules cut the fields.
+        spec: the rulebook whose thresholds the invariants' signs read.
+        reachable: keep to the reachability constraints (else: what the validators accept).
+        signs: the names of the ``SIGNS`` to tell items apart by (their thresholds cut
+            the fields too).
+    """
+
+    def __init__(self, rulebook: Rulebook, spec: Rulebook, reachable: bool,
+                 signs: Sequence[str]) -> None:
+        self.rulebook, self.spec, self.reachable = rulebook, spec, reachable
+        self.signs = tuple(signs)
+        precedence = rulebook.meta.precedence
+        self.precedence = precedence
+        compiled = rulebook.compiled
+        self.bits = {fact: RuleBits([(r.action, r.tests) for r in compiled if r.fact is fact],
+                                    precedence) for fact in FactType}
+        raising = [r for r in compiled if r.fact is FactType.CHECKIN and r.action in RAISING]
+        self.positions = RuleBits(
+            [(r.action, [t for t in r.tests if t.field in POSITION_FIELDS]) for r in raising],
+            precedence)
+        lasting = spec.params.get("persistent_symptom_days")
+        self._days = [Test("days", Op.GE, int(lasting.value))] if lasting and (
+            {"pain", "backoff"} & set(self.signs)) else []
+
+    @classmethod
+    @functools.lru_cache(maxsize=16)
+    def of(cls, rulebook: Rulebook, spec: Rulebook, reachable: bool,
+           signs: tuple[str, ...]) -> Model:
+        """The model of ``rulebook`` (cached)."""
+        return cls(rulebook, spec, reachable, signs)
+
+    # -------------------------------------------------------- cells of one field
+
+    def runs(self, fact: FactType, name: str, extra: Sequence[Test] = ()) -> list[Scalar]:
+        """The smallest value of each run of ``name``'s values that the rules' tests (and
+        ``extra``) answer alike, in order."""
+        return [run[0] for run in self._runs(fact, name, tuple(extra))]
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (a model lives as long as its cache entry)
+    def _runs(self, fact: FactType, name: str, extra: tuple[Test, ...]
+              ) -> list[list[Scalar]]:
+        tests = [*self.bits[fact].tests(name), *extra]
+        runs: list[list[Scalar]] = []
+        last: tuple[bool, ...] | None = None
+        for value in candidate_values(fact, name, tests, self.rulebook):
+            answers = tuple(t.holds({name: value}) for t in tests)
+            if answers != last:
+                runs.append([value])
+                last = answers
+            else:
+                runs[-1].append(value)
+        return runs
+
+    def cell(self, fact: FactType, name: str, value: Scalar) -> int:
+        """Which run of :meth:`runs` ``value`` falls in."""
+        starts = self.runs(fact, name)
+        return max(bisect.bisect_right(starts, value) - 1, 0)
+
+    def _starts(self, name: str) -> list[int]:
+        return [int(v) for v in self.runs(FactType.CHECKIN, name)]
+
+    # -------------------------------------------------------- context
+
+    @functools.cached_property
+    def contexts(self) -> list[Context]:
+        """Every context, in order of key."""
+        rb = self.rulebook
+        found = []
+        for stage, goal, history, cleared, today, paused, backoff in itertools.product(
+                rb.stages, Goal, (False, True), (False, True), (False, True), (False, True),
+                BackOff):
+            if self.reachable and paused and (cleared or backoff is not BackOff.NONE):
+                continue
+            week = plans(rb).single_leg(stage.id, goal, paused, backoff,
+                                        history and not cleared)
+            found.append(Context(stage, goal, history, cleared, today, paused, backoff, week))
+        return sorted(found, key=lambda c: c.key)
+
+    def context_facts(self, ctx: Context) -> dict[str, Scalar]:
+        """The check-in fact's context fields."""
+        following = [s for s in self.rulebook.stages if s.order == ctx.stage.order + 1]
+        return {**ctx.shared(), "final_stage": not following,
+                "next_needs_clearance": bool(following)
+                and following[0].needs_clearance_with_history}
+
+    # -------------------------------------------------------- the check-in fact's parts
+
+    def doses(self, stage: Stage) -> list[Part]:
+        """The stage's dose steps; ``values["positions"]`` holds the raising rules whose
+        position tests on the dose hold."""
+        top = len(stage.steps) - 1
+        ck = self.bits[FactType.CHECKIN]
+        parts = []
+        for level in range(top + 1):
+            facts = {"dose_level": level, "top_dose": level >= top}
+            parts.append(_part(ck.all(facts), (level,), dose_level=level,
+                               positions=self.positions.all(facts)))
+        return parts
+
+    @functools.cached_property
+    def minutes(self) -> list[Part]:
+        ck = self.bits[FactType.CHECKIN]
+        return [_part(ck.of("minutes", v), (v,), minutes=v)
+                for v in self.runs(FactType.CHECKIN, "minutes")]
+
+    @functools.cached_property
+    def metrics(self) -> list[list[Part]]:
+        """One group per metric: not measured, or the smallest value of each run."""
+        ck = self.bits[FactType.CHECKIN]
+        groups = []
+        for name, spec in FACT_FIELDS[FactType.CHECKIN].items():
+            if spec.guard is None:
+                continue
+            metric = name  # the Metrics attribute of the same name
+            group = [_part(ck.all({spec.guard: False, name: 0.0}), (0,), **{metric: None})]
+            group += [_part(ck.all({spec.guard: True, name: float(v)}), (1, v),
+                            **{metric: float(v)})
+                      for v in self.runs(FactType.CHECKIN, name)]
+            groups.append(group)
+        return groups
+
+    @functools.lru_cache(maxsize=32)  # noqa: B019
+    def rest(self, paused: bool, backoff: BackOff) -> list[Part]:
+        """Minutes, metrics and clock folded: every way to fill the check-in fact's fields
+        beyond the context, the dose and the lists."""
+        return fold(self.minutes, *self.metrics, self.clocks(paused, backoff))
+
+    @functools.lru_cache(maxsize=32)  # noqa: B019
+    def clocks(self, paused: bool, backoff: BackOff) -> list[Part]:
+        """The clock parts for this pause and back-off mode: per anchor (whether the
+        session was done, the days since the last check-in and session), its change,
+        back-off, window, in-a-row and streak parts, each enumerated on its own."""
+        groups = self._reachable_clocks(paused, backoff) if self.reachable else (
+            self._loose_clocks())
+        found: list[Part] = []
+        for anchor, *options in groups:
+            base = Clock(**{**_QUIET, **anchor})
+            found.extend(fold([self._clock_part(base, backoff, anchor, "anchor")],
+                              *([self._clock_part(base, backoff, option, name)
+                                 for option in group]
+                                for name, group in zip(list(_CLOCK_PARTS)[1:], options,
+                                                       strict=True))))
+        return fold(found)
+
+    def _clock_part(self, base: Clock, backoff: BackOff, values: Mapping[str, Any],
+                    name: str) -> Part:
+        clock = attrs.evolve(base, **values)
+        fields = _CLOCK_PARTS[name]
+        ck = self.bits[FactType.CHECKIN]
+        bits = tuple(ck.all({f: v for f, v in clock.facts(backoff, clean).items()
+                             if f in fields}) for clean in (True, False))
+        if name == "anchor":  # plainest first: a new athlete, then a new day's done session
+            key: tuple[Any, ...] = (not clock.fresh, clock.since_checkin == 0,
+                                    clock.since_session == 0, not clock.completed)
+        else:
+            key = ()
+        key += tuple(-1 if v is None else v for v in values.values())
+        return Part((bits[0], bits[1]), key, dict(values))
+
+    def _reachable_clocks(self, paused: bool, backoff: BackOff
+                          ) -> Iterator[list[Any]]:
+        rb = self.rulebook
+        window = rb.whole("window_days")
+        length = {BackOff.DELOAD: rb.whole("deload_days"),
+                  BackOff.REST: rb.whole("rest_days")}.get(backoff, 0)
+        gaps = sorted({0, 1, *self._starts("days_since_last_checkin")})
+        sessions = self._starts("days_since_last_session")
+        changes = self._starts("days_at_dose")
+        backoffs = self._starts("days_since_backoff")
+        if not paused and backoff is BackOff.NONE:  # a new athlete, days after the start
+            for since, completed in itertools.product(
+                    sorted({*gaps, *sessions, *changes}), (True, False)):
+                yield [{"fresh": True, "completed": completed, "since_checkin": None,
+                        "since_session": None, "since_start": since},
+                       [{"since_change": None}], [{"since_backoff": None}],
+                       [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
+        for checkin, trained, completed in itertools.product(gaps, (True, False),
+                                                             (True, False)):
+            later = {v for v in (*sessions, *gaps) if v >= checkin}
+            if not trained:  # days since the start, which is before every date
+                later |= {v for v in (*changes, *backoffs, length) if v >= checkin}
+            for since in sorted(later):
+                start = max(since, window, *changes, *backoffs, length) + 1
+                anchor = {"fresh": False, "completed": completed, "since_checkin": checkin,
+                          "since_session": since if trained else None,
+                          "since_start": start if trained else since}
+                bound = since if not trained else None
+                yield [anchor,
+                       [{"since_change": v} for v in sorted({*changes, *gaps})
+                        if v >= checkin and (bound is None or v <= bound)],
+                       [{"since_backoff": v, "window_open": is_open}
+                        for v, is_open in self._backoffs(checkin, bound, paused, backoff,
+                                                         length, [*backoffs, *gaps])],
+                       *self._counts(checkin, since, trained, paused, window)]
+
+    @staticmethod
+    def _backoffs(checkin: int, bound: int | None, paused: bool, backoff: BackOff,
+                  length: int, starts: Sequence[int]) -> list[tuple[int | None, bool]]:
+        """(days since the back-off or None, whether its window is still open)."""
+        options = sorted({max(checkin, v) for v in (*starts, length)})
+        options = [v for v in options if bound is None or v <= bound]
+        if paused:  # paused at the last check-in
+            return [(checkin, False)]
+        if backoff is not BackOff.NONE:
+            return [(v, v < length) for v in options if v < checkin + max(length, 1)]
+        return [(None, False)] + [(v, False) for v in options]
+
+    def _counts(self, checkin: int, since: int, trained: bool, paused: bool,
+                window: int) -> list[list[dict[str, int]]]:
+        """The window, in-a-row and streak options of a reachable clock."""
+        low, high = (1, window - since) if trained and since <= window - 1 else (0, 0)
+        near = self._near("sessions_in_window")
+        counts = sorted({min(max(v, low), high) for v in (low, high, *near)})
+        trained_last = trained and since == checkin
+        ran = sorted({max(v, 1) for v in self._near(
+            "consecutive_completed" if trained_last else "consecutive_missed")})
+        rows = [{"done": v, "missed": 0} if trained_last else {"done": 0, "missed": v}
+                for v in ran]
+        streaks = [0] if paused or not trained else sorted(
+            {max(v, 0) for v in self._near("clean_streak")})
+        return [[{"sessions": v} for v in counts], rows, [{"clean": v} for v in streaks]]
+
+    def _near(self, name: str) -> list[int]:
+        """Each run's smallest value of a counter, the one below it, and 0 and 1."""
+        return sorted({0, 1, *(v for r in self._starts(name) for v in (r - 1, r) if v >= 0)})
+
+    def _loose_clocks(self) -> Iterator[list[Any]]:
+        """Every clock the validators accept (dates in the order :class:`AthleteState`
+        requires: nothing before the start, a session only with a check-in on or after it,
+        recent sessions between the start and the last session), whether or not the engine
+        can reach it."""
+        window = self.rulebook.whole("window_days")
+
+        def days(name: str) -> list[int]:
+            return sorted({0, 1, *self._starts(name)})
+
+        for completed, checkin, session in itertools.product(
+                (True, False), [None, *days("days_since_last_checkin")],
+                [None, *days("days_since_last_session")]):
+            if session is not None and (checkin is None or session < checkin):
+                continue  # a session is reported by a check-in on or after it
+            # days since the start stand in for the dates not on record; the start comes
+            # before every date on record
+            if checkin is None:
+                starts = sorted({*days("days_since_last_checkin"),
+                                 *days("days_since_last_session")})
+            elif session is None:
+                starts = sorted({checkin, *(v for v in days("days_since_last_session")
+                                            if v >= checkin)})
+            else:
+                starts = [max(checkin, session, window, *days("days_at_dose"),
+                              *days("days_since_backoff")) + 1]
+            for start in starts:
+                room = 0 if session is None else max(0, min(window - session,
+                                                             start - session + 1))
+                yield [{"fresh": False, "completed": completed, "since_checkin": checkin,
+                        "since_session": session, "since_start": start},
+                       [{"since_change": v} for v in days("days_at_dose") if v <= start],
+                       [{"since_backoff": v, "window_open": is_open}
+                        for v in [None, *days("days_since_backoff")]
+                        if v is None or v <= start
+                        for is_open in (False, True)],
+                       [{"sessions": v} for v in self._near("sessions_in_window")
+                        if v <= room],
+                       [{"done": d, "missed": m} for d in self._near("consecutive_completed")
+                        for m in self._near("consecutive_missed")],
+                       [{"clean": v} for v in self._near("clean_streak")]]
+
+    # -------------------------------------------------------- symptoms and compensations
+
+    @functools.cached_property
+    def items(self) -> list[Item]:
+        """Every symptom and compensation the model reports, one per cell (the plainest);
+        compensations once for a week with single-leg work and once for one without."""
+        rb = self.rulebook
+        sym, comp = self.bits[FactType.SYMPTOM], self.bits[FactType.COMPENSATION]
+        found: dict[tuple[Any, ...], Item] = {}
+        clean = {(kind, v): is_clean(rb, CheckIn(ON, True, symptoms=(
+            Symptom(kind, Location.ARCH, v),))) for kind in SymptomKind for v in range(11)}
+        days = self.runs(FactType.SYMPTOM, "days", self._days)
+        for (k, kind), (loc, location), severity, lasted in itertools.product(
+                enumerate(SymptomKind), enumerate(Location), range(11), days):
+            thing = Symptom(kind, location, severity, int(lasted))
+            bits = sym.all({"kind": kind.value, "location": location.value,
+                            "severity": severity, "days": int(lasted)})
+            _keep(found, Item(thing, (0, k, loc, severity, lasted), FactType.SYMPTOM, None,
+                              bits, self.cell(FactType.CHECKIN, "max_severity", severity),
+                              kind in PAIN_KINDS, clean[kind, severity],
+                              self._signed(thing, False)))
+        for (k, fault), (e, name), week in itertools.product(
+                enumerate(CompensationKind), enumerate([None, *sorted(rb.exercises)]),
+                (False, True)):
+            seen = Compensation(fault, name)
+            exercise = rb.exercises.get(name) if name else None
+            bits = comp.all({
+                "kind": fault.value, "exercise": name or "",
+                "exercise_known": exercise is not None,
+                "exercise_category": exercise.category.value if exercise else "",
+                "exercise_unilateral": exercise.unilateral if exercise else False,
+                "week_single_leg": week})
+            _keep(found, Item(seen, (1, k, e), FactType.COMPENSATION, week, bits, 0, False,
+                              False, self._signed(seen, week)))
+        return sorted(found.values(), key=lambda i: i.key)
+
+    def _signed(self, thing: Symptom | Compensation, week: bool) -> frozenset[str]:
+        return frozenset(name for name in self.signs if SIGNS[name](self.spec, thing, week))
+
+    def items_for(self, ctx: Context) -> list[Item]:
+        """The items of a context: every symptom, and the compensations of its week."""
+        return [i for i in self.items if i.week is None or i.week == ctx.single_leg]
+
+    # -------------------------------------------------------- membership
+
+    def outside(self, state: AthleteState, checkin: CheckIn) -> list[str]:
+        """What of the facts the engine builds for ``state`` and ``checkin`` the model has
+        no cell for, in words (nothing, for an input inside the model)."""
+        facts = build_facts(self.rulebook, state, checkin)
+        fact = facts[FactType.CHECKIN][0]
+        problems: list[str] = []
+        ctx = next((c for c in self.contexts if (
+            c.stage.id, c.goal, c.history, c.cleared, c.cleared_today, c.paused, c.backoff)
+            == (state.stage, state.goal, state.prior_foot_ankle_problems,
+                state.clinician_cleared, checkin.clinician_cleared, state.paused,
+                state.backoff)), None)
+        if ctx is None:
+            return [f"no context for stage {state.stage}, paused {state.paused}, cleared "
+                    f"{state.clinician_cleared}, back-off {state.backoff.value}"]
+        ck = self.bits[FactType.CHECKIN]
+
+        def check(part: str, fields: Iterable[str], options: Iterable[int]) -> None:
+            seen = {name: fact[name] for name in fields}
+            if ck.all(seen) not in set(options):
+                problems.append(f"{part}: no cell for {seen}")
+
+        if self.context_facts(ctx) != {f: fact[f] for f in CHECKIN_PARTS["context"]}:
+            problems.append(f"context: the model says {self.context_facts(ctx)}")
+        side = 0 if is_clean(self.rulebook, checkin) else 1
+        check("dose", CHECKIN_PARTS["dose"], (p.bits[0] for p in self.doses(ctx.stage)))
+        check("minutes", CHECKIN_PARTS["minutes"], (p.bits[0] for p in self.minutes))
+        for group in self.metrics:
+            metric = next(iter(group[0].values))
+            guard = FACT_FIELDS[FactType.CHECKIN][metric].guard or metric
+            check(metric, (guard, metric), (p.bits[0] for p in group))
+        check("clock", CHECKIN_PARTS["clock"],
+              (p.bits[side] for p in self.clocks(ctx.paused, ctx.backoff)))
+        cells = {_cell(i) for i in self.items_for(ctx)}
+        for kind, found in ((FactType.SYMPTOM, facts[FactType.SYMPTOM]),
+                            (FactType.COMPENSATION, facts[FactType.COMPENSATION])):
+            things: Sequence[Symptom | Compensation] = (
+                checkin.symptoms if kind is FactType.SYMPTOM else checkin.compensations)
+            for number, (thing, item) in enumerate(zip(things, found, strict=True)):
+                week = bool(item["week_single_leg"]) if "week_single_leg" in item else None
+                if week is not None and week != ctx.single_leg:
+                    problems.append(f"{kind}[{number}]: week_single_leg {week}, the model "
+                                    f"says {ctx.single_leg}")
+                own = {f: v for f, v in item.items() if f not in SHARED}
+                cell = (kind, week, self.bits[kind].all(own),
+                        self.cell(FactType.CHECKIN, "max_severity",
+                                  item.get("severity", 0)) if week is None else 0,
+                        isinstance(thing, Symptom) and thing.kind in PAIN_KINDS,
+                        isinstance(thing, Symptom) and is_clean(
+                            self.rulebook, attrs.evolve(checkin, symptoms=(thing,),
+                                                        compensations=())),
+                        self._signed(thing, bool(week)))
+                if cell not in cells:
+                    problems.append(f"{kind}[{number}]: no item like {own}")
+        return problems
+
+    # -------------------------------------------------------- concrete inputs
+
+    def build(self, ctx: Context, parts: Mapping[str, Any],
+              things: Sequence[Symptom | Compensation]) -> tuple[AthleteState, CheckIn]:
+        """The (state, check-in) pair of a cell: the context, the values of the check-in
+        fact's parts, and the symptoms and compensations."""
+        rb = self.rulebook
+        values = {**_QUIET, **parts}
+        clock = Clock(**{f.name: values[f.name] for f in attrs.fields(Clock)})
+        on = ON
+
+        def back(days: int | None) -> date | None:
+            return None if days is None else on - timedelta(days=days)
+
+        last_session = back(clock.since_session)
+        end = last_session or on  # the sessions before this one end with the last session
+        recent = tuple(sorted(end - timedelta(days=i) for i in range(clock.sessions)))
+        last_backoff = back(clock.since_backoff)
+        until = None
+        if ctx.backoff is not BackOff.NONE:
+            if self.reachable and last_backoff is not None:
+                length = rb.whole("deload_days" if ctx.backoff is BackOff.DELOAD
+                                  else "rest_days")
+                until = last_backoff + timedelta(days=length)
+            else:
+                until = on + timedelta(days=1 if clock.window_open else 0)
+        state = AthleteState(
+            athlete_id="prover", goal=ctx.goal, stage=ctx.stage.id,
+            dose_level=parts["dose_level"], started_on=on - timedelta(days=clock.since_start),
+            rulebook_digest=rb.digest, prior_foot_ankle_problems=ctx.history,
+            clinician_cleared=ctx.cleared, paused=ctx.paused, backoff=ctx.backoff,
+            backoff_until=until, last_backoff_on=last_backoff,
+            last_change_on=back(clock.since_change), last_checkin_on=back(clock.since_checkin),
+            last_session_on=last_session, recent_sessions=recent,
+            consecutive_completed=clock.done, consecutive_missed=clock.missed,
+            clean_streak=clock.clean)
+        metrics = Metrics(**{name: parts[name] for name in (
+            "balance_eyes_open_s", "balance_eyes_closed_s", "forefoot_symmetry",
+            "foot_fatigue")})
+        checkin = CheckIn(
+            on=on, completed=clock.completed, minutes=parts["minutes"],
+            symptoms=tuple(t for t in things if isinstance(t, Symptom)),
+            compensations=tuple(t for t in things if isinstance(t, Compensation)),
+            metrics=metrics, clinician_cleared=ctx.cleared_today)
+        return state, checkin
+
+
+class Plans:
+    """What the plan builder plans for a rulebook's stages, catalogue and rest weeks (the
+    only parts of a rulebook it reads to choose exercises), worked out once for every
+    rulebook that shares them: its mutants, say. Made by :func:`plans`."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019
+    def single_leg(self, stage: str, goal: Goal, paused: bool, backoff: BackOff,
+                   hops_barred: bool) -> bool:
+        """Whether the week planned for such a state has single-leg work or hops."""
+        return single_leg_week(self.rulebook, build_plan(self.rulebook, self.state(
+            stage, goal, 0, paused, backoff, hops_barred)))
+
+    @functools.cached_property
+    def hops_before_clearance(self) -> AthleteState | None:
+        """A state of an athlete with a history and no clearance whose plan has hops, or
+        None: every stage, goal, dose, back-off mode and pause of the plan builder tried."""
+        rb = self.rulebook
+        for stage, goal, backoff, paused in itertools.product(rb.stages, Goal, BackOff,
+                                                              (False, True)):
+            for dose in range(len(stage.steps)):
+                state = self.state(stage.id, goal, dose, paused, backoff, True)
+                plan = build_plan(rb, state)
+                if any(item.category is Category.PLYOMETRIC for item in (
+                        *(i for session in plan.sessions for i in session.items),
+                        *plan.habits)):
+                    return state
+        return None
+
+    def state(self, stage: str, goal: Goal, dose: int, paused: bool, backoff: BackOff,
+              hops_barred: bool) -> AthleteState:
+        """A new athlete's state, but for these (a history and no clearance when
+        ``hops_barred``)."""
+        return AthleteState(
+            athlete_id="prover", goal=goal, stage=stage, dose_level=dose, started_on=ON,
+            rulebook_digest=self.rulebook.digest, prior_foot_ankle_problems=hops_barred,
+            paused=paused, backoff=backoff,
+            backoff_until=None if backoff is BackOff.NONE else ON + timedelta(days=1))
+
+
+_PLANS: dict[tuple[Any, ...], Plans] = {}
+
+
+def plans(rulebook: Rulebook) -> Plans:
+    """The :class:`Plans` of ``rulebook``'s stages, catalogue and rest weeks."""
+    key = (rulebook.stages, tuple(sorted(rulebook.exercises.items())),
+           rulebook.number("rest_sessions_per_week"))
+    found = _PLANS.get(key)
+    if found is None:
+        if len(_PLANS) >= 16:
+            _PLANS.clear()
+        found = _PLANS[key] = Plans(rulebook)
+    return found
+
+
+def _cell(item: Item) -> tuple[Any, ...]:
+    """What tells an item from another: everything but the symptom or compensation."""
+    return (item.fact, item.week, item.bits, item.severity, item.pain, item.clean,
+            item.signs)
+
+
+def _keep(found: dict[tuple[Any, ...], Item], item: Item) -> None:
+    """Keep the plainest item of each cell."""
+    cell = _cell(item)
+    old = found.get(cell)
+    if old is None or item.key < old.key:
+        found[cell] = item

@@ -1,0 +1,102 @@
+"""The reachability constraints: what the engine's own transitions guarantee of every
+state they produce, whatever the rulebook. The prover's model holds states to them (unless
+``reachable=False``), and the athlete state machine asserts them on every state.
+
+Pure Python; it does not import Hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from .._enums import BackOff
+from .._models import AthleteState
+from .._rulebook import Rulebook
+from ._violations import InvariantViolation
+
+__all__ = ["REACHABILITY", "check_reachable", "reachability_problems"]
+
+REACHABILITY: Mapping[str, str] = {
+    "new-athlete": "before the first check-in the state is a new athlete's: nothing "
+                   "recorded, not paused, no back-off",
+    "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
+              "on record, and was paused at the last check-in (its back-off date)",
+    "window": "an open deload or rest window ends deload_days (rest_days) after the last "
+              "back-off date, and the last check-in came less than that many days (at "
+              "least one) after it",
+    "dates": "the last session, change and back-off are on or before the last check-in, "
+             "and none is before the start",
+    "recent-sessions": "the recent sessions are distinct days in order, within the window "
+                       "ending at the last check-in, none after the last session, which is "
+                       "among them when it falls in that window",
+    "in-a-row": "after a check-in, exactly one of the done and missed counts is positive: "
+                "done exactly when the last check-in's day was a training day",
+    "clean-streak": "a clean streak needs a session on record",
+}
+
+
+def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
+    """The constraints of ``REACHABILITY`` that ``state`` breaks, in words (none for a
+    state the engine produced from a new athlete with ``rulebook``)."""
+    s = state
+    problems: list[str] = []
+
+    def need(ok: bool, name: str, detail: str) -> None:
+        if not ok:
+            problems.append(f"{name}: {detail}")
+
+    if s.last_checkin_on is None:
+        need(not s.paused and s.backoff is BackOff.NONE and s.last_session_on is None
+             and s.last_change_on is None and s.last_backoff_on is None
+             and not s.recent_sessions and not s.recent_checkins
+             and s.consecutive_completed == s.consecutive_missed == s.clean_streak == 0,
+             "new-athlete", "no check-in yet, but something is recorded")
+        return problems
+    if s.paused:
+        need(s.backoff is BackOff.NONE and s.clean_streak == 0 and not s.clinician_cleared
+             and s.last_backoff_on == s.last_checkin_on, "paused",
+             f"backoff {s.backoff.value}, clean streak {s.clean_streak}, cleared "
+             f"{s.clinician_cleared}, last back-off {s.last_backoff_on}")
+    if s.backoff is not BackOff.NONE:
+        length = rulebook.whole("deload_days" if s.backoff is BackOff.DELOAD else "rest_days")
+        need(s.last_backoff_on is not None and s.backoff_until is not None
+             and s.backoff_until == s.last_backoff_on + timedelta(days=length)
+             and 0 <= (s.last_checkin_on - s.last_backoff_on).days < max(length, 1),
+             "window",
+             f"{s.backoff.value} until {s.backoff_until}, last back-off {s.last_backoff_on}, "
+             f"last check-in {s.last_checkin_on}")
+    for label, day in (("last session", s.last_session_on), ("last change", s.last_change_on),
+                       ("last back-off", s.last_backoff_on)):
+        need(day is None or s.started_on <= day <= s.last_checkin_on, "dates",
+             f"{label} {day} is not within {s.started_on}..{s.last_checkin_on}")
+    need(s.started_on <= s.last_checkin_on, "dates", "last check-in before the start")
+    since = s.last_checkin_on - timedelta(days=rulebook.whole("window_days") - 1)
+    days = s.recent_sessions
+    need(list(days) == sorted(set(days))
+         and all(since <= d and s.last_session_on is not None and d <= s.last_session_on
+                 for d in days)
+         and (s.last_session_on is None or s.last_session_on < since
+              or s.last_session_on in days), "recent-sessions", f"{days}")
+    trained_last = s.last_session_on == s.last_checkin_on
+    need((s.consecutive_completed > 0) == trained_last
+         and (s.consecutive_missed > 0) != trained_last, "in-a-row",
+         f"done {s.consecutive_completed}, missed {s.consecutive_missed}, last session "
+         f"{s.last_session_on}, last check-in {s.last_checkin_on}")
+    need(s.clean_streak == 0 or s.last_session_on is not None, "clean-streak",
+         f"clean streak {s.clean_streak} with no session")
+    return problems
+
+
+def check_reachable(rulebook: Rulebook, state: AthleteState) -> None:
+    """Assert the reachability constraints (``REACHABILITY``) on ``state``.
+
+    Raises:
+        InvariantViolation: ``state`` breaks one (invariant ``"reachable"``).
+    """
+    problems = reachability_problems(rulebook, state)
+    if problems:
+        raise InvariantViolation(
+            "reachable", "; ".join(problems),
+            expectation="a state the engine can produce: " + "; ".join(REACHABILITY.values()),
+            state=state)
