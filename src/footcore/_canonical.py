@@ -12,7 +12,8 @@ The output is the same text, byte for byte (the property tests compare the two o
 model); anything this writer does not know (a class it cannot describe, a value of an
 unexpected type, a number that is not finite) is left to the general path, which then
 answers or fails exactly as it always did. Generated sources name only the fields of
-footcore's own models; keys and helpers reach them through their namespace.
+footcore's own models (identifiers, also written as the keys' literal text); constants and
+helpers reach them through their namespace.
 """
 
 from __future__ import annotations
@@ -248,9 +249,11 @@ def _object(kind: type, value: str, namespace: dict[str, Any]) -> str:
     hints = type_hints(kind)
     parts = []
     for number, name in enumerate(sorted(field.name for field in attrs.fields(kind))):
-        key, field, held = f"_c{len(namespace)}", f"{value}.{name}", hints[name]
-        namespace[key] = f"{'{' if number == 0 else ', '}{encode_basestring(name)}: "
-        parts.append(f"{{{key}}}")
+        field, held = f"{value}.{name}", hints[name]
+        if not name.isidentifier():
+            raise Unwritable(name)
+        opening = "{{" if number == 0 else ", "  # literal text: an identifier needs no escape
+        parts.append(f'{opening}"{name}": ')
         matched = (kind, name) == (Firing, "matched")  # the converter writes an object
         inline = None if matched else _inline(held)
         if inline is not None:
