@@ -53,7 +53,8 @@ _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # hands out the same ones for the same facts) and a rulebook reference (an engine's
 # decisions share one).
 _ONCE = (AthleteState, Firing, RulebookRef, WeekPlan, WhyNot)
-_MEMO_SIZE = 2048
+_MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
+_OBJECT_MEMO_SIZE = 256  # texts per object (a plan's is about 7 KB): only recent ones recur
 
 
 class Unwritable(Exception):
@@ -127,7 +128,7 @@ def _remembered(inner: Writer) -> Writer:
 
     def fill(value: Any) -> str:
         text = inner(value)
-        if len(memo) >= _MEMO_SIZE:
+        if len(memo) >= _OBJECT_MEMO_SIZE:
             memo.clear()
         memo[id(value)] = (value, text)
         return text
