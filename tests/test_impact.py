@@ -19,7 +19,7 @@ from pathlib import Path
 import attrs
 import pytest
 from distributed import Client, LocalCluster
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
@@ -216,17 +216,24 @@ def test_a_rulebook_compared_with_itself_changes_nothing(rulebook: Rulebook, see
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 10**6))
+@example(seed=6541)  # athlete s-3: the deload fires overridden by a pause, its cue shown
 def test_switching_off_the_stiffness_deload_changes_every_athlete_it_deloaded(
         rulebook: Rulebook, seed: int) -> None:
     histories = list(population(6, seed=seed, checkins=40))
     _, athletes = run(rulebook, changed(rulebook, drop=("stiffness-deload",)), histories)
     for history, athlete in zip(histories, athletes, strict=True):
-        deloaded = [i for i, d in enumerate(replayed(rulebook, history)) if d is not None
-                    and any(f.rule_id == "stiffness-deload" for f in d.winners)]
-        assert (athlete.changed > 0) == bool(deloaded)
-        if deloaded:
+        fired = {i: d for i, d in enumerate(replayed(rulebook, history)) if d is not None
+                 and any(f.rule_id == "stiffness-deload" for f in d.firings)}
+        deloaded = [i for i, d in fired.items()
+                    if any(f.rule_id == "stiffness-deload" for f in d.winners)]
+        # Every athlete it deloaded changes. One it never fired for does not; one where it
+        # fired only overridden (by a pause, say) may change in the plan's cues alone.
+        assert (athlete.changed > 0) >= bool(deloaded)
+        assert (athlete.changed > 0) <= bool(fired)
+        if athlete.changed:
             assert athlete.first_divergence is not None
-            assert athlete.first_divergence.index <= deloaded[0]
+            assert athlete.first_divergence.index >= min(fired)
+            assert not deloaded or athlete.first_divergence.index <= deloaded[0]
 
 
 # ---------------------------------------------------------------- refused check-ins
