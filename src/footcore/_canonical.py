@@ -54,7 +54,10 @@ _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # decisions share one).
 _ONCE = (AthleteState, Firing, RulebookRef, WeekPlan, WhyNot)
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
-_OBJECT_MEMO_SIZE = 256  # texts per object (a plan's is about 7 KB): only recent ones recur
+# Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
+# the plan builder's tuples of sessions recur as long as the process runs, one per week the
+# rulebook can plan (a few hundred for the shipped one).
+_RECENT_MOST, _SHARED_MOST = 256, 1024
 
 
 class Unwritable(Exception):
@@ -121,14 +124,14 @@ def _unexpected(value: object) -> str:
 _MEMOS: dict[Writer, tuple[Callable[[int], tuple[object, str] | None], Writer]] = {}
 
 
-def _remembered(inner: Writer) -> Writer:
+def _remembered(inner: Writer, most: int) -> Writer:
     """``inner``, remembering its text per object (the object is kept alive with it, so its
     id cannot be reused while it is remembered)."""
     memo: dict[int, tuple[object, str]] = {}
 
     def fill(value: Any) -> str:
         text = inner(value)
-        if len(memo) >= _OBJECT_MEMO_SIZE:
+        if len(memo) >= most:
             memo.clear()
         memo[id(value)] = (value, text)
         return text
@@ -204,7 +207,7 @@ def writer(kind: Any) -> Writer:
         written = _model(kind)
         if written is None:
             raise Unwritable(kind)
-        return _remembered(written) if kind in _ONCE else written
+        return _remembered(written, _RECENT_MOST) if kind in _ONCE else written
     origin, args = get_origin(kind), get_args(kind)
     if origin in (UnionType, typing.Union):
         if len(args) == 2 and NoneType in args:
@@ -217,7 +220,7 @@ def writer(kind: Any) -> Writer:
         if args[0] is date:
             return _days
         inner = _sequence(writer(args[0]))
-        return _remembered(inner) if args[0] in _SHARED else inner
+        return _remembered(inner, _SHARED_MOST) if args[0] in _SHARED else inner
     source = _inline(kind)
     if source is None:
         raise Unwritable(kind)
