@@ -38,6 +38,15 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str
     return code, out, err
 
 
+def rules_with(tmp_path: Path, name: str, extra: str) -> Path:
+    """A copy of the shipped rulebook with ``extra`` appended to its file ``name``."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    with (rules / name).open("a") as file:
+        file.write(extra)
+    return rules
+
+
 def module(*argv: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """``python -m footcore ARGV`` in a process of its own."""
     return subprocess.run([sys.executable, "-m", "footcore", *map(str, argv)],
@@ -226,11 +235,9 @@ def test_exit_codes_are_what_the_docs_say(capsys: pytest.CaptureFixture[str], tm
 
 def test_lint_strict_fails_on_warnings(capsys: pytest.CaptureFixture[str],
                                        tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
-    with (rules / "params.toml").open("a") as extra:
-        extra.write('\n[params.spare]\nvalue = 1\nunit = "x"\ndescription = "x"\n'
-                    'source = ["P10"]\n')
+    rules = rules_with(tmp_path, "params.toml",
+                       '\n[params.spare]\nvalue = 1\nunit = "x"\ndescription = "x"\n'
+                       'source = ["P10"]\n')
     assert run(capsys, "lint", rules)[0] == 0
     code, out, _ = run(capsys, "lint", rules, "--strict")
     assert code == 1 and "warning: param spare" in out
@@ -405,10 +412,8 @@ def test_messages_about_json_show_json_values(capsys: pytest.CaptureFixture[str]
 
 def test_lint_names_a_rule_without_an_id_in_words(capsys: pytest.CaptureFixture[str],
                                                   tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
-    with (rules / "rules-backoff.toml").open("a") as extra:
-        extra.write('\n[[rule]]\naction = "rest"\nfact = "symptom"\nsummary = "x"\n'
-                    'source = ["P10"]\nwhen = []\n')
+    rules = rules_with(tmp_path, "rules-backoff.toml",
+                       '\n[[rule]]\naction = "rest"\nfact = "symptom"\nsummary = "x"\n'
+                       'source = ["P10"]\nwhen = []\n')
     code, out, _ = run(capsys, "lint", rules)
     assert code == 1 and "rule without an id" in out and "?" not in out
