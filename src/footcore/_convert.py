@@ -37,6 +37,16 @@ def _is_homogeneous(kind: object) -> bool:
         get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis)
 
 
+def _shown(value: object, width: int = 60) -> str:
+    """A value as JSON writes it (``null``, ``true``, ``"text"``), cut to ``width``
+    characters: what the messages about a document's fields show."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= width else f"{text[:width - 3]}..."
+
+
 def _sequence_hook(kind: Any, converter: cattrs.Converter) -> Any:
     """Lists and tuples as cattrs makes them, except that a lone string is refused
     (it would otherwise become a sequence of its characters)."""
@@ -82,16 +92,6 @@ def _week_hook(kind: Any, converter: cattrs.Converter) -> Any:
         return found
 
     return structure
-
-
-def _shown(value: object, width: int = 60) -> str:
-    """A value as JSON writes it (``null``, ``true``, ``"text"``), cut to ``width``
-    characters: what the messages about a document's fields show."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= width else f"{text[:width - 3]}..."
 
 
 def _strict_str(value: object, _: type) -> str:
