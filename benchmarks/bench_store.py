@@ -6,7 +6,8 @@ Usage::
     python benchmarks/bench_store.py --scenario      # the concurrency scenario
 
 Each run times, on fresh databases: ``evaluate`` alone; ``store.check_in`` on a SQLite file
-at ``sync="full"`` (each check-in on disk before it returns: WAL, ``synchronous=FULL``) and
+at ``sync="full"`` (each check-in on disk before it returns: WAL, the log flushed after
+each commit, outside the write lock; see footcore/_store/_sqlite.py) and
 ``sync="normal"`` (WAL, ``synchronous=NORMAL``: survives an app crash, may lose the last
 check-ins to a power cut); and on a throwaway PostgreSQL server with its default
 durability (``fsync=on``, ``synchronous_commit=on``). Each in 1 process and in 4 processes

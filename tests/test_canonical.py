@@ -108,3 +108,34 @@ def test_a_week_is_written_once_and_what_is_remembered_stays_bounded(engine: fc.
     for _ in range(_canonical._MEMO_SIZE + 10):
         write(tuple(sessions))  # a new tuple object each time
         assert len(memo) <= _canonical._MEMO_SIZE
+
+
+def compact_reference(value: object) -> str:
+    """The compact canonical form the audit log and the store hash: no space after the
+    separators."""
+    return json.dumps(CONVERTER.unstructure(value), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
+
+
+@SETTINGS
+@given(inputs(RULEBOOK, today=EPOCH + timedelta(days=200)),
+       st.from_type(fc.Decision) | st.from_type(fc.CheckIn))
+def test_the_compact_form_reads_as_the_json_module_writes_it(
+        pair: tuple[fc.AthleteState, fc.CheckIn], generated: object) -> None:
+    for value in (ENGINE.evaluate(*pair), generated):
+        for part in parts(value):
+            assert _canonical.write(part, compact=True) == compact_reference(part)
+            assert _canonical.write(part) == reference(part)  # the two forms kept apart
+
+
+@SETTINGS
+@given(inputs(RULEBOOK, today=EPOCH + timedelta(days=200)), st.from_type(fc.Decision))
+def test_store_rows_read_as_the_general_path_writes_them(
+        pair: tuple[fc.AthleteState, fc.CheckIn], generated: fc.Decision) -> None:
+    from footcore._store import _rows
+
+    for decision in (ENGINE.evaluate(*pair), generated):
+        row = _rows.make_row(decision, 3, "0" * 64)
+        assert (row.decision, row.refs, row.plans, row.state) == _rows._general_texts(decision)
+        assert _rows.whole_decision(row.decision, row.plans) == json.loads(
+            compact_reference(decision))

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -498,6 +498,62 @@ def test_a_busy_sqlite_store_says_so(tmp_path: Path, engine: Engine) -> None:
             with pytest.raises(fc.StoreError, match="busy: another process held its write"):
                 store.check_in(engine, "a-1", checkins("a-1", 1)[0])
         assert store.check_in(engine, "a-1", checkins("a-1", 1)[0]).checkin.id == "a-1/0"
+
+
+@pytest.fixture
+def flushes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Each ``os.fdatasync`` of a store's log, as (file, whether the store's write lock was
+    free at that moment); the flush itself still happens."""
+    import fcntl
+    import os
+
+    seen: list[tuple[str, bool]] = []
+    flush = os.fdatasync
+
+    def watched(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if name.endswith("-wal"):
+            probe = os.open(name.removesuffix("-wal") + "-lock", os.O_RDWR)
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(probe, fcntl.LOCK_UN)
+                free = True
+            except BlockingIOError:
+                free = False
+            finally:
+                os.close(probe)
+            seen.append((name, free))
+        flush(fd)
+    monkeypatch.setattr(os, "fdatasync", watched)
+    return seen
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to name the flushed file")
+def test_full_durability_flushes_the_log_after_the_lock_and_before_answering(
+        tmp_path: Path, engine: Engine, flushes: list[tuple[str, bool]]) -> None:
+    """sync="full": every write and every answer is on disk before the call returns, and a
+    writer flushes outside the write lock, so that processes' flushes overlap."""
+    path = tmp_path / "full.db"
+    log = str(path) + "-wal"
+    with fc.open_store(path) as store:
+        store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
+        first = checkins("a-1", 2)[0]
+        calls: dict[str, Callable[[], object]] = {
+                 "check_in": lambda: store.check_in(engine, "a-1", first),
+                 "a retry": lambda: store.check_in(engine, "a-1", first),
+                 "state": lambda: store.state("a-1"),
+                 "decisions": lambda: store.decisions("a-1"),
+                 "verify": store.verify}
+        for name, call in calls.items():
+            flushes.clear()
+            call()
+            assert flushes == [(log, True)], name
+    flushes.clear()
+    with fc.open_store(tmp_path / "normal.db", sync="normal") as store:
+        store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
+        store.check_in(engine, "a-1", checkins("a-1", 1)[0])
+        store.state("a-1")
+    assert flushes == []  # normal leaves flushing to SQLite's checkpoints
 
 
 @pytest.mark.parametrize(("blocked", "call", "extra"), [

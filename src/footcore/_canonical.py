@@ -8,6 +8,9 @@ keys already sorted, straight from the object; and the text of a tuple of plan i
 sessions or parameter uses is remembered for the tuple object (the plan builder hands out
 the same tuples for equal weeks), so a week is written once, not once per decision.
 
+The same writers come in a compact form too (no space after ``,`` and ``:``, as the audit
+log and the store hash and keep records): ``writer(kind, compact=True)``.
+
 The output is the same text, byte for byte (the property tests compare the two on every
 model); anything this writer does not know (a class it cannot describe, a value of an
 unexpected type, a number that is not finite) is left to the general path, which then
@@ -44,6 +47,9 @@ from ._models import (
 
 __all__ = ["Unwritable", "write", "writer"]
 
+# The separators between items and after keys, by whether the text is compact.
+_SEPARATORS = {False: (", ", ": "), True: (",", ":")}
+
 Writer = Callable[[Any], str]
 # Tuples of these are written once per tuple object (see the module's docstring; the engine
 # hands out the same tuple for a decision's only firing or "why not").
@@ -64,7 +70,7 @@ class Unwritable(Exception):
     """A value this writer does not know: use the general path."""
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: Any, comma: str = ", ") -> str:
     """A value whose type is known only at run time, as the json module writes it."""
     exact = _EXACT.get(value.__class__)
     if exact is not None:
@@ -76,8 +82,12 @@ def _scalar(value: Any) -> str:
     if isinstance(value, float) and math.isfinite(value):
         return float.__repr__(value)
     if isinstance(value, tuple):
-        return "[" + ", ".join([_scalar(item) for item in value]) + "]"
+        return "[" + comma.join([_scalar(item, comma) for item in value]) + "]"
     raise Unwritable(value)
+
+
+def _compact_scalar(value: Any) -> str:
+    return _scalar(value, ",")
 
 
 def _finite(value: float) -> str:
@@ -91,8 +101,8 @@ _EXACT: dict[type, Writer] = {
     int: int.__repr__, float: _finite, NoneType: lambda value: "null"}
 
 
-def _sequence(inner: Writer) -> Writer:
-    return lambda value: "[" + ", ".join(map(inner, value)) + "]" if value else "[]"
+def _sequence(inner: Writer, comma: str) -> Writer:
+    return lambda value: "[" + comma.join(map(inner, value)) + "]" if value else "[]"
 
 
 _DAYS: dict[date, str] = {}
@@ -110,9 +120,9 @@ def _day(value: date) -> str:
     return text
 
 
-def _days(value: tuple[date, ...]) -> str:
+def _days(comma: str) -> Writer:
     known = _DAYS.get
-    return "[" + ", ".join([known(day) or _day(day) for day in value]) + "]"
+    return lambda value: "[" + comma.join([known(day) or _day(day) for day in value]) + "]"
 
 
 def _unexpected(value: object) -> str:
@@ -145,26 +155,34 @@ def _remembered(inner: Writer, most: int) -> Writer:
     return write
 
 
-_TEXTS: dict[tuple[str, ...], str] = {}
+# Tuples of strings, remembered per value (by whether compact): sources, cues, notes and
+# tracking lines repeat from decision to decision (inline sources read these first).
+_TEXTS: dict[bool, dict[tuple[str, ...], str]] = {False: {}, True: {}}
 
 
-def _texts(value: tuple[str, ...]) -> str:
-    """A tuple of strings, remembered per value in _TEXTS: sources, cues, notes and tracking
-    lines repeat from decision to decision (inline sources read _TEXTS first)."""
-    text = _TEXTS.get(value)
-    if text is None:
-        text = "[" + ", ".join(map(encode_basestring, value)) + "]"
-        if len(_TEXTS) >= _MEMO_SIZE:
-            _TEXTS.clear()
-        _TEXTS[value] = text
-    return text
+def _texts(compact: bool) -> Writer:
+    texts, comma = _TEXTS[compact], _SEPARATORS[compact][0]
+
+    def write(value: tuple[str, ...]) -> str:
+        text = texts.get(value)
+        if text is None:
+            text = "[" + comma.join(map(encode_basestring, value)) + "]"
+            if len(texts) >= _MEMO_SIZE:
+                texts.clear()
+            texts[value] = text
+        return text
+    return write
 
 
-def _matched(pairs: tuple[tuple[str, Any], ...]) -> str:
+def _matched(compact: bool) -> Writer:
     """A firing's matched fields: the converter writes them as an object."""
-    fields = dict(pairs)
-    return "{" + ", ".join([f"{encode_basestring(name)}: {_scalar(fields[name])}"
-                            for name in sorted(fields)]) + "}"
+    comma, colon = _SEPARATORS[compact]
+
+    def write(pairs: tuple[tuple[str, Any], ...]) -> str:
+        fields = dict(pairs)
+        return "{" + comma.join([f"{encode_basestring(name)}{colon}{_scalar(fields[name], comma)}"
+                                 for name in sorted(fields)]) + "}"
+    return write
 
 
 # Source for the commonest types, written inline in a class's writer rather than as a call
@@ -180,7 +198,7 @@ _INLINE: dict[Any, str] = {
     float: "(_repr(_v) if (_v := {}).__class__ is _float and _v - _v == 0.0 else _unexpected(_v))",
 }
 _HELPERS = {"_text": encode_basestring, "_int": int, "_float": float, "_repr": float.__repr__,
-            "_day": _day, "_known": _DAYS.get, "_known_texts": _TEXTS.get,
+            "_day": _day, "_known": _DAYS.get,
             "_unexpected": _unexpected, "_true": "true", "_false": "false", "_null": "null",
             "_empty": "[]"}
 
@@ -200,26 +218,26 @@ def _inline(kind: Any) -> str | None:
 
 
 @functools.cache
-def writer(kind: Any) -> Writer:
-    """The writer of values of annotated type ``kind``, one per type (so the fields of one
-    type share what it remembers); Unwritable when there is none."""
+def writer(kind: Any, compact: bool = False) -> Writer:
+    """The writer of values of annotated type ``kind``, one per type and form (so the fields
+    of one type share what it remembers); Unwritable when there is none."""
     if isinstance(kind, type) and attrs.has(kind):
-        written = _model(kind)
+        written = _model(kind, compact)
         if written is None:
             raise Unwritable(kind)
         return _remembered(written, _RECENT_MOST) if kind in _ONCE else written
     origin, args = get_origin(kind), get_args(kind)
     if origin in (UnionType, typing.Union):
         if len(args) == 2 and NoneType in args:
-            inner = writer(next(arg for arg in args if arg is not NoneType))
+            inner = writer(next(arg for arg in args if arg is not NoneType), compact)
             return lambda value: "null" if value is None else inner(value)
-        return _scalar
+        return _compact_scalar if compact else _scalar
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         if args[0] is str:
-            return _texts
+            return _texts(compact)
         if args[0] is date:
-            return _days
-        inner = _sequence(writer(args[0]))
+            return _days(_SEPARATORS[compact][0])
+        inner = _sequence(writer(args[0], compact), _SEPARATORS[compact][0])
         return _remembered(inner, _SHARED_MOST) if args[0] in _SHARED else inner
     source = _inline(kind)
     if source is None:
@@ -232,13 +250,14 @@ def writer(kind: Any) -> Writer:
 
 
 @functools.cache
-def _model(kind: type) -> Writer | None:
+def _model(kind: type, compact: bool = False) -> Writer | None:
     """The generated writer of instances of the attrs class ``kind``, or None when a field
     has a type this writer does not know. Models held in fields are written inline, unless
     their text is remembered."""
     namespace: dict[str, Any] = dict(_HELPERS)
+    namespace["_known_texts"] = _TEXTS[compact].get
     try:
-        body = _object(kind, "value", namespace)
+        body = _object(kind, "value", namespace, compact)
     except (Unwritable, NameError, TypeError):
         return None
     exec(compile(f"def write(value):\n    return f'{body}'", f"<footcore json {kind.__name__}>",
@@ -247,26 +266,27 @@ def _model(kind: type) -> Writer | None:
     return written
 
 
-def _object(kind: type, value: str, namespace: dict[str, Any]) -> str:
+def _object(kind: type, value: str, namespace: dict[str, Any], compact: bool) -> str:
     """The f-string source that writes the ``kind`` instance at the expression ``value``;
     its constants and writers are added to ``namespace`` under generated names."""
     hints = type_hints(kind)
+    comma, colon = _SEPARATORS[compact]
     parts = []
     for number, name in enumerate(sorted(field.name for field in attrs.fields(kind))):
         field, held = f"{value}.{name}", hints[name]
         if not name.isidentifier():
             raise Unwritable(name)
-        opening = "{{" if number == 0 else ", "  # literal text: an identifier needs no escape
-        parts.append(f'{opening}"{name}": ')
+        opening = "{{" if number == 0 else comma  # literal text: an identifier needs no escape
+        parts.append(f'{opening}"{name}"{colon}')
         matched = (kind, name) == (Firing, "matched")  # the converter writes an object
         inline = None if matched else _inline(held)
         if inline is not None:
             parts.append(f"{{{inline.format(field)}}}")
         elif isinstance(held, type) and attrs.has(held) and held not in _ONCE:
-            parts.append(_object(held, field, namespace))
+            parts.append(_object(held, field, namespace, compact))
         else:
             call = f"_c{len(namespace)}"
-            namespace[call] = _matched if matched else writer(held)
+            namespace[call] = _matched(compact) if matched else writer(held, compact)
             if namespace[call] in _MEMOS:  # look in the memo here, call only on a miss
                 namespace[f"{call}_get"], namespace[call] = _MEMOS[namespace[call]]
                 parts.append(f"{{_k[1] if (_k := {call}_get(id(_w := {field}))) is not None "
@@ -285,14 +305,15 @@ def _call(call: str, field: str, held: Any) -> str:
     return f"{call}({field})"
 
 
-def write(value: object) -> str:
-    """``value``, an attrs instance, as canonical JSON text.
+def write(value: object, *, compact: bool = False) -> str:
+    """``value``, an attrs instance, as canonical JSON text (``compact``: with no space
+    after the separators).
 
     Raises:
         Unwritable: this writer does not know the value or one of its parts.
     """
     kind: Any = type(value)
-    written = _model(kind)
+    written = _model(kind, compact)
     if written is None:
         raise Unwritable(kind)
     try:

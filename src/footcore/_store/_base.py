@@ -105,6 +105,11 @@ class Store(ABC):
     def close(self) -> None:
         """Close the connection."""
 
+    @abstractmethod
+    def _settle(self) -> None:
+        """Make sure what this store has read or written is on disk, where a commit does
+        not already see to that."""
+
     def _prepare(self, first: str | None = None) -> None:
         """Create the tables if missing and check the schema version, after running the
         statement ``first`` in the same transaction; close the connection on failure."""
@@ -157,8 +162,11 @@ class Store(ABC):
         Raises:
             InputError: no athlete has that id.
         """
-        with self._lock, self._single() as tx:
-            return self._snapshot(tx, _athlete_id(athlete_id), None).state
+        with self._lock:
+            with self._single() as tx:
+                state = self._snapshot(tx, _athlete_id(athlete_id), None).state
+            self._settle()
+            return state
 
     def _snapshot(self, tx: Tx, athlete_id: str, checkin_id: str | None) -> _Snapshot:
         """The athlete's row and the decision stored for ``checkin_id``, in one query."""
@@ -207,6 +215,7 @@ class Store(ABC):
                 with self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
+                    self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored
                 decision = engine.evaluate(snap.state, checkin)
                 row = make_row(decision, snap.records, snap.head)

@@ -72,6 +72,10 @@ class PostgresStore(Store):
     def close(self) -> None:
         self._conn.close()
 
+    def _settle(self) -> None:
+        """Nothing to do: the server makes a commit visible only once it is as durable as
+        its settings (``synchronous_commit``) ask."""
+
     @contextmanager
     def _transaction(self, isolation: str | None) -> Iterator[Tx]:
         try:

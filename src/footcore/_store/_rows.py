@@ -8,7 +8,6 @@ bytes so verification need not re-encode anything.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from typing import Any
@@ -16,8 +15,10 @@ from typing import Any
 import attrs
 
 from .._audit import _encode
+from .._canonical import Unwritable, writer
 from .._convert import CONVERTER, structure
-from .._models import Decision, WeekPlan
+from .._limits import type_hints
+from .._models import AthleteState, Decision, WeekPlan
 from ._db import Tx
 
 __all__ = ["PLAN_FIELDS", "Row", "genesis", "insert_row", "make_row", "plan_hash",
@@ -59,27 +60,69 @@ class Row:
     state: str  # the new state, canonical JSON
 
 
-@functools.lru_cache(maxsize=4096)
+# Each field of a decision with the compact writer of its type, by name; a plan field's
+# writer is the plan's.
+_WRITERS = tuple((field, writer(kind, True))
+                 for field, kind in sorted(type_hints(Decision).items()))
+_PLAN_WRITER = writer(WeekPlan, True)
+_STATE_WRITER = writer(AthleteState, True)
+_HASHES: dict[str, str] = {}  # plan text -> its hash; plans repeat from decision to decision
+_HASHES_MOST = 256  # as many as the plan writer remembers texts of (about 7 KB each)
+
+
 def _plan(plan: WeekPlan) -> tuple[str, str]:
-    """A plan's hash and canonical JSON: plans repeat from one decision to the next."""
-    text = _encode(CONVERTER.unstructure(plan)).decode()
-    return plan_hash(text), text
+    """A plan's hash and compact canonical JSON."""
+    text = _PLAN_WRITER(plan)
+    key = _HASHES.get(text)
+    if key is None:
+        if len(_HASHES) >= _HASHES_MOST:
+            _HASHES.clear()
+        key = _HASHES[text] = plan_hash(text)
+    return key, text
 
 
-def make_row(decision: Decision, seq: int, prev: str) -> Row:
-    """The row recording ``decision`` as record ``seq`` of its athlete's chain."""
+def _texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, str], str]:
+    """A row's decision text, the hashes of its plan and prior plan, its plans by hash and
+    its new state's text, written straight from the objects (the state's text is
+    remembered from the decision's)."""
+    parts, plans, keys = [], {}, {}
+    for field, write in _WRITERS:
+        value = getattr(decision, field)
+        if field in PLAN_FIELDS:
+            key, plan = _plan(value)
+            plans[key], keys[field] = plan, key
+            parts.append(f'"{field}":"{key}"')
+        else:
+            parts.append(f'"{field}":{write(value)}')
+    refs = (keys["plan"], keys["prior_plan"])
+    return "{" + ",".join(parts) + "}", refs, plans, _STATE_WRITER(decision.state)
+
+
+def _general_texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, str], str]:
+    """What :func:`_texts` writes, through the converter and the json module: for a value
+    the direct writers do not know, which then reads or fails as it always has."""
     data: dict[str, Any] = {}
     plans: dict[str, str] = {}
     for field in attrs.fields(Decision):
         value = getattr(decision, field.name)
         if field.name in PLAN_FIELDS:
-            key, plans[key] = _plan(value)
-            data[field.name] = key
+            text = _encode(CONVERTER.unstructure(value)).decode()
+            data[field.name] = key = plan_hash(text)
+            plans[key] = text
         else:
             data[field.name] = CONVERTER.unstructure(value)
-    text = _encode(data).decode()
+    return (_encode(data).decode(), (data["plan"], data["prior_plan"]), plans,
+            _encode(data["state"]).decode())
+
+
+def make_row(decision: Decision, seq: int, prev: str) -> Row:
+    """The row recording ``decision`` as record ``seq`` of its athlete's chain."""
+    try:
+        text, refs, plans, state = _texts(decision)
+    except (Unwritable, TypeError, AttributeError, KeyError, ValueError):
+        text, refs, plans, state = _general_texts(decision)
     return Row(seq, prev, record_hash(seq, prev, text), decision.checkin.id, text, plans,
-               (data["plan"], data["prior_plan"]), _encode(data["state"]).decode())
+               refs, state)
 
 
 def whole_decision(text: str, plans: dict[str, str]) -> dict[str, Any]:
