@@ -217,10 +217,14 @@ def _inline(kind: Any) -> str | None:
     return None
 
 
-@functools.cache
 def writer(kind: Any, compact: bool = False) -> Writer:
     """The writer of values of annotated type ``kind``, one per type and form (so the fields
     of one type share what it remembers); Unwritable when there is none."""
+    return _writer(kind, compact)
+
+
+@functools.cache
+def _writer(kind: Any, compact: bool) -> Writer:
     if isinstance(kind, type) and attrs.has(kind):
         written = _model(kind, compact)
         if written is None:
@@ -250,7 +254,7 @@ def writer(kind: Any, compact: bool = False) -> Writer:
 
 
 @functools.cache
-def _model(kind: type, compact: bool = False) -> Writer | None:
+def _model(kind: type, compact: bool) -> Writer | None:
     """The generated writer of instances of the attrs class ``kind``, or None when a field
     has a type this writer does not know. Models held in fields are written inline, unless
     their text is remembered."""
