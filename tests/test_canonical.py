@@ -139,3 +139,15 @@ def test_store_rows_read_as_the_general_path_writes_them(
         assert (row.decision, row.refs, row.plans, row.state) == _rows._general_texts(decision)
         assert _rows.whole_decision(row.decision, row.plans) == json.loads(
             compact_reference(decision))
+
+
+def test_remembered_numbers_and_dates_keep_their_exact_text() -> None:
+    """0.0 and -0.0 are one dict key but two texts; equal tuples of dates are one text."""
+    for first, second in ((0.0, -0.0), (-0.0, 0.0), (1.5, 1.5), (1e16, 1e16)):
+        for value in (first, second, first):
+            metrics = fc.Metrics(balance_eyes_open_s=value)
+            assert fc.to_json(metrics) == reference(metrics)
+    days = (date(2026, 1, 5), date(2026, 1, 7))
+    for sessions in (days, tuple(days), days[:1]):
+        assert _canonical.writer(tuple[date, ...])(sessions) == json.dumps(
+            [day.isoformat() for day in sessions])

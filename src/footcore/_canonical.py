@@ -121,8 +121,34 @@ def _day(value: date) -> str:
 
 
 def _days(comma: str) -> Writer:
-    known = _DAYS.get
-    return lambda value: "[" + comma.join([known(day) or _day(day) for day in value]) + "]"
+    """Tuples of dates, remembered per value: a state's recent sessions often equal the
+    last state's."""
+    known, texts = _DAYS.get, {}
+
+    def write(value: tuple[date, ...]) -> str:
+        text = texts.get(value)
+        if text is None:
+            text = "[" + comma.join([known(day) or _day(day) for day in value]) + "]"
+            if len(texts) >= _MEMO_SIZE:
+                texts.clear()
+            texts[value] = text
+        return text
+    return write
+
+
+_FLOATS: dict[float, str] = {}
+
+
+def _float(value: float) -> str:
+    """A finite number's text, remembered per value in _FLOATS (``repr`` is slow; metrics
+    recur from check-in to state to decision). Zero is not remembered: 0.0 and -0.0 are
+    one key but two texts."""
+    text = float.__repr__(value)
+    if value:
+        if len(_FLOATS) >= _MEMO_SIZE:
+            _FLOATS.clear()
+        _FLOATS[value] = text
+    return text
 
 
 def _unexpected(value: object) -> str:
@@ -195,10 +221,12 @@ _INLINE: dict[Any, str] = {
     bool: "(_true if (_v := {}) is True else _false if _v is False else _unexpected(_v))",
     date: "(_known(_v := {}) or _day(_v))",
     # x - x == 0.0 holds for finite numbers only
-    float: "(_repr(_v) if (_v := {}).__class__ is _float and _v - _v == 0.0 else _unexpected(_v))",
+    float: "((_known_float(_v) or _float_text(_v)) if (_v := {}).__class__ is _float "
+           "and _v - _v == 0.0 else _unexpected(_v))",
 }
-_HELPERS = {"_text": encode_basestring, "_int": int, "_float": float, "_repr": float.__repr__,
-            "_day": _day, "_known": _DAYS.get,
+_HELPERS = {"_text": encode_basestring, "_int": int, "_float": float,
+            "_day": _day, "_known": _DAYS.get, "_known_float": _FLOATS.get,
+            "_float_text": _float,
             "_unexpected": _unexpected, "_true": "true", "_false": "false", "_null": "null",
             "_empty": "[]"}
 
