@@ -123,7 +123,8 @@ def _day(value: date) -> str:
 def _days(comma: str) -> Writer:
     """Tuples of dates, remembered per value: a state's recent sessions often equal the
     last state's."""
-    known, texts = _DAYS.get, {}
+    known = _DAYS.get
+    texts: dict[tuple[date, ...], str] = {}
 
     def write(value: tuple[date, ...]) -> str:
         text = texts.get(value)
