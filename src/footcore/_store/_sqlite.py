@@ -12,7 +12,9 @@ a flush (``fdatasync``) of the log by each call after its transaction ends and t
 released, so the flushes of several processes overlap. It promises what FULL does: in WAL
 mode a commit lives in the log until a checkpoint copies it into the database file, and at
 ``synchronous=NORMAL`` a checkpoint flushes the database file before the log is reused; so
-once the log is flushed after a commit, the commit is on disk, in the log or in the file.
+once the log is flushed after a commit, the commit is on disk, in the log or in the file
+(https://sqlite.org/pragma.html#pragma_synchronous; flushing the log to make earlier
+commits durable is what https://sqlite.org/forum/forumpost/d1a6bc7c4cd2baca concludes).
 A read flushes the log too before it returns, so what a call returns (a state, a stored
 decision, a retry's answer) can never be lost to a power cut, even when another process
 wrote it a moment before. Where ``os.fdatasync`` is missing (Windows, macOS), full is
