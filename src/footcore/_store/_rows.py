@@ -60,8 +60,8 @@ class Row:
     state: str  # the new state, canonical JSON
 
 
-# Each field of a decision with the compact writer of its type, by name; a plan field's
-# writer is the plan's.
+# Each field of a decision with the compact writer of its type, in key order (a plan field
+# is written as its plan's hash instead).
 _WRITERS = tuple((field, writer(kind, True))
                  for field, kind in sorted(type_hints(Decision).items()))
 _PLAN_WRITER = writer(WeekPlan, True)
