@@ -99,7 +99,7 @@ def _reader(kind: Any) -> Reader | None:
         return None
 
 
-def _no(value: object = None) -> Any:
+def _no() -> Any:
     raise _Unread
 
 
@@ -111,7 +111,7 @@ def _exactly(kind: type) -> Callable[[Any, list[int]], Any]:
 
 def _float(value: Any, keys: list[int]) -> float:
     if value.__class__ is float and math.isfinite(value):
-        return float(value)
+        return value
     if value.__class__ is int and -MAX_INT <= value <= MAX_INT:
         return float(value)
     raise _Unread
