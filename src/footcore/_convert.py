@@ -25,6 +25,7 @@ from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
 from ._limits import check_data
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
+from ._reading import read
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
@@ -284,5 +285,8 @@ def from_json(text: str | bytes, kind: type[T]) -> T:
     if not (isinstance(kind, type) and attrs.has(kind)):
         raise InputError(f"kind: got {kind!r:.60}; accepted: a footcore model class "
                          f"(fc.CheckIn, fc.AthleteState, fc.Decision...)")
+    made = read(text, cast(type[T], kind))
+    if made is not None:
+        return made
     data: Any = parse_json(text, kind.__name__)
     return structure(data, cast(type[T], kind), kind.__name__)

@@ -68,7 +68,7 @@ def _plain_numbers(raw: bytes) -> bool:
     return b"0" * 17 not in shape and b"e000" not in shape and b"e+000" not in shape
 
 
-def _lone_surrogate(text: str) -> bool:
+def lone_surrogate(text: str) -> bool:
     """Whether an escape in ``text`` writes half of a surrogate pair alone."""
     if not _SURROGATE_ESCAPE.search(text):
         return False
@@ -155,7 +155,7 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
     if depth > limit("json_depth"):
         raise InputError(f"invalid {what} JSON: nested {depth} levels deep; at most "
                          f"{limit('json_depth')} (json_depth)")
-    if _lone_surrogate(text):
+    if lone_surrogate(text):
         raise InputError(f"invalid {what} JSON: a \\u escape writes half a surrogate pair "
                          f"alone, which is not text")
     numbers: dict[str, Any] = (

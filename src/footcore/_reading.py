@@ -1,0 +1,262 @@
+"""A fast path for :func:`from_json`: JSON text read straight into models, vouched for or
+left to the general path.
+
+The general path parses with hooks (limits, duplicate keys), checks the data's lengths,
+structures it with cattrs and builds each model through its checking constructor; it reports
+every problem. This path does the same work with less overhead, for documents it can vouch
+for, and answers None for any other (the caller then runs the general path, which reports
+the problem or, for the odd valid document this path does not take, reads it). So it may
+refuse more than the general path, never less, and what it accepts reads the same:
+
+- the text is parsed by the plain parser after the checks that cost little (size, UTF-8,
+  lone surrogate escapes). A repeated key is found by counting: with the spaces taken out,
+  ``":`` occurs in the text at least once per key it holds (more when a string holds it),
+  and the readers count the keys of the objects they read: fewer means one was dropped;
+- each model class has a generated reader that takes exactly the keys the converter takes,
+  each value only of the very type the converter's hooks take (stricter where simpler), and
+  builds the model through its own checking constructor, so every field's validator, the
+  generic bounds of its type and the cross-field checks run as they would;
+- the parser's other limits hold through those bounds: every number a reader accepts is
+  finite and an integer within +-(2**53 - 1), so has at most 16 digits; readers take only
+  the nesting their model's fields give, shallower than the ``json_depth`` limit (checked
+  when a reader is made).
+
+A week's sessions or habits recur from decision to decision: their data is read once per
+distinct value, remembered under its ``marshal`` bytes (which give the value back exactly,
+types and key order included, so equal bytes are equal data).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import marshal
+import math
+import re
+import typing
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Any, TypeVar, cast, get_args, get_origin
+
+import attrs
+
+from ._jsonparse import lone_surrogate
+from ._limits import MAX_INT, field_limit, limit, type_hints
+from ._models import Firing, PlanItem, Session, Unmet
+
+__all__ = ["read"]
+
+T = TypeVar("T")
+Reader = Callable[[Any, list[int]], Any]
+_SCALARS = (bool, int, float, str)
+_WEEK_PARTS = (PlanItem, Session)
+_REMEMBERED_MOST = 1024
+_SPACE = b" \t\n\r"
+
+
+class _Unread(Exception):
+    """This path does not vouch for the data: the general path decides."""
+
+
+def read(text: object, kind: type[T]) -> T | None:
+    """The model ``kind`` read from JSON ``text``, or None when this path does not vouch
+    for the text (the general path must then read it, or report what is wrong)."""
+    reader = _reader(cast(Any, kind))
+    if reader is None:
+        return None
+    if isinstance(text, bytes | bytearray):
+        raw = bytes(text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    elif isinstance(text, str):
+        try:
+            raw = text.encode("utf-8") if len(text) <= limit("document_bytes") else b""
+        except UnicodeEncodeError:
+            return None
+    else:
+        return None
+    if not raw or len(raw) > limit("document_bytes") or lone_surrogate(text):
+        return None
+    keys = [0]
+    try:
+        made: T = reader(json.loads(text), keys)
+    except Exception:  # anything at all: the general path says what, or reads it
+        return None
+    return made if keys[0] == raw.translate(None, _SPACE).count(b'":') else None
+
+
+@functools.cache
+def _reader(kind: Any) -> Reader | None:
+    """The reader of the attrs class ``kind``, or None when a field's type is one this path
+    does not know or the model nests deeper than JSON may."""
+    try:
+        return _model(kind, 1)
+    except _Unread:
+        return None
+
+
+def _no() -> Any:
+    raise _Unread
+
+
+def _exactly(kind: type) -> Callable[[Any, list[int]], Any]:
+    def check(value: Any, keys: list[int]) -> Any:
+        return value if value.__class__ is kind else _no()
+    return check
+
+
+def _float(value: Any, keys: list[int]) -> float:
+    if value.__class__ is float and math.isfinite(value):
+        return value
+    if value.__class__ is int and -MAX_INT <= value <= MAX_INT:
+        return float(value)
+    raise _Unread
+
+
+def _number(value: Any, keys: list[int]) -> int | float:
+    if value.__class__ is int or (value.__class__ is float and math.isfinite(value)):
+        return value
+    raise _Unread
+
+
+def _scalar(value: Any) -> Any:
+    if value.__class__ in _SCALARS and (value.__class__ is not float or math.isfinite(value)):
+        return value
+    raise _Unread
+
+
+def _needed(value: Any, keys: list[int]) -> Any:
+    return tuple(map(_scalar, value)) if value.__class__ is list else _scalar(value)
+
+
+def _actual(value: Any, keys: list[int]) -> Any:
+    return None if value is None else _scalar(value)
+
+
+def _matched(value: Any, keys: list[int]) -> tuple[tuple[str, Any], ...]:
+    if value.__class__ is not dict:
+        raise _Unread
+    keys[0] += len(value)
+    return tuple(value.items())
+
+
+_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DAYS: dict[str, date] = {}
+
+
+def _day(value: Any, keys: list[int]) -> date:
+    """A ``YYYY-MM-DD`` date, remembered per text (few distinct dates recur)."""
+    found = _DAYS.get(value) if value.__class__ is str else None
+    if found is None:
+        if value.__class__ is not str or not _DAY.fullmatch(value):
+            raise _Unread
+        found = date.fromisoformat(value)
+        if len(_DAYS) >= _REMEMBERED_MOST:
+            _DAYS.clear()
+        _DAYS[value] = found
+    return found
+
+
+def _member(kind: type[Enum]) -> Reader:
+    members = {member.value: member for member in kind}
+
+    def check(value: Any, keys: list[int]) -> Any:
+        return members[value] if value.__class__ is str else _no()
+    return check
+
+
+def _optional(inner: Reader) -> Reader:
+    return lambda value, keys: None if value is None else inner(value, keys)
+
+
+def _tuple(inner: Reader, most: int) -> Reader:
+    def check(value: Any, keys: list[int]) -> tuple[Any, ...]:
+        if value.__class__ is not list or len(value) > most:
+            raise _Unread
+        return tuple([inner(item, keys) for item in value])
+    return check
+
+
+def _remembered(inner: Reader) -> Reader:
+    """``inner``, remembering what it made, and how many keys it read, per distinct data."""
+    memo: dict[bytes, tuple[Any, int]] = {}
+
+    def check(value: Any, keys: list[int]) -> Any:
+        key = marshal.dumps(value)
+        found = memo.get(key)
+        if found is None:
+            before = keys[0]
+            made = inner(value, keys)
+            if len(memo) >= _REMEMBERED_MOST:
+                memo.clear()
+            memo[key] = found = (made, keys[0] - before)
+        else:
+            keys[0] += found[1]
+        return found[0]
+    return check
+
+
+_SPECIAL: dict[tuple[type, str], Reader] = {
+    (Firing, "matched"): _matched, (Unmet, "needed"): _needed, (Unmet, "actual"): _actual}
+
+
+def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
+    """The reader of a value of annotated type ``kind`` in ``owner.name``, at ``depth``
+    levels of JSON nesting."""
+    origin, args = get_origin(kind), get_args(kind)
+    if kind in (str, int, bool):
+        return _exactly(kind)
+    if kind is float:
+        return _float
+    if kind is date:
+        return _day
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return _member(kind)
+    if isinstance(kind, type) and attrs.has(kind):
+        return _model(kind, depth + 1)
+    if origin in (UnionType, typing.Union):
+        if set(args) == {int, float}:
+            return _number
+        if len(args) == 2 and NoneType in args:
+            return _optional(_field(next(a for a in args if a is not NoneType), owner, name,
+                                    depth))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and depth < limit(
+            "json_depth"):
+        inner = _tuple(_field(args[0], owner, name, depth + 1),
+                       field_limit(owner.__name__, name, "items"))
+        return _remembered(inner) if args[0] in _WEEK_PARTS else inner
+    raise _Unread
+
+
+def _model(kind: Any, depth: int) -> Reader:
+    """The generated reader of the attrs class ``kind``: its source names only the class's
+    fields (identifiers); the class and the fields' readers reach it through its namespace."""
+    if depth > limit("json_depth") - 1:  # its fields' values may nest one level more
+        raise _Unread
+    hints = type_hints(kind)
+    fields = attrs.fields(kind)
+    namespace: dict[str, Any] = {
+        "_kind": kind, "_dict": dict, "_no": _no, "_names": frozenset(f.name for f in fields)}
+    lines = ["def read(data, keys):",
+             "    if data.__class__ is not _dict or not data.keys() <= _names:",
+             "        _no()",
+             "    keys[0] += len(data)",
+             "    made = {}"]
+    for number, field in enumerate(fields):
+        if not field.name.isidentifier() or not field.init or field.alias != field.name:
+            raise _Unread
+        namespace[f"_r{number}"] = _SPECIAL.get((kind, field.name)) or _field(
+            hints[field.name], kind, field.name, depth)
+        take = f"made[{field.name!r}] = _r{number}(data[{field.name!r}], keys)"
+        if field.default is attrs.NOTHING:
+            lines.append(f"    {take}")
+        else:
+            lines += [f"    if {field.name!r} in data:", f"        {take}"]
+    lines.append("    return _kind(**made)")
+    exec(compile("\n".join(lines), f"<footcore reader {kind.__name__}>", "exec"), namespace)
+    reader: Reader = namespace["read"]
+    return reader

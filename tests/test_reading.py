@@ -1,0 +1,174 @@
+"""from_json's fast path (footcore._reading) against the general path it stands in front of:
+on valid and broken documents alike, it reads only what the general path reads, to an equal
+model, and leaves the rest to it, so from_json answers and fails exactly as the general path
+alone does."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import footcore as fc
+from footcore import _reading
+from footcore._convert import structure
+from footcore._jsonparse import parse_json
+from footcore._limits import limit
+from footcore.testing import EPOCH, inputs
+
+RULEBOOK = fc.load_rulebook()
+ENGINE = fc.Engine(RULEBOOK, backend="native")
+SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+KINDS = (fc.Decision, fc.AthleteState, fc.CheckIn, fc.WeekPlan, fc.Exercise)  # drawable
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats()
+    | st.sampled_from([0, -1, 1.5, 2**53, "", " ", "2026-02-30", "2026-01-05", "native",
+                       "hold", "normal", "checkin", "ge", "in", "x" * 3000])
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=6)
+
+
+def general(text: str | bytes, kind: type[Any]) -> tuple[Any, str | None]:
+    """What the general path alone makes of ``text``: the model, or its error message."""
+    try:
+        return structure(parse_json(text, kind.__name__), kind, kind.__name__), None
+    except fc.InputError as exc:
+        return None, str(exc)
+
+
+def agree(text: str | bytes, kind: type[Any]) -> Any:
+    """Check that the fast path and from_json agree with the general path on ``text``; the
+    fast path's model, or None where it leaves the text to the general path."""
+    fast = _reading.read(text, kind)
+    expected, error = general(text, kind)
+    if fast is not None:
+        assert error is None, error
+        assert fast == expected
+        assert fc.to_json(fast) == fc.to_json(expected)
+    if error is None:
+        assert fc.from_json(text, kind) == expected
+    else:
+        with pytest.raises(fc.InputError) as refused:
+            fc.from_json(text, kind)
+        assert str(refused.value) == error
+    return fast
+
+
+def paths(data: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every value in JSON ``data``, itself included."""
+    found = [at]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += paths(value, (*at, key))
+    elif isinstance(data, list):
+        for number, value in enumerate(data):
+            found += paths(value, (*at, number))
+    return found
+
+
+def changed(data: Any, at: tuple[Any, ...], how: str, value: Any) -> Any:
+    """``data`` with the value at ``at`` replaced, removed, or given an extra key."""
+    if not at:
+        return value if how == "replace" else data
+    head, rest = at[0], at[1:]
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    if rest:
+        copy[head] = changed(copy[head], rest, how, value)
+    elif how == "replace":
+        copy[head] = value
+    elif how == "remove":
+        del copy[head]
+    elif isinstance(copy[head], dict):
+        copy[head] = {**copy[head], "extra": value}
+    return copy
+
+
+decisions = inputs(RULEBOOK, today=EPOCH + timedelta(days=200)).map(
+    lambda pair: ENGINE.evaluate(*pair))
+documents = decisions | st.one_of(*(st.from_type(kind) for kind in KINDS))
+
+
+@SETTINGS
+@given(decisions)
+def test_the_engines_decisions_take_the_fast_path(decision: fc.Decision) -> None:
+    text = fc.to_json(decision)
+    for part in (decision, decision.state, decision.checkin, decision.plan):
+        assert agree(fc.to_json(part), type(part)) is not None
+    assert agree(text.encode(), fc.Decision) is not None
+
+
+@SETTINGS
+@given(documents)
+def test_valid_documents_read_as_the_general_path_reads_them(value: Any) -> None:
+    agree(fc.to_json(value), type(value))
+
+
+@SETTINGS
+@given(st.text(st.characters(codec="utf-8"), min_size=1, max_size=128)
+       .filter(lambda text: text.strip() and text.isprintable()))
+def test_any_text_reads_as_the_general_path_reads_it(text: str) -> None:
+    compensation = fc.Compensation(fc.CompensationKind.TOE_GRIPPING, exercise=text)
+    agree(fc.to_json(fc.CheckIn(on=EPOCH, completed=True, compensations=(compensation,))),
+          fc.CheckIn)
+
+
+@SETTINGS
+@given(documents, st.data())
+def test_a_broken_document_reads_as_the_general_path_reads_it(value: Any,
+                                                              data: st.DataObject) -> None:
+    kind = type(value)
+    parsed = json.loads(fc.to_json(value))
+    at = data.draw(st.sampled_from(paths(parsed)))
+    how = data.draw(st.sampled_from(["replace", "remove", "extra"]))
+    agree(json.dumps(changed(parsed, at, how, data.draw(JSON_VALUES)), ensure_ascii=False),
+          kind)
+
+
+@SETTINGS
+@given(documents, st.data())
+def test_text_the_plain_parser_reads_differently_is_left_to_the_general_path(
+        value: Any, data: st.DataObject) -> None:
+    text = fc.to_json(value)
+    objects = [n for n, char in enumerate(text) if char == "{"]
+    cut = data.draw(st.sampled_from(objects)) + 1
+    inserted = data.draw(st.sampled_from([
+        '"athlete_id": "a", ', '"stage": "x", "stage": "x", ', '"x" : 1, ', "1e999",
+        '"\\ud800": 1, ', "NaN", "12345678901234567", " " * 3, '"\\":": 1, ']))
+    if "}" not in text[cut:cut + 1]:
+        agree(text[:cut] + inserted + text[cut:], kind=type(value))
+    agree(text.replace('": ', '" : ', 1), kind=type(value))
+
+
+def test_a_key_repeated_inside_a_remembered_week_is_refused() -> None:
+    state = ENGINE.new_athlete("a", goal=fc.Goal.RUNNER, start=EPOCH)
+    decision = ENGINE.evaluate(state, fc.CheckIn(on=EPOCH, completed=True, minutes=15))
+    text = fc.to_json(decision)
+    assert agree(text, fc.Decision) is not None  # the week is remembered now
+    repeated = text.replace('"reps": ', '"reps": 1, "reps": ', 1)
+    assert agree(repeated, fc.Decision) is None
+    with pytest.raises(fc.InputError, match="appears twice"):
+        fc.from_json(repeated, fc.Decision)
+
+
+def test_no_model_nests_deeper_than_json_may() -> None:
+    assert _reading._reader(fc.Decision) is not None
+    assert _reading._model(fc.Decision, limit("json_depth") - 7)
+    with pytest.raises(_reading._Unread):
+        _reading._model(fc.Decision, limit("json_depth") - 6)
+
+
+@pytest.mark.parametrize("number", ["12345678901234567", "9007199254740993", "1e999", "NaN",
+                                    "-Infinity", "1" + "0" * 5000, "4.5", "4"])
+def test_numbers_past_the_parsers_limits_are_left_to_the_general_path(number: str) -> None:
+    metrics = fc.Metrics(balance_eyes_open_s=4)
+    checkin = fc.to_json(fc.CheckIn(on=EPOCH, completed=True, metrics=metrics))
+    text = checkin.replace('"balance_eyes_open_s": 4.0', f'"balance_eyes_open_s": {number}')
+    assert text != checkin
+    assert (agree(text, fc.CheckIn) is not None) == (number in ("4.5", "4"))
