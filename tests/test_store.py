@@ -530,20 +530,29 @@ def flushes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to name the flushed file")
 def test_full_durability_flushes_the_log_after_the_lock_and_before_answering(
-        tmp_path: Path, engine: Engine, flushes: list[tuple[str, bool]]) -> None:
+        tmp_path: Path, engine: Engine, flushes: list[tuple[str, bool]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """sync="full": every write and every answer is on disk before the call returns, and a
-    writer flushes outside the write lock, so that processes' flushes overlap."""
-    path = tmp_path / "full.db"
-    log = str(path) + "-wal"
-    with fc.open_store(path) as store:
+    writer flushes outside the write lock, so that processes' flushes overlap. The log is
+    the one SQLite writes, wherever the path given leads."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link.db").symlink_to(tmp_path / "real" / "target.db")
+    log = str(tmp_path / "real" / "target.db-wal")
+    monkeypatch.chdir(tmp_path)
+    with fc.open_store("link.db") as store:
+        monkeypatch.chdir(tmp_path / "real")  # the app moves on; the store's log does not
         store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
         first = checkins("a-1", 2)[0]
         calls: dict[str, Callable[[], object]] = {
-                 "check_in": lambda: store.check_in(engine, "a-1", first),
-                 "a retry": lambda: store.check_in(engine, "a-1", first),
-                 "state": lambda: store.state("a-1"),
-                 "decisions": lambda: store.decisions("a-1"),
-                 "verify": store.verify}
+            "check_in": lambda: store.check_in(engine, "a-1", first),
+            "a retry": lambda: store.check_in(engine, "a-1", first),
+            "state": lambda: store.state("a-1"),
+            "decisions": lambda: store.decisions("a-1"),
+            "history": lambda: store.history("a-1"),
+            "athletes": store.athletes,
+            "verify": store.verify,
+            "checkpoint": lambda: store.checkpoint(KEY),
+            "export": lambda: store.export_jsonl(tmp_path / "out.jsonl")}
         for name, call in calls.items():
             flushes.clear()
             call()

@@ -203,7 +203,9 @@ class Store(ABC):
             InputError: no athlete has that id; the check-in is invalid or older than the
                 last one; the stored state does not fit the engine's rulebook (a stage or
                 dose level it lacks). Nothing is recorded.
-            StoreError: the database could not be reached or stayed busy.
+            StoreError: the database could not be reached or stayed busy (nothing is
+                recorded), or the disk failed to flush after the commit (the check-in may be
+                recorded: retry it with the same ``CheckIn.id``).
         """
         if not isinstance(engine, Engine):
             raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")

@@ -17,8 +17,12 @@ once the log is flushed after a commit, the commit is on disk, in the log or in 
 commits durable is what https://sqlite.org/forum/forumpost/d1a6bc7c4cd2baca concludes).
 A read flushes the log too before it returns, so what a call returns (a state, a stored
 decision, a retry's answer) can never be lost to a power cut, even when another process
-wrote it a moment before. Where ``os.fdatasync`` is missing (Windows, macOS), full is
-SQLite's ``synchronous=FULL``.
+wrote it a moment before. Where ``os.fdatasync`` is missing (Windows, macOS) or the
+database cannot use a WAL, full is SQLite's ``synchronous=FULL``.
+
+A flush that fails raises :class:`StoreError` after the transaction committed: a check-in
+may then be recorded though the call failed, and its retry (the same ``CheckIn.id``) gets
+the stored decision back once the disk is well again.
 """
 
 from __future__ import annotations
@@ -79,17 +83,20 @@ class SQLiteStore(Store):
         # The log this store flushes after each transaction, when it keeps full durability
         # itself (see the module's docstring).
         self._log: str | None = None
-        if sync == "full" and hasattr(os, "fdatasync") and self.location != ":memory:":
-            self._log, sync = f"{self.location}-wal", "normal"
         try:
             self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
                                          check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
         try:
-            if sys.platform != "win32" and self.location != ":memory:":
-                self._lock_fd = os.open(f"{self.location}-lock", os.O_RDWR | os.O_CREAT, 0o644)
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # The file as SQLite resolved it (symbolic links, the working directory, a
+            # file: URI), which names its log; empty for a database in memory.
+            file = self._conn.execute("PRAGMA database_list").fetchone()[2]
+            if sys.platform != "win32" and file:
+                self._lock_fd = os.open(f"{file}-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            if sync == "full" and mode == "wal" and file and hasattr(os, "fdatasync"):
+                self._log, sync = f"{file}-wal", "normal"
             self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
             self._conn.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
@@ -141,9 +148,7 @@ class SQLiteStore(Store):
         if self._log is None:
             return
         try:
-            fd = os.open(self._log, os.O_RDONLY)
-        except FileNotFoundError:
-            return  # no log: every commit is in the database file, flushed by a checkpoint
+            fd = os.open(self._log, os.O_RDONLY)  # SQLite keeps it while we are connected
         except OSError as exc:
             raise StoreError(f"store {self.location}: cannot flush its log ({exc})") from None
         try:
