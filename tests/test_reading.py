@@ -172,3 +172,18 @@ def test_numbers_past_the_parsers_limits_are_left_to_the_general_path(number: st
     text = checkin.replace('"balance_eyes_open_s": 4.0', f'"balance_eyes_open_s": {number}')
     assert text != checkin
     assert (agree(text, fc.CheckIn) is not None) == (number in ("4.5", "4"))
+
+
+@pytest.mark.parametrize(("kind", "document"), [
+    (fc.BackOffCount, {"kind": "k", "before": 12345678901234567, "after": 0}),
+    (fc.LogProblem, {"kind": "k", "line": None, "seq": None, "detail": "x" * 100_000}),
+    (fc.HistoryRow, {"seq": 10**40, "on": "2026-01-05", "stage": "s", "dose_level": 1,
+                     "action": "hold", "reason": "r", "rule_id": None}),
+])
+def test_a_class_that_does_not_check_its_limits_is_left_to_the_general_path(
+        kind: type[Any], document: dict[str, Any]) -> None:
+    """Reports and rows build without the limits checks; from_json still applies them."""
+    text = json.dumps(document)
+    assert _reading.read(text, kind) is None
+    with pytest.raises(fc.InputError, match="at most"):
+        fc.from_json(text, kind)

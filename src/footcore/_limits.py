@@ -34,6 +34,7 @@ __all__ = [
     "check_data",
     "check_fields",
     "check_value",
+    "checks_itself",
     "field_limit",
     "hint",
     "hints",
@@ -330,6 +331,12 @@ def check_value(value: Any, where: str | None = None) -> None:
     prefix = where or kind.__name__
     for name, check in _field_checks(kind):
         check(getattr(value, name), f"{prefix}.{name}")
+
+
+def checks_itself(kind: type) -> bool:
+    """Whether every field of the attrs class ``kind`` checks its value against its type and
+    the limits when an instance is built (the class was made with :func:`check_fields`)."""
+    return all(isinstance(field.validator, _Bounded) for field in attrs.fields(kind))
 
 
 def check_fields(kind: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:

@@ -12,14 +12,16 @@ refuse more than the general path, never less, and what it accepts reads the sam
   lone surrogate escapes). A repeated key is found by counting: with the spaces taken out,
   ``":`` occurs in the text at least once per key it holds (more when a string holds it),
   and the readers count the keys of the objects they read: fewer means one was dropped;
-- each model class has a generated reader that takes exactly the keys the converter takes,
-  each value only of the very type the converter's hooks take (stricter where simpler), and
-  builds the model through its own checking constructor, so every field's validator, the
-  generic bounds of its type and the cross-field checks run as they would;
-- the parser's other limits hold through those bounds: every number a reader accepts is
-  finite and an integer within +-(2**53 - 1), so has at most 16 digits; readers take only
-  the nesting their model's fields give, shallower than the ``json_depth`` limit (checked
-  when a reader is made).
+- each model class whose constructor checks the limits (footcore's documents: check-ins,
+  states, decisions and what they hold; any other class is left to the general path) has a
+  generated reader that takes exactly the keys the converter takes, each value only of the
+  very type the converter's hooks take (stricter where simpler), and builds the model
+  through that checking constructor, so every field's validator, the generic bounds of its
+  type and the cross-field checks run as they would;
+- the parser's other limits hold through those bounds: every number the models accept is
+  finite, and every whole number within +-(2**53 - 1), so has at most 16 digits; readers
+  take only the nesting their model's fields give, shallower than the ``json_depth`` limit
+  (checked when a reader is made).
 
 A week's sessions or habits recur from decision to decision: their data is read once per
 distinct value, remembered under its ``marshal`` bytes (which give the value back exactly,
@@ -43,7 +45,7 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 import attrs
 
 from ._jsonparse import lone_surrogate
-from ._limits import MAX_INT, field_limit, limit, type_hints
+from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints
 from ._models import Firing, PlanItem, Session, Unmet
 
 __all__ = ["read"]
@@ -235,7 +237,9 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
 def _model(kind: Any, depth: int) -> Reader:
     """The generated reader of the attrs class ``kind``: its source names only the class's
     fields (identifiers); the class and the fields' readers reach it through its namespace."""
-    if depth > limit("json_depth") - 1:  # its fields' values may nest one level more
+    # Only for a class whose constructor checks the limits (the general path checks them
+    # for any other), nested shallower than JSON may be (its fields' values one level more).
+    if depth > limit("json_depth") - 1 or not checks_itself(kind):
         raise _Unread
     hints = type_hints(kind)
     fields = attrs.fields(kind)

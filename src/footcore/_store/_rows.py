@@ -81,10 +81,14 @@ def _plan(plan: WeekPlan) -> tuple[str, str]:
     return key, text
 
 
-def _texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, str], str]:
-    """A row's decision text, the hashes of its plan and prior plan, its plans by hash and
-    its new state's text, written straight from the objects (the state's text is
-    remembered from the decision's)."""
+# A row's decision text, the hashes of its plan and prior plan, its plans by hash, and its
+# new state's text.
+RowTexts = tuple[str, tuple[str, str], dict[str, str], str]
+
+
+def _row_texts(decision: Decision) -> RowTexts:
+    """A row's texts, written straight from the objects (the state's text is remembered
+    from the decision's)."""
     parts, plans, keys = [], {}, {}
     for field, write in _WRITERS:
         value = getattr(decision, field)
@@ -98,8 +102,8 @@ def _texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, str], st
     return "{" + ",".join(parts) + "}", refs, plans, _STATE_WRITER(decision.state)
 
 
-def _general_texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, str], str]:
-    """What :func:`_texts` writes, through the converter and the json module: for a value
+def _general_row_texts(decision: Decision) -> RowTexts:
+    """What :func:`_row_texts` writes, through the converter and the json module: for a value
     the direct writers do not know, which then reads or fails as it always has."""
     data: dict[str, Any] = {}
     plans: dict[str, str] = {}
@@ -118,9 +122,9 @@ def _general_texts(decision: Decision) -> tuple[str, tuple[str, str], dict[str, 
 def make_row(decision: Decision, seq: int, prev: str) -> Row:
     """The row recording ``decision`` as record ``seq`` of its athlete's chain."""
     try:
-        text, refs, plans, state = _texts(decision)
+        text, refs, plans, state = _row_texts(decision)
     except (Unwritable, TypeError, AttributeError, KeyError, ValueError):
-        text, refs, plans, state = _general_texts(decision)
+        text, refs, plans, state = _general_row_texts(decision)
     return Row(seq, prev, record_hash(seq, prev, text), decision.checkin.id, text, plans,
                refs, state)
 
