@@ -65,14 +65,15 @@ def _base_documents() -> dict[type, list[dict[str, Any]]]:
 BASE = _base_documents()
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every value in JSON data ``value``, itself included."""
     found = [prefix]
     if isinstance(value, dict):
         for key, inner in value.items():
-            found += _paths(inner, (*prefix, key))
+            found += json_paths(inner, (*prefix, key))
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            found += _paths(inner, (*prefix, index))
+            found += json_paths(inner, (*prefix, index))
     return found
 
 
@@ -85,7 +86,7 @@ def json_texts(draw: st.DrawFn, kind: type) -> str:
     doc = json.loads(json.dumps(draw(st.sampled_from(BASE[kind]))))
     raw: str | None = None
     for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(doc) if p]
+        paths = [p for p in json_paths(doc) if p]
         path = draw(st.sampled_from(paths))
         parent = doc
         for key in path[:-1]:

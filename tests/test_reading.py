@@ -19,6 +19,7 @@ from footcore._convert import structure
 from footcore._jsonparse import parse_json
 from footcore._limits import limit
 from footcore.testing import EPOCH, inputs
+from fuzz_inputs import json_paths
 
 RULEBOOK = fc.load_rulebook()
 ENGINE = fc.Engine(RULEBOOK, backend="native")
@@ -59,18 +60,6 @@ def agree(text: str | bytes, kind: type[Any]) -> Any:
             fc.from_json(text, kind)
         assert str(refused.value) == error
     return fast
-
-
-def paths(data: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """The path of every value in JSON ``data``, itself included."""
-    found = [at]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += paths(value, (*at, key))
-    elif isinstance(data, list):
-        for number, value in enumerate(data):
-            found += paths(value, (*at, number))
-    return found
 
 
 def changed(data: Any, at: tuple[Any, ...], how: str, value: Any) -> Any:
@@ -125,7 +114,7 @@ def test_a_broken_document_reads_as_the_general_path_reads_it(value: Any,
                                                               data: st.DataObject) -> None:
     kind = type(value)
     parsed = json.loads(fc.to_json(value))
-    at = data.draw(st.sampled_from(paths(parsed)))
+    at = data.draw(st.sampled_from(json_paths(parsed)))
     how = data.draw(st.sampled_from(["replace", "remove", "extra"]))
     agree(json.dumps(changed(parsed, at, how, data.draw(JSON_VALUES)), ensure_ascii=False),
           kind)
