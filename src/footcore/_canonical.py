@@ -29,7 +29,7 @@ from datetime import date
 from enum import Enum
 from json.encoder import encode_basestring
 from types import NoneType, UnionType
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 
@@ -105,19 +105,26 @@ def _sequence(inner: Writer, comma: str) -> Writer:
     return lambda value: "[" + comma.join(map(inner, value)) + "]" if value else "[]"
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keep(memo: dict[K, V], key: K, value: V, most: int = _MEMO_SIZE) -> V:
+    """``value``, kept in ``memo`` under ``key``; a memo of ``most`` entries is emptied
+    first, so that memos stay bounded."""
+    if len(memo) >= most:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 _DAYS: dict[date, str] = {}
 
 
 def _day(value: date) -> str:
     """A date as its JSON string, remembered per date in _DAYS (``isoformat`` is slow;
     inline sources read _DAYS first)."""
-    text = _DAYS.get(value)
-    if text is None:
-        text = '"' + date.isoformat(value) + '"'
-        if len(_DAYS) >= _MEMO_SIZE:
-            _DAYS.clear()
-        _DAYS[value] = text
-    return text
+    return _DAYS.get(value) or _keep(_DAYS, value, '"' + date.isoformat(value) + '"')
 
 
 def _days(comma: str) -> Writer:
@@ -127,13 +134,8 @@ def _days(comma: str) -> Writer:
     texts: dict[tuple[date, ...], str] = {}
 
     def write(value: tuple[date, ...]) -> str:
-        text = texts.get(value)
-        if text is None:
-            text = "[" + comma.join([known(day) or _day(day) for day in value]) + "]"
-            if len(texts) >= _MEMO_SIZE:
-                texts.clear()
-            texts[value] = text
-        return text
+        return texts.get(value) or _keep(
+            texts, value, "[" + comma.join([known(day) or _day(day) for day in value]) + "]")
     return write
 
 
@@ -145,11 +147,7 @@ def _float(value: float) -> str:
     recur from check-in to state to decision). Zero is not remembered: 0.0 and -0.0 are
     one key but two texts."""
     text = float.__repr__(value)
-    if value:
-        if len(_FLOATS) >= _MEMO_SIZE:
-            _FLOATS.clear()
-        _FLOATS[value] = text
-    return text
+    return _keep(_FLOATS, value, text) if value else text
 
 
 def _unexpected(value: object) -> str:
@@ -168,9 +166,7 @@ def _remembered(inner: Writer, most: int) -> Writer:
 
     def fill(value: Any) -> str:
         text = inner(value)
-        if len(memo) >= most:
-            memo.clear()
-        memo[id(value)] = (value, text)
+        _keep(memo, id(value), (value, text), most)
         return text
 
     def write(value: Any) -> str:
@@ -191,13 +187,8 @@ def _texts(compact: bool) -> Writer:
     texts, comma = _TEXTS[compact], _SEPARATORS[compact][0]
 
     def write(value: tuple[str, ...]) -> str:
-        text = texts.get(value)
-        if text is None:
-            text = "[" + comma.join(map(encode_basestring, value)) + "]"
-            if len(texts) >= _MEMO_SIZE:
-                texts.clear()
-            texts[value] = text
-        return text
+        return texts.get(value) or _keep(
+            texts, value, "[" + comma.join(map(encode_basestring, value)) + "]")
     return write
 
 
