@@ -149,14 +149,12 @@ class SQLiteStore(Store):
             return
         try:
             fd = os.open(self._log, os.O_RDONLY)  # SQLite keeps it while we are connected
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise StoreError(f"store {self.location}: cannot flush its log ({exc})") from None
-        try:
-            os.fdatasync(fd)
-        except OSError as exc:
-            raise StoreError(f"store {self.location}: cannot flush its log ({exc})") from None
-        finally:
-            os.close(fd)
 
     @contextmanager
     def _queue(self) -> Iterator[None]:
