@@ -62,7 +62,8 @@ _ONCE = (AthleteState, Firing, RulebookRef, WeekPlan, WhyNot)
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
 # Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
-# rulebook can plan (a few hundred for the shipped one).
+# rulebook can plan (a few hundred for the shipped one), and so do the engine's firings and
+# "why not"s, one per rule and facts it reads (small texts, a few hundred bytes).
 _RECENT_MOST, _SHARED_MOST = 256, 1024
 
 
@@ -193,13 +194,23 @@ def _texts(compact: bool) -> Writer:
 
 
 def _matched(compact: bool) -> Writer:
-    """A firing's matched fields: the converter writes them as an object."""
+    """A firing's matched fields: the converter writes them as an object, keys sorted (a
+    field named twice keeps its last value). The engine lists each field once, in order,
+    so the pairs are written as they come unless they are out of order."""
     comma, colon = _SEPARATORS[compact]
+    keys: dict[str, str] = {}  # a field's name as its key's text, colon included
 
     def write(pairs: tuple[tuple[str, Any], ...]) -> str:
-        fields = dict(pairs)
-        return "{" + comma.join([f"{encode_basestring(name)}{colon}{_scalar(fields[name], comma)}"
-                                 for name in sorted(fields)]) + "}"
+        last = ""
+        for name, _ in pairs:
+            if not name > last:  # out of order, named twice, or the empty name
+                fields = dict(pairs)
+                pairs = tuple((name, fields[name]) for name in sorted(fields))
+                break
+            last = name
+        return "{" + comma.join([
+            (keys.get(name) or _keep(keys, name, encode_basestring(name) + colon))
+            + _scalar(value, comma) for name, value in pairs]) + "}"
     return write
 
 
@@ -249,7 +260,9 @@ def _writer(kind: Any, compact: bool) -> Writer:
         written = _model(kind, compact)
         if written is None:
             raise Unwritable(kind)
-        return _remembered(written, _RECENT_MOST) if kind in _ONCE else written
+        if kind not in _ONCE:
+            return written
+        return _remembered(written, _SHARED_MOST if kind in _SHARED else _RECENT_MOST)
     origin, args = get_origin(kind), get_args(kind)
     if origin in (UnionType, typing.Union):
         if len(args) == 2 and NoneType in args:
