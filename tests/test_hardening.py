@@ -126,6 +126,20 @@ def test_constructors_hold_the_limits(make: Any, field: str) -> None:
     assert field in refused(make)
 
 
+@pytest.mark.parametrize(("source", "matched", "message"), [
+    (("P1", "x" * 2001), (), "Firing.source[1]: got 'xxx"),
+    (("P1",), (("a", 1), ("b", 2**53)),
+     "Firing.matched[1][1]: got 9007199254740992; accepted: a whole number within"),
+    (("P1",), (("a", 1), ("b", "x\ud800")), "Firing.matched[1][1]: got 'x\\ud800'"),
+])
+def test_an_item_over_the_limits_is_named_by_its_place(source: tuple[str, ...],
+                                                       matched: tuple[tuple[str, Any], ...],
+                                                       message: str) -> None:
+    """Items are checked without their paths; the path is written once one fails."""
+    assert refused(lambda: fc.Firing("r", fc.Action.HOLD, source, "s", "checkin", matched,
+                                     won=True)).startswith(message)
+
+
 def test_the_limits_are_at_their_documented_values() -> None:
     values = {item.name: item.value for item in LIMITS}
     assert values["integer"] == MAX_INT == 2**53 - 1

@@ -239,9 +239,20 @@ def _sequence(item: Any, owner: str, field: str) -> Check:
             _fail(where, value, "a tuple")
         if len(value) > most:
             _fail(where, f"{len(value)} items", f"at most {most} items")
-        for number, entry in enumerate(value):
-            inner(entry, f"{where}[{number}]")
+        try:
+            for entry in value:
+                inner(entry, where)
+        except InputError:
+            _items(value, [inner] * len(value), where)
+            raise
     return check
+
+
+def _items(value: tuple[Any, ...], checks: list[Check], where: str) -> None:
+    """Check each item of ``value`` again, its index in its path: the paths of items are
+    written only once one has failed."""
+    for number, (entry, check) in enumerate(zip(value, checks, strict=True)):
+        check(entry, f"{where}[{number}]")
 
 
 def _pair(items: tuple[Any, ...], owner: str, field: str) -> Check:
@@ -250,8 +261,12 @@ def _pair(items: tuple[Any, ...], owner: str, field: str) -> Check:
     def check(value: Any, where: str) -> None:
         if not isinstance(value, tuple) or len(value) != len(inner):
             _fail(where, value, f"a tuple of {len(inner)}")
-        for number, (entry, each) in enumerate(zip(value, inner, strict=True)):
-            each(entry, f"{where}[{number}]")
+        try:
+            for entry, each in zip(value, inner, strict=True):
+                each(entry, where)
+        except InputError:
+            _items(value, inner, where)
+            raise
     return check
 
 
@@ -336,43 +351,40 @@ def check_value(value: Any, where: str | None = None) -> None:
 def checks_itself(kind: type) -> bool:
     """Whether every field of the attrs class ``kind`` checks its value against its type and
     the limits when an instance is built (the class was made with :func:`check_fields`)."""
-    return all(isinstance(field.validator, _Bounded) for field in attrs.fields(kind))
+    return all(field.validator in _BOUNDED for field in attrs.fields(kind))
 
 
 def check_fields(kind: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
     """An attrs ``field_transformer``: every field of the model also checks its value against
     its type and the limits, after the field's own validator."""
-    return [f.evolve(validator=_Bounded(f.validator, f.name)) for f in fields]
+    return [f.evolve(validator=_bounded(f.validator, f.name)) for f in fields]
 
 
-class _Bounded:
-    """A field's own validator, then the generic check of its type and limits."""
+_BOUNDED: set[object] = set()
 
-    __slots__ = ("check", "inner", "name", "owner", "where")
 
-    def __init__(self, inner: Any, name: str) -> None:
-        self.inner = inner
-        self.name = name
-        self.check: Check | None = None
-        self.owner: type | None = None
-        self.where = ""
+def _bounded(inner: Any, name: str) -> Any:
+    """The validator of field ``name``: its own validator ``inner``, then the generic check
+    of its type and limits (worked out at the first call, once the class and its type hints
+    exist). A plain function, which attrs calls faster than an object."""
+    check: Check | None = None
+    owner: type | None = None
+    where = ""
 
-    @property
-    def _validators(self) -> tuple[Any, ...]:
-        return (self.inner,) if self.inner is not None else ()
-
-    def __call__(self, inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if self.inner is not None:
-            self.inner(inst, attribute, value)
-        check = self.check
+    def validate(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        nonlocal check, owner, where
+        if inner is not None:
+            inner(inst, attribute, value)
         if check is None:
             kind: Any = type(inst)
             _SELF_CHECKED.add(kind)
-            check = self.check = checker(type_hints(kind)[self.name], kind.__name__,
-                                         self.name)
-            self.owner, self.where = kind, f"{kind.__name__}.{self.name}"
-        check(value, self.where if type(inst) is self.owner
-              else f"{type(inst).__name__}.{self.name}")
+            check = checker(type_hints(kind)[name], kind.__name__, name)
+            owner, where = kind, f"{kind.__name__}.{name}"
+        check(value, where if type(inst) is owner else f"{type(inst).__name__}.{name}")
+
+    validate._validators = (inner,) if inner is not None else ()  # type: ignore[attr-defined]
+    _BOUNDED.add(validate)
+    return validate
 
 
 # ---------------------------------------------------------------- raw JSON data
