@@ -85,6 +85,13 @@ def test_version_module_and_bare_help(capsys: pytest.CaptureFixture[str]) -> Non
         assert code == 0 and out.startswith(f"usage: footcore {group}") and action in out
 
 
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    """In the child, before footcore starts: Ctrl-C interrupts, even when this test run
+    ignores it (a shell starts its background jobs ignoring SIGINT, and children inherit
+    that; Python then never turns the signal into KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_ends_quietly_with_130(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Interrupted while it waits for its check-in, the command says so on one line."""
     state, fifo = tmp_path / "state.json", tmp_path / "checkin"
@@ -93,7 +100,8 @@ def test_ctrl_c_ends_quietly_with_130(tmp_path: Path, capsys: pytest.CaptureFixt
     os.mkfifo(fifo)
     child = subprocess.Popen([sys.executable, "-m", "footcore", "evaluate", "--state",
                               str(state), "--checkin", str(fifo)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_ctrl_c_as_a_terminal_sends_it)
     writer = None
     try:
         deadline = time.monotonic() + 60
