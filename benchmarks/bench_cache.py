@@ -3,7 +3,7 @@ under Valgrind's cachegrind: exact counts, untouched by the machine's other tena
 
 Usage::
 
-    python benchmarks/bench_cache.py [--athletes 40]
+    python benchmarks/bench_cache.py [--athletes 40] [--seed 0]
 
 Needs ``valgrind`` on the PATH (Debian: ``apt-get install valgrind``). Each figure is the
 difference of two runs of the same trajectories (benchmarks/trajectories.py, native
@@ -15,12 +15,15 @@ made the decision, and counts what it costs there (the evaluate leaves other dat
 caches); from_json reads every decision back in trajectory order.
 
 Cachegrind models one core with its own caches, so its counts do not include what other
-processes do to the caches; wall-clock ratios (bench_speed.py) still decide the goals.
+processes do to the caches; wall-clock ratios (bench_speed.py) still decide the goals. The
+runs fix ``PYTHONHASHSEED`` (``--seed``), so the same code gives the same counts; other
+seeds move them by about 1%.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -68,13 +71,14 @@ def worker(run: str, athletes: int) -> None:
     print(len(texts))
 
 
-def counted(run: str, athletes: int, folder: str) -> tuple[dict[str, int], int]:
+def counted(run: str, athletes: int, seed: int, folder: str) -> tuple[dict[str, int], int]:
     """Cachegrind's totals for ``run``, and the number of check-ins played."""
     done = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=yes",
          f"--cachegrind-out-file={folder}/cachegrind.out", sys.executable, __file__,
          "--worker", run, "--athletes", str(athletes)],
-        capture_output=True, text=True, check=False)
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONHASHSEED": str(seed)})
     if done.returncode != 0:
         raise SystemExit(f"the run '{run}' failed:\n{done.stderr[-2000:]}")
     totals = {}
@@ -89,6 +93,7 @@ def counted(run: str, athletes: int, folder: str) -> tuple[dict[str, int], int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--athletes", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=0, help="PYTHONHASHSEED of the runs")
     parser.add_argument("--worker", choices=RUNS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for run in RUNS:
-            totals[run], calls = counted(run, args.athletes, folder)
+            totals[run], calls = counted(run, args.athletes, args.seed, folder)
             print(f"{run}: done", file=sys.stderr)
 
     def per_call(run: str, base: str) -> dict[str, float]:
