@@ -29,11 +29,12 @@ from datetime import date
 from enum import Enum
 from json.encoder import encode_basestring
 from types import NoneType, UnionType
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import attrs
 
 from ._limits import type_hints
+from ._memo import remember
 from ._models import (
     AthleteState,
     Firing,
@@ -106,26 +107,14 @@ def _sequence(inner: Writer, comma: str) -> Writer:
     return lambda value: "[" + comma.join(map(inner, value)) + "]" if value else "[]"
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _keep(memo: dict[K, V], key: K, value: V, most: int = _MEMO_SIZE) -> V:
-    """``value``, kept in ``memo`` under ``key``; a memo of ``most`` entries is emptied
-    first, so that memos stay bounded."""
-    if len(memo) >= most:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
 _DAYS: dict[date, str] = {}
 
 
 def _day(value: date) -> str:
     """A date as its JSON string, remembered per date in _DAYS (``isoformat`` is slow;
     inline sources read _DAYS first)."""
-    return _DAYS.get(value) or _keep(_DAYS, value, '"' + date.isoformat(value) + '"')
+    return _DAYS.get(value) or remember(
+        _DAYS, value, '"' + date.isoformat(value) + '"', _MEMO_SIZE)
 
 
 def _days(comma: str) -> Writer:
@@ -135,8 +124,9 @@ def _days(comma: str) -> Writer:
     texts: dict[tuple[date, ...], str] = {}
 
     def write(value: tuple[date, ...]) -> str:
-        return texts.get(value) or _keep(
-            texts, value, "[" + comma.join([known(day) or _day(day) for day in value]) + "]")
+        return texts.get(value) or remember(
+            texts, value, "[" + comma.join([known(day) or _day(day) for day in value]) + "]",
+            _MEMO_SIZE)
     return write
 
 
@@ -148,7 +138,7 @@ def _float(value: float) -> str:
     recur from check-in to state to decision). Zero is not remembered: 0.0 and -0.0 are
     one key but two texts."""
     text = float.__repr__(value)
-    return _keep(_FLOATS, value, text) if value else text
+    return remember(_FLOATS, value, text, _MEMO_SIZE) if value else text
 
 
 def _unexpected(value: object) -> str:
@@ -167,7 +157,7 @@ def _remembered(inner: Writer, most: int) -> Writer:
 
     def fill(value: Any) -> str:
         text = inner(value)
-        _keep(memo, id(value), (value, text), most)
+        remember(memo, id(value), (value, text), most)
         return text
 
     def write(value: Any) -> str:
@@ -188,8 +178,8 @@ def _texts(compact: bool) -> Writer:
     texts, comma = _TEXTS[compact], _SEPARATORS[compact][0]
 
     def write(value: tuple[str, ...]) -> str:
-        return texts.get(value) or _keep(
-            texts, value, "[" + comma.join(map(encode_basestring, value)) + "]")
+        return texts.get(value) or remember(
+            texts, value, "[" + comma.join(map(encode_basestring, value)) + "]", _MEMO_SIZE)
     return write
 
 
@@ -209,7 +199,7 @@ def _matched(compact: bool) -> Writer:
                 break
             last = name
         return "{" + comma.join([
-            (keys.get(name) or _keep(keys, name, encode_basestring(name) + colon))
+            (keys.get(name) or remember(keys, name, encode_basestring(name) + colon, _MEMO_SIZE))
             + _scalar(value, comma) for name, value in pairs]) + "}"
     return write
 

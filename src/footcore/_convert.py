@@ -24,6 +24,7 @@ from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
 from ._limits import check_data
+from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
 from ._reading import read
 
@@ -86,10 +87,7 @@ def _week_hook(kind: Any, converter: cattrs.Converter) -> Any:
             return inner(value, target)
         found = memo.get(key)
         if found is None:
-            found = inner(value, target)
-            if len(memo) >= _REMEMBERED_MOST:
-                memo.clear()
-            memo[key] = found
+            found = remember(memo, key, inner(value, target), _REMEMBERED_MOST)
         return found
 
     return structure

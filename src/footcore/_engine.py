@@ -13,6 +13,7 @@ from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_nativ
 from ._enums import Action, Goal
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
+from ._memo import remember
 from ._models import (
     AthleteState,
     CheckIn,
@@ -105,9 +106,7 @@ class _Trace:
             made = (_FIRING(rule.id, rule.action, rule.source, rule.summary, label, matched,
                             won, None if won else action, self.params),)
             if self.exact:
-                if len(self.made) >= _MADE_MOST:
-                    self.made.clear()
-                self.made[key] = made
+                remember(self.made, key, made, _MADE_MOST)
         return made
 
 
@@ -218,9 +217,7 @@ class Engine:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
         own = prior_plan if same_week(state, new) else build_plan(rulebook, new)
-        if len(self._plans) >= _KNOWN_PLANS:
-            self._plans.clear()
-        self._plans[id(new)] = (new, own)
+        remember(self._plans, id(new), (new, own), _KNOWN_PLANS)
         plan = with_cues(own, cues) if cues else own
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,

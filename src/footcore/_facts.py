@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from ._conditions import CONTEXT_FIELDS, Facts, FactType, Scalar
 from ._enums import BackOff, Category, SymptomKind
+from ._memo import remember
 from ._models import AthleteState, CheckIn, Metrics, WeekPlan
 from ._plan import build_plan
 from ._rulebook import Rulebook
@@ -40,9 +41,8 @@ def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
     """The first day of the recent window that ends on the check-in's date."""
     length = _WINDOWS.get(rulebook.digest)  # by digest: equal digests, equal rulebooks
     if length is None:
-        if len(_WINDOWS) >= 64:
-            _WINDOWS.clear()
-        length = _WINDOWS[rulebook.digest] = timedelta(days=rulebook.whole("window_days") - 1)
+        length = remember(_WINDOWS, rulebook.digest,
+                          timedelta(days=rulebook.whole("window_days") - 1), 64)
     return checkin.on - length
 
 

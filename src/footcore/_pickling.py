@@ -25,6 +25,7 @@ from . import _models
 from ._canonical import Unwritable, writer
 from ._convert import structure
 from ._enums import NamedEnum
+from ._memo import remember
 from ._models import PlanItem, Session, WeekPlan
 from ._trusted import trusted
 
@@ -58,10 +59,7 @@ def _read(text: str, kind: Any, what: str) -> Any:
     key = (what, text)
     found = _interned.get(key)
     if found is None:
-        found = structure(json.loads(text), kind, what)
-        if len(_interned) >= _INTERNED_MOST:
-            _interned.clear()
-        _interned[key] = found
+        found = remember(_interned, key, structure(json.loads(text), kind, what), _INTERNED_MOST)
     return found
 
 

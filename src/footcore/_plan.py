@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._enums import BackOff, Category, Goal
+from ._memo import remember
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rulebook, Step
 from ._trusted import trusted
@@ -53,10 +54,8 @@ def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload
     key = (rulebook.digest, stage_id, goal, dose_level, deload, hops_barred, keep)
     week = _weeks.get(key)
     if week is None:
-        week = _build_week(rulebook, stage_id, goal, dose_level, deload, hops_barred, keep)
-        if len(_weeks) >= _WEEKS_MOST:
-            _weeks.clear()
-        _weeks[key] = week
+        week = remember(_weeks, key, _build_week(rulebook, stage_id, goal, dose_level, deload,
+                                                 hops_barred, keep), _WEEKS_MOST)
     return week
 
 
@@ -137,7 +136,5 @@ def with_cues(plan: WeekPlan, cues: Iterable[str]) -> WeekPlan:
         return known[1]
     made = _PLAN(plan.athlete_id, plan.stage, plan.dose_level, plan.mode, plan.sessions,
                  plan.habits, wanted, plan.tracking, plan.notes)
-    if len(_cued) >= _CUED_MOST:
-        _cued.clear()
-    _cued[key] = (plan, made)
+    remember(_cued, key, (plan, made), _CUED_MOST)
     return made

@@ -46,6 +46,7 @@ import attrs
 
 from ._jsonparse import lone_surrogate
 from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints
+from ._memo import remember
 from ._models import Firing, PlanItem, Session, Unmet
 
 __all__ = ["read"]
@@ -156,10 +157,7 @@ def _day(value: Any, keys: list[int]) -> date:
     if found is None:
         if value.__class__ is not str or not _DAY.fullmatch(value):
             raise _Unread
-        found = date.fromisoformat(value)
-        if len(_DAYS) >= _REMEMBERED_MOST:
-            _DAYS.clear()
-        _DAYS[value] = found
+        found = remember(_DAYS, value, date.fromisoformat(value), _REMEMBERED_MOST)
     return found
 
 
@@ -193,9 +191,7 @@ def _remembered(inner: Reader) -> Reader:
         if found is None:
             before = keys[0]
             made = inner(value, keys)
-            if len(memo) >= _REMEMBERED_MOST:
-                memo.clear()
-            memo[key] = found = (made, keys[0] - before)
+            found = remember(memo, key, (made, keys[0] - before), _REMEMBERED_MOST)
         else:
             keys[0] += found[1]
         return found[0]

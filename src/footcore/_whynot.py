@@ -11,6 +11,7 @@ import attrs
 
 from ._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
 from ._enums import Action
+from ._memo import remember
 from ._models import Unmet, WhyNot
 from ._rulebook import Rule, Rulebook
 from ._trusted import trusted
@@ -92,9 +93,7 @@ class _Gate:
                 for check, actual in ((self.conditions[number], actual)
                                       for number, actual in unmet))),)
             if self.exact:
-                if len(self.made) >= _MADE_MOST:
-                    self.made.clear()
-                self.made[key] = made
+                remember(self.made, key, made, _MADE_MOST)
         return made
 
 

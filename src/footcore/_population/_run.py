@@ -19,6 +19,7 @@ import attrs
 from .._compare import rulebook_ref
 from .._engine import Engine
 from .._errors import InputError
+from .._memo import remember
 from .._rulebook import Rulebook, rulebook_data, rulebook_from_data
 from ._athlete import AthleteImpact, replay_athlete
 from ._histories import History
@@ -56,11 +57,9 @@ def _engines(job: Job) -> tuple[Engine, Engine]:
     key = (job.old, job.new, job.backend)
     found = _ENGINES.get(key)
     if found is None:
-        if len(_ENGINES) >= 4:
-            _ENGINES.clear()
         old, new = (Engine(_rulebook(text, f"{label} rulebook"), job.backend)
                     for label, text in (("old", job.old), ("new", job.new)))
-        found = _ENGINES[key] = old, new
+        found = remember(_ENGINES, key, (old, new), 4)
     return found
 
 

@@ -18,6 +18,7 @@ from .._audit import _encode
 from .._canonical import Unwritable, writer
 from .._convert import CONVERTER, structure
 from .._limits import type_hints
+from .._memo import remember
 from .._models import AthleteState, Decision, WeekPlan
 from ._db import Tx
 
@@ -75,9 +76,7 @@ def _plan(plan: WeekPlan) -> tuple[str, str]:
     text = _PLAN_WRITER(plan)
     key = _HASHES.get(text)
     if key is None:
-        if len(_HASHES) >= _HASHES_MOST:
-            _HASHES.clear()
-        key = _HASHES[text] = plan_hash(text)
+        key = remember(_HASHES, text, plan_hash(text), _HASHES_MOST)
     return key, text
 
 

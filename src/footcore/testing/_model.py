@@ -38,6 +38,7 @@ from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
 from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
 from .._facts import PAIN_KINDS, build_facts, is_clean, single_leg_week
 from .._lint import candidate_values
+from .._memo import remember
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._plan import build_plan
 from .._rulebook import Rulebook, Stage
@@ -778,9 +779,7 @@ def plans(rulebook: Rulebook) -> Plans:
            rulebook.number("rest_sessions_per_week"))
     found = _PLANS.get(key)
     if found is None:
-        if len(_PLANS) >= 16:
-            _PLANS.clear()
-        found = _PLANS[key] = Plans(rulebook)
+        found = remember(_PLANS, key, Plans(rulebook), 16)
     return found
 
 
