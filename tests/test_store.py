@@ -97,8 +97,9 @@ def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.Store
     store.add_athlete(state)
     assert store.state("w-3") == state
     assert store.decisions("w-3") == () and store.history("w-3") == ()
-    with pytest.raises(fc.InputError, match="'w-3' is in the store already"):
+    with pytest.raises(fc.Conflict, match="'w-3' is in the store already") as err:
         store.add_athlete(state)
+    assert err.value.code == "athlete-exists"
     assert store.verify().ok
 
 
@@ -111,9 +112,14 @@ def test_a_retried_check_in_returns_the_stored_decision_and_records_nothing(
         assert again == made[number]
     assert list(store.decisions("a-1")) == made
     assert store.state("a-1") == made[-1].state
-    # The same id with other content is still the same check-in: the stored answer.
-    changed = attrs.evolve(checkins("a-1", 6)[5], minutes=3)
-    assert store.check_in(engine, "a-1", changed) == made[5]
+    # The same id with other content is not a retry: a conflict, and nothing recorded.
+    for change in ({"minutes": 3}, {"completed": not checkins("a-1", 6)[5].completed}):
+        changed = attrs.evolve(checkins("a-1", 6)[5], **change)
+        with pytest.raises(fc.CheckInConflict, match=f"differs in {next(iter(change))}") as err:
+            store.check_in(engine, "a-1", changed)
+        assert err.value.code == "checkin-conflict" and err.value.field == "CheckIn.id"
+        assert isinstance(err.value, fc.Conflict)
+    assert list(store.decisions("a-1")) == made and store.verify().ok
 
 
 def test_check_ins_without_an_id_are_each_recorded(store: fc.Store, engine: Engine) -> None:

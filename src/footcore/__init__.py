@@ -29,7 +29,16 @@ from ._enums import (
     Surface,
     SymptomKind,
 )
-from ._errors import DuplicateCheckIn, EngineError, FootcoreError, InputError, RulebookError
+from ._errors import (
+    CheckInConflict,
+    Conflict,
+    DuplicateCheckIn,
+    EngineError,
+    FootcoreError,
+    InputError,
+    NotFound,
+    RulebookError,
+)
 from ._explain import PlanChange, diff, explain
 from ._jsonparse import parse_json
 from ._models import (
@@ -97,10 +106,12 @@ __all__ = [
     "ChangeExample",
     "ChangeGroup",
     "CheckIn",
+    "CheckInConflict",
     "CheckInRef",
     "Checkpoint",
     "Compensation",
     "CompensationKind",
+    "Conflict",
     "Decision",
     "Divergence",
     "Dose",
@@ -120,6 +131,7 @@ __all__ = [
     "LogProblem",
     "LogReport",
     "Metrics",
+    "NotFound",
     "Outcome",
     "ParamUse",
     "PlanChange",

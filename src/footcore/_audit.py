@@ -71,8 +71,11 @@ class AuditLogError(FootcoreError):
     ``report`` holds the verification that found the damage, when there was one.
     """
 
-    def __init__(self, message: str, *, report: LogReport | None = None) -> None:
-        super().__init__(message)
+    code = "log-damaged"
+
+    def __init__(self, message: str, *, report: LogReport | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.report = report
 
 

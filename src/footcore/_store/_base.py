@@ -22,7 +22,7 @@ import attrs
 from .._audit import HistoryRow, ReplayReport, _encode, history_row, replay_records
 from .._convert import CONVERTER, structure
 from .._engine import Engine
-from .._errors import InputError
+from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._models import AthleteState, CheckIn, Decision
 from .._population import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
@@ -54,6 +54,16 @@ def _athlete_id(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"athlete_id: got {value!r:.80}; accepted: a non-empty string")
     return value
+
+
+def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
+    """Refuse a check-in that reuses a stored one's id for other content."""
+    if stored == given:
+        return
+    differs = [field.name for field in attrs.fields(CheckIn)
+               if getattr(stored, field.name) != getattr(given, field.name)]
+    raise CheckInConflict(str(given.id), athlete_id,
+                          f"differs in {', '.join(differs)}" if differs else "differs")
 
 
 class Store(ABC):
@@ -125,7 +135,8 @@ class Store(ABC):
                            (str(SCHEMA),))
                 elif found[0] != str(SCHEMA):
                     raise StoreError(f"{self.location}: a footcore store of schema "
-                                     f"{found[0]}; this footcore reads schema {SCHEMA}")
+                                     f"{found[0]}; this footcore reads schema {SCHEMA}",
+                                     code="store-schema")
         except BaseException:
             self.close()
             raise
@@ -147,8 +158,9 @@ class Store(ABC):
                            "VALUES (?, ?, 0, ?) ON CONFLICT (athlete_id) DO NOTHING",
                            (state.athlete_id, text, genesis(state.athlete_id)))
         if not added:
-            raise InputError(f"AthleteState.athlete_id: {state.athlete_id!r} is in the store "
-                             f"already; accepted: a new athlete (check in with store.check_in)")
+            raise Conflict(f"AthleteState.athlete_id: {state.athlete_id!r} is in the store "
+                           f"already; accepted: a new athlete (check in with store.check_in)",
+                           code="athlete-exists")
 
     def athletes(self) -> tuple[str, ...]:
         """The ids of the store's athletes, sorted."""
@@ -160,7 +172,7 @@ class Store(ABC):
         """The athlete's current state: the one their last decision left.
 
         Raises:
-            InputError: no athlete has that id.
+            NotFound: no athlete has that id.
         """
         with self._lock:
             with self._single() as tx:
@@ -178,8 +190,9 @@ class Store(ABC):
                        "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan "
                        "WHERE a.athlete_id = ?", (checkin_id, athlete_id))
         if found is None:
-            raise InputError(f"athlete_id: no athlete {athlete_id!r} in the store "
-                             f"{self.location}; add them first with store.add_athlete(state)")
+            raise NotFound(f"athlete_id: no athlete {athlete_id!r} in the store "
+                           f"{self.location}; add them first with store.add_athlete(state)",
+                           code="athlete-not-found")
         cached = self._states.get(athlete_id)
         if cached is not None and cached[0] == found[2]:
             state = cached[1]
@@ -196,11 +209,14 @@ class Store(ABC):
         """Decide on ``checkin`` from the athlete's stored state and record the decision,
         the new state and the chain link in one transaction.
 
-        A check-in whose ``id`` the athlete already has in the store is a retry: it gets
-        the stored decision back, unchanged, and nothing is recorded.
+        A check-in whose ``id`` the athlete already has in the store, with the same content,
+        is a retry (an idempotency key): it gets the stored decision back, unchanged, and
+        nothing is recorded.
 
         Raises:
-            InputError: no athlete has that id; the check-in is invalid or older than the
+            NotFound: no athlete has that id.
+            CheckInConflict: the athlete has a check-in with that ``id`` and other content.
+            InputError: the check-in is invalid or older than the
                 last one; the stored state does not fit the engine's rulebook (a stage or
                 dose level it lacks). Nothing is recorded.
             StoreError: the database could not be reached or stayed busy (nothing is
@@ -217,6 +233,7 @@ class Store(ABC):
                 with self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
+                    _same_checkin(snap.stored.checkin, checkin, athlete_id)
                     self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored
                 decision = engine.evaluate(snap.state, checkin)
@@ -278,7 +295,7 @@ class Store(ABC):
                 if after["prior_state"] != before["state"]:
                     raise StoreError(f"store {self.location}: athlete {athlete_id}'s decision "
                                      f"{seq + 1} does not start from the state decision {seq} "
-                                     f"left; verify the store")
+                                     f"left; verify the store", code="store-damaged")
             yield History(decisions[0]["prior_state"], [d["checkin"] for d in decisions],
                           f"store {self.location} athlete {athlete_id}")
 

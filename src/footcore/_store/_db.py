@@ -52,10 +52,14 @@ TABLES = [sql.strip() for sql in _TABLES.split(";") if sql.strip()]
 class StoreError(FootcoreError):
     """The store cannot do what was asked: the database is unreachable, busy beyond its
     timeout, not a footcore store, or damaged. ``report`` holds the verification that
-    found damage, when there was one."""
+    found damage, when there was one; its ``code`` is then ``store-damaged``."""
 
-    def __init__(self, message: str, *, report: object | None = None) -> None:
-        super().__init__(message)
+    code = "store-failed"
+
+    def __init__(self, message: str, *, report: object | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, code=code or ("store-damaged" if report is not None
+                                                else None))
         self.report = report
 
 

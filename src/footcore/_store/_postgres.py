@@ -60,13 +60,14 @@ class PostgresStore(Store):
             import psycopg
         except ImportError:
             raise StoreError("a PostgreSQL store needs psycopg: pip install "
-                             "'footcore[postgres]'") from None
+                             "'footcore[postgres]'", code="store-driver-missing") from None
         self._psycopg = psycopg
         try:
             self._conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise StoreError(f"store {self.location}: cannot connect ({message})") from None
+            raise StoreError(f"store {self.location}: cannot connect ({message})",
+                             code="store-unreachable") from None
         self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
 
     def close(self) -> None:

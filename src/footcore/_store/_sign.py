@@ -43,7 +43,7 @@ def _ed25519() -> Any:
         from cryptography.hazmat.primitives.asymmetric import ed25519
     except ImportError:
         raise StoreError("signed checkpoints need cryptography: pip install "
-                         "'footcore[sign]'") from None
+                         "'footcore[sign]'", code="store-driver-missing") from None
     return ed25519
 
 

@@ -154,7 +154,8 @@ class SQLiteStore(Store):
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise StoreError(f"store {self.location}: cannot flush its log ({exc})") from None
+            raise StoreError(f"store {self.location}: cannot flush its log ({exc})",
+                             code="store-io") from None
 
     @contextmanager
     def _queue(self) -> Iterator[None]:
@@ -180,5 +181,5 @@ class SQLiteStore(Store):
     def _error(self, exc: sqlite3.Error) -> StoreError:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return StoreError(f"store {self.location}: busy: another process held its write "
-                              f"lock for more than {self._timeout:g} s")
+                              f"lock for more than {self._timeout:g} s", code="store-busy")
         return StoreError(f"store {self.location}: {exc}")
