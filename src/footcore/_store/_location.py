@@ -3,9 +3,10 @@ every secret in it hidden, for messages, reports and pages.
 
 A location is a SQLite path, a ``postgresql://`` (or ``postgres://``) URL, or a libpq
 connection string of ``key=value`` pairs (``host=db user=app password=...``). Its secrets
-are the password of a URL's ``user:password@`` and the values of the keys in
-:data:`SECRET_KEYS`, in a URL's query or a connection string, in any case and
-percent-encoded or quoted as the driver would read them.
+are the password of a URL's ``user:password@`` and the values of secret keys (``password``,
+``passfile``, ``sslpassword``, ``oauth_client_secret``, and any key whose name starts
+with ``pass`` or holds ``pwd`` or ``secret``, so a misspelt one too) in a URL's query or a
+connection string: keys in any case and percent-encoded, values as the driver reads them.
 """
 
 from __future__ import annotations
@@ -14,19 +15,20 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
-__all__ = ["HIDDEN", "SECRET_KEYS", "conninfo", "redact"]
+__all__ = ["HIDDEN", "conninfo", "redact"]
 
 HIDDEN = "***"
-SECRET_KEYS = frozenset({"password", "passfile", "sslpassword", "oauth_client_secret"})
-"""libpq's keys whose values are, or lead to, a credential."""
 
 _SCHEME = re.compile(r"postgres(?:ql)?://", re.IGNORECASE)
-# A URL in running text ends where characters a URL cannot hold begin.
-_URL = re.compile(_SCHEME.pattern + r"[^\s\"<>`]*", re.IGNORECASE)
+# A URL in a message may have lost a slash (a path made of it); in running text it ends
+# where characters a URL cannot hold begin.
+_ANY_SCHEME = re.compile(r"postgres(?:ql)?:/+", re.IGNORECASE)
+_URL = re.compile(_ANY_SCHEME.pattern + r"[^\s\"<>`]*", re.IGNORECASE)
 # One key=value of a connection string; a value is quoted ('it\'s') or runs to a space,
 # a backslash escaping the next character either way, as libpq reads it.
 _VALUE = r"'(?:\\.?|[^'\\])*'?|(?:\\.?|[^\s\\])*"
 _PAIR = re.compile(rf"(?<![\w%])([A-Za-z0-9_%]+)\s*=\s*({_VALUE})")
+_SECRET_KEY = re.compile(r"(?:^|_)(?:ssl)?pass|pwd|secret")
 _CONNINFO = re.compile(rf"\s*(?:[A-Za-z_]\w*\s*=\s*(?:{_VALUE})\s*)+")
 
 
@@ -44,11 +46,16 @@ def conninfo(location: str) -> str | None:
     return location if _CONNINFO.fullmatch(location) else None
 
 
+def _secret(key: str) -> bool:
+    """Whether a key of a URL's query or a connection string holds a secret."""
+    return bool(_SECRET_KEY.search(unquote(key).strip().lower()))
+
+
 def _url_secrets(url: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, decoded value) of each secret in ``url``: the password of
     ``user:password@`` (the credentials end at the last ``@`` before the query, so an
     unescaped ``@`` or ``/`` in a password stays hidden too) and each secret parameter."""
-    rest = _SCHEME.match(url).end()  # type: ignore[union-attr]
+    rest = _ANY_SCHEME.match(url).end()  # type: ignore[union-attr]
     query = min((i for i in (url.find("?", rest), url.find("#", rest)) if i >= 0),
                 default=len(url))
     at = url.rfind("@", rest, query)
@@ -59,7 +66,7 @@ def _url_secrets(url: str) -> Iterator[tuple[int, int, str]]:
         position = query + 1
         for param in url[position:].split("&"):
             key, equals, value = param.partition("=")
-            if equals and unquote(key).strip().lower() in SECRET_KEYS:
+            if equals and _secret(key):
                 first = position + len(key) + 1
                 yield first, first + len(value), unquote(value)
             position += len(param) + 1
@@ -76,14 +83,14 @@ def _secrets(text: str) -> list[tuple[int, int, str]]:
     """(start, end, value as the driver reads it) of every secret in ``text``."""
     found: list[tuple[int, int, str]] = []
     # A location that is a URL is one to its end; in a message, a URL ends at a space.
-    urls = ([(0, len(text))] if _SCHEME.match(text) else
+    urls = ([(0, len(text))] if _ANY_SCHEME.match(text) else
             [(m.start(), m.end()) for m in _URL.finditer(text)])
     for start, end in urls:
         found += ((start + a, start + b, value)
                   for a, b, value in _url_secrets(text[start:end]))
     for pair in _PAIR.finditer(text):
         inside_url = any(start <= pair.start() < end for start, end in urls)
-        if not inside_url and unquote(pair.group(1)).lower() in SECRET_KEYS:
+        if not inside_url and _secret(pair.group(1)):
             found.append((pair.start(2), pair.end(2), _unquoted(pair.group(2))))
     return [secret for secret in found if secret[0] < secret[1]]
 
@@ -91,10 +98,9 @@ def _secrets(text: str) -> list[tuple[int, int, str]]:
 def redact(text: str, *, location: str = "") -> str:
     """``text`` with every secret of a store location in it replaced by ``***``.
 
-    ``text`` is a location, or a message that may quote one or more. The password in a
-    URL's ``user:password@``, and the values of ``password``, ``passfile``,
-    ``sslpassword`` and ``oauth_client_secret`` in a URL's query or a ``key=value``
-    connection string (keys in any case, percent-encoded or not), are hidden.
+    ``text`` is a location, or a message that may quote one or more: the password in a
+    URL's ``user:password@`` and the values of secret keys (see the module) in a URL's
+    query or a ``key=value`` connection string are hidden.
 
     Args:
         text: the location or message.
