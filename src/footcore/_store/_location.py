@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
-__all__ = ["HIDDEN", "conninfo", "redact"]
+__all__ = ["conninfo", "redact"]
 
 HIDDEN = "***"
 
