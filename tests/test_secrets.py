@@ -112,6 +112,14 @@ def test_a_drivers_message_loses_the_password_however_it_quotes_it(password: str
     assert password not in redact(message, location=location)
 
 
+@given(st.text(alphabet="postgresql:/@?&#=' \\%pwd_"), st.text())
+def test_redact_takes_any_text_and_hides_nothing_twice(text: str, other: str) -> None:
+    once = redact(text + other)
+    assert redact(once) == once
+    redact(other, location=text)  # any location, any message: no exception
+    conninfo(text + other)
+
+
 @pytest.mark.parametrize("location", [
     "postgresql://app@db/fc", "postgres://db", "PostgreSQL://app@db/fc",
     "host=db dbname=fc", "dbname=fc", " host=db  port=5433 ", "password='a b' host=db",
