@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from .._audit import AuditLogError
 from .._errors import FootcoreError
 from .._store import StoreError
+from .._store._location import redact
 from .._version import __version__
 from ._audit import add_audit_commands
 from ._commands import add_commands
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else 2
     except FootcoreError as exc:
-        message = "; ".join(line.strip() for line in str(exc).splitlines())
+        # A store location, or a URL given where a file was expected, keeps no password.
+        message = redact("; ".join(line.strip() for line in str(exc).splitlines()))
         paint = paint_for(sys.stderr)
         print(f"{_name(args)}: {paint('error', 'bad')}: {message}", file=sys.stderr)
         return 1 if _found_damage(exc) else 2

@@ -1,5 +1,6 @@
-"""What kind of source a command was given: an audit store (a ``postgresql://`` URL or a
-SQLite file), or a JSON Lines file of audit log records, decisions or athletes' histories."""
+"""What kind of source a command was given: an audit store (a ``postgresql://`` URL, a
+libpq connection string or a SQLite file), or a JSON Lines file of audit log records,
+decisions or athletes' histories."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._errors import InputError
+from .._store._location import conninfo
 
 __all__ = ["SourceKind", "source_kind"]
 
@@ -45,7 +47,7 @@ def source_kind(source: str) -> SourceKind:
     Raises:
         InputError: there is no such file, it is a folder, or it is none of these.
     """
-    if source.startswith(("postgresql://", "postgres://")):
+    if conninfo(source) is not None:
         return "store"
     path = Path(source)
     if _start(path) == _SQLITE:

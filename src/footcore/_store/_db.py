@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from .._errors import FootcoreError
+from ._location import redact
 
 __all__ = ["SCHEMA", "TABLES", "StoreError", "Tx", "redact"]
 
@@ -73,12 +73,3 @@ class Tx(Protocol):
     def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]: ...
 
     def run(self, sql: str, params: Sequence[object] = ()) -> int: ...
-
-
-def redact(url: str) -> str:
-    """A database URL without its password, to name it in messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .._errors import FootcoreError, InputError
 from ._base import Store
 from ._db import StoreError, Tx, redact
 
@@ -27,6 +28,35 @@ _cursors = itertools.count()
 
 def _sql(text: str) -> str:
     return text.replace("?", "%s")
+
+
+def _connect(driver: Any, url: str) -> psycopg.Connection[Any]:
+    """A connection in autocommit mode to the database at ``url``, made by ``driver`` (the
+    psycopg module).
+
+    The driver's messages may quote the URL, or a password in it alone: they are
+    redacted, and the driver's exception is not chained to the one raised.
+
+    Raises:
+        InputError: libpq cannot read ``url``.
+        StoreError: the server cannot be reached or refuses the login (store-unreachable).
+    """
+    try:
+        connection: psycopg.Connection[Any] = driver.connect(url, autocommit=True)
+        return connection
+    except driver.Error as exc:
+        said = redact("; ".join(line.strip() for line in str(exc).splitlines()
+                                if line.strip()), location=url)
+        unreadable = isinstance(exc, driver.ProgrammingError)
+    if unreadable:
+        hint = "" if "://" in url else "; a SQLite file named like key=value: write ./NAME"
+        failure: FootcoreError = InputError(
+            f"store {redact(url)}: not a PostgreSQL URL or connection string that libpq "
+            f"can read ({said}){hint}", field="url_or_path")
+    else:
+        failure = StoreError(f"store {redact(url)}: cannot connect ({said})",
+                             code="store-unreachable")
+    raise failure
 
 
 class _PostgresTx:
@@ -52,7 +82,8 @@ class _PostgresTx:
 
 class PostgresStore(Store):
     """A store in a PostgreSQL database; made by :func:`open_store` from a
-    ``postgresql://`` URL (any libpq connection string works)."""
+    ``postgresql://`` URL or a libpq ``key=value`` connection string. Its ``location`` and
+    every message name the database with its password, if any, as ``***``."""
 
     def __init__(self, url: str) -> None:
         super().__init__(redact(url))
@@ -62,12 +93,7 @@ class PostgresStore(Store):
             raise StoreError("a PostgreSQL store needs psycopg: pip install "
                              "'footcore[postgres]'", code="store-driver-missing") from None
         self._psycopg = psycopg
-        try:
-            self._conn = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise StoreError(f"store {self.location}: cannot connect ({message})",
-                             code="store-unreachable") from None
+        self._conn = _connect(psycopg, url)
         self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
 
     def close(self) -> None:
