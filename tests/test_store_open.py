@@ -178,6 +178,10 @@ for readonly in (False, True):
         with fc.open_store(sys.argv[1], readonly=readonly) as store:
             report = store.verify()
             out[str(readonly)] = [report.ok, report.records, store.athletes()]
+            try:
+                store.add_athlete(store.state("a-1"))
+            except fc.FootcoreError as exc:
+                out[str(readonly)].append(exc.code)
     except fc.StoreError as exc:
         out[str(readonly)] = exc.code
 print(json.dumps(out))
@@ -206,10 +210,12 @@ def test_a_read_only_database_file_can_be_verified(
     """The issue's case: a database file the auditor may not write (0444), in a folder they
     may or may not write. The tests run as root, whom permissions do not bind, so the
     child that opens the store gives up root's power over files first (see
-    ``_as_an_ordinary_user``). Opened writable, the store cannot be opened at all
-    (``store-readonly``); opened ``readonly=True`` it verifies, whether SQLite can put
-    its WAL index beside the file (a writable folder) or not (opened immutable: no writer
-    can work in that folder either). The CLI's reading commands open stores read-only."""
+    ``_as_an_ordinary_user``). Opened writable in a read-only folder, the store cannot be
+    opened at all (``store-readonly``: SQLite cannot put its WAL index there); opened
+    ``readonly=True`` it verifies, whether SQLite can put that index beside the file (a
+    writable folder) or not (opened immutable: no writer can work in that folder either).
+    Writes raise ``store-readonly`` either way. The CLI's reading commands open stores
+    read-only (see test_cli_store.py), so ``footcore store verify`` works here too."""
     db = readonly_folder
     if folder_writable:
         db.parent.chmod(0o755)
@@ -218,8 +224,9 @@ def test_a_read_only_database_file_can_be_verified(
                           text=True, timeout=120, preexec_fn=_as_an_ordinary_user,
                           check=False)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"False": "store-readonly",
-                                       "True": [True, 3, ["a-1"]]}
+    readable = [True, 3, ["a-1"], "store-readonly"]
+    assert json.loads(done.stdout) == {"False": readable if folder_writable
+                                       else "store-readonly", "True": readable}
     cli = subprocess.run([sys.executable, "-m", "footcore", "store", "verify", str(db)],
                          capture_output=True, text=True, timeout=120,
                          preexec_fn=_as_an_ordinary_user, check=False)
