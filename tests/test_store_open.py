@@ -48,6 +48,26 @@ def test_an_empty_path_is_refused() -> None:
         fc.open_store("x.db", create="no")  # type: ignore[arg-type]
 
 
+def test_a_store_in_memory_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       engine: Engine) -> None:
+    """``":memory:"`` is SQLite's database in memory, as it was: no file of that name."""
+    monkeypatch.chdir(tmp_path)
+    fill(":memory:", engine)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_with_characters_a_uri_reserves_opens(tmp_path: Path, engine: Engine) -> None:
+    """Stores are opened through SQLite URIs: ``?``, ``#``, ``%`` and spaces in a path
+    are the file's name, not parts of the URI."""
+    path = tmp_path / "a ?b#c%20d.db"
+    fill(path, engine)
+    with fc.open_store(path, readonly=True) as store:
+        assert store.verify().records == 3
+    names = {p.name for p in tmp_path.iterdir()}
+    assert path.name in names
+    assert names <= {path.name + end for end in ("", "-lock", "-wal", "-shm")}
+
+
 def test_without_create_a_missing_store_is_refused_and_nothing_is_made(
         store_url: str) -> None:
     """A SQLite path with nothing there is ``store-missing`` and stays absent (no database,

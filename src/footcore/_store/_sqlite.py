@@ -30,11 +30,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from .._audit import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
 from ._db import StoreError, Tx
@@ -42,11 +43,9 @@ from ._db import StoreError, Tx
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["SQLITE_HEADER", "SYNC_MODES", "SQLiteStore"]
+__all__ = ["SYNC_MODES", "SQLiteStore"]
 
 SYNC_MODES = ("full", "normal")
-SQLITE_HEADER = b"SQLite format 3\x00"
-"""How every SQLite database file starts."""
 
 
 class _SQLiteTx:
@@ -133,7 +132,7 @@ class SQLiteStore(Store):
         if self.location == ":memory:":
             uri, mode = ":memory:", ""
         else:
-            uri = "file:" + urllib.parse.quote(os.path.abspath(self.location))
+            uri = Path(os.path.abspath(self.location)).as_uri()
             mode = "ro" if self.readonly else "rwc" if create else "rw"
         try:
             conn = sqlite3.connect(f"{uri}?mode={mode}" if mode else uri, uri=bool(mode),
@@ -267,7 +266,7 @@ def _check_file(path: str, create: bool) -> None:
         raise StoreError(f"store {path}: is a folder; expected a SQLite file",
                          code="store-not-footcore") from None
     except OSError as exc:
-        raise StoreError(f"store {path}: cannot read it ({exc})", code="store-io") from None
+        raise StoreError(f"store {path}: cannot read it ({exc})") from None
     if start and start != SQLITE_HEADER:
         raise StoreError(f"store {path}: not a footcore store (not a SQLite database)",
                          code="store-not-footcore")
