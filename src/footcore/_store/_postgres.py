@@ -80,8 +80,12 @@ class PostgresStore(Store):
             raise StoreError(f"store {self.location}: cannot connect ({message})",
                              code="store-unreachable") from None
         if readonly:
-            with self._single() as tx:
-                tx.run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            try:
+                with self._single() as tx:
+                    tx.run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            except StoreError:
+                self.close()
+                raise
         if create and not readonly:
             self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
         else:
