@@ -82,6 +82,9 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("bypass=1 compass=2 passes=3", "bypass=1 compass=2 passes=***"),
     ("store postgresql://app:s3cret@db/fc: cannot connect; host=db password=s3cret",
      "store postgresql://app:***@db/fc: cannot connect; host=db password=***"),
+    # a message that starts with a URL and quotes it again keeps its words
+    ("postgresql://app:s3cret@db/fc: a store; use store verify postgresql://app:s3cret@db/fc",
+     "postgresql://app:***@db/fc: a store; use store verify postgresql://app:***@db/fc"),
     # nothing to hide
     ("postgresql://app@db:5432/fc?options=a@b", "postgresql://app@db:5432/fc?options=a@b"),
     ("footcore.db", "footcore.db"),

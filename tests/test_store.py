@@ -471,8 +471,9 @@ def test_import_refuses_a_damaged_log_a_broken_chain_or_a_known_athlete(
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "notes.db"
     bad.write_text("not a database, just some notes " * 40)
-    with pytest.raises(fc.StoreError, match=r"notes\.db: cannot open it \(file is not a database"):
+    with pytest.raises(fc.StoreError, match=r"notes\.db: not a footcore store \(not a SQLite"):
         fc.open_store(bad)
+    assert bad.read_text() == "not a database, just some notes " * 40
     with pytest.raises(fc.StoreError, match="cannot open it"):
         fc.open_store(tmp_path / "no-such-folder" / "x.db")
     with pytest.raises(fc.InputError, match="sync: got 'off'; accepted: full, normal"):

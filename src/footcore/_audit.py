@@ -60,7 +60,11 @@ __all__ = [
 GENESIS = hashlib.sha256(b"footcore audit log 1").hexdigest()
 """What the first record of every log chains to."""
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""How every SQLite database file, a footcore store among them, starts."""
+
 _FIELDS = frozenset({"decision", "hash", "prev", "seq"})
+_RECORD_START = b'{"decision":'  # how every record's line starts, keys sorted
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 _HEAD = re.compile(r"^[0-9a-f]{8,64}$")  # a record hash, or the start of one
 
@@ -348,13 +352,15 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
             hash is the stronger check); reported when no record of the log has it.
 
     Raises:
-        InputError: there is no file at ``path``; ``head`` is not a hash or the start of
-            one, or it starts more than one record's hash.
+        InputError: there is no file at ``path``, or it is a SQLite database (code
+            ``wrong-source``); ``head`` is not a hash or the start of one, or it starts
+            more than one record's hash.
     """
     if head is not None and not (isinstance(head, str) and _HEAD.match(head)):
         raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits), "
                          f"or its first 8 or more")
     where = _path(path)
+    _refuse_a_database(where)
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
     records = 0
@@ -537,30 +543,44 @@ class AuditLog:
     def repair(self) -> int:
         """Drop a torn last line (what an interrupted append leaves), and nothing else.
 
-        Other damage is not repaired: verify the log and restore it from a copy.
+        A torn line is a last line without its newline that is the start of a record but
+        not a whole one. A last line that is a whole record missing only its newline gets
+        the newline back. Anything else is refused and left as it is: a file that is not
+        an audit log (a SQLite database, binary data, a first line that is not a record)
+        and a last line that is not part of a record. Other damage is not repaired:
+        verify the log and restore it from a copy.
 
         Returns:
             The number of bytes dropped: 0 when the last line was whole.
 
         Raises:
-            InputError: there is no file at ``path``.
+            InputError: there is no file at ``path``; it is a SQLite database (code
+                ``wrong-source``), binary data (``file-unreadable``) or a file whose first
+                line is not an audit record.
+            AuditLogError: the last line has no newline and is not part of a record.
         """
         with self._lock:
             self._tail = None
             _open(self.path).close()  # InputError when missing, before creating anything
             with self._locked_file() as fd:
-                keep = size = os.fstat(fd).st_size
-                while keep > 0:
-                    start = max(0, keep - 65536)
-                    os.lseek(fd, start, os.SEEK_SET)
-                    chunk = os.read(fd, keep - start)
-                    if b"\n" in chunk:
-                        keep = start + chunk.rindex(b"\n") + 1
-                        break
-                    keep = start
-                if keep < size:
-                    os.ftruncate(fd, keep)
+                size = os.fstat(fd).st_size
+                keep = _last_line_start(fd, size)
+                first = os.pread(fd, min(size, limit("document_bytes") + 1), 0)
+                _check_log_start(self.path, first, whole=keep > 0)
+                torn = os.pread(fd, size - keep, keep)
+                if not torn:
+                    return 0
+                if not isinstance(_entry(0, torn), str):  # whole but for its newline
+                    os.write(fd, b"\n")
                     os.fsync(fd)
+                    return 0
+                if not (len(torn) <= limit("document_bytes") and b"\0" not in torn and (
+                        torn.startswith(_RECORD_START) or _RECORD_START.startswith(torn))):
+                    raise AuditLogError(f"audit log {self.path}: its last line (no newline, "
+                                        f"{len(torn)} bytes) is not part of an audit "
+                                        f"record; nothing was changed: verify the log")
+                os.ftruncate(fd, keep)
+                os.fsync(fd)
             return size - keep
 
     def records(self) -> Iterator[AuditRecord]:
@@ -570,10 +590,12 @@ class AuditLog:
         torn last line, which is not a record.
 
         Raises:
+            InputError: the file is a SQLite database (code ``wrong-source``).
             AuditLogError: a line is not a valid record; the message names the line.
         """
         if not self.path.exists():
             return
+        _refuse_a_database(self.path)
         for line, content, complete in lines(self.path):
             if not complete and not content:
                 raise AuditLogError(f"{self.path} line {line}: longer than "
@@ -588,6 +610,54 @@ class AuditLog:
                 yield structure(data, AuditRecord, "audit record")
             except InputError as exc:
                 raise AuditLogError(f"{self.path} line {line}: {exc}") from None
+
+
+def _last_line_start(fd: int, size: int) -> int:
+    """Where the file's last line starts: just after its last newline (0 if it has none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        chunk = os.pread(fd, end - start, start)
+        if b"\n" in chunk:
+            return start + chunk.rindex(b"\n") + 1
+        end = start
+    return 0
+
+
+def _refuse_a_database(path: Path) -> None:
+    """Refuse a SQLite database given as a log.
+
+    Raises:
+        InputError: there is no file at ``path``, or it is a SQLite database.
+    """
+    with _open(path) as handle:
+        _refuse_a_header(path, _read(path, handle, len(SQLITE_HEADER)))
+
+
+def _refuse_a_header(path: Path, start: bytes) -> None:
+    if start.startswith(SQLITE_HEADER):
+        raise InputError(f"audit log {path}: a SQLite database (a footcore store?), not an "
+                         f"audit log: footcore store verify {path} checks a store",
+                         code="wrong-source")
+
+
+def _check_log_start(path: Path, start: bytes, *, whole: bool) -> None:
+    """Refuse a file whose first bytes show it is not an audit log: a SQLite database,
+    binary data, or (when the first line is ``whole``, a newline after it) a first line
+    that is not a record.
+
+    Raises:
+        InputError: the file is not an audit log.
+    """
+    _refuse_a_header(path, start)
+    line = start.split(b"\n", 1)[0]
+    if b"\0" in start:
+        raise InputError(f"audit log {path}: binary data, not an audit log (JSON Lines); "
+                         f"nothing was changed", code="file-unreadable")
+    found = _entry(1, line) if whole else None
+    if isinstance(found, str):
+        raise InputError(f"audit log {path} line 1: not an audit record ({found}); this "
+                         f"is not an audit log, and nothing was changed")
 
 
 def _existing(path: str | os.PathLike[str]) -> AuditLog:

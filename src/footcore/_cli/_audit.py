@@ -1,4 +1,5 @@
-"""The commands over audit logs: ``audit verify|replay|history``."""
+"""The commands over audit logs: ``audit verify|replay|history``. With ``--store`` they
+read a store instead, as ``footcore store verify|history`` do (opened read-only)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,14 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .._audit import (
-    AuditLog,
-    LogReport,
-    ReplayReport,
-    _existing,
-    history,
-    replay_records,
-    verify_log,
-)
+from .._audit import AuditLog, _existing, history, replay_records, verify_log
 from .._models import Decision
-from .._store import StoreReport, open_store
-from .._store._sign import read_key
-from ._common import add_command, engine_from, print_json, show_help
+from .._store._db import redact
+from ._common import add_command, engine_from, show_help
 from ._progress import Progress
-from ._style import ACTION_ROLES, paint_for
+from ._reports import print_history, print_report
+from ._sources import expect
+from ._store import reading, store_history, store_verify
 
 if TYPE_CHECKING:
     from ._common import Commands
@@ -47,27 +41,12 @@ def _verify(args: argparse.Namespace) -> int:
         _source(args, ("AUDIT.jsonl", args.log))
         if args.head:
             args.parser.error("--head is for a log; a store keeps its heads (see --public-key)")
-        key = read_key(args.public_key, private=False) if args.public_key else None
-        with open_store(args.store) as store:
-            report: LogReport | StoreReport = store.verify(public_key=key)
-    else:
-        (log,) = _source(args, ("AUDIT.jsonl", args.log))
-        if args.public_key:
-            args.parser.error("--public-key checks a store's checkpoints: give --store")
-        report = verify_log(log, head=args.head)
-    _print_report(args, report)
-    return 0 if report.ok else 1
-
-
-def _print_report(args: argparse.Namespace, report: LogReport | StoreReport | ReplayReport
-                  ) -> None:
-    """The report as JSON, or as text whose first line says, in colour on a terminal,
-    whether all is well."""
-    if args.json:
-        print_json(report)
-        return
-    first, _, rest = str(report).partition("\n")
-    print(paint_for(sys.stdout)(first, "good" if report.ok else "bad") + _ + rest)
+        return store_verify(args, args.store)
+    (log,) = _source(args, ("AUDIT.jsonl", args.log))
+    if args.public_key:
+        args.parser.error("--public-key checks a store's checkpoints: give --store")
+    expect(log, "log", f"footcore store verify {redact(log)}")
+    return print_report(args, verify_log(log, head=args.head))
 
 
 def _records(log: str) -> Iterator[tuple[int, Decision]]:
@@ -87,37 +66,20 @@ def _replay(args: argparse.Namespace) -> int:
     engine = engine_from(args)
     if args.store:
         _source(args, ("AUDIT.jsonl", args.log))
-        with open_store(args.store) as store:
-            report = store.replay(engine)
-    else:
-        (log,) = _source(args, ("AUDIT.jsonl", args.log))
-        report = replay_records(_records(log), engine, log)
-    _print_report(args, report)
-    return 0 if report.ok else 1
+        with reading(args.store, f"footcore audit replay {redact(args.store)}") as store:
+            return print_report(args, store.replay(engine))
+    (log,) = _source(args, ("AUDIT.jsonl", args.log))
+    expect(log, "log", f"footcore audit replay --store {redact(log)}")
+    return print_report(args, replay_records(_records(log), engine, log))
 
 
 def _history(args: argparse.Namespace) -> int:
     found = _source(args, ("AUDIT.jsonl", args.log), ("ATHLETE_ID", args.athlete_id))
     athlete = found[-1]
     if args.store:
-        with open_store(args.store) as store:
-            rows, where = store.history(athlete), store.location
-    else:
-        rows, where = history(found[0], athlete), found[0]
-    if args.json:
-        print_json({"source": where, "athlete_id": athlete, "rows": rows})
-        return 0 if rows else 1
-    if not rows:
-        print(f"{where}: no decisions for athlete {athlete}")
-        return 1
-    paint = paint_for(sys.stdout)
-    print(paint(f"{'record':>6}  {'date':<10}  {'stage':<12} {'dose':>4}  {'action':<8}  "
-                f"reason", "bold"))
-    for row in rows:
-        print(f"{row.seq + 1:>6}  {row.on}  {row.stage:<12} {row.dose_level:>4}  "
-              + paint(f"{row.action.value:<8}", ACTION_ROLES[row.action])
-              + f"  {row.rule_id or '-'}: {row.reason}")
-    return 0
+        return store_history(args, args.store, athlete)
+    expect(found[0], "log", f"footcore store history {redact(found[0])} {athlete}")
+    return print_history(args, history(found[0], athlete), found[0], athlete)
 
 
 def _store_option(cmd: argparse.ArgumentParser) -> None:

@@ -24,6 +24,7 @@ from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
+from .._store._db import redact
 from ._common import add_command, engine_from, print_json
 from ._files import (
     read_decision,
@@ -34,6 +35,7 @@ from ._files import (
     write_text,
 )
 from ._progress import Progress
+from ._sources import expect
 from ._style import ACTION_ROLES, paint_for
 from ._text import findings_text, plan_text, timeline_text
 
@@ -120,15 +122,18 @@ def _in_store(args: argparse.Namespace, engine: Engine, checkin: CheckIn) -> tup
     if given is not None and given.athlete_id != athlete:
         raise InputError(f"state file {args.state}: is athlete {given.athlete_id!r}, "
                          f"not --athlete {athlete!r}")
-    with open_store(args.store) as store:
-        note = ""
+    expect(args.store, "store", f"--log {redact(args.store)}")
+    # Only a command that can add the athlete creates a store: a mistyped path is an error.
+    with open_store(args.store, create=given is not None) as store:
+        note = f"Created a footcore store in {store.location}. " if store.created else ""
         try:
             before = store.state(athlete)
         except InputError:
             if given is None:
                 raise
             store.add_athlete(given)
-            before, note = given, f"Added athlete {athlete} to {store.location}. "
+            before = given
+            note += f"Added athlete {athlete} to {store.location}. "
         else:
             if given is not None and given != before:
                 raise InputError(f"state file {args.state}: athlete {athlete!r} is in the "
@@ -147,6 +152,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         args.parser.error("give --state STATE.json (--athlete goes with --store)")
     if args.state == "-" and args.checkin == "-":
         args.parser.error("only one of --state and --checkin can be read from standard input")
+    if args.log:
+        expect(args.log, "log", f"--store {redact(args.log)}")
     checkin = read_model(args.checkin, CheckIn, "check-in file")
     engine = engine_from(args)
     if args.store:

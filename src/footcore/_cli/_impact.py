@@ -46,7 +46,7 @@ def _count_lines(path: Path) -> int:
 def _stored(source: str) -> tuple[Iterable[History], int, str]:
     """The histories in the store at ``source``, with the number of its athletes; the store
     is closed once they are read."""
-    store = open_store(source)
+    store = open_store(source, readonly=True)
     total = len(store.athletes())
 
     def histories() -> Iterator[History]:

@@ -39,7 +39,7 @@ def _one_line(report: object) -> str:
 
 
 def _from_store(location: str, athlete: str) -> History:
-    with open_store(location) as store:
+    with open_store(location, readonly=True) as store:
         decisions = store.decisions(athlete)
         others = [] if decisions else list(store.athletes())
         report = store.verify()

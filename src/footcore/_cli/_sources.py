@@ -4,17 +4,21 @@ decisions or athletes' histories."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
+from .._audit import SQLITE_HEADER
 from .._errors import InputError
-from .._store._location import conninfo
+from .._jsonparse import parse_json
+from .._limits import limit
+from .._store._location import conninfo, redact
 
-__all__ = ["SourceKind", "source_kind"]
+__all__ = ["SourceKind", "expect", "source_kind"]
 
 SourceKind = Literal["store", "log", "decisions", "athletes"]
-_SQLITE = b"SQLite format 3\x00"
+_KINDS = {"store": "a footcore store", "log": "an audit log",
+          "decisions": "a decisions file (as simulate --out writes)",
+          "athletes": "a file of athletes' histories"}
 
 
 def _start(path: Path) -> bytes:
@@ -23,7 +27,7 @@ def _start(path: Path) -> bytes:
         raise InputError(f"source {path}: is a folder; expected a file")
     try:
         with path.open("rb") as handle:
-            return handle.read(len(_SQLITE))
+            return handle.read(len(SQLITE_HEADER))
     except FileNotFoundError:
         raise InputError(f"source {path}: no such file") from None
     except OSError as exc:
@@ -33,10 +37,10 @@ def _start(path: Path) -> bytes:
 def _first_line(path: Path) -> object:
     try:
         with path.open("rb") as handle:
-            for line in handle:
+            while line := handle.readline(limit("document_bytes") + 1):
                 if line.strip():
-                    return json.loads(line)
-    except (OSError, ValueError) as exc:
+                    return parse_json(line, "line")
+    except (OSError, InputError) as exc:
         raise InputError(f"source {path} line 1: not JSON Lines ({exc})") from None
     raise InputError(f"source {path}: empty")
 
@@ -50,7 +54,7 @@ def source_kind(source: str) -> SourceKind:
     if conninfo(source) is not None:
         return "store"
     path = Path(source)
-    if _start(path) == _SQLITE:
+    if _start(path) == SQLITE_HEADER:
         return "store"
     first = _first_line(path)
     keys = set(first) if isinstance(first, dict) else set()
@@ -63,3 +67,22 @@ def source_kind(source: str) -> SourceKind:
     raise InputError(f"source {path} line 1: expected an athlete's history ({{\"state\", "
                      f"\"checkins\"}}), a decision (as simulate --out writes), an audit log "
                      f"record, or a footcore store")
+
+
+def expect(source: str, wanted: Literal["store", "log"], instead: str) -> None:
+    """Refuse ``source`` when it is plainly of another kind than ``wanted``: a store given
+    for a log; a log, or another JSON Lines file of footcore's, given for a store. The
+    message says to use ``instead``. Anything else passes: opening or reading it says
+    what is wrong with it (a missing file, say).
+
+    Raises:
+        InputError: code ``wrong-source``.
+    """
+    try:
+        kind = source_kind(source)
+    except InputError:
+        return
+    if kind == wanted or (wanted == "log" and kind != "store"):
+        return
+    raise InputError(f"{redact(source)}: {_KINDS[kind]}, not {_KINDS[wanted]}; use {instead}",
+                     code="wrong-source")

@@ -1,80 +1,232 @@
-"""The commands over a store: ``store export|import|checkpoint``."""
+"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init``.
+
+Commands that only read open the store read-only, so a mistyped path is an error (the
+store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
+``evaluate --store --state`` (which add athletes) are the ones that create a store.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
-from .._store import open_store
+from .._convert import CONVERTER
+from .._models import AthleteState
+from .._store import Store, open_store
+from .._store._db import redact
 from .._store._sign import read_key
-from ._common import add_command, show_help
+from ._common import add_command, print_json, show_help
+from ._reports import print_history, print_report
+from ._sources import expect
 
 if TYPE_CHECKING:
     from ._common import Commands
 
-__all__ = ["add_store_commands"]
+__all__ = ["add_store_commands", "reading", "store_history", "store_verify"]
 
 STORE_HELP = "a SQLite file or a postgresql:// URL"
 
 
+def reading(source: str, instead: str) -> Store:
+    """The store at ``source``, opened read-only (it must exist); an audit log or another
+    JSON Lines file given for it is refused, naming the command ``instead``.
+
+    Raises:
+        InputError: ``source`` is a log (code ``wrong-source``).
+        StoreError: there is no store at ``source``.
+    """
+    expect(source, "store", instead)
+    return open_store(source, readonly=True)
+
+
+def store_verify(args: argparse.Namespace, source: str) -> int:
+    """Verify the store at ``source`` (with ``args.public_key``, its checkpoints) and print
+    the report; 1 when something is wrong."""
+    expect(source, "store", f"footcore audit verify {redact(source)}")
+    key = read_key(args.public_key, private=False) if args.public_key else None
+    with open_store(source, readonly=True) as store:
+        return print_report(args, store.verify(public_key=key))
+
+
+def store_history(args: argparse.Namespace, source: str, athlete: str) -> int:
+    """Print the athlete's timeline in the store at ``source``; 1 when they have none."""
+    with reading(source, f"footcore audit history {redact(source)} {athlete}") as store:
+        return print_history(args, store.history(athlete), store.location, athlete)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    return store_verify(args, args.source)
+
+
+def _history(args: argparse.Namespace) -> int:
+    return store_history(args, args.source, args.athlete)
+
+
+def _state_text(location: str, state: AthleteState) -> str:
+    """The state's main fields, one a line, for a person."""
+    lines = [f"{location}: athlete {state.athlete_id}",
+             f"  goal: {state.goal.value}",
+             f"  stage: {state.stage}, dose step {state.dose_level}",
+             f"  started on: {state.started_on}",
+             f"  last check-in: {state.last_checkin_on or 'none yet'}",
+             f"  back-off: {state.backoff.value}"
+             + (f" until {state.backoff_until}" if state.backoff_until else ""),
+             f"  paused: {'yes' if state.paused else 'no'}; clinician cleared: "
+             f"{'yes' if state.clinician_cleared else 'no'}"]
+    return "\n".join(lines)
+
+
+def _state(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    with reading(args.source, f"footcore audit history {source} {args.athlete}") as store:
+        state = store.state(args.athlete)
+    if args.json:
+        print_json(state)
+    else:
+        print(_state_text(store.location, state))
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
-    with open_store(args.store) as store:
+    source = redact(args.source)
+    with reading(args.source, f"footcore audit verify {source} (it is a log already)"
+                 ) as store:
         count = store.export_jsonl(args.out)
-    print(f"Wrote {count} record(s) from {store.location} to {args.out}.")
+    if args.json:
+        print_json({"source": store.location, "out": args.out, "records": count})
+    else:
+        print(f"Wrote {count} record(s) from {store.location} to {args.out}.")
     return 0
 
 
 def _import(args: argparse.Namespace) -> int:
-    with open_store(args.store) as store:
-        print(store.import_jsonl(args.log))
+    source, log = redact(args.source), redact(args.log)
+    expect(args.source, "store", f"footcore store import STORE {source}")
+    expect(args.log, "log", f"footcore store export {log} OUT.jsonl, and import OUT.jsonl")
+    with open_store(args.source) as store:  # importing adds athletes: it may create
+        report = store.import_jsonl(args.log)
+    if args.json:
+        print_json({**CONVERTER.unstructure(report), "created": store.created})
+    else:
+        print(f"Created a footcore store in {store.location}. {report}" if store.created
+              else report)
     return 0
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    expect(args.source, "store", f"footcore audit verify {source} --head HASH (a log is "
+                                 f"not signed)")
     key = read_key(args.key, private=True)
-    with open_store(args.store) as store:
+    with open_store(args.source, create=False) as store:
         checkpoint = store.checkpoint(key)
-    print(f"{store.location}: checkpoint {checkpoint.number} signs the heads of "
-          f"{len(checkpoint.heads)} athlete(s)' chains (key {checkpoint.public_key[:12]}).")
+    if args.json:
+        print_json(checkpoint)
+    else:
+        print(f"{store.location}: checkpoint {checkpoint.number} signs the heads of "
+              f"{len(checkpoint.heads)} athlete(s)' chains (key {checkpoint.public_key[:12]}).")
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    expect(args.source, "store", f"footcore store import NEW.db {source} to make a store "
+                                 f"of it")
+    with open_store(args.source, create=True) as store:
+        athletes = len(store.athletes())
+    if args.json:
+        print_json({"source": store.location, "created": store.created, "athletes": athletes})
+    elif store.created:
+        print(f"Created a footcore store in {store.location}.")
+    else:
+        print(f"{store.location} is a footcore store already ({athletes} athlete(s)); "
+              f"nothing changed.")
+    return 0
+
+
+def _source(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("source", metavar="STORE", help=STORE_HELP)
+
+
 def add_store_commands(commands: Commands) -> None:
-    """Declare ``store`` (export, import, checkpoint)."""
+    """Declare ``store`` (verify, state, history, export, import, checkpoint, init)."""
     store = commands.add_parser(
-        "store", help="Export, import or sign a store of athletes and decisions.",
-        description="Export, import or sign a store of athletes and decisions "
-                    "(SQLite file or PostgreSQL URL) that evaluate --store writes.",
-        epilog="example:\n  footcore store export footcore.db audit.jsonl\n"
+        "store", help="Verify, read, export, import or sign a store of athletes and "
+                      "decisions.",
+        description="Verify, read, export, import or sign a store of athletes and "
+                    "decisions (a SQLite file or a PostgreSQL URL) that evaluate --store "
+                    "writes. Commands that only read open it read-only and never create it.",
+        epilog="example:\n  footcore store verify footcore.db\n"
+               "  footcore store export footcore.db audit.jsonl\n"
                "  footcore store checkpoint footcore.db --key signing.pem",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     show_help(store)
     actions = store.add_subparsers(dest="store_command", metavar="ACTION")
 
     cmd = add_command(
+        actions, "verify", _verify,
+        "Check every athlete's hash chain in the store: report every edited, removed, "
+        "moved or inserted record; with --public-key, check the signed checkpoints. Exit "
+        "code 1 when something is wrong.",
+        "  footcore store verify footcore.db\n"
+        "  footcore store verify footcore.db --public-key signing.pub.pem", rules=False,
+        json="the report")
+    _source(cmd)
+    cmd.add_argument("--public-key", metavar="PUBLIC.pem",
+                     help="the checkpoint signer's Ed25519 public key (PEM)")
+
+    cmd = add_command(
+        actions, "state", _state,
+        "Print an athlete's current state in the store: stage, dose step, back-off, last "
+        "check-in (all of it with --json).",
+        "  footcore store state footcore.db a-17 --json > a-17.json", rules=False,
+        json="the whole state")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+
+    cmd = add_command(
+        actions, "history", _history,
+        "One athlete's decisions in the store, oldest first: record number, date, stage, "
+        "dose step, action, why. Exit code 1 when there are none.",
+        "  footcore store history footcore.db a-17", rules=False, json="the rows")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+
+    cmd = add_command(
         actions, "export", _export,
         "Write every decision of the store to an audit log (JSON Lines), athlete by athlete; "
         "the store is verified first.",
         "  footcore store export footcore.db audit.jsonl\n"
-        "  footcore audit verify audit.jsonl", rules=False)
-    cmd.add_argument("store", metavar="STORE", help=STORE_HELP)
+        "  footcore audit verify audit.jsonl", rules=False, json="what was written")
+    _source(cmd)
     cmd.add_argument("out", metavar="OUT.jsonl")
 
     cmd = add_command(
         actions, "import", _import,
         "Add the athletes and decisions of an audit log (an export, or evaluate --log's) to "
-        "a store, rebuilding each athlete's chain.",
-        "  footcore store import postgresql://app@db/footcore audit.jsonl", rules=False)
-    cmd.add_argument("store", metavar="STORE", help=STORE_HELP)
+        "a store, rebuilding each athlete's chain; the store is created if missing.",
+        "  footcore store import postgresql://app@db/footcore audit.jsonl", rules=False,
+        json="what was imported")
+    _source(cmd)
     cmd.add_argument("log", metavar="AUDIT.jsonl")
 
     cmd = add_command(
         actions, "checkpoint", _checkpoint,
         "Sign the heads of all athletes' chains with an Ed25519 private key "
-        "(needs footcore[sign]); audit verify --store --public-key checks them.",
+        "(needs footcore[sign]); store verify --public-key checks them.",
         "  openssl genpkey -algorithm ed25519 -out signing.pem\n"
         "  openssl pkey -in signing.pem -pubout -out signing.pub.pem\n"
-        "  footcore store checkpoint footcore.db --key signing.pem", rules=False)
-    cmd.add_argument("store", metavar="STORE", help=STORE_HELP)
+        "  footcore store checkpoint footcore.db --key signing.pem", rules=False,
+        json="the checkpoint")
+    _source(cmd)
     cmd.add_argument("--key", required=True, metavar="PRIVATE.pem",
                      help="the Ed25519 private key, PEM, unencrypted")
+
+    cmd = add_command(
+        actions, "init", _init,
+        "Create an empty store (a SQLite file, or footcore's tables in a PostgreSQL "
+        "database); on a store that exists, say so and change nothing.",
+        "  footcore store init footcore.db\n"
+        "  footcore store init postgresql://app@db/footcore", rules=False,
+        json="whether it was created")
+    _source(cmd)

@@ -73,10 +73,15 @@ class Store(ABC):
     threads; open one per process (or per thread, for parallel threads). Processes and
     machines sharing the database are safe: each check-in is one transaction.
     ``location`` names the database: its path, or its URL without the password.
+    ``readonly`` is True for a store opened ``readonly=True``, whose writes raise
+    :class:`StoreError` (``store-readonly``); ``created`` is True when opening it created
+    the store (its tables).
     """
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, *, readonly: bool = False) -> None:
         self.location = location
+        self.readonly = readonly
+        self.created = False
         self._lock = threading.Lock()
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
@@ -99,6 +104,9 @@ class Store(ABC):
 
     # ------------------------------------------------------------ what a database supplies
 
+    _FIND_META: str
+    """A query that returns a row when the database has the table footcore_meta."""
+
     @abstractmethod
     def _read(self) -> AbstractContextManager[Tx]:
         """A read-only transaction that sees one snapshot."""
@@ -120,19 +128,37 @@ class Store(ABC):
         """Make sure what this store has read or written is on disk, where a commit does
         not already see to that."""
 
-    def _prepare(self, first: str | None = None) -> None:
-        """Create the tables if missing and check the schema version, after running the
-        statement ``first`` in the same transaction; close the connection on failure."""
+    def _writable(self) -> None:
+        """Refuse a write to a store opened read-only."""
+        if self.readonly:
+            raise StoreError(f"store {self.location}: opened read-only; open it without "
+                             f"readonly=True to write", code="store-readonly")
+
+    def _prepare(self, first: str | None = None, *, create: bool = True) -> None:
+        """Check the schema version; with ``create``, create the tables first if missing,
+        after running the statement ``first`` in the same transaction; without, refuse a
+        database that holds no footcore store, writing nothing. Close the connection on
+        failure."""
         try:
-            with self._write() as tx:
-                if first:
-                    tx.one(first)
-                for sql in TABLES:
-                    tx.run(sql)
+            with self._write() if create else self._read() as tx:
+                if create:
+                    if first:
+                        tx.one(first)
+                    for sql in TABLES:
+                        tx.run(sql)
+                elif tx.one(self._FIND_META) is None:
+                    raise StoreError(f"store {self.location}: not a footcore store (it has "
+                                     f"no footcore tables); footcore store init creates one",
+                                     code="store-not-footcore")
                 found = tx.one("SELECT value FROM footcore_meta WHERE key = 'schema'")
-                if found is None:
+                if found is None and create:
                     tx.run("INSERT INTO footcore_meta (key, value) VALUES ('schema', ?)",
                            (str(SCHEMA),))
+                    self.created = True
+                elif found is None:
+                    raise StoreError(f"store {self.location}: not a footcore store (its "
+                                     f"footcore_meta table has no schema)",
+                                     code="store-not-footcore")
                 elif found[0] != str(SCHEMA):
                     raise StoreError(f"{self.location}: a footcore store of schema "
                                      f"{found[0]}; this footcore reads schema {SCHEMA}",

@@ -82,9 +82,13 @@ def _unquoted(value: str) -> str:
 def _secrets(text: str) -> list[tuple[int, int, str]]:
     """(start, end, value as the driver reads it) of every secret in ``text``."""
     found: list[tuple[int, int, str]] = []
-    # A location that is a URL is one to its end; in a message, a URL ends at a space.
-    urls = ([(0, len(text))] if _ANY_SCHEME.match(text) else
-            [(m.start(), m.end()) for m in _URL.finditer(text)])
+    # A location that is a URL is one up to the next URL it quotes, if any (a message
+    # may start with one); in other messages, a URL ends at a space.
+    if _ANY_SCHEME.match(text):
+        starts = [m.start() for m in _ANY_SCHEME.finditer(text)]
+        urls = list(zip(starts, [*starts[1:], len(text)], strict=True))
+    else:
+        urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     for start, end in urls:
         found += ((start + a, start + b, value)
                   for a, b, value in _url_secrets(text[start:end]))

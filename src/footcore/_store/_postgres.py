@@ -83,10 +83,21 @@ class _PostgresTx:
 class PostgresStore(Store):
     """A store in a PostgreSQL database; made by :func:`open_store` from a
     ``postgresql://`` URL or a libpq ``key=value`` connection string. Its ``location`` and
-    every message name the database with its password, if any, as ``***``."""
+    every message name the database with its password, if any, as ``***``.
 
-    def __init__(self, url: str) -> None:
-        super().__init__(redact(url))
+    Args:
+        url: the database's URL.
+        create: create footcore's tables if missing; otherwise a database without them
+            is refused and left as it was.
+        readonly: every transaction of the session is read-only (the server refuses
+            writes), and the store refuses its own.
+    """
+
+    _FIND_META = ("SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'footcore_meta' "
+                  "AND schemaname = ANY (current_schemas(false))")
+
+    def __init__(self, url: str, *, create: bool = True, readonly: bool = False) -> None:
+        super().__init__(redact(url), readonly=readonly)
         try:
             import psycopg
         except ImportError:
@@ -94,7 +105,17 @@ class PostgresStore(Store):
                              "'footcore[postgres]'", code="store-driver-missing") from None
         self._psycopg = psycopg
         self._conn = _connect(psycopg, url)
-        self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
+        if readonly:
+            try:
+                with self._single() as tx:
+                    tx.run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            except StoreError:
+                self.close()
+                raise
+        if create and not readonly:
+            self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
+        else:
+            self._prepare(create=False)
 
     def close(self) -> None:
         self._conn.close()
@@ -111,12 +132,13 @@ class PostgresStore(Store):
                     self._conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
                 yield _PostgresTx(self._conn)
         except self._psycopg.Error as exc:
-            raise StoreError(f"store {self.location}: {exc}") from None
+            raise self._error(exc) from None
 
     def _read(self) -> Any:
         return self._transaction("REPEATABLE READ, READ ONLY")
 
     def _write(self) -> Any:
+        self._writable()
         return self._transaction(None)
 
     @contextmanager
@@ -124,4 +146,10 @@ class PostgresStore(Store):
         try:
             yield _PostgresTx(self._conn)
         except self._psycopg.Error as exc:
-            raise StoreError(f"store {self.location}: {exc}") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc: Exception) -> StoreError:
+        if isinstance(exc, self._psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(f"store {self.location}: read-only ({exc})",
+                              code="store-readonly")
+        return StoreError(f"store {self.location}: {exc}")

@@ -32,8 +32,10 @@ import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from .._audit import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
 from ._db import StoreError, Tx
@@ -68,41 +70,90 @@ class SQLiteStore(Store):
     """A store in a SQLite file; made by :func:`open_store` from a path.
 
     Args:
-        path: the database file, created with its tables if missing.
+        path: the database file.
         sync: ``"full"`` (each check-in on disk before it returns) or ``"normal"``.
         timeout: seconds a write waits for another process's write lock.
+        create: create the file and its tables if missing; otherwise a path that does not
+            exist, or a database without footcore's tables, is refused and left as it was.
+        readonly: open the file read-only (it must exist): nothing is written to it.
     """
 
+    _FIND_META = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'footcore_meta'"
+
     def __init__(self, path: str | os.PathLike[str], *, sync: str = "full",
-                 timeout: float = 30.0) -> None:
-        super().__init__(os.fspath(path))
+                 timeout: float = 30.0, create: bool = True, readonly: bool = False) -> None:
+        super().__init__(os.fspath(path), readonly=readonly)
         if sync not in SYNC_MODES:
             raise InputError(f"sync: got {sync!r}; accepted: {', '.join(SYNC_MODES)}")
+        if not self.location:
+            raise InputError("path: empty; accepted: a SQLite file's path")
         self._timeout = timeout
         self._lock_fd: int | None = None
         # The log this store flushes after each transaction, when it keeps full durability
         # itself (see the module's docstring).
         self._log: str | None = None
+        create = create and not readonly
+        _check_file(self.location, create)
+        self._conn = self._connect(create)
         try:
-            self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                                         check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
-        try:
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            # The file as SQLite resolved it (symbolic links, the working directory, a
-            # file: URI), which names its log; empty for a database in memory.
+            # The file as SQLite resolved it (symbolic links, the working directory), which
+            # names its log; empty for a database in memory.
             file = self._conn.execute("PRAGMA database_list").fetchone()[2]
-            if sys.platform != "win32" and file:
+            if sys.platform != "win32" and file and not readonly:
                 self._lock_fd = os.open(f"{file}-lock", os.O_RDWR | os.O_CREAT, 0o644)
-            if sync == "full" and mode == "wal" and file and hasattr(os, "fdatasync"):
+        except (OSError, sqlite3.Error) as exc:
+            self.close()
+            raise self._error(exc, "cannot open it") from None
+        if not create:  # before anything could write to a file that is not a store
+            self._prepare(create=False)
+        try:
+            # The first opens of a new file take turns: switching it to WAL needs the
+            # file to itself, and SQLite may answer "locked" at once instead of waiting.
+            with self._queue():
+                mode = self._conn.execute(
+                    "PRAGMA journal_mode" if readonly else "PRAGMA journal_mode = WAL"
+                ).fetchone()[0]
+            if (sync == "full" and mode == "wal" and file and not readonly
+                    and hasattr(os, "fdatasync")):
                 self._log, sync = f"{file}-wal", "normal"
             self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
             self._conn.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
             self.close()
-            raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
-        self._prepare()
+            raise self._error(exc, "cannot open it") from None
+        if create:
+            self._prepare()
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """The connection: read-write, creating the file with ``create``; read-only
+        with ``readonly``. A read-only file in a folder no one can write is opened as
+        immutable when no write-ahead log is left beside it: no writer can be at work
+        there, as a writer needs the log and its index in that folder."""
+        if self.location == ":memory:":
+            uri, mode = ":memory:", ""
+        else:
+            uri = Path(os.path.abspath(self.location)).as_uri()
+            mode = "ro" if self.readonly else "rwc" if create else "rw"
+        try:
+            conn = sqlite3.connect(f"{uri}?mode={mode}" if mode else uri, uri=bool(mode),
+                                   timeout=self._timeout, isolation_level=None,
+                                   check_same_thread=False)
+            if self.readonly:
+                try:
+                    conn.execute("SELECT 1 FROM sqlite_master").fetchone()
+                except sqlite3.OperationalError as exc:
+                    wal = f"{self.location}-wal"
+                    if not exc.sqlite_errorname.startswith(("SQLITE_READONLY",
+                                                            "SQLITE_CANTOPEN")) or (
+                            os.path.exists(wal) and os.path.getsize(wal)):
+                        raise
+                    conn.close()
+                    conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True,
+                                           timeout=self._timeout, isolation_level=None,
+                                           check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc, "cannot open it") from None
+        return conn
 
     def close(self) -> None:
         self._conn.close()
@@ -138,6 +189,7 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _write(self) -> Iterator[Tx]:
+        self._writable()
         with self._queue(), self._transaction("BEGIN IMMEDIATE") as tx:
             yield tx
         self._settle()
@@ -178,8 +230,43 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
-    def _error(self, exc: sqlite3.Error) -> StoreError:
+    def _error(self, exc: sqlite3.Error | OSError, doing: str = "") -> StoreError:
+        name = getattr(exc, "sqlite_errorname", "")
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return StoreError(f"store {self.location}: busy: another process held its write "
                               f"lock for more than {self._timeout:g} s", code="store-busy")
-        return StoreError(f"store {self.location}: {exc}")
+        if name.startswith("SQLITE_READONLY"):
+            return StoreError(f"store {self.location}: read-only ({exc}); open it with "
+                              f"readonly=True to read it", code="store-readonly")
+        if name == "SQLITE_NOTADB":
+            return StoreError(f"store {self.location}: not a footcore store (not a SQLite "
+                              f"database)", code="store-not-footcore")
+        return StoreError(f"store {self.location}: {doing} ({exc})" if doing
+                          else f"store {self.location}: {exc}")
+
+
+def _check_file(path: str, create: bool) -> None:
+    """Refuse a path that is a folder, a file that is not a SQLite database, or, without
+    ``create``, a path where there is nothing: before SQLite opens (or creates) it.
+
+    Raises:
+        StoreError: ``store-missing`` or ``store-not-footcore``.
+    """
+    if path == ":memory:":
+        return
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        if create:
+            return
+        raise StoreError(f"store {path}: no such file; footcore store init {path} creates "
+                         f"a store there", code="store-missing") from None
+    except IsADirectoryError:
+        raise StoreError(f"store {path}: is a folder; expected a SQLite file",
+                         code="store-not-footcore") from None
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot read it ({exc})") from None
+    if start and start != SQLITE_HEADER:
+        raise StoreError(f"store {path}: not a footcore store (not a SQLite database)",
+                         code="store-not-footcore")

@@ -1,0 +1,248 @@
+"""``footcore store verify|state|history|export|import|checkpoint|init``; reading commands
+that never create a store and open it read-only; a store given where a log belongs, and a
+log where a store belongs, refused with the command to use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import footcore as fc
+from footcore import AthleteState
+from test_cli import CHECKIN, ROOT, fails, run
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Run:
+    return lambda *argv: run(capsys, *argv)
+
+
+def recorded(cli: Run, tmp_path: Path, source: str | Path) -> None:
+    """Athlete a-17 added to ``source`` (created) and two check-ins recorded."""
+    state, checkin = tmp_path / "state.json", tmp_path / "checkin.json"
+    assert cli("new-athlete", "a-17", "--goal", "runner", "--start", "2026-01-05", "--out",
+               state)[0] == 0
+    for number, on in enumerate(("2026-01-07", "2026-01-09")):
+        checkin.write_text(json.dumps({**CHECKIN, "on": on, "id": f"c-{number}"}))
+        given = ["--state", state] if number == 0 else ["--athlete", "a-17"]
+        code, out, err = cli("evaluate", "--store", source, *given, "--checkin", checkin)
+        assert code == 0, err
+    assert "Recorded in" in out
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def log(cli: Run, tmp_path: Path) -> Path:
+    """An audit log of a-17's two decisions."""
+    state, checkin, log = tmp_path / "s.json", tmp_path / "c.json", tmp_path / "audit.jsonl"
+    cli("new-athlete", "a-17", "--goal", "runner", "--start", "2026-01-05", "--out", state)
+    for on in ("2026-01-07", "2026-01-09"):
+        checkin.write_text(json.dumps({**CHECKIN, "on": on}))
+        assert cli("evaluate", "--state", state, "--checkin", checkin, "--log", log,
+                   "--next-state", state)[0] == 0
+    return log
+
+
+# ---------------------------------------------------------------- the store commands
+
+
+def test_store_commands_read_verify_and_sign_a_store(cli: Run, capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path, store_url: str) -> None:
+    """The issue's first try, ``footcore store verify footcore.db``, was "invalid choice"."""
+    recorded(cli, tmp_path, store_url)
+    code, out, _ = cli("store", "verify", store_url)
+    assert code == 0 and "1 athlete(s), 2 record(s)" in out and "chains intact" in out
+    code, out, _ = cli("store", "verify", store_url, "--json")
+    assert code == 0 and json.loads(out)["records"] == 2
+
+    code, out, _ = cli("store", "state", store_url, "a-17", "--json")
+    state = fc.from_json(out, AthleteState)
+    assert code == 0 and state.last_checkin_on is not None
+    code, out, _ = cli("store", "state", store_url, "a-17")
+    assert code == 0 and "athlete a-17" in out and f"stage: {state.stage}" in out
+    assert "last check-in: 2026-01-09" in out
+    assert "no athlete 'nobody'" in fails(capsys, "store", "state", store_url, "nobody")
+
+    for json_flag in ([], ["--json"]):  # the alias prints the very same
+        code, out, _ = cli("store", "history", store_url, "a-17", *json_flag)
+        assert code == 0
+        assert (code, out) == cli("audit", "history", "--store", store_url, "a-17",
+                                  *json_flag)[:2]
+    assert len(out.splitlines()) > 3 and json.loads(out)["rows"][1]["record"] == 2
+    code, out, _ = cli("store", "history", store_url, "nobody")
+    assert code == 1 and "no decisions for athlete nobody" in out
+
+    export = tmp_path / "export.jsonl"
+    code, out, _ = cli("store", "export", store_url, export, "--json")
+    assert code == 0 and json.loads(out)["records"] == 2
+    assert cli("audit", "verify", export)[0] == 0
+    copy = tmp_path / "copy.db"
+    code, out, _ = cli("store", "import", copy, export)
+    assert code == 0 and f"Created a footcore store in {copy}" in out
+    assert "imported 2 record(s) of 1 athlete(s)" in out
+    code, out, _ = cli("store", "init", copy)
+    assert code == 0 and "a footcore store already (1 athlete(s)); nothing changed" in out
+
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = tmp_path / "signing.pem", tmp_path / "signing.pub.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    code, out, _ = cli("store", "checkpoint", store_url, "--key", private, "--json")
+    assert code == 0 and json.loads(out)["number"] == 1
+    code, out, _ = cli("store", "verify", store_url, "--public-key", public)
+    assert code == 0 and "matching 1 signed checkpoint(s)" in out
+
+
+def test_store_init_creates_once_and_refuses_what_is_not_a_store(
+        cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: str,
+        log: Path) -> None:
+    code, out, _ = cli("store", "init", store_url)
+    assert code == 0 and out.startswith("Created a footcore store in ")
+    code, out, _ = cli("store", "init", store_url, "--json")
+    assert code == 0 and json.loads(out)["created"] is False
+    assert json.loads(out)["athletes"] == 0
+    code, out, _ = cli("store", "verify", store_url)
+    assert code == 0 and "0 athlete(s)" in out
+
+    before = digest(log)
+    err = fails(capsys, "store", "init", log)
+    assert "an audit log, not a footcore store; use footcore store import NEW.db" in err
+    notes = tmp_path / "notes.txt"
+    notes.write_text("some notes\n")
+    assert "not a footcore store (not a SQLite database)" in fails(capsys, "store", "init",
+                                                                    notes)
+    assert digest(log) == before and notes.read_text() == "some notes\n"
+
+
+# ---------------------------------------------------------------- never created by reading
+
+
+def test_reading_commands_refuse_a_missing_store_and_create_nothing(
+        cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: str) -> None:
+    """The issue's case: ``audit verify --store typo.db`` created an empty database and
+    printed "chains intact", exit 0. On PostgreSQL, a database without footcore's tables
+    gets none."""
+    checkin, key = tmp_path / "checkin.json", tmp_path / "key.pem"
+    checkin.write_text(json.dumps(CHECKIN))
+    key.write_text("not read: the store is refused first")
+    rules = ROOT / "rules"
+    commands = [["audit", "verify", "--store", store_url],
+                ["audit", "replay", "--store", store_url, "--backend", "native"],
+                ["audit", "history", "--store", store_url, "a-17"],
+                ["store", "verify", store_url], ["store", "state", store_url, "a-17"],
+                ["store", "history", store_url, "a-17"],
+                ["store", "export", store_url, tmp_path / "out.jsonl"],
+                ["impact", rules, rules, store_url, "--workers", "1"],
+                ["report", store_url, "a-17", "--out", tmp_path / "pages", "--no-chart"],
+                ["evaluate", "--store", store_url, "--athlete", "a-17", "--checkin", checkin]]
+    for command in commands:
+        err = fails(capsys, *command)
+        if store_url.startswith("postgresql://"):
+            assert "not a footcore store (it has no footcore tables)" in err, command
+        else:  # report and impact name it a source: it might have been a file of another kind
+            assert f"{store_url}: no such file" in err, command
+            assert not list(tmp_path.glob("*.db*")), command
+    with pytest.raises(fc.StoreError):
+        fc.open_store(store_url, readonly=True)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_reading_commands_open_the_store_read_only(cli: Run, tmp_path: Path) -> None:
+    """Every command that only reads a SQLite store leaves the file byte for byte and
+    makes no lock file beside it, which a writable open does: they open it read-only."""
+    db = tmp_path / "footcore.db"
+    recorded(cli, tmp_path, db)
+    lock = Path(f"{db}-lock")
+    lock.unlink()
+    before = digest(db)
+    rules = ROOT / "rules"
+    for command in (["store", "verify", db], ["store", "state", db, "a-17"],
+                    ["store", "history", db, "a-17"],
+                    ["store", "export", db, tmp_path / "out.jsonl"],
+                    ["audit", "verify", "--store", db],
+                    ["audit", "replay", "--store", db, "--backend", "native"],
+                    ["audit", "history", "--store", db, "a-17"],
+                    ["report", db, "a-17", "--out", tmp_path / "pages", "--no-chart"],
+                    ["impact", rules, rules, db, "--workers", "1"]):
+        code, _, err = cli(*command)
+        assert code == 0, (command, err)
+        assert not lock.exists(), command
+    assert digest(db) == before
+
+
+# ---------------------------------------------------------------- the wrong kind of source
+
+
+def test_a_store_given_to_a_log_command_names_the_store_command(
+        cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The issue's case: ``audit verify footcore.db`` read the database as JSON Lines,
+    reported 38 problems and suggested AuditLog.repair()."""
+    db = tmp_path / "footcore.db"
+    recorded(cli, tmp_path, db)
+    before = digest(db)
+    checkin, state = tmp_path / "checkin.json", tmp_path / "state.json"
+    checkin.write_text(json.dumps({**CHECKIN, "on": "2026-02-01"}))
+    for command, use in (
+            (["audit", "verify", db], f"footcore store verify {db}"),
+            (["audit", "replay", db, "--backend", "native"],
+             f"footcore audit replay --store {db}"),
+            (["audit", "history", db, "a-17"], f"footcore store history {db} a-17"),
+            (["evaluate", "--state", state, "--checkin", checkin, "--log", db],
+             f"--store {db}"),
+            (["store", "import", tmp_path / "other.db", db],
+             f"footcore store export {db} OUT.jsonl")):
+        err = fails(capsys, *command)
+        assert f"{db}: a footcore store, not an audit log; use {use}" in err, err
+    assert "a SQLite database (a footcore store?), not an audit log" in fails(
+        capsys, "explain", "--log", db, "1")
+    url = "postgresql://auditor:s3cret-pw@localhost:1/footcore"
+    err = fails(capsys, "audit", "verify", url)
+    assert "a footcore store, not an audit log; use footcore store verify" in err
+    assert "s3cret-pw" not in err
+    assert digest(db) == before and not (tmp_path / "other.db").exists()
+
+
+def test_a_log_given_to_a_store_command_names_the_log_command(
+        cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path, log: Path) -> None:
+    before = digest(log)
+    checkin, key = tmp_path / "checkin.json", tmp_path / "key.pem"
+    checkin.write_text(json.dumps(CHECKIN))
+    key.write_text("unused")
+    for command, use in (
+            (["store", "verify", log], f"footcore audit verify {log}"),
+            (["audit", "verify", "--store", log], f"footcore audit verify {log}"),
+            (["audit", "replay", "--store", log], f"footcore audit replay {log}"),
+            (["store", "history", log, "a-17"], f"footcore audit history {log} a-17"),
+            (["audit", "history", "--store", log, "a-17"], f"footcore audit history {log} a-17"),
+            (["store", "state", log, "a-17"], f"footcore audit history {log} a-17"),
+            (["store", "export", log, tmp_path / "out.jsonl"], f"footcore audit verify {log}"),
+            (["store", "import", log, log], f"footcore store import STORE {log}"),
+            (["store", "checkpoint", log, "--key", key], f"footcore audit verify {log}"),
+            (["store", "init", log], f"footcore store import NEW.db {log}"),
+            (["evaluate", "--store", log, "--athlete", "a-17", "--checkin", checkin],
+             f"--log {log}")):
+        err = fails(capsys, *command)
+        assert f"{log}: an audit log, not a footcore store; use {use}" in err, err
+    decisions = tmp_path / "decisions.jsonl"
+    assert cli("simulate", ROOT / "examples" / "scenarios" / "sharp_pain.toml", "--out",
+               tmp_path / "sim", "--backend", "native")[0] == 0
+    decisions = tmp_path / "sim" / "decisions.jsonl"
+    assert "a decisions file (as simulate --out writes), not a footcore store" in fails(
+        capsys, "store", "verify", decisions)
+    assert digest(log) == before and not (tmp_path / "out.jsonl").exists()
