@@ -202,11 +202,10 @@ def _pauses(decisions: Sequence[Decision]) -> str:
     return _list([escape(line) for line in lines]) if lines else "none."
 
 
-def _done_while_paused(decisions: Sequence[Decision]) -> list[Decision]:
-    """Check-ins that report a session done while training was paused (the check-in
-    that brings the clearance aside)."""
-    return [d for d in decisions if d.prior_state.paused and d.checkin.completed
-            and not d.checkin.clinician_cleared]
+def _done_while_paused(d: Decision) -> bool:
+    """The check-in reports a session done while training was paused (and brings no
+    clearance)."""
+    return d.prior_state.paused and d.checkin.completed and not d.checkin.clinician_cleared
 
 
 def _summary(decisions: Sequence[Decision]) -> str:
@@ -215,7 +214,7 @@ def _summary(decisions: Sequence[Decision]) -> str:
     now = last.state
     window = (f", in a {last.plan.mode} until {day(now.backoff_until)}"
               if now.backoff_until and last.plan.mode in ("deload", "rest") else "")
-    while_paused = _done_while_paused(decisions)
+    while_paused = [d for d in decisions if _done_while_paused(d)]
     flagged = (f'<span class="warning">{counted(len(while_paused), "session")} '
                f"({escape(_dates([d.checkin.on for d in while_paused]))})</span>"
                if while_paused else "none.")
@@ -244,7 +243,7 @@ def _quiet(decision: Decision) -> bool:
     d, before, after = decision, decision.prior_state, decision.state
     return (d.action in (Action.HOLD, Action.PAUSE) and not is_back_off(d)
             and not d.checkin.symptoms and not d.checkin.compensations
-            and not d.checkin.clinician_cleared and not (before.paused and d.checkin.completed)
+            and not d.checkin.clinician_cleared and not _done_while_paused(d)
             and (before.stage, before.dose_level) == (after.stage, after.dose_level))
 
 
@@ -293,52 +292,60 @@ def _reason(d: Decision) -> str:
                                            if more else "")
 
 
-def _row(run: list[tuple[int, Decision]], word: str,
-         explained: dict[int, dict[str, Any]]) -> str:
-    """One line of the table: a quiet run, or an eventful decision linked to its
-    explanation."""
+def _quiet_row(run: list[tuple[int, Decision]], word: str) -> str:
+    """One grey line for a run of quiet check-ins: what held them, what they waited for."""
     (number, first), (last_number, last) = run[0], run[-1]
     done = sum(d.checkin.completed for _, d in run)
-    action = _action(last.action.value, is_back_off(last))
-    if len(run) > 1 or _quiet(last):
-        numbers = f"{number}&ndash;{last_number}" if len(run) > 1 else str(number)
-        dates = _span(first.checkin.on, last.checkin.on)
-        sessions = ", ".join(part for part in (f"{done} done" if done else "",
-                                               f"{len(run) - done} missed"
-                                               if len(run) > done else "") if part)
-        times = f" &times;{len(run)}" if len(run) > 1 else ""
-        why = [_reason(last)] if last.winners else []
-        if not last.state.paused:
-            why.append(_waiting(explain(last, format="dict")["why_not"]))
-        elif not last.winners:
-            why.append("Waiting for a clinician's clearance.")
-        return (f'<tr class="quiet" id="{word}-{number}"><td class="n">{numbers}</td>'
-                f'<td class="date">{dates}</td><td class="n">{sessions}</td>'
-                f"<td>{escape(last.state.stage)}</td><td>{last.state.dose_level}</td>"
-                f'<td class="act">{action}{times}</td>'
-                f"<td>{'<br>'.join(w for w in why if w) or _reason(last)}</td></tr>")
-    said = reported(last)
+    numbers = f"{number}&ndash;{last_number}" if len(run) > 1 else str(number)
+    sessions = ", ".join(part for part in (f"{done} done" if done else "",
+                                           f"{len(run) - done} missed" if len(run) > done
+                                           else "") if part)
+    times = f" &times;{len(run)}" if len(run) > 1 else ""
+    why = [_reason(last)] if last.winners else []
+    if not last.state.paused:
+        why.append(_waiting(explain(last, format="dict")["why_not"]))
+    elif not last.winners:
+        why.append("Waiting for a clinician's clearance.")
+    return (f'<tr class="quiet" id="{word}-{number}"><td class="n">{numbers}</td>'
+            f'<td class="date">{_span(first.checkin.on, last.checkin.on)}</td>'
+            f'<td class="n">{sessions}</td><td>{escape(last.state.stage)}</td>'
+            f"<td>{last.state.dose_level}</td>"
+            f'<td class="act">{_action(last.action.value)}{times}</td>'
+            f"<td>{'<br>'.join(w for w in why if w) or _reason(last)}</td></tr>")
+
+
+def _eventful_row(number: int, d: Decision, word: str) -> str:
+    """The line of a check-in that did something, linked to its explanation."""
+    said = reported(d)
     notes = [escape(f"Reported: {'; '.join(said)}.")] if said else []
-    if last.prior_state.paused and last.checkin.completed and not last.checkin.clinician_cleared:
+    if _done_while_paused(d):
         notes.append('<span class="warning">Session reported done while training was '
                      "paused.</span>")
-    if last.checkin.clinician_cleared:
+    if d.checkin.clinician_cleared:
         notes.append("Cleared by a clinician.")
-    notes.append(_reason(last))
-    explained[number] = explain(last, format="dict")
+    notes.append(_reason(d))
     return (f'<tr id="{word}-{number}"><td class="n"><a href="#{word}-{number}-why">{number}'
-            f'</a></td><td class="date">{day(last.checkin.on)}</td>'
-            f"<td>{'done' if last.checkin.completed else 'missed'}</td>"
-            f"<td>{escape(last.state.stage)}</td><td>{last.state.dose_level}</td>"
-            f'<td class="act">{action}</td><td>{" ".join(notes)}</td></tr>')
+            f'</a></td><td class="date">{day(d.checkin.on)}</td>'
+            f"<td>{'done' if d.checkin.completed else 'missed'}</td>"
+            f"<td>{escape(d.state.stage)}</td><td>{d.state.dose_level}</td>"
+            f'<td class="act">{_action(d.action.value, is_back_off(d))}</td>'
+            f'<td>{" ".join(notes)}</td></tr>')
 
 
 def _timeline(numbered: Sequence[tuple[int, Decision]], word: str,
               explained: dict[int, dict[str, Any]]) -> str:
-    rows = "".join(_row(run, word, explained) for run in _runs(numbered))
+    """The table of check-ins; each eventful one's explanation goes into ``explained``."""
+    rows = []
+    for run in _runs(numbered):
+        number, last = run[-1]
+        if len(run) > 1 or _quiet(last):
+            rows.append(_quiet_row(run, word))
+        else:
+            rows.append(_eventful_row(number, last, word))
+            explained[number] = explain(last, format="dict")
     return (f"<table><tr><th>{escape(word)}</th><th>date</th><th>session</th>"
             f"<th>stage</th><th>load level</th><th>action</th><th>what happened</th></tr>"
-            f"{rows}</table>")
+            f"{''.join(rows)}</table>")
 
 
 # ---------------------------------------------------------------- each decision explained
