@@ -370,7 +370,7 @@ def drawn(report: fc.ImpactReport, tmp_path: Path,
     render_impact_chart(report, tmp_path / "chart.png")
     (figure,) = saved
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
-    return figure.axes, figure.get_suptitle()  # type: ignore[no-any-return]
+    return figure.axes, figure.get_suptitle()
 
 
 def bars(ax: Any) -> list[float]:

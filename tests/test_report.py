@@ -47,7 +47,7 @@ def decisions_of(path: Path, athletes: Sequence[str], rulebook: fc.Rulebook | No
     engine = fc.Engine(rulebook) if rulebook is not None else fc.Engine()
     lines = []
     for athlete in athletes:
-        state = engine.new_athlete(athlete, goal="runner", start=date(2026, 1, 5))
+        state = engine.new_athlete(athlete, goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
         for k, on in enumerate((5, 7, 9, 12, 14, 16)):
             symptoms = ([fc.Symptom("sharp_pain", "arch", 7)] if k == symptom_on else [])
             decision = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, on), completed=True,
@@ -137,7 +137,7 @@ def test_the_summary_counts_in_words_and_flags_sessions_done_while_paused(
     from footcore._page import Verification, history_page
 
     engine = fc.Engine()
-    state = engine.new_athlete("a-1", goal="runner", start=date(2026, 1, 5))
+    state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
     made = []
     for on, completed, symptoms in ((5, True, (fc.Symptom("sharp_pain", "heel", 6),)),
                                     (7, True, ()), (9, False, ()),
@@ -192,8 +192,24 @@ def test_an_audit_log_of_two_athletes(capsys: pytest.CaptureFixture[str],
     assert code == 1 and "no decisions for athlete nobody; athletes there: a-1, a-2" in out
 
 
+def chart_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text of every figure saved from now on, as it is saved."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    texts: list[str] = []
+    save = Figure.savefig
+
+    def keep(figure: Figure, *args: object, **kwargs: object) -> None:
+        save(figure, *args, **kwargs)  # type: ignore[arg-type]
+        texts.extend(t.get_text() for t in figure.findobj(Text))
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return texts
+
+
 def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[str],
-                                                tmp_path: Path, store_url: str) -> None:
+                                                tmp_path: Path, store_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     checkin = tmp_path / "checkin.json"
     checkin.write_text(json.dumps({"on": "2026-01-07", "completed": True, "symptoms": [
         {"kind": "stiffness", "location": "arch", "severity": 4}]}))
@@ -203,8 +219,10 @@ def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[st
             "--out", state)
         assert run(capsys, "evaluate", "--store", store_url, "--state", state, "--checkin",
                    checkin)[0] == 0
+    texts = chart_texts(monkeypatch)
     code, out, _ = run(capsys, "report", store_url, "a-17", "--out", tmp_path / "pages")
     assert code == 0 and "1 decision of athlete a-17, chain intact" in out
+    assert any("athlete a-17" in t for t in texts)
     page = tmp_path / "pages" / page_name("a-17")
     dom = dump_dom(page)
     assert 'id="record-1"' in dom and "stiffness 4/10 under the arch" in dom
@@ -216,6 +234,7 @@ def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[st
     for leak in ("other-athlete-9", "2 athletes", "athlete(s)", location, "footcore.db",
                  "postgresql", str(tmp_path)):
         assert leak not in text, leak
+        assert not [t for t in texts if leak in t], leak
 
 
 def test_text_is_escaped_and_never_math(capsys: pytest.CaptureFixture[str], tmp_path: Path,
