@@ -158,6 +158,18 @@ def test_the_summary_counts_in_words_and_flags_sessions_done_while_paused(
     assert "Session reported done while training was paused." in page
 
 
+def test_a_clearance_outside_a_pause_is_in_the_summary(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    decisions = simulated(capsys, tmp_path, "everyday_ankle_history")
+    assert run(capsys, "report", decisions, "walker-ankle", "--out", tmp_path, "--no-chart",
+               )[0] == 0
+    page = (tmp_path / page_name("walker-ankle")).read_text()
+    summary = page[page.index("In short"):page.index("Record check")]
+    assert "a history of foot or ankle problems" in page
+    assert "1 clinician clearance while training was not paused (" in summary
+    assert "Back-offs:</b> none." in summary
+
+
 def test_an_audit_log_of_two_athletes(capsys: pytest.CaptureFixture[str],
                                       tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"

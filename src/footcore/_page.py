@@ -172,30 +172,31 @@ def _back_offs(decisions: Sequence[Decision]) -> str:
     return escape("; ".join(parts) + ".") if parts else "none."
 
 
+def _began(since: Decision | None) -> str:
+    return (f"paused on {day(since.checkin.on)} ({back_off_cause(since)})" if since
+            else "paused before the first check-in here")
+
+
 def _pauses(decisions: Sequence[Decision]) -> str:
     """Each pause, from what started it to the clearance that ended it; clearances given
     when no pause was running."""
-    lines = []
+    lines, others = [], []
     since: Decision | None = None
-    others = []
     for d in decisions:
         on = d.checkin.on
         if d.state.paused and not d.prior_state.paused:
             since = d
         elif d.prior_state.paused and not d.state.paused:
-            began = (f"paused on {day(since.checkin.on)} ({back_off_cause(since)})"
-                     if since else "paused before the first check-in here")
             how = "cleared by a clinician" if d.checkin.clinician_cleared else "resumed"
             days = f", {counted((on - since.checkin.on).days, 'day')} later" if since else ""
-            lines.append(f"{began}; {how} on {day(on)}{days}")
+            lines.append(f"{_began(since)}; {how} on {day(on)}{days}")
             since = None
-        elif d.checkin.clinician_cleared:
+        elif d.checkin.clinician_cleared and not d.prior_state.paused:
             others.append(on)
     last = decisions[-1]
     if last.state.paused:
-        began = (f"paused on {day(since.checkin.on)} ({back_off_cause(since)})" if since
-                 else "paused before the first check-in here")
-        lines.append(f"{began}; still paused at the last check-in, {day(last.checkin.on)}")
+        lines.append(f"{_began(since)}; still paused at the last check-in, "
+                     f"{day(last.checkin.on)}")
     if others:
         lines.append(f"{counted(len(others), 'clinician clearance')} while training was not "
                      f"paused ({_dates(others)})")
