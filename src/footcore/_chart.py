@@ -1,9 +1,13 @@
-"""A chart of an athlete's stage and dose over time, as a coach reads it: back-offs marked
-and labelled in plain words, symptoms and compensations that caused none marked too,
-clinician clearances, missed sessions, and the back-off windows shaded.
+"""A chart of an athlete's stage and load level over time, as a coach reads it: back-offs
+marked and labelled in plain words, symptoms and compensations that caused none marked too,
+clinician clearances, missed sessions, and the back-off windows shaded. Over a long
+history only the gravest events that fit are labelled; every one is marked.
 
 Needs matplotlib (``pip install footcore[plots]``), imported only when a chart is drawn.
-It draws on a :class:`matplotlib.figure.Figure` without pyplot, so no global state is used.
+It draws on a :class:`matplotlib.figure.Figure` without pyplot, and inside
+:func:`plain_text`, so no text (an athlete id, a rule summary) is ever read as math.
+Markers, lines and shaded windows are one artist per kind, so a chart of thousands of
+decisions draws about as fast as one of fifty.
 """
 
 from __future__ import annotations
