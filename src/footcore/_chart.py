@@ -6,8 +6,8 @@ history only the gravest events that fit are labelled; every one is marked.
 Needs matplotlib (``pip install footcore[plots]``), imported only when a chart is drawn.
 It draws on a :class:`matplotlib.figure.Figure` without pyplot, and inside
 :func:`plain_text`, so no text (an athlete id, a rule summary) is ever read as math.
-Markers, lines and shaded windows are one artist per kind, so a chart of thousands of
-decisions draws about as fast as one of fifty.
+Markers, lines and shaded windows are one artist per kind, and labels at most a dozen,
+so the cost of a chart grows slowly with the decisions (see benchmarks/bench_report.py).
 """
 
 from __future__ import annotations
