@@ -68,7 +68,8 @@ tr.quiet td { color: #666; background: #fafafa; }
 .chain.none { background: #f4f4f4; border: 1px solid #999; }
 .chart img { max-width: 100%; border: 1px solid #ddd; }
 .action { font-weight: bold; }
-td.date, td.n, td.act { white-space: nowrap; }
+td.n, td.act { white-space: nowrap; }
+td.what { min-width: 20em; }
 .decision { border-top: 2px solid #ddd; padding-top: 0.4em; margin-top: 1.2em; }
 .decision h3 { margin: 0.2em 0; }
 .decision ul { margin: 0.2em 0 0.6em; }
@@ -275,13 +276,16 @@ def _waiting(why_not: Sequence[dict[str, Any]]) -> str:
 
 
 def _span(first: date, last: date) -> str:
-    """Two dates as few words as say them: ``14-16 Jan 2026``, ``28 Jan - 2 Feb 2026``."""
+    """Two dates as few words as say them, each kept on one line: ``14-16 Jan 2026``,
+    ``28 Jan - 2 Feb 2026``, ``30 Dec 2026 - 2 Jan 2027``."""
+    def whole(on: date) -> str:
+        return day(on).replace(" ", "&nbsp;")
     if first == last:
-        return day(first)
+        return whole(first)
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}&ndash;{day(last)}"
-    start = day(first) if first.year != last.year else day(first).rsplit(" ", 1)[0]
-    return f"{start} &ndash; {day(last)}"
+        return f"{first.day}&ndash;&#8288;{whole(last)}"  # no break after the dash
+    start = whole(first) if first.year != last.year else whole(first).rsplit("&nbsp;", 1)[0]
+    return f"{start} &ndash; {whole(last)}"
 
 
 def _reason(d: Decision) -> str:
@@ -312,7 +316,7 @@ def _quiet_row(run: list[tuple[int, Decision]], word: str) -> str:
             f'<td class="n">{sessions}</td><td>{escape(last.state.stage)}</td>'
             f"<td>{last.state.dose_level}</td>"
             f'<td class="act">{_action(last.action.value)}{times}</td>'
-            f"<td>{'<br>'.join(w for w in why if w) or _reason(last)}</td></tr>")
+            f"<td class=\"what\">{'<br>'.join(w for w in why if w) or _reason(last)}</td></tr>")
 
 
 def _eventful_row(number: int, d: Decision, word: str) -> str:
@@ -326,11 +330,11 @@ def _eventful_row(number: int, d: Decision, word: str) -> str:
         notes.append("Cleared by a clinician.")
     notes.append(_reason(d))
     return (f'<tr id="{word}-{number}"><td class="n"><a href="#{word}-{number}-why">{number}'
-            f'</a></td><td class="date">{day(d.checkin.on)}</td>'
+            f'</a></td><td class="date">{_span(d.checkin.on, d.checkin.on)}</td>'
             f"<td>{'done' if d.checkin.completed else 'missed'}</td>"
             f"<td>{escape(d.state.stage)}</td><td>{d.state.dose_level}</td>"
             f'<td class="act">{_action(d.action.value, is_back_off(d))}</td>'
-            f'<td>{" ".join(notes)}</td></tr>')
+            f'<td class="what">{" ".join(notes)}</td></tr>')
 
 
 def _timeline(numbered: Sequence[tuple[int, Decision]], word: str,
