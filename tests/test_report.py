@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
@@ -168,6 +168,44 @@ def test_a_clearance_outside_a_pause_is_in_the_summary(capsys: pytest.CaptureFix
     assert "a history of foot or ankle problems" in page
     assert "1 clinician clearance while training was not paused (" in summary
     assert "Back-offs:</b> none." in summary
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), count=st.integers(1, 150))
+def test_every_check_in_is_on_the_page_once_and_every_eventful_one_explained(
+        seed: int, count: int) -> None:
+    """Over synthetic histories: the table covers each check-in once, in order; a grey line
+    holds only check-ins where nothing was reported or done while paused and nothing moved;
+    every other check-in links to its explanation."""
+    from footcore._page import Verification, history_page
+    from footcore._simulate import is_back_off
+    from footcore.testing import population
+
+    (history,) = population(1, seed=seed, checkins=count)
+    state, checkins = history.load()
+    engine = fc.Engine()
+    made = []
+    for checkin in checkins:
+        made.append(engine.evaluate(state, checkin))
+        state = made[-1].state
+    page = history_page(list(enumerate(made, 1)), word="row",
+                        verification=Verification(None, "none"), chart=None)
+    covered = []
+    for quiet, first, last in re.findall(
+            r'<tr (class="quiet" )?id="row-\d+"><td class="n">(?:<a href="#row-\d+-why">)?'
+            r"(\d+)(?:</a>|&ndash;)?(\d*)", page):
+        numbers = range(int(first), int(last or first) + 1)
+        covered.extend(numbers)
+        for n in numbers:
+            d = made[n - 1]
+            if quiet:
+                assert not (is_back_off(d) or d.checkin.symptoms or d.checkin.compensations
+                            or d.checkin.clinician_cleared)
+                assert (d.state.stage, d.state.dose_level) == (d.prior_state.stage,
+                                                               d.prior_state.dose_level)
+            else:
+                assert f'<section class="decision" id="row-{n}-why">' in page
+    assert covered == list(range(1, count + 1))
 
 
 def test_an_audit_log_of_two_athletes(capsys: pytest.CaptureFixture[str],
