@@ -21,6 +21,7 @@ import footcore as fc
 from browser import dump_dom, screenshot
 from footcore._cli import main
 from footcore._page import page_key, page_name
+from test_store import sql
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -285,6 +286,22 @@ def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[st
                  "postgresql", str(tmp_path)):
         assert leak not in text, leak
         assert not [t for t in texts if leak in t], leak
+
+    # Damage in another athlete's chain is not this page's; damage in this one's is.
+    edit = ("UPDATE footcore_decisions SET decision = REPLACE(decision, '\"severity\":4', "
+            "'\"severity\":5') WHERE athlete_id = ?")
+    sql(store_url, edit, "other-athlete-9")
+    code, out, _ = run(capsys, "report", store_url, "a-17", "--out", tmp_path / "pages",
+                       "--no-chart")
+    assert code == 0 and "chain intact" in out
+    assert "other-athlete-9" not in page.read_text()
+    sql(store_url, edit, "a-17")
+    code, out, _ = run(capsys, "report", store_url, "a-17", "--out", tmp_path / "pages",
+                       "--no-chart")
+    assert code == 1 and "chain DAMAGED" in out
+    text = page.read_text()
+    assert "1 problem in this athlete&#x27;s chain: athlete a-17, record 1: edited" in text
+    assert 'class="chain bad"' in text and "other-athlete-9" not in text
 
 
 def test_text_is_escaped_and_never_math(capsys: pytest.CaptureFixture[str], tmp_path: Path,
