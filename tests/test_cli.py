@@ -543,7 +543,7 @@ def test_impact_replays_the_whole_history(capsys: pytest.CaptureFixture[str],
     code, out, err = run(capsys, "impact", ROOT / "rules", rules, decisions, "--workers", "1",
                          "--backend", "native")
     assert code == 0
-    assert re.search(r"(\d+) of 72 decisions change, for 1 of 1 athletes", out)
+    assert re.search(r"(\d+) of 72 decisions change, for 1 of 1 athlete\b", out)
     assert "deload -> rest" in out and "forefoot-irritation-rest now wins" in out
     assert err == "impact: 72 of 72 check-ins (100%), 1 athletes\n"  # piped: plain lines
     code, out, _ = run(capsys, "impact", ROOT / "rules", rules, decisions, "--workers", "1",
@@ -571,13 +571,13 @@ def test_impact_reads_an_audit_log_and_athletes(capsys: pytest.CaptureFixture[st
         assert run(capsys, "evaluate", "--state", state, "--checkin", checkin, "--log", log,
                    "--next-state", state)[0] == 0
     code, out, _ = run(capsys, "impact", ROOT / "rules", ROOT / "rules", log, "--workers", "1")
-    assert code == 0 and "0 of 2 decisions change, for 0 of 1 athletes" in out
+    assert code == 0 and "0 of 2 decisions change, for 0 of 1 athlete." in out
     histories = tmp_path / "athletes.jsonl"
     histories.write_text(json.dumps({"state": json.loads(state.read_text()), "checkins": []})
                          + "\n")
     code, out, err = run(capsys, "impact", ROOT / "rules", ROOT / "rules", histories,
                          "--workers", "1")
-    assert code == 0 and "0 of 0 decisions change, for 0 of 1 athletes" in out
+    assert code == 0 and "0 of 0 decisions change, for 0 of 1 athlete." in out
     assert "1 of 1 athletes" in err
 
 

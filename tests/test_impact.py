@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 import footcore as fc
 from footcore import Engine, History, Rulebook
-from footcore._compare import decision_changes
+from footcore._compare import decision_changes, rulebook_ref
 from footcore._population._report import percentile
 from footcore._rulebook import assemble, default_rules_dir, rulebook_data, rulebook_from_data
 from footcore._simulate import checkins, is_back_off, parse_scenario
@@ -340,6 +341,77 @@ def test_bad_arguments_are_named(rulebook: Rulebook, options: dict[str, object],
         fc.impact(rulebook, rulebook, [], **options)  # type: ignore[arg-type]
     with pytest.raises(fc.InputError, match="new"):
         fc.impact(rulebook, "rules/", [])  # type: ignore[arg-type]
+
+
+def report_with(rungs: list[fc.RungShift], rulebook: Rulebook, *, athletes: int = 1000,
+                changed: int = 116, decisions: int = 78000, refused: int = 0,
+                by_rule: tuple[fc.ChangeGroup, ...] = ()) -> fc.ImpactReport:
+    ref = rulebook_ref(rulebook)
+    return fc.ImpactReport(old=ref, new=ref, athletes=athletes, decisions=decisions,
+                           changed_athletes=changed, changed_decisions=changed,
+                           rungs=tuple(rungs), back_offs=(), by_action=(), by_rule=by_rule,
+                           refused_before=refused, refused_after=0, refusals=())
+
+
+def drawn(report: fc.ImpactReport, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], str]:
+    """The axes of the impact chart of ``report``, and its title, as it is saved."""
+    from matplotlib.figure import Figure
+
+    from footcore._population._chart import render_impact_chart
+
+    saved: list[Figure] = []
+    save = Figure.savefig
+
+    def keep(figure: Figure, *args: Any, **kwargs: Any) -> None:
+        saved.append(figure)
+        save(figure, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", keep)
+    render_impact_chart(report, tmp_path / "chart.png")
+    (figure,) = saved
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    return figure.axes, figure.get_suptitle()
+
+
+def bars(ax: Any) -> list[float]:
+    return [patch.get_width() for patch in ax.patches]
+
+
+def test_the_impact_chart_never_draws_an_empty_panel(rulebook: Rulebook, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every median shift 0 while athletes changed (as under irritation_rest_min 4 -> 3
+    over 1,000 athletes): the left panel counts who reaches each rung sooner and later."""
+    rungs = [fc.RungShift("activation", 988, 0, 0, 0, 0, 1, sooner=20, later=0),
+             fc.RungShift("control", 1, 0, 0, 0, 0, 7, sooner=0, later=1)]
+    rules = (fc.ChangeGroup("progress-dose now wins", 300, ()),)
+    axes, _ = drawn(report_with(rungs, rulebook, by_rule=rules), tmp_path, monkeypatch)
+    assert len(axes) == 2 and all(any(bars(ax)) for ax in axes)
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == [
+        "activation\n(988 athletes)", "control\n(1 athlete)"]
+    assert sorted(bars(axes[0]))[:1] == [-20] and 1 in bars(axes[0])
+    # Nobody moved, nothing changed by rule: no panel is drawn empty, the title says why.
+    still = [attrs.evolve(r, sooner=0, later=0) for r in rungs]
+    axes, title = drawn(report_with(still, rulebook, changed=0), tmp_path, monkeypatch)
+    assert axes == [] and "no athlete reaches a rung sooner or later" in title
+    assert "no decision changes" in title
+    axes, title = drawn(report_with([], rulebook, by_rule=rules), tmp_path, monkeypatch)
+    assert len(axes) == 1 and any(bars(axes[0]))
+    assert "no rung is reached under both rulebooks" in title
+    # Shifts of days: the median panel as before.
+    moved = [attrs.evolve(rungs[0], median=-2, p10=-5, p90=0)]
+    axes, _ = drawn(report_with(moved, rulebook, by_rule=rules), tmp_path, monkeypatch)
+    assert bars(axes[0]) == [-2]
+
+
+def test_impact_counts_are_in_words_that_agree(rulebook: Rulebook, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    one = report_with([], rulebook, athletes=1, changed=1, decisions=1, refused=1)
+    assert one.headline() == "1 of 1 decision changes, for 1 of 1 athlete"
+    assert "1 check-in refused by the old rulebook" in str(one)
+    many = report_with([], rulebook, athletes=2, changed=0, decisions=72)
+    assert many.headline() == "0 of 72 decisions change, for 0 of 2 athletes"
+    _, title = drawn(one, tmp_path, monkeypatch)
+    assert "for 1 of 1 athlete" in title and "(s)" not in title
 
 
 @given(st.lists(st.integers(-30, 30), min_size=1, max_size=60),

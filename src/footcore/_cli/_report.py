@@ -6,19 +6,22 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
+import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._audit import AuditLog, verify_log
 from .._chart import check_chart, render_chart
 from .._convert import from_json
-from .._errors import InputError
+from .._errors import Conflict, InputError
 from .._models import Decision
-from .._page import Verification, history_page
+from .._page import Verification, history_page, page_key, page_name
 from .._store import open_store
+from .._words import counted
 from ._common import add_command, rulebook_from
-from ._files import write_text
 from ._sources import source_kind
 
 if TYPE_CHECKING:
@@ -29,13 +32,19 @@ __all__ = ["add_report_command"]
 _NO_CHAIN = ("no chain was verified: a decisions file has no hash chain (keep decisions in "
              "an audit log or a store to have them verified)")
 
+_SHOWN_PROBLEMS = 5  # problems the page lists before "and N more"
+_OWNER = re.compile(rb'<meta name="footcore-athlete" content="([0-9a-f]{64})">')
+
 History = tuple[list[tuple[int, Decision]], str, Verification, list[str]]
-"""(number, decision) pairs of the athlete, what a number counts, the chain's check, and
-the other athletes seen."""
+"""(number, decision) pairs of the athlete, what a number counts, the chain's check (about
+this athlete only, for the page), and the other athletes seen (for the command's own
+message when the athlete has none)."""
 
 
-def _one_line(report: object) -> str:
-    return "; ".join(line.strip() for line in str(report).splitlines())
+def _problems(problems: Sequence[object]) -> str:
+    listed = "; ".join(str(p) for p in problems[:_SHOWN_PROBLEMS])
+    more = len(problems) - _SHOWN_PROBLEMS
+    return listed + (f"; and {more} more" if more > 0 else "")
 
 
 def _from_store(location: str, athlete: str) -> History:
@@ -43,9 +52,18 @@ def _from_store(location: str, athlete: str) -> History:
         decisions = store.decisions(athlete)
         others = [] if decisions else list(store.athletes())
         report = store.verify()
+    # Only this athlete's chain and the store's own checkpoints concern the page.
+    mine = [p for p in report.problems if p.athlete_id == athlete]
+    shared = sum(p.athlete_id is None for p in report.problems)
+    found = [f"{counted(len(mine), 'problem')} in this athlete's chain: {_problems(mine)}"
+             ] if mine else []
+    if shared:
+        found.append(f"{counted(shared, 'problem')} with the store's signed checkpoints")
+    text = ("; ".join(found) + "." if found else
+            f"this athlete's chain of {counted(len(decisions), 'record')} in the store is "
+            f"intact: every record links to the one before.")
     return ([(n, d) for n, d in enumerate(decisions, 1)], "record",
-            Verification(report.ok, f"every chain of the store verified: {_one_line(report)}"),
-            others)
+            Verification(not found, text), others)
 
 
 def _from_log(path: Path, athlete: str) -> History:
@@ -56,9 +74,11 @@ def _from_log(path: Path, athlete: str) -> History:
         else:
             others.add(record.decision.state.athlete_id)
     report = verify_log(path)
-    return (numbered, "record",
-            Verification(report.ok, f"the log's hash chain verified: {_one_line(report)}"),
-            sorted(others))
+    text = ("the audit log's hash chain is intact: every record links to the one before, "
+            "this athlete's among them." if report.ok else
+            f"the audit log's hash chain, which this athlete's records are part of, has "
+            f"{counted(len(report.problems), 'problem')}: {_problems(report.problems)}.")
+    return numbered, "record", Verification(report.ok, text), sorted(others)
 
 
 def _from_decisions(path: Path, athlete: str) -> History:
@@ -96,10 +116,46 @@ def _history(source: str, athlete: str) -> History:
                      f"footcore store")
 
 
-def _file_name(athlete: str) -> str:
-    """The page's file name: the athlete id, with anything but letters, digits, ``-``, ``_``
-    and inner dots made ``_``."""
-    return re.sub(r"[^A-Za-z0-9_.-]|^\.", "_", athlete) + ".html"
+def _check_owner(target: Path, athlete: str) -> None:
+    """Make sure the file at ``target`` is a page of ``athlete`` before it is replaced.
+
+    Raises:
+        Conflict: it is another athlete's page (their ids' digests begin alike), or a file
+            footcore did not write as a page.
+    """
+    with target.open("rb") as handle:
+        found = _OWNER.search(handle.read(4096))
+    if found is None:
+        raise Conflict(f"page {target}: a file that is not a footcore page is there; "
+                       f"not replaced (move it, or give another --out)")
+    if found.group(1).decode() != page_key(athlete):
+        raise Conflict(f"page {target}: holds the page of another athlete, whose id's "
+                       f"digest begins as this one's; not replaced (give another --out)")
+
+
+def _write_page(folder: Path, athlete: str, page: str) -> Path:
+    """Write the athlete's page to its own file in ``folder``: to a new file beside it
+    first, then renamed into place, so a reader never sees half a page; an earlier page
+    of the same athlete is replaced, nothing else is.
+
+    Raises:
+        Conflict: another athlete's page, or a file that is no page, has that name.
+        InputError: the folder or the file cannot be written.
+    """
+    target = folder / page_name(athlete)
+    partial = folder / f".{target.name}.{secrets.token_hex(4)}.partial"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with partial.open("x", encoding="utf-8") as handle:
+            handle.write(page)
+        if target.exists() or target.is_symlink():
+            _check_owner(target, athlete)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InputError(f"page {target}: cannot write it ({exc})") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -120,15 +176,12 @@ def _report(args: argparse.Namespace) -> int:
                                  f"the rulebook {args.rules or '(shipped)'} lacks: give the "
                                  f"rulebook that made it with --rules, or --no-chart")
         png = io.BytesIO()
-        render_chart([d for _, d in numbered], rulebook, png,
-                     title=f"Athlete {args.athlete}", description=f"from {args.source}")
+        render_chart([d for _, d in numbered], rulebook, png, title=f"Athlete {args.athlete}")
         chart = png.getvalue()
-    page = history_page(numbered, source=args.source, word=word, verification=verification,
-                        chart=chart)
-    out = Path(args.out) / _file_name(args.athlete)
-    write_text(out, page, "page")
+    page = history_page(numbered, word=word, verification=verification, chart=chart)
+    out = _write_page(Path(args.out), args.athlete, page)
     state = {None: "no chain to verify", True: "chain intact", False: "chain DAMAGED"}
-    print(f"Wrote {out}: {len(numbered)} decision(s) of athlete {args.athlete}, "
+    print(f"Wrote {out}: {counted(len(numbered), 'decision')} of athlete {args.athlete}, "
           f"{state[verification.ok]}.")
     return 1 if verification.ok is False else 0
 
@@ -148,6 +201,7 @@ def add_report_command(commands: Commands) -> None:
     cmd.add_argument("source", metavar="SOURCE", help="where the decisions are (see above)")
     cmd.add_argument("athlete", metavar="ATHLETE_ID", help="whose history")
     cmd.add_argument("--out", required=True, metavar="DIR",
-                     help="write DIR/ATHLETE_ID.html (the folder is created if missing)")
+                     help="write the page into DIR (created if missing), named for the athlete: "
+                          "a readable part of the id and a digest of all of it")
     cmd.add_argument("--no-chart", action="store_true",
                      help="leave the chart out (it needs footcore[plots])")

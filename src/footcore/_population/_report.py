@@ -16,6 +16,7 @@ from functools import partial
 import attrs
 
 from .._models import CheckIn, Decision, RulebookRef
+from .._words import counted
 from ._athlete import AthleteImpact, Step, describe
 
 __all__ = [
@@ -53,7 +54,8 @@ class ChangeGroup:
 class RungShift:
     """The days to reach a rung, new rulebook minus old, over the athletes who reached it
     under both (negative: sooner): median, 10th and 90th percentile (nearest rank; ``None``
-    when nobody did), and how many reached it under one rulebook only."""
+    when nobody did), how many reached it under one rulebook only, and how many of those
+    under both reach it sooner and later."""
 
     stage: str
     athletes: int
@@ -62,6 +64,8 @@ class RungShift:
     p90: int | None
     only_before: int
     only_after: int
+    sooner: int = 0
+    later: int = 0
 
 
 @attrs.frozen
@@ -103,8 +107,7 @@ class ImpactReport:
         old, new = self.old, self.new
         lines = [f"{old.id} {old.version} ({old.digest[:12]}) -> {new.id} {new.version} "
                  f"({new.digest[:12]}), over whole histories:",
-                 f"  {self.changed_decisions} of {self.decisions} decisions change, for "
-                 f"{self.changed_athletes} of {self.athletes} athletes."]
+                 f"  {self.headline()}."]
         if self.rungs:
             lines += ["Days to reach each rung, new minus old (negative: sooner):",
                       f"  {'rung':<14}{'athletes':>9}{'median':>8}{'p10':>6}{'p90':>6}"
@@ -128,15 +131,26 @@ class ImpactReport:
                 lines.extend(f"    e.g. athlete {e.athlete_id}, check-in {e.index + 1} on "
                              f"{e.on}: {'; '.join(e.detail)}" for e in group.examples)
         if self.refused_before or self.refused_after:
-            lines.append(f"{self.refused_before} check-in(s) refused by the old rulebook, "
-                         f"{self.refused_after} by the new; each replay went on without them.")
+            lines.append(f"{counted(self.refused_before, 'check-in')} refused by the old "
+                         f"rulebook, {self.refused_after} by the new; each replay went on "
+                         f"without them.")
         return "\n".join(lines)
+
+    def headline(self) -> str:
+        """``5 of 72 decisions change, for 1 of 1 athlete``."""
+        return (f"{_changed(self.changed_decisions, self.decisions, 'decision')}, for "
+                f"{self.changed_athletes} of {counted(self.athletes, 'athlete')}")
+
+
+def _changed(part: int, whole: int, noun: str) -> str:
+    """``1 of 72 decisions changes``, ``0 of 1 decision change``."""
+    return f"{part} of {counted(whole, noun)} {'changes' if part == 1 else 'change'}"
 
 
 def _athlete_text(athlete: AthleteImpact) -> str:
     first = athlete.first_divergence
-    lines = [f"  {athlete.athlete_id}: {athlete.changed} of {athlete.decisions} decisions "
-             f"change; ends on {athlete.before.final_stage} {athlete.before.final_dose} -> "
+    lines = [f"  {athlete.athlete_id}: {_changed(athlete.changed, athlete.decisions, 'decision')}"
+             f"; ends on {athlete.before.final_stage} {athlete.before.final_dose} -> "
              f"{athlete.after.final_stage} {athlete.after.final_dose}"]
     if first is not None:
         def side(action: object, rules: tuple[str, ...]) -> str:
@@ -285,7 +299,9 @@ class Tally:
             rungs.append(RungShift(
                 stage, sum(shifts.values()), median=percentile(shifts, 0.5),
                 p10=percentile(shifts, 0.1), p90=percentile(shifts, 0.9),
-                only_before=self.only_before[stage], only_after=self.only_after[stage]))
+                only_before=self.only_before[stage], only_after=self.only_after[stage],
+                sooner=sum(n for days, n in shifts.items() if days < 0),
+                later=sum(n for days, n in shifts.items() if days > 0)))
         kinds = sorted(set(self.back_offs_before) | set(self.back_offs_after))
         return ImpactReport(
             old=old, new=new, athletes=self.athletes, decisions=self.decisions,
