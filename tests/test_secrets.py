@@ -406,12 +406,6 @@ def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str,
     return code, out, err
 
 
-_PAGE_NAMES_ITS_SOURCE = pytest.mark.xfail(
-    strict=True, reason="report's page, chart subtitle and 'no decisions' line name SOURCE "
-    "as given (src/footcore/_cli/_report.py, _page.py, _chart.py: the history page's rewrite "
-    "takes the source off them); remove this mark when it lands")
-
-
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize(("words", "as_json"), RUNS)
 def test_no_command_shows_the_password_of_an_unreachable_store(
@@ -430,15 +424,12 @@ def test_no_command_shows_the_password_of_a_real_store(
         words: tuple[str, ...], as_json: bool, form: str, server: dict[str, str], key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str],
         request: pytest.FixtureRequest) -> None:
-    if words == ("report",):
-        request.applymarker(_PAGE_NAMES_ITS_SOURCE)
     code, out, err = _run(capsys, _argv(words, _real(server, form), Files(tmp_path, key),
                                         as_json=as_json))
     assert code in {0, 1} and "cannot connect" not in err, err  # it logged in and ran
     assert not _leaks(tmp_path, out, err, *drawn)
 
 
-@_PAGE_NAMES_ITS_SOURCE
 def test_report_of_an_athlete_with_no_decisions_shows_no_password(
         server: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, ["report", _real(server, "key=value"), "nobody", "--out",

@@ -20,6 +20,7 @@ from .._errors import Conflict, InputError
 from .._models import Decision
 from .._page import Verification, history_page, page_key, page_name
 from .._store import open_store
+from .._store._location import redact
 from .._words import counted
 from ._common import add_command, rulebook_from
 from ._sources import source_kind
@@ -164,7 +165,7 @@ def _report(args: argparse.Namespace) -> int:
     numbered, word, verification, others = _history(args.source, args.athlete)
     if not numbered:
         seen = f"; athletes there: {', '.join(others[:10])}" if others else ""
-        print(f"{args.source}: no decisions for athlete {args.athlete}{seen}")
+        print(f"{redact(args.source)}: no decisions for athlete {args.athlete}{seen}")
         return 1
     chart = None
     if not args.no_chart:
