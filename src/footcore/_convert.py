@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar, cast, get_args, get_origin
@@ -247,9 +248,24 @@ def structure(data: object, kind: type[T], what: str) -> T:
         check_data(data, kind)
         return CONVERTER.structure(data, kind)
     except InputError as exc:
-        raise InputError(f"invalid {what}: {exc}") from None
+        raise InputError(f"invalid {what}: {exc}", code=exc.code) from None
     except (ClassValidationError, IterableValidationError, TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"invalid {what}: {describe_error(exc)}") from None
+        raise InputError(f"invalid {what}: {describe_error(exc)}", code=_code(exc)) from None
+
+
+def _code(exc: BaseException) -> str | None:
+    """The code every problem in ``exc`` has, if they share one (``invalid-id`` for ids
+    alone); None, for the default, when they do not."""
+    codes = set(_codes(exc))
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _codes(exc: BaseException) -> Iterator[str]:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _codes(inner)
+    else:
+        yield exc.code if isinstance(exc, FootcoreError) else InputError.code
 
 
 def to_json(value: object, *, indent: int | None = None) -> str:
