@@ -53,8 +53,9 @@ def normal_id(value: object, field: str) -> str:
         return value
     if not isinstance(value, str):
         raise InputError(f"{field}: got {value!r:.80}; accepted: a string", field=field)
-    text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize(
-        "NFC", value)
+    text = value  # composed only when short enough to be an id
+    if len(value) <= _MOST and not unicodedata.is_normalized("NFC", value):
+        text = unicodedata.normalize("NFC", value)
     problem = _problem(value, text)
     if problem:
         raise InputError(f"{field}: got {value!r:.80} ({problem}); accepted: {_ACCEPTED}",
