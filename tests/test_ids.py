@@ -156,9 +156,11 @@ def test_from_json_refuses_a_text_that_is_no_id(text: str, engine: fc.Engine) ->
     decision = json.loads(fc.to_json(engine.evaluate(
         engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), checkin(id="c-1"))))
     decision["checkin"]["id"] = text
-    for doc, kind in (({**state, "athlete_id": text}, fc.AthleteState),
-                      ({"on": START.isoformat(), "completed": True, "id": text}, fc.CheckIn),
-                      (decision, fc.Decision)):
+    for doc, kind, field in (
+            ({**state, "athlete_id": text}, fc.AthleteState, "$.athlete_id"),
+            ({"on": START.isoformat(), "completed": True, "id": text}, fc.CheckIn, "$.id"),
+            (decision, fc.Decision, "$.checkin.id")):
+        assert _reading.read(json.dumps(doc), kind) is None  # left to the general path
         with pytest.raises(fc.InputError) as refused:
             fc.from_json(json.dumps(doc), kind)
         if "\ud800" in text:  # the JSON reader refuses a lone surrogate before any id rule
@@ -166,7 +168,8 @@ def test_from_json_refuses_a_text_that_is_no_id(text: str, engine: fc.Engine) ->
         elif len(text) > 128:  # or a text over the limit, before any object is made
             assert refused.value.code == "invalid-id" or "at most 128" in str(refused.value)
         else:
-            assert refused.value.code == "invalid-id", str(refused.value)
+            assert (refused.value.code, refused.value.field) == ("invalid-id", field), str(
+                refused.value)
 
 
 @pytest.fixture

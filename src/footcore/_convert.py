@@ -250,22 +250,34 @@ def structure(data: object, kind: type[T], what: str) -> T:
     except InputError as exc:
         raise InputError(f"invalid {what}: {exc}", code=exc.code) from None
     except (ClassValidationError, IterableValidationError, TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"invalid {what}: {describe_error(exc)}", code=_code(exc)) from None
+        raise _refusal(exc, what) from None
 
 
-def _code(exc: BaseException) -> str | None:
-    """The code every problem in ``exc`` has, if they share one (``invalid-id`` for ids
-    alone); None, for the default, when they do not."""
-    codes = set(_codes(exc))
-    return codes.pop() if len(codes) == 1 else None
+def _refusal(exc: BaseException, what: str) -> InputError:
+    """The error for the structuring problems of ``exc``: with the code they all share
+    (``invalid-id`` for ids alone), and, for one problem a model raised about its field
+    (``CheckIn.id: ...``), that field's path (``$.checkin.id``, not the model's)."""
+    error = InputError(f"invalid {what}: {describe_error(exc)}")
+    leaves = list(_leaves(exc))
+    codes = {leaf.code if isinstance(leaf, FootcoreError) else error.code for leaf in leaves}
+    if len(codes) == 1:
+        error.code = codes.pop()
+    if len(leaves) == 1 and isinstance(leaves[0], FootcoreError) and error.field:
+        named = _MODEL_FIELD.match(leaves[0].field or "")
+        if named:
+            error.field += named.group(1)
+    return error
 
 
-def _codes(exc: BaseException) -> Iterator[str]:
+_MODEL_FIELD = re.compile(r"^[A-Z]\w*(\..+)$")  # Model.field...: the field's own path
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            yield from _codes(inner)
+            yield from _leaves(inner)
     else:
-        yield exc.code if isinstance(exc, FootcoreError) else InputError.code
+        yield exc
 
 
 def to_json(value: object, *, indent: int | None = None) -> str:
