@@ -105,7 +105,7 @@ BAD_VALUES = [
      "Compensation"),
     (CheckIn, "metrics", {"foot_fatigue": 3}, "Metrics"),
     (CheckIn, "clinician_cleared", "yes", "true or false"),
-    (AthleteState, "athlete_id", " ", "non-empty string"),
+    (AthleteState, "athlete_id", " ", "first and last visible"),
     (AthleteState, "goal", "sprinter", "'runner'"),
     (AthleteState, "dose_level", -1, "0 or more"),
     (AthleteState, "started_on", None, "date"),

@@ -41,6 +41,7 @@ from footcore import (
     to_json,
 )
 from footcore._engine import INTERPRETER
+from footcore._ids import normal_id
 from footcore.testing import (
     EPOCH,
     athlete_states,
@@ -485,7 +486,14 @@ def test_checkin_before_the_start_is_rejected(state: AthleteState, back: int,
         NATIVE.evaluate(state, checkin)
 
 
-CHECK_IN_IDS = st.text(min_size=1, max_size=40).filter(lambda t: t.strip() and t.isprintable())
+def _is_id(text: str) -> bool:
+    try:
+        return normal_id(text, "id") == text
+    except InputError:
+        return False
+
+
+CHECK_IN_IDS = st.text(min_size=1, max_size=40).filter(_is_id)  # as footcore keeps them
 
 
 @SETTINGS

@@ -35,6 +35,7 @@ from ._engine import Engine
 from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
+from ._ids import normal_id
 from ._jsonparse import parse_json
 from ._limits import limit
 from ._models import Decision, RulebookRef
@@ -698,9 +699,10 @@ def history(path: str | os.PathLike[str], athlete_id: str) -> tuple[HistoryRow, 
         athlete_id: whose decisions; an athlete with none gets no rows.
 
     Raises:
-        InputError: there is no file at ``path``.
+        InputError: there is no file at ``path``; ``athlete_id`` is no id.
         AuditLogError: a line is not a valid record.
     """
+    athlete_id = normal_id(athlete_id, "athlete_id")
     return tuple(history_row(record.seq, record.decision)
                  for record in _existing(path).records()
                  if record.decision.state.athlete_id == athlete_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar, cast, get_args, get_origin
@@ -247,9 +248,36 @@ def structure(data: object, kind: type[T], what: str) -> T:
         check_data(data, kind)
         return CONVERTER.structure(data, kind)
     except InputError as exc:
-        raise InputError(f"invalid {what}: {exc}") from None
+        raise InputError(f"invalid {what}: {exc}", code=exc.code) from None
     except (ClassValidationError, IterableValidationError, TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"invalid {what}: {describe_error(exc)}") from None
+        raise _refusal(exc, what) from None
+
+
+def _refusal(exc: BaseException, what: str) -> InputError:
+    """The error for the structuring problems of ``exc``: with the code they all share
+    (``invalid-id`` for ids alone), and, for one problem a model raised about its field
+    (``CheckIn.id: ...``), that field's path (``$.checkin.id``, not the model's)."""
+    error = InputError(f"invalid {what}: {describe_error(exc)}")
+    leaves = list(_leaves(exc))
+    codes = {leaf.code if isinstance(leaf, FootcoreError) else error.code for leaf in leaves}
+    if len(codes) == 1:
+        error.code = codes.pop()
+    if len(leaves) == 1 and isinstance(leaves[0], FootcoreError) and error.field:
+        named = _MODEL_FIELD.match(leaves[0].field or "")
+        if named:
+            error.field += named.group(1)
+    return error
+
+
+_MODEL_FIELD = re.compile(r"^[A-Z]\w*(\..+)$")  # Model.field...: the field's own path
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
 
 
 def to_json(value: object, *, indent: int | None = None) -> str:

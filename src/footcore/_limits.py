@@ -130,16 +130,17 @@ def date_range(owner: str, field: str) -> tuple[dt.date, dt.date]:
 _HINTS: dict[object, dict[str, Any]] = {}
 
 
-def hint(check: Callable[..., None], **schema: Any) -> Any:
-    """Record what a validator accepts as JSON Schema keywords; return the validator."""
+def hint(check: Callable[..., object], **schema: Any) -> Any:
+    """Record what a validator or converter accepts as JSON Schema keywords; return it."""
     _HINTS[check] = schema
     return check
 
 
 def hints(validator: object) -> dict[str, Any]:
-    """The JSON Schema keywords recorded for ``validator`` and the validators it wraps."""
+    """The JSON Schema keywords recorded for ``validator`` and for the validator and
+    converter of the field it checks."""
     found: dict[str, Any] = {}
-    for inner in getattr(validator, "_validators", (validator,)):
+    for inner in getattr(validator, "_described_by", (validator,)):
         found.update(_HINTS.get(inner, {}))
     return found
 
@@ -357,16 +358,17 @@ def checks_itself(kind: type) -> bool:
 def check_fields(kind: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
     """An attrs ``field_transformer``: every field of the model also checks its value against
     its type and the limits, after the field's own validator."""
-    return [f.evolve(validator=_bounded(f.validator, f.name)) for f in fields]
+    return [f.evolve(validator=_bounded(f.validator, f.name, f.converter)) for f in fields]
 
 
 _BOUNDED: set[object] = set()
 
 
-def _bounded(inner: Any, name: str) -> Any:
+def _bounded(inner: Any, name: str, converter: Any = None) -> Any:
     """The validator of field ``name``: its own validator ``inner``, then the generic check
     of its type and limits (worked out at the first call, once the class and its type hints
-    exist). A plain function, which attrs calls faster than an object."""
+    exist). A plain function, which attrs calls faster than an object. The schema hints of
+    ``inner`` and of the field's ``converter`` describe the field."""
     check: Check | None = None
     owner: type | None = None
     where = ""
@@ -382,7 +384,8 @@ def _bounded(inner: Any, name: str) -> Any:
             owner, where = kind, f"{kind.__name__}.{name}"
         check(value, where if type(inst) is owner else f"{type(inst).__name__}.{name}")
 
-    validate._validators = (inner,) if inner is not None else ()  # type: ignore[attr-defined]
+    validate._described_by = tuple(  # type: ignore[attr-defined]
+        part for part in (inner, converter) if part is not None)
     _BOUNDED.add(validate)
     return validate
 

@@ -27,7 +27,8 @@ from ._enums import (
     SymptomKind,
 )
 from ._errors import InputError
-from ._limits import MAX_INT, check_fields, hint
+from ._ids import normal_id
+from ._limits import MAX_INT, check_fields, hint, limit
 
 __all__ = [
     "AthleteState",
@@ -164,17 +165,35 @@ def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
 hint(_opt_text, pattern=r"\S")
 
 
-MAX_ID_LENGTH = 128
+_ID_SCHEMA = {
+    "pattern": "^[!-~]([ -~]*[!-~])?$",
+    "description": f"An id: 1 to {limit('id_length')} printable characters, the first and "
+                   f"last visible (no leading or trailing space), kept in Unicode NFC. This "
+                   f"schema takes printable ASCII; from_json takes any such Unicode text.",
+}
 
 
-def _check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH
-            or not value.isprintable()):
-        _fail(inst, attribute, f"a non-empty string of printable characters, at most "
-                               f"{MAX_ID_LENGTH} long", value)
+# The converters of athlete and check-in ids: the id in Unicode NFC, or InputError (code
+# invalid-id) for a text that is no id (footcore._ids).
+
+def _athlete_id(value: object) -> str:
+    return normal_id(value, "AthleteState.athlete_id")
 
 
-hint(_check_in_id, pattern=r"\S")
+def _plan_athlete_id(value: object) -> str:
+    return normal_id(value, "WeekPlan.athlete_id")
+
+
+def _checkin_id(value: object) -> str | None:
+    return None if value is None else normal_id(value, "CheckIn.id")
+
+
+def _ref_id(value: object) -> str:
+    return normal_id(value, "CheckInRef.id")
+
+
+for _convert in (_athlete_id, _plan_athlete_id, _checkin_id, _ref_id):
+    hint(_convert, **_ID_SCHEMA)
 
 
 def _digest(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -191,14 +210,6 @@ def _one_of(*choices: str) -> Any:
         if value not in choices:
             _fail(inst, attribute, f"one of {', '.join(map(repr, choices))}", value)
     return hint(check, enum=list(choices))
-
-
-def _opt_check_in_id(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _check_in_id(inst, attribute, value)
-
-
-hint(_opt_check_in_id, pattern=r"\S")
 
 
 def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -270,7 +281,7 @@ class CheckIn:
         default=(), converter=_as_tuple, validator=_tuple_of(Compensation, "Compensation"))
     metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
-    id: str | None = attrs.field(default=None, validator=_opt_check_in_id)
+    id: str | None = attrs.field(default=None, converter=_checkin_id)
     """The app's own name for this check-in, so a retry of it can be recognised."""
 
 
@@ -278,7 +289,7 @@ class CheckIn:
 class CheckInRef:
     """A check-in the athlete's state remembers by its id, with its date."""
 
-    id: str = attrs.field(validator=_check_in_id)
+    id: str = attrs.field(converter=_ref_id)
     on: date = attrs.field(validator=_day)
 
 
@@ -292,7 +303,7 @@ class AthleteState:
     Made by :meth:`Engine.new_athlete` and returned, updated, in every :class:`Decision`.
     """
 
-    athlete_id: str = attrs.field(validator=_text)
+    athlete_id: str = attrs.field(converter=_athlete_id)
     goal: Goal = attrs.field(converter=_to_goal, validator=_enum(Goal))
     stage: str = attrs.field(validator=_text)
     dose_level: int = attrs.field(validator=_int_range(0))
@@ -418,7 +429,7 @@ class WeekPlan:
     ``mode`` says which regime shaped it: ``normal``, ``deload``, ``rest`` or ``paused``.
     """
 
-    athlete_id: str
+    athlete_id: str = attrs.field(converter=_plan_athlete_id)
     stage: str
     dose_level: int
     mode: str = attrs.field(validator=_one_of("normal", "deload", "rest", "paused"))

@@ -23,6 +23,7 @@ from .._audit import HistoryRow, ReplayReport, _encode, history_row, replay_reco
 from .._convert import CONVERTER, structure
 from .._engine import Engine
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
+from .._ids import normal_id
 from .._models import AthleteState, CheckIn, Decision
 from .._population import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
@@ -51,9 +52,7 @@ class _Snapshot:
 
 
 def _athlete_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"athlete_id: got {value!r:.80}; accepted: a non-empty string")
-    return value
+    return normal_id(value, "athlete_id")
 
 
 def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
