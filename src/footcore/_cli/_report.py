@@ -17,6 +17,7 @@ from .._audit import AuditLog, verify_log
 from .._chart import check_chart, render_chart
 from .._convert import from_json
 from .._errors import Conflict, InputError
+from .._ids import normal_id
 from .._models import Decision
 from .._page import Verification, history_page, page_key, page_name
 from .._store import open_store
@@ -162,6 +163,7 @@ def _write_page(folder: Path, athlete: str, page: str) -> Path:
 def _report(args: argparse.Namespace) -> int:
     if not args.no_chart:
         check_chart("give --no-chart for a page without it")
+    args.athlete = normal_id(args.athlete, "ATHLETE_ID")  # as the models keep ids
     numbered, word, verification, others = _history(args.source, args.athlete)
     if not numbered:
         seen = f"; athletes there: {', '.join(others[:10])}" if others else ""
