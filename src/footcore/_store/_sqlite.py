@@ -31,7 +31,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from .._errors import InputError
@@ -113,22 +113,28 @@ class SQLiteStore(Store):
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Tx]:
         try:
+            self._rollback()  # one a failed ROLLBACK left open
             self._conn.execute(begin)
         except sqlite3.Error as exc:
             raise self._error(exc) from None
         try:
             yield _SQLiteTx(self._conn)
-        except sqlite3.Error as exc:
-            self._conn.execute("ROLLBACK")
-            raise self._error(exc) from None
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise self._error(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if one is. SQLite rolls back by itself after
+        some errors (a full disk, an I/O error), and then there is none; a ROLLBACK that
+        fails leaves the error that led to it to be the one raised, and the next
+        transaction tries again."""
+        if self._conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
@@ -179,7 +185,21 @@ class SQLiteStore(Store):
             raise self._error(exc) from None
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        """The StoreError for what SQLite reported, by its result code."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+                primary is None and "locked" in str(exc)):
             return StoreError(f"store {self.location}: busy: another process held its write "
                               f"lock for more than {self._timeout:g} s", code="store-busy")
+        if primary in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN):
+            return StoreError(f"store {self.location}: the disk is full, read-only or failing "
+                              f"({exc}); once it is well, retry (a check-in with the same "
+                              f"CheckIn.id is recorded once)", code="store-io")
+        if primary == sqlite3.SQLITE_READONLY:
+            return StoreError(f"store {self.location}: cannot write to it ({exc})",
+                              code="store-readonly")
+        if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return StoreError(f"store {self.location}: the database file is damaged ({exc}); "
+                              f"restore it from a backup", code="store-damaged")
         return StoreError(f"store {self.location}: {exc}")
