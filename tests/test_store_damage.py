@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 import footcore as fc
 from footcore import Engine
 from store_worker import START, checkins
+from test_store import fill, kinds, sql
 
 # ---------------------------------------------------------------- a full disk
 
@@ -90,3 +92,125 @@ def test_a_database_at_its_size_limit_is_a_store_io_error(tmp_path: Path,
         for checkin in plan[recorded:recorded + 2]:
             store.check_in(engine, "a-1", checkin)
         assert len(store.decisions("a-1")) == recorded + 2 and store.verify().ok
+
+
+# ---------------------------------------------------------------- damaged rows
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE = "9" * 5000
+
+
+def _swapped(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# How a decision's stored text is damaged: not JSON, nested deep, a value of the wrong
+# type, a number too large to read.
+DAMAGE = {
+    "invalid JSON": lambda text: text[: len(text) // 2],
+    "deep nesting": lambda text: DEEP,
+    "wrong type": lambda text: _swapped(text, '"minutes":17', '"minutes":"17"'),
+    "huge number": lambda text: _swapped(text, '"minutes":17', f'"minutes":{HUGE}'),
+    "not an object": lambda text: "[1, 2]",
+}
+
+
+@pytest.fixture
+def small(store_url: str, engine: Engine) -> str:
+    """A store with two athletes: a-1 with 4 decisions, a-2 with 2."""
+    with fc.open_store(store_url) as store:
+        fill(store, engine, {"a-1": 4, "a-2": 2})
+    return store_url
+
+
+def reads(store: fc.Store, engine: Engine, tmp_path: Path) -> dict[str, Callable[[], object]]:
+    """Every call that reads a-1's records back."""
+    return {
+        "decisions": lambda: store.decisions("a-1"),
+        "history": lambda: store.history("a-1"),
+        "replay": lambda: store.replay(engine),
+        "export": lambda: store.export_jsonl(tmp_path / "export.jsonl"),
+        "retry": lambda: store.check_in(engine, "a-1", checkins("a-1", 4)[2]),
+    }
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_decision_is_a_store_error_naming_its_record_and_verify_reports_it(
+        small: str, engine: Engine, tmp_path: Path, damage: str) -> None:
+    text = sql(small, "SELECT decision FROM footcore_decisions WHERE athlete_id = 'a-1' "
+                      "AND seq = 2")[0][0]
+    sql(small, "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = 'a-1' AND "
+               "seq = 2", DAMAGE[damage](text))
+    with fc.open_store(small) as store:
+        report = store.verify()
+        assert ("damaged", "a-1", 2) in kinds(report) or ("edited", "a-1", 2) in kinds(report)
+        assert not report.ok
+        for name, call in reads(store, engine, tmp_path).items():
+            with pytest.raises(fc.StoreError) as caught:
+                call()
+            assert caught.value.code == "store-damaged", name
+            if name != "export":  # export refuses with the verification's report
+                assert "athlete 'a-1', record 3: damaged" in str(caught.value), name
+        # Histories are JSON data for impact, which reads each check-in as a model: JSON
+        # that does not read is damage here, a field of the wrong type an error there.
+        with pytest.raises((fc.StoreError, fc.InputError),
+                           match=r"athlete '?a-1'?(, record 3: damaged|: checkins\[2\])"):
+            [history.load() for history in store.histories()]
+        assert len(store.decisions("a-2")) == 2  # other athletes read on
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_state_is_a_store_error_naming_the_athlete(
+        small: str, engine: Engine, damage: str) -> None:
+    text = sql(small, "SELECT state FROM footcore_athletes WHERE athlete_id = 'a-1'")[0][0]
+    if damage in ("wrong type", "huge number"):
+        text = text.replace('"paused":false', '"paused":false,"minutes":17')
+    sql(small, "UPDATE footcore_athletes SET state = ? WHERE athlete_id = 'a-1'",
+        DAMAGE[damage](text))
+    with fc.open_store(small) as store:
+        assert ("state", "a-1", None) in kinds(store.verify())
+        for call in (lambda: store.state("a-1"),
+                     lambda: store.check_in(engine, "a-1", checkins("a-1", 5)[4])):
+            with pytest.raises(fc.StoreError, match="athlete 'a-1': damaged") as caught:
+                call()
+            assert caught.value.code == "store-damaged"
+        assert len(store.decisions("a-1")) == 4
+
+
+def test_a_record_missing_in_the_middle_is_damage_not_a_shorter_history(
+        small: str, engine: Engine) -> None:
+    sql(small, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 1")
+    with fc.open_store(small) as store:
+        for call in (lambda: store.decisions("a-1"), lambda: list(store.histories())):
+            with pytest.raises(fc.StoreError, match="athlete 'a-1', record 2: damaged: the "
+                                                    "record is missing"):
+                call()
+
+
+def test_a_missing_plan_is_damage_not_a_missing_decision(small: str) -> None:
+    """The plans are joined to the decisions: a deleted plan once made its decisions
+    vanish from ``decisions`` without a word."""
+    plan = sql(small, "SELECT plan FROM footcore_decisions WHERE athlete_id = 'a-2' "
+                      "AND seq = 1")[0][0]
+    if small.startswith("postgresql://"):
+        sql(small, "ALTER TABLE footcore_decisions DROP CONSTRAINT "
+                   "footcore_decisions_plan_fkey")
+    sql(small, "DELETE FROM footcore_plans WHERE hash = ?", plan)
+    with fc.open_store(small) as store:
+        with pytest.raises(fc.StoreError, match=r"athlete 'a-2', record \d: damaged: the plan "
+                                                "it names is missing"):
+            store.decisions("a-2")
+        assert not store.verify().ok
+
+
+def test_the_report_command_says_the_store_is_damaged(small: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    sql(small, "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = 'a-1' AND "
+               "seq = 0", DEEP)
+    from footcore._cli import main
+
+    assert main(["report", small, "a-1", "--out", str(tmp_path / "page")]) != 0
+    err = capsys.readouterr().err
+    assert "athlete 'a-1', record 1: damaged" in err and "Traceback" not in err
