@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+from conftest import new_database
 from footcore import Engine
 from store_worker import START, checkins
 from test_store import fill, kinds, sql
@@ -214,3 +215,50 @@ def test_the_report_command_says_the_store_is_damaged(small: str, tmp_path: Path
     assert main(["report", small, "a-1", "--out", str(tmp_path / "page")]) != 0
     err = capsys.readouterr().err
     assert "athlete 'a-1', record 1: damaged" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- a dropped connection
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    return new_database(pg_server)
+
+
+def drop_connections(url: str) -> int:
+    """End every other session on the store's database, as an administrator (or a server
+    restart) would; how many were ended."""
+    return sum(ended for (ended,) in sql(
+        url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+
+def test_after_a_dropped_connection_the_store_connects_again(pg_url: str,
+                                                             engine: Engine) -> None:
+    with fc.open_store(pg_url) as store:
+        fill(store, engine, {"a-1": 1})
+        assert drop_connections(pg_url) == 1
+        with pytest.raises(fc.StoreError, match="athlete 'a-1': the connection dropped") as caught:
+            store.state("a-1")
+        assert caught.value.code == "store-unreachable"
+        assert store.state("a-1") == store.decisions("a-1")[-1].state
+
+
+def test_a_check_in_that_met_a_dropped_connection_is_recorded_once_on_retry(
+        pg_url: str, engine: Engine) -> None:
+    plan = checkins("a-1", 4)
+    with fc.open_store(pg_url) as store:
+        fill(store, engine, {"a-1": 1})
+        drop_connections(pg_url)
+        with pytest.raises(fc.StoreError, match="athlete 'a-1'") as caught:
+            store.check_in(engine, "a-1", plan[1])
+        assert caught.value.code == "store-unreachable"
+        first = store.check_in(engine, "a-1", plan[1])  # the retry goes through
+        drop_connections(pg_url)
+        # Acknowledged, then the connection dropped: the retry gets the stored decision.
+        with pytest.raises(fc.StoreError):
+            store.check_in(engine, "a-1", plan[1])
+        assert store.check_in(engine, "a-1", plan[1]) == first
+        store.check_in(engine, "a-1", plan[2])
+        assert [d.checkin.id for d in store.decisions("a-1")] == [c.id for c in plan[:3]]
+        assert store.verify().ok

@@ -4,6 +4,11 @@ Each check-in locks its athlete's row (the ``UPDATE`` that moves the chain's hea
 first in its transaction), so check-ins of one athlete wait for each other and those of
 different athletes run in parallel. Reads that
 span several queries (verify, export, checkpoint) see one snapshot (REPEATABLE READ).
+
+A dropped connection (a server restart, a network cut, an administrator ending the
+session) fails the call that meets it with ``store-unreachable``; the next call connects
+again. A check-in whose commit the drop hid is safe to retry with the same ``CheckIn.id``:
+it is recorded once.
 """
 
 from __future__ import annotations
@@ -23,6 +28,17 @@ __all__ = ["PostgresStore"]
 
 _CREATE_LOCK = 0x666F6F74  # an advisory lock id: one process creates the tables at a time
 _cursors = itertools.count()
+
+
+# SQLSTATEs: the server shutting down or ending the session (class 08 is a connection
+# failure); the disk full; a write in a read-only transaction; a lock not granted.
+_GONE = frozenset({"57P01", "57P02", "57P03"})
+_CODES = {"53100": "store-io", "25006": "store-readonly", "55P03": "store-busy"}
+
+
+def _oneline(exc: Exception) -> str:
+    """A driver's message on one line."""
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def _sql(text: str) -> str:
@@ -62,13 +78,23 @@ class PostgresStore(Store):
             raise StoreError("a PostgreSQL store needs psycopg: pip install "
                              "'footcore[postgres]'", code="store-driver-missing") from None
         self._psycopg = psycopg
-        try:
-            self._conn = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise StoreError(f"store {self.location}: cannot connect ({message})",
-                             code="store-unreachable") from None
+        self._url = url  # to connect again after a dropped connection
+        self._conn = self._connect()
         self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return self._psycopg.connect(self._url, autocommit=True)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"store {self.location}: cannot connect ({_oneline(exc)})",
+                             code="store-unreachable") from None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection, made again when the last one dropped."""
+        if self._conn.broken:
+            self._conn.close()
+            self._conn = self._connect()
+        return self._conn
 
     def close(self) -> None:
         self._conn.close()
@@ -79,13 +105,14 @@ class PostgresStore(Store):
 
     @contextmanager
     def _transaction(self, isolation: str | None) -> Iterator[Tx]:
+        conn = self._connection()
         try:
-            with self._conn.transaction():
+            with conn.transaction():
                 if isolation:
-                    self._conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
-                yield _PostgresTx(self._conn)
+                    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+                yield _PostgresTx(conn)
         except self._psycopg.Error as exc:
-            raise StoreError(f"store {self.location}: {exc}") from None
+            raise self._error(exc) from None
 
     def _read(self) -> Any:
         return self._transaction("REPEATABLE READ, READ ONLY")
@@ -95,7 +122,19 @@ class PostgresStore(Store):
 
     @contextmanager
     def _single(self) -> Iterator[Tx]:
+        conn = self._connection()
         try:
-            yield _PostgresTx(self._conn)
+            yield _PostgresTx(conn)
         except self._psycopg.Error as exc:
-            raise StoreError(f"store {self.location}: {exc}") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc: psycopg.Error) -> StoreError:
+        """The StoreError for what the server or the driver reported, by its SQLSTATE."""
+        state = exc.sqlstate or ""
+        if self._conn.broken or state.startswith("08") or state in _GONE:
+            return StoreError(f"store {self.location}: the connection dropped "
+                              f"({_oneline(exc)}); the next call connects again (a check-in "
+                              f"retried with the same CheckIn.id is recorded once)",
+                              code="store-unreachable")
+        code = _CODES.get(state)
+        return StoreError(f"store {self.location}: {_oneline(exc)}", code=code)
