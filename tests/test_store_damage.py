@@ -4,6 +4,7 @@ reports the damage without raising, and a retry after the fault records a check-
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import resource
 import signal
@@ -17,7 +18,7 @@ import footcore as fc
 from conftest import new_database
 from footcore import Engine
 from store_worker import START, checkins
-from test_store import fill, kinds, sql
+from test_store import KEY, fill, kinds, sql
 
 # ---------------------------------------------------------------- a full disk
 
@@ -262,3 +263,71 @@ def test_a_check_in_that_met_a_dropped_connection_is_recorded_once_on_retry(
         store.check_in(engine, "a-1", plan[2])
         assert [d.checkin.id for d in store.decisions("a-1")] == [c.id for c in plan[:3]]
         assert store.verify().ok
+
+
+# ---------------------------------------------------------------- what verify reports
+
+
+@pytest.mark.parametrize("deleted", [[2], [1], [2, 3]])
+def test_a_checkpoint_deleted_from_the_sequence_is_reported(small: str,
+                                                            deleted: list[int]) -> None:
+    with fc.open_store(small) as store:
+        for _ in range(4):
+            store.checkpoint(KEY)
+    for number in deleted:
+        sql(small, "DELETE FROM footcore_checkpoints WHERE number = ?", number)
+    gap = (f"checkpoint {deleted[0]} is missing" if len(deleted) == 1
+           else f"checkpoints {deleted[0]}-{deleted[-1]} are missing")
+    with fc.open_store(small) as store:
+        for key in (None, KEY.public_key()):
+            report = store.verify(public_key=key)
+            assert kinds(report) == [("checkpoint", None, None)]
+            assert f"{gap}: the checkpoints go on at {deleted[-1] + 1}" in str(report)
+
+
+def _log_with(tmp_path: Path, engine: Engine, middle: object) -> Path:
+    """A log of three records whose second one's decision is ``middle``, every hash
+    computed as footcore computes it: intact as far as the chain goes."""
+    from footcore._audit import GENESIS, _encode, _hash
+
+    state, decisions = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), []
+    for checkin in checkins("a-1", 3):
+        decisions.append(engine.evaluate(state, checkin))
+        state = decisions[-1].state
+    data = [json.loads(fc.to_json(d)) for d in decisions]
+    data[1] = middle
+    lines, prev = [], GENESIS
+    for seq, decision in enumerate(data):
+        digest = _hash(seq, prev, decision)
+        lines.append(_encode({"decision": decision, "hash": digest, "prev": prev,
+                              "seq": seq}) + b"\n")
+        prev = digest
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+@pytest.mark.parametrize(("middle", "why"), [
+    ({}, "lacks action, state, plan"),
+    ({"decision": 1}, "has unknown field(s) decision"),
+    ("state", "is not a JSON dict"),
+    ("firings", "firings is not a JSON list"),
+    ("athlete", "its states name no athlete"),
+])
+def test_verify_log_reports_a_record_whose_decision_is_not_a_decision(
+        tmp_path: Path, engine: Engine, middle: object, why: str) -> None:
+    good = json.loads(fc.to_json(engine.evaluate(
+        engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), checkins("a-1", 1)[0])))
+    if middle == "state":
+        middle = good | {"state": []}
+    elif middle == "firings":
+        middle = good | {"firings": {}}
+    elif middle == "athlete":
+        middle = good | {"prior_state": good["prior_state"] | {"athlete_id": 7}}
+    path = _log_with(tmp_path, engine, middle)
+    report = fc.verify_log(path)
+    assert [(p.kind, p.line, p.seq) for p in report.problems] == [("invalid", 2, 1)]
+    assert why in str(report) and "its decision is not a decision" in str(report)
+    with pytest.raises(fc.AuditLogError):
+        fc.AuditLog(path).append(engine.evaluate(
+            engine.new_athlete("a-2", goal=fc.Goal.RUNNER, start=START), checkins("a-2", 1)[0]))
