@@ -4,15 +4,21 @@ reports the damage without raising, and a retry after the fault records a check-
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import multiprocessing
+import re
 import resource
+import shutil
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, reject, settings
+from hypothesis import strategies as st
 
 import footcore as fc
 from conftest import new_database
@@ -331,3 +337,140 @@ def test_verify_log_reports_a_record_whose_decision_is_not_a_decision(
     with pytest.raises(fc.AuditLogError):
         fc.AuditLog(path).append(engine.evaluate(
             engine.new_athlete("a-2", goal=fc.Goal.RUNNER, start=START), checkins("a-2", 1)[0]))
+
+
+# ---------------------------------------------------------------- any damage, any read
+
+# Each table's columns, its key, and the columns PostgreSQL lets an UPDATE change (the
+# others are referenced by a foreign key); on SQLite every column can be damaged.
+TABLES = {
+    "footcore_athletes": (("athlete_id", "state", "records", "head"), ("athlete_id",)),
+    "footcore_decisions": (("athlete_id", "seq", "prev", "hash", "checkin_id", "plan",
+                            "prior_plan", "decision"), ("athlete_id", "seq")),
+    "footcore_plans": (("hash", "plan"), ("hash",)),
+    "footcore_checkpoints": (("number", "body", "signature"), ("number",)),
+}
+PG_FIXED = {("footcore_athletes", "athlete_id"), ("footcore_plans", "hash"),
+            ("footcore_decisions", "athlete_id")}
+PG_INTEGERS = {"records", "seq", "number"}
+_copies = itertools.count()
+
+
+@st.composite
+def damaged_text(draw: st.DrawFn, text: str) -> str:
+    """A stored text damaged: cut, a character changed, a JSON value swapped for one of
+    another type, nested deep or a huge number, or other text entirely."""
+    how = draw(st.sampled_from(["cut", "character", "value", "other"]))
+    if how == "cut" and text:
+        return text[:draw(st.integers(0, len(text) - 1))]
+    if how == "character" and text:
+        at = draw(st.integers(0, len(text) - 1))
+        return text[:at] + draw(st.characters(codec="utf-8")) + text[at + 1:]
+    if how == "value":
+        # Swap the value of one key (each key of the text in turn is a candidate).
+        keys = [m.end() for m in re.finditer(r'"[a-z_]+":', text)]
+        if keys:
+            at = draw(st.sampled_from(keys))
+            end = _value_end(text, at)
+            raw = draw(st.sampled_from([DEEP, HUGE, '"x"', "[]", "{}", "null", "true",
+                                        "-1", "1e308", "0.5"]))
+            return text[:at] + raw + text[end:]
+    return draw(st.one_of(st.sampled_from([DEEP, HUGE, "{}", "[]", "null", '"x"']),
+                          st.text(max_size=50)))
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON value starting at ``start`` ends."""
+    depth, inside, escaped = 0, False, False
+    for at in range(start, len(text)):
+        char = text[at]
+        if inside:
+            escaped, inside = (not escaped and char == "\\"), inside and (escaped or char != '"')
+            continue
+        if char == '"':
+            inside = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return at
+            depth -= 1
+        elif char == "," and depth == 0:
+            return at
+    return len(text)
+
+
+def _damage(draw: st.DrawFn, original: object, column: str, postgres: bool) -> object:
+    if postgres and column in PG_INTEGERS:
+        return draw(st.integers(-(2**31), 2**31 - 1))
+    text = damaged_text(original) if isinstance(original, str) else st.text(max_size=20)
+    if postgres:
+        return draw(text)
+    return draw(st.one_of(text, st.none(), st.integers(), st.binary(max_size=20),
+                          st.floats(allow_nan=False)))
+
+
+def every_read(store: fc.Store, engine: Engine, tmp_path: Path) -> None:
+    """Call every reading method; each may raise a StoreError (or NotFound, for an
+    athlete whose id was damaged), nothing else. Histories go on to impact, which reads
+    each check-in as a model and may find one invalid (InputError)."""
+    calls: list[Callable[[], object]] = [store.athletes, lambda: store.replay(engine),
+                                         lambda: store.export_jsonl(tmp_path / "out.jsonl")]
+    for name in ("a-1", "a-2"):
+        calls += [lambda name=name: store.state(name),
+                  lambda name=name: store.decisions(name),
+                  lambda name=name: store.history(name)]
+    for call in calls:
+        with contextlib.suppress(fc.StoreError, fc.NotFound):
+            call()
+    with contextlib.suppress(fc.StoreError, fc.InputError):
+        [history.load() for history in store.histories()]
+
+
+@pytest.fixture
+def damageable(store_url: str, engine: Engine) -> str:
+    """A store with records before and after two signed checkpoints."""
+    with fc.open_store(store_url) as store:
+        fill(store, engine, {"a-1": 3, "a-2": 2})
+        store.checkpoint(KEY)
+        for checkin in checkins("a-1", 5)[3:]:
+            store.check_in(engine, "a-1", checkin)
+        store.checkpoint(KEY)
+    return store_url
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_damage_to_any_column_is_reported_and_never_raised_raw(
+        damageable: str, engine: Engine, tmp_path: Path, data: st.DataObject) -> None:
+    postgres = damageable.startswith("postgresql://")
+    table = data.draw(st.sampled_from(sorted(TABLES)), label="table")
+    columns, key = TABLES[table]
+    column = data.draw(st.sampled_from([c for c in columns
+                                        if not (postgres and (table, c) in PG_FIXED)]),
+                       label="column")
+    rows = sql(damageable, f"SELECT {', '.join(key)}, {column} FROM {table} "
+                           f"ORDER BY {', '.join(key)}")
+    *where, original = data.draw(st.sampled_from(rows), label="row")
+    value = _damage(data.draw, original, column, postgres)
+    url = damageable
+    if not postgres:  # damage a copy: any column, any type
+        url = str(tmp_path / f"copy-{next(_copies)}.db")
+        shutil.copy(damageable, url)
+    match = " AND ".join(f"{k} = ?" for k in key)
+    try:
+        sql(url, f"UPDATE {table} SET {column} = ? WHERE {match}", value, *where)
+    except Exception:  # a constraint refused it: not damage the database lets happen
+        reject()
+    after = [value if k == column else w for k, w in zip(key, where, strict=True)]
+    now = sql(url, f"SELECT {column} FROM {table} WHERE {match}", *after)
+    try:
+        assume(now and now[0][0] != original)
+        with fc.open_store(url) as store:
+            report = store.verify(public_key=KEY.public_key())
+            assert not report.ok, (table, column, value)
+            every_read(store, engine, tmp_path)
+    finally:
+        if postgres:
+            sql(url, f"UPDATE {table} SET {column} = ? WHERE {match}", original, *after)
