@@ -474,3 +474,22 @@ def test_any_damage_to_any_column_is_reported_and_never_raised_raw(
     finally:
         if postgres:
             sql(url, f"UPDATE {table} SET {column} = ? WHERE {match}", original, *after)
+
+
+@pytest.mark.parametrize(("table", "column"), [("footcore_decisions", "decision"),
+                                               ("footcore_athletes", "state"),
+                                               ("footcore_plans", "plan")])
+def test_text_that_is_not_utf8_is_reported_not_a_failed_query(
+        tmp_path: Path, engine: Engine, table: str, column: str) -> None:
+    """SQLite keeps whatever bytes a TEXT value is given; reading ones that are not UTF-8
+    failed the whole query, verify's included."""
+    path = str(tmp_path / "footcore.db")
+    with fc.open_store(path) as store:
+        fill(store, engine, {"a-1": 2})
+    sql(path, f"UPDATE {table} SET {column} = CAST(? AS TEXT)", b'{"\xff')
+    with fc.open_store(path) as store:
+        assert not store.verify().ok
+        read = store.state if column == "state" else store.decisions
+        with pytest.raises(fc.StoreError, match=r"athlete 'a-1'.*: damaged") as caught:
+            read("a-1")
+        assert caught.value.code == "store-damaged"

@@ -46,6 +46,13 @@ __all__ = ["SYNC_MODES", "SQLiteStore"]
 SYNC_MODES = ("full", "normal")
 
 
+def _text(raw: bytes) -> str:
+    """A TEXT value as a str. Bytes that are not UTF-8 (damage: footcore writes none) become
+    U+FFFD, which matches no hash or JSON footcore wrote, so the row is reported as damaged
+    rather than failing the query that read it."""
+    return raw.decode("utf-8", "replace")
+
+
 class _SQLiteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -88,6 +95,7 @@ class SQLiteStore(Store):
                                          check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"store {self.location}: cannot open it ({exc})") from None
+        self._conn.text_factory = _text
         try:
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             # The file as SQLite resolved it (symbolic links, the working directory, a
