@@ -212,7 +212,12 @@ class Store(ABC):
                            code="athlete-exists")
 
     def athletes(self) -> tuple[str, ...]:
-        """The ids of the store's athletes, sorted."""
+        """The ids of the store's athletes, sorted.
+
+        Raises:
+            StoreError: an athlete's id is not text (``store-damaged``), or the database
+                could not be read.
+        """
         with self._lock, self._read() as tx:
             found = tuple(r[0] for r in tx.all(
                 "SELECT athlete_id FROM footcore_athletes ORDER BY athlete_id"))
@@ -227,6 +232,8 @@ class Store(ABC):
 
         Raises:
             NotFound: no athlete has that id.
+            StoreError: the athlete's row is damaged (``store-damaged``), or the database
+                could not be read; the message names the athlete.
         """
         athlete_id = _athlete_id(athlete_id)
         with self._lock, self._naming(athlete_id):
@@ -367,8 +374,8 @@ class Store(ABC):
         time (athletes by id); athletes with no decision yet are left out.
 
         Raises:
-            StoreError: an athlete's decisions do not follow on from one another (each
-                must start from the state the one before left).
+            StoreError: (``store-damaged``, naming the athlete and the record) a record is
+                damaged or missing, or does not start from the state the one before left.
         """
         for athlete_id in self.athletes():
             with self._lock, self._naming(athlete_id), self._read() as tx:
@@ -390,12 +397,20 @@ class Store(ABC):
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see
-        :func:`footcore.history`)."""
+        :func:`footcore.history`).
+
+        Raises:
+            StoreError: as :meth:`decisions`.
+        """
         return tuple(history_row(seq, d) for seq, d in self._records(_athlete_id(athlete_id)))
 
     def replay(self, engine: Engine) -> ReplayReport:
         """Re-derive every recorded decision from its stored inputs with ``engine``, and
-        report each that comes out differently (see :func:`footcore.replay_log`)."""
+        report each that comes out differently (see :func:`footcore.replay_log`).
+
+        Raises:
+            StoreError: as :meth:`decisions`: verify a store before replaying it.
+        """
         return replay_records(self._records(None), engine, self.location)
 
     # ------------------------------------------------------------ verification
