@@ -151,8 +151,21 @@ def stored_json(text: object, what: str) -> Any:
         raise ValueError(str(exc)) from None
 
 
+_PARSED: dict[str, Any] = {}  # plan text -> its JSON data; decisions share most plans
+
+
+def _plan_data(text: object) -> Any:
+    """A stored plan as JSON data (shared between the decisions that use it: read only)."""
+    if not isinstance(text, str):
+        return stored_json(text, "plan")  # raises: not text
+    if text not in _PARSED:
+        remember(_PARSED, text, stored_json(text, "plan"), _HASHES_MOST)
+    return _PARSED[text]
+
+
 def whole_decision(text: object, plans: dict[Any, object], where: str) -> dict[str, Any]:
-    """A row's decision as JSON data, each plan hash replaced by the plan.
+    """A row's decision as JSON data, each plan hash replaced by the plan (data the
+    caller must not change: a plan's is shared with other decisions).
 
     Raises:
         StoreError: (``store-damaged``) the row or a plan it uses cannot be read.
@@ -166,7 +179,7 @@ def whole_decision(text: object, plans: dict[Any, object], where: str) -> dict[s
             plan = plans.get(key) if isinstance(key, str) else None
             if plan is None:
                 raise ValueError(f"the {field} it names is missing")
-            data[field] = stored_json(plan, field)
+            data[field] = _plan_data(plan)
     except ValueError as exc:
         raise damaged(where, str(exc)) from None
     return data
