@@ -102,16 +102,18 @@ def test_a_writer_killed_mid_transaction_leaves_the_store_consistent(
 
 def test_two_processes_appending_to_one_audit_log_are_safe(tmp_path: Path,
                                                            engine: Engine) -> None:
-    """Each process appends 100 decisions of its own athlete, at the same time."""
-    files = []
+    """Each process appends 100 decisions of its own athlete, at the same time. Whether the
+    appends overlap is up to the scheduler (on a loaded machine one process may finish
+    before the other starts); what must hold either way is that nothing is lost or doubled
+    and the chain verifies."""
+    files, made = [], {}
     for name in ("p-1", "p-2"):
-        state, lines = engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START), []
+        state, made[name] = engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START), []
         for checkin in checkins(name, 100):
-            decision = engine.evaluate(state, checkin)
-            lines.append(fc.to_json(decision) + "\n")
-            state = decision.state
+            made[name].append(engine.evaluate(state, checkin))
+            state = made[name][-1].state
         files.append(tmp_path / f"{name}.jsonl")
-        files[-1].write_text("".join(lines))
+        files[-1].write_text("".join(fc.to_json(d) + "\n" for d in made[name]))
     log = tmp_path / "shared.jsonl"
     writers = [start("append", log=str(log), decisions=str(f)) for f in files]
     acknowledged = [json.loads(line) for out in finish(writers) for line in out.splitlines()]
@@ -121,9 +123,10 @@ def test_two_processes_appending_to_one_audit_log_are_safe(tmp_path: Path,
     assert sorted(a["seq"] for a in acknowledged) == list(range(200))
     for ack in acknowledged:
         assert records[ack["seq"]].hash == ack["hash"]
-    # The two athletes' records interleave: the appends really overlapped.
-    order = [r.decision.state.athlete_id for r in records.values()]
-    assert order != sorted(order)
+    # Every decision of each process is in the log once, in the order it appended them.
+    for name, decisions in made.items():
+        assert [r.decision for r in records.values()
+                if r.decision.state.athlete_id == name] == decisions
 
 
 @pytest.mark.parametrize("grown", ["by another writer", "with a forged line"])

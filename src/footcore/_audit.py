@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, get_origin
 
 import attrs
 
@@ -37,7 +37,7 @@ from ._errors import FootcoreError, InputError
 from ._explain import explain
 from ._ids import normal_id
 from ._jsonparse import parse_json
-from ._limits import limit
+from ._limits import limit, type_hints
 from ._models import Decision, RulebookRef
 
 if sys.platform != "win32":
@@ -161,8 +161,9 @@ class LogProblem:
     sequence number (0 first; its text says ``record seq + 1``, as people count).
 
     ``kind`` is ``"edited"``, ``"removed"``, ``"reordered"``, ``"inserted"``,
-    ``"invalid"`` (a line that is not a record), ``"torn"`` (an incomplete last line) or
-    ``"head"`` (the head an app stored is not in the log).
+    ``"invalid"`` (a line that is not a record, or a record whose decision is not a
+    decision), ``"torn"`` (an incomplete last line) or ``"head"`` (the head an app stored
+    is not in the log).
     """
 
     kind: str
@@ -210,6 +211,37 @@ class _Entry:
     prev: str
     hash: str
     intact: bool  # the content still matches its hash
+    wrong: str | None = None  # why its decision is not a decision
+
+
+def _json_kind(kind: Any) -> type:
+    """The JSON value a decision field of type ``kind`` is written as."""
+    if attrs.has(kind):
+        return dict
+    return list if get_origin(kind) is tuple else str
+
+
+# Each field of a decision: the kind of JSON value it is, and whether it must be there.
+_DECISION = {field.name: (_json_kind(type_hints(Decision)[field.name]),
+                          field.default is attrs.NOTHING) for field in attrs.fields(Decision)}
+
+
+def _not_a_decision(data: dict[str, Any]) -> str | None:
+    """Why a record's decision is not a decision, by its fields and the kind of each (a
+    check as quick as the hash; ``records`` reads every field of one when it is used)."""
+    unknown = sorted(set(data) - set(_DECISION))
+    missing = [name for name, (_, needed) in _DECISION.items() if needed and name not in data]
+    if unknown or missing:
+        told = [f"lacks {', '.join(missing)}"] if missing else []
+        told += [f"has unknown field(s) {', '.join(unknown)}"] if unknown else []
+        return f"its decision is not a decision: it {' and '.join(told)}"
+    for name, (kind, _) in _DECISION.items():
+        if name in data and not isinstance(data[name], kind):
+            return f"its decision is not a decision: {name} is not a JSON {kind.__name__}"
+    if not all(isinstance(data[name].get("athlete_id"), str)
+               for name in ("state", "prior_state")):
+        return "its decision is not a decision: its states name no athlete"
+    return None
 
 
 def _entry(line: int, content: bytes) -> _Entry | str:
@@ -232,7 +264,8 @@ def _entry(line: int, content: bytes) -> _Entry | str:
         computed = _hash(seq, prev, data["decision"])
     except ValueError:
         return "holds NaN or Infinity, which a record never does"
-    return _Entry(line, seq, prev, digest, computed == digest)
+    return _Entry(line, seq, prev, digest, computed == digest,
+                  _not_a_decision(data["decision"]))
 
 
 def _winner(group: list[_Entry], chained: Counter[str], after: dict[int, str]) -> _Entry:
@@ -384,6 +417,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
             entries.append(found)
     unreadable = [p.line for p in problems if p.kind == "invalid" and p.line is not None]
     problems = _chain_problems(entries, unreadable) + problems
+    problems += [LogProblem("invalid", e.line, e.seq, e.wrong) for e in entries if e.wrong]
     if head is not None:
         matching = {e.hash for e in entries if e.hash.startswith(head)}
         if len(matching) > 1:
@@ -416,8 +450,8 @@ def _extended(tail: _Tail, added: bytes) -> _Tail | None:
         return None
     for content in added[:-1].split(b"\n"):
         entry = _entry(0, content)
-        if (isinstance(entry, str) or not entry.intact or entry.seq != tail.seq
-                or entry.prev != tail.head):
+        if (isinstance(entry, str) or not entry.intact or entry.wrong
+                or entry.seq != tail.seq or entry.prev != tail.head):
             return None
         tail = _Tail(tail.size + len(content) + 1, tail.seq + 1, entry.hash,
                      hashlib.sha256(content + b"\n").digest())

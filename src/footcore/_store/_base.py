@@ -7,15 +7,14 @@ and how a transaction starts.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -28,7 +27,16 @@ from .._models import AthleteState, CheckIn, Decision
 from .._population import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
-from ._rows import Row, genesis, insert_row, make_row, read_decision, whole_decision
+from ._rows import (
+    Row,
+    damaged,
+    genesis,
+    insert_row,
+    make_row,
+    read_decision,
+    stored_json,
+    whole_decision,
+)
 from ._sign import Checkpoint, check_key, sign
 from ._verify import StoreReport, verify_store
 
@@ -53,6 +61,28 @@ class _Snapshot:
 
 def _athlete_id(value: object) -> str:
     return normal_id(value, "athlete_id")
+
+
+def _in_sequence(where: str, seq: object, number: int) -> None:
+    """Refuse a record stored as ``seq`` where record ``number`` belongs (0 first)."""
+    if type(seq) is not int:
+        raise damaged(where, f"its record number is {seq!r:.20}, not a whole number")
+    if seq != number:
+        raise damaged(where, f"the record is missing: the chain goes on at record {seq + 1}")
+
+
+def _history_part(where: str, text: object) -> dict[str, Any]:
+    """What a history needs of a stored decision: its prior state, state and check-in, as
+    JSON objects (the replay that reads them checks them field by field)."""
+    try:
+        data = stored_json(text, "decision")
+    except ValueError as exc:
+        raise damaged(where, str(exc)) from None
+    if not (isinstance(data, dict)
+            and all(isinstance(data.get(key), dict)
+                    for key in ("prior_state", "state", "checkin"))):
+        raise damaged(where, "its decision lacks a prior state, state or check-in")
+    return data
 
 
 def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
@@ -94,6 +124,25 @@ class Store(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
+
+    def _where(self, athlete_id: str | None, seq: int | None = None) -> str:
+        """The store, the athlete and the record (``seq + 1``), for a message."""
+        athlete = f": athlete {athlete_id!r}" if athlete_id is not None else ""
+        record = f", record {seq + 1}" if seq is not None else ""
+        return f"store {self.location}{athlete}{record}"
+
+    @contextmanager
+    def _naming(self, athlete_id: str | None, seq: int | None = None) -> Iterator[None]:
+        """Name the athlete (and the record, where one applies) in a StoreError the
+        database raises in the block; a damaged row is named where it is found."""
+        try:
+            yield
+        except StoreError as exc:
+            if exc.code == "store-damaged":
+                raise
+            detail = str(exc).removeprefix(f"store {self.location}: ")
+            raise StoreError(f"{self._where(athlete_id, seq)}: {detail}",
+                             code=exc.code) from None
 
     def __enter__(self) -> Store:
         return self
@@ -178,7 +227,7 @@ class Store(ABC):
         if not isinstance(state, AthleteState):
             raise InputError(f"state: got {type(state).__name__}; accepted: an AthleteState")
         text = _encode(CONVERTER.unstructure(state)).decode()
-        with self._lock, self._write() as tx:
+        with self._lock, self._naming(state.athlete_id), self._write() as tx:
             added = tx.run("INSERT INTO footcore_athletes (athlete_id, state, records, head) "
                            "VALUES (?, ?, 0, ?) ON CONFLICT (athlete_id) DO NOTHING",
                            (state.athlete_id, text, genesis(state.athlete_id)))
@@ -188,27 +237,40 @@ class Store(ABC):
                            code="athlete-exists")
 
     def athletes(self) -> tuple[str, ...]:
-        """The ids of the store's athletes, sorted."""
+        """The ids of the store's athletes, sorted.
+
+        Raises:
+            StoreError: an athlete's id is not text (``store-damaged``), or the database
+                could not be read.
+        """
         with self._lock, self._read() as tx:
-            return tuple(r[0] for r in tx.all(
+            found = tuple(r[0] for r in tx.all(
                 "SELECT athlete_id FROM footcore_athletes ORDER BY athlete_id"))
+        for athlete_id in found:
+            if not isinstance(athlete_id, str):
+                raise damaged(f"store {self.location}", f"it lists an athlete whose id is "
+                                                        f"{athlete_id!r:.40}, not text")
+        return found
 
     def state(self, athlete_id: str) -> AthleteState:
         """The athlete's current state: the one their last decision left.
 
         Raises:
             NotFound: no athlete has that id.
+            StoreError: the athlete's row is damaged (``store-damaged``), or the database
+                could not be read; the message names the athlete.
         """
-        with self._lock:
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock, self._naming(athlete_id):
             with self._single() as tx:
-                state = self._snapshot(tx, _athlete_id(athlete_id), None).state
+                state = self._snapshot(tx, athlete_id, None).state
             self._settle()
             return state
 
     def _snapshot(self, tx: Tx, athlete_id: str, checkin_id: str | None) -> _Snapshot:
         """The athlete's row and the decision stored for ``checkin_id``, in one query."""
         found = tx.one("SELECT a.state, a.records, a.head, d.decision, d.plan, p.plan, "
-                       "d.prior_plan, q.plan FROM footcore_athletes a "
+                       "d.prior_plan, q.plan, d.seq FROM footcore_athletes a "
                        "LEFT JOIN footcore_decisions d "
                        "ON d.athlete_id = a.athlete_id AND d.checkin_id = ? "
                        "LEFT JOIN footcore_plans p ON p.hash = d.plan "
@@ -218,15 +280,31 @@ class Store(ABC):
             raise NotFound(f"athlete_id: no athlete {athlete_id!r} in the store "
                            f"{self.location}; add them first with store.add_athlete(state)",
                            code="athlete-not-found")
+        text, records, head, decision, plan, plan_text, prior, prior_text, seq = found
+        if type(records) is not int or records < 0 or not isinstance(head, str):
+            raise damaged(self._where(athlete_id), "its row's record count or chain head is "
+                                                   "not one footcore wrote")
         cached = self._states.get(athlete_id)
-        if cached is not None and cached[0] == found[2]:
+        if cached is not None and cached[0] == head:
             state = cached[1]
         else:
-            state = structure(json.loads(found[0]), AthleteState, "stored athlete state")
+            state = self._stored_state(athlete_id, text)
         stored = None
-        if found[3] is not None:
-            stored = read_decision(found[3], {found[4]: found[5], found[6]: found[7]})
-        return _Snapshot(state, found[1], found[2], stored)
+        if decision is not None:
+            where = self._where(athlete_id, seq if type(seq) is int else None)
+            stored = read_decision(decision, {plan: plan_text, prior: prior_text}, where)
+        return _Snapshot(state, records, head, stored)
+
+    def _stored_state(self, athlete_id: str, text: object) -> AthleteState:
+        """The athlete's current state from their row's text."""
+        try:
+            state = structure(stored_json(text, "state"), AthleteState, "stored state")
+        except ValueError as exc:  # InputError is one
+            raise damaged(self._where(athlete_id), str(exc)) from None
+        if state.athlete_id != athlete_id:
+            raise damaged(self._where(athlete_id),
+                          f"its stored state is athlete {state.athlete_id!r}'s")
+        return state
 
     # ------------------------------------------------------------ check-ins
 
@@ -244,9 +322,10 @@ class Store(ABC):
             InputError: the check-in is invalid or older than the
                 last one; the stored state does not fit the engine's rulebook (a stage or
                 dose level it lacks). Nothing is recorded.
-            StoreError: the database could not be reached or stayed busy (nothing is
-                recorded), or the disk failed to flush after the commit (the check-in may be
-                recorded: retry it with the same ``CheckIn.id``).
+            StoreError: the database could not be reached or stayed busy, or the disk is
+                full or failed (the check-in may be recorded: retry it with the same
+                ``CheckIn.id``, which records it once); the athlete's stored rows are
+                damaged (``store-damaged``). The message names the athlete and the record.
         """
         if not isinstance(engine, Engine):
             raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")
@@ -255,15 +334,18 @@ class Store(ABC):
         athlete_id = _athlete_id(athlete_id)
         with self._lock:
             while True:
-                with self._single() as tx:
+                with self._naming(athlete_id), self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
                     _same_checkin(snap.stored.checkin, checkin, athlete_id)
-                    self._settle()  # answer a retry only with what a power cut keeps
+                    with self._naming(athlete_id):
+                        self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored
                 decision = engine.evaluate(snap.state, checkin)
                 row = make_row(decision, snap.records, snap.head)
-                if self._append(athlete_id, snap.head, row):
+                with self._naming(athlete_id, row.seq):
+                    appended = self._append(athlete_id, snap.head, row)
+                if appended:
                     self._remember(athlete_id, row.hash, decision.state)
                     return decision
                 # Another writer recorded a decision for this athlete first: read again.
@@ -283,21 +365,33 @@ class Store(ABC):
     # ------------------------------------------------------------ reading back
 
     def decisions(self, athlete_id: str) -> tuple[Decision, ...]:
-        """The athlete's decisions, oldest first (none for an athlete not in the store)."""
+        """The athlete's decisions, oldest first (none for an athlete not in the store).
+
+        Raises:
+            StoreError: a record is damaged or missing (``store-damaged``, naming the
+                athlete and the record), or the database could not be read.
+        """
         return tuple(d for _, d in self._records(_athlete_id(athlete_id)))
 
     def _records(self, athlete_id: str | None) -> Iterator[tuple[int, Decision]]:
-        """(seq, decision) of one athlete's records, or of all, by athlete then seq."""
+        """(seq, decision) of one athlete's records, or of all, by athlete then seq; each
+        athlete's must be numbered 0, 1, 2... (a record missing in the middle is damage,
+        not a shorter history)."""
         where, params = ("WHERE d.athlete_id = ? ", (athlete_id,)) if athlete_id else ("", ())
-        with self._lock, self._read() as tx:
+        with self._lock, self._naming(athlete_id), self._read() as tx:
             rows = tx.all(
-                "SELECT d.seq, d.decision, d.plan, p.plan, d.prior_plan, q.plan "
+                "SELECT d.athlete_id, d.seq, d.decision, d.plan, p.plan, d.prior_plan, q.plan "
                 "FROM footcore_decisions d "
-                "JOIN footcore_plans p ON p.hash = d.plan "
-                "JOIN footcore_plans q ON q.hash = d.prior_plan " + where +
+                "LEFT JOIN footcore_plans p ON p.hash = d.plan "
+                "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan " + where +
                 "ORDER BY d.athlete_id, d.seq", params)
-        for seq, text, plan, plan_text, prior, prior_text in rows:
-            yield seq, read_decision(text, {plan: plan_text, prior: prior_text})
+        expected: dict[object, int] = {}
+        for athlete, seq, text, plan, plan_text, prior, prior_text in rows:
+            number = expected.get(athlete, 0)
+            at = self._where(str(athlete), number)
+            _in_sequence(at, seq, number)
+            expected[athlete] = number + 1
+            yield seq, read_decision(text, {plan: plan_text, prior: prior_text}, at)
 
     def histories(self) -> Iterator[History]:
         """Each athlete's history, as :func:`footcore.impact` replays it: the state before
@@ -305,33 +399,43 @@ class Store(ABC):
         time (athletes by id); athletes with no decision yet are left out.
 
         Raises:
-            StoreError: an athlete's decisions do not follow on from one another (each
-                must start from the state the one before left).
+            StoreError: (``store-damaged``, naming the athlete and the record) a record is
+                damaged or missing, or does not start from the state the one before left.
         """
         for athlete_id in self.athletes():
-            with self._lock, self._read() as tx:
+            with self._lock, self._naming(athlete_id), self._read() as tx:
                 rows = tx.all("SELECT seq, decision FROM footcore_decisions "
                               "WHERE athlete_id = ? ORDER BY seq", (athlete_id,))
             if not rows:
                 continue
-            decisions = [json.loads(text) for _, text in rows]
-            for (seq, _), before, after in zip(rows[1:], decisions, decisions[1:],
-                                               strict=False):
-                if after["prior_state"] != before["state"]:
-                    raise StoreError(f"store {self.location}: athlete {athlete_id}'s decision "
-                                     f"{seq + 1} does not start from the state decision {seq} "
-                                     f"left; verify the store", code="store-damaged")
+            decisions: list[dict[str, Any]] = []
+            for number, (seq, text) in enumerate(rows):
+                at = self._where(athlete_id, number)
+                _in_sequence(at, seq, number)
+                data = _history_part(at, text)
+                if decisions and data["prior_state"] != decisions[-1]["state"]:
+                    raise damaged(at, f"it does not start from the state record {number} "
+                                      f"left")
+                decisions.append(data)
             yield History(decisions[0]["prior_state"], [d["checkin"] for d in decisions],
                           f"store {self.location} athlete {athlete_id}")
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see
-        :func:`footcore.history`)."""
+        :func:`footcore.history`).
+
+        Raises:
+            StoreError: as :meth:`decisions`.
+        """
         return tuple(history_row(seq, d) for seq, d in self._records(_athlete_id(athlete_id)))
 
     def replay(self, engine: Engine) -> ReplayReport:
         """Re-derive every recorded decision from its stored inputs with ``engine``, and
-        report each that comes out differently (see :func:`footcore.replay_log`)."""
+        report each that comes out differently (see :func:`footcore.replay_log`).
+
+        Raises:
+            StoreError: as :meth:`decisions`: verify a store before replaying it.
+        """
         return replay_records(self._records(None), engine, self.location)
 
     # ------------------------------------------------------------ verification
@@ -399,13 +503,14 @@ class Store(ABC):
                 raise StoreError(f"refusing to export a damaged store: {report}",
                                  report=report)
             rows = tx.stream(
-                "SELECT d.decision, d.plan, p.plan, d.prior_plan, q.plan "
+                "SELECT d.athlete_id, d.seq, d.decision, d.plan, p.plan, d.prior_plan, q.plan "
                 "FROM footcore_decisions d "
                 "JOIN footcore_plans p ON p.hash = d.plan "
                 "JOIN footcore_plans q ON q.hash = d.prior_plan "
                 "ORDER BY d.athlete_id, d.seq")
-            return write_log((whole_decision(text, {a: a_text, b: b_text})
-                              for text, a, a_text, b, b_text in rows), path)
+            return write_log((whole_decision(text, {a: a_text, b: b_text},
+                                             self._where(athlete, seq))
+                              for athlete, seq, text, a, a_text, b, b_text in rows), path)
 
     def import_jsonl(self, path: str | os.PathLike[str]) -> ImportReport:
         """Add the athletes and decisions of a JSON Lines audit log (an export, or a log

@@ -4,6 +4,11 @@ Each check-in locks its athlete's row (the ``UPDATE`` that moves the chain's hea
 first in its transaction), so check-ins of one athlete wait for each other and those of
 different athletes run in parallel. Reads that
 span several queries (verify, export, checkpoint) see one snapshot (REPEATABLE READ).
+
+A dropped connection (a server restart, a network cut, an administrator ending the
+session) fails the call that meets it with ``store-unreachable``; the next call connects
+again. A check-in whose commit the drop hid is safe to retry with the same ``CheckIn.id``:
+it is recorded once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,17 @@ _CREATE_LOCK = 0x666F6F74  # an advisory lock id: one process creates the tables
 _cursors = itertools.count()
 
 
+# SQLSTATEs: the server shutting down or ending the session (class 08 is a connection
+# failure); the disk full; a write in a read-only transaction; a lock not granted.
+_GONE = frozenset({"57P01", "57P02", "57P03"})
+_CODES = {"53100": "store-io", "25006": "store-readonly", "55P03": "store-busy"}
+
+
+def _oneline(exc: Exception) -> str:
+    """A driver's message on one line."""
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
 def _sql(text: str) -> str:
     return text.replace("?", "%s")
 
@@ -45,8 +61,7 @@ def _connect(driver: Any, url: str) -> psycopg.Connection[Any]:
         connection: psycopg.Connection[Any] = driver.connect(url, autocommit=True)
         return connection
     except driver.Error as exc:
-        said = redact("; ".join(line.strip() for line in str(exc).splitlines()
-                                if line.strip()), location=url)
+        said = redact(_oneline(exc), location=url)
         unreadable = isinstance(exc, driver.ProgrammingError)
     if unreadable:
         hint = "" if "://" in url else "; a SQLite file named like key=value: write ./NAME"
@@ -104,18 +119,29 @@ class PostgresStore(Store):
             raise StoreError("a PostgreSQL store needs psycopg: pip install "
                              "'footcore[postgres]'", code="store-driver-missing") from None
         self._psycopg = psycopg
-        self._conn = _connect(psycopg, url)
-        if readonly:
-            try:
-                with self._single() as tx:
-                    tx.run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            except StoreError:
-                self.close()
-                raise
+        self._url = url  # to connect again after a dropped connection
+        self._connection()
         if create and not readonly:
             self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
         else:
             self._prepare(create=False)
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection, made (again, when the last one dropped) with the session's
+        settings: read-only transactions for a read-only store."""
+        conn: psycopg.Connection[Any] | None = getattr(self, "_conn", None)
+        if conn is not None and not conn.broken:
+            return conn
+        if conn is not None:
+            conn.close()
+        self._conn = conn = _connect(self._psycopg, self._url)
+        if self.readonly:
+            try:
+                conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            except self._psycopg.Error as exc:
+                conn.close()
+                raise self._error(exc) from None
+        return conn
 
     def close(self) -> None:
         self._conn.close()
@@ -126,11 +152,12 @@ class PostgresStore(Store):
 
     @contextmanager
     def _transaction(self, isolation: str | None) -> Iterator[Tx]:
+        conn = self._connection()
         try:
-            with self._conn.transaction():
+            with conn.transaction():
                 if isolation:
-                    self._conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
-                yield _PostgresTx(self._conn)
+                    conn.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+                yield _PostgresTx(conn)
         except self._psycopg.Error as exc:
             raise self._error(exc) from None
 
@@ -143,13 +170,19 @@ class PostgresStore(Store):
 
     @contextmanager
     def _single(self) -> Iterator[Tx]:
+        conn = self._connection()
         try:
-            yield _PostgresTx(self._conn)
+            yield _PostgresTx(conn)
         except self._psycopg.Error as exc:
             raise self._error(exc) from None
 
     def _error(self, exc: Exception) -> StoreError:
-        if isinstance(exc, self._psycopg.errors.ReadOnlySqlTransaction):
-            return StoreError(f"store {self.location}: read-only ({exc})",
-                              code="store-readonly")
-        return StoreError(f"store {self.location}: {exc}")
+        """The StoreError for what the server or the driver reported, by its SQLSTATE."""
+        state = getattr(exc, "sqlstate", None) or ""
+        said = redact(_oneline(exc), location=self._url)
+        if self._conn.broken or state.startswith("08") or state in _GONE:
+            return StoreError(f"store {self.location}: the connection dropped "
+                              f"({said}); the next call connects again (a check-in "
+                              f"retried with the same CheckIn.id is recorded once)",
+                              code="store-unreachable")
+        return StoreError(f"store {self.location}: {said}", code=_CODES.get(state))

@@ -9,7 +9,6 @@ bytes so verification need not re-encode anything.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import attrs
@@ -17,13 +16,15 @@ import attrs
 from .._audit import _encode
 from .._canonical import Unwritable, writer
 from .._convert import CONVERTER, structure
+from .._errors import InputError
+from .._jsonparse import parse_json
 from .._limits import type_hints
 from .._memo import remember
 from .._models import AthleteState, Decision, WeekPlan
-from ._db import Tx
+from ._db import StoreError, Tx
 
-__all__ = ["PLAN_FIELDS", "Row", "genesis", "insert_row", "make_row", "plan_hash",
-           "read_decision", "record_hash", "whole_decision"]
+__all__ = ["PLAN_FIELDS", "Row", "damaged", "genesis", "insert_row", "make_row", "plan_hash",
+           "read_decision", "record_hash", "stored_json", "whole_decision"]
 
 PLAN_FIELDS = ("plan", "prior_plan")
 """The decision fields that hold a WeekPlan: stored once by hash, referenced from rows."""
@@ -128,17 +129,73 @@ def make_row(decision: Decision, seq: int, prev: str) -> Row:
                refs, state)
 
 
-def whole_decision(text: str, plans: dict[str, str]) -> dict[str, Any]:
-    """A row's decision as JSON data, each plan hash replaced by the plan."""
-    data: dict[str, Any] = json.loads(text)
-    for field in PLAN_FIELDS:
-        data[field] = json.loads(plans[data[field]])
+def damaged(where: str, why: str) -> StoreError:
+    """The error for a row footcore cannot read back: ``where`` names the store, the
+    athlete and the record."""
+    return StoreError(f"{where}: damaged: {why}; verify the store", code="store-damaged")
+
+
+def stored_json(text: object, what: str) -> Any:
+    """A stored text as JSON data, read within footcore's limits (size, nesting, integer
+    digits), as any document from outside is.
+
+    Raises:
+        ValueError: the value is not text, or not JSON footcore could have written; the
+            message says why.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"its {what} is {type(text).__name__}, not text")
+    try:
+        return parse_json(text, what)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+_PARSED: dict[str, Any] = {}  # plan text -> its JSON data; decisions share most plans
+
+
+def _plan_data(text: object) -> Any:
+    """A stored plan as JSON data (shared between the decisions that use it: read only)."""
+    if not isinstance(text, str):
+        return stored_json(text, "plan")  # raises: not text
+    if text not in _PARSED:
+        remember(_PARSED, text, stored_json(text, "plan"), _HASHES_MOST)
+    return _PARSED[text]
+
+
+def whole_decision(text: object, plans: dict[Any, object], where: str) -> dict[str, Any]:
+    """A row's decision as JSON data, each plan hash replaced by the plan (data the
+    caller must not change: a plan's is shared with other decisions).
+
+    Raises:
+        StoreError: (``store-damaged``) the row or a plan it uses cannot be read.
+    """
+    try:
+        data = stored_json(text, "decision")
+        if not isinstance(data, dict):
+            raise ValueError("its decision is not a JSON object")
+        for field in PLAN_FIELDS:
+            key = data.get(field)
+            plan = plans.get(key) if isinstance(key, str) else None
+            if plan is None:
+                raise ValueError(f"the {field} it names is missing")
+            data[field] = _plan_data(plan)
+    except ValueError as exc:
+        raise damaged(where, str(exc)) from None
     return data
 
 
-def read_decision(text: str, plans: dict[str, str]) -> Decision:
-    """A row's decision, whole again."""
-    return structure(whole_decision(text, plans), Decision, "stored decision")
+def read_decision(text: object, plans: dict[Any, object], where: str) -> Decision:
+    """A row's decision, whole again.
+
+    Raises:
+        StoreError: (``store-damaged``) the row or a plan it uses cannot be read, or does
+            not make a decision.
+    """
+    try:
+        return structure(whole_decision(text, plans, where), Decision, "stored decision")
+    except InputError as exc:
+        raise damaged(where, str(exc)) from None
 
 
 def insert_row(tx: Tx, athlete_id: str, row: Row) -> None:

@@ -3,7 +3,6 @@ Ed25519 (``pip install 'footcore[sign]'``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ import attrs
 
 from .._audit import _encode
 from .._errors import InputError
+from .._jsonparse import parse_json
 from ._db import StoreError
 
 if TYPE_CHECKING:
@@ -108,13 +108,15 @@ def sign(key: Ed25519PrivateKey, number: int, made_at: str,
 def parse(number: int, text: str, signature: str) -> Checkpoint | str:
     """A stored checkpoint, or why it cannot be read as one."""
     try:
-        data = json.loads(text)
+        data = parse_json(text, "checkpoint")  # within limits: a deep one is not a crash
         heads = tuple((a, int(seq), str(h)) for a, (seq, h) in sorted(data["heads"].items()))
         found = Checkpoint(number, str(data["made_at"]), heads, str(data["public_key"]),
                            signature)
+        same = (data["number"] == number
+                and body(number, found.made_at, heads, found.public_key) == text)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return f"not a checkpoint ({type(exc).__name__}: {exc})"
-    if data["number"] != number or body(number, found.made_at, heads, found.public_key) != text:
+    if not same:
         return "its content is not in the form footcore writes"
     return found
 

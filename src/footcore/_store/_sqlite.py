@@ -31,7 +31,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,13 @@ if sys.platform != "win32":
 __all__ = ["SYNC_MODES", "SQLiteStore"]
 
 SYNC_MODES = ("full", "normal")
+
+
+def _text(raw: bytes) -> str:
+    """A TEXT value as a str. Bytes that are not UTF-8 (damage: footcore writes none) become
+    U+FFFD, which matches no hash or JSON footcore wrote, so the row is reported as damaged
+    rather than failing the query that read it."""
+    return raw.decode("utf-8", "replace")
 
 
 class _SQLiteTx:
@@ -153,6 +160,7 @@ class SQLiteStore(Store):
                                            check_same_thread=False)
         except sqlite3.Error as exc:
             raise self._error(exc, "cannot open it") from None
+        conn.text_factory = _text
         return conn
 
     def close(self) -> None:
@@ -164,22 +172,28 @@ class SQLiteStore(Store):
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Tx]:
         try:
+            self._rollback()  # one a failed ROLLBACK left open
             self._conn.execute(begin)
         except sqlite3.Error as exc:
             raise self._error(exc) from None
         try:
             yield _SQLiteTx(self._conn)
-        except sqlite3.Error as exc:
-            self._conn.execute("ROLLBACK")
-            raise self._error(exc) from None
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise self._error(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if one is. SQLite rolls back by itself after
+        some errors (a full disk, an I/O error), and then there is none; a ROLLBACK that
+        fails leaves the error that led to it to be the one raised, and the next
+        transaction tries again."""
+        if self._conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
@@ -231,16 +245,30 @@ class SQLiteStore(Store):
             raise self._error(exc) from None
 
     def _error(self, exc: sqlite3.Error | OSError, doing: str = "") -> StoreError:
-        name = getattr(exc, "sqlite_errorname", "")
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        """The StoreError for what SQLite (or the OS, while opening) reported, by SQLite's
+        result code."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+                primary is None and "locked" in str(exc)):
             return StoreError(f"store {self.location}: busy: another process held its write "
                               f"lock for more than {self._timeout:g} s", code="store-busy")
-        if name.startswith("SQLITE_READONLY"):
+        if primary in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+            return StoreError(f"store {self.location}: the disk is full, read-only or failing "
+                              f"({exc}); once it is well, retry (a check-in with the same "
+                              f"CheckIn.id is recorded once)", code="store-io")
+        if primary == sqlite3.SQLITE_READONLY:
             return StoreError(f"store {self.location}: read-only ({exc}); open it with "
                               f"readonly=True to read it", code="store-readonly")
-        if name == "SQLITE_NOTADB":
+        if primary == sqlite3.SQLITE_NOTADB and doing:
             return StoreError(f"store {self.location}: not a footcore store (not a SQLite "
                               f"database)", code="store-not-footcore")
+        if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return StoreError(f"store {self.location}: the database file is damaged ({exc}); "
+                              f"restore it from a backup", code="store-damaged")
+        if primary == sqlite3.SQLITE_CANTOPEN:
+            return StoreError(f"store {self.location}: cannot open it ({exc})",
+                              code="store-unreachable")
         return StoreError(f"store {self.location}: {doing} ({exc})" if doing
                           else f"store {self.location}: {exc}")
 

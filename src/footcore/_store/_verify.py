@@ -4,14 +4,13 @@ signer's public key, the signed checkpoints."""
 from __future__ import annotations
 
 import itertools
-import json
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._db import Tx
-from ._rows import genesis, plan_hash, record_hash
+from ._rows import genesis, plan_hash, record_hash, stored_json
 from ._sign import parse, signature_ok
 
 if TYPE_CHECKING:
@@ -32,7 +31,10 @@ class StoreProblem:
     signed, though the chain's hashes add up), ``"head"`` (the athlete's row disagrees
     with the end of their chain), ``"state"`` (the athlete's current state is not the one
     their last decision left), ``"athlete"`` (decisions of an athlete the store does not
-    list) or ``"checkpoint"`` (a checkpoint that is not validly signed by the key).
+    list, or an athlete whose id is not text), ``"damaged"`` (a row footcore cannot read
+    back: not JSON, nested too deep, a number too large, a value of the wrong type) or
+    ``"checkpoint"`` (a checkpoint that is not validly signed by the key, or missing from
+    the sequence 1, 2, 3...).
     """
 
     kind: str
@@ -99,11 +101,13 @@ def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> st
     """What is wrong with a row's fields outside its hash, if anything."""
     *_, checkin_id, plan, prior_plan, text = row
     try:
-        data = json.loads(text)
+        data = stored_json(text, "decision")
         named = data["state"]["athlete_id"]
         checkin = data["checkin"].get("id")
         refs = (data["plan"], data["prior_plan"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except ValueError as exc:
+        return f"not a decision footcore wrote: {exc}"
+    except (TypeError, KeyError, AttributeError):
         return "not a decision footcore wrote"
     if named != athlete:
         return f"its decision is about athlete {named!r}"
@@ -112,7 +116,7 @@ def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> st
     if refs != (plan, prior_plan):
         return "its plan columns do not match the plans its decision names"
     for key in refs:
-        if key not in plans:
+        if not isinstance(key, str) or key not in plans:
             return f"the plan it uses ({key[:12]}) is missing"
         if not plans[key]:
             return f"the plan it uses ({key[:12]}) no longer matches its hash"
@@ -138,6 +142,11 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
 
     for row in rows:
         _, seq, link, digest, _, _, _, text = row
+        if type(seq) is not int:
+            problems.append(StoreProblem("damaged", athlete, None, f"a record numbered "
+                                         f"{seq!r:.20}, not a whole number"))
+            broken = True
+            continue
         if seq in wanted:
             hashes[seq] = digest
         if seq != expected:
@@ -145,8 +154,11 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
                        else f"records {expected + 1}-{seq}")
             report("removed", expected, f"{missing} missing: the chain goes on at record "
                                         f"{seq + 1}")
-        intact = record_hash(seq, link, text) == digest
-        if not intact:
+        readable = all(isinstance(value, str) for value in (link, digest, text))
+        intact = readable and record_hash(seq, link, text) == digest
+        if not readable:
+            report("damaged", seq, "its link, hash or decision is not text")
+        elif not intact:
             moved = linked.get(digest)
             if moved is not None and moved != seq and record_hash(moved, link, text) == digest:
                 report("reordered", seq, f"stored as record {seq + 1}, but its hash and "
@@ -161,16 +173,16 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
                 report("edited", seq - 1, f"the next record ({seq + 1}) links to another "
                                           f"version of it: it was rewritten and its hash "
                                           f"recomputed")
-        wrong = _check_row(athlete, row, plans)
+        wrong = _check_row(athlete, row, plans) if readable else None
         if wrong:
-            report("edited", seq, wrong)
+            report("damaged" if wrong.startswith("not a decision") else "edited", seq, wrong)
         if not broken:
             good = seq
         expected, prev, last_intact = seq + 1, digest, intact
     state = None
     if rows:
         try:
-            state = json.loads(rows[-1][7])["state"]
+            state = stored_json(rows[-1][7], "decision")["state"]
         except (ValueError, TypeError, KeyError):
             state = None
     return _Chain(len(rows), prev, good, hashes, state)
@@ -183,18 +195,39 @@ def _check_athlete(athlete: str, row: tuple[Any, ...], chain: _Chain | None,
     if (records, head) != (count, last):
         problems.append(StoreProblem(
             "head", athlete, None,
-            f"the athlete's row says {records} record(s) ending at {head[:12]}; the chain "
+            f"the athlete's row says {records!r:.20} record(s) ending at {str(head)[:12]}; "
+            f"the chain "
             f"has {count} ending at {last[:12]}: records at the end were removed, or the "
             f"row was changed"))
     elif chain is not None:
         try:
-            current = json.loads(state)
+            current = stored_json(state, "state")
         except ValueError:
             current = None
-        if current != chain.state:
+        if current is None or current != chain.state:
             problems.append(StoreProblem(
                 "state", athlete, None,
                 "the athlete's current state is not the one their last decision left"))
+
+
+def _checkpoint_gaps(numbers: list[int]) -> list[StoreProblem]:
+    """A problem for each run of numbers missing from the checkpoints' 1, 2, 3... (the
+    store numbers them so), and for a number below 1: a checkpoint deleted from the
+    middle or the start, or renumbered. One deleted from the end leaves no gap; compare
+    the count with the checkpoints made."""
+    problems, expected = [], 1
+    for number in numbers:
+        if number < 1:
+            problems.append(StoreProblem("checkpoint", None, None, f"checkpoint {number}: "
+                                         f"not a number the store gives (1, 2, 3...)"))
+        elif number > expected:
+            missing = (f"checkpoint {expected} is" if number == expected + 1
+                       else f"checkpoints {expected}-{number - 1} are")
+            problems.append(StoreProblem("checkpoint", None, None,
+                                         f"{missing} missing: the checkpoints go on at "
+                                         f"{number}"))
+        expected = max(expected, number + 1)
+    return problems
 
 
 def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreReport:
@@ -202,14 +235,17 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
     problems: list[StoreProblem] = []
     athletes = {r[0]: r[1:] for r in tx.all(
         "SELECT athlete_id, state, records, head FROM footcore_athletes")}
-    plans = {key_: plan_hash(text) == key_ for key_, text in tx.stream(
-        "SELECT hash, plan FROM footcore_plans")}
+    plans = {key_: isinstance(text, str) and plan_hash(text) == key_ for key_, text in
+             tx.stream("SELECT hash, plan FROM footcore_plans")}
+    stored = tx.all("SELECT number, body, signature FROM footcore_checkpoints ORDER BY number")
+    problems.extend(_checkpoint_gaps([row[0] for row in stored]))
     checkpoints = []
-    for number, text, signature in tx.all(
-            "SELECT number, body, signature FROM footcore_checkpoints ORDER BY number"):
+    for number, text, signature in stored:
         if key is None:
             continue
-        found = parse(number, text, signature)
+        found = (parse(number, text, signature)
+                 if isinstance(text, str) and isinstance(signature, str)
+                 else "its body or signature is not text")
         if isinstance(found, str) or not signature_ok(key, text, signature):
             why = found if isinstance(found, str) else "its signature does not verify with " \
                 "this key: it was altered or forged, or signed with another key"
@@ -226,12 +262,20 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
     rows = tx.stream("SELECT athlete_id, seq, prev, hash, checkin_id, plan, prior_plan, "
                      "decision FROM footcore_decisions ORDER BY athlete_id, seq")
     for athlete, group in itertools.groupby(rows, key=itemgetter(0)):
+        if not isinstance(athlete, str):
+            problems.append(StoreProblem("athlete", repr(athlete), None,
+                                         "decisions of an athlete whose id is not text"))
+            continue
         chains[athlete] = _walk(athlete, list(group), plans, wanted.get(athlete, set()),
                                 problems)
         if athlete not in athletes:
             problems.append(StoreProblem("athlete", athlete, None,
                                          "decisions of an athlete the store does not list"))
     for athlete, row in athletes.items():
+        if not isinstance(athlete, str):
+            problems.append(StoreProblem("athlete", repr(athlete), None,
+                                         "an athlete whose id is not text"))
+            continue
         _check_athlete(athlete, row, chains.get(athlete), problems)
 
     anchored: dict[str, int] = {}
