@@ -15,6 +15,7 @@ import pytest
 
 from footcore import AthleteState, CheckIn, Decision, Engine, from_json, load_rulebook
 from footcore._cli import main
+from signing import write_key_pair
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -443,9 +444,6 @@ def fc_records(log: Path) -> int:
 
 def test_the_store_round_trip(capsys: pytest.CaptureFixture[str], athlete: tuple[Path, Path],
                               tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     state, checkin = athlete
     db = tmp_path / "footcore.db"
     checkin.write_text(json.dumps({**CHECKIN, "id": "c-1"}))
@@ -468,13 +466,7 @@ def test_the_store_round_trip(capsys: pytest.CaptureFixture[str], athlete: tuple
     code, out, _ = run(capsys, "audit", "replay", "--store", db, "--backend", "native")
     assert code == 0 and "2 of 2 decision(s) reproduced" in out
 
-    key = Ed25519PrivateKey.generate()
-    private, public = tmp_path / "signing.pem", tmp_path / "signing.pub.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    private, public = write_key_pair(tmp_path)
     code, out, _ = run(capsys, "store", "checkpoint", db, "--key", private)
     assert code == 0 and "checkpoint 1 signs the heads of 1 athlete(s)' chains" in out
     code, out, _ = run(capsys, "audit", "verify", "--store", db, "--public-key", public)

@@ -13,6 +13,7 @@ import pytest
 
 import footcore as fc
 from footcore import AthleteState
+from signing import write_key_pair
 from test_cli import CHECKIN, ROOT, fails, run
 
 Run = Callable[..., tuple[int, str, str]]
@@ -92,17 +93,8 @@ def test_store_commands_read_verify_and_sign_a_store(cli: Run, capsys: pytest.Ca
     code, out, _ = cli("store", "init", copy)
     assert code == 0 and "a footcore store already (1 athlete(s)); nothing changed" in out
 
-    pytest.importorskip("cryptography")
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    key = Ed25519PrivateKey.generate()
-    private, public = tmp_path / "signing.pem", tmp_path / "signing.pub.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    private, public = write_key_pair(tmp_path)
     code, out, _ = cli("store", "checkpoint", store_url, "--key", private, "--json")
     assert code == 0 and json.loads(out)["number"] == 1
     code, out, _ = cli("store", "verify", store_url, "--public-key", public)

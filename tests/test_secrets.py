@@ -22,14 +22,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import matplotlib.text
 import psycopg
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
 import footcore as fc
 from footcore._cli import build_parser, main
 from footcore._store._location import conninfo, redact
+from signing import write_key_pair
 
 ROOT = Path(__file__).parents[1]
 PASSWORD = uuid.uuid4().hex
@@ -370,11 +369,7 @@ def _argv(words: tuple[str, ...], location: str, files: Files, *, as_json: bool)
 
 @pytest.fixture(scope="module")
 def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("key") / "signing.pem"
-    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return path
+    return write_key_pair(tmp_path_factory.mktemp("key"))[0]
 
 
 @pytest.fixture
