@@ -23,7 +23,7 @@ from ._canonical import Unwritable, write
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
-from ._limits import check_data
+from ._limits import MAX_INT, check_data
 from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
 from ._reading import read
@@ -100,9 +100,15 @@ def _strict_str(value: object, _: type) -> str:
 
 
 def _strict_int(value: object, _: type) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"expected a whole number, got {_shown(value)}")
-    return value
+    """A whole number; a number with a zero fraction (``18.0``, ``1e1``, ``-0.0``) is one, as
+    JSON Schema and JavaScript read it, and reads as the int it equals."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        if -MAX_INT <= value <= MAX_INT:
+            return int(value)
+        raise ValueError(f"expected a whole number within +-(2**53 - 1), got {_shown(value)}")
+    raise TypeError(f"expected a whole number, got {_shown(value)}")
 
 
 def _strict_float(value: object, _: type) -> float:

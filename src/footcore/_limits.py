@@ -2,8 +2,9 @@
 every model within them.
 
 Every model field is checked against its annotated type (walked generically, so a new
-field is covered the day it is added) and these bounds: integers within +-(2**53 - 1), so
-JSON readers in any language and both backends read them alike; finite numbers; text no
+field is covered the day it is added) and these bounds: numbers within +-(2**53 - 1), so
+JSON readers in any language and both backends read whole numbers alike (and a number with
+a zero fraction is a whole number to JSON Schema and JavaScript); text no
 longer than its limit, in valid Unicode; dates within the supported range, in which no
 date arithmetic of the engine can overflow; tuples no longer than their limit.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 import typing
 from collections.abc import Callable
@@ -66,7 +66,8 @@ LIMITS: tuple[Limit, ...] = (
           "one JSON document read by from_json, one audit log line"),
     Limit("json_depth", 32, "levels", "nesting of arrays and objects in a JSON document"),
     Limit("integer_digits", 16, "digits", "one integer literal in JSON"),
-    Limit("integer", MAX_INT, "", "every whole number, either sign (2**53 - 1)"),
+    Limit("integer", MAX_INT, "",
+          "every number, either sign (2**53 - 1): whole numbers and fractions alike"),
     Limit("id_length", 128, "characters",
           "ids: athlete_id, stage, exercise, rule and check-in ids (printable text)"),
     Limit("text_length", 2000, "characters", "every other text field"),
@@ -185,10 +186,13 @@ def _whole(value: Any, where: str) -> None:
 
 
 def _real(value: Any, where: str) -> None:
+    """A number (a float, or an int where whole numbers and fractions are both taken):
+    within +-(2**53 - 1), as every whole number, since a number with a zero fraction is one
+    to JSON Schema and JavaScript (NaN and the infinities fail the comparison)."""
     if isinstance(value, int) and not isinstance(value, bool):
         _whole(value, where)
-    elif not isinstance(value, float) or not math.isfinite(value):
-        _fail(where, value, "a finite number")
+    elif not isinstance(value, float) or not -MAX_INT <= value <= MAX_INT:
+        _fail(where, value, "a number within +-(2**53 - 1)")
 
 
 def _flag(value: Any, where: str) -> None:

@@ -112,6 +112,16 @@ def _exactly(kind: type) -> Callable[[Any, list[int]], Any]:
     return check
 
 
+def _int(value: Any, keys: list[int]) -> int:
+    """A whole number: an int, or a float with a zero fraction (``18.0``) within the
+    ``integer`` limit, read as the int it equals (as the converter reads it)."""
+    if value.__class__ is int:
+        return value
+    if value.__class__ is float and value.is_integer() and -MAX_INT <= value <= MAX_INT:
+        return int(value)
+    raise _Unread
+
+
 def _float(value: Any, keys: list[int]) -> float:
     if value.__class__ is float and math.isfinite(value):
         return value
@@ -206,8 +216,10 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
     """The reader of a value of annotated type ``kind`` in ``owner.name``, at ``depth``
     levels of JSON nesting."""
     origin, args = get_origin(kind), get_args(kind)
-    if kind in (str, int, bool):
+    if kind in (str, bool):
         return _exactly(kind)
+    if kind is int:
+        return _int
     if kind is float:
         return _float
     if kind is date:
