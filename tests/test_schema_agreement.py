@@ -75,9 +75,16 @@ KINDS: dict[str, type] = {name: getattr(fc, name) for name in DEFS}
 
 
 def alone(name: str, defs: dict[str, Any] = DEFS) -> dict[str, Any]:
-    """The schema of the model ``name`` as a document of its own."""
+    """The schema of the model ``name`` as a document of its own, with the models it holds."""
+    held = {name}
+    while True:
+        found = held | {ref.rpartition("/")[2] for held_name in held
+                        for ref in re.findall(r'"\$ref": "([^"]+)"', json.dumps(defs[held_name]))}
+        if found == held:
+            break
+        held = found
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$ref": f"#/$defs/{name}", "$defs": defs}
+            "$ref": f"#/$defs/{name}", "$defs": {key: defs[key] for key in sorted(held)}}
 
 
 VALIDATORS = {name: Draft202012Validator(alone(name), format_checker=FormatChecker())
@@ -115,13 +122,17 @@ def agree(doc: Any, name: str) -> None:
 # ---------------------------------------------------------------- generated from the schemas
 
 
-def with_safe_ids(node: Any) -> Any:
-    """A copy of schema ``node`` whose id fields take only ``SAFE_IDS`` (or null)."""
+def generating(node: Any) -> Any:
+    """A copy of schema ``node`` for generating documents: its id fields take only
+    ``SAFE_IDS`` (or null), and its lists hold at most 3 items (quicker to draw; the
+    near misses below try the limits)."""
     if isinstance(node, list):
-        return [with_safe_ids(item) for item in node]
+        return [generating(item) for item in node]
     if not isinstance(node, dict):
         return node
-    copy = {key: with_safe_ids(value) for key, value in node.items()}
+    copy = {key: generating(value) for key, value in node.items()}
+    if "maxItems" in copy:
+        copy["maxItems"] = min(copy["maxItems"], 3)
     if isinstance(node.get("properties"), dict):
         for field, prop in node["properties"].items():
             if is_id(field):
@@ -130,14 +141,16 @@ def with_safe_ids(node: Any) -> Any:
     return copy
 
 
-SAFE_DEFS = with_safe_ids(DEFS)
-# A decision holds every other model: the deepest ones are drawn more often alone.
-EXAMPLES = {"Decision": 5, "AthleteState": 30, "WeekPlan": 15, "CheckIn": 40}
+SAFE_DEFS = generating(DEFS)
+# A whole decision takes minutes per example to draw from its schema: each model it holds
+# is drawn alone here, and whole decisions are the engine's, with near misses, below.
+DRAWN = sorted(set(DEFS) - {"Decision"})
+EXAMPLES = {"WeekPlan": 10, "WhyNot": 10}
 
 
-@pytest.mark.parametrize("name", sorted(DEFS))
+@pytest.mark.parametrize("name", DRAWN)
 def test_a_document_the_schema_accepts_from_json_accepts(name: str) -> None:
-    @settings(SETTINGS, max_examples=EXAMPLES.get(name, 40))
+    @settings(SETTINGS, max_examples=EXAMPLES.get(name, 25))
     @given(from_schema(alone(name, SAFE_DEFS)))
     def check(doc: Any) -> None:
         assert VALIDATORS[name].is_valid(doc)  # safe ids are valid ids
