@@ -1,10 +1,11 @@
 """JSON Schemas (draft 2020-12) for the documents apps exchange with footcore, generated from
 the models: each field's type, the bounds its validator states, and the limits.
 
-The schema is as strict as :func:`from_json` field by field (ids: printable ASCII, where
-``from_json`` takes any printable text); the rules that tie fields together (a state's
-dates in order, a decision's plan for its state) are stated in its description and
-checked by ``from_json``. The shipped files in ``footcore/schemas/`` are these schemas;
+The schema accepts what :func:`from_json` accepts, field by field (ids: printable ASCII,
+where ``from_json`` takes any printable text); of the rules that tie fields together, those
+JSON Schema can state are keywords (if/then), and those that compare one field with another
+(a state's dates in order, a decision's plan for its state) are stated in its description
+and checked by ``from_json``. The shipped files in ``footcore/schemas/`` are these schemas;
 ``python -m footcore._schema`` rewrites them.
 """
 
