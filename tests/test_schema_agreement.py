@@ -332,3 +332,42 @@ def test_a_long_matched_field_name_is_refused_by_both() -> None:
         fc.from_json(json.dumps(firing), fc.Firing)
     assert not VALIDATORS["Firing"].is_valid(firing)
 
+
+
+def rewritten(data: Any, number: Any) -> Any:
+    """JSON ``data`` with each number (not a flag) made by ``number``."""
+    if isinstance(data, dict):
+        return {key: rewritten(value, number) for key, value in data.items()}
+    if isinstance(data, list):
+        return [rewritten(value, number) for value in data]
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return number(data)
+    return data
+
+
+@settings(SETTINGS, max_examples=60)
+@given(decisions(RULEBOOK), st.sampled_from(["javascript", "doubles"]))
+def test_a_decision_reads_back_however_its_numbers_are_written(decision: fc.Decision,
+                                                               how: str) -> None:
+    """As JavaScript writes it (4.0 as 4), or as a client with only doubles writes it (18 as
+    18.0): the same decision, from either path."""
+    if how == "javascript":
+        doc = rewritten(json.loads(fc.to_json(decision)),
+                        lambda n: int(n) if float(n).is_integer() else n)
+    else:
+        doc = rewritten(json.loads(fc.to_json(decision)), float)
+    assert refusal(doc, fc.Decision) is None
+    assert fc.from_json(json.dumps(doc), fc.Decision) == decision
+    assert VALIDATORS["Decision"].is_valid(doc)
+
+
+def test_a_matched_number_reads_as_its_fact_fields_type() -> None:
+    firing = {"rule_id": "r", "action": "hold", "source": [], "summary": "", "won": True,
+              "fact": "checkin", "matched": {"foot_fatigue": 9, "minutes": 18.0,
+                                             "completed": True, "stage": "x"}}
+    for read in (fc.from_json(json.dumps(firing), fc.Firing),
+                 structure(parse_json(json.dumps(firing)), fc.Firing, "Firing")):
+        assert [(name, type(value)) for name, value in read.matched] == [
+            ("foot_fatigue", float), ("minutes", int), ("completed", bool), ("stage", str)]
+        assert read.matched_facts == {"foot_fatigue": 9.0, "minutes": 18, "completed": True,
+                                      "stage": "x"}

@@ -26,7 +26,7 @@ from ._jsonparse import parse_json
 from ._limits import MAX_INT, check_data
 from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
-from ._reading import read
+from ._reading import read, typed_matches
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
@@ -207,13 +207,11 @@ def make_converter() -> cattrs.Converter:
             matched=cattrs.gen.override(unstruct_hook=dict),
         ),
     )
+    firing = cattrs.gen.make_dict_structure_fn(
+        Firing, converter, _cattrs_forbid_extra_keys=True,
+        matched=cattrs.gen.override(struct_hook=_matched))
     converter.register_structure_hook(
-        Firing,
-        cattrs.gen.make_dict_structure_fn(
-            Firing, converter, _cattrs_forbid_extra_keys=True,
-            matched=cattrs.gen.override(struct_hook=_matched),
-        ),
-    )
+        Firing, lambda value, kind: typed_matches(firing(value, kind)))
     converter.register_structure_hook(
         Unmet,
         cattrs.gen.make_dict_structure_fn(

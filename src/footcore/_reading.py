@@ -44,12 +44,13 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 
+from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
 from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints
 from ._memo import remember
 from ._models import Firing, PlanItem, Session, Unmet
 
-__all__ = ["read"]
+__all__ = ["read", "typed_matches"]
 
 T = TypeVar("T")
 Reader = Callable[[Any, list[int]], Any]
@@ -208,8 +209,38 @@ def _remembered(inner: Reader) -> Reader:
     return check
 
 
+_NUMBER_FIELDS = {kind.value: {name: spec.type for name, spec in fields.items()
+                                if spec.type in (int, float)}
+                  for kind, fields in FACT_FIELDS.items()}
+
+
+def typed_matches(firing: Firing) -> Firing:
+    """``firing`` with each matched number of its fact field's type, as both paths read
+    it: a JSON number is a number (``4`` is 4.0 for a field of fractions, ``18.0`` is 18
+    for a field of whole numbers, as JSON Schema and JavaScript read them); ``firing``
+    itself when every number has its type already."""
+    fields = _NUMBER_FIELDS.get(firing.fact.partition("[")[0], {})
+    if all(_typed(fields.get(name), value) is value for name, value in firing.matched):
+        return firing
+    return attrs.evolve(firing, matched=tuple(
+        (name, _typed(fields.get(name), value)) for name, value in firing.matched))
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    if kind is float and value.__class__ is int and -MAX_INT <= value <= MAX_INT:
+        return float(value)
+    if kind is int and value.__class__ is float and value.is_integer() and (
+            -MAX_INT <= value <= MAX_INT):
+        return int(value)
+    return value
+
+
 _SPECIAL: dict[tuple[type, str], Reader] = {
     (Firing, "matched"): _matched, (Unmet, "needed"): _needed, (Unmet, "actual"): _actual}
+
+
+# What a model's reader does with the model it built, before returning it.
+_AFTER: dict[type, Callable[[Any], Any]] = {Firing: typed_matches}
 
 
 def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
@@ -268,7 +299,9 @@ def _model(kind: Any, depth: int) -> Reader:
             lines.append(f"    {take}")
         else:
             lines += [f"    if {field.name!r} in data:", f"        {take}"]
-    lines.append("    return _kind(**made)")
+    namespace["_after"] = _AFTER.get(kind)
+    lines.append("    return _kind(**made)" if kind not in _AFTER else
+                 "    return _after(_kind(**made))")
     exec(compile("\n".join(lines), f"<footcore reader {kind.__name__}>", "exec"), namespace)
     reader: Reader = namespace["read"]
     return reader

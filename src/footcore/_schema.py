@@ -56,7 +56,8 @@ _RULES = {
               "checkin.on; each firing's fact is 'checkin' or one of the check-in's "
               "symptoms or compensations by index ('symptom[0]', 'compensation[1]'), and its "
               "matched object names fields of that kind of fact, each with a value of the "
-              "field's type; a firing won exactly when its action is the decision's, and "
+              "field's type (a number is read as the field's kind of number: 18.0 as 18, "
+              "4 as 4.0); a firing won exactly when its action is the decision's, and "
               "a firing that lost names the decision's action in overridden_by (null for "
               "a winner).",
     Unmet: "Besides each field's bounds: needed is a list exactly when op is 'in' or "
