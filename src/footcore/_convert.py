@@ -23,7 +23,7 @@ from ._canonical import Unwritable, write
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
-from ._limits import MAX_INT, check_data
+from ._limits import check_data, whole
 from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
 from ._reading import read, typed_matches
@@ -104,9 +104,9 @@ def _strict_int(value: object, _: type) -> int:
     JSON Schema and JavaScript read it, and reads as the int it equals."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, float) and (number := whole(value)) is not None:
+        return number
     if isinstance(value, float) and value.is_integer():
-        if -MAX_INT <= value <= MAX_INT:
-            return int(value)
         raise ValueError(f"expected a whole number within +-(2**53 - 1), got {_shown(value)}")
     raise TypeError(f"expected a whole number, got {_shown(value)}")
 

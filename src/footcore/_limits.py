@@ -41,6 +41,7 @@ __all__ = [
     "is_id",
     "limit",
     "type_hints",
+    "whole",
 ]
 
 
@@ -183,6 +184,13 @@ def _whole(value: Any, where: str) -> None:
         _fail(where, value, "a whole number")
     if not -MAX_INT <= value <= MAX_INT:
         _fail(where, value, "a whole number within +-(2**53 - 1)")
+
+
+def whole(value: float) -> int | None:
+    """The int that the float ``value`` equals when it has a zero fraction and lies within
+    the ``integer`` limit (``18.0``, ``1e1``; ``-0.0`` is 0), else None: a whole number to
+    JSON Schema and JavaScript, so one where footcore reads a whole number."""
+    return int(value) if value.is_integer() and -MAX_INT <= value <= MAX_INT else None
 
 
 def _real(value: Any, where: str) -> None:

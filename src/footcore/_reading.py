@@ -18,8 +18,11 @@ refuse more than the general path, never less, and what it accepts reads the sam
   very type the converter's hooks take (stricter where simpler), and builds the model
   through that checking constructor, so every field's validator, the generic bounds of its
   type and the cross-field checks run as they would;
+- a whole number may have a zero fraction (``18.0`` reads as 18, as the converter reads
+  it), and a firing's matched numbers read as their fact field's kind of number
+  (:func:`typed_matches`, on both paths);
 - the parser's other limits hold through those bounds: every number the models accept is
-  finite, and every whole number within +-(2**53 - 1), so has at most 16 digits; readers
+  within +-(2**53 - 1), so finite, and a whole one has at most 16 digits; readers
   take only the nesting their model's fields give, shallower than the ``json_depth`` limit
   (checked when a reader is made).
 
@@ -46,7 +49,7 @@ import attrs
 
 from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
-from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints
+from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints, whole
 from ._memo import remember
 from ._models import Firing, PlanItem, Session, Unmet
 
@@ -118,9 +121,10 @@ def _int(value: Any, keys: list[int]) -> int:
     ``integer`` limit, read as the int it equals (as the converter reads it)."""
     if value.__class__ is int:
         return value
-    if value.__class__ is float and value.is_integer() and -MAX_INT <= value <= MAX_INT:
-        return int(value)
-    raise _Unread
+    number = whole(value) if value.__class__ is float else None
+    if number is None:
+        raise _Unread
+    return number
 
 
 def _float(value: Any, keys: list[int]) -> float:
@@ -229,9 +233,9 @@ def typed_matches(firing: Firing) -> Firing:
 def _typed(kind: Any, value: Any) -> Any:
     if kind is float and value.__class__ is int and -MAX_INT <= value <= MAX_INT:
         return float(value)
-    if kind is int and value.__class__ is float and value.is_integer() and (
-            -MAX_INT <= value <= MAX_INT):
-        return int(value)
+    if kind is int and value.__class__ is float:
+        number = whole(value)
+        return value if number is None else number
     return value
 
 
