@@ -224,10 +224,11 @@ def typed_matches(firing: Firing) -> Firing:
     for a field of whole numbers, as JSON Schema and JavaScript read them); ``firing``
     itself when every number has its type already."""
     fields = _NUMBER_FIELDS.get(firing.fact.partition("[")[0], {})
-    if all(_typed(fields.get(name), value) is value for name, value in firing.matched):
-        return firing
-    return attrs.evolve(firing, matched=tuple(
-        (name, _typed(fields.get(name), value)) for name, value in firing.matched))
+    for name, value in firing.matched:
+        if fields.get(name, value.__class__) is not value.__class__:  # seldom: retype
+            return attrs.evolve(firing, matched=tuple(
+                (name, _typed(fields.get(name), value)) for name, value in firing.matched))
+    return firing
 
 
 def _typed(kind: Any, value: Any) -> Any:
