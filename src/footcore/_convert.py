@@ -24,10 +24,10 @@ from ._canonical import Unwritable, write
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import parse_json
-from ._limits import check_data
+from ._limits import check_data, whole
 from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
-from ._reading import read
+from ._reading import read, typed_matches
 
 __all__ = ["describe_error", "from_json", "make_converter", "to_json"]
 
@@ -101,9 +101,15 @@ def _strict_str(value: object, _: type) -> str:
 
 
 def _strict_int(value: object, _: type) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"expected a whole number, got {_shown(value)}")
-    return value
+    """A whole number; a number with a zero fraction (``18.0``, ``1e1``, ``-0.0``) is one, as
+    JSON Schema and JavaScript read it, and reads as the int it equals."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and (number := whole(value)) is not None:
+        return number
+    if isinstance(value, float) and value.is_integer():
+        raise ValueError(f"expected a whole number within +-(2**53 - 1), got {_shown(value)}")
+    raise TypeError(f"expected a whole number, got {_shown(value)}")
 
 
 def _strict_float(value: object, _: type) -> float:
@@ -202,13 +208,11 @@ def make_converter() -> cattrs.Converter:
             matched=cattrs.gen.override(unstruct_hook=dict),
         ),
     )
+    firing = cattrs.gen.make_dict_structure_fn(
+        Firing, converter, _cattrs_forbid_extra_keys=True,
+        matched=cattrs.gen.override(struct_hook=_matched))
     converter.register_structure_hook(
-        Firing,
-        cattrs.gen.make_dict_structure_fn(
-            Firing, converter, _cattrs_forbid_extra_keys=True,
-            matched=cattrs.gen.override(struct_hook=_matched),
-        ),
-    )
+        Firing, lambda value, kind: typed_matches(firing(value, kind)))
     converter.register_structure_hook(
         Unmet,
         cattrs.gen.make_dict_structure_fn(

@@ -2,8 +2,9 @@
 every model within them.
 
 Every model field is checked against its annotated type (walked generically, so a new
-field is covered the day it is added) and these bounds: integers within +-(2**53 - 1), so
-JSON readers in any language and both backends read them alike; finite numbers; text no
+field is covered the day it is added) and these bounds: numbers within +-(2**53 - 1), so
+JSON readers in any language and both backends read whole numbers alike (and a number with
+a zero fraction is a whole number to JSON Schema and JavaScript); text no
 longer than its limit, in valid Unicode; dates within the supported range, in which no
 date arithmetic of the engine can overflow; tuples no longer than their limit.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 import typing
 from collections.abc import Callable
@@ -41,6 +41,7 @@ __all__ = [
     "is_id",
     "limit",
     "type_hints",
+    "whole",
 ]
 
 
@@ -66,7 +67,8 @@ LIMITS: tuple[Limit, ...] = (
           "one JSON document read by from_json, one audit log line"),
     Limit("json_depth", 32, "levels", "nesting of arrays and objects in a JSON document"),
     Limit("integer_digits", 16, "digits", "one integer literal in JSON"),
-    Limit("integer", MAX_INT, "", "every whole number, either sign (2**53 - 1)"),
+    Limit("integer", MAX_INT, "",
+          "every number, either sign (2**53 - 1): whole numbers and fractions alike"),
     Limit("id_length", 128, "characters",
           "ids: athlete_id, stage, exercise, rule and check-in ids (printable text)"),
     Limit("text_length", 2000, "characters", "every other text field"),
@@ -185,11 +187,21 @@ def _whole(value: Any, where: str) -> None:
         _fail(where, value, "a whole number within +-(2**53 - 1)")
 
 
+def whole(value: float) -> int | None:
+    """The int that the float ``value`` equals when it has a zero fraction and lies within
+    the ``integer`` limit (``18.0``, ``1e1``; ``-0.0`` is 0), else None: a whole number to
+    JSON Schema and JavaScript, so one where footcore reads a whole number."""
+    return int(value) if value.is_integer() and -MAX_INT <= value <= MAX_INT else None
+
+
 def _real(value: Any, where: str) -> None:
+    """A number (a float, or an int where whole numbers and fractions are both taken):
+    within +-(2**53 - 1), as every whole number, since a number with a zero fraction is one
+    to JSON Schema and JavaScript (NaN and the infinities fail the comparison)."""
     if isinstance(value, int) and not isinstance(value, bool):
         _whole(value, where)
-    elif not isinstance(value, float) or not math.isfinite(value):
-        _fail(where, value, "a finite number")
+    elif not isinstance(value, float) or not -MAX_INT <= value <= MAX_INT:
+        _fail(where, value, "a number within +-(2**53 - 1)")
 
 
 def _flag(value: Any, where: str) -> None:

@@ -18,8 +18,11 @@ refuse more than the general path, never less, and what it accepts reads the sam
   very type the converter's hooks take (stricter where simpler), and builds the model
   through that checking constructor, so every field's validator, the generic bounds of its
   type and the cross-field checks run as they would;
+- a whole number may have a zero fraction (``18.0`` reads as 18, as the converter reads
+  it), and a firing's matched numbers read as their fact field's kind of number
+  (:func:`typed_matches`, on both paths);
 - the parser's other limits hold through those bounds: every number the models accept is
-  finite, and every whole number within +-(2**53 - 1), so has at most 16 digits; readers
+  within +-(2**53 - 1), so finite, and a whole one has at most 16 digits; readers
   take only the nesting their model's fields give, shallower than the ``json_depth`` limit
   (checked when a reader is made).
 
@@ -44,12 +47,13 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 
+from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
-from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints
+from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints, whole
 from ._memo import remember
 from ._models import Firing, PlanItem, Session, Unmet
 
-__all__ = ["read"]
+__all__ = ["read", "typed_matches"]
 
 T = TypeVar("T")
 Reader = Callable[[Any, list[int]], Any]
@@ -110,6 +114,17 @@ def _exactly(kind: type) -> Callable[[Any, list[int]], Any]:
     def check(value: Any, keys: list[int]) -> Any:
         return value if value.__class__ is kind else _no()
     return check
+
+
+def _int(value: Any, keys: list[int]) -> int:
+    """A whole number: an int, or a float with a zero fraction (``18.0``) within the
+    ``integer`` limit, read as the int it equals (as the converter reads it)."""
+    if value.__class__ is int:
+        return value
+    number = whole(value) if value.__class__ is float else None
+    if number is None:
+        raise _Unread
+    return number
 
 
 def _float(value: Any, keys: list[int]) -> float:
@@ -198,16 +213,49 @@ def _remembered(inner: Reader) -> Reader:
     return check
 
 
+_NUMBER_FIELDS = {kind.value: {name: spec.type for name, spec in fields.items()
+                                if spec.type in (int, float)}
+                  for kind, fields in FACT_FIELDS.items()}
+
+
+def typed_matches(firing: Firing) -> Firing:
+    """``firing`` with each matched number of its fact field's type, as both paths read
+    it: a JSON number is a number (``4`` is 4.0 for a field of fractions, ``18.0`` is 18
+    for a field of whole numbers, as JSON Schema and JavaScript read them); ``firing``
+    itself when every number has its type already."""
+    fields = _NUMBER_FIELDS.get(firing.fact.partition("[")[0], {})
+    for name, value in firing.matched:
+        if fields.get(name, value.__class__) is not value.__class__:  # seldom: retype
+            return attrs.evolve(firing, matched=tuple(
+                (name, _typed(fields.get(name), value)) for name, value in firing.matched))
+    return firing
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    if kind is float and value.__class__ is int and -MAX_INT <= value <= MAX_INT:
+        return float(value)
+    if kind is int and value.__class__ is float:
+        number = whole(value)
+        return value if number is None else number
+    return value
+
+
 _SPECIAL: dict[tuple[type, str], Reader] = {
     (Firing, "matched"): _matched, (Unmet, "needed"): _needed, (Unmet, "actual"): _actual}
+
+
+# What a model's reader does with the model it built, before returning it.
+_AFTER: dict[type, Callable[[Any], Any]] = {Firing: typed_matches}
 
 
 def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
     """The reader of a value of annotated type ``kind`` in ``owner.name``, at ``depth``
     levels of JSON nesting."""
     origin, args = get_origin(kind), get_args(kind)
-    if kind in (str, int, bool):
+    if kind in (str, bool):
         return _exactly(kind)
+    if kind is int:
+        return _int
     if kind is float:
         return _float
     if kind is date:
@@ -256,7 +304,9 @@ def _model(kind: Any, depth: int) -> Reader:
             lines.append(f"    {take}")
         else:
             lines += [f"    if {field.name!r} in data:", f"        {take}"]
-    lines.append("    return _kind(**made)")
+    namespace["_after"] = _AFTER.get(kind)
+    lines.append("    return _kind(**made)" if kind not in _AFTER else
+                 "    return _after(_kind(**made))")
     exec(compile("\n".join(lines), f"<footcore reader {kind.__name__}>", "exec"), namespace)
     reader: Reader = namespace["read"]
     return reader

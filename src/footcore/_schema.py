@@ -1,10 +1,11 @@
 """JSON Schemas (draft 2020-12) for the documents apps exchange with footcore, generated from
 the models: each field's type, the bounds its validator states, and the limits.
 
-The schema is as strict as :func:`from_json` field by field (ids: printable ASCII, where
-``from_json`` takes any printable text); the rules that tie fields together (a state's
-dates in order, a decision's plan for its state) are stated in its description and
-checked by ``from_json``. The shipped files in ``footcore/schemas/`` are these schemas;
+The schema accepts what :func:`from_json` accepts, field by field (ids: printable ASCII,
+where ``from_json`` takes any printable text); of the rules that tie fields together, those
+JSON Schema can state are keywords (if/then), and those that compare one field with another
+(a state's dates in order, a decision's plan for its state) are stated in its description
+and checked by ``from_json``. The shipped files in ``footcore/schemas/`` are these schemas;
 ``python -m footcore._schema`` rewrites them.
 """
 
@@ -31,7 +32,7 @@ from ._limits import (
     is_id,
     type_hints,
 )
-from ._models import AthleteState, CheckIn, Decision
+from ._models import AthleteState, CheckIn, Decision, Unmet
 
 __all__ = ["SCHEMA_TYPES", "json_schema", "schema_file"]
 
@@ -40,15 +41,40 @@ SCHEMA_TYPES: dict[str, type] = {"checkin": CheckIn, "athlete-state": AthleteSta
 """The documents a schema is shipped for, by the name ``footcore schema`` takes."""
 
 _RULES = {
-    AthleteState: "Besides each field's bounds: backoff_until is a date exactly when backoff "
-                  "is 'deload' or 'rest'; no date lies before started_on; last_session_on is "
-                  "on or before last_checkin_on; recent_sessions are distinct, increasing, and "
-                  "none after last_session_on; recent_checkins have distinct ids, dated up to "
-                  "last_checkin_on.",
-    Decision: "Besides each field's bounds: plan and prior_plan are for the athlete, stage, "
-              "dose level and mode of state and prior_state; state.last_checkin_on is "
-              "checkin.on; a firing won exactly when its action is the decision's, and a "
-              "firing that lost names the decision's action in overridden_by.",
+    AthleteState: "Besides each field's bounds, rules that tie its fields together: "
+                  "backoff_until is a date exactly when backoff is 'deload' or 'rest' (the "
+                  "if/then below); no date lies before started_on; last_session_on is on or "
+                  "before last_checkin_on, which is then not null; recent_sessions are "
+                  "distinct dates in increasing order from started_on to last_session_on, "
+                  "which is then not null; recent_checkins have distinct ids and are dated "
+                  "from started_on to last_checkin_on, which is then not null.",
+    Decision: "Besides each field's bounds, rules that tie its fields together: state and "
+              "prior_state have the same athlete_id and the same started_on; plan and "
+              "prior_plan have the athlete_id, stage and dose_level of state and "
+              "prior_state, and the mode their state is in ('paused' when paused, else "
+              "'deload' or 'rest' as its backoff, else 'normal'); state.last_checkin_on is "
+              "checkin.on; each firing's fact is 'checkin' or one of the check-in's "
+              "symptoms or compensations by index ('symptom[0]', 'compensation[1]'), and its "
+              "matched object names fields of that kind of fact, each with a value of the "
+              "field's type (a number is read as the field's kind of number: 18.0 as 18, "
+              "4 as 4.0); a firing won exactly when its action is the decision's, and "
+              "a firing that lost names the decision's action in overridden_by (null for "
+              "a winner).",
+    Unmet: "Besides each field's bounds: needed is a list exactly when op is 'in' or "
+           "'not_in' (the if/then below).",
+}
+# The rules above that JSON Schema can state, as keywords of the model's schema.
+_CONDITIONS: dict[type, dict[str, Any]] = {
+    AthleteState: {
+        "if": {"properties": {"backoff": {"enum": ["deload", "rest"]}},
+               "required": ["backoff"]},
+        "then": {"properties": {"backoff_until": {"type": "string"}},
+                 "required": ["backoff_until"]},
+        "else": {"properties": {"backoff_until": {"type": "null"}}}},
+    Unmet: {
+        "if": {"properties": {"op": {"enum": ["in", "not_in"]}}, "required": ["op"]},
+        "then": {"properties": {"needed": {"type": "array"}}},
+        "else": {"properties": {"needed": {"not": {"type": "array"}}}}},
 }
 # Fields a converter hook writes in another shape than their type says.
 _AS_OBJECT = frozenset({"Firing.matched"})
@@ -57,11 +83,23 @@ _PRINTABLE_ASCII = "^[ -~]*$"
 
 
 def _date_pattern(high: dt.date) -> str:
-    """Dates from 1900 to the last whole year up to ``high`` (``format: date`` checks the day)."""
-    last = high.year if (high.month, high.day) == (12, 31) else high.year - 1
-    assert dt.date(1900, 1, 1) == EARLIEST_DATE and 9000 <= last < 9100
-    years = "|".join(["19[0-9]{2}", "[2-8][0-9]{3}", *map(str, range(9000, last + 1))])
-    return rf"^({years})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+    """Dates from 1900-01-01 to ``high`` (``format: date`` checks the day of the month)."""
+    assert dt.date(1900, 1, 1) == EARLIEST_DATE and 9000 <= high.year < 9100
+    day = "(0[1-9]|[12][0-9]|3[01])"
+    whole = (high.month, high.day) == (12, 31)  # high's year is a whole year too
+    years = "|".join(["19[0-9]{2}", "[2-8][0-9]{3}",
+                      *map(str, range(9000, high.year + whole))])
+    dates = [rf"({years})-(0[1-9]|1[0-2])-{day}"]
+    if not whole:  # high's year up to high: the months before its month, then its days
+        if high.month > 1:
+            dates.append(rf"{high.year}-({_numbers(high.month - 1)})-{day}")
+        dates.append(rf"{high.year}-{high.month:02}-({_numbers(high.day)})")
+    return f"^({'|'.join(dates)})$"
+
+
+def _numbers(most: int) -> str:
+    """The two-digit numbers from 01 to ``most``, as alternatives of a pattern."""
+    return "|".join(f"{number:02}" for number in range(1, most + 1))
 
 
 def _field(kind: Any, owner: str, name: str, extra: dict[str, Any],
@@ -70,11 +108,10 @@ def _field(kind: Any, owner: str, name: str, extra: dict[str, Any],
     origin, args = get_origin(kind), get_args(kind)
     if origin in (UnionType, typing.Union):
         options = [a for a in args if a is not NoneType]
-        if set(options) == {int, float}:
-            inner: dict[str, Any] = {"type": "number", "minimum": -MAX_INT, "maximum": MAX_INT,
-                                     **extra}
-        elif len(options) == 1:
-            inner = _field(options[0], owner, name, extra, defs)
+        if {int, float} <= set(options):  # one JSON type, a number: float's schema says it
+            options.remove(int)
+        if len(options) == 1:
+            inner: dict[str, Any] = _field(options[0], owner, name, extra, defs)
         else:
             inner = {"anyOf": [_field(o, owner, name, {}, defs) for o in options]}
         return {"anyOf": [inner, {"type": "null"}]} if NoneType in args else inner
@@ -90,7 +127,7 @@ def _field(kind: Any, owner: str, name: str, extra: dict[str, Any],
     if kind is int:
         return {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT, **extra}
     if kind is float:
-        return {"type": "number", **extra}
+        return {"type": "number", "minimum": -MAX_INT, "maximum": MAX_INT, **extra}
     if kind is dt.date:
         return {"type": "string", "format": "date",
                 "pattern": _date_pattern(date_range(owner, name)[1])}
@@ -98,7 +135,8 @@ def _field(kind: Any, owner: str, name: str, extra: dict[str, Any],
         most = field_limit(owner, name, "items")
         if f"{owner}.{name}" in _AS_OBJECT:
             value = _field(get_args(args[0])[1], owner, name, {}, defs)
-            return {"type": "object", "maxProperties": most, "additionalProperties": value}
+            return {"type": "object", "maxProperties": most, "additionalProperties": value,
+                    "propertyNames": {"maxLength": field_limit(owner, name, "text")}}
         return {"type": "array", "maxItems": most, "items": _field(args[0], owner, name, {},
                                                                     defs)}
     if origin is tuple:
@@ -132,6 +170,7 @@ def _define(kind: type, defs: dict[str, Any]) -> None:
         "properties": properties,
         "required": [f.name for f in attrs.fields(kind) if f.default is attrs.NOTHING],
         "additionalProperties": False,
+        **_CONDITIONS.get(kind, {}),
     }
 
 
