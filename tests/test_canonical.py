@@ -137,7 +137,7 @@ def test_store_rows_read_as_the_general_path_writes_them(
     for decision in (ENGINE.evaluate(*pair), generated):
         row = _rows.make_row(decision, 3, "0" * 64)
         assert (row.decision, row.refs, row.plans, row.state) == _rows._general_row_texts(decision)
-        assert _rows.whole_decision(row.decision, row.plans) == json.loads(
+        assert _rows.whole_decision(row.decision, row.plans, "record 1") == json.loads(
             compact_reference(decision))
 
 
