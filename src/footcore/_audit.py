@@ -35,6 +35,7 @@ from ._engine import Engine
 from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
+from ._inputs import input_error, open_input, present
 from ._jsonparse import parse_json
 from ._limits import limit
 from ._models import Decision, RulebookRef
@@ -109,7 +110,7 @@ def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, boo
             cannot be read.
     """
     most = limit("document_bytes")
-    with _open(path, what) as handle:
+    with open_input(path, what) as handle:
         for number in itertools.count(1):
             raw = _read(path, handle, most + 1, what)
             if not raw:
@@ -127,24 +128,13 @@ def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> 
     try:
         return handle.readline(size)
     except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
+        raise input_error(path, what, exc) from None
 
 
 def _path(path: object) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"path: got {type(path).__name__}; accepted: a file path")
     return Path(path)
-
-
-def _open(path: Path, what: str = "audit log") -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path}: is a folder; expected a file") from None
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -522,7 +512,7 @@ class AuditLog:
 
     def _line_hash_before(self, end: int) -> bytes:
         """The sha256 of the line that ends at byte ``end`` of the file, newline included."""
-        with _open(self.path) as handle:
+        with open_input(self.path, "audit log") as handle:
             start = end
             while start > 0:
                 start = max(0, start - 65536)
@@ -547,7 +537,8 @@ class AuditLog:
         """
         with self._lock:
             self._tail = None
-            _open(self.path).close()  # InputError when missing, before creating anything
+            # InputError when missing, before creating anything
+            open_input(self.path, "audit log").close()
             with self._locked_file() as fd:
                 keep = size = os.fstat(fd).st_size
                 while keep > 0:
@@ -572,7 +563,7 @@ class AuditLog:
         Raises:
             AuditLogError: a line is not a valid record; the message names the line.
         """
-        if not self.path.exists():
+        if not present(self.path, "audit log"):
             return
         for line, content, complete in lines(self.path):
             if not complete and not content:
@@ -597,7 +588,7 @@ def _existing(path: str | os.PathLike[str]) -> AuditLog:
         InputError: there is no file at ``path``.
     """
     log = AuditLog(path)
-    _open(log.path).close()
+    open_input(log.path, "audit log").close()
     return log
 
 

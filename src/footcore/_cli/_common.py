@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._convert import CONVERTER
 from .._engine import BACKENDS, Engine
-from .._errors import RulebookError
+from .._errors import InputError, RulebookError
+from .._inputs import present
 from .._rulebook import Rulebook, load_rulebook
 
 __all__ = ["add_command", "engine_from", "numbered", "print_json", "rulebook_from",
@@ -70,7 +71,15 @@ def print_json(value: object) -> None:
 
 
 def rulebook_from(path: str | None) -> Rulebook:
-    """The rulebook in folder ``path``, or the shipped one."""
+    """The rulebook in folder ``path``, or the shipped one.
+
+    Raises:
+        InputError: nothing is at ``path`` (``file-missing``), or whether anything is
+            cannot be told (``file-unreadable``).
+        RulebookError: the rulebook there cannot be loaded.
+    """
+    if path is not None and not present(path, "rulebook"):
+        raise InputError(f"rulebook {path}: no such folder or file", code="file-missing")
     try:
         return load_rulebook(path)
     except RulebookError as exc:

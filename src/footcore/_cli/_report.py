@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from .._audit import AuditLog, verify_log
 from .._chart import check_chart, render_chart
 from .._convert import from_json
 from .._errors import InputError
+from .._jsonparse import parse_json
 from .._models import Decision
 from .._page import Verification, history_page
 from .._store import open_store
@@ -67,7 +67,7 @@ def _from_decisions(path: Path, athlete: str) -> History:
         lines = (line for line in handle if line.strip())
         for number, line in enumerate(lines, 1):
             try:
-                whose = json.loads(line)["state"]["athlete_id"]
+                whose = parse_json(line, "decision")["state"]["athlete_id"]
             except (ValueError, TypeError, KeyError):
                 raise InputError(f"decisions file {path} (decision {number}): not a decision "
                                  f"as simulate --out writes it") from None

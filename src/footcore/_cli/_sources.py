@@ -3,11 +3,14 @@ SQLite file), or a JSON Lines file of audit log records, decisions or athletes' 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
+from .._audit import lines
 from .._errors import InputError
+from .._inputs import read_start
+from .._jsonparse import parse_json
+from .._limits import limit
 
 __all__ = ["SourceKind", "source_kind"]
 
@@ -17,25 +20,21 @@ _SQLITE = b"SQLite format 3\x00"
 
 def _start(path: Path) -> bytes:
     """The first bytes of the file, enough to recognise a SQLite database."""
-    if path.is_dir():
-        raise InputError(f"source {path}: is a folder; expected a file")
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(_SQLITE))
-    except FileNotFoundError:
-        raise InputError(f"source {path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"source {path}: cannot read it ({exc})") from None
+    return read_start(path, "source", len(_SQLITE))
 
 
 def _first_line(path: Path) -> object:
-    try:
-        with path.open("rb") as handle:
-            for line in handle:
-                if line.strip():
-                    return json.loads(line)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"source {path} line 1: not JSON Lines ({exc})") from None
+    """The first line that is not blank, as JSON read within the limits."""
+    for number, line, complete in lines(path, "source"):
+        if not (line or complete):
+            raise InputError(f"source {path} line {number}: longer than "
+                             f"{limit('document_bytes')} bytes (document_bytes)")
+        if line.strip():
+            try:
+                return parse_json(line, "line")
+            except InputError as exc:
+                raise InputError(f"source {path} line {number}: not JSON Lines ({exc})"
+                                 ) from None
     raise InputError(f"source {path}: empty")
 
 
