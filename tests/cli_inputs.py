@@ -71,7 +71,7 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("explain", "--log {log} 1 --json"),
     ("new-athlete", "a-2 --goal runner --start 2026-01-05 --rules {rules} --out {out_file}"),
     ("lint", "{rules}"),
-    ("report", "{decisions} a-1 --no-chart --out {out_dir}"),
+    ("report", "{decisions} a-1 --no-chart --rules {rules} --out {out_dir}"),
     ("report", "{log} a-1 --no-chart --out {out_dir}"),
     ("report", "{store} a-1 --no-chart --out {out_dir}"),
     ("audit verify", "{log}"),
@@ -358,15 +358,20 @@ STORE_VALUES: list[object] = [
 
 
 @st.composite
-def hostile_runs(draw: st.DrawFn, root: Path) -> tuple[list[str], str]:
-    """A baseline with one of its files replaced by something hostile, written into the
-    workspace at ``root`` (a fresh copy of the valid one): the arguments and what was
-    done."""
-    command, template = draw(st.sampled_from([b for b in BASELINES if filled(b[1])]))
-    name = draw(st.sampled_from(sorted(filled(template))))
+def hostile_runs(draw: st.DrawFn, root: Path, command: str | None = None,
+                 name: str | None = None, *, stores: bool = True) -> tuple[list[str], str]:
+    """A baseline (of ``command``, or any) with one of its files (``name``, or any)
+    replaced by something hostile, written into the workspace at ``root`` (a fresh copy of
+    the valid one): the arguments and what was done. Without ``stores``, a store is
+    replaced by a hostile file but not damaged row by row."""
+    command, template = draw(st.sampled_from([
+        (c, t) for c, t in BASELINES
+        if command in (None, c) and (name in filled(t) if name else filled(t))]))
+    name = name or draw(st.sampled_from(sorted(filled(template))))
     path = root / file_name(name)
     kind = draw(st.sampled_from(["generic", "specific", "specific"]))
-    if kind == "generic" or name in OUTPUTS or name in ("private_key", "public_key"):
+    generic_only = (*OUTPUTS, "private_key", "public_key", *(() if stores else ("store",)))
+    if kind == "generic" or name in generic_only:
         content = draw(st.sampled_from(HOSTILE))
         place(path, content)
         what = f"{name} = {content!r:.60}"
