@@ -155,8 +155,9 @@ def broken_contract(done: Run) -> str | None:
 
 
 def check_cli(arguments: list[str], outcomes: Counter[str]) -> Run:
-    """Run the command and count its outcome: ok (0), found (1), refused (2) or escaped
-    (anything that breaks the contract, which raises an AssertionError)."""
+    """Run the command and count its outcome: accepted (exit code 0, or 1: a problem
+    found), refused (2) or escaped (anything that breaks the contract, which raises an
+    AssertionError)."""
     try:
         done = run(arguments)
     except BaseException as exc:  # main must not raise: count it as an escape
@@ -168,8 +169,28 @@ def check_cli(arguments: list[str], outcomes: Counter[str]) -> Run:
         outcomes["escaped"] += 1
         raise AssertionError(f"footcore {' '.join(arguments)[:300]}: {problem}\n"
                              f"stderr: {done.err[-500:]!r}\nstdout: {done.out[-300:]!r}")
-    outcomes[{0: "ok", 1: "found", 2: "refused"}[done.code]] += 1
+    outcomes["refused" if done.code == 2 else "accepted"] += 1
     return done
+
+
+def check_store(path: Path, outcomes: Counter[str]) -> None:
+    """Open the store at ``path`` and read all of it (verify, then each athlete's state,
+    decisions and history): a FootcoreError is a refusal, anything else escapes."""
+    try:
+        with fc.open_store(path) as store:
+            store.verify()
+            for athlete in store.athletes():
+                store.state(athlete)
+                store.decisions(athlete)
+                store.history(athlete)
+    except fc.FootcoreError:
+        outcomes["refused"] += 1
+    except Exception as exc:
+        outcomes["escaped"] += 1
+        raise AssertionError(f"{type(exc).__name__} escaped reading the store: "
+                             f"{str(exc)[:200]}") from exc
+    else:
+        outcomes["accepted"] += 1
 
 
 # ---------------------------------------------------------------- the valid workspace
@@ -325,16 +346,20 @@ def _scenario(draw: st.DrawFn, base: Path) -> bytes:
     return text.replace('"Fuzz"', json.dumps(_text(draw))).encode()
 
 
-def damage_store(draw: st.DrawFn, path: Path) -> None:
-    """Damage the SQLite store at ``path``: a row's column given a hostile value, or
-    bytes of the file changed, or the file cut short."""
+@st.composite
+def damaged_stores(draw: st.DrawFn, path: Path) -> str:
+    """Damage the SQLite store at ``path``: a row's column given a hostile value, bytes of
+    the file changed, or the file cut short. Says what was done."""
     how = draw(st.sampled_from(["row", "row", "bytes", "cut"]))
     if how == "row":
         table, column = draw(st.sampled_from(STORE_COLUMNS))
         value = draw(st.sampled_from(STORE_VALUES))
-        with contextlib.closing(sqlite3.connect(path)) as db, db:
-            db.execute(f"UPDATE {table} SET {column} = ?", (value,))
-        return
+        try:
+            with contextlib.closing(sqlite3.connect(path)) as db, db:
+                db.execute(f"UPDATE {table} SET {column} = ?", (value,))
+        except sqlite3.IntegrityError:  # a constraint of the schema keeps that value out
+            return f"{table}.{column} = {value!r:.60}: refused by the schema"
+        return f"{table}.{column} = {value!r:.60}"
     data = bytearray(path.read_bytes())
     if how == "cut":
         del data[draw(st.integers(16, len(data))):]
@@ -342,6 +367,7 @@ def damage_store(draw: st.DrawFn, path: Path) -> None:
         for _ in range(draw(st.integers(1, 8))):
             data[draw(st.integers(16, len(data) - 1))] = draw(st.integers(0, 255))
     path.write_bytes(bytes(data))
+    return f"{how} bytes"
 
 
 STORE_COLUMNS = [("footcore_meta", "value"), ("footcore_athletes", "state"),
@@ -380,7 +406,7 @@ def hostile_runs(draw: st.DrawFn, root: Path, command: str | None = None,
         if name in ("rules", "new_rules"):
             _rules(draw, path)
         elif name == "store":
-            damage_store(draw, path)
+            what = draw(damaged_stores(path))
         elif name == "scenario":
             path.write_bytes(_scenario(draw, path))
         elif name in ("decisions", "log", "other_log", "athletes"):
