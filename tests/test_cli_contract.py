@@ -19,6 +19,7 @@ import pytest
 import footcore as fc
 from cli_inputs import CONTROL, UNSAFE, Run, broken_contract, make_workspace, run
 from footcore._cli import _commands
+from footcore._cli._files import read_model
 from footcore._cli._style import Paint, shown
 from footcore._limits import limit
 
@@ -154,6 +155,15 @@ def test_reading_errors_carry_file_codes(tmp_path: Path) -> None:
     with pytest.raises(fc.InputError) as folder:
         fc.AuditLog(tmp_path).records().__next__()
     assert (missing.value.code, folder.value.code) == ("file-missing", "file-unreadable")
+    binary = tmp_path / "state.json"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    with pytest.raises(fc.InputError) as info:
+        read_model(str(binary), fc.AthleteState, "state file")
+    assert info.value.code == "file-unreadable" and "not text" in str(info.value)
+    binary.write_text('{"athlete_id": 3}')
+    with pytest.raises(fc.InputError) as info:
+        read_model(str(binary), fc.AthleteState, "state file")
+    assert info.value.code == "invalid-input" and info.value.field  # kept from inside
 
 
 # ---------------------------------------------------------------- terminal escapes

@@ -43,8 +43,30 @@ def _start(path: str, what: str, size: int) -> bytes:
 
 
 def _whole(path: str, what: str, most: int, limit_name: str) -> bytes:
-    """All of ``path`` (``-``: standard input), which may hold at most ``most`` bytes."""
-    return too_large(_start(path, what, most + 1), f"{what} {path}", most, limit_name)
+    """All of ``path`` (``-``: standard input), UTF-8 text of at most ``most`` bytes.
+
+    Raises:
+        InputError: as :func:`_start`; or it is larger (``invalid-input``), or not text
+            (``file-unreadable``).
+    """
+    data = too_large(_start(path, what, most + 1), f"{what} {path}", most, limit_name)
+    return _text(data, what, path)
+
+
+def _text(data: bytes, what: str, path: str) -> bytes:
+    """``data``, which must be UTF-8 text: binary data is a file that cannot be read."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path}: not text: binary data, or not UTF-8 ({exc.reason} "
+                         f"at byte {exc.start})", code="file-unreadable") from None
+    return data
+
+
+def _within(exc: InputError, where: str) -> InputError:
+    """``exc`` with ``where`` (which file, which line) before its message, its code and
+    field kept."""
+    return InputError(f"{where}: {exc}", code=exc.code, field=exc.field)
 
 
 def read_model(path: str, kind: type[T], what: str) -> T:
@@ -53,7 +75,7 @@ def read_model(path: str, kind: type[T], what: str) -> T:
     try:
         return from_json(text, kind)
     except InputError as exc:
-        raise InputError(f"{what} {path}: {exc}") from None
+        raise _within(exc, f"{what} {path}") from None
 
 
 def _decision_lines(path: str, head: bytes) -> Iterator[tuple[int, bytes | None]]:
@@ -78,6 +100,7 @@ def read_decision(path: str, number: int | None) -> Decision:
     if path == "-":
         too_large(head, "decision file -", most, "document_bytes")
     if len(head) <= most:
+        _text(head, "decision file", path)
         try:
             parse_json(head, "decision")
         except InputError:
@@ -113,7 +136,7 @@ def _decision(path: str, text: bytes, where: str) -> Decision:
     try:
         return from_json(text, Decision)
     except InputError as exc:
-        raise InputError(f"decision file {path}{where}: {exc}") from None
+        raise _within(exc, f"decision file {path}{where}") from None
 
 
 def read_scenario(path: str) -> Scenario:
@@ -122,7 +145,7 @@ def read_scenario(path: str) -> Scenario:
     try:
         return parse_scenario(parse_toml(raw))
     except InputError as exc:
-        raise InputError(f"scenario {path}: {exc}") from None
+        raise _within(exc, f"scenario {path}") from None
 
 
 def _writable(path: Path, what: str) -> None:
