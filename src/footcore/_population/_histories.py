@@ -113,9 +113,24 @@ class History:
         return state, tuple(checkins)
 
 
+_FEW_BRACKETS = 256
+
+
 def _parse(content: bytes, where: str, kind: str) -> Any:
-    """One line's JSON (a ``kind``), read within the limits every document is (nesting,
-    digits...)."""
+    """One line's JSON (a ``kind``).
+
+    A line of fewer than ``_FEW_BRACKETS`` brackets nests no deeper than that, which the
+    plain parser and everything after it read safely, and the plain parser refuses a
+    number too long for Python: it reads such a line three times as fast as
+    :func:`parse_json`, and a population is millions of lines. Any other line, and one the
+    plain parser refuses, is read within the limits every document is (or refused, saying
+    why).
+    """
+    if content.count(b"[") + content.count(b"{") < _FEW_BRACKETS:
+        try:
+            return json.loads(content)
+        except ValueError:
+            pass  # parse_json says what is wrong
     try:
         return parse_json(content, kind)
     except InputError as exc:
