@@ -25,7 +25,7 @@ from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
-from ._common import add_command, engine_from, print_json
+from ._common import add_command, check_rulebook_path, engine_from, print_json
 from ._files import (
     read_decision,
     read_model,
@@ -257,9 +257,7 @@ def _new_athlete(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    if args.rules_dir and not present(args.rules_dir, "rulebook"):
-        raise InputError(f"rulebook {args.rules_dir}: no such folder or file",
-                         code="file-missing")
+    check_rulebook_path(args.rules_dir)
     where = args.rules_dir or "the shipped rulebook"
     try:
         rulebook = load_rulebook(args.rules_dir)

@@ -71,7 +71,7 @@ def read_key(path: str, *, private: bool) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     what = "private key" if private else "public key"
-    data = read_input(path, f"{what} file", _KEY_BYTES, "a PEM key's size")
+    data = read_input(path, f"{what} file", _KEY_BYTES, "no PEM key is larger")
     try:
         key = (serialization.load_pem_private_key(data, password=None) if private
                else serialization.load_pem_public_key(data))
