@@ -22,6 +22,7 @@ import json
 import re
 import shutil
 import sqlite3
+import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
@@ -418,9 +419,12 @@ def hostile_runs(draw: st.DrawFn, root: Path, command: str | None = None,
     return argv(command, template, root), f"{command}: {what}"
 
 
-def fresh(base: Path, root: Path) -> Path:
-    """A copy of the valid workspace ``base`` at ``root`` (replacing what is there)."""
-    if root.exists():
-        shutil.rmtree(root)
+def fresh(base: Path, parent: Path) -> Path:
+    """A copy of the valid workspace ``base``, in a new folder under ``parent`` (the copies
+    made before are removed: a store a command left open may still be closing in one)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.iterdir():
+        shutil.rmtree(old, ignore_errors=True)
+    root = Path(tempfile.mkdtemp(dir=parent)) / "w"
     shutil.copytree(base, root, symlinks=True)
     return root
