@@ -1,10 +1,15 @@
 """Fuzz footcore with 10^5 or more generated inputs and count the outcomes.
 
 The generators of tests/fuzz_inputs.py (malformed and extreme JSON texts for states,
-check-ins and decisions; arbitrary text; constructor arguments; edited rulebook files), run
-far longer than the suite runs them. Prints, per generator and in total, how many inputs
-were accepted, refused with a FootcoreError, evaluated with both backends agreeing, and
-how many escaped (another exception) or made the backends disagree: both must be 0.
+check-ins and decisions; arbitrary text; constructor arguments; edited rulebook files) and
+of tests/cli_inputs.py (every command of the command line with one of its files made
+hostile; SQLite stores damaged row by row or byte by byte, read through ``open_store``,
+``verify``, ``state``, ``decisions`` and ``history``), run far longer than the suite runs
+them. Prints, per generator and in total, how many inputs were accepted (a command: exit
+code 0 or 1), refused (a FootcoreError; a command: exit code 2 on one line), evaluated
+with both backends agreeing, and how many escaped (another exception; a command: another
+exit code, a traceback, several error lines or a raw control character printed) or made
+the backends disagree: both must be 0.
 
     python benchmarks/fuzz.py            # 100,000 inputs
     python benchmarks/fuzz.py 300000
@@ -25,6 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+from cli_inputs import check_cli, check_store, damaged_stores, fresh, hostile_runs, make_workspace
 from fuzz_inputs import (
     DURABLE,
     check_constructor,
@@ -39,8 +45,9 @@ from fuzz_inputs import (
 )
 
 # Share of the inputs each generator gets (a pair of JSON texts counts as two inputs).
-SHARES = {"json state+checkin": 0.40, "json decision": 0.05, "arbitrary text": 0.25,
-          "constructor": 0.25, "rulebook file": 0.05}
+SHARES = {"json state+checkin": 0.32, "json decision": 0.04, "arbitrary text": 0.20,
+          "constructor": 0.20, "rulebook file": 0.04, "command line": 0.10,
+          "store readers": 0.10}
 
 
 def run(name: str, count: int, strategy: Any, check: Any) -> Counter[str]:
@@ -59,8 +66,23 @@ def run(name: str, count: int, strategy: Any, check: Any) -> Counter[str]:
     return seen
 
 
+def _command(data: st.DataObject, seen: Counter[str], valid: Path, root: Path) -> None:
+    """One command run with one of its files made hostile, in a fresh copy of ``valid``."""
+    arguments, _ = data.draw(hostile_runs(fresh(valid, root)))
+    check_cli(arguments, seen)
+
+
+def _store(data: st.DataObject, seen: Counter[str], valid: Path, root: Path) -> None:
+    """The store of a fresh copy of ``valid``, damaged, then read."""
+    store = fresh(valid, root) / "footcore.db"
+    data.draw(damaged_stores(store))
+    check_store(store, seen)
+
+
 def main(total: int) -> None:
-    rules = rules_copy(Path(tempfile.mkdtemp()))
+    folder = Path(tempfile.mkdtemp())
+    rules = rules_copy(folder)
+    valid = make_workspace(folder / "valid")
     plans = {
         "json state+checkin": (st.tuples(json_texts(fc.AthleteState), json_texts(fc.CheckIn)),
                                lambda e, s: check_pair(*e, s), 2),
@@ -69,6 +91,8 @@ def main(total: int) -> None:
             [fc.CheckIn, fc.AthleteState, fc.Decision])), lambda e, s: check_json(*e, s), 1),
         "constructor": (constructor_calls(), lambda e, s: check_constructor(*e, s), 1),
         "rulebook file": (toml_edits(), lambda e, s: check_toml(rules, *e, s), 1),
+        "command line": (st.data(), lambda e, s: _command(e, s, valid, folder / "run"), 1),
+        "store readers": (st.data(), lambda e, s: _store(e, s, valid, folder / "run"), 1),
     }
     print(f"footcore {fc.__version__}; backends: native"
           + (", durable" if DURABLE is not None else " (durable does not import here)"))

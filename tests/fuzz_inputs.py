@@ -175,10 +175,12 @@ TOML_VALUES = ["inf", "nan", "-inf", "-1", "0", "1e300", str(2**63), "9" * 5000,
 
 
 @st.composite
-def toml_edits(draw: st.DrawFn) -> tuple[str, str]:
-    """One rulebook file, with a value or a line changed, removed or made extreme."""
-    name = draw(st.sampled_from(sorted(FILES)))
-    text = FILES[name]
+def toml_edits(draw: st.DrawFn, files: dict[str, str] | None = None) -> tuple[str, str]:
+    """One rulebook file (or one of ``files``, by name), with a value or a line changed,
+    removed or made extreme."""
+    files = FILES if files is None else files
+    name = draw(st.sampled_from(sorted(files)))
+    text = files[name]
     for _ in range(draw(st.integers(1, 2))):
         how = draw(st.sampled_from(["value", "value", "line", "dup", "deep", "cut"]))
         spans = _numbers_and_strings(text)

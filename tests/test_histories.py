@@ -68,7 +68,7 @@ def test_reading_json_lines_is_a_stream(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("not json", "line 1: not JSON"),
+    ("not json", "line 1: invalid history JSON"),
     ('{"state": {}}', "line 1: expected"),
     ('{"state": {}, "checkins": [1]}', "line 1: expected"),
 ])

@@ -36,6 +36,7 @@ from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
 from ._ids import normal_id
+from ._inputs import input_error, open_input, present, read_start
 from ._jsonparse import parse_json
 from ._limits import limit, type_hints
 from ._models import Decision, RulebookRef
@@ -114,7 +115,7 @@ def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, boo
             cannot be read.
     """
     most = limit("document_bytes")
-    with _open(path, what) as handle:
+    with open_input(path, what) as handle:
         for number in itertools.count(1):
             raw = _read(path, handle, most + 1, what)
             if not raw:
@@ -132,24 +133,13 @@ def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> 
     try:
         return handle.readline(size)
     except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
+        raise input_error(path, what, exc) from None
 
 
 def _path(path: object) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"path: got {type(path).__name__}; accepted: a file path")
     return Path(path)
-
-
-def _open(path: Path, what: str = "audit log") -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path}: is a folder; expected a file") from None
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
 
 
 # ---------------------------------------------------------------- verification
@@ -563,7 +553,7 @@ class AuditLog:
 
     def _line_hash_before(self, end: int) -> bytes:
         """The sha256 of the line that ends at byte ``end`` of the file, newline included."""
-        with _open(self.path) as handle:
+        with open_input(self.path, "audit log") as handle:
             start = end
             while start > 0:
                 start = max(0, start - 65536)
@@ -596,7 +586,8 @@ class AuditLog:
         """
         with self._lock:
             self._tail = None
-            _open(self.path).close()  # InputError when missing, before creating anything
+            # InputError when missing, before creating anything
+            open_input(self.path, "audit log").close()
             with self._locked_file() as fd:
                 size = os.fstat(fd).st_size
                 keep = _last_line_start(fd, size)
@@ -628,7 +619,7 @@ class AuditLog:
             InputError: the file is a SQLite database (code ``wrong-source``).
             AuditLogError: a line is not a valid record; the message names the line.
         """
-        if not self.path.exists():
+        if not present(self.path, "audit log"):
             return
         _refuse_a_database(self.path)
         for line, content, complete in lines(self.path):
@@ -665,8 +656,7 @@ def _refuse_a_database(path: Path) -> None:
     Raises:
         InputError: there is no file at ``path``, or it is a SQLite database.
     """
-    with _open(path) as handle:
-        _refuse_a_header(path, _read(path, handle, len(SQLITE_HEADER)))
+    _refuse_a_header(path, read_start(path, "audit log", len(SQLITE_HEADER)))
 
 
 def _refuse_a_header(path: Path, start: bytes) -> None:
@@ -702,7 +692,7 @@ def _existing(path: str | os.PathLike[str]) -> AuditLog:
         InputError: there is no file at ``path``.
     """
     log = AuditLog(path)
-    _open(log.path).close()
+    open_input(log.path, "audit log").close()
     return log
 
 

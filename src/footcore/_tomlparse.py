@@ -1,4 +1,4 @@
-"""Reading one rulebook TOML file within limits.
+"""Reading one TOML file (a rulebook's, or a scenario) within limits.
 
 ``tomllib`` recurses once per level of nesting and keeps a record of every prefix of a
 dotted key, so a small file of deep arrays or of one long dotted key exhausts the stack or
@@ -15,10 +15,10 @@ import tomllib
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from ._errors import RulebookError
+from ._errors import InputError, RulebookError
 from ._limits import limit
 
-__all__ = ["read_toml"]
+__all__ = ["parse_toml", "read_toml"]
 
 # Strings (basic, literal, multi-line) and comments: what may hold brackets and dots that
 # are not structure. Strings become a placeholder key part; comments go.
@@ -49,34 +49,47 @@ def _longest_key(bare: str) -> int:
     return found.group().count(".") + 1 if found else 0
 
 
+def parse_toml(raw: bytes) -> dict[str, Any]:
+    """The tables of the TOML file whose bytes are ``raw``, read within the limits.
+
+    Raises:
+        InputError: the file is too large or too deeply nested, or is not valid TOML.
+    """
+    most = limit("rulebook_file_bytes")
+    if len(raw) > most:
+        raise InputError(f"more than {most} bytes; at most {most} (rulebook_file_bytes)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid TOML: not UTF-8 ({exc})") from None
+    bare = _structure(text)
+    depth = _too_deep(bare)
+    if depth > limit("toml_depth"):
+        raise InputError(f"arrays and inline tables nested {depth} levels deep; at "
+                         f"most {limit('toml_depth')} (toml_depth)")
+    parts = _longest_key(bare)
+    if parts:
+        raise InputError(f"a dotted key or table header of {parts} parts or more; at "
+                         f"most {limit('toml_key_parts')} (toml_key_parts)")
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long for Python
+        raise InputError(f"not valid TOML: {exc}") from None
+
+
 def read_toml(file: Traversable) -> dict[str, Any]:
-    """The tables of one TOML file, read within the limits.
+    """The tables of one rulebook TOML file, read within the limits.
 
     Raises:
         RulebookError: the file cannot be read, is too large or too deeply nested, or is
             not valid TOML; the message names the file.
     """
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(limit("rulebook_file_bytes") + 1)
     except OSError as exc:
         raise RulebookError(f"cannot read it ({exc})", file=file.name) from None
-    if len(raw) > limit("rulebook_file_bytes"):
-        raise RulebookError(f"{len(raw)} bytes; at most {limit('rulebook_file_bytes')} "
-                            f"(rulebook_file_bytes)", file=file.name)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RulebookError(f"not valid TOML: not UTF-8 ({exc})", file=file.name) from None
-    bare = _structure(text)
-    depth = _too_deep(bare)
-    if depth > limit("toml_depth"):
-        raise RulebookError(f"arrays and inline tables nested {depth} levels deep; at most "
-                            f"{limit('toml_depth')} (toml_depth)", file=file.name)
-    parts = _longest_key(bare)
-    if parts:
-        raise RulebookError(f"a dotted key or table header of {parts} parts or more; at most "
-                            f"{limit('toml_key_parts')} (toml_key_parts)", file=file.name)
-    try:
-        return tomllib.loads(text)
-    except ValueError as exc:  # TOMLDecodeError, or an integer too long for Python
-        raise RulebookError(f"not valid TOML: {exc}", file=file.name) from None
+        return parse_toml(raw)
+    except InputError as exc:
+        raise RulebookError(str(exc), file=file.name) from None

@@ -4,7 +4,9 @@
 1 a problem found in what the command checks or reads (lint errors, a damaged audit log or
 store, a decision that does not replay, an athlete with no decisions), 2 the command could
 not run (bad arguments; a missing, unreadable or invalid input file, reported on one line
-that names it), 130 interrupted (Ctrl-C).
+that names it), 70 a bug in footcore (one line saying so; ``FOOTCORE_DEBUG=1`` shows the
+traceback), 130 interrupted (Ctrl-C). Whatever a command prints goes through
+:func:`~._style.shown`, so text from files and rulebooks reaches the terminal escaped.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ._impact import add_impact_command
 from ._project import add_project_commands
 from ._report import add_report_command
 from ._store import add_store_commands
-from ._style import paint_for
+from ._style import escaping_stdout, paint_for, shown
 
 __all__ = ["build_parser", "main"]
 
@@ -74,14 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = parser.parse_args(argv)
-        code: int = args.run(args)
+        with escaping_stdout():
+            code: int = args.run(args)
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else 2
     except FootcoreError as exc:
         # A store location, or a URL given where a file was expected, keeps no password.
-        message = redact("; ".join(line.strip() for line in str(exc).splitlines()))
-        paint = paint_for(sys.stderr)
-        print(f"{_name(args)}: {paint('error', 'bad')}: {message}", file=sys.stderr)
+        _say(args, "error", redact(_one_line(exc)))
         return 1 if _found_damage(exc) else 2
     except KeyboardInterrupt:
         print(f"\n{_name(args)}: interrupted", file=sys.stderr)
@@ -89,4 +90,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (footcore ... | head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug, not the input: said distinctly, with exit code 70
+        if os.environ.get("FOOTCORE_DEBUG") == "1":
+            raise
+        _say(args, "internal error", f"{type(exc).__name__}: {_one_line(exc)[:300]} (a bug "
+             f"in footcore {__version__}: please report it; FOOTCORE_DEBUG=1 shows where)")
+        return 70
     return code
+
+
+def _one_line(exc: BaseException) -> str:
+    return "; ".join(line.strip() for line in str(exc).splitlines())
+
+
+def _say(args: argparse.Namespace | None, label: str, message: str) -> None:
+    """``footcore COMMAND: label: message`` on standard error, the label in red on a
+    terminal, escaped as everything printed is."""
+    paint = paint_for(sys.stderr)
+    print(shown(f"{_name(args)}: {paint(label, 'bad')}: {message}", colour=paint.on),
+          file=sys.stderr)

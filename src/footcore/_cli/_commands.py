@@ -11,13 +11,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._audit import AuditLog, AuditLogError, AuditRecord
+from .._audit import AuditLog, AuditLogError, AuditRecord, _existing
 from .._chart import check_chart, render_chart
 from .._convert import to_json
 from .._engine import Engine
 from .._enums import Goal
 from .._errors import InputError, RulebookError
 from .._explain import explain
+from .._inputs import present
 from .._lint import ERROR, Finding, lint, safety
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
@@ -25,7 +26,7 @@ from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
 from .._store._db import redact
-from ._common import add_command, engine_from, print_json
+from ._common import add_command, check_rulebook_path, engine_from, print_json
 from ._files import (
     read_decision,
     read_model,
@@ -108,7 +109,11 @@ def _logged_once(path: str, decision: Decision) -> tuple[AuditRecord, bool]:
     if last is not None and (last.decision.prior_state, last.decision.checkin) == (
             decision.prior_state, decision.checkin):
         return last, False
-    return log.append(decision), True
+    try:
+        return log.append(decision), True
+    except OSError as exc:
+        raise InputError(f"audit log {path}: cannot write it ({exc.strerror or exc})"
+                         ) from None
 
 
 def _in_store(args: argparse.Namespace, engine: Engine, checkin: CheckIn) -> tuple[Decision, str]:
@@ -211,11 +216,8 @@ def _whole(text: str) -> int:
 def _logged(path: str, number: int) -> Decision:
     """Record ``number`` of an audit log (1 first: the record whose ``seq`` is
     ``number - 1``)."""
-    log = AuditLog(path)
-    if not log.path.exists():
-        raise InputError(f"audit log {path}: no such file")
     count = 0
-    for record in log.records():
+    for record in _existing(path).records():
         count += 1
         if record.seq == number - 1:
             return record.decision
@@ -245,7 +247,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _new_athlete(args: argparse.Namespace) -> int:
-    if args.out and Path(args.out).exists() and not args.force:
+    if args.out and present(args.out, "state file") and not args.force:
         raise InputError(f"state file {args.out}: exists already, and replacing it would lose "
                          f"that athlete's progress; give another file, or --force")
     state = engine_from(args).new_athlete(
@@ -262,8 +264,7 @@ def _new_athlete(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    if args.rules_dir and not Path(args.rules_dir).exists():
-        raise InputError(f"rulebook {args.rules_dir}: no such folder or file")
+    check_rulebook_path(args.rules_dir)
     where = args.rules_dir or "the shipped rulebook"
     try:
         rulebook = load_rulebook(args.rules_dir)

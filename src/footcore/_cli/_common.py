@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._convert import CONVERTER
 from .._engine import BACKENDS, Engine
-from .._errors import RulebookError
+from .._errors import InputError, RulebookError
+from .._inputs import present
 from .._rulebook import Rulebook, load_rulebook
 
-__all__ = ["add_command", "engine_from", "numbered", "print_json", "rulebook_from",
-           "show_help"]
+__all__ = ["add_command", "check_rulebook_path", "engine_from", "numbered", "print_json",
+           "rulebook_from", "show_help"]
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -69,8 +70,25 @@ def print_json(value: object) -> None:
                      ensure_ascii=False, allow_nan=False))
 
 
+def check_rulebook_path(path: str | None) -> None:
+    """Make sure something is at ``path``, a rulebook folder or file (None: the shipped one).
+
+    Raises:
+        InputError: nothing is at ``path`` (``file-missing``), or whether anything is
+            cannot be told (``file-unreadable``).
+    """
+    if path is not None and not present(path, "rulebook"):
+        raise InputError(f"rulebook {path}: no such folder or file", code="file-missing")
+
+
 def rulebook_from(path: str | None) -> Rulebook:
-    """The rulebook in folder ``path``, or the shipped one."""
+    """The rulebook in folder ``path``, or the shipped one.
+
+    Raises:
+        InputError: as :func:`check_rulebook_path`.
+        RulebookError: the rulebook there cannot be loaded.
+    """
+    check_rulebook_path(path)
     try:
         return load_rulebook(path)
     except RulebookError as exc:

@@ -3,19 +3,22 @@ which file and what was wrong in it."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from .._audit import lines
 from .._convert import from_json, to_json
 from .._errors import InputError
+from .._inputs import read_start, too_large
+from .._jsonparse import parse_json
+from .._limits import limit
 from .._models import Decision
 from .._simulate import Scenario, parse_scenario
+from .._tomlparse import parse_toml
 
 __all__ = ["read_decision", "read_model", "read_scenario", "replacing",
            "write_jsonl", "write_text"]
@@ -23,62 +26,126 @@ __all__ = ["read_decision", "read_model", "read_scenario", "replacing",
 T = TypeVar("T")
 
 
-def _read(path: str, what: str) -> str:
-    """The text of ``path``, or of standard input for ``-``."""
+def _start(path: str, what: str, size: int) -> bytes:
+    """The first ``size`` bytes of ``path``, or of standard input for ``-``.
+
+    Raises:
+        InputError: there is no such file (``file-missing``), or it cannot be read
+            (``file-unreadable``).
+    """
+    if path != "-":
+        return read_start(path, what, size)
     try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path}: is a folder; expected a file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what} {path}: cannot read it ({exc})") from None
+        return sys.stdin.buffer.read(size)
+    except (OSError, AttributeError, ValueError) as exc:  # closed, or no bytes to read
+        raise InputError(f"{what} -: cannot read standard input ({exc})",
+                         code="file-unreadable") from None
+
+
+def _whole(path: str, what: str, most: int, limit_name: str) -> bytes:
+    """All of ``path`` (``-``: standard input), UTF-8 text of at most ``most`` bytes.
+
+    Raises:
+        InputError: as :func:`_start`; or it is larger (``invalid-input``), or not text
+            (``file-unreadable``).
+    """
+    data = too_large(_start(path, what, most + 1), f"{what} {path}", most, limit_name)
+    return _text(data, what, path)
+
+
+def _text(data: bytes, what: str, path: str) -> bytes:
+    """``data``, which must be UTF-8 text: binary data is a file that cannot be read."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path}: not text: binary data, or not UTF-8 ({exc.reason} "
+                         f"at byte {exc.start})", code="file-unreadable") from None
+    return data
+
+
+def _within(exc: InputError, where: str) -> InputError:
+    """``exc`` with ``where`` (which file, which line) before its message, its code and
+    field kept."""
+    return InputError(f"{where}: {exc}", code=exc.code, field=exc.field)
 
 
 def read_model(path: str, kind: type[T], what: str) -> T:
     """Read one JSON document into ``kind`` from ``path`` (``-``: standard input)."""
-    text = _read(path, what)
+    text = _whole(path, what, limit("document_bytes"), "document_bytes")
     try:
         return from_json(text, kind)
     except InputError as exc:
-        raise InputError(f"{what} {path}: {exc}") from None
+        raise _within(exc, f"{what} {path}") from None
+
+
+def _decision_lines(path: str, head: bytes) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, content) of each line of a JSON Lines file that is not blank, whose
+    first bytes are ``head``; None for a line longer than the ``document_bytes`` limit.
+    Only a file larger than the limit is read again, a line at a time."""
+    if len(head) <= limit("document_bytes"):
+        numbered: Iterator[tuple[int, bytes | None]] = enumerate(head.split(b"\n"), 1)
+    else:
+        numbered = ((number, content if content or complete else None)
+                    for number, content, complete in lines(Path(path), "decision file"))
+    for number, content in numbered:
+        if content is None or content.strip():
+            yield number, content
 
 
 def read_decision(path: str, number: int | None) -> Decision:
     """One decision from a JSON file, or record ``number`` (1 first) of a JSON Lines file
-    such as ``simulate --out`` writes."""
-    text = _read(path, "decision file")
-    lines = [line for line in text.splitlines() if line.strip()]
-    try:
-        json.loads(text)
-        records = [text]
-    except json.JSONDecodeError:
-        records = lines
-    if number is None and len(records) > 1:
-        raise InputError(f"decision file {path}: holds {len(records)} decisions; say which "
-                         f"one by number (1 to {len(records)})")
+    such as ``simulate --out`` writes (read a line at a time: it may be large)."""
+    most = limit("document_bytes")
+    head = _start(path, "decision file", most + 1)
+    if path == "-":
+        too_large(head, "decision file -", most, "document_bytes")
+    if len(head) <= most:
+        _text(head, "decision file", path)
+        try:
+            parse_json(head, "decision")
+        except InputError:
+            pass  # not one document: JSON Lines, one decision a line
+        else:
+            if number not in (None, 1):
+                raise InputError(f"decision file {path}: no decision number {number}; it "
+                                 f"holds 1")
+            return _decision(path, head, "")
     index = 1 if number is None else number
-    if not 1 <= index <= len(records):
+    count, chosen = 0, None
+    for line, content in _decision_lines(path, head):
+        count += 1
+        if count == index:
+            chosen = (line, content)
+    if not count:
+        raise InputError(f"decision file {path}: empty; expected a decision as JSON, or "
+                         f"decisions as JSON Lines")
+    if number is None and count > 1:
+        raise InputError(f"decision file {path}: holds {count} decisions; say which "
+                         f"one by number (1 to {count})")
+    if chosen is None:
         raise InputError(f"decision file {path}: no decision number {index}; it holds "
-                         f"{len(records)}")
+                         f"{count}")
+    line, content = chosen
+    if content is None:
+        raise InputError(f"decision file {path} (line {line}): longer than {most} bytes "
+                         f"(document_bytes)")
+    return _decision(path, content, f" (line {line})")
+
+
+def _decision(path: str, text: bytes, where: str) -> Decision:
     try:
-        return from_json(records[index - 1], Decision)
+        return from_json(text, Decision)
     except InputError as exc:
-        where = f" (line {index})" if len(records) > 1 else ""
-        raise InputError(f"decision file {path}{where}: {exc}") from None
+        raise _within(exc, f"decision file {path}{where}") from None
 
 
 def read_scenario(path: str) -> Scenario:
-    """Read and check a scenario TOML file."""
-    text = _read(path, "scenario")
+    """Read and check a scenario TOML file (within the limits rulebook files have)."""
+    raw = _whole(path, "scenario", limit("rulebook_file_bytes"), "rulebook_file_bytes")
     try:
-        return parse_scenario(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"scenario {path}: not valid TOML: {exc}") from None
+        return parse_scenario(parse_toml(raw))
     except InputError as exc:
-        raise InputError(f"scenario {path}: {exc}") from None
+        raise _within(exc, f"scenario {path}") from None
 
 
 def _writable(path: Path, what: str) -> None:

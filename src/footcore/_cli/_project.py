@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._errors import InputError
+from .._inputs import present
 from .._rulebook import default_rules_dir
 from ._common import add_command
 
 if TYPE_CHECKING:
     from ._common import Commands
 
-__all__ = ["add_project_commands", "shipped_scenarios"]
+__all__ = ["add_project_commands", "path_kind", "shipped_scenarios"]
 
 
 def shipped_scenarios() -> Traversable:
@@ -37,7 +38,7 @@ def _init(args: argparse.Namespace) -> int:
     copies = [(target / "rules" / f.name, f) for f in _files(default_rules_dir(), ".toml")]
     copies += [(target / "scenarios" / f.name, f)
                for f in _files(shipped_scenarios(), ".toml")]
-    there = [str(path) for path, _ in copies if path.exists()]
+    there = [str(path) for path, _ in copies if present(path, "file")]
     if there and not args.force:
         raise InputError(f"{target}: holds {', '.join(there[:3])}"
                          f"{' and more' if len(there) > 3 else ''} already; give --force to "
@@ -71,20 +72,28 @@ def _completion(args: argparse.Namespace) -> int:
     return 0
 
 
+def path_kind(action: argparse.Action) -> str | None:
+    """``"dir"`` or ``"file"`` when ``action`` names a folder or a file, by its metavar
+    (``DIR``, ``OLD`` and ``NEW`` are folders; ``*.json``, ``FILE``, ``SOURCE``... are
+    files); None for any other argument."""
+    name = action.metavar if isinstance(action.metavar, str) else ""
+    if name.endswith("DIR") or name in ("OLD", "NEW"):
+        return "dir"
+    if "." in name or name.endswith(("FILE", "SOURCE", "STORE")):
+        return "file"
+    return None
+
+
 def _mark_paths(parser: argparse.ArgumentParser, kinds: dict[str, object]) -> None:
-    """Tell the completion which arguments name folders and which files, by their
-    metavar (``DIR``, ``OLD`` and ``NEW`` are rulebook folders; ``*.json``, ``FILE``,
-    ``SOURCE``... are files)."""
+    """Tell the completion which arguments name folders and which files."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 _mark_paths(sub, kinds)
             continue
-        name = action.metavar if isinstance(action.metavar, str) else ""
-        if name.endswith("DIR") or name in ("OLD", "NEW"):
-            action.complete = kinds["dir"]  # type: ignore[attr-defined]
-        elif "." in name or name.endswith(("FILE", "SOURCE", "STORE")):
-            action.complete = kinds["file"]  # type: ignore[attr-defined]
+        kind = path_kind(action)
+        if kind is not None:
+            action.complete = kinds[kind]  # type: ignore[attr-defined]
 
 
 def add_project_commands(commands: Commands) -> None:

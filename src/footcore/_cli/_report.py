@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import re
 import secrets
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from .._chart import check_chart, render_chart
 from .._convert import from_json
 from .._errors import Conflict, InputError
 from .._ids import normal_id
+from .._jsonparse import parse_json
 from .._models import Decision
 from .._page import Verification, history_page, page_key, page_name
 from .._store import open_store
@@ -89,7 +90,7 @@ def _from_decisions(path: Path, athlete: str) -> History:
         lines = (line for line in handle if line.strip())
         for number, line in enumerate(lines, 1):
             try:
-                whose = json.loads(line)["state"]["athlete_id"]
+                whose = parse_json(line, "decision")["state"]["athlete_id"]
             except (ValueError, TypeError, KeyError):
                 raise InputError(f"decisions file {path} (decision {number}): not a decision "
                                  f"as simulate --out writes it") from None
@@ -156,7 +157,8 @@ def _write_page(folder: Path, athlete: str, page: str) -> Path:
     except OSError as exc:
         raise InputError(f"page {target}: cannot write it ({exc})") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):  # a folder that cannot be written cannot hold it either
+            partial.unlink(missing_ok=True)
     return target
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from .._audit import SQLITE_HEADER
+from .._audit import SQLITE_HEADER, lines
 from .._errors import InputError
+from .._inputs import read_start
 from .._jsonparse import parse_json
 from .._limits import limit
 from .._store._location import conninfo, redact
@@ -23,25 +24,21 @@ _KINDS = {"store": "a footcore store", "log": "an audit log",
 
 def _start(path: Path) -> bytes:
     """The first bytes of the file, enough to recognise a SQLite database."""
-    if path.is_dir():
-        raise InputError(f"source {path}: is a folder; expected a file")
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        raise InputError(f"source {path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"source {path}: cannot read it ({exc})") from None
+    return read_start(path, "source", len(SQLITE_HEADER))
 
 
 def _first_line(path: Path) -> object:
-    try:
-        with path.open("rb") as handle:
-            while line := handle.readline(limit("document_bytes") + 1):
-                if line.strip():
-                    return parse_json(line, "line")
-    except (OSError, InputError) as exc:
-        raise InputError(f"source {path} line 1: not JSON Lines ({exc})") from None
+    """The first line that is not blank, as JSON read within the limits."""
+    for number, line, complete in lines(path, "source"):
+        if not (line or complete):
+            raise InputError(f"source {path} line {number}: longer than "
+                             f"{limit('document_bytes')} bytes (document_bytes)")
+        if line.strip():
+            try:
+                return parse_json(line, "line")
+            except InputError as exc:
+                raise InputError(f"source {path} line {number}: not JSON Lines ({exc})"
+                                 ) from None
     raise InputError(f"source {path}: empty")
 
 

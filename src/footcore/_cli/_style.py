@@ -1,16 +1,81 @@
-"""Colour for a person at a terminal: plain text when the output is piped or redirected, or
-when ``NO_COLOR`` is set (https://no-color.org), so scripts and files never see escapes."""
+"""What the commands print, made safe and coloured for a terminal.
+
+Text read from files, stores and rulebooks is printed with its control characters escaped
+(:func:`shown`), so a rule summary or an exercise name cannot set the window title, clear
+the screen or write to the clipboard. Colour is for a person at a terminal: plain text
+when the output is piped or redirected, or when ``NO_COLOR`` is set
+(https://no-color.org), so scripts and files never see escapes.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import IO
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any, TextIO, cast
 
 from .._enums import Action
 
-__all__ = ["ACTION_ROLES", "PLAIN", "Paint", "paint_for"]
+__all__ = ["ACTION_ROLES", "PLAIN", "Paint", "escaping_stdout", "paint_for", "shown"]
 
 _CODES = {"bad": "31", "warn": "33", "good": "32", "bold": "1", "dim": "2"}
+
+# Paint marks its colour codes with a lone high surrogate where ESC goes, and shown() makes
+# that ESC. No text footcore reads can hold one: UTF-8 decoding, the JSON and TOML parsers
+# and the surrogate escapes of command-line arguments (U+DC80-U+DCFF) never make it.
+_MARK = "\udbff"
+_SHOWN = re.compile(
+    r"(?P<colour>\udbff\[[0-9]{1,2}m)"  # a colour code of Paint's
+    # C0 controls but tab and newline, DEL, C1 controls, bidirectional embeddings,
+    # overrides and isolates, and lone surrogates (which no terminal encoding can write)
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown(text: str, *, colour: bool = False) -> str:
+    """``text`` as it may reach a terminal: each control character written as a ``\\uXXXX``
+    escape (which JSON reads back as the same character), tab and newline kept; the colour
+    codes :class:`Paint` added made real with ``colour``, dropped without.
+
+    Escaped: C0 controls but tab and newline (ESC starts every terminal command), DEL, C1
+    controls (8-bit terminal commands), the bidirectional overrides, embeddings and
+    isolates U+202A-U+202E and U+2066-U+2069 (which make text read in another order than
+    it is stored), and lone surrogates.
+    """
+    def replace(match: re.Match[str]) -> str:
+        if match.group("colour"):
+            return "\x1b" + match.group()[1:] if colour else ""
+        return f"\\u{ord(match.group()):04x}"
+
+    return _SHOWN.sub(replace, text)
+
+
+class _Escaping:
+    """A text stream whose writes go through :func:`shown`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._colour = paint_for(stream).on
+
+    def write(self, text: str) -> int:
+        self._stream.write(shown(text, colour=self._colour))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def escaping_stdout() -> Iterator[None]:
+    """Everything printed to standard output in the block goes through :func:`shown`, so
+    every command prints text from files and rulebooks escaped, whatever prints it."""
+    real = sys.stdout
+    sys.stdout = cast(TextIO, _Escaping(real))
+    try:
+        yield
+    finally:
+        sys.stdout = real
 
 ACTION_ROLES = {Action.PAUSE: "bad", Action.REGRESS: "bad", Action.REST: "warn",
                 Action.DELOAD: "warn", Action.HOLD: "", Action.PROGRESS: "good",
@@ -20,7 +85,8 @@ ACTION_ROLES = {Action.PAUSE: "bad", Action.REGRESS: "bad", Action.REST: "warn",
 
 class Paint:
     """``paint(text, role)``: ``text`` in the colour of ``role`` (bad, warn, good, bold,
-    dim; an empty role leaves it plain), or plain when colour is off."""
+    dim; an empty role leaves it plain), or plain when colour is off. The colour codes
+    become real when the text goes through :func:`shown` (which everything printed does)."""
 
     def __init__(self, on: bool) -> None:
         self.on = on
@@ -28,7 +94,7 @@ class Paint:
     def __call__(self, text: str, role: str) -> str:
         if not (self.on and role and text):
             return text
-        return f"\033[{_CODES[role]}m{text}\033[0m"
+        return f"{_MARK}[{_CODES[role]}m{text}{_MARK}[0m"
 
 
 PLAIN = Paint(False)

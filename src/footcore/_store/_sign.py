@@ -3,15 +3,17 @@ Ed25519 (``pip install 'footcore[sign]'``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._audit import _encode
 from .._errors import InputError
+from .._inputs import read_input
 from .._jsonparse import parse_json
 from ._db import StoreError
+
+_KEY_BYTES = 64 * 1024  # an Ed25519 key in PEM is about 120 bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -69,10 +71,7 @@ def read_key(path: str, *, private: bool) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     what = "private key" if private else "public key"
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"{what} file {path}: cannot read it ({exc.strerror})") from None
+    data = read_input(path, f"{what} file", _KEY_BYTES, "no PEM key is larger")
     try:
         key = (serialization.load_pem_private_key(data, password=None) if private
                else serialization.load_pem_public_key(data))
