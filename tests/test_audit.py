@@ -443,7 +443,7 @@ def test_replay_under_a_changed_rulebook_reports_each_difference(
     assert "HOLD" in replayed and "1.1.0" in replayed
     # every record came from another rulebook, and the report says so
     assert report.other_rulebooks == ((first.rulebook, 2),)
-    assert "2 record(s) were made by another rulebook" in str(report)
+    assert "2 records were made by another rulebook" in str(report)
 
 
 def test_a_record_the_rulebook_cannot_evaluate_is_reported(

@@ -214,7 +214,7 @@ def test_verify_takes_the_hash_evaluate_printed(capsys: pytest.CaptureFixture[st
     _, log, head = logged
     assert len(head) == 12
     code, out, _ = run(capsys, "audit", "verify", log, "--head", head)
-    assert code == 0 and "intact, 2 record(s)" in out
+    assert code == 0 and "intact, 2 records" in out
     log.write_text(log.read_text().splitlines()[0] + "\n")  # the last record cut off
     code, out, _ = run(capsys, "audit", "verify", log, "--head", head)
     assert code == 1 and f"no record has the stored head {head}" in out

@@ -134,7 +134,7 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     _run([footcore_cmd, "init", "."], cwd=empty, env=env)
     assert sorted(p.name for p in (empty / "scenarios").iterdir()) == sorted(
         p.name for p in (REPO / "examples/scenarios").glob("*.toml"))
-    assert "0 error(s), 0 warning(s)" in _run([footcore_cmd, "lint", "rules"], cwd=empty,
+    assert "0 errors, 0 warnings" in _run([footcore_cmd, "lint", "rules"], cwd=empty,
                                               env=env)
     refused = subprocess.run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out",
                               "out"], cwd=empty, env=env, capture_output=True, text=True,

@@ -357,7 +357,7 @@ def test_records_after_the_last_checkpoint_are_listed_as_not_yet_anchored(
     report = tampered.verify(public_key=KEY.public_key())
     assert report.ok and report.checkpoints == 1
     assert report.unanchored == (("a-2", 4, 5),)
-    assert "2 record(s) of 1 athlete(s) not yet anchored" in str(report)
+    assert "2 records of 1 athlete not yet anchored" in str(report)
     tampered.checkpoint(KEY)
     assert tampered.verify(public_key=KEY.public_key()).unanchored == ()
 

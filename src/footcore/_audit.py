@@ -40,6 +40,7 @@ from ._inputs import input_error, open_input, present, read_start
 from ._jsonparse import parse_json
 from ._limits import limit, type_hints
 from ._models import Decision, RulebookRef
+from ._words import counted
 
 if sys.platform != "win32":
     import fcntl
@@ -188,8 +189,9 @@ class LogReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"{self.path}: intact, {self.records} record(s), head {self.head}"
-        lines = [f"{self.path}: {len(self.problems)} problem(s) in {self.records} line(s):"]
+            return f"{self.path}: intact, {counted(self.records, 'record')}, head {self.head}"
+        lines = [f"{self.path}: {counted(len(self.problems), 'problem')} in "
+                 f"{counted(self.records, 'line')}:"]
         lines.extend(f"  {problem}" for problem in self.problems)
         return "\n".join(lines)
 
@@ -780,10 +782,11 @@ class ReplayReport:
 
     def __str__(self) -> str:
         book = self.rulebook
-        lines = [f"{self.path}: {self.records - len(self.differences)} of {self.records} "
-                 f"decision(s) reproduced under {book.id} {book.version} "
+        lines = [f"{self.path}: {self.records - len(self.differences)} of "
+                 f"{counted(self.records, 'decision')} reproduced under {book.id} {book.version} "
                  f"({book.digest[:12]}), {self.backend} backend."]
-        lines.extend(f"  {count} record(s) were made by another rulebook: {ref.id} "
+        lines.extend(f"  {counted(count, 'record')} {'was' if count == 1 else 'were'} made "
+                     f"by another rulebook: {ref.id} "
                      f"{ref.version} ({ref.digest[:12]}); differences there may come from "
                      f"the rulebook change." for ref, count in self.other_rulebooks)
         for found in self.differences:

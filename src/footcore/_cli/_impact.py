@@ -23,6 +23,7 @@ from .._population import (
 )
 from .._population._chart import render_impact_chart
 from .._store import open_store
+from .._words import counted
 from ._common import add_command, print_json, rulebook_from
 from ._files import write_text
 from ._progress import Progress
@@ -119,7 +120,7 @@ def _impact(args: argparse.Namespace) -> int:
     bar = Progress("impact", total, unit, sys.stderr)
 
     def progress(athletes: int, checkins: int) -> None:
-        bar(athletes if unit == "athletes" else checkins, f", {athletes} athletes")
+        bar(athletes if unit == "athletes" else checkins, f", {counted(athletes, 'athlete')}")
 
     with _executor(args.scheduler) as client, _athletes_file(args.report) as keep:
         try:

@@ -15,6 +15,7 @@ from .._models import AthleteState
 from .._store import Store, open_store
 from .._store._db import redact
 from .._store._sign import read_key
+from .._words import counted
 from ._common import add_command, print_json, show_help
 from ._reports import print_history, print_report
 from ._sources import expect
@@ -95,7 +96,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"source": store.location, "out": args.out, "records": count})
     else:
-        print(f"Wrote {count} record(s) from {store.location} to {args.out}.")
+        print(f"Wrote {counted(count, 'record')} from {store.location} to {args.out}.")
     return 0
 
 
@@ -123,8 +124,9 @@ def _checkpoint(args: argparse.Namespace) -> int:
     if args.json:
         print_json(checkpoint)
     else:
-        print(f"{store.location}: checkpoint {checkpoint.number} signs the heads of "
-              f"{len(checkpoint.heads)} athlete(s)' chains (key {checkpoint.public_key[:12]}).")
+        print(f"{store.location}: checkpoint {checkpoint.number} signs the chain heads of "
+              f"{counted(len(checkpoint.heads), 'athlete')} "
+              f"(key {checkpoint.public_key[:12]}).")
     return 0
 
 
@@ -139,7 +141,7 @@ def _init(args: argparse.Namespace) -> int:
     elif store.created:
         print(f"Created a footcore store in {store.location}.")
     else:
-        print(f"{store.location} is a footcore store already ({athletes} athlete(s)); "
+        print(f"{store.location} is a footcore store already ({counted(athletes, 'athlete')}); "
               f"nothing changed.")
     return 0
 

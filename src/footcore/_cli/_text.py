@@ -8,6 +8,7 @@ from .._lint import ERROR, Finding
 from .._models import Decision, Dose, PlanItem, WeekPlan
 from .._rulebook import Rulebook
 from .._simulate import Scenario, is_back_off, main_reason
+from .._words import counted
 from ._style import ACTION_ROLES, PLAIN, Paint
 
 __all__ = ["dose_text", "findings_text", "plan_text", "timeline_text"]
@@ -48,7 +49,7 @@ def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[
             else f"dose step {last.dose_level} (top {top})")
     lines += ["", f"{len(decisions)} check-ins over {weeks[-1]} weeks; ended on {last.stage} "
                   f"at {dose}" + (", paused" if last.paused else "")
-                  + (f"; {back_offs} back-off(s), in capitals." if back_offs
+                  + (f"; {counted(back_offs, 'back-off')}, in capitals." if back_offs
                      else "; no back-offs.")]
     planned = [item for d in decisions for session in d.plan.sessions for item in session.items]
     planned += [item for d in decisions for item in d.plan.habits]
@@ -102,4 +103,5 @@ def findings_text(findings: Sequence[Finding], where: str, paint: Paint = PLAIN)
     warnings = len(findings) - errors
     lines = [paint(f.level, "bad" if f.level == ERROR else "warn") + str(f)[len(f.level):]
              for f in findings]
-    return "\n".join([*lines, f"{where}: {errors} error(s), {warnings} warning(s)"])
+    total = f"{where}: {counted(errors, 'error')}, {counted(warnings, 'warning')}"
+    return "\n".join([*lines, total])

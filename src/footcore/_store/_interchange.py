@@ -17,6 +17,7 @@ import attrs
 from .._audit import GENESIS, AuditLog, _encode, _hash, verify_log
 from .._errors import InputError
 from .._models import Decision
+from .._words import counted
 from ._db import StoreError, Tx
 from ._rows import genesis, insert_row, make_row
 
@@ -34,8 +35,8 @@ class ImportReport:
     heads: tuple[tuple[str, int, str], ...]
 
     def __str__(self) -> str:
-        return (f"{self.path}: imported {self.records} record(s) of {self.athletes} "
-                f"athlete(s)")
+        return (f"{self.path}: imported {counted(self.records, 'record')} of "
+                f"{counted(self.athletes, 'athlete')}")
 
 
 def write_log(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> int:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._words import counted
 from ._db import Tx
 from ._rows import genesis, plan_hash, record_hash, stored_json
 from ._sign import parse, signature_ok
@@ -73,18 +74,20 @@ class StoreReport:
         return not self.problems
 
     def __str__(self) -> str:
-        head = (f"{self.location}: {self.athletes} athlete(s), {self.records} record(s)")
+        head = (f"{self.location}: {counted(self.athletes, 'athlete')}, "
+                f"{counted(self.records, 'record')}")
         if not self.ok:
-            lines = [f"{head}: {len(self.problems)} problem(s):"]
+            lines = [f"{head}: {counted(len(self.problems), 'problem')}:"]
             lines.extend(f"  {problem}" for problem in self.problems)
             return "\n".join(lines)
         if not self.signed:
             return (f"{head}: chains intact (checkpoint signatures not checked: give the "
                     f"public key to prove nothing was rewritten)")
         waiting = sum(last - first + 1 for _, first, last in self.unanchored)
-        anchored = (f"{waiting} record(s) of {len(self.unanchored)} athlete(s) not yet "
-                    f"anchored" if waiting else "every record anchored")
-        return (f"{head}: intact and matching {self.checkpoints} signed checkpoint(s); "
+        anchored = (f"{counted(waiting, 'record')} of "
+                    f"{counted(len(self.unanchored), 'athlete')} not yet anchored"
+                    if waiting else "every record anchored")
+        return (f"{head}: intact and matching {counted(self.checkpoints, 'signed checkpoint')}; "
                 f"{anchored}")
 
 
