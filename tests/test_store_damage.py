@@ -12,7 +12,8 @@ import re
 import resource
 import shutil
 import signal
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -100,6 +101,40 @@ def test_a_database_at_its_size_limit_is_a_store_io_error(tmp_path: Path,
         for checkin in plan[recorded:recorded + 2]:
             store.check_in(engine, "a-1", checkin)
         assert len(store.decisions("a-1")) == recorded + 2 and store.verify().ok
+
+
+@contextlib.contextmanager
+def read_only_view(folder: Path) -> Iterator[Path]:
+    """``folder`` seen through a read-only bind mount, as a store on a disk mounted
+    read-only is (the tests run as root, who may mount; root's power over file modes does
+    not reach past a read-only mount)."""
+    view = folder.parent / f"{folder.name}-read-only"
+    view.mkdir()
+    subprocess.run(["mount", "--bind", str(folder), str(view)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True)
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_store_on_a_read_only_disk_is_refused_writes_and_read_with_readonly(
+        tmp_path: Path, engine: Engine) -> None:
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    with fc.open_store(folder / "footcore.db") as store:
+        made = fill(store, engine, {"a-1": 3})["a-1"]
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with read_only_view(folder) as view:
+        with pytest.raises(fc.StoreError) as caught:
+            fc.open_store(view / "footcore.db")
+        assert caught.value.code == "store-readonly" and "readonly=True" in str(caught.value)
+        with fc.open_store(view / "footcore.db", readonly=True) as store:
+            assert store.verify().ok and store.decisions("a-1") == tuple(made)
+            with pytest.raises(fc.StoreError) as caught:
+                store.check_in(engine, "a-1", checkins("a-1", 4)[3])
+            assert caught.value.code == "store-readonly"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 # ---------------------------------------------------------------- damaged rows

@@ -27,6 +27,7 @@ the stored decision back once the disk is well again.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import sys
@@ -247,6 +248,13 @@ class SQLiteStore(Store):
     def _error(self, exc: sqlite3.Error | OSError, doing: str = "") -> StoreError:
         """The StoreError for what SQLite (or the OS, while opening) reported, by SQLite's
         result code."""
+        if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return StoreError(f"store {self.location}: {doing} ({exc.strerror}); a store on a "
+                              f"disk or in a folder this process may not write opens with "
+                              f"readonly=True", code="store-readonly")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreError(f"store {self.location}: {doing} ({exc.strerror})",
+                              code="store-io")
         code = getattr(exc, "sqlite_errorcode", None)
         primary = code & 0xFF if isinstance(code, int) else None
         if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
