@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -222,6 +223,17 @@ def test_error_lines_are_escaped_too(tmp_path: Path) -> None:
     path = tmp_path / "checkin.json"
     path.write_text(json.dumps({"on": "2026-01-07", "completed": CONTROL}))
     refused(run(["plan", "--state", str(path)]))
+
+
+def test_warnings_are_shown_escaped(monkeypatch: pytest.MonkeyPatch, workspace: Path) -> None:
+    """A chart's font warns of a glyph it lacks, naming the character: raw, before."""
+    def plan(*args: object) -> None:
+        warnings.warn(f"Glyph 27 ({CONTROL}) missing from font(s) DejaVu Sans.",
+                      UserWarning, stacklevel=1)
+
+    monkeypatch.setattr(_commands.Engine, "plan", plan)
+    done = run(["plan", "--state", str(workspace / "state.json"), "--json"])
+    assert "Glyph 27 (\\u001b]0;owned" in done.err and not UNSAFE.search(done.err)
 
 
 def test_footcores_own_colour_still_works() -> None:

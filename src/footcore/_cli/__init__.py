@@ -28,7 +28,7 @@ from ._impact import add_impact_command
 from ._project import add_project_commands
 from ._report import add_report_command
 from ._store import add_store_commands
-from ._style import escaping_stdout, paint_for, shown
+from ._style import escaping_output, paint_for, shown
 
 __all__ = ["build_parser", "main"]
 
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = parser.parse_args(argv)
-        with escaping_stdout():
+        with escaping_output():
             code: int = args.run(args)
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else 2

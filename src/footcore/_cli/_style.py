@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, TextIO, cast
 
 from .._enums import Action
 
-__all__ = ["ACTION_ROLES", "PLAIN", "Paint", "escaping_stdout", "paint_for", "shown"]
+__all__ = ["ACTION_ROLES", "PLAIN", "Paint", "escaping_output", "paint_for", "shown"]
 
 _CODES = {"bad": "31", "warn": "33", "good": "32", "bold": "1", "dim": "2"}
 
@@ -66,14 +67,25 @@ class _Escaping:
         return getattr(self._stream, name)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+    """Show a warning as Python does, escaped (a font may warn of a glyph it lacks for a
+    control character in a chart's label)."""
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    (file or sys.stderr).write(shown(text))
+
+
 @contextmanager
-def escaping_stdout() -> Iterator[None]:
-    """Everything printed to standard output in the block goes through :func:`shown`, so
-    every command prints text from files and rulebooks escaped, whatever prints it."""
+def escaping_output() -> Iterator[None]:
+    """Everything printed to standard output in the block, and every warning shown, goes
+    through :func:`shown`, so every command prints text from files and rulebooks escaped,
+    whatever prints it."""
     real = sys.stdout
     sys.stdout = cast(TextIO, _Escaping(real))
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            yield
     finally:
         sys.stdout = real
 
