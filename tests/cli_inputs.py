@@ -390,18 +390,18 @@ STORE_VALUES: list[object] = [
 
 @st.composite
 def hostile_runs(draw: st.DrawFn, root: Path, command: str | None = None,
-                 name: str | None = None, *, stores: bool = True) -> tuple[list[str], str]:
+                 name: str | None = None) -> tuple[list[str], str]:
     """A baseline (of ``command``, or any) with one of its files (``name``, or any)
     replaced by something hostile, written into the workspace at ``root`` (a fresh copy of
-    the valid one): the arguments and what was done. Without ``stores``, a store is
-    replaced by a hostile file but not damaged row by row."""
+    the valid one): the arguments and what was done. A store is replaced by a hostile file
+    or damaged row by row."""
     command, template = draw(st.sampled_from([
         (c, t) for c, t in BASELINES
         if command in (None, c) and (name in filled(t) if name else filled(t))]))
     name = name or draw(st.sampled_from(sorted(filled(template))))
     path = root / file_name(name)
     kind = draw(st.sampled_from(["generic", "specific", "specific"]))
-    generic_only = (*OUTPUTS, "private_key", "public_key", *(() if stores else ("store",)))
+    generic_only = (*OUTPUTS, "private_key", "public_key")
     if kind == "generic" or name in generic_only:
         content = draw(st.sampled_from(HOSTILE))
         place(path, content)

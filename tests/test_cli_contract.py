@@ -23,6 +23,7 @@ from footcore._cli import _commands
 from footcore._cli._files import read_model
 from footcore._cli._style import Paint, shown
 from footcore._limits import limit
+from permissions import as_an_ordinary_user
 
 DEEP = "[" * 100_000 + "]" * 100_000
 HUGE = '{"prior_state": ' + "9" * 5000 + "}"
@@ -117,13 +118,12 @@ def locked() -> Iterator[Path]:
 
 
 def as_another_user(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``footcore ARGV`` run as a user who may not enter ``locked/``: as ``nobody`` when
-    the tests run as root (root enters any folder, whatever its mode), else as ourselves."""
-    switch = (["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-              if os.geteuid() == 0 else [])
-    return subprocess.run([*switch, sys.executable, "-m", "footcore", *argv], cwd=cwd,
+    """``footcore ARGV`` run as a user who may not enter ``locked/``: root enters any
+    folder whatever its mode, so a child of root first gives up that power."""
+    return subprocess.run([sys.executable, "-m", "footcore", *argv], cwd=cwd,
                           capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
+                          env={**os.environ, "NO_COLOR": "1"},
+                          preexec_fn=as_an_ordinary_user)
 
 
 @pytest.mark.parametrize("argv", [
@@ -140,9 +140,8 @@ def as_another_user(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     ["store", "checkpoint", "footcore.db", "--key", "locked/key.pem"],
 ], ids=" ".join)
 def test_a_path_in_a_folder_the_user_may_not_enter(locked: Path, argv: list[str]) -> None:
-    """A subprocess as another user, because the tests run as root, whom no permission
-    stops; setpriv is how a root process drops to ``nobody`` (util-linux, on every Linux
-    this runs on)."""
+    """A subprocess that permissions bind, because the tests run as root, whom no
+    permission stops (see ``permissions.as_an_ordinary_user``)."""
     done = as_another_user(*argv, cwd=locked)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr

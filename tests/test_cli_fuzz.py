@@ -1,8 +1,8 @@
 """The command line's contract holds for any file: every command, walked from the parser,
 with each file it reads or writes replaced by something hostile, exits 0, 1 or 2, prints
 no traceback, fails on one line, and prints no control character from its input.
-A store is replaced by hostile files here; ``benchmarks/fuzz.py`` runs the same generators
-for 10^4 runs and more, stores damaged row by row included."""
+A store is replaced by hostile files or damaged row by row; ``benchmarks/fuzz.py`` runs the
+same generators for 10^4 runs and more."""
 
 from __future__ import annotations
 
@@ -68,6 +68,6 @@ def test_each_baseline_runs(workspace: Path, tmp_path: Path, command: str,
 def test_hostile_files(workspace: Path, tmp_path: Path, command: str, name: str,
                        data: st.DataObject) -> None:
     root = fresh(workspace, tmp_path / "w")
-    arguments, _ = data.draw(hostile_runs(root, command, name, stores=False))
+    arguments, _ = data.draw(hostile_runs(root, command, name))
     check_cli(arguments, Counter())
 

@@ -3,11 +3,9 @@ store for auditors (``readonly``); many processes opening a new SQLite file at o
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import multiprocessing
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ import pytest
 
 import footcore as fc
 from footcore import Engine
+from permissions import as_an_ordinary_user
 from store_worker import START, checkins
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -176,19 +175,6 @@ def test_a_readonly_store_refuses_signing(store_url: str, engine: Engine) -> Non
     assert err.value.code == "store-readonly"
 
 
-def _as_an_ordinary_user() -> None:
-    """In the child, before it runs: as root, give up the capabilities that let root read
-    and write any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER), so file and
-    folder permissions bind it as they bind any other user. An ordinary user has none of
-    them to give up."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (1, 2, 3):
-        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP: gone at exec
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
 _CHILD = """
 import json, sys
 import footcore as fc
@@ -230,7 +216,7 @@ def test_a_read_only_database_file_can_be_verified(
     """The issue's case: a database file the auditor may not write (0444), in a folder they
     may or may not write. The tests run as root, whom permissions do not bind, so the
     child that opens the store gives up root's power over files first (see
-    ``_as_an_ordinary_user``). Opened writable in a read-only folder, the store cannot be
+    ``permissions.as_an_ordinary_user``). Opened writable in a read-only folder, the store cannot be
     opened at all (``store-readonly``: SQLite cannot put its WAL index there); opened
     ``readonly=True`` it verifies, whether SQLite can put that index beside the file (a
     writable folder) or not (opened immutable: no writer can work in that folder either).
@@ -241,7 +227,7 @@ def test_a_read_only_database_file_can_be_verified(
         db.parent.chmod(0o755)
     before = digest(db)
     done = subprocess.run([sys.executable, "-c", _CHILD, str(db)], capture_output=True,
-                          text=True, timeout=120, preexec_fn=_as_an_ordinary_user,
+                          text=True, timeout=120, preexec_fn=as_an_ordinary_user,
                           check=False)
     assert done.returncode == 0, done.stderr
     readable = [True, 3, ["a-1"], "store-readonly"]
@@ -249,7 +235,7 @@ def test_a_read_only_database_file_can_be_verified(
                                        else "store-readonly", "True": readable}
     cli = subprocess.run([sys.executable, "-m", "footcore", "store", "verify", str(db)],
                          capture_output=True, text=True, timeout=120,
-                         preexec_fn=_as_an_ordinary_user, check=False)
+                         preexec_fn=as_an_ordinary_user, check=False)
     assert cli.returncode == 0 and "chains intact" in cli.stdout, cli.stderr
     assert digest(db) == before
 
