@@ -137,6 +137,23 @@ def test_a_store_on_a_read_only_disk_is_refused_writes_and_read_with_readonly(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def test_a_damaged_schema_that_sqlite_reports_in_bytes_is_store_damaged(
+        tmp_path: Path, engine: Engine) -> None:
+    """SQLite names the damaged part of its schema in its message, bytes of the file that
+    may not be UTF-8; the sqlite3 module then raises UnicodeDecodeError instead of its own
+    error (found by benchmarks/fuzz.py). Every command over such a file says it is damaged."""
+    path = tmp_path / "footcore.db"
+    with fc.open_store(path) as store:
+        fill(store, engine, {"a-1": 2})
+    data = bytearray(path.read_bytes())
+    data[data.index(b"CREATE TABLE footcore_plans") + 3] = 0x94
+    path.write_bytes(bytes(data))
+    for readonly in (True, False):
+        with pytest.raises(fc.StoreError) as caught:
+            fc.open_store(path, readonly=readonly)
+        assert caught.value.code == "store-damaged"
+
+
 # ---------------------------------------------------------------- damaged rows
 
 DEEP = "[" * 100_000 + "]" * 100_000

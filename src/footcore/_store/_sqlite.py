@@ -46,6 +46,10 @@ if sys.platform != "win32":
 
 __all__ = ["SYNC_MODES", "SQLiteStore"]
 
+# What a call into SQLite may raise: its errors, and a UnicodeDecodeError where the message
+# it writes about a damaged file quotes bytes of that file that are not UTF-8.
+_FAILED = (sqlite3.Error, UnicodeDecodeError)
+
 SYNC_MODES = ("full", "normal")
 
 
@@ -109,7 +113,7 @@ class SQLiteStore(Store):
             file = self._conn.execute("PRAGMA database_list").fetchone()[2]
             if sys.platform != "win32" and file and not readonly:
                 self._lock_fd = os.open(f"{file}-lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
         if not create:  # before anything could write to a file that is not a store
@@ -126,7 +130,7 @@ class SQLiteStore(Store):
                 self._log, sync = f"{file}-wal", "normal"
             self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
             self._conn.execute("PRAGMA foreign_keys = ON")
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
         if create:
@@ -159,7 +163,7 @@ class SQLiteStore(Store):
                     conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True,
                                            timeout=self._timeout, isolation_level=None,
                                            check_same_thread=False)
-        except sqlite3.Error as exc:
+        except _FAILED as exc:
             raise self._error(exc, "cannot open it") from None
         conn.text_factory = _text
         return conn
@@ -175,12 +179,12 @@ class SQLiteStore(Store):
         try:
             self._rollback()  # one a failed ROLLBACK left open
             self._conn.execute(begin)
-        except sqlite3.Error as exc:
+        except _FAILED as exc:
             raise self._error(exc) from None
         try:
             yield _SQLiteTx(self._conn)
             self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except _FAILED as exc:
             self._rollback()
             raise self._error(exc) from None
         except BaseException:
@@ -242,12 +246,17 @@ class SQLiteStore(Store):
     def _single(self) -> Iterator[Tx]:
         try:
             yield _SQLiteTx(self._conn)
-        except sqlite3.Error as exc:
+        except _FAILED as exc:
             raise self._error(exc) from None
 
-    def _error(self, exc: sqlite3.Error | OSError, doing: str = "") -> StoreError:
+    def _error(self, exc: sqlite3.Error | UnicodeDecodeError | OSError, doing: str = ""
+               ) -> StoreError:
         """The StoreError for what SQLite (or the OS, while opening) reported, by SQLite's
         result code."""
+        if isinstance(exc, UnicodeDecodeError):
+            return StoreError(f"store {self.location}: the database file is damaged (SQLite "
+                              f"reported it in bytes that are not text); restore it from a "
+                              f"backup", code="store-damaged")
         if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return StoreError(f"store {self.location}: {doing} ({exc.strerror}); a store on a "
                               f"disk or in a folder this process may not write opens with "
