@@ -154,6 +154,27 @@ def test_a_damaged_schema_that_sqlite_reports_in_bytes_is_store_damaged(
         assert caught.value.code == "store-damaged"
 
 
+def test_a_checkpoint_refuses_to_sign_a_damaged_head(store_url: str, engine: Engine,
+                                                     tmp_path: Path) -> None:
+    """Found by benchmarks/fuzz.py: a text where the record count belongs made checkpoint
+    raise TypeError. Signing a damaged row would anchor the damage, so it is refused."""
+    damage = [("head", "x" * 64)]
+    if not store_url.startswith("postgresql"):  # SQLite keeps a text in an integer column
+        damage.append(("records", "many"))
+    for column, value in damage:
+        url = store_url if store_url.startswith("postgresql") else str(tmp_path / f"{column}.db")
+        with fc.open_store(url) as store:
+            if not store.athletes():
+                fill(store, engine, {"a-1": 2})
+            before = sql(url, f"SELECT {column} FROM footcore_athletes")[0][0]
+            sql(url, f"UPDATE footcore_athletes SET {column} = ?", value)
+            with pytest.raises(fc.StoreError) as caught:
+                store.checkpoint(KEY)
+            assert caught.value.code == "store-damaged" and "'a-1'" in str(caught.value)
+            assert sql(url, "SELECT COUNT(*) FROM footcore_checkpoints")[0][0] == 0
+            sql(url, f"UPDATE footcore_athletes SET {column} = ?", before)
+
+
 # ---------------------------------------------------------------- damaged rows
 
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -8,6 +8,7 @@ and how a transaction starts.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Store"]
 
 _REMEMBERED = 4096  # athletes whose last written state a store keeps
+_HASH = re.compile(r"[0-9a-f]{64}")  # a chain head as footcore writes it
 
 
 @attrs.frozen
@@ -473,7 +475,7 @@ class Store(ABC):
         check_key(private_key, private=True)
         made_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock, self._write() as tx:
-            heads = tuple((a, n - 1, h) for a, n, h in tx.all(
+            heads = tuple(self._head(*row) for row in tx.all(
                 "SELECT athlete_id, records, head FROM footcore_athletes WHERE records > 0 "
                 "ORDER BY athlete_id"))
             last = tx.one("SELECT MAX(number) FROM footcore_checkpoints")
@@ -482,6 +484,20 @@ class Store(ABC):
             tx.run("INSERT INTO footcore_checkpoints (number, body, signature) "
                    "VALUES (?, ?, ?)", (number, text, checkpoint.signature))
         return checkpoint
+
+    def _head(self, athlete_id: object, records: object, head: object) -> tuple[str, int, str]:
+        """An athlete's row as a checkpoint signs it: (id, last seq, head hash).
+
+        Raises:
+            StoreError: the row is damaged (``store-damaged``): signing it would anchor
+                the damage.
+        """
+        if not (isinstance(athlete_id, str) and type(records) is int
+                and isinstance(head, str) and _HASH.fullmatch(head)):
+            raise StoreError(f"store {self.location}: athlete {athlete_id!r:.80}'s row is "
+                             f"damaged (records {records!r:.20}, head {head!r:.80}); "
+                             f"refusing to sign it: verify the store", code="store-damaged")
+        return athlete_id, records - 1, head
 
     # ------------------------------------------------------------ interchange
 
