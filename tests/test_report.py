@@ -21,6 +21,7 @@ import footcore as fc
 from browser import dump_dom, screenshot
 from footcore._cli import main
 from footcore._page import page_key, page_name
+from footcore.testing import population
 from test_store import sql
 
 ROOT = Path(__file__).parents[1]
@@ -39,6 +40,18 @@ def simulated(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str) -> 
     assert run(capsys, "simulate", SCENARIOS / f"{name}.toml", "--out", out, "--backend",
                "native", "--no-chart")[0] == 0
     return out / "decisions.jsonl"
+
+
+def simulated_athlete(seed: int, count: int) -> list[fc.Decision]:
+    """The decisions of one athlete of the synthetic population, ``count`` check-ins long."""
+    (history,) = population(1, seed=seed, checkins=count)
+    state, checkins = history.load()
+    engine = fc.Engine()
+    made = []
+    for checkin in checkins:
+        made.append(engine.evaluate(state, checkin))
+        state = made[-1].state
+    return made
 
 
 def decisions_of(path: Path, athletes: Sequence[str], rulebook: fc.Rulebook | None = None,
@@ -180,15 +193,8 @@ def test_every_check_in_is_on_the_page_once_and_every_eventful_one_explained(
     every other check-in links to its explanation."""
     from footcore._page import Verification, history_page
     from footcore._simulate import is_back_off
-    from footcore.testing import population
 
-    (history,) = population(1, seed=seed, checkins=count)
-    state, checkins = history.load()
-    engine = fc.Engine()
-    made = []
-    for checkin in checkins:
-        made.append(engine.evaluate(state, checkin))
-        state = made[-1].state
+    made = simulated_athlete(seed, count)
     page = history_page(list(enumerate(made, 1)), word="row",
                         verification=Verification(None, "none"), chart=None)
     covered = []
@@ -360,15 +366,9 @@ def test_a_long_history_labels_only_what_fits(tmp_path: Path) -> None:
     ladder, and the chart says how many more it marks."""
     from footcore._chart import chart_figure, plain_text
     from footcore._simulate import is_back_off
-    from footcore.testing import population
 
-    (history,) = population(1, checkins=600, seed=3)
-    state, checkins = history.load()
     engine = fc.Engine()
-    decisions = []
-    for checkin in checkins:
-        decisions.append(engine.evaluate(state, checkin))
-        state = decisions[-1].state
+    decisions = simulated_athlete(3, 600)
     with plain_text():
         figure = chart_figure(decisions, engine.rulebook, title="t")
     stage_ax = figure.axes[0]
