@@ -258,7 +258,8 @@ def test_explain_for_apps_keeps_the_text_as_it_is(workspace: Path) -> None:
 def test_a_bug_is_one_distinct_line_with_exit_code_70(monkeypatch: pytest.MonkeyPatch,
                                                       workspace: Path) -> None:
     def broken(*args: object) -> None:
-        raise TypeError("a bug")
+        raise TypeError("a bug" if not args[0].endswith("url") else
+                        "no postgresql://app:s3cret@db/fc")
 
     monkeypatch.setattr(_commands, "read_model", broken)
     monkeypatch.delenv("FOOTCORE_DEBUG", raising=False)
@@ -266,6 +267,9 @@ def test_a_bug_is_one_distinct_line_with_exit_code_70(monkeypatch: pytest.Monkey
     assert done.code == 70 and done.out == ""
     assert done.err.startswith("footcore plan: internal error: TypeError: a bug (a bug in "
                                "footcore") and len(done.err.splitlines()) == 1
+    # A bug's message may quote a store location: its password is hidden there too.
+    done = run(["plan", "--state", str(workspace / "url")])
+    assert done.code == 70 and "s3cret" not in done.err and "app:***@db" in done.err
     monkeypatch.setenv("FOOTCORE_DEBUG", "1")
     with pytest.raises(TypeError):
         run(["plan", "--state", str(workspace / "state.json")])

@@ -93,8 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not the input: said distinctly, with exit code 70
         if os.environ.get("FOOTCORE_DEBUG") == "1":
             raise
-        _say(args, "internal error", f"{type(exc).__name__}: {_one_line(exc)[:300]} (a bug "
-             f"in footcore {__version__}: please report it; FOOTCORE_DEBUG=1 shows where)")
+        _say(args, "internal error", f"{type(exc).__name__}: {redact(_one_line(exc))[:300]} "
+             f"(a bug in footcore {__version__}: please report it; FOOTCORE_DEBUG=1 shows "
+             f"where)")
         return 70
     return code
 
