@@ -8,7 +8,6 @@ and how a transaction starts.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._audit import HistoryRow, ReplayReport, _encode, history_row, replay_records
+from .._audit import _HEX, HistoryRow, ReplayReport, _encode, history_row, replay_records
 from .._convert import CONVERTER, structure
 from .._engine import Engine
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 __all__ = ["Store"]
 
 _REMEMBERED = 4096  # athletes whose last written state a store keeps
-_HASH = re.compile(r"[0-9a-f]{64}")  # a chain head as footcore writes it
 
 
 @attrs.frozen
@@ -493,7 +491,7 @@ class Store(ABC):
                 the damage.
         """
         if not (isinstance(athlete_id, str) and type(records) is int
-                and isinstance(head, str) and _HASH.fullmatch(head)):
+                and isinstance(head, str) and _HEX.fullmatch(head)):
             raise StoreError(f"store {self.location}: athlete {athlete_id!r:.80}'s row is "
                              f"damaged (records {records!r:.20}, head {head!r:.80}); "
                              f"refusing to sign it: verify the store", code="store-damaged")
