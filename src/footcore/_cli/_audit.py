@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .._audit import AuditLog, _existing, history, replay_records, verify_log
 from .._models import Decision
-from .._store._db import redact
+from .._store._location import redact
 from ._common import add_command, engine_from, show_help
 from ._progress import Progress
 from ._reports import print_history, print_report

@@ -25,7 +25,7 @@ from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
-from .._store._db import redact
+from .._store._location import redact
 from ._common import add_command, check_rulebook_path, engine_from, print_json
 from ._files import (
     read_decision,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .._convert import CONVERTER
 from .._models import AthleteState
 from .._store import Store, open_store
-from .._store._db import redact
+from .._store._location import redact
 from .._store._sign import read_key
 from .._words import counted
 from ._common import add_command, print_json, show_help

@@ -6,9 +6,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from .._errors import FootcoreError
-from ._location import redact
 
-__all__ = ["SCHEMA", "TABLES", "StoreError", "Tx", "redact"]
+__all__ = ["SCHEMA", "TABLES", "StoreError", "Tx"]
 
 SCHEMA = 1
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import FootcoreError, InputError
 from ._base import Store
-from ._db import StoreError, Tx, redact
+from ._db import StoreError, Tx
+from ._location import redact
 
 if TYPE_CHECKING:
     import psycopg
