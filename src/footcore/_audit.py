@@ -130,6 +130,20 @@ def lines(path: Path, what: str = "audit log") -> Iterator[tuple[int, bytes, boo
             yield number, raw[:-1] if complete else raw, complete
 
 
+def whole_lines(path: Path, what: str) -> Iterator[tuple[int, bytes, bool]]:
+    """The file's lines as :func:`lines` reads them, a line too long to read refused.
+
+    Raises:
+        InputError: as :func:`lines`; or a line is longer than the ``document_bytes``
+            limit (the message names the file, called ``what``, and the line).
+    """
+    for number, content, complete in lines(path, what):
+        if not (content or complete):
+            raise InputError(f"{what} {path} line {number}: longer than "
+                             f"{limit('document_bytes')} bytes (document_bytes)")
+        yield number, content, complete
+
+
 def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> bytes:
     try:
         return handle.readline(size)

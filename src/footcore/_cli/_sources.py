@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from .._audit import SQLITE_HEADER, lines
+from .._audit import SQLITE_HEADER, whole_lines
 from .._errors import InputError
 from .._inputs import read_start
 from .._jsonparse import parse_json
-from .._limits import limit
 from .._store._location import conninfo, redact
 
 __all__ = ["SourceKind", "expect", "source_kind"]
@@ -29,10 +28,7 @@ def _start(path: Path) -> bytes:
 
 def _first_line(path: Path) -> object:
     """The first line that is not blank, as JSON read within the limits."""
-    for number, line, complete in lines(path, "source"):
-        if not (line or complete):
-            raise InputError(f"source {path} line {number}: longer than "
-                             f"{limit('document_bytes')} bytes (document_bytes)")
+    for number, line, _ in whole_lines(path, "source"):
         if line.strip():
             try:
                 return parse_json(line, "line")

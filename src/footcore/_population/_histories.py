@@ -25,11 +25,10 @@ from typing import Any
 
 import attrs
 
-from .._audit import lines
+from .._audit import whole_lines
 from .._convert import CONVERTER, structure
 from .._errors import InputError
 from .._jsonparse import parse_json
-from .._limits import limit
 from .._models import AthleteState, CheckIn
 
 __all__ = ["History", "decision_histories", "log_histories", "read_histories",
@@ -137,15 +136,6 @@ def _parse(content: bytes, where: str, kind: str) -> Any:
         raise InputError(f"{where}: {exc}") from None
 
 
-def _lines(file: Path, what: str) -> Iterator[tuple[int, bytes, bool]]:
-    """The file's lines as :func:`lines` reads them, a line too long to read refused."""
-    for number, content, complete in lines(file, what):
-        if not (content or complete):
-            raise InputError(f"{what} {file} line {number}: longer than "
-                             f"{limit('document_bytes')} bytes (document_bytes)")
-        yield number, content, complete
-
-
 def read_histories(path: str | os.PathLike[str]) -> Iterator[History]:
     """The histories in a JSON Lines file, one athlete per line: ``{"state": ...,
     "checkins": [...]}``, check-ins oldest first. Blank lines are skipped.
@@ -158,7 +148,7 @@ def read_histories(path: str | os.PathLike[str]) -> Iterator[History]:
             the line.
     """
     file = Path(path)
-    for number, content, _ in _lines(file, "histories file"):
+    for number, content, _ in whole_lines(file, "histories file"):
         if not content.strip():
             continue
         where = f"{file} line {number}"
@@ -273,7 +263,7 @@ def _histories(path: str | os.PathLike[str], what: str, group_bytes: int,
     kind = "record" if what == "audit log" else "decision"
 
     def entries() -> Iterator[_Entry]:
-        for number, content, complete in _lines(file, what):
+        for number, content, complete in whole_lines(file, what):
             if not complete and what == "audit log":
                 return  # a torn last line is not a record
             if content.strip():
