@@ -388,6 +388,18 @@ def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.Store, store_url
     assert kinds(report) == [("checkpoint", None, None)]
 
 
+@pytest.mark.parametrize("edit", [str.upper, lambda s: s[:64] + " " + s[64:]],
+                         ids=["capitals", "a-space"])
+def test_a_signature_edited_into_another_spelling_of_the_same_bytes_is_found(
+        tampered: fc.Store, store_url: str, edit: Callable[[str], str]) -> None:
+    # bytes.fromhex reads both spellings as the same signature; the stored text still changed
+    tampered.checkpoint(KEY)
+    signature = sql(store_url, "SELECT signature FROM footcore_checkpoints")[0][0]
+    sql(store_url, "UPDATE footcore_checkpoints SET signature = ?", edit(signature))
+    report = tampered.verify(public_key=KEY.public_key())
+    assert kinds(report) == [("checkpoint", None, None)]
+
+
 def test_checkpoints_count_up_and_sign_every_head(tampered: fc.Store) -> None:
     first, second = tampered.checkpoint(KEY), tampered.checkpoint(KEY)
     assert (first.number, second.number) == (1, 2)

@@ -68,8 +68,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 _FIELDS = frozenset({"decision", "hash", "prev", "seq"})
 _RECORD_START = b'{"decision":'  # how every record's line starts, keys sorted
-_HEX = re.compile(r"^[0-9a-f]{64}$")
-_HEAD = re.compile(r"^[0-9a-f]{8,64}$")  # a record hash, or the start of one
+_HEX = re.compile(r"[0-9a-f]{64}")
+_HEAD = re.compile(r"[0-9a-f]{8,64}")  # a record hash, or the start of one
 
 
 class AuditLogError(FootcoreError):
@@ -261,8 +261,8 @@ def _entry(line: int, content: bytes) -> _Entry | str:
     seq, prev, digest = data["seq"], data["prev"], data["hash"]
     if type(seq) is not int or seq < 0:
         return f"seq must be a whole number, 0 or more; got {seq!r:.40}"
-    if not (isinstance(prev, str) and _HEX.match(prev) and isinstance(digest, str)
-            and _HEX.match(digest)):
+    if not (isinstance(prev, str) and _HEX.fullmatch(prev) and isinstance(digest, str)
+            and _HEX.fullmatch(digest)):
         return "prev and hash must be sha256 digests (64 hex digits)"
     if not isinstance(data["decision"], dict):
         return "decision must be a JSON object"
@@ -396,7 +396,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
             ``wrong-source``); ``head`` is not a hash or the start of one, or it starts
             more than one record's hash.
     """
-    if head is not None and not (isinstance(head, str) and _HEAD.match(head)):
+    if head is not None and not (isinstance(head, str) and _HEAD.fullmatch(head)):
         raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits), "
                          f"or its first 8 or more")
     where = _path(path)

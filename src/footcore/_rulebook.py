@@ -59,7 +59,7 @@ REQUIRED_PARAMS = (
     "deload_volume_factor", "deload_intensity_factor", "rest_days", "rest_sessions_per_week",
     "max_dose_step_increase",
 )
-_PARAGRAPH = re.compile(r"^P(?:[1-9]|1[0-2])$")
+_PARAGRAPH = re.compile(r"P(?:[1-9]|1[0-2])")
 _MAX_FACTOR = 100
 # The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
 # A parameter in days (by unit or name) is a whole number up to the period_days limit, and
@@ -334,7 +334,7 @@ def _check_source(source: tuple[str, ...], rationale: str | None, file: str, ite
         raise RulebookError("needs a source: article paragraphs (P1..P12) or 'default'",
                             file=file, item=item, field="source")
     for entry in source:
-        if entry != "default" and not _PARAGRAPH.match(entry):
+        if entry != "default" and not _PARAGRAPH.fullmatch(entry):
             raise RulebookError(f"{entry!r} is not a paragraph P1..P12 or 'default'",
                                 file=file, item=item, field="source")
     if "default" in source and not (rationale and rationale.strip()):

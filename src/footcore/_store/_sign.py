@@ -3,6 +3,7 @@ Ed25519 (``pip install 'footcore[sign]'``)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -14,6 +15,7 @@ from .._jsonparse import parse_json
 from ._db import StoreError
 
 _KEY_BYTES = 64 * 1024  # an Ed25519 key in PEM is about 120 bytes
+_SIGNATURE = re.compile(r"[0-9a-f]{128}")  # an Ed25519 signature is 64 bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -121,9 +123,13 @@ def parse(number: int, text: str, signature: str) -> Checkpoint | str:
 
 
 def signature_ok(key: Ed25519PublicKey, text: str, signature: str) -> bool:
-    """True when ``signature`` (hex) is ``key``'s signature of ``text``."""
+    """True when ``signature`` is ``key``'s signature of ``text``, in the form footcore
+    writes it: 128 lowercase hex digits (``bytes.fromhex`` alone would also take capitals and
+    spaces, so an edited signature could still verify)."""
     from cryptography.exceptions import InvalidSignature
 
+    if not _SIGNATURE.fullmatch(signature):
+        return False
     try:
         key.verify(bytes.fromhex(signature), text.encode())
     except (InvalidSignature, ValueError):
