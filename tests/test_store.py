@@ -388,6 +388,19 @@ def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.Store, store_url
     assert kinds(report) == [("checkpoint", None, None)]
 
 
+@pytest.mark.parametrize(("before", "after"), [
+    ('"consecutive_missed":0', '"consecutive_missed":false'),
+    ('"dose_level":0', '"dose_level":0.0')])
+def test_a_state_edited_into_a_value_python_calls_equal_is_found(
+        tampered: fc.Store, store_url: str, before: str, after: str) -> None:
+    # JSON data compares false == 0 == 0.0; the state as written differs
+    state = sql(store_url, "SELECT state FROM footcore_athletes WHERE athlete_id = 'a-2'")[0][0]
+    assert before in state
+    sql(store_url, "UPDATE footcore_athletes SET state = ? WHERE athlete_id = 'a-2'",
+        state.replace(before, after))
+    assert [k[:2] for k in kinds(tampered.verify())] == [("state", "a-2")]
+
+
 @pytest.mark.parametrize("edit", [str.upper, lambda s: s[:64] + " " + s[64:]],
                          ids=["capitals", "a-space"])
 def test_a_signature_edited_into_another_spelling_of_the_same_bytes_is_found(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._audit import _encode
 from .._words import counted
 from ._db import Tx
 from ._rows import genesis, plan_hash, record_hash, stored_json
@@ -195,7 +196,7 @@ def _check_athlete(athlete: str, row: tuple[Any, ...], chain: _Chain | None,
                    problems: list[StoreProblem]) -> None:
     state, records, head = row
     count, last = (chain.count, chain.last) if chain else (0, genesis(athlete))
-    if (records, head) != (count, last):
+    if type(records) is not int or (records, head) != (count, last):  # True == 1 == 1.0
         problems.append(StoreProblem(
             "head", athlete, None,
             f"the athlete's row says {records!r:.20} record(s) ending at {str(head)[:12]}; "
@@ -207,7 +208,8 @@ def _check_athlete(athlete: str, row: tuple[Any, ...], chain: _Chain | None,
             current = stored_json(state, "state")
         except ValueError:
             current = None
-        if current is None or current != chain.state:
+        # Compared as written: JSON data compares true == 1 == 1.0, the stored text not
+        if current is None or _encode(current) != _encode(chain.state):
             problems.append(StoreProblem(
                 "state", athlete, None,
                 "the athlete's current state is not the one their last decision left"))
