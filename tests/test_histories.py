@@ -128,3 +128,14 @@ def test_decisions_out_of_order_or_missing_are_refused(engine: Engine, tmp_path:
         list(fc.decision_histories(path))
     with pytest.raises(fc.InputError, match="group_bytes"):
         fc.decision_histories(path, group_bytes=0)
+
+
+def test_arguments_in_the_wrong_order_are_named_not_a_type_error(tmp_path: Path) -> None:
+    histories = population(1)
+    with pytest.raises(fc.InputError, match=r"^path: got generator; accepted: a file path"):
+        fc.write_histories(histories, tmp_path / "h.jsonl")  # type: ignore[arg-type]
+    with pytest.raises(fc.InputError, match=r"^histories\[0\]: got str; accepted: a footcore"):
+        fc.write_histories(tmp_path / "h.jsonl", ["not a history"])  # type: ignore[list-item]
+    for read in (fc.read_histories, fc.decision_histories, fc.log_histories):
+        with pytest.raises(fc.InputError, match=r"^path: got list"):
+            list(read([]))  # type: ignore[arg-type]

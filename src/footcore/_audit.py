@@ -36,7 +36,7 @@ from ._enums import Action
 from ._errors import FootcoreError, InputError
 from ._explain import explain
 from ._ids import normal_id
-from ._inputs import input_error, open_input, present, read_start
+from ._inputs import file_path, input_error, open_input, present, read_start
 from ._jsonparse import parse_json
 from ._limits import limit, type_hints
 from ._models import Decision, RulebookRef
@@ -149,12 +149,6 @@ def _read(path: Path, handle: IO[bytes], size: int, what: str = "audit log") -> 
         return handle.readline(size)
     except OSError as exc:
         raise input_error(path, what, exc) from None
-
-
-def _path(path: object) -> Path:
-    if not isinstance(path, str | os.PathLike):
-        raise InputError(f"path: got {type(path).__name__}; accepted: a file path")
-    return Path(path)
 
 
 # ---------------------------------------------------------------- verification
@@ -399,7 +393,7 @@ def verify_log(path: str | os.PathLike[str], *, head: str | None = None) -> LogR
     if head is not None and not (isinstance(head, str) and _HEAD.fullmatch(head)):
         raise InputError(f"head: got {head!r:.80}; accepted: a record hash (64 hex digits), "
                          f"or its first 8 or more")
-    where = _path(path)
+    where = file_path(path)
     _refuse_a_database(where)
     entries: list[_Entry] = []
     problems: list[LogProblem] = []
@@ -478,7 +472,7 @@ class AuditLog:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = _path(path)
+        self.path = file_path(path)
         self._lock = threading.Lock()
         self._tail: _Tail | None = None
 

@@ -16,7 +16,16 @@ from typing import BinaryIO
 
 from ._errors import InputError
 
-__all__ = ["input_error", "open_input", "present", "read_input", "read_start", "too_large"]
+__all__ = ["file_path", "input_error", "open_input", "present", "read_input", "read_start",
+           "too_large"]
+
+
+def file_path(path: object, field: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path`, or an error naming ``field`` when it is not a
+    path at all (a common slip: the arguments given in the wrong order)."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(f"{field}: got {type(path).__name__}; accepted: a file path")
+    return Path(path)
 
 
 def input_error(path: object, what: str, exc: OSError | ValueError) -> InputError:

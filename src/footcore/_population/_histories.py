@@ -28,6 +28,7 @@ import attrs
 from .._audit import whole_lines
 from .._convert import CONVERTER, structure
 from .._errors import InputError
+from .._inputs import file_path
 from .._jsonparse import parse_json
 from .._models import AthleteState, CheckIn
 
@@ -147,7 +148,7 @@ def read_histories(path: str | os.PathLike[str]) -> Iterator[History]:
         InputError: there is no file, or a line is not such an object; the message names
             the line.
     """
-    file = Path(path)
+    file = file_path(path)
     for number, content, _ in whole_lines(file, "histories file"):
         if not content.strip():
             continue
@@ -168,11 +169,14 @@ def write_histories(path: str | os.PathLike[str], histories: Iterable[History]) 
     Raises:
         InputError: the file cannot be written.
     """
-    file = Path(path)
+    file = file_path(path)
     count = 0
     try:
         with file.open("w", encoding="utf-8") as out:
             for history in histories:
+                if not isinstance(history, History):
+                    raise InputError(f"histories[{count}]: got {type(history).__name__}; "
+                                     f"accepted: a footcore History")
                 out.write(json.dumps({"state": history.state, "checkins": history.checkins},
                                      separators=(",", ":"), ensure_ascii=False))
                 out.write("\n")
@@ -259,7 +263,7 @@ def _histories(path: str | os.PathLike[str], what: str, group_bytes: int,
                unwrap: Callable[[Any], Any]) -> Iterator[History]:
     if group_bytes < 1:
         raise InputError(f"group_bytes: got {group_bytes}; accepted: 1 or more")
-    file = Path(path)
+    file = file_path(path)
     kind = "record" if what == "audit log" else "decision"
 
     def entries() -> Iterator[_Entry]:
