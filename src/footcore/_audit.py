@@ -495,7 +495,8 @@ class AuditLog:
             The record written; its ``hash`` is the log's new head.
 
         Raises:
-            InputError: ``decision`` is not a :class:`Decision`.
+            InputError: ``decision`` is not a :class:`Decision`, or is a change of goal
+                (``RETARGET``), which answers no check-in to replay.
             AuditLogError: the log is damaged (torn last line, broken chain, a line that is
                 not a record); nothing was written. Its ``report`` says what is wrong.
             OSError: the file could not be written; the log was truncated back to what it
@@ -503,6 +504,11 @@ class AuditLog:
         """
         if not isinstance(decision, Decision):
             raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
+        if decision.checkin is None:
+            raise InputError(f"decision: a {decision.action} decision (a change of goal on "
+                             f"{decision.on}) answers no check-in; accepted: a decision on a "
+                             f"check-in, which the log can replay",
+                             code="not-a-checkin-decision")
         data = CONVERTER.unstructure(decision)
         with self._lock, self._locked_file() as fd:
             tail = self._checked_tail(os.fstat(fd).st_size)
@@ -752,7 +758,7 @@ def history_row(seq: int, d: Decision) -> HistoryRow:
     """The history row of decision ``d``, recorded as ``seq``."""
     main = d.winners[0] if d.winners else None
     reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
-    return HistoryRow(seq, d.checkin.on, d.state.stage, d.state.dose_level, d.action, reason,
+    return HistoryRow(seq, d.answered.on, d.state.stage, d.state.dose_level, d.action, reason,
                       main.rule_id if main else None)
 
 
@@ -805,7 +811,7 @@ class ReplayReport:
                      f"the rulebook change." for ref, count in self.other_rulebooks)
         for found in self.differences:
             d = found.recorded
-            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.checkin.on}: "
+            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.on}: "
                          f"{'; '.join(found.changes)}")
         return "\n".join(lines)
 
@@ -820,7 +826,7 @@ def _undirected(decision: Decision) -> Decision:
 
 def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
     try:
-        again = engine.evaluate(recorded.prior_state, recorded.checkin)
+        again = engine.evaluate(recorded.prior_state, recorded.answered)
     except InputError as exc:
         return ReplayDifference(seq, recorded, None, (f"cannot be replayed: {exc}",))
     changes = decision_changes(recorded, again)
