@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, get_origin
+from typing import IO, Any, get_args, get_origin
 
 import attrs
 
@@ -221,7 +221,12 @@ class _Entry:
 
 
 def _json_kind(kind: Any) -> type:
-    """The JSON value a decision field of type ``kind`` is written as."""
+    """The JSON value a decision field of type ``kind`` is written as in a log: an optional
+    model (the check-in, which only a change of goal lacks, and a log never holds one) as
+    the model."""
+    args = get_args(kind)
+    if type(None) in args:
+        (kind,) = (arg for arg in args if arg is not type(None))
     if attrs.has(kind):
         return dict
     return list if get_origin(kind) is tuple else str

@@ -19,7 +19,7 @@ __all__ = ["REACHABILITY", "check_reachable", "reachability_problems"]
 
 REACHABILITY: Mapping[str, str] = {
     "new-athlete": "before the first check-in the state is a new athlete's: nothing "
-                   "recorded, not paused, no back-off",
+                   "recorded (but the day of a change of goal), not paused, no back-off",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
               "on record, and was paused at the last check-in (its back-off date)",
     "window": "an open deload or rest window ends deload_days (rest_days) after the last "
