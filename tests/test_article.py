@@ -1036,3 +1036,20 @@ def test_a_goal_change_is_no_check_in_to_log_or_replay(engine: Engine,
             attempt()
         assert info.value.code == "not-a-checkin-decision"
     assert not (tmp_path / "log.jsonl").exists()
+
+
+def test_a_decision_without_a_check_in_is_a_goal_change_and_nothing_else(
+        engine: Engine) -> None:
+    """The model holds a RETARGET to its shape: no check-in, only the goal and the day of
+    the change differ, one goal-change firing; any other decision needs its check-in."""
+    state = placed(engine)
+    retarget = engine.change_goal(state, Goal.STRENGTH, on=TODAY)
+    held = engine.evaluate(state, session())
+    for made, message in (
+            (lambda: attrs.evolve(retarget, checkin=session()), "Decision.checkin"),
+            (lambda: attrs.evolve(held, checkin=None), "Decision.checkin"),
+            (lambda: attrs.evolve(retarget, state=attrs.evolve(retarget.state, clean_streak=0)),
+             "Decision.state"),
+            (lambda: attrs.evolve(retarget, firings=()), "Decision.firings")):
+        with pytest.raises(InputError, match=message):
+            made()
