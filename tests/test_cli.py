@@ -639,3 +639,16 @@ def test_explain_reads_a_goal_change(capsys: pytest.CaptureFixture[str],
     assert "goal-change (article P12)" in out and "goal now: strength" in out
     code, out, _ = run(capsys, "explain", saved, "--json")
     assert code == 0 and json.loads(out)["winners"][0]["rule_id"] == "goal-change"
+
+
+def test_a_page_of_check_ins_refuses_a_goal_change_by_name(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    """The history page replays check-in decisions: a RETARGET among them is refused on one
+    line, not drawn as a session."""
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
+    rows = tmp_path / "decisions.jsonl"
+    rows.write_text(to_json(engine.change_goal(state, Goal.STRENGTH, on=date(2026, 1, 9)))
+                    + "\n")
+    err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
+    assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err

@@ -763,7 +763,7 @@ def history_row(seq: int, d: Decision) -> HistoryRow:
     """The history row of decision ``d``, recorded as ``seq``."""
     main = d.winners[0] if d.winners else None
     reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
-    return HistoryRow(seq, d.answered.on, d.state.stage, d.state.dose_level, d.action, reason,
+    return HistoryRow(seq, d.on, d.state.stage, d.state.dose_level, d.action, reason,
                       main.rule_id if main else None)
 
 
