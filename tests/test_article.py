@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from footcore import (
     Action,
     AthleteState,
+    AuditLog,
     BackOff,
     Category,
     CheckIn,
@@ -35,6 +37,9 @@ from footcore import (
     Symptom,
     SymptomKind,
     WeekPlan,
+    explain,
+    from_json,
+    to_json,
 )
 from footcore._durable import durable_available
 
@@ -914,3 +919,137 @@ def test_no_firing_takes_the_default_action(engine: Engine, rulebook: Rulebook) 
     decision = engine.evaluate(state, session())
     assert decision.firings == ()
     assert decision.action is rulebook.meta.default_action
+
+
+# ---------------------------------------------------------------- issue 21: cues and goal changes
+
+
+def test_a_pause_plan_carries_only_the_pause_rules_cue(engine: Engine,
+                                                       rulebook: Rulebook) -> None:
+    """P10: sharp pain 6/10 at baseline pauses, and the plan says only what the pause says
+    (see a clinician); the consistency gate's 'short, regular sessions' cue, a hold the
+    pause overrode, never tells a paused athlete to keep training."""
+    state = engine.new_athlete("a-1", goal=Goal.RUNNER, start=START)
+    decision = engine.evaluate(state, session(on=START + days(1),
+                                              symptoms=symptom(SymptomKind.SHARP_PAIN, 6)))
+    assert decision.action is Action.PAUSE
+    gate = next(f for f in decision.firings if f.rule_id == "consistency-gate")
+    assert gate.overridden_by is Action.PAUSE
+    assert rule(rulebook, "consistency-gate").cue not in decision.plan.cues
+    assert decision.plan.cues == (rule(rulebook, "sharp-pain-pause").cue,)
+
+
+def test_overridden_cues_never_reach_a_back_off_plan(engine: Engine,
+                                                     rulebook: Rulebook) -> None:
+    """P9, P10: stiffness at the deload threshold with gripping toes deloads; the plan cues
+    the deload, not the gripping hold it overrode."""
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(placed(engine, dose=1), session(
+        symptoms=stiff, compensations=seen(CompensationKind.TOE_GRIPPING)))
+    assert decision.action is Action.DELOAD
+    assert "gripping-hold" in fired(decision) - won(decision)
+    assert rule(rulebook, "gripping-hold").cue not in decision.plan.cues
+    assert rule(rulebook, "stiffness-deload").cue in decision.plan.cues
+
+
+def test_a_new_goal_switches_to_its_sessions_at_the_same_rung_and_dose(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P12: the plan adapts to changing demands. A runner on the integration rung who turns
+    to strength keeps rung and dose and gets the strength sessions of that rung; the
+    change is a RETARGET, explained by the goal-change entry citing P12."""
+    state = placed(engine, stage="integration", dose=1)
+    decision = engine.change_goal(state, Goal.STRENGTH, on=TODAY)
+    assert decision.action is Action.RETARGET
+    assert decision.checkin is None and decision.on == TODAY
+    new = decision.state
+    assert (new.goal, new.stage, new.dose_level) == (Goal.STRENGTH, "integration", 1)
+    assert new == attrs.evolve(state, goal=Goal.STRENGTH, last_change_on=TODAY)
+    stage = rulebook.stage("integration")
+    wanted = [list(t.items) for t in stage.sessions_for(Goal.STRENGTH)]
+    assert wanted != [list(t.items) for t in stage.sessions_for(Goal.RUNNER)]
+    assert [[i.exercise for i in s.items] for s in decision.plan.sessions] == wanted
+    assert decision.plan == engine.plan(new) and decision.prior_plan == engine.plan(state)
+    (firing,) = decision.firings
+    assert (firing.rule_id, firing.source, firing.won) == ("goal-change", ("P12",), True)
+    text = explain(decision)
+    assert "RETARGET" in text and "goal-change (article P12)" in text
+    assert "goal before: runner; goal now: strength" in text
+    assert from_json(to_json(decision), Decision) == decision
+
+
+def test_after_a_goal_change_a_rise_waits_a_week_on_the_new_work(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P12: the days at the dose count again from the change, so an athlete ready to
+    progress holds on the new goal's work until min_days_per_step have passed."""
+    state = placed(engine, dose=1)
+    assert engine.evaluate(state, session()).action is Action.PROGRESS
+    changed = engine.change_goal(state, Goal.EVERYDAY, on=TODAY - days(1)).state
+    held = engine.evaluate(changed, session())
+    assert held.action is Action.HOLD
+    unmet = {u.field for w in held.why_not for u in w.unmet}
+    assert "days_at_dose" in unmet
+
+
+def test_a_paused_athlete_may_change_goal_and_stays_paused(engine: Engine) -> None:
+    """P10, P12: the goal changes, the pause does not: no training until a clinician
+    clears the athlete, whatever they now train for."""
+    paused = engine.evaluate(placed(engine), session(
+        symptoms=symptom(SymptomKind.SHARP_PAIN, 6))).state
+    decision = engine.change_goal(paused, Goal.STRENGTH, on=TODAY + days(1))
+    assert decision.state.paused and decision.plan.mode == "paused"
+    assert decision.plan.sessions == ()
+    again = engine.evaluate(decision.state, session(on=TODAY + days(2)))
+    assert again.action is Action.PAUSE and again.state.goal is Goal.STRENGTH
+
+
+@pytest.mark.parametrize(("goal", "on", "code", "wanted"), [
+    (Goal.RUNNER, TODAY, "same-goal", "the athlete's goal already"),
+    ("swimmer", TODAY, "invalid-input", "accepted: a Goal (strength, everyday)"),
+    (Goal.STRENGTH, TODAY - days(3), "invalid-input", "on or after the athlete's last "
+                                                      "check-in"),
+    (Goal.STRENGTH, START - days(1), "invalid-input", "on or after the athlete's start"),
+])
+def test_a_goal_change_is_refused_when_it_changes_nothing_or_comes_out_of_order(
+        engine: Engine, goal: Goal | str, on: date, code: str, wanted: str) -> None:
+    state = placed(engine)
+    with pytest.raises(InputError) as info:
+        engine.change_goal(state, goal, on=on)
+    assert info.value.code == code and wanted in str(info.value)
+    assert info.value.field in ("goal", "on")
+
+
+def test_a_check_in_before_a_goal_change_is_refused(engine: Engine) -> None:
+    """Dates come in order: a check-in dated before the change it would follow."""
+    changed = engine.change_goal(placed(engine), Goal.STRENGTH, on=TODAY).state
+    with pytest.raises(InputError, match="on or after the last change of the plan"):
+        engine.evaluate(changed, session(on=TODAY - days(1)))
+
+
+def test_a_goal_change_is_no_check_in_to_log_or_replay(engine: Engine,
+                                                       tmp_path: Path) -> None:
+    """A RETARGET answers no check-in: asking for one, or logging it in a check-in audit
+    log (which replays check-ins), is refused by name."""
+    decision = engine.change_goal(placed(engine), Goal.STRENGTH, on=TODAY)
+    for attempt in (lambda: decision.answered,
+                    lambda: AuditLog(tmp_path / "log.jsonl").append(decision)):
+        with pytest.raises(InputError) as info:
+            attempt()
+        assert info.value.code == "not-a-checkin-decision"
+    assert not (tmp_path / "log.jsonl").exists()
+
+
+def test_a_decision_without_a_check_in_is_a_goal_change_and_nothing_else(
+        engine: Engine) -> None:
+    """The model holds a RETARGET to its shape: no check-in, only the goal and the day of
+    the change differ, one goal-change firing; any other decision needs its check-in."""
+    state = placed(engine)
+    retarget = engine.change_goal(state, Goal.STRENGTH, on=TODAY)
+    held = engine.evaluate(state, session())
+    for made, message in (
+            (lambda: attrs.evolve(retarget, checkin=session()), "Decision.checkin"),
+            (lambda: attrs.evolve(held, checkin=None), "Decision.checkin"),
+            (lambda: attrs.evolve(retarget, state=attrs.evolve(retarget.state, clean_streak=0)),
+             "Decision.state"),
+            (lambda: attrs.evolve(retarget, firings=()), "Decision.firings")):
+        with pytest.raises(InputError, match=message):
+            made()

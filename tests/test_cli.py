@@ -9,11 +9,21 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from footcore import AthleteState, CheckIn, Decision, Engine, from_json, load_rulebook
+from footcore import (
+    AthleteState,
+    CheckIn,
+    Decision,
+    Engine,
+    Goal,
+    from_json,
+    load_rulebook,
+    to_json,
+)
 from footcore._cli import main
 from signing import write_key_pair
 
@@ -612,3 +622,33 @@ def test_impact_draws_a_progress_bar_on_a_terminal() -> None:
     shown = b"".join(chunks).decode()
     assert shown.count("\rimpact [########                      ]  25%  50 of 200 athletes") == 1
     assert "100%  200 of 200 athletes" in shown and shown.endswith("\n")
+
+
+# ---------------------------------------------------------------- issue 21: a goal change
+
+
+def test_explain_reads_a_goal_change(capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path) -> None:
+    """P12: a RETARGET decision, written as JSON, explains like any other."""
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
+    saved = tmp_path / "decision.json"
+    saved.write_text(to_json(engine.change_goal(state, Goal.STRENGTH, on=date(2026, 1, 9))))
+    code, out, _ = run(capsys, "explain", saved)
+    assert code == 0 and out.startswith("9 Jan 2026, athlete a-17: RETARGET: ")
+    assert "goal-change (article P12)" in out and "goal now: strength" in out
+    code, out, _ = run(capsys, "explain", saved, "--json")
+    assert code == 0 and json.loads(out)["winners"][0]["rule_id"] == "goal-change"
+
+
+def test_a_page_of_check_ins_refuses_a_goal_change_by_name(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    """The history page replays check-in decisions: a RETARGET among them is refused on one
+    line, not drawn as a session."""
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
+    rows = tmp_path / "decisions.jsonl"
+    rows.write_text(to_json(engine.change_goal(state, Goal.STRENGTH, on=date(2026, 1, 9)))
+                    + "\n")
+    err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
+    assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err

@@ -217,7 +217,7 @@ def test_a_rulebook_compared_with_itself_changes_nothing(rulebook: Rulebook, see
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 10**6))
-@example(seed=6541)  # athlete s-3: the deload fires overridden by a pause, its cue shown
+@example(seed=6541)  # athlete s-3: the deload fires overridden by a pause
 def test_switching_off_the_stiffness_deload_changes_every_athlete_it_deloaded(
         rulebook: Rulebook, seed: int) -> None:
     histories = list(population(6, seed=seed, checkins=40))
@@ -228,7 +228,7 @@ def test_switching_off_the_stiffness_deload_changes_every_athlete_it_deloaded(
         deloaded = [i for i, d in fired.items()
                     if any(f.rule_id == "stiffness-deload" for f in d.winners)]
         # Every athlete it deloaded changes. One it never fired for does not; one where it
-        # fired only overridden (by a pause, say) may change in the plan's cues alone.
+        # fired only overridden (by a pause, say) may change in the trace alone.
         assert (athlete.changed > 0) >= bool(deloaded)
         assert (athlete.changed > 0) <= bool(fired)
         if athlete.changed:

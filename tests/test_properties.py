@@ -48,6 +48,7 @@ from footcore.testing import (
     backoff_symptoms,
     check_backends_agree,
     check_backoff_never_raises_load,
+    check_cues_agree_with_action,
     check_deterministic,
     check_hold_explained,
     check_invariants,
@@ -73,6 +74,7 @@ from footcore.testing import (
 RULEBOOK = load_rulebook()
 NATIVE = Engine(RULEBOOK, backend="native")
 INTERPRETED = Engine(RULEBOOK, backend=INTERPRETER)
+RULEBOOK_CUES = {rule.id: rule.cue for rule in RULEBOOK.rules}
 # A second engine over a separately loaded copy of the rulebook, for the determinism check.
 FRESH_NATIVE = Engine(load_rulebook(), backend="native")
 
@@ -152,6 +154,21 @@ def test_pause_plan_carries_the_cue_of_the_pause_rule(
     wanted = {cues[f.rule_id] for f in decision.winners if cues[f.rule_id]}
     assert wanted, "a pain pause rule with a cue fired"
     assert wanted <= set(decision.plan.cues)
+
+
+@SETTINGS
+@given(st.one_of(INPUTS, _with_extra("symptoms", pain_symptoms()).map(lambda d: (d[0], d[2])),
+                 _with_extra("compensations", compensations(RULEBOOK)).map(
+                     lambda d: (d[0], d[2]))))
+def test_plan_cues_agree_with_the_action(drawn: tuple[AthleteState, CheckIn]) -> None:
+    # P10: a plan carries the cues of the rules whose action was taken, none of an
+    # overridden rise or hold (the kit's cues-agree-with-action).
+    state, checkin = drawn
+    _show(state, checkin)
+    decision = check_cues_agree_with_action(NATIVE, state, checkin)
+    lost = {RULEBOOK_CUES[f.rule_id] for f in decision.overridden} - {
+        RULEBOOK_CUES[f.rule_id] for f in decision.winners}
+    assert not lost & set(decision.plan.cues)
 
 
 # ---------------------------------------------------------------- 2. back-off never raises load

@@ -625,3 +625,23 @@ def test_rounding_may_not_sneak_in_a_bigger_step(tmp_path: Path) -> None:
                   "dose = { sets = 3, reps = 10, hold_s = 10 }",
                   "dose = { sets = 3, reps = 5, hold_s = 10 }")
     assert footcore.load_rulebook(fine)
+
+
+# ---------------------------------------------------------------- issue 21: retarget is no rule's
+
+
+def test_a_rule_may_not_propose_a_goal_change(tmp_path: Path) -> None:
+    """RETARGET is the engine's answer to Engine.change_goal (P12), never a rule's."""
+    message = load_error(with_rule(tmp_path, action='"retarget"'))
+    assert "rule extra-rule" in message and "field 'action'" in message
+    assert "Engine.change_goal" in message and "accepted: advance, progress" in message
+
+
+def test_precedence_and_default_action_leave_retarget_out(tmp_path: Path) -> None:
+    listed = broken(tmp_path, "rulebook.toml", '"progress", "advance"]',
+                    '"progress", "advance", "retarget"]')
+    assert "field 'precedence'" in load_error(listed)
+    default = broken(tmp_path / "other", "rulebook.toml", 'default_action = "hold"',
+                     'default_action = "retarget"')
+    message = load_error(default)
+    assert "field 'default_action'" in message and "got 'retarget'" in message

@@ -165,7 +165,7 @@ def test_every_invariant_holds_on_the_boundary_cases() -> None:
     cases = boundary_cases(RULEBOOK)
     assert len(cases) > 300
     actions = collections.Counter(check_invariants(ENGINE, s, c).action for s, c in cases)
-    assert set(actions) == set(Action), actions
+    assert set(actions) == set(Action) - {Action.RETARGET}, actions  # no rule retargets
 
 
 def test_invariants_are_named_and_split_into_safety_and_conformance() -> None:
@@ -385,6 +385,7 @@ def test_the_athlete_state_machine_plays_long_runs_and_every_invariant_holds() -
     assert stats["steps"] >= STATEFUL_EXAMPLES * 10
     assert stats["liveness"] >= STATEFUL_EXAMPLES // 4
     assert stats["advance"] and stats["progress"] and stats["pause"] and stats["regress"]
+    assert stats["retarget"]  # goal changes (P12) among the check-ins
 
 
 def test_the_state_machine_catches_an_unsafe_rulebook() -> None:

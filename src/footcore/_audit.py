@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, get_origin
+from typing import IO, Any, get_args, get_origin
 
 import attrs
 
@@ -215,7 +215,12 @@ class _Entry:
 
 
 def _json_kind(kind: Any) -> type:
-    """The JSON value a decision field of type ``kind`` is written as."""
+    """The JSON value a decision field of type ``kind`` is written as in a log: an optional
+    model (the check-in, which only a change of goal lacks, and a log never holds one) as
+    the model."""
+    args = get_args(kind)
+    if type(None) in args:
+        (kind,) = (arg for arg in args if arg is not type(None))
     if attrs.has(kind):
         return dict
     return list if get_origin(kind) is tuple else str
@@ -489,7 +494,8 @@ class AuditLog:
             The record written; its ``hash`` is the log's new head.
 
         Raises:
-            InputError: ``decision`` is not a :class:`Decision`.
+            InputError: ``decision`` is not a :class:`Decision`, or is a change of goal
+                (``RETARGET``), which answers no check-in to replay.
             AuditLogError: the log is damaged (torn last line, broken chain, a line that is
                 not a record); nothing was written. Its ``report`` says what is wrong.
             OSError: the file could not be written; the log was truncated back to what it
@@ -497,6 +503,11 @@ class AuditLog:
         """
         if not isinstance(decision, Decision):
             raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
+        if decision.checkin is None:
+            raise InputError(f"decision: a {decision.action} decision (a change of goal on "
+                             f"{decision.on}) answers no check-in; accepted: a decision on a "
+                             f"check-in, which the log can replay",
+                             code="not-a-checkin-decision")
         data = CONVERTER.unstructure(decision)
         with self._lock, self._locked_file() as fd:
             tail = self._checked_tail(os.fstat(fd).st_size)
@@ -746,7 +757,7 @@ def history_row(seq: int, d: Decision) -> HistoryRow:
     """The history row of decision ``d``, recorded as ``seq``."""
     main = d.winners[0] if d.winners else None
     reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
-    return HistoryRow(seq, d.checkin.on, d.state.stage, d.state.dose_level, d.action, reason,
+    return HistoryRow(seq, d.on, d.state.stage, d.state.dose_level, d.action, reason,
                       main.rule_id if main else None)
 
 
@@ -799,7 +810,7 @@ class ReplayReport:
                      f"the rulebook change." for ref, count in self.other_rulebooks)
         for found in self.differences:
             d = found.recorded
-            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.checkin.on}: "
+            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.on}: "
                          f"{'; '.join(found.changes)}")
         return "\n".join(lines)
 
@@ -814,7 +825,7 @@ def _undirected(decision: Decision) -> Decision:
 
 def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
     try:
-        again = engine.evaluate(recorded.prior_state, recorded.checkin)
+        again = engine.evaluate(recorded.prior_state, recorded.answered)
     except InputError as exc:
         return ReplayDifference(seq, recorded, None, (f"cannot be replayed: {exc}",))
     changes = decision_changes(recorded, again)

@@ -70,7 +70,7 @@ class _Event:
 
 def reported(decision: Decision) -> list[str]:
     """What the check-in reported, in words: symptoms, then compensations."""
-    checkin = decision.checkin
+    checkin = decision.answered
     return [*(symptom_words(s) for s in checkin.symptoms),
             *(compensation_words(decision, c) for c in checkin.compensations)]
 
@@ -81,10 +81,10 @@ def back_off_cause(decision: Decision) -> str:
     for firing in decision.winners:
         kind, _, index = firing.fact.partition("[")
         if kind == "symptom":
-            return symptom_words(decision.checkin.symptoms[int(index.rstrip("]"))])
+            return symptom_words(decision.answered.symptoms[int(index.rstrip("]"))])
         if kind == "compensation":
             return compensation_words(decision,
-                                      decision.checkin.compensations[int(index.rstrip("]"))])
+                                      decision.answered.compensations[int(index.rstrip("]"))])
     if decision.winners:
         return decision.winners[0].summary.split(":")[0].rstrip(".")
     return f"the rulebook's default, {decision.action.value}"
@@ -98,10 +98,10 @@ def _events(decisions: Sequence[Decision]) -> list[_Event]:
     """Every back-off, every clinician clearance, and every report of a symptom or
     compensation that did not cause a back-off; dated with the year when the decisions
     span more than one."""
-    years = decisions[0].checkin.on.year != decisions[-1].checkin.on.year
+    years = decisions[0].answered.on.year != decisions[-1].answered.on.year
     events = []
     for d in decisions:
-        on, stage, said = d.checkin.on, d.state.stage, reported(d)
+        on, stage, said = d.answered.on, d.state.stage, reported(d)
         when = f"{on:%d %b %Y}" if years else f"{on:%d %b}"
         if is_back_off(d):
             label = f"{d.action.value.upper()} {when}\n{_wrap(back_off_cause(d))}"
@@ -109,7 +109,7 @@ def _events(decisions: Sequence[Decision]) -> list[_Event]:
         elif said:
             label = f"{d.action.value} {when}\n{_wrap('; '.join(said))}"
             events.append(_Event(on, stage, label, *_REPORTED, _REPORTED_RANK))
-        if d.checkin.clinician_cleared:
+        if d.answered.clinician_cleared:
             events.append(_Event(on, stage, f"CLEARED {when}\nby a clinician", *_CLEARED,
                                  _CLEARED_RANK, lift=0.4 if is_back_off(d) or said else 0.0))
     return events
@@ -202,10 +202,10 @@ def _spans(decisions: Sequence[Decision], end: date) -> list[tuple[str, date, da
     """Runs of check-ins whose plan was in the same mode, as (mode, from, to)."""
     spans = []
     for mode, group in itertools.groupby(
-            zip(decisions, [*[d.checkin.on for d in decisions[1:]], end], strict=True),
+            zip(decisions, [*[d.answered.on for d in decisions[1:]], end], strict=True),
             key=lambda pair: pair[0].plan.mode):
         run = list(group)
-        spans.append((mode, run[0][0].checkin.on, run[-1][1]))
+        spans.append((mode, run[0][0].answered.on, run[-1][1]))
     return spans
 
 
@@ -279,7 +279,7 @@ def _dose_panel(ax: Axes, decisions: Sequence[Decision], xs: Sequence[float],
     missed sessions on a band of their own. True when a session was missed."""
     ax.step(xs, [math.nan if s.paused else s.dose_level for s in states], where="post",
             color="#2e8b57", lw=2)
-    missed = [weeks(d.checkin.on) for d in decisions if not d.checkin.completed]
+    missed = [weeks(d.answered.on) for d in decisions if not d.answered.completed]
     ax.plot(missed, [_MISSED_Y] * len(missed), "x", color="#666666", markersize=6)
     band = [_MISSED_Y] if missed else []
     ax.set_yticks([*band, *range(max_dose + 1)],
@@ -344,10 +344,10 @@ def chart_figure(decisions: Sequence[Decision], rulebook: Rulebook, *, title: st
     def weeks(day: date) -> float:
         return (day - start).days / 7
 
-    last_day = decisions[-1].checkin.on
+    last_day = decisions[-1].answered.on
     count = (last_day - start).days // 7 + 1  # weeks with a check-in, counted from start
     end = min(last_day + timedelta(days=3), start + timedelta(weeks=count))
-    xs = [weeks(start), *(weeks(d.checkin.on) for d in decisions), weeks(end)]
+    xs = [weeks(start), *(weeks(d.answered.on) for d in decisions), weeks(end)]
     states = [first, *(d.state for d in decisions)]
     states.append(states[-1])
     order = {stage.id: stage.order for stage in rulebook.stages}

@@ -15,6 +15,7 @@ from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
 from ._memo import remember
 from ._models import (
+    GOAL_CHANGE,
     AthleteState,
     CheckIn,
     Decision,
@@ -22,7 +23,7 @@ from ._models import (
     ParamUse,
     WeekPlan,
 )
-from ._plan import build_plan, same_week, with_cues
+from ._plan import build_plan, same_week, winning_cues, with_cues
 from ._rulebook import Rule, Rulebook, load_rulebook
 from ._transition import next_state
 from ._trusted import trusted
@@ -124,6 +125,19 @@ def _traces(rulebook: Rulebook) -> tuple[_Trace, ...]:
     return tuple(traces)
 
 
+def _goal(goal: Goal | str, state: AthleteState) -> Goal:
+    """``goal`` as a Goal other than the athlete's, or InputError."""
+    others = ", ".join(g.value for g in Goal if g is not state.goal)
+    try:
+        chosen = Goal(goal)
+    except ValueError:
+        raise InputError(f"goal: got {goal!r}; accepted: a Goal ({others})") from None
+    if chosen is state.goal:
+        raise InputError(f"goal: got {chosen.value!r}, the athlete's goal already; accepted: "
+                         f"another goal ({others})", code="same-goal")
+    return chosen
+
+
 class Engine:
     """Evaluates check-ins against one rulebook.
 
@@ -212,7 +226,7 @@ class Engine:
             firings = tuple([trace.firing(facts, index, action)[0]
                              for trace, (_, index) in zip(found, matches, strict=True)])
             fired = {firing.rule_id for firing in firings}
-            cues = [trace.rule.cue for trace in dict.fromkeys(found) if trace.rule.cue]
+            cues = winning_cues([trace.rule for trace in found], action)
         else:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
@@ -222,6 +236,43 @@ class Engine:
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,
                          self._gates.why_not(facts[FactType.CHECKIN][0], fired))
+
+    def change_goal(self, state: AthleteState, goal: Goal | str, *, on: date) -> Decision:
+        """The athlete trains for ``goal`` from ``on`` (P12: the plan adapts to changing
+        demands): a ``RETARGET`` decision whose state has the new goal at the same rung and
+        dose, and whose plan is the new goal's sessions there.
+
+        The days at the dose count again from ``on`` (``last_change_on``): a rise waits
+        for ``min_days_per_step`` on the new work. Everything else carries over: the
+        record of sessions and symptoms, a back-off window, a pause (a paused athlete may
+        change goal and stays paused, their plan empty until a clinician clears them).
+        Pure, as :meth:`evaluate` is.
+
+        Raises:
+            InputError: ``goal`` is not a goal or is the athlete's goal already; ``on`` is
+                before the athlete's start, last check-in or last change; the state does not
+                fit this rulebook.
+        """
+        self._check_state(state)
+        new_goal = _goal(goal, state)
+        if type(on) is not date:
+            raise InputError(f"on: got {on!r}; accepted: a date")
+        for what, last in (("start", state.started_on),
+                           ("last check-in", state.last_checkin_on),
+                           ("last change of the plan", state.last_change_on)):
+            if last is not None and on < last:
+                raise InputError(f"on: got {on}; accepted: on or after the athlete's {what}, "
+                                 f"{last} (changes come in date order)")
+        rulebook = self.rulebook
+        new = attrs.evolve(state, goal=new_goal, last_change_on=on)
+        firing = _FIRING(GOAL_CHANGE, Action.RETARGET, ("P12",),
+                         "The athlete's goal changed: the same rung and dose, with the new "
+                         "goal's sessions; the days at the dose count again from the change.",
+                         "goal", (("goal_before", state.goal.value),
+                                  ("goal_now", new_goal.value)), True, None, ())
+        return Decision(Action.RETARGET, new, build_plan(rulebook, new), (firing,), state,
+                        build_plan(rulebook, state), None, self._ref, self.backend,
+                        __version__)
 
     def _check_state(self, state: AthleteState) -> None:
         if not isinstance(state, AthleteState):
@@ -249,6 +300,10 @@ class Engine:
         if state.last_checkin_on is not None and checkin.on < state.last_checkin_on:
             raise InputError(f"CheckIn.on: got {checkin.on}; accepted: on or after the last "
                              f"check-in, {state.last_checkin_on} (check-ins come in date order)")
+        if state.last_change_on is not None and checkin.on < state.last_change_on:
+            raise InputError(f"CheckIn.on: got {checkin.on}; accepted: on or after the last "
+                             f"change of the plan, {state.last_change_on} (a change of goal "
+                             f"on that day comes before this check-in)")
         for number, comp in enumerate(checkin.compensations):
             if comp.exercise is not None and comp.exercise not in self.rulebook.exercises:
                 week = build_plan(self.rulebook, state)

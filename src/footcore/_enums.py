@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "RULE_ACTIONS",
     "Action",
     "BackOff",
     "Category",
@@ -36,7 +37,9 @@ class Action(NamedEnum):
     """What a decision does to the athlete's training.
 
     Listed from the most aggressive to the most conservative; the rulebook states the
-    precedence that resolves conflicts between rules.
+    precedence that resolves conflicts between rules. ``RETARGET`` is no rule's: it is the
+    engine's answer to a change of goal (:meth:`Engine.change_goal`, P12), and no rulebook
+    may propose or rank it.
     """
 
     ADVANCE = "advance"
@@ -46,6 +49,11 @@ class Action(NamedEnum):
     REST = "rest"
     REGRESS = "regress"
     PAUSE = "pause"
+    RETARGET = "retarget"
+
+
+RULE_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a is not Action.RETARGET)
+"""The actions a rule may propose, and a rulebook's ``precedence`` ranks."""
 
 
 class BackOff(NamedEnum):

@@ -25,6 +25,7 @@ _WHAT = {
     Action.REST: "adds rest days for a while",
     Action.REGRESS: "steps back down a rung",
     Action.PAUSE: "pauses training until a clinician clears it",
+    Action.RETARGET: "switches to the new goal's sessions at the same rung and dose",
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WHERE = {
@@ -61,6 +62,8 @@ _PHRASES: dict[str, Callable[[Scalar], str]] = {
     "stage": "on stage {}".format,
     "stage_order": "rung {} of the ladder (0 is the first)".format,
     "goal": "goal: {}".format,
+    "goal_before": "goal before: {}".format,
+    "goal_now": "goal now: {}".format,
     "history": _flag("a history of foot or ankle problems", "no foot or ankle history"),
     "cleared": _flag("clinician clearance on record", "no clinician clearance yet"),
     "cleared_today": _flag("clinician clearance given at this check-in",
@@ -149,7 +152,7 @@ def _symptom(symptom: Symptom, on: date) -> str:
 
 
 def _compensation(decision: Decision, comp: Compensation) -> str:
-    return f"{compensation_words(decision, comp)} on {day(decision.checkin.on)}"
+    return f"{compensation_words(decision, comp)} on {day(decision.answered.on)}"
 
 
 def _facts(decision: Decision, firing: Firing) -> list[str]:
@@ -159,12 +162,12 @@ def _facts(decision: Decision, firing: Firing) -> list[str]:
     said: list[str] = []
     skip: frozenset[str] = frozenset()
     if kind == FactType.SYMPTOM:
-        said.append(_symptom(decision.checkin.symptoms[int(index.rstrip("]"))],
-                             decision.checkin.on))
+        said.append(_symptom(decision.answered.symptoms[int(index.rstrip("]"))],
+                             decision.answered.on))
         skip = _SAID[FactType.SYMPTOM]
     elif kind == FactType.COMPENSATION:
         said.append(_compensation(decision,
-                                  decision.checkin.compensations[int(index.rstrip("]"))]))
+                                  decision.answered.compensations[int(index.rstrip("]"))]))
         skip = _SAID[FactType.COMPENSATION]
     guards = {_GUARDS[name] for name, _ in firing.matched if name in _GUARDS}
     said.extend(_phrase(name, value) for name, value in firing.matched
@@ -212,7 +215,7 @@ def _as_dict(decision: Decision) -> dict[str, Any]:
         overridden.append(entry)
     return {
         "athlete_id": decision.state.athlete_id,
-        "date": decision.checkin.on.isoformat(),
+        "date": decision.on.isoformat(),
         "action": decision.action.value,
         "what": _WHAT[decision.action],
         "before": _week(decision.prior_plan, decision.prior_state),

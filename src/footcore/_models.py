@@ -539,7 +539,10 @@ class Decision:
     """The engine's answer to one check-in, with everything needed to audit it.
 
     ``prior_state`` and ``checkin`` are the inputs it was made from, so it can be
-    re-derived; ``prior_plan`` is the plan it replaces (``engine.plan(prior_state)``: the
+    re-derived. A ``RETARGET`` (a change of goal, :meth:`Engine.change_goal`, P12) answers
+    no check-in: its ``checkin`` is None, its date is :attr:`on` (the new state's
+    ``last_change_on``) and its one firing is the built-in ``goal-change``.
+    ``prior_plan`` is the plan it replaces (``engine.plan(prior_state)``: the
     previous decision's plan without that decision's cues), so
     ``diff(decision.prior_plan, decision.plan)`` says what changed, with no rulebook at hand.
     ``why_not`` answers what stands between the athlete and the next step: each rule of
@@ -552,11 +555,32 @@ class Decision:
     firings: tuple[Firing, ...]
     prior_state: AthleteState
     prior_plan: WeekPlan
-    checkin: CheckIn
+    checkin: CheckIn | None
     rulebook: RulebookRef
     backend: str
     footcore_version: str
     why_not: tuple[WhyNot, ...] = ()
+
+    @property
+    def on(self) -> date:
+        """The day of the decision: the check-in's, or a goal change's."""
+        if self.checkin is not None:
+            return self.checkin.on
+        assert self.state.last_change_on is not None  # checked when it was made
+        return self.state.last_change_on
+
+    @property
+    def answered(self) -> CheckIn:
+        """The check-in this decision answered.
+
+        Raises:
+            InputError: it answered none (a ``RETARGET``: a change of goal).
+        """
+        if self.checkin is None:
+            raise InputError(f"Decision.checkin: a {self.action} decision (a change of goal "
+                             f"on {self.on}) answers no check-in; accepted here: a decision "
+                             f"on a check-in", code="not-a-checkin-decision")
+        return self.checkin
 
     @property
     def winners(self) -> tuple[Firing, ...]:
@@ -591,11 +615,14 @@ def _check_decision(d: Decision) -> None:
                          f"{state.athlete_id!r}, {state.stage!r}, {state.dose_level}, {mode!r}")
     if d.state.athlete_id != d.prior_state.athlete_id:
         refuse("state", "is another athlete's than prior_state")
+    if d.state.started_on != d.prior_state.started_on:
+        refuse("state", "started_on differs from prior_state's")
+    if d.checkin is None or d.action is Action.RETARGET:
+        _check_retarget(d, refuse)
+        return
     if d.state.last_checkin_on != d.checkin.on:
         refuse("state", f"last_checkin_on is {d.state.last_checkin_on}; the check-in is of "
                         f"{d.checkin.on}")
-    if d.state.started_on != d.prior_state.started_on:
-        refuse("state", "started_on differs from prior_state's")
     facts = {"checkin", *(f"symptom[{n}]" for n in range(len(d.checkin.symptoms))),
              *(f"compensation[{n}]" for n in range(len(d.checkin.compensations)))}
     for number, f in enumerate(d.firings):
@@ -613,3 +640,27 @@ def _check_decision(d: Decision) -> None:
             refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
                    f"must have won={won} and overridden_by="
                    f"{None if won else d.action.value!r}")
+
+
+GOAL_CHANGE = "goal-change"
+"""The id of the built-in firing of a ``RETARGET`` decision (P12)."""
+
+
+def _check_retarget(d: Decision, refuse: Any) -> None:
+    """A change of goal answers no check-in, changes the goal and nothing of the record
+    but the day the dose was set, and is explained by one ``goal-change`` firing."""
+    if (d.checkin is None) != (d.action is Action.RETARGET):
+        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for a "
+                          f"{d.action} decision; accepted: null exactly for 'retarget' (a "
+                          f"change of goal), a check-in otherwise")
+    before, after = d.prior_state, d.state
+    if after.goal is before.goal or after.last_change_on is None:
+        refuse("state", "a change of goal needs a new goal and last_change_on, its day")
+    if attrs.evolve(after, goal=before.goal, last_change_on=before.last_change_on) != before:
+        refuse("state", "a change of goal changes only goal and last_change_on of "
+                        "prior_state")
+    if (len(d.firings) != 1 or d.firings[0].rule_id != GOAL_CHANGE
+            or d.firings[0].action is not Action.RETARGET or not d.firings[0].won
+            or d.firings[0].fact != "goal"):
+        refuse("firings", f"a change of goal is explained by one winning {GOAL_CHANGE!r} "
+                          f"firing on the 'goal' fact")

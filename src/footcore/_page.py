@@ -138,9 +138,9 @@ def _symptoms(decisions: Sequence[Decision]) -> str:
     first."""
     seen: dict[tuple[str, str], list[tuple[date, int]]] = {}
     for d in decisions:
-        for s in d.checkin.symptoms:
+        for s in d.answered.symptoms:
             seen.setdefault((s.kind.value, s.location.value), []).append(
-                (d.checkin.on, s.severity))
+                (d.answered.on, s.severity))
     lines = []
     for (kind, where), reports in sorted(
             seen.items(), key=lambda kv: (-max(s for _, s in kv[1]), kv[1][0][0])):
@@ -157,8 +157,8 @@ def _symptoms(decisions: Sequence[Decision]) -> str:
 def _compensations(decisions: Sequence[Decision]) -> str:
     seen: dict[str, list[date]] = {}
     for d in decisions:
-        for c in d.checkin.compensations:
-            seen.setdefault(compensation_words(d, c), []).append(d.checkin.on)
+        for c in d.answered.compensations:
+            seen.setdefault(compensation_words(d, c), []).append(d.answered.on)
     return _list([escape(f"{what}: {_times(len(days))} ({_dates(days)})")
                   for what, days in seen.items()]) if seen else "none."
 
@@ -167,14 +167,14 @@ def _back_offs(decisions: Sequence[Decision]) -> str:
     begun: dict[str, list[date]] = {}
     for d in decisions:
         if is_back_off(d):
-            begun.setdefault(d.action.value, []).append(d.checkin.on)
+            begun.setdefault(d.action.value, []).append(d.answered.on)
     parts = [f"{counted(len(begun[kind]), *_BACK_OFFS[kind])} ({_dates(begun[kind])})"
              for kind in _BACK_OFFS if kind in begun]
     return escape("; ".join(parts) + ".") if parts else "none."
 
 
 def _began(since: Decision | None) -> str:
-    return (f"paused on {day(since.checkin.on)} ({back_off_cause(since)})" if since
+    return (f"paused on {day(since.answered.on)} ({back_off_cause(since)})" if since
             else "paused before the first check-in here")
 
 
@@ -184,20 +184,20 @@ def _pauses(decisions: Sequence[Decision]) -> str:
     lines, others = [], []
     since: Decision | None = None
     for d in decisions:
-        on = d.checkin.on
+        on = d.answered.on
         if d.state.paused and not d.prior_state.paused:
             since = d
         elif d.prior_state.paused and not d.state.paused:
-            how = "cleared by a clinician" if d.checkin.clinician_cleared else "resumed"
-            days = f", {counted((on - since.checkin.on).days, 'day')} later" if since else ""
+            how = "cleared by a clinician" if d.answered.clinician_cleared else "resumed"
+            days = f", {counted((on - since.answered.on).days, 'day')} later" if since else ""
             lines.append(f"{_began(since)}; {how} on {day(on)}{days}")
             since = None
-        elif d.checkin.clinician_cleared and not d.prior_state.paused:
+        elif d.answered.clinician_cleared and not d.prior_state.paused:
             others.append(on)
     last = decisions[-1]
     if last.state.paused:
         lines.append(f"{_began(since)}; still paused at the last check-in, "
-                     f"{day(last.checkin.on)}")
+                     f"{day(last.answered.on)}")
     if others:
         lines.append(f"{counted(len(others), 'clinician clearance')} while training was not "
                      f"paused ({_dates(others)})")
@@ -207,22 +207,22 @@ def _pauses(decisions: Sequence[Decision]) -> str:
 def _done_while_paused(d: Decision) -> bool:
     """The check-in reports a session done while training was paused (and brings no
     clearance)."""
-    return d.prior_state.paused and d.checkin.completed and not d.checkin.clinician_cleared
+    return d.prior_state.paused and d.answered.completed and not d.answered.clinician_cleared
 
 
 def _summary(decisions: Sequence[Decision]) -> str:
     first, last = decisions[0], decisions[-1]
-    done = sum(d.checkin.completed for d in decisions)
+    done = sum(d.answered.completed for d in decisions)
     now = last.state
     window = (f", in a {last.plan.mode} until {day(now.backoff_until)}"
               if now.backoff_until and last.plan.mode in ("deload", "rest") else "")
     while_paused = [d for d in decisions if _done_while_paused(d)]
     flagged = (f'<span class="warning">{counted(len(while_paused), "session")} '
-               f"({escape(_dates([d.checkin.on for d in while_paused]))})</span>"
+               f"({escape(_dates([d.answered.on for d in while_paused]))})</span>"
                if while_paused else "none.")
     items = [
         f"<b>Check-ins:</b> {counted(len(decisions), 'check-in')} from "
-        f"{day(first.checkin.on)} to {day(last.checkin.on)}: "
+        f"{day(first.answered.on)} to {day(last.answered.on)}: "
         f"{counted(done, 'session')} done, {len(decisions) - done} missed.",
         f"<b>Now:</b> stage {escape(now.stage)}, load level {now.dose_level}"
         + ("; training is paused until a clinician clears it" if now.paused else window)
@@ -244,8 +244,8 @@ def _quiet(decision: Decision) -> bool:
     level, nothing was reported, no clinician cleared, no session was done while paused."""
     d, before, after = decision, decision.prior_state, decision.state
     return (d.action in (Action.HOLD, Action.PAUSE) and not is_back_off(d)
-            and not d.checkin.symptoms and not d.checkin.compensations
-            and not d.checkin.clinician_cleared and not _done_while_paused(d)
+            and not d.answered.symptoms and not d.answered.compensations
+            and not d.answered.clinician_cleared and not _done_while_paused(d)
             and (before.stage, before.dose_level) == (after.stage, after.dose_level))
 
 
@@ -300,7 +300,7 @@ def _reason(d: Decision) -> str:
 def _quiet_row(run: list[tuple[int, Decision]], word: str) -> str:
     """One grey line for a run of quiet check-ins: what held them, what they waited for."""
     (number, first), (last_number, last) = run[0], run[-1]
-    done = sum(d.checkin.completed for _, d in run)
+    done = sum(d.answered.completed for _, d in run)
     numbers = f"{number}&ndash;{last_number}" if len(run) > 1 else str(number)
     sessions = ", ".join(part for part in (f"{done} done" if done else "",
                                            f"{len(run) - done} missed" if len(run) > done
@@ -312,7 +312,7 @@ def _quiet_row(run: list[tuple[int, Decision]], word: str) -> str:
     elif not last.winners:
         why.append("Waiting for a clinician's clearance.")
     return (f'<tr class="quiet" id="{word}-{number}"><td class="n">{numbers}</td>'
-            f'<td class="date">{_span(first.checkin.on, last.checkin.on)}</td>'
+            f'<td class="date">{_span(first.answered.on, last.answered.on)}</td>'
             f'<td class="n">{sessions}</td><td>{escape(last.state.stage)}</td>'
             f"<td>{last.state.dose_level}</td>"
             f'<td class="act">{_action(last.action.value)}{times}</td>'
@@ -326,12 +326,12 @@ def _eventful_row(number: int, d: Decision, word: str) -> str:
     if _done_while_paused(d):
         notes.append('<span class="warning">Session reported done while training was '
                      "paused.</span>")
-    if d.checkin.clinician_cleared:
+    if d.answered.clinician_cleared:
         notes.append("Cleared by a clinician.")
     notes.append(_reason(d))
     return (f'<tr id="{word}-{number}"><td class="n"><a href="#{word}-{number}-why">{number}'
-            f'</a></td><td class="date">{_span(d.checkin.on, d.checkin.on)}</td>'
-            f"<td>{'done' if d.checkin.completed else 'missed'}</td>"
+            f'</a></td><td class="date">{_span(d.answered.on, d.answered.on)}</td>'
+            f"<td>{'done' if d.answered.completed else 'missed'}</td>"
             f"<td>{escape(d.state.stage)}</td><td>{d.state.dose_level}</td>"
             f'<td class="act">{_action(d.action.value, is_back_off(d))}</td>'
             f'<td class="what">{" ".join(notes)}</td></tr>')
@@ -382,11 +382,11 @@ def _decision(number: int, word: str, decision: Decision, data: dict[str, Any]) 
     step still needs."""
     action = data["action"]
     parts = [f'<section class="decision" id="{word}-{number}-why">',
-             f"<h3>{escape(word.capitalize())} {number}: {escape(day(decision.checkin.on))}, "
+             f"<h3>{escape(word.capitalize())} {number}: {escape(day(decision.answered.on))}, "
              f"{_action(action, is_back_off(decision))}</h3>",
              f"<p>{escape(data['what'].capitalize())}. "
-             f"{'Session done' if decision.checkin.completed else 'Session missed'}"
-             f"{', cleared by a clinician' if decision.checkin.clinician_cleared else ''}."
+             f"{'Session done' if decision.answered.completed else 'Session missed'}"
+             f"{', cleared by a clinician' if decision.answered.clinician_cleared else ''}."
              f"<br><span class=\"muted\">Before:</span> {_week(data['before'])}"
              f"<br><span class=\"muted\">After:</span> {_week(data['after'])}</p>"]
     if data["winners"]:

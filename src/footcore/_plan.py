@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._enums import BackOff, Category, Goal
+from ._enums import Action, BackOff, Category, Goal
 from ._memo import remember
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
-from ._rulebook import Rulebook, Step
+from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
 
-__all__ = ["build_plan", "same_week", "with_cues"]
+__all__ = ["build_plan", "same_week", "winning_cues", "with_cues"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
@@ -119,6 +119,13 @@ def same_week(before: AthleteState, after: AthleteState) -> bool:
             and before.clinician_cleared is after.clinician_cleared
             and before.prior_foot_ankle_problems is after.prior_foot_ankle_problems
             and before.goal is after.goal and before.athlete_id == after.athlete_id)
+
+
+def winning_cues(fired: Iterable[Rule], action: Action) -> list[str]:
+    """The cues a decision's plan carries: those of the fired rules whose action was taken,
+    each once, in firing order. An overridden rule's cue is left out, so a paused athlete is
+    never told what an overridden hold or rise would have said (P10)."""
+    return list(dict.fromkeys(rule.cue for rule in fired if rule.action is action and rule.cue))
 
 
 _CUED_MOST = 1024

@@ -31,7 +31,7 @@ from ._conditions import (
     Test,
 )
 from ._convert import CONVERTER, describe_error
-from ._enums import Action, Category, CompensationKind, Goal, Location, SymptomKind
+from ._enums import RULE_ACTIONS, Action, Category, CompensationKind, Goal, Location, SymptomKind
 from ._errors import FootcoreError, InputError, RulebookError
 from ._limits import MAX_INT, MAX_PERIOD_DAYS, check_value, limit
 from ._models import Dose, Exercise, RulebookRef
@@ -155,6 +155,11 @@ class Condition:
     op: Op
     value: Any = None
     param: str | None = None
+
+
+_NOT_A_RULE_ACTION = (f"got 'retarget', the engine's answer to a change of goal "
+                      f"(Engine.change_goal), which no rule proposes; accepted: "
+                      f"{', '.join(RULE_ACTIONS)}")
 
 
 @attrs.frozen
@@ -810,10 +815,14 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
                       if key.startswith(f"{what} ")})
         return table
 
-    if sorted(meta.precedence) != sorted(Action) or len(meta.precedence) != len(Action):
-        raise RulebookError("must list every action exactly once, most conservative first",
-                            file=known.get("rulebook", location), item="rulebook",
-                            field="precedence")
+    if (sorted(meta.precedence) != sorted(RULE_ACTIONS)
+            or len(meta.precedence) != len(RULE_ACTIONS)):
+        raise RulebookError(f"must list every action exactly once, most conservative first: "
+                            f"{', '.join(RULE_ACTIONS)}", file=known.get("rulebook", location),
+                            item="rulebook", field="precedence")
+    if meta.default_action is Action.RETARGET:
+        raise RulebookError(_NOT_A_RULE_ACTION, file=known.get("rulebook", location),
+                            item="rulebook", field="default_action")
     params = dict(params)
     ladder, written = list(stages), sorted(rules, key=lambda r: r.id)
     param_files, stage_files, rule_files = of("param"), of("stage"), of("rule")
@@ -839,6 +848,9 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
     compiled: list[CompiledRule] = []
     for rule in written:
         file = rule_files[rule.id]
+        if rule.action is Action.RETARGET:
+            raise RulebookError(_NOT_A_RULE_ACTION, file=file, item=f"rule {rule.id}",
+                                field="action")
         _check_source(rule.source, rule.rationale, file, f"rule {rule.id}")
         compiled.append(_compile(rule, params, ladder, catalogue, file))
     _check_ways_forward(ladder, written, stage_files)

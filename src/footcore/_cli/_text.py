@@ -36,8 +36,8 @@ def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[
     for number, (week, decision) in enumerate(zip(weeks, decisions, strict=True), 1):
         action = decision.action.value
         lines.append(
-            f"{number:>3}  {week:>4}  {decision.checkin.on}  "
-            f"{'done' if decision.checkin.completed else 'missed':<7}  "
+            f"{number:>3}  {week:>4}  {decision.answered.on}  "
+            f"{'done' if decision.answered.completed else 'missed':<7}  "
             f"{decision.state.stage:<12} {decision.state.dose_level:>4}  "
             + paint(f"{action.upper() if is_back_off(decision) else action:<8}",
                     ACTION_ROLES[decision.action])

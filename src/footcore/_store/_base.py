@@ -337,7 +337,7 @@ class Store(ABC):
                 with self._naming(athlete_id), self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
-                    _same_checkin(snap.stored.checkin, checkin, athlete_id)
+                    _same_checkin(snap.stored.answered, checkin, athlete_id)
                     with self._naming(athlete_id):
                         self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored

@@ -125,7 +125,7 @@ def make_row(decision: Decision, seq: int, prev: str) -> Row:
         text, refs, plans, state = _row_texts(decision)
     except (Unwritable, TypeError, AttributeError, KeyError, ValueError):
         text, refs, plans, state = _general_row_texts(decision)
-    return Row(seq, prev, record_hash(seq, prev, text), decision.checkin.id, text, plans,
+    return Row(seq, prev, record_hash(seq, prev, text), decision.answered.id, text, plans,
                refs, state)
 
 

@@ -162,7 +162,7 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
                 decisions = check_liveness(engine, rulebook=target, goal=goal, history=history)
                 runs += 1
                 if decisions:
-                    slowest = max(slowest, (decisions[-1].checkin.on
+                    slowest = max(slowest, (decisions[-1].answered.on
                                             - decisions[0].prior_state.started_on).days)
 
     machine = athlete_machine(engine=engine, spec=target, only=only,

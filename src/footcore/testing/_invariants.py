@@ -49,6 +49,7 @@ __all__ = [
     "Trigger",
     "check_backends_agree",
     "check_backoff_never_raises_load",
+    "check_cues_agree_with_action",
     "check_decision",
     "check_deterministic",
     "check_hold_explained",
@@ -278,7 +279,7 @@ def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant:
 def _pain_pauses(ctx: _Context, d: Decision) -> None:
     name = "pain-pauses"
     param(ctx.spec, "persistent_symptom_days", name)  # MissingParam, whatever the input
-    pains = [s for s in d.checkin.symptoms if pain_sign(ctx.spec, s, name)]
+    pains = [s for s in d.answered.symptoms if pain_sign(ctx.spec, s, name)]
     if not pains:
         return
     problems = []
@@ -303,9 +304,9 @@ def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
     spec = ctx.spec
     for need in ("stiffness_deload_min", "persistent_symptom_days"):
         param(spec, need, name)  # MissingParam, whatever the input
-    signs = [_symptom(s) for s in d.checkin.symptoms if backoff_symptom(spec, s, name)]
+    signs = [_symptom(s) for s in d.answered.symptoms if backoff_symptom(spec, s, name)]
     week = functools.cache(lambda: _single_leg_week(ctx.engine.rulebook, d.prior_state))
-    for c in d.checkin.compensations:
+    for c in d.answered.compensations:
         if not backoff_compensation(spec, c, week):
             continue
         signs.append(_compensation(c) if c.exercise in spec.exercises else
@@ -343,11 +344,29 @@ def _rose(ctx: _Context, d: Decision) -> str | None:
 
 def _stiffness_never_raises_load(ctx: _Context, d: Decision) -> None:
     name = "stiffness-never-raises-load"
-    stiff = [s for s in d.checkin.symptoms if s.kind is SymptomKind.STIFFNESS]
+    stiff = [s for s in d.answered.symptoms if s.kind is SymptomKind.STIFFNESS]
     rose = _rose(ctx, d) if stiff else None
     if rose:
         raise _fail(name, f"{_symptom(stiff[0])} was reported and the load rose: {rose}",
                     "stiffness after a workout, however mild, holds the load at least (P9)", d)
+
+
+def _cues_agree_with_action(ctx: _Context, d: Decision) -> None:
+    name = "cues-agree-with-action"
+    cues = {rule.id: rule.cue for rule in ctx.engine.rulebook.rules}
+    wanted = tuple(dict.fromkeys(cue for f in d.winners if (cue := cues.get(f.rule_id))))
+    if d.plan.cues == wanted:
+        return
+    stray = [f.rule_id for f in d.overridden if cues.get(f.rule_id) in d.plan.cues
+             and cues.get(f.rule_id) not in wanted]
+    missing = [cue for cue in wanted if cue not in d.plan.cues]
+    problem = (f"the {d.action} plan carries the cue of {', '.join(stray)}, overridden"
+               if stray else f"the {d.action} plan's cues are {list(d.plan.cues)!r:.120}, "
+               f"not its winning rules' ({list(wanted)!r:.120})")
+    raise _fail(name, problem, "a plan carries the cues of the rules whose action was taken, "
+                "each once, and no cue of an overridden rule (P10)", d,
+                rules=stray or [f.rule_id for f in d.winners],
+                details=[f"missing: {cue}" for cue in missing[:3]])
 
 
 def _hold_explained(ctx: _Context, d: Decision) -> None:
@@ -361,7 +380,7 @@ def _hold_explained(ctx: _Context, d: Decision) -> None:
 
 def _monotone(ctx: _Context, d: Decision) -> None:
     name = "monotone"
-    checkin = d.checkin
+    checkin = d.answered
     variants: list[tuple[str, CheckIn]] = []
     for i, s in enumerate(checkin.symptoms):
         rest = checkin.symptoms[:i] + checkin.symptoms[i + 1:]
@@ -491,7 +510,7 @@ def _no_hops_before_clearance(ctx: _Context, d: Decision) -> None:
             problems.append(f"the plan has hops ({', '.join(hops)})")
     order = {s.id: s.order for s in rulebook.stages}
     entered = rulebook.stage(new.stage)
-    cleared = before.clinician_cleared or d.checkin.clinician_cleared
+    cleared = before.clinician_cleared or d.answered.clinician_cleared
     if (order[new.stage] > order[before.stage] and entered.needs_clearance_with_history
             and before.prior_foot_ankle_problems and not cleared):
         problems.append(f"entered {new.stage}, gated on clearance, without it")
@@ -506,7 +525,7 @@ def _pause_holds_until_clearance(ctx: _Context, d: Decision) -> None:
     name = "pause-holds-until-clearance"
     if not d.prior_state.paused:
         return
-    if not d.checkin.clinician_cleared:
+    if not d.answered.clinician_cleared:
         problems = []
         if d.action is not Action.PAUSE:
             problems.append(f"the action is {d.action}")
@@ -533,8 +552,8 @@ def _no_rise_unless_ready(ctx: _Context, d: Decision) -> None:
             or (after.stage == before.stage and after.dose_level > before.dose_level))
     if not rose:
         return
-    found = triggers(ctx.spec, before, d.checkin, invariant=name)
-    _, missing = _ready(ctx.spec, before, d.checkin, name)
+    found = triggers(ctx.spec, before, d.answered, invariant=name)
+    _, missing = _ready(ctx.spec, before, d.answered, name)
     blockers = [str(t) for t in found] + missing
     if blockers:
         raise _fail(name, f"the load rose ({d.action}: {before.stage}/{before.dose_level} -> "
@@ -548,8 +567,8 @@ def _no_rise_unless_ready(ctx: _Context, d: Decision) -> None:
 def _deterministic(ctx: _Context, d: Decision) -> None:
     name = "deterministic"
     text = to_json(d)
-    again = ctx.engine.evaluate(d.prior_state, d.checkin)
-    fresh = _fresh(ctx.engine.rulebook, ctx.engine.backend).evaluate(d.prior_state, d.checkin)
+    again = ctx.engine.evaluate(d.prior_state, d.answered)
+    fresh = _fresh(ctx.engine.rulebook, ctx.engine.backend).evaluate(d.prior_state, d.answered)
     for label, other in (("the same engine", again), ("an engine on a fresh copy", fresh)):
         if to_json(other) != text:
             raise _fail(name, f"{label} gave a different decision for the same inputs "
@@ -562,7 +581,7 @@ def _backends_agree(ctx: _Context, d: Decision) -> None:
     other = ctx.other if ctx.other is not None else other_backend(ctx.engine)
     if other is None:
         return
-    theirs = other.evaluate(d.prior_state, d.checkin)
+    theirs = other.evaluate(d.prior_state, d.answered)
     if to_json(attrs.evolve(theirs, backend="native")) != to_json(
             attrs.evolve(d, backend="native")):
         mine = sorted(f.rule_id for f in d.firings)
@@ -578,8 +597,8 @@ def _backends_agree(ctx: _Context, d: Decision) -> None:
 def _responses(ctx: _Context, d: Decision) -> None:
     name = "article-responses"
     spec = ctx.spec
-    found = triggers(spec, d.prior_state, d.checkin, invariant=name)
-    rises, missing = _ready(spec, d.prior_state, d.checkin, name)
+    found = triggers(spec, d.prior_state, d.answered, invariant=name)
+    rises, missing = _ready(spec, d.prior_state, d.answered, name)
     proposed = {t.action for t in found} | rises
     expected = max(proposed, key=caution, default=spec.meta.default_action)
     fired = {f.action for f in d.firings}
@@ -681,6 +700,10 @@ _LIST = (
     Invariant("hold-explained", "every hold names its winning rule or what the next step "
               "still needs (the unmet conditions of a progress or advance rule)",
               ("P2", "P8", "P11"), (), _hold_explained),
+    Invariant("cues-agree-with-action", "a plan carries the cues of the rules whose action "
+              "was taken and no cue of an overridden rise or hold: a paused athlete is not "
+              "told to keep training", ("P10",), (), _cues_agree_with_action,
+              engine_level=True),
     Invariant("deterministic", "the same inputs give byte-identical decisions", (), (),
               _deterministic, engine_level=True),
     Invariant("backends-agree", "the durable and native backends give the same decision "
@@ -865,6 +888,18 @@ def check_no_rise_unless_ready(engine: Engine, state: AthleteState, checkin: Che
         InvariantViolation: it does not hold. Requires hypothesis.
     """
     return _one("no-rise-unless-ready")(engine, state, checkin, rulebook=rulebook)
+
+
+def check_cues_agree_with_action(engine: Engine, state: AthleteState, checkin: CheckIn, *,
+                                 rulebook: Rulebook | None = None) -> Decision:
+    """Invariant ``cues-agree-with-action`` (P10): the plan carries the cues of the winning
+    rules, each once and in firing order, and none of an overridden rule. Returns the
+    decision.
+
+    Raises:
+        InvariantViolation: it does not hold. Requires hypothesis.
+    """
+    return _one("cues-agree-with-action")(engine, state, checkin, rulebook=rulebook)
 
 
 def check_deterministic(engine: Engine, state: AthleteState, checkin: CheckIn, *,

@@ -80,7 +80,7 @@ def ladder_bound(rulebook: Rulebook, state: AthleteState | None = None) -> int:
 def _fail(problem: str, rulebook: Rulebook, decisions: list[Decision], bound: int
           ) -> InvariantViolation:
     shown = decisions[-12:]
-    trace = [f"{d.checkin.on} {d.action:8} {d.state.stage}/{d.state.dose_level} "
+    trace = [f"{d.answered.on} {d.action:8} {d.state.stage}/{d.state.dose_level} "
              f"(rules: {', '.join(f.rule_id for f in d.winners) or 'none'})" for d in shown]
     last = decisions[-1] if decisions else None
     return InvariantViolation(

@@ -21,8 +21,8 @@ from hypothesis.stateful import (
 )
 
 from .._engine import Engine
-from .._enums import Goal, SymptomKind
-from .._errors import DuplicateCheckIn
+from .._enums import Action, Goal, SymptomKind
+from .._errors import DuplicateCheckIn, InputError
 from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
 from ._invariants import check_invariants, other_backend, select
@@ -168,6 +168,27 @@ class AthleteMachine(RuleBasedStateMachine):
                                      "a second report of a day already trained added a "
                                      "session", state=before, checkin=self.last)
 
+    @rule(gap=st.integers(0, 3), goal=st.sampled_from(Goal))
+    def change_of_goal(self, gap: int, goal: Goal) -> None:
+        """The athlete turns to another goal (P12): the same rung and dose, the new goal's
+        plan, a pause kept; the athlete's own goal again is refused."""
+        assert self.athlete is not None
+        before, on = self.athlete, self._on(gap)
+        try:
+            decision = self.engine.change_goal(before, goal, on=on)
+        except InputError as refused:
+            if refused.code != "same-goal" or goal is not before.goal:
+                raise
+            return
+        if (decision.action is not Action.RETARGET or decision.state != attrs.evolve(
+                before, goal=goal, last_change_on=on)
+                or decision.plan != self.engine.plan(decision.state)):
+            raise InvariantViolation("goal-change", f"changing goal to {goal} gave "
+                                     f"{decision.action}, not the same rung and dose with the "
+                                     f"new goal's plan", state=before)
+        self.athlete, self.day = decision.state, on
+        type(self).stats[decision.action.value] += 1
+
     @rule(gap=_GAP, checkin=st.data())
     def any_checkin(self, gap: int, checkin: st.DataObject) -> None:
         drawn: CheckIn = checkin.draw(self.anything)
@@ -223,8 +244,9 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
     clearance first when paused), a missed session, days off without a check-in (up to five
     weeks), a session with a symptom at the rulebook's thresholds, one with sharp or
     persistent pain, one with a compensation, a check-in bringing clearance (with or without
-    pain), any check-in at all, the last check-in retried (refused by its id) and a second
-    report of a day already trained (no session added); and once per run (at a random step,
+    pain), any check-in at all, the last check-in retried (refused by its id), a second
+    report of a day already trained (no session added) and a change of goal (P12: the
+    same rung and dose, the new goal's plan); and once per run (at a random step,
     or at the end), a clean record played from wherever the athlete is, which must reach the
     top of the ladder within :func:`ladder_bound` days (liveness). Every state it reaches
     must meet the reachability constraints (:func:`check_reachable`).

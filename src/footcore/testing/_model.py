@@ -487,7 +487,9 @@ class Model:
                     sorted({*gaps, *sessions, *changes}), (True, False)):
                 yield [{"fresh": True, "completed": completed, "since_checkin": None,
                         "since_session": None, "since_start": since},
-                       [{"since_change": None}], [{"since_backoff": None}],
+                       [{"since_change": None}, *({"since_change": v} for v in changes
+                                                  if v <= since)],  # a change of goal
+                       [{"since_backoff": None}],
                        [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
         for checkin, trained, completed in itertools.product(gaps, (True, False),
                                                              (True, False)):
@@ -502,7 +504,7 @@ class Model:
                 bound = since if not trained else None
                 yield [anchor,
                        [{"since_change": v} for v in sorted({*changes, *gaps})
-                        if v >= checkin and (bound is None or v <= bound)],
+                        if bound is None or v <= bound],  # after the check-in: a new goal
                        [{"since_backoff": v, "window_open": is_open}
                         for v, is_open in self._backoffs(checkin, bound, paused, backoff,
                                                          length, [*backoffs, *gaps])],

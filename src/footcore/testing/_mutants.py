@@ -265,10 +265,10 @@ class KitCheck:
 def kit_check(spec: Rulebook, *, examples: int = 400, only: Collection[str] | None = None,
               skip: Collection[str] = (), liveness: bool = True) -> KitCheck:
     """The kit's checks as one callable, for :func:`mutation_score`: the invariants (those
-    about the rulebook; ``deterministic`` and ``backends-agree`` test the engine and are
-    left out) on :func:`boundary_cases` and ``examples`` deterministic draws of
-    :func:`inputs`, and liveness for a new athlete with and without a history, all at the
-    thresholds of ``spec``.
+    about the rulebook; ``cues-agree-with-action``, ``deterministic`` and
+    ``backends-agree`` test the engine and are left out) on :func:`boundary_cases` and
+    ``examples`` deterministic draws of :func:`inputs`, and liveness for a new athlete
+    with and without a history, all at the thresholds of ``spec``.
 
     Requires hypothesis.
     """

@@ -33,11 +33,11 @@ import attrs
 from .._conditions import FactType
 from .._convert import CONVERTER
 from .._engine import Engine
-from .._enums import Action, BackOff, Goal
+from .._enums import RULE_ACTIONS, Action, BackOff, Goal
 from .._errors import FootcoreError, InputError
 from .._facts import record
-from .._models import AthleteState, CheckIn, Decision
-from .._plan import build_plan
+from .._models import AthleteState, CheckIn, Decision, Firing
+from .._plan import build_plan, winning_cues, with_cues
 from .._rulebook import Rulebook
 from .._transition import next_state
 from ._invariants import INVARIANTS, check_decision, check_invariants
@@ -59,7 +59,7 @@ __all__ = [
 PROVABLE: tuple[str, ...] = (
     "pain-pauses", "backoff-never-raises-load", "stiffness-never-raises-load", "monotone",
     "one-rung-at-most", "no-hops-before-clearance", "pause-holds-until-clearance",
-    "hold-explained",
+    "hold-explained", "cues-agree-with-action",
 )
 DEFAULT_BUDGET = 20_000_000
 Status = Literal["proved", "counterexample", "unknown"]
@@ -511,17 +511,48 @@ def _one_rung(model: Model, engine: Engine, spec: Rulebook) -> ProofResult:
         for dose in range(len(stage.steps)):
             prior = plans(model.rulebook).state(stage.id, Goal.RUNNER, dose, False,
                                                 BackOff.NONE, False)
-            for action in Action:
+            for action in RULE_ACTIONS:
                 found = _forced(model, engine, spec, "one-rung-at-most", prior, action)
                 if found is not None:
                     return found
     return ProofResult("one-rung-at-most", "proved")
 
 
+def _cues_agree(search: _Search, engine: Engine, spec: Rulebook) -> ProofResult:
+    """The engine gives a plan the cues :func:`winning_cues` picks from the rules that
+    fired, rule by rule: a rule's cue is in when its action is taken, out otherwise. So the
+    cues agree with the action for every input exactly when they do for each rule with a
+    cue, fired alone, under each action a decision can take: that is what is walked (a
+    counterexample is the decision had that rule fired under that action)."""
+    rb = search.model.rulebook
+    name = "cues-agree-with-action"
+    checkin = CheckIn(on=ON, completed=True)
+    prior = plans(rb).state(rb.stages[0].id, Goal.RUNNER, 0, False, BackOff.NONE, False)
+    base = engine.evaluate(prior, checkin)
+    for rule in rb.rules:
+        if not rule.cue:
+            continue
+        for action in dict.fromkeys((*rb.meta.precedence, rb.meta.default_action)):
+            search.spend(1)
+            won = rule.action is action
+            firing = Firing(rule.id, rule.action, rule.source, rule.summary, "checkin", (),
+                            won, None if won else action)
+            forced = attrs.evolve(base, action=action, firings=(firing,), plan=with_cues(
+                base.plan, winning_cues([rule], action)))
+            try:
+                check_decision(forced, engine=engine, rulebook=spec, only=(name,))
+            except InvariantViolation as exc:
+                return ProofResult(name, "counterexample",
+                                   Counterexample(prior, checkin, forced, exc, 0))
+    return ProofResult(name, "proved")
+
+
 def _decide(search: _Search, name: str, engine: Engine, spec: Rulebook) -> ProofResult:
     model = search.model
     if name == "one-rung-at-most":
         return _one_rung(model, engine, spec)
+    if name == "cues-agree-with-action":
+        return _cues_agree(search, engine, spec)
     found: _Found | None
     if name == "pain-pauses":
         found = search.winner(_PAIN, _always, lambda c, a: a is not Action.PAUSE)

@@ -19,14 +19,15 @@ __all__ = ["REACHABILITY", "check_reachable", "reachability_problems"]
 
 REACHABILITY: Mapping[str, str] = {
     "new-athlete": "before the first check-in the state is a new athlete's: nothing "
-                   "recorded, not paused, no back-off",
+                   "recorded (but the day of a change of goal), not paused, no back-off",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
               "on record, and was paused at the last check-in (its back-off date)",
     "window": "an open deload or rest window ends deload_days (rest_days) after the last "
               "back-off date, and the last check-in came less than that many days (at "
               "least one) after it",
-    "dates": "the last session, change and back-off are on or before the last check-in, "
-             "and none is before the start",
+    "dates": "the last session and back-off are on or before the last check-in, and none "
+             "of them, nor the last change, is before the start (a change of goal may come "
+             "after the last check-in, or before the first)",
     "recent-sessions": "the recent sessions are distinct days in order, within the window "
                        "ending at the last check-in, none after the last session, which is "
                        "among them when it falls in that window",
@@ -48,7 +49,7 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
 
     if s.last_checkin_on is None:
         need(not s.paused and s.backoff is BackOff.NONE and s.last_session_on is None
-             and s.last_change_on is None and s.last_backoff_on is None
+             and s.last_backoff_on is None
              and not s.recent_sessions and not s.recent_checkins
              and s.consecutive_completed == s.consecutive_missed == s.clean_streak == 0,
              "new-athlete", "no check-in yet, but something is recorded")
@@ -66,7 +67,7 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
              "window",
              f"{s.backoff.value} until {s.backoff_until}, last back-off {s.last_backoff_on}, "
              f"last check-in {s.last_checkin_on}")
-    for label, day in (("last session", s.last_session_on), ("last change", s.last_change_on),
+    for label, day in (("last session", s.last_session_on),
                        ("last back-off", s.last_backoff_on)):
         need(day is None or s.started_on <= day <= s.last_checkin_on, "dates",
              f"{label} {day} is not within {s.started_on}..{s.last_checkin_on}")

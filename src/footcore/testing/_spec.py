@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
-from .._enums import Action, Category, CompensationKind, Location, SymptomKind
+from .._enums import RULE_ACTIONS, Action, Category, CompensationKind, Location, SymptomKind
 from .._models import Compensation, Symptom
 from .._rulebook import Rulebook, Stage
 from ._violations import MissingParam
@@ -37,7 +37,7 @@ __all__ = [
 
 # The order of caution the kit checks against, whatever precedence a rulebook states:
 # a rulebook that lets PROGRESS beat HOLD is exactly what the invariants must catch.
-CAUTION: tuple[Action, ...] = tuple(Action)  # ADVANCE (least cautious) ... PAUSE (most)
+CAUTION: tuple[Action, ...] = RULE_ACTIONS  # ADVANCE (least cautious) ... PAUSE (most)
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 # P10: irritation "behind the ball of the foot, under the arch, near the toes".
