@@ -69,6 +69,7 @@ _BOUNDS: Mapping[str, tuple[float, float, bool]] = {
     "sessions_per_week": (1, 14, True),
     "session_min_minutes": (1, 600, True),
     "session_max_minutes": (1, 600, True),
+    "session_counts_min_minutes": (0, 600, True),
     "deload_days": (1, MAX_PERIOD_DAYS, True),
     "rest_days": (1, MAX_PERIOD_DAYS, True),
     "rest_sessions_per_week": (0, 13, True),

@@ -152,8 +152,8 @@ class AthleteMachine(RuleBasedStateMachine):
                                      f"check-in {self.last.id!r} was counted twice",
                                      state=self.athlete, checkin=self.last)
 
-    @precondition(lambda self: self.last is not None and self.last.completed
-                  and self.last.on == self.day)
+    @precondition(lambda self: self.last is not None and self.athlete is not None
+                  and self.athlete.last_session_on == self.day)
     @rule(checkin=st.data())
     def second_report_of_the_day(self, checkin: st.DataObject) -> None:
         """Another report for a day whose session was counted adds no session (P2)."""
