@@ -425,7 +425,7 @@ class Model:
         least = self.rulebook.params.get("session_counts_min_minutes")
         cut = [] if least is None else [Test("minutes", Op.GE, 1),
                                         Test("minutes", Op.GE, int(least.value))]
-        return [{"minutes": int(v), "short": least is not None and 0 < v < least.value}
+        return [{"minutes": int(v), "short": least is not None and 0 < int(v) < least.value}
                 for v in self.runs(FactType.CHECKIN, "minutes", cut)]
 
     @functools.cached_property
