@@ -59,6 +59,8 @@ REQUIRED_PARAMS = (
     "deload_volume_factor", "deload_intensity_factor", "rest_days", "rest_sessions_per_week",
     "max_dose_step_increase",
 )
+# Read by the engine when a rulebook defines them; without them nothing changes.
+OPTIONAL_PARAMS = ("session_counts_min_minutes",)
 _PARAGRAPH = re.compile(r"P(?:[1-9]|1[0-2])")
 _MAX_FACTOR = 100
 # The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
