@@ -966,7 +966,7 @@ def test_two_minute_sessions_do_not_climb_where_full_ones_do(engine: Engine,
     unmet = [u for w in last.why_not for u in w.unmet if u.field == "minutes"]
     assert unmet and all(u.actual == short and u.needed == least_minutes(rulebook)
                          and u.param == "session_counts_min_minutes" for u in unmet)
-    assert f"session length: {short} min, needs at least {least_minutes(rulebook)} min" in (
+    assert f"minutes trained: {short}, needs at least {least_minutes(rulebook)} (footcore default)" in (
         explain(last))
 
 

@@ -19,7 +19,7 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "days_at_dose": ("days at this dose", "", ""),
     "consecutive_completed": ("sessions done in a row", "", ""),
     "consecutive_missed": ("sessions missed in a row", "", ""),
-    "minutes": ("session length", " min", ""),
+    "minutes": ("minutes trained", "", ""),
     "days_since_last_session": ("days since the last session", "", ""),
     "days_since_backoff": ("days since the last back-off", "", ""),
     "symptom_count": ("symptoms reported", "", ""),
