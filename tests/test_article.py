@@ -966,8 +966,8 @@ def test_two_minute_sessions_do_not_climb_where_full_ones_do(engine: Engine,
     unmet = [u for w in last.why_not for u in w.unmet if u.field == "minutes"]
     assert unmet and all(u.actual == short and u.needed == least_minutes(rulebook)
                          and u.param == "session_counts_min_minutes" for u in unmet)
-    assert f"minutes trained: {short}, needs at least {least_minutes(rulebook)} (footcore default)" in (
-        explain(last))
+    least = least_minutes(rulebook)
+    assert f"minutes trained: {short}, needs at least {least} (footcore default)" in explain(last)
 
 
 def test_minutes_not_reported_keep_todays_meaning(engine: Engine) -> None:
