@@ -144,8 +144,7 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
                 or (fatigue is not None and fatigue >= FATIGUE_HOLD)
                 or (history and not cleared and top and not final and LADDER[order + 1][2])
                 or (history and not cleared and order >= 1)
-                or (symmetry is not None and symmetry < FOREFOOT_SYMMETRY_MIN and top
-                    and not final)
+                or (symmetry is not None and symmetry < FOREFOOT_SYMMETRY_MIN and top)
                 or any(s.kind is SymptomKind.IRRITATION or s.kind is SymptomKind.STIFFNESS
                        or (s.kind is SymptomKind.SORENESS and s.severity >= SORENESS_HOLD)
                        or (s.kind is SymptomKind.FATIGUE and s.severity >= FATIGUE_HOLD)

@@ -976,13 +976,18 @@ def test_minutes_not_reported_keep_todays_meaning(engine: Engine) -> None:
 
 
 def test_a_short_session_never_triggers_a_rise(engine: Engine, rulebook: Rulebook) -> None:
-    """P2, P6: an athlete ready to move up, whose session is short, holds; the same session
-    at full length rises."""
+    """P2, P6: an athlete ready to move up even without today's session, whose session is
+    short, holds; the same session at full length rises."""
+    extra = TODAY - days(2 * rulebook.whole("min_sessions_in_window"))
     for dose in (1, None):  # a dose step, then a rung change
-        state = placed(engine, stage="activation", dose=dose, cleared=True)
+        ready = placed(engine, stage="activation", dose=dose, cleared=True)
+        state = attrs.evolve(ready, recent_sessions=(extra, *ready.recent_sessions),
+                             clean_streak=ready.clean_streak + 1)
         assert engine.evaluate(state, session()).action in RISES
         held = engine.evaluate(state, session(minutes=least_minutes(rulebook) - 1))
-        assert held.action is Action.HOLD
+        assert held.action is Action.HOLD and held.firings == ()
+        # nothing else stands in the way: only the session's length
+        assert [u.field for w in held.why_not for u in w.unmet] == ["minutes"]
         assert held.state.last_session_on == state.last_session_on
         assert held.state.recent_sessions == state.recent_sessions
         assert held.state.clean_streak == state.clean_streak

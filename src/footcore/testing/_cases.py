@@ -112,10 +112,13 @@ def _rises(rulebook: Rulebook, n: _Numbers) -> Iterator[Case]:
             # a missed session, by an athlete ready even without it
             yield (_ready(rulebook, n, stage, dose, window_short=-1, streak_short=-1),
                    _session(completed=False, minutes=0))
-            # a minute short of a session that counts, and exactly long enough (P2, P6)
+            # a minute short of a session that counts, and exactly long enough (P2, P6), by
+            # an athlete ready with it and by one ready even without it
             least = int(param_or(rulebook, "session_counts_min_minutes", 0))
-            for minutes in sorted({least - 1, least} - {-1, 0}):
-                yield _ready(rulebook, n, stage, dose), _session(minutes=minutes)
+            for minutes, spare in itertools.product(sorted({least - 1, least} - {-1, 0}),
+                                                    (0, -1)):
+                yield (_ready(rulebook, n, stage, dose, window_short=spare,
+                              streak_short=spare), _session(minutes=minutes))
             # a forefoot a hundredth under even enough, and at it (P7, P11)
             uneven = param_or(rulebook, "forefoot_symmetry_min", 0.0)
             if uneven > 0:

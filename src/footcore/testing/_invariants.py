@@ -234,8 +234,7 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
     if f["history"] and not f["cleared"] and _num(f, "stage_order") >= 1:
         add(Action.HOLD, "foot or ankle history, past the awareness rung, no clearance", "P10")
     uneven = param_or(rulebook, "forefoot_symmetry_min", 0.0)
-    if (f["has_forefoot_symmetry"] and _num(f, "forefoot_symmetry") < uneven
-            and f["top_dose"] and not f["final_stage"]):
+    if f["has_forefoot_symmetry"] and _num(f, "forefoot_symmetry") < uneven and f["top_dose"]:
         add(Action.HOLD, f"forefoot symmetry {f['forefoot_symmetry']} < forefoot_symmetry_min "
                          f"at the top dose", "P7, P11")
     if f["final_stage"] and f["top_dose"]:
