@@ -27,10 +27,11 @@ SORENESS_HOLD, FATIGUE_HOLD = 5, 6
 SHORT_LAYOFF, LONG_LAYOFF = 7, 22
 MIN_SESSIONS, PROGRESS_STREAK, ADVANCE_STREAK, MIN_DAYS = 4, 2, 3, 7
 BALANCE_OPEN, BALANCE_CLOSED = 30.0, 10.0
+SESSION_COUNTS_MIN, FOREFOOT_SYMMETRY_MIN = 10, 0.8
 
 # The ladder of rules/stages.toml: (id, dose steps, next rung needs clearance with a
 # history), and the balance metric each rung's advance asks for.
-LADDER = (("baseline", 2, False), ("activation", 4, False), ("control", 4, False),
+LADDER = (("baseline", 2, False), ("activation", 4, True), ("control", 4, True),
           ("unilateral", 4, True), ("integration", 4, True), ("maintenance", 3, True))
 RUNG = {name: order for order, (name, _, _) in enumerate(LADDER)}
 ADVANCE_NEEDS = {"control": ("balance_eyes_open_s", BALANCE_OPEN),
@@ -88,7 +89,9 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
     """The action, the new stage and dose, and the new week, for ``checkin``."""
     on, started = checkin.on, state.started_on
     done, symptoms, compensations = checkin.completed, checkin.symptoms, checkin.compensations
-    new_day = done and on != state.last_session_on
+    short = 0 < checkin.minutes < SESSION_COUNTS_MIN  # done-but-short: no session, no miss
+    session = done and not short
+    new_day = session and on != state.last_session_on
     since = on - WINDOW
     sessions = sum(1 for day in state.recent_sessions if day >= since) + new_day
     clean = not compensations and all(
@@ -117,13 +120,13 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
     if pain or (paused and not cleared_today) or any(
             s.kind in LASTING and s.days >= PERSISTENT_DAYS for s in symptoms):
         action = Action.PAUSE
-    elif (done and layoff >= LONG_LAYOFF) or any(
+    elif (session and layoff >= LONG_LAYOFF) or any(
             c.kind in KNEE_HIP and c.exercise in PLYOMETRIC for c in compensations):
         action = Action.REGRESS
     elif any(s.kind is SymptomKind.IRRITATION and s.location in FOREFOOT
              and s.severity >= IRRITATION_REST for s in symptoms):
         action = Action.REST
-    elif (done and SHORT_LAYOFF <= layoff < LONG_LAYOFF) or (paused and cleared_today) or any(
+    elif (session and SHORT_LAYOFF <= layoff < LONG_LAYOFF) or (paused and cleared_today) or any(
             (s.kind is SymptomKind.IRRITATION and s.location in FOREFOOT)
             or (s.kind is SymptomKind.STIFFNESS and s.severity >= STIFFNESS_DELOAD)
             for s in symptoms) or any(
@@ -134,10 +137,14 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
     else:
         metrics, known = checkin.metrics, state.metrics
         fatigue = metrics.foot_fatigue
-        held = (not done or sessions < MIN_SESSIONS or (final and top)
+        symmetry = (known.forefoot_symmetry if metrics.forefoot_symmetry is None
+                    else metrics.forefoot_symmetry)
+        held = (not session or sessions < MIN_SESSIONS or (final and top)
                 or backoff is not BackOff.NONE or compensations
                 or (fatigue is not None and fatigue >= FATIGUE_HOLD)
                 or (history and not cleared and top and not final and LADDER[order + 1][2])
+                or (history and not cleared and order >= 1)
+                or (symmetry is not None and symmetry < FOREFOOT_SYMMETRY_MIN and top)
                 or any(s.kind is SymptomKind.IRRITATION or s.kind is SymptomKind.STIFFNESS
                        or (s.kind is SymptomKind.SORENESS and s.severity >= SORENESS_HOLD)
                        or (s.kind is SymptomKind.FATIGUE and s.severity >= FATIGUE_HOLD)

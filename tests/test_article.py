@@ -1053,3 +1053,183 @@ def test_a_decision_without_a_check_in_is_a_goal_change_and_nothing_else(
             (lambda: attrs.evolve(retarget, firings=()), "Decision.firings")):
         with pytest.raises(InputError, match=message):
             made()
+
+
+# ---- issue 21: what counts as a session (P2, P6), forefoot symmetry (P7, P11), history (P10)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+RISES = (Action.PROGRESS, Action.ADVANCE)
+
+
+def least_minutes(rulebook: Rulebook) -> int:
+    return rulebook.whole("session_counts_min_minutes")
+
+
+def three_a_week(engine: Engine, minutes: int, weeks: int = 10) -> list[Decision]:
+    """A new athlete's clean record: three sessions a week of ``minutes``, from START."""
+    state = engine.new_athlete("a-1", goal=Goal.RUNNER, start=START)
+    decisions = []
+    for week, day in itertools.product(range(weeks), (0, 2, 4)):
+        decision = engine.evaluate(state, session(START + days(7 * week + day),
+                                                  minutes=minutes))
+        decisions.append(decision)
+        state = decision.state
+    return decisions
+
+
+def rise_days(decisions: list[Decision]) -> list[tuple[date, Action]]:
+    return [(d.checkin.on, d.action) for d in decisions if d.action in RISES]
+
+
+def test_the_session_minimum_sits_below_the_articles_blocks(rulebook: Rulebook) -> None:
+    """P2, P6: a session counts from a footcore default below P6's 15-20 minute blocks."""
+    param = rulebook.params["session_counts_min_minutes"]
+    assert param.is_default and {"P2", "P6"} <= set(param.source) and param.rationale
+    assert 0 < param.value < rulebook.number("session_min_minutes")
+
+
+def test_two_minute_sessions_do_not_climb_where_full_ones_do(engine: Engine,
+                                                             rulebook: Rulebook) -> None:
+    """P2, P6: three sessions a week of 2, 18 or 120 minutes no longer climb alike; 18 and
+    120 climb on the same days, 2 never rises and is told why."""
+    short = least_minutes(rulebook) - 1
+    full, long, tiny = (three_a_week(engine, m) for m in (18, 120, short))
+    assert rise_days(full) and rise_days(full) == rise_days(long)
+    assert rise_days(tiny) == []
+    last = tiny[-1]
+    assert last.state.recent_sessions == () and last.state.consecutive_missed == 0
+    unmet = [u for w in last.why_not for u in w.unmet if u.field == "minutes"]
+    assert unmet and all(u.actual == short and u.needed == least_minutes(rulebook)
+                         and u.param == "session_counts_min_minutes" for u in unmet)
+    least = least_minutes(rulebook)
+    assert f"minutes trained: {short}, needs at least {least} (footcore default)" in explain(last)
+
+
+def test_minutes_not_reported_keep_todays_meaning(engine: Engine) -> None:
+    """P2: 0 minutes means not reported; such a record climbs as a full-length one does."""
+    assert rise_days(three_a_week(engine, 0)) == rise_days(three_a_week(engine, 18))
+
+
+def test_a_short_session_never_triggers_a_rise(engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P6: an athlete ready to move up even without today's session, whose session is
+    short, holds; the same session at full length rises."""
+    extra = TODAY - days(2 * rulebook.whole("min_sessions_in_window"))
+    for dose in (1, None):  # a dose step, then a rung change
+        ready = placed(engine, stage="activation", dose=dose, cleared=True)
+        state = attrs.evolve(ready, recent_sessions=(extra, *ready.recent_sessions),
+                             clean_streak=ready.clean_streak + 1)
+        assert engine.evaluate(state, session()).action in RISES
+        held = engine.evaluate(state, session(minutes=least_minutes(rulebook) - 1))
+        assert held.action is Action.HOLD and held.firings == ()
+        # nothing else stands in the way: only the session's length
+        assert [u.field for w in held.why_not for u in w.unmet] == ["minutes"]
+        assert held.state.last_session_on == state.last_session_on
+        assert held.state.recent_sessions == state.recent_sessions
+        assert held.state.clean_streak == state.clean_streak
+
+
+def test_a_short_session_with_symptoms_breaks_the_streak_but_is_no_miss(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P10: a short session's symptoms still count (they break the clean streak and
+    the back-off rules read them), but it is neither a session nor a miss."""
+    state = placed(engine, dose=1)
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(state, session(minutes=1, symptoms=stiff))
+    assert decision.action is Action.DELOAD and "stiffness-deload" in won(decision)
+    assert decision.state.clean_streak == 0
+    assert decision.state.consecutive_missed == 0
+    assert decision.state.consecutive_completed == state.consecutive_completed
+
+
+def test_a_short_session_neither_ends_a_layoff_nor_triggers_its_back_off(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """Layoffs (defaults): the gap is measured to the last session that counts; a short one
+    after a long break does not regress, and the first full session back does."""
+    away = TODAY - days(rulebook.whole("long_layoff_days"))
+    state = placed(engine, dose=1, last_session_on=away, last_checkin_on=away,
+                   recent_sessions=())
+    short = engine.evaluate(state, session(minutes=2))
+    assert short.action is Action.HOLD and "long-layoff-regress" not in fired(short)
+    back = engine.evaluate(short.state, session(TODAY + days(1)))
+    assert back.action is Action.REGRESS and "long-layoff-regress" in won(back)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(minutes=st.integers(1, 9), dose=st.sampled_from([0, 1, None]),
+       stage=st.sampled_from(["baseline", "activation", "control", "unilateral"]),
+       gap=st.integers(0, 30), soreness=st.integers(0, 10))
+def test_a_short_session_never_raises_the_load_nor_counts_as_a_miss(
+        rulebook: Rulebook, minutes: int, dose: int | None, stage: str, gap: int,
+        soreness: int) -> None:
+    """P2, P6 (property): whatever the record, a session under the minimum never raises the
+    dose or rung, and leaves the session and miss counts as they were; on both backends."""
+    for backend in ["native", "durable"] if durable_available() else ["native"]:
+        engine = Engine(rulebook, backend=backend)
+        short = min(minutes, least_minutes(rulebook) - 1)
+        state = placed(engine, stage=stage, dose=dose, cleared=True)
+        checkin = session(state.last_checkin_on + days(gap), minutes=short,  # type: ignore[operator]
+                          symptoms=symptom(SymptomKind.SORENESS, soreness) if soreness else ())
+        decision = engine.evaluate(state, checkin)
+        order = rulebook.stage(decision.state.stage).order
+        assert decision.action not in RISES
+        assert (order, decision.state.dose_level) <= (
+            rulebook.stage(state.stage).order, state.dose_level)
+        assert decision.state.recent_sessions == tuple(
+            d for d in state.recent_sessions if d >= checkin.on - days(
+                rulebook.whole("window_days") - 1))
+        assert decision.state.consecutive_missed == state.consecutive_missed
+        assert decision.state.consecutive_completed == state.consecutive_completed
+        assert decision.state.last_session_on == state.last_session_on
+
+
+def test_uneven_forefoot_holds_the_rung_change(engine: Engine, rulebook: Rulebook) -> None:
+    """P7, P11: a forefoot that bears the load unevenly holds the move up a rung, with a cue
+    to sense the big and little toe; an even one, or none measured, does not."""
+    bar = rulebook.number("forefoot_symmetry_min")
+    uneven = placed(engine, stage="activation", cleared=True,
+                    metrics=Metrics(forefoot_symmetry=round(bar - 0.05, 2)))
+    decision = engine.evaluate(uneven, session())
+    assert decision.action is Action.HOLD and "uneven-forefoot-hold" in won(decision)
+    assert any("big toe" in cue for cue in decision.plan.cues)
+    for metrics in (Metrics(forefoot_symmetry=bar), Metrics()):
+        fine = placed(engine, stage="activation", cleared=True, metrics=metrics)
+        assert engine.evaluate(fine, session()).action is Action.ADVANCE
+    remeasured = engine.evaluate(uneven, session(metrics=Metrics(forefoot_symmetry=bar)))
+    assert remeasured.action is Action.ADVANCE
+
+
+def test_uneven_forefoot_does_not_hold_a_dose_step(engine: Engine, rulebook: Rulebook) -> None:
+    """P7: within a rung the dose still rises; the hold guards the rung change only."""
+    uneven = placed(engine, stage="activation", dose=1, cleared=True,
+                    metrics=Metrics(forefoot_symmetry=0.1))
+    decision = engine.evaluate(uneven, session())
+    assert decision.action is Action.PROGRESS and "uneven-forefoot-hold" not in fired(decision)
+
+
+def test_history_needs_clearance_before_leaving_awareness(engine: Engine) -> None:
+    """P10: with a foot or ankle history, a coach or clinician tailors the plan before the
+    load rises: the move from the awareness rung holds until clearance, then goes ahead."""
+    state = placed(engine, stage="baseline", history=True)
+    held = engine.evaluate(state, session())
+    assert held.action is Action.HOLD and "history-clearance-gate" in won(held)
+    assert any("clinician" in cue for cue in held.plan.cues)
+    cleared = engine.evaluate(state, session(clinician_cleared=True))
+    assert cleared.action is Action.ADVANCE and cleared.state.stage == "activation"
+    # the awareness rung's own dose step (nothing loaded) does not wait
+    below = engine.evaluate(placed(engine, stage="baseline", dose=0, history=True), session())
+    assert below.action is Action.PROGRESS
+
+
+@pytest.mark.parametrize("stage", ["activation", "control", "unilateral"])
+def test_history_without_clearance_holds_every_rise_past_awareness(engine: Engine,
+                                                                   stage: str) -> None:
+    """P10: an athlete placed past the awareness rung (by an app or an earlier rulebook)
+    with a history and no clearance gets neither a dose step nor a rung change."""
+    for dose in (0, None):
+        decision = engine.evaluate(placed(engine, stage=stage, dose=dose, history=True),
+                                   session())
+        assert decision.action is Action.HOLD
+        assert "history-clearance-before-loading" in won(decision)
+        assert any("clinician or coach" in cue for cue in decision.plan.cues)

@@ -216,7 +216,7 @@ def test_facts_are_said_in_plain_words(engine: Engine) -> None:
     text = fc.explain(decision)
     assert decision.action is Action.REGRESS
     assert "Seen: knee valgus in slow, controlled single-leg hops on 13 Jan 2026." in text
-    assert "Seen: session done; 8 days since the last session." in text
+    assert "Seen: session done; 8 days since the last session; not a short session." in text
     assert "short-layoff-deload would deload (footcore default)" in text
     assert ("days since the last session at least 7 (short_layoff_days; days; footcore "
             "default); days since the last session under 22 (long_layoff_days" in text)

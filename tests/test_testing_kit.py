@@ -248,7 +248,9 @@ def test_one_rung_and_session_shape_checks_catch_a_doctored_decision() -> None:
 
 
 def test_no_hops_catches_a_history_athlete_let_through_the_gate() -> None:
-    unsafe = _native(derive(RULEBOOK, drop=("history-clearance-gate",)))
+    # both P10 holds let through: the gate to the next rung and the hold past awareness
+    unsafe = _native(derive(RULEBOOK, drop=("history-clearance-gate",
+                                            "history-clearance-before-loading")))
     gated = next(s for s, c in boundary_cases(RULEBOOK)
                  if s.prior_foot_ankle_problems and not s.clinician_cleared
                  and s.stage == "control" and not c.clinician_cleared

@@ -115,7 +115,10 @@ FACT_FIELDS: Mapping[FactType, Mapping[str, FieldSpec]] = {
         "rest_active": _f(bool, "a rest window is open on the check-in date"),
         "backoff_ended": _f(bool, "a back-off window was open and has now ended"),
         "completed": _f(bool, "the session was done"),
-        "minutes": _f(int, "minutes trained in the session"),
+        "minutes": _f(int, "minutes trained in the session (0: not reported)"),
+        "short_session": _f(
+            bool, "minutes were reported and fall under session_counts_min_minutes: a done "
+                  "session that does not count (P2, P6)"),
         "sessions_in_window": _f(int, "sessions done in the recent window, this one included"),
         "consecutive_completed": _f(int, "sessions done in a row, this one included"),
         "consecutive_missed": _f(int, "sessions missed in a row, this one included"),

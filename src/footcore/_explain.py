@@ -79,6 +79,7 @@ _PHRASES: dict[str, Callable[[Scalar], str]] = {
     "backoff_ended": _flag("a back-off that has just ended", "no back-off just ended"),
     "completed": _flag("session done", "session missed"),
     "minutes": _count("{} minute trained", "{} minutes trained"),
+    "short_session": _flag("a session too short to count", "not a short session"),
     "sessions_in_window": _count("{} session done in the recent window",
                                  "{} sessions done in the recent window"),
     "consecutive_completed": _count("{} session done in a row", "{} sessions done in a row"),

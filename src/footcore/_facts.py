@@ -14,8 +14,8 @@ from ._plan import build_plan
 from ._rulebook import Rulebook
 from ._trusted import trusted
 
-__all__ = ["PAIN_KINDS", "Record", "build_facts", "is_clean", "record", "single_leg_week",
-           "window_start"]
+__all__ = ["PAIN_KINDS", "Record", "build_facts", "counts", "is_clean", "is_short", "record",
+           "single_leg_week", "window_start"]
 
 PAIN_KINDS = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 _METRICS = trusted(Metrics)
@@ -46,13 +46,30 @@ def window_start(rulebook: Rulebook, checkin: CheckIn) -> date:
     return checkin.on - length
 
 
-def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> tuple[date, ...]:
-    """Dates of the training days within the recent window, this check-in's included: a day
-    counts once, however many check-ins report it (P2 asks for regular days of practice).
-    A state's recent sessions are distinct dates in increasing order."""
+def is_short(rulebook: Rulebook, checkin: CheckIn) -> bool:
+    """The check-in reports minutes under ``session_counts_min_minutes`` (P2, P6): done, it
+    is done-but-short. 0 minutes means not reported, never short; so is every check-in of a
+    rulebook without that parameter."""
+    least = rulebook.params.get("session_counts_min_minutes")
+    return least is not None and 0 < checkin.minutes < least.value
+
+
+def counts(rulebook: Rulebook, checkin: CheckIn) -> bool:
+    """The check-in is a session that counts: done, and not short. Only such a session adds
+    to the sessions in the window, in a row and the clean streak, and moves the last session
+    date (which the layoff rules read); a short one is no miss either."""
+    return checkin.completed and not is_short(rulebook, checkin)
+
+
+def window_sessions(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
+                    session: bool) -> tuple[date, ...]:
+    """Dates of the training days within the recent window, this check-in's included when
+    ``session`` (it :func:`counts`): a day counts once, however many check-ins report it
+    (P2 asks for regular days of practice). A state's recent sessions are distinct dates in
+    increasing order."""
     recent = state.recent_sessions
     done = recent[bisect.bisect_left(recent, window_start(rulebook, checkin)):]
-    if checkin.completed and checkin.on != state.last_session_on:
+    if session and checkin.on != state.last_session_on:
         return (*done, checkin.on)
     return done
 
@@ -70,13 +87,14 @@ def is_clean(rulebook: Rulebook, checkin: CheckIn) -> bool:
     return all(s.severity <= limits.get(s.kind, default) for s in checkin.symptoms)
 
 
-def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> int:
-    """The clean streak after this check-in: a missed session neither counts nor breaks it,
-    nor does a second check-in for a training day already counted; any of them that is not
-    clean breaks it."""
+def next_clean_streak(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
+                      session: bool) -> int:
+    """The clean streak after this check-in (``session``: it :func:`counts`): a missed or
+    short session neither counts nor breaks it, nor does a second check-in for a training
+    day already counted; any of them that is not clean breaks it."""
     if not is_clean(rulebook, checkin):
         return 0
-    new_session = checkin.completed and checkin.on != state.last_session_on
+    new_session = session and checkin.on != state.last_session_on
     return state.clean_streak + 1 if new_session else state.clean_streak
 
 
@@ -89,6 +107,7 @@ class Record(NamedTuple):
     consecutive_missed: int
     clean_streak: int
     metrics: Metrics
+    session: bool  # the check-in is a session that counts (see counts)
 
 
 def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
@@ -96,21 +115,23 @@ def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
 
     Days are counted, not check-ins: a second check-in on a day already counted (a retry,
     or a report sent twice) adds no session and no miss; its symptoms, compensations and
-    metrics still count.
+    metrics still count. So does a done-but-short session (:func:`is_short`): no session,
+    no miss, the counts as they were.
     """
     trained_today = checkin.on == state.last_session_on
     counted_today = checkin.on == state.last_checkin_on
-    if checkin.completed:
+    session = counts(rulebook, checkin)
+    if session:
         completed = state.consecutive_completed + (0 if trained_today else 1)
         missed = 0
-    elif trained_today:
+    elif trained_today or checkin.completed:
         completed, missed = state.consecutive_completed, state.consecutive_missed
     else:
         completed = 0
         missed = state.consecutive_missed + (0 if counted_today else 1)
-    return Record(window_sessions(rulebook, state, checkin), completed, missed,
-                  next_clean_streak(rulebook, state, checkin),
-                  merged_metrics(state.metrics, checkin.metrics))
+    return Record(window_sessions(rulebook, state, checkin, session), completed, missed,
+                  next_clean_streak(rulebook, state, checkin, session),
+                  merged_metrics(state.metrics, checkin.metrics), session)
 
 
 def single_leg_week(rulebook: Rulebook, week: WeekPlan) -> bool:
@@ -155,6 +176,7 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         "backoff_ended": open_backoff and not active,
         "completed": checkin.completed,
         "minutes": checkin.minutes,
+        "short_session": is_short(rulebook, checkin),
         "sessions_in_window": len(counted.recent_sessions),
         "consecutive_completed": counted.consecutive_completed,
         "consecutive_missed": counted.consecutive_missed,

@@ -22,7 +22,7 @@ import attrs
 
 from ._conditions import FACT_FIELDS, CompiledRule, FactType, Op, Scalar, Test
 from ._enums import Action
-from ._rulebook import REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
+from ._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
 
 __all__ = ["Finding", "candidate_values", "lint", "safety"]
 
@@ -247,7 +247,7 @@ def _ladder(rulebook: Rulebook) -> Iterable[Finding]:
 
 def _unused(rulebook: Rulebook) -> Iterable[Finding]:
     used = {cond.param for rule in rulebook.rules for cond in rule.when}
-    for name in sorted(set(rulebook.params) - used - set(REQUIRED_PARAMS)):
+    for name in sorted(set(rulebook.params) - used - {*REQUIRED_PARAMS, *OPTIONAL_PARAMS}):
         yield Finding(WARNING, "unused-param", f"param {name}",
                       "no rule uses it and the engine does not read it")
     planned = {name for stage in rulebook.stages for name in stage.habits} | {

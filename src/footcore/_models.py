@@ -270,7 +270,12 @@ class Metrics:
 
 @attrs.frozen(field_transformer=check_fields)
 class CheckIn:
-    """What the athlete reports after a planned session, done or missed."""
+    """What the athlete reports after a planned session, done or missed.
+
+    ``minutes`` is how long the session lasted, 0 when not reported (every done session
+    then counts). A done session under the rulebook's ``session_counts_min_minutes`` is
+    done-but-short: no session and no miss (P2, P6).
+    """
 
     on: date = attrs.field(validator=_day)
     completed: bool = attrs.field(validator=_flag)

@@ -59,6 +59,8 @@ REQUIRED_PARAMS = (
     "deload_volume_factor", "deload_intensity_factor", "rest_days", "rest_sessions_per_week",
     "max_dose_step_increase",
 )
+# Read by the engine when a rulebook defines them; without them nothing changes.
+OPTIONAL_PARAMS = ("session_counts_min_minutes",)
 _PARAGRAPH = re.compile(r"P(?:[1-9]|1[0-2])")
 _MAX_FACTOR = 100
 # The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
@@ -69,6 +71,7 @@ _BOUNDS: Mapping[str, tuple[float, float, bool]] = {
     "sessions_per_week": (1, 14, True),
     "session_min_minutes": (1, 600, True),
     "session_max_minutes": (1, 600, True),
+    "session_counts_min_minutes": (0, 600, True),
     "deload_days": (1, MAX_PERIOD_DAYS, True),
     "rest_days": (1, MAX_PERIOD_DAYS, True),
     "rest_sessions_per_week": (0, 13, True),

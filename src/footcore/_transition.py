@@ -72,7 +72,7 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         checkin.on if backed_off else state.last_backoff_on,  # last_backoff_on
         checkin.on if changed else state.last_change_on,  # last_change_on
         checkin.on,  # last_checkin_on
-        checkin.on if checkin.completed else state.last_session_on,  # last_session_on
+        checkin.on if counted.session else state.last_session_on,  # last_session_on
         counted.recent_sessions,  # recent_sessions
         counted.consecutive_completed,  # consecutive_completed
         counted.consecutive_missed,  # consecutive_missed

@@ -60,6 +60,17 @@ def _check(test: Test, **param: Any) -> _Check:
                   test.op.value, **param)
 
 
+def _long_enough(rulebook: Rulebook) -> _Check:
+    """``short_session`` false, said as what it means: a session of at least
+    ``session_counts_min_minutes`` (0 minutes: not reported, which passes) (P2, P6)."""
+    name = "session_counts_min_minutes"
+    least = rulebook.params.get(name)
+    if least is None:  # no session is short
+        return _Check("minutes", lambda actual, value: True, 0, None, Op.GE.value)
+    return _Check("minutes", lambda actual, value: not 0 < actual < value, least.value, None,
+                  Op.GE.value, name, least.is_default, least.unit)
+
+
 @attrs.frozen(eq=False)
 class _Gate:
     """A load-raising rule, its position checks and its conditions; and the answers it
@@ -111,6 +122,8 @@ class Gates:
             for test, cond in zip(written, rule.when, strict=True):
                 if test.field in POSITION_FIELDS:
                     position.append((test.field, _HOLDS[test.op], test.value))
+                elif (test.field, test.op, test.value) == ("short_session", Op.EQ, False):
+                    conditions.append(_long_enough(rulebook))
                 elif cond.param:
                     param = rulebook.params[cond.param]
                     conditions.append(_check(test, param=cond.param, default=param.is_default,

@@ -112,6 +112,20 @@ def _rises(rulebook: Rulebook, n: _Numbers) -> Iterator[Case]:
             # a missed session, by an athlete ready even without it
             yield (_ready(rulebook, n, stage, dose, window_short=-1, streak_short=-1),
                    _session(completed=False, minutes=0))
+            # a minute short of a session that counts, and exactly long enough (P2, P6), by
+            # an athlete ready with it and by one ready even without it
+            least = int(param_or(rulebook, "session_counts_min_minutes", 0))
+            for minutes, spare in itertools.product(sorted({least - 1, least} - {-1, 0}),
+                                                    (0, -1)):
+                yield (_ready(rulebook, n, stage, dose, window_short=spare,
+                              streak_short=spare), _session(minutes=minutes))
+            # a forefoot a hundredth under even enough, and at it (P7, P11)
+            uneven = param_or(rulebook, "forefoot_symmetry_min", 0.0)
+            if uneven > 0:
+                for symmetry in (round(uneven - 0.01, 2), uneven):
+                    metrics = _metrics(rulebook, stage, forefoot_symmetry=symmetry)
+                    yield _ready(rulebook, n, stage, dose, metrics=metrics), _session(
+                        metrics=metrics)
             passing = passing_metrics(rulebook, stage.id)
             for field, value in passing.items():
                 if value is None:
@@ -160,6 +174,7 @@ def _triggers(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[C
         yield base, _session(compensations=(Compensation(fault, exercise),))
     for fatigue in (round(n.tired - 0.01, 2), n.tired):
         yield base, _session(metrics=attrs.evolve(base.metrics, foot_fatigue=fatigue))
+    least = int(param_or(rulebook, "session_counts_min_minutes", 0))
     for gap, done in itertools.product(sorted({n.short - 1, n.short, n.long - 1, n.long}),
                                        (True, False)):
         last = TODAY - timedelta(days=gap)
@@ -167,6 +182,8 @@ def _triggers(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[C
                                 recent_sessions=tuple(d for d in base.recent_sessions
                                                       if d <= last))
         yield laid_off, _session(completed=done, minutes=18 if done else 0)
+        if done and least > 1:  # a short session neither ends a layoff nor backs off
+            yield laid_off, _session(minutes=least - 1)
     for backoff, ends in itertools.product((BackOff.DELOAD, BackOff.REST), (0, 1)):
         yield (attrs.evolve(base, backoff=backoff, backoff_until=TODAY + timedelta(days=ends)),
                _session())

@@ -38,6 +38,7 @@ from ._spec import (
     criteria,
     pain_sign,
     param,
+    param_or,
 )
 from ._violations import InvariantViolation
 
@@ -219,7 +220,7 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
         else:
             add(Action.HOLD, f"{_compensation(c)}: fix the technique first", "P1, P3, P8", on)
     gap = _num(f, "days_since_last_session")
-    if f["completed"]:
+    if f["completed"] and not _short(rulebook, checkin):  # layoffs end at a session that counts
         if gap >= p("long_layoff_days"):
             add(Action.REGRESS, f"back after {gap} days >= long_layoff_days", "default")
         elif gap >= p("short_layoff_days"):
@@ -231,6 +232,12 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
             add(Action.HOLD, f"back-off window: {window.replace('_', ' ')}", "P9, P10")
     if f["history"] and not f["cleared"] and f["next_needs_clearance"] and f["top_dose"]:
         add(Action.HOLD, "foot or ankle history, next rung gated, no clearance", "P10")
+    if f["history"] and not f["cleared"] and _num(f, "stage_order") >= 1:
+        add(Action.HOLD, "foot or ankle history, past the awareness rung, no clearance", "P10")
+    uneven = param_or(rulebook, "forefoot_symmetry_min", 0.0)
+    if f["has_forefoot_symmetry"] and _num(f, "forefoot_symmetry") < uneven and f["top_dose"]:
+        add(Action.HOLD, f"forefoot symmetry {f['forefoot_symmetry']} < forefoot_symmetry_min "
+                         f"at the top dose", "P7, P11")
     if f["final_stage"] and f["top_dose"]:
         add(Action.HOLD, "the top of the ladder at its top dose: keep the routine",
             "P11, P12")
@@ -240,6 +247,11 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
         add(Action.HOLD, f"{f['sessions_in_window']} session(s) in the window < "
                          f"min_sessions_in_window", "P2, P3")
     return tuple(found)
+
+
+def _short(rulebook: Rulebook, checkin: CheckIn) -> bool:
+    """A session shorter than session_counts_min_minutes (0 minutes: not reported) (P2, P6)."""
+    return 0 < checkin.minutes < param_or(rulebook, "session_counts_min_minutes", 0)
 
 
 def _single_leg_week(rulebook: Rulebook, state: AthleteState) -> bool:
@@ -256,6 +268,8 @@ def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant:
     missing = []
     if not f["completed"]:
         missing.append("session not done")
+    elif _short(rulebook, checkin):
+        missing.append(f"session of {checkin.minutes} min < session_counts_min_minutes")
     if _num(f, "sessions_in_window") < param(rulebook, "min_sessions_in_window", invariant):
         missing.append(f"sessions_in_window {f['sessions_in_window']} < min_sessions_in_window")
     if _num(f, "clean_streak") < param(rulebook, streak, invariant):
@@ -514,11 +528,17 @@ def _no_hops_before_clearance(ctx: _Context, d: Decision) -> None:
     if (order[new.stage] > order[before.stage] and entered.needs_clearance_with_history
             and before.prior_foot_ankle_problems and not cleared):
         problems.append(f"entered {new.stage}, gated on clearance, without it")
+    elif before.prior_foot_ankle_problems and not cleared and (
+            order[new.stage] > order[before.stage]
+            or (new.stage == before.stage and order[new.stage] > 0
+                and new.dose_level > before.dose_level)):
+        problems.append(f"the load rose past the awareness rung ({before.stage}/"
+                        f"{before.dose_level} -> {new.stage}/{new.dose_level}) without it")
     if problems:
         raise _fail(name, f"an athlete with a foot or ankle history and no clearance: "
                     f"{'; '.join(problems)}",
-                    "no hops and no gated rung until a clinician has cleared the athlete "
-                    "(P10)", d)
+                    "no hops, no gated rung and no rise past the awareness rung until a "
+                    "coach or clinician has cleared the athlete (P10)", d)
 
 
 def _pause_holds_until_clearance(ctx: _Context, d: Decision) -> None:
@@ -685,7 +705,8 @@ _LIST = (
               ("sessions_per_week", "session_min_minutes", "session_max_minutes",
                "rest_sessions_per_week"), _session_shape),
     Invariant("no-hops-before-clearance", "an athlete with a foot or ankle history does no "
-              "hops and enters no gated rung before a clinician clears them", ("P10",), (),
+              "hops, enters no gated rung and gets no rise past the awareness rung before a "
+              "coach or clinician clears them", ("P10",), (),
               _no_hops_before_clearance),
     Invariant("pause-holds-until-clearance", "a pause lasts until a check-in brings "
               "clearance, and training then resumes gently", ("P10",), (),

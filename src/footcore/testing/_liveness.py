@@ -99,8 +99,9 @@ def check_liveness(engine: Engine, state: AthleteState | None = None, *,
 
     A clean record: a completed, symptom-free, session_min_minutes session every
     :func:`clean_gap` days, with metrics that meet the rise criteria of the current stage
-    exactly at their thresholds, and clinician clearance at every check-in while the
-    athlete is paused or has a history without clearance.
+    exactly at their thresholds (and an even forefoot, symmetry 1, once a symmetry is on
+    record: P7), and clinician clearance at every check-in while the athlete is paused or
+    has a history without clearance.
 
     Args:
         rulebook: the rulebook whose thresholds set the bound and the metrics; the
@@ -143,8 +144,10 @@ def check_liveness(engine: Engine, state: AthleteState | None = None, *,
         day = date.fromordinal(day.toordinal() + g)
         clearance = state.paused or (state.prior_foot_ankle_problems
                                      and not state.clinician_cleared)
-        checkin = CheckIn(on=day, completed=True, minutes=minutes,
-                          metrics=Metrics(**passing_metrics(spec, state.stage)),
+        metrics = dict(passing_metrics(spec, state.stage))
+        if metrics["forefoot_symmetry"] is None and state.metrics.forefoot_symmetry is not None:
+            metrics["forefoot_symmetry"] = 1.0
+        checkin = CheckIn(on=day, completed=True, minutes=minutes, metrics=Metrics(**metrics),
                           clinician_cleared=clearance)
         decision = engine.evaluate(state, checkin)
         decisions.append(decision)

@@ -137,6 +137,26 @@ class AthleteMachine(RuleBasedStateMachine):
                                minutes=18 if completed else 0,
                                symptoms=(pain,) if pain else (), clinician_cleared=True))
 
+    @precondition(lambda self: param_or(self.spec, "session_counts_min_minutes", 0) > 1)
+    @rule(gap=_GAP, minutes=st.data())
+    def short_session(self, gap: int, minutes: st.DataObject) -> None:
+        """A done session under session_counts_min_minutes (P2, P6): no session and no miss;
+        the counts and the last session date stay as they were."""
+        assert self.athlete is not None
+        before = self.athlete
+        least = int(param_or(self.spec, "session_counts_min_minutes", 0))
+        drawn = minutes.draw(st.integers(1, least - 1))
+        self._check_in(CheckIn(on=self._on(gap), completed=True, minutes=drawn))
+        after = self.athlete
+        kept = (after.last_session_on, after.consecutive_completed, after.consecutive_missed)
+        if kept != (before.last_session_on, before.consecutive_completed,
+                    before.consecutive_missed) or not set(after.recent_sessions) <= set(
+                        before.recent_sessions):
+            raise InvariantViolation("short-session-counts-nothing",
+                                     f"a {drawn}-minute session changed the record: "
+                                     f"last session, done, missed {kept}",
+                                     state=before, checkin=self.last)
+
     @precondition(lambda self: self.last is not None)
     @rule()
     def retried_check_in(self) -> None:
@@ -152,8 +172,8 @@ class AthleteMachine(RuleBasedStateMachine):
                                      f"check-in {self.last.id!r} was counted twice",
                                      state=self.athlete, checkin=self.last)
 
-    @precondition(lambda self: self.last is not None and self.last.completed
-                  and self.last.on == self.day)
+    @precondition(lambda self: self.last is not None and self.athlete is not None
+                  and self.athlete.last_session_on == self.day)
     @rule(checkin=st.data())
     def second_report_of_the_day(self, checkin: st.DataObject) -> None:
         """Another report for a day whose session was counted adds no session (P2)."""

@@ -15,8 +15,8 @@ a fact's rules are the AND of its parts' bits. The parts are:
 
 - *context*: stage, goal, history, clearance, pause and back-off mode (shared by every
   fact, and the week's plan, which decides ``week_single_leg``);
-- *dose*, *minutes*, each *metric*, and the *clock* (dates and counters of the state, and
-  whether the session was done) of the check-in fact;
+- *dose*, each *metric*, and the *clock* (dates and counters of the state, whether the
+  session was done and its minutes, which decide whether it counts) of the check-in fact;
 - the *symptoms* and *compensations*, which also make the check-in fact's counts, highest
   severity, pain and clean streak.
 
@@ -67,10 +67,10 @@ CHECKIN_PARTS: Mapping[str, tuple[str, ...]] = {
     "context": ("stage", "stage_order", "goal", "history", "cleared", "cleared_today",
                 "paused", "final_stage", "next_needs_clearance"),
     "dose": ("dose_level", "top_dose"),
-    "minutes": ("minutes",),
     "metrics": tuple(field for name, spec in FACT_FIELDS[FactType.CHECKIN].items()
                      if spec.guard is not None for field in (spec.guard, name)),
-    "clock": ("completed", "sessions_in_window", "consecutive_completed",
+    "clock": ("completed", "minutes", "short_session", "sessions_in_window",
+              "consecutive_completed",
               "consecutive_missed", "clean_streak", "days_at_dose", "days_since_last_checkin",
               "days_since_last_session", "had_backoff", "days_since_backoff",
               "deload_active", "rest_active", "backoff_ended"),
@@ -210,6 +210,8 @@ class Clock:
 
     fresh: bool  # a new athlete: no check-in yet
     completed: bool
+    minutes: int
+    short: bool  # minutes reported under session_counts_min_minutes
     since_checkin: int | None  # None: no check-in yet (days since the start then)
     since_session: int | None
     since_change: int | None
@@ -226,16 +228,19 @@ class Clock:
         start = self.since_start
         trained_today = self.since_session == 0
         counted_today = self.since_checkin == 0
-        new = self.completed and not trained_today
-        if self.completed:
+        session = self.completed and not self.short
+        new = session and not trained_today
+        if session:
             done, missed = self.done + (0 if trained_today else 1), 0
-        elif trained_today:
+        elif trained_today or self.completed:  # a short session: no session, no miss
             done, missed = self.done, self.missed
         else:
             done, missed = 0, self.missed + (0 if counted_today else 1)
         active = backoff is not BackOff.NONE and self.window_open
         return {
             "completed": self.completed,
+            "minutes": self.minutes,
+            "short_session": self.short,
             "sessions_in_window": self.sessions + new,
             "consecutive_completed": done,
             "consecutive_missed": missed,
@@ -257,7 +262,8 @@ def _or(value: int | None, default: int) -> int:
 
 # The check-in fields each part of a clock decides, and the clock values it sets.
 _CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
-    "anchor": ("completed", "days_since_last_checkin", "days_since_last_session"),
+    "anchor": ("completed", "minutes", "short_session", "days_since_last_checkin",
+               "days_since_last_session"),
     "change": ("days_at_dose",),
     "backoff": ("had_backoff", "days_since_backoff", "deload_active", "rest_active",
                 "backoff_ended"),
@@ -413,10 +419,14 @@ class Model:
         return parts
 
     @functools.cached_property
-    def minutes(self) -> list[Part]:
-        ck = self.bits[FactType.CHECKIN]
-        return [_part(ck.of("minutes", v), (v,), minutes=v)
-                for v in self.runs(FactType.CHECKIN, "minutes")]
+    def minutes(self) -> list[dict[str, Any]]:
+        """The check-in's minutes, one per run of the rules' tests and of the line between a
+        short session and one that counts; whether each is short."""
+        least = self.rulebook.params.get("session_counts_min_minutes")
+        cut = [] if least is None else [Test("minutes", Op.GE, 1),
+                                        Test("minutes", Op.GE, int(least.value))]
+        return [{"minutes": int(v), "short": least is not None and 0 < int(v) < least.value}
+                for v in self.runs(FactType.CHECKIN, "minutes", cut)]
 
     @functools.cached_property
     def metrics(self) -> list[list[Part]]:
@@ -436,9 +446,9 @@ class Model:
 
     @functools.lru_cache(maxsize=32)  # noqa: B019
     def rest(self, paused: bool, backoff: BackOff) -> list[Part]:
-        """Minutes, metrics and clock folded: every way to fill the check-in fact's fields
-        beyond the context, the dose and the lists."""
-        return fold(self.minutes, *self.metrics, self.clocks(paused, backoff))
+        """Metrics and clock folded: every way to fill the check-in fact's fields beyond the
+        context, the dose and the lists."""
+        return fold(*self.metrics, self.clocks(paused, backoff))
 
     @functools.lru_cache(maxsize=32)  # noqa: B019
     def clocks(self, paused: bool, backoff: BackOff) -> list[Part]:
@@ -466,7 +476,8 @@ class Model:
                              if f in fields}) for clean in (True, False))
         if name == "anchor":  # plainest first: a new athlete, then a new day's done session
             key: tuple[Any, ...] = (not clock.fresh, clock.since_checkin == 0,
-                                    clock.since_session == 0, not clock.completed)
+                                    clock.since_session == 0, not clock.completed,
+                                    clock.minutes)
         else:
             key = ()
         key += tuple(-1 if v is None else v for v in values.values())
@@ -483,22 +494,23 @@ class Model:
         changes = self._starts("days_at_dose")
         backoffs = self._starts("days_since_backoff")
         if not paused and backoff is BackOff.NONE:  # a new athlete, days after the start
-            for since, completed in itertools.product(
-                    sorted({*gaps, *sessions, *changes}), (True, False)):
-                yield [{"fresh": True, "completed": completed, "since_checkin": None,
+            for since, completed, minutes in itertools.product(
+                    sorted({*gaps, *sessions, *changes}), (True, False), self.minutes):
+                yield [{"fresh": True, "completed": completed, **minutes, "since_checkin": None,
                         "since_session": None, "since_start": since},
                        [{"since_change": None}, *({"since_change": v} for v in changes
                                                   if v <= since)],  # a change of goal
                        [{"since_backoff": None}],
                        [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
-        for checkin, trained, completed in itertools.product(gaps, (True, False),
-                                                             (True, False)):
+        for checkin, trained, completed, minutes in itertools.product(
+                gaps, (True, False), (True, False), self.minutes):
             later = {v for v in (*sessions, *gaps) if v >= checkin}
             if not trained:  # days since the start, which is before every date
                 later |= {v for v in (*changes, *backoffs, length) if v >= checkin}
             for since in sorted(later):
                 start = max(since, window, *changes, *backoffs, length) + 1
-                anchor = {"fresh": False, "completed": completed, "since_checkin": checkin,
+                anchor = {"fresh": False, "completed": completed, **minutes,
+                          "since_checkin": checkin,
                           "since_session": since if trained else None,
                           "since_start": start if trained else since}
                 bound = since if not trained else None
@@ -533,6 +545,9 @@ class Model:
             "consecutive_completed" if trained_last else "consecutive_missed")})
         rows = [{"done": v, "missed": 0} if trained_last else {"done": 0, "missed": v}
                 for v in ran]
+        if not trained_last:  # short sessions since the last one that counted (or none yet)
+            rows += [{"done": v, "missed": 0} for v in sorted({max(v, 1) for v in self._near(
+                "consecutive_completed")})] if trained else [{"done": 0, "missed": 0}]
         streaks = [0] if paused or not trained else sorted(
             {max(v, 0) for v in self._near("clean_streak")})
         return [[{"sessions": v} for v in counts], rows, [{"clean": v} for v in streaks]]
@@ -551,8 +566,8 @@ class Model:
         def days(name: str) -> list[int]:
             return sorted({0, 1, *self._starts(name)})
 
-        for completed, checkin, session in itertools.product(
-                (True, False), [None, *days("days_since_last_checkin")],
+        for completed, minutes, checkin, session in itertools.product(
+                (True, False), self.minutes, [None, *days("days_since_last_checkin")],
                 [None, *days("days_since_last_session")]):
             if session is not None and (checkin is None or session < checkin):
                 continue  # a session is reported by a check-in on or after it
@@ -570,8 +585,9 @@ class Model:
             for start in starts:
                 room = 0 if session is None else max(0, min(window - session,
                                                              start - session + 1))
-                yield [{"fresh": False, "completed": completed, "since_checkin": checkin,
-                        "since_session": session, "since_start": start},
+                yield [{"fresh": False, "completed": completed, **minutes,
+                        "since_checkin": checkin, "since_session": session,
+                        "since_start": start},
                        [{"since_change": v} for v in days("days_at_dose") if v <= start],
                        [{"since_backoff": v, "window_open": is_open}
                         for v in [None, *days("days_since_backoff")]
@@ -653,7 +669,6 @@ class Model:
             problems.append(f"context: the model says {self.context_facts(ctx)}")
         side = 0 if is_clean(self.rulebook, checkin) else 1
         check("dose", CHECKIN_PARTS["dose"], (p.bits[0] for p in self.doses(ctx.stage)))
-        check("minutes", CHECKIN_PARTS["minutes"], (p.bits[0] for p in self.minutes))
         for group in self.metrics:
             metric = next(iter(group[0].values))
             guard = FACT_FIELDS[FactType.CHECKIN][metric].guard or metric
@@ -723,7 +738,7 @@ class Model:
             "balance_eyes_open_s", "balance_eyes_closed_s", "forefoot_symmetry",
             "foot_fatigue")})
         checkin = CheckIn(
-            on=on, completed=clock.completed, minutes=parts["minutes"],
+            on=on, completed=clock.completed, minutes=clock.minutes,
             symptoms=tuple(t for t in things if isinstance(t, Symptom)),
             compensations=tuple(t for t in things if isinstance(t, Compensation)),
             metrics=metrics, clinician_cleared=ctx.cleared_today)

@@ -207,7 +207,7 @@ class _Class:
     positions: int  # raising rules whose position tests on the context hold
     items: tuple[tuple[Item, int], ...]  # its symptoms and compensations, with their ranks
     table: Mapping[_State, tuple[tuple[Any, ...], tuple[Item, ...]]]
-    gated: bool
+    barred: frozenset[Action]  # the rises no-hops-before-clearance forbids here
 
 
 class _Search:
@@ -248,7 +248,7 @@ class _Search:
             sym = m.bits[FactType.SYMPTOM].all(shared)
             comp = m.bits[FactType.COMPENSATION].all(shared)
             signature = (checkin, positions, sym, comp, ctx.single_leg, len(ctx.stage.steps),
-                         ctx.paused, ctx.backoff, ctx.cleared_today, _gated(facts))
+                         ctx.paused, ctx.backoff, ctx.cleared_today, _barred(facts))
             if signature in found:
                 continue
             items = tuple((i, m.bits[i.fact].top(
@@ -256,7 +256,7 @@ class _Search:
                 for i in m.items_for(ctx))
             found[signature] = _Class(ctx, checkin, positions, items,
                                       self._table(sym, comp, ctx.single_leg, items),
-                                      _gated(facts))
+                                      _barred(facts))
         return list(found.values())
 
     # -------------------------------------------------------- symptoms and compensations
@@ -443,9 +443,13 @@ class _Search:
         return best
 
 
-def _gated(facts: Mapping[str, Any]) -> bool:
-    """History, no clearance, and the next rung gated on it."""
-    return bool(facts["history"] and not facts["cleared"] and facts["next_needs_clearance"])
+def _barred(facts: Mapping[str, Any]) -> frozenset[Action]:
+    """With a history and no clearance (P10): every rung change, and a dose step past the
+    awareness rung (the first)."""
+    if not facts["history"] or facts["cleared"]:
+        return frozenset()
+    advance = frozenset() if facts["final_stage"] else frozenset({Action.ADVANCE})
+    return advance | ({Action.PROGRESS} if facts["stage_order"] > 0 else frozenset())
 
 
 def _better(best: _Found | None, key: tuple[Any, ...], ctx: Context, dose: Part, part: Part,
@@ -570,7 +574,8 @@ def _decide(search: _Search, name: str, engine: Engine, spec: Rulebook) -> Proof
             action = Action.PAUSE if hops.paused else Action.HOLD
             return _forced(model, engine, spec, name, hops, action, hops) or ProofResult(
                 name, "unknown", reason="a plan with hops the kit's check let through")
-        found = search.winner(None, lambda c: c.gated, lambda c, a: a is Action.ADVANCE)
+        found = search.winner(None, lambda c: bool(c.barred),
+                              lambda c, a: a in _barred(model.context_facts(c)))
     elif name == "hold-explained":
         found = search.hold_unexplained()
     else:  # monotone

@@ -31,8 +31,10 @@ REACHABILITY: Mapping[str, str] = {
     "recent-sessions": "the recent sessions are distinct days in order, within the window "
                        "ending at the last check-in, none after the last session, which is "
                        "among them when it falls in that window",
-    "in-a-row": "after a check-in, exactly one of the done and missed counts is positive: "
-                "done exactly when the last check-in's day was a training day",
+    "in-a-row": "after a check-in, at most one of the done and missed counts is positive: "
+                "done when the last check-in's day was a training day, missed never then; "
+                "done only with a session on record, and neither only with none (a short "
+                "session leaves both as they were)",
     "clean-streak": "a clean streak needs a session on record",
 }
 
@@ -80,8 +82,10 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
          and (s.last_session_on is None or s.last_session_on < since
               or s.last_session_on in days), "recent-sessions", f"{days}")
     trained_last = s.last_session_on == s.last_checkin_on
-    need((s.consecutive_completed > 0) == trained_last
-         and (s.consecutive_missed > 0) != trained_last, "in-a-row",
+    done, missed = s.consecutive_completed > 0, s.consecutive_missed > 0
+    trained = s.last_session_on is not None
+    need(not (done and missed) and (done or not trained_last) and not (missed and trained_last)
+         and (not done or trained) and (done or missed or not trained), "in-a-row",
          f"done {s.consecutive_completed}, missed {s.consecutive_missed}, last session "
          f"{s.last_session_on}, last check-in {s.last_checkin_on}")
     need(s.clean_streak == 0 or s.last_session_on is not None, "clean-streak",

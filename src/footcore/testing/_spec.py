@@ -63,6 +63,10 @@ PARAMS: Mapping[str, str] = {
     "progress_clean_streak": "clean sessions in a row needed to raise the dose",
     "advance_clean_streak": "clean sessions in a row needed to move up a rung",
     "min_days_per_step": "days at a dose before it may rise again (at most a step a week)",
+    "session_counts_min_minutes": "minutes a done session needs to count (P2, P6); shorter "
+                                  "ones neither count nor miss",
+    "forefoot_symmetry_min": "forefoot pressure symmetry under which the rung change holds "
+                             "at the top dose (P7, P11)",
     "window_days": "length of the recent window sessions are counted in",
     "sessions_per_week": "sessions planned in a normal week (P6)",
     "session_min_minutes": "shortest planned session (P6)",
