@@ -25,7 +25,6 @@ from .._engine import Engine
 from .._enums import Action, BackOff, Category, SymptomKind
 from .._facts import build_facts, single_leg_week
 from .._models import AthleteState, CheckIn, Compensation, Decision, PlanItem, Symptom
-from .._plan import build_plan
 from .._rulebook import Rulebook, assemble
 from ._spec import (
     HOTSPOTS,
@@ -211,7 +210,7 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
             add(Action.REGRESS, f"{_compensation(c)}, a hop", "P8", on)
         elif c.kind in SINGLE_LEG_FAULTS and exercise is not None and exercise.unilateral:
             add(Action.DELOAD, f"{_compensation(c)}, single-leg work", "P8", on)
-        elif c.kind in SINGLE_LEG_FAULTS and exercise is None and _single_leg_week(rulebook,
+        elif c.kind in SINGLE_LEG_FAULTS and exercise is None and single_leg_week(rulebook,
                                                                                    state):
             add(Action.DELOAD, f"{_compensation(c)}, in a week with single-leg work or "
                                f"hops", "P8", on)
@@ -239,11 +238,6 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
         add(Action.HOLD, f"{f['sessions_in_window']} session(s) in the window < "
                          f"min_sessions_in_window", "P2, P3")
     return tuple(found)
-
-
-def _single_leg_week(rulebook: Rulebook, state: AthleteState) -> bool:
-    """Whether the athlete's current week plans single-leg work or hops (P8)."""
-    return single_leg_week(rulebook, build_plan(rulebook, state))
 
 
 def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant: str
@@ -304,7 +298,7 @@ def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
     for need in ("stiffness_deload_min", "persistent_symptom_days"):
         param(spec, need, name)  # MissingParam, whatever the input
     signs = [_symptom(s) for s in d.checkin.symptoms if backoff_symptom(spec, s, name)]
-    week = functools.cache(lambda: _single_leg_week(ctx.engine.rulebook, d.prior_state))
+    week = functools.cache(lambda: single_leg_week(ctx.engine.rulebook, d.prior_state))
     for c in d.checkin.compensations:
         if not backoff_compensation(spec, c, week):
             continue
