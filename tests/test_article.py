@@ -917,3 +917,90 @@ def test_no_firing_takes_the_default_action(engine: Engine, rulebook: Rulebook) 
     decision = engine.evaluate(state, session())
     assert decision.firings == ()
     assert decision.action is rulebook.meta.default_action
+
+
+# ---- issue 21: back-offs (P8 two-footed compensations, P10 rest vs deload, P9/P11 habits)
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_p8_knee_or_hip_in_the_gentle_squat_of_the_control_rung_scales_back(
+        engine: Engine, rulebook: Rulebook, kind: CompensationKind) -> None:
+    """P8: knee valgus or hip adduction in a two-footed exercise scales back (a deload),
+    as in single-leg work; hops keep their stronger answer (a regress)."""
+    state = placed(engine, stage="control", dose=2)
+    squat = engine.evaluate(state, session(compensations=seen(kind, "gentle_squat")))
+    assert not rulebook.exercises["gentle_squat"].unilateral
+    assert squat.action is Action.DELOAD
+    assert won(squat) == {"two-footed-compensation-deload"}
+    assert (squat.state.dose_level, squat.state.backoff) == (1, BackOff.DELOAD)
+    assert squat.plan.mode == "deload"
+    hop = engine.evaluate(placed(engine, stage="integration", dose=1, cleared=True),
+                          session(compensations=seen(kind, "slow_controlled_hops")))
+    assert hop.action is Action.REGRESS
+
+
+def test_p10_rest_does_what_a_deload_does_and_adds_rest_days(engine: Engine,
+                                                             rulebook: Rulebook) -> None:
+    """P10, dial back intensity or add rest days: the rest answer (marked irritation) drops
+    the dose step as the deload answer (mild irritation) does, keeps a window as long, with
+    fewer sessions and the same lighter doses, and restarts the days at the dose."""
+    state = placed(engine, dose=2)
+    rest_min = rulebook.number("irritation_rest_min")
+    mild = engine.evaluate(state, session(symptoms=symptom(SymptomKind.IRRITATION,
+                                                             rest_min - 1)))
+    marked = engine.evaluate(state, session(symptoms=symptom(SymptomKind.IRRITATION,
+                                                               rest_min)))
+    assert (mild.action, marked.action) == (Action.DELOAD, Action.REST)
+    assert marked.state.dose_level == mild.state.dose_level == 1
+    assert marked.state.backoff_until is not None and mild.state.backoff_until is not None
+    assert marked.state.backoff_until >= mild.state.backoff_until
+    assert marked.state.last_change_on == mild.state.last_change_on == TODAY
+    assert len(marked.plan.sessions) < len(mild.plan.sessions)
+    kept = [item.dose for item in marked.plan.sessions[0].items]
+    assert kept == [item.dose for item in mild.plan.sessions[0].items]
+
+
+def test_p10_rest_days_turn_into_the_deload_when_they_end(engine: Engine,
+                                                          rulebook: Rulebook) -> None:
+    """P10: after its rest days the window runs on as a deload (sessions come back, doses
+    stay light) until a deload's would end; then one check-in confirms before a rise."""
+    state = placed(engine, dose=2)
+    marked = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"))
+    rested = engine.evaluate(state, session(symptoms=marked)).state
+    after = engine.evaluate(rested, session(TODAY + days(rulebook.whole("rest_days"))))
+    assert after.action is Action.HOLD and "rest-window-hold" in won(after)
+    assert (after.state.backoff, after.state.backoff_until) == (
+        BackOff.DELOAD, rested.backoff_until)
+    assert after.plan.mode == "deload"
+    assert len(after.plan.sessions) == len(engine.plan(state).sessions)
+    end = TODAY + days(rulebook.whole("deload_days"))
+    ended = engine.evaluate(after.state, session(end))
+    assert ended.action is Action.HOLD and "backoff-ended-hold" in won(ended)
+
+
+def test_p10_a_back_off_at_the_first_step_restarts_the_days_at_the_dose(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P10: a deload at dose 0 cannot drop the dose, but the days at the dose restart, so
+    the next rise is as far off as after any other deload."""
+    state = placed(engine, dose=0, last_change_on=START)
+    irritated = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min") - 1)
+    decision = engine.evaluate(state, session(symptoms=irritated))
+    assert decision.action is Action.DELOAD and decision.state.dose_level == 0
+    assert decision.state.last_change_on == TODAY
+
+
+@pytest.mark.parametrize("window", [BackOff.DELOAD, BackOff.REST])
+def test_p9_p11_daily_habits_follow_a_deload(engine: Engine, rulebook: Rulebook,
+                                             window: BackOff) -> None:
+    """P9, P11: the daily habits are part of the training load; in a deload or rest window
+    they get the lighter doses too, not full ones."""
+    normal = engine.plan(placed(engine, stage="control", dose=2))
+    eased = engine.plan(placed(engine, stage="control", dose=2, backoff=window,
+                               backoff_until=TODAY + days(1), last_backoff_on=TODAY))
+    lighter = [(a, b) for a, b in zip(normal.habits, eased.habits, strict=True)
+               if a.category not in CARE]
+    assert lighter
+    for full, light in lighter:
+        assert (light.dose.reps, light.dose.hold_s) <= (full.dose.reps, full.dose.hold_s)
+        assert light.dose.reps < full.dose.reps or (light.dose.hold_s or 0) < (
+            full.dose.hold_s or 0)

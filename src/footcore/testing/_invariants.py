@@ -208,12 +208,10 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
         hops = exercise is not None and exercise.category is Category.PLYOMETRIC
         if c.kind in SINGLE_LEG_FAULTS and hops:
             add(Action.REGRESS, f"{_compensation(c)}, a hop", "P8", on)
-        elif c.kind in SINGLE_LEG_FAULTS and exercise is not None and exercise.unilateral:
-            add(Action.DELOAD, f"{_compensation(c)}, single-leg work", "P8", on)
-        elif c.kind in SINGLE_LEG_FAULTS and exercise is None and single_leg_week(rulebook,
-                                                                                   state):
-            add(Action.DELOAD, f"{_compensation(c)}, in a week with single-leg work or "
-                               f"hops", "P8", on)
+        elif c.kind in SINGLE_LEG_FAULTS:  # P8: scale back whenever the pattern emerges
+            work = ("no exercise named" if exercise is None
+                    else "single-leg work" if exercise.unilateral else "two-footed work")
+            add(Action.DELOAD, f"{_compensation(c)}, {work}", "P8", on)
         else:
             add(Action.HOLD, f"{_compensation(c)}: fix the technique first", "P1, P3, P8", on)
     gap = _num(f, "days_since_last_session")

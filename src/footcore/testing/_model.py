@@ -480,7 +480,9 @@ class Model:
         length = window_days(rb, backoff)
         # a rest window is kept for its rest days; a later check-in turns it into a deload
         kept = rb.whole("rest_days") if backoff is BackOff.REST else length
-        gaps = sorted({0, 1, *self._starts("days_since_last_checkin")})
+        # a window kept shorter than it lasts (a rest) closes only after a longer gap
+        gaps = sorted({0, 1, length - max(kept, 1) + 1,
+                       *self._starts("days_since_last_checkin")})
         sessions = self._starts("days_since_last_session")
         changes = self._starts("days_at_dose")
         backoffs = self._starts("days_since_backoff")
