@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from ._enums import BackOff, Category, Goal
 from ._memo import remember
@@ -94,7 +95,10 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     notes: list[str] = []
     if rest:
         keep = rulebook.whole("rest_sessions_per_week")
-        notes.append(f"Rest days for {rulebook.whole('rest_days')} day(s): "
+        began = state.last_backoff_on
+        until = state.backoff_until if began is None else min(
+            began + timedelta(days=rulebook.whole("rest_days")), state.backoff_until or began)
+        notes.append(f"Rest days until {until}: "
                      f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
                      f"become rest days (P10).")
     if deload:
