@@ -37,12 +37,8 @@ RUNG = {name: order for order, (name, _, _) in enumerate(LADDER)}
 ADVANCE_NEEDS = {"control": ("balance_eyes_open_s", BALANCE_OPEN),
                  "unilateral": ("balance_eyes_closed_s", BALANCE_CLOSED)}
 
-# The exercises of rules/exercises.toml a compensation rule asks about.
+# The exercises of rules/exercises.toml a compensation rule asks about (the hops).
 PLYOMETRIC = frozenset({"slow_controlled_hops", "soft_landing_hops"})
-UNILATERAL = frozenset({"single_leg_awareness", "single_leg_stand_cushioned",
-                        "single_leg_stand_compliant_eyes_closed",
-                        "single_leg_stand_compliant_fixed_gaze", "slow_controlled_hops",
-                        "tired_foot_balance"})
 FOREFOOT = frozenset({fc.Location.BALL_OF_FOOT, fc.Location.ARCH, fc.Location.TOES,
                       fc.Location.PLANTAR_FASCIA})
 KNEE_HIP = frozenset({CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION})
@@ -51,12 +47,12 @@ PAIN = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
 
 _MODES = {BackOff.DELOAD: "deload", BackOff.REST: "rest"}
 
-Week = tuple[str, tuple[Any, ...], tuple[Any, ...], bool]
+Week = tuple[str, tuple[Any, ...], tuple[Any, ...]]
 
 
 class Weeks:
     """The shipped weeks by (stage, goal, dose, mode, hops barred), filled as they are met:
-    each entry is (mode, sessions, habits, plans single-leg work or hops)."""
+    each entry is (mode, sessions, habits)."""
 
     def __init__(self, engine: fc.Engine) -> None:
         self._engine = engine
@@ -78,10 +74,7 @@ class Weeks:
             prior_foot_ankle_problems=hops_barred, backoff=backoff,
             backoff_until=None if backoff is BackOff.NONE else start)
         plan = self._engine.plan(state)
-        items = [item for session in plan.sessions for item in session.items]
-        single_leg = any(item.exercise in UNILATERAL or item.exercise in PLYOMETRIC
-                         for item in (*items, *plan.habits))
-        return plan.mode, plan.sessions, plan.habits, single_leg
+        return plan.mode, plan.sessions, plan.habits
 
 
 def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
@@ -111,10 +104,6 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
     backoff, until = state.backoff, state.backoff_until
     history = state.prior_foot_ankle_problems
 
-    def single_leg_week() -> bool:
-        mode = "paused" if paused else _MODES.get(backoff, "normal")
-        return weeks.get(stage, goal, dose, mode, history and not state.clinician_cleared)[3]
-
     action = None
     pain = any(s.kind in PAIN for s in symptoms)
     if pain or (paused and not cleared_today) or any(
@@ -130,9 +119,7 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
             (s.kind is SymptomKind.IRRITATION and s.location in FOREFOOT)
             or (s.kind is SymptomKind.STIFFNESS and s.severity >= STIFFNESS_DELOAD)
             for s in symptoms) or any(
-            c.kind in KNEE_HIP and ((c.exercise in UNILATERAL and c.exercise not in PLYOMETRIC)
-                                    or (c.exercise is None and single_leg_week()))
-            for c in compensations):
+            c.kind in KNEE_HIP and c.exercise not in PLYOMETRIC for c in compensations):
         action = Action.DELOAD
     else:
         metrics, known = checkin.metrics, state.metrics
@@ -166,6 +153,9 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
 
     if until is not None and on >= until:
         backoff = BackOff.NONE
+    elif (backoff is BackOff.REST and state.last_backoff_on is not None
+          and on - state.last_backoff_on >= REST_DAYS):
+        backoff = BackOff.DELOAD  # the rest days are over, the deload goes on
     if action is Action.ADVANCE:
         stage, dose = LADDER[order + 1][0], 0
     elif action is Action.PROGRESS:
@@ -173,9 +163,9 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
     elif action is Action.DELOAD:
         dose, backoff = max(dose - 1, 0), BackOff.DELOAD
     elif action is Action.REST:
-        backoff = BackOff.REST
+        dose, backoff = max(dose - 1, 0), BackOff.REST
     elif action is Action.REGRESS:
-        stage, dose, backoff = LADDER[max(order - 1, 0)][0], 0, BackOff.NONE
+        stage, dose, backoff = LADDER[max(order - 1, 0)][0], 0, BackOff.DELOAD
     elif action is Action.PAUSE:
         backoff = BackOff.NONE
     mode = "paused" if action is Action.PAUSE else _MODES.get(backoff, "normal")

@@ -239,7 +239,9 @@ def test_marked_forefoot_irritation_adds_rest_days(engine: Engine, rulebook: Rul
     assert "forefoot-irritation-deload" not in fired(decision)
     assert decision.plan.mode == "rest"
     assert decision.state.backoff is BackOff.REST
-    assert decision.state.backoff_until == TODAY + days(rulebook.whole("rest_days"))
+    assert decision.state.backoff_until == TODAY + days(
+        max(rulebook.whole("rest_days"), rulebook.whole("deload_days")))
+    assert decision.state.dose_level == 1
     assert len(decision.plan.sessions) == rulebook.whole("rest_sessions_per_week")
     assert len(decision.plan.sessions) < len(before.sessions)
 
@@ -457,14 +459,14 @@ def test_knee_or_hip_compensation_in_single_leg_balance_deloads(
 
 
 @pytest.mark.parametrize("kind", KNEE_OR_HIP)
-def test_knee_or_hip_compensation_in_two_footed_work_holds(engine: Engine,
-                                                           kind: CompensationKind) -> None:
-    """P3, P8: seen in two-footed work: hold the dose and steady the foot first."""
+def test_knee_or_hip_compensation_in_two_footed_work_scales_back(engine: Engine,
+                                                                  kind: CompensationKind) -> None:
+    """P8: seen in two-footed work (the gentle squat): scale back whenever it emerges."""
     state = placed(engine, stage="unilateral", dose=1)
     decision = engine.evaluate(state, session(compensations=seen(kind, "gentle_squat")))
-    assert decision.action is Action.HOLD
-    assert "knee-hip-compensation-hold" in won(decision)
-    assert (decision.state.stage, decision.state.dose_level) == ("unilateral", 1)
+    assert decision.action is Action.DELOAD
+    assert "two-footed-compensation-deload" in won(decision)
+    assert (decision.state.stage, decision.state.dose_level) == ("unilateral", 0)
 
 
 STAGES = ("baseline", "activation", "control", "unilateral", "integration", "maintenance")
@@ -483,23 +485,24 @@ def test_knee_or_hip_compensation_with_no_exercise_named_scales_back(
     decision = engine.evaluate(state, session(compensations=seen(kind)))
     assert decision.action is Action.DELOAD
     assert "unnamed-knee-hip-deload" in won(decision)
-    assert "knee-hip-compensation-hold" not in fired(decision)
+    assert "two-footed-compensation-deload" not in fired(decision)
     assert decision.state.dose_level == max(dose - 1, 0)
     assert decision.plan.mode == "deload"
 
 
 @pytest.mark.parametrize("kind", KNEE_OR_HIP)
-def test_knee_or_hip_compensation_with_no_exercise_in_a_two_footed_week_holds(
+def test_knee_or_hip_compensation_with_no_exercise_in_a_rest_week_scales_back(
         engine: Engine, rulebook: Rulebook, kind: CompensationKind) -> None:
-    """P3, P8: a rest week of short-foot control keeps one session with no single-leg work;
-    a compensation seen then was seen in two-footed work: hold."""
+    """P8, P10: a rest week of short-foot control keeps one session with no single-leg work;
+    a compensation seen then still scales back (the smaller week answers no more mildly)."""
     state = placed(engine, stage="control", dose=1, backoff=BackOff.REST,
                    backoff_until=TODAY + days(1))
     week = engine.plan(state)
     assert not any(rulebook.exercises[item.exercise].unilateral for item in all_items(week))
     decision = engine.evaluate(state, session(compensations=seen(kind)))
-    assert decision.action is Action.HOLD
-    assert "unnamed-knee-hip-hold" in won(decision)
+    assert decision.action is Action.DELOAD
+    assert "unnamed-knee-hip-deload" in won(decision)
+    assert decision.state.dose_level == 0
 
 
 # ---------------------------------------------------------------- P2, P3: consistency
@@ -1233,3 +1236,90 @@ def test_history_without_clearance_holds_every_rise_past_awareness(engine: Engin
         assert decision.action is Action.HOLD
         assert "history-clearance-before-loading" in won(decision)
         assert any("clinician or coach" in cue for cue in decision.plan.cues)
+
+
+# ---- issue 21: back-offs (P8 two-footed compensations, P10 rest vs deload, P9/P11 habits)
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_p8_knee_or_hip_in_the_gentle_squat_of_the_control_rung_scales_back(
+        engine: Engine, rulebook: Rulebook, kind: CompensationKind) -> None:
+    """P8: knee valgus or hip adduction in a two-footed exercise scales back (a deload),
+    as in single-leg work; hops keep their stronger answer (a regress)."""
+    state = placed(engine, stage="control", dose=2)
+    squat = engine.evaluate(state, session(compensations=seen(kind, "gentle_squat")))
+    assert not rulebook.exercises["gentle_squat"].unilateral
+    assert squat.action is Action.DELOAD
+    assert won(squat) == {"two-footed-compensation-deload"}
+    assert (squat.state.dose_level, squat.state.backoff) == (1, BackOff.DELOAD)
+    assert squat.plan.mode == "deload"
+    hop = engine.evaluate(placed(engine, stage="integration", dose=1, cleared=True),
+                          session(compensations=seen(kind, "slow_controlled_hops")))
+    assert hop.action is Action.REGRESS
+
+
+def test_p10_rest_does_what_a_deload_does_and_adds_rest_days(engine: Engine,
+                                                             rulebook: Rulebook) -> None:
+    """P10, dial back intensity or add rest days: the rest answer (marked irritation) drops
+    the dose step as the deload answer (mild irritation) does, keeps a window as long, with
+    fewer sessions and the same lighter doses, and restarts the days at the dose."""
+    state = placed(engine, dose=2)
+    rest_min = rulebook.number("irritation_rest_min")
+    mild = engine.evaluate(state, session(symptoms=symptom(SymptomKind.IRRITATION,
+                                                             rest_min - 1)))
+    marked = engine.evaluate(state, session(symptoms=symptom(SymptomKind.IRRITATION,
+                                                               rest_min)))
+    assert (mild.action, marked.action) == (Action.DELOAD, Action.REST)
+    assert marked.state.dose_level == mild.state.dose_level == 1
+    assert marked.state.backoff_until is not None and mild.state.backoff_until is not None
+    assert marked.state.backoff_until >= mild.state.backoff_until
+    assert marked.state.last_change_on == mild.state.last_change_on == TODAY
+    assert len(marked.plan.sessions) < len(mild.plan.sessions)
+    kept = [item.dose for item in marked.plan.sessions[0].items]
+    assert kept == [item.dose for item in mild.plan.sessions[0].items]
+
+
+def test_p10_rest_days_turn_into_the_deload_when_they_end(engine: Engine,
+                                                          rulebook: Rulebook) -> None:
+    """P10: after its rest days the window runs on as a deload (sessions come back, doses
+    stay light) until a deload's would end; then one check-in confirms before a rise."""
+    state = placed(engine, dose=2)
+    marked = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"))
+    rested = engine.evaluate(state, session(symptoms=marked)).state
+    after = engine.evaluate(rested, session(TODAY + days(rulebook.whole("rest_days"))))
+    assert after.action is Action.HOLD and "rest-window-hold" in won(after)
+    assert (after.state.backoff, after.state.backoff_until) == (
+        BackOff.DELOAD, rested.backoff_until)
+    assert after.plan.mode == "deload"
+    assert len(after.plan.sessions) == len(engine.plan(state).sessions)
+    end = TODAY + days(rulebook.whole("deload_days"))
+    ended = engine.evaluate(after.state, session(end))
+    assert ended.action is Action.HOLD and "backoff-ended-hold" in won(ended)
+
+
+def test_p10_a_back_off_at_the_first_step_restarts_the_days_at_the_dose(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P10: a deload at dose 0 cannot drop the dose, but the days at the dose restart, so
+    the next rise is as far off as after any other deload."""
+    state = placed(engine, dose=0, last_change_on=START)
+    irritated = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min") - 1)
+    decision = engine.evaluate(state, session(symptoms=irritated))
+    assert decision.action is Action.DELOAD and decision.state.dose_level == 0
+    assert decision.state.last_change_on == TODAY
+
+
+@pytest.mark.parametrize("window", [BackOff.DELOAD, BackOff.REST])
+def test_p9_p11_daily_habits_follow_a_deload(engine: Engine, rulebook: Rulebook,
+                                             window: BackOff) -> None:
+    """P9, P11: the daily habits are part of the training load; in a deload or rest window
+    they get the lighter doses too, not full ones."""
+    normal = engine.plan(placed(engine, stage="control", dose=2))
+    eased = engine.plan(placed(engine, stage="control", dose=2, backoff=window,
+                               backoff_until=TODAY + days(1), last_backoff_on=TODAY))
+    lighter = [(a, b) for a, b in zip(normal.habits, eased.habits, strict=True)
+               if a.category not in CARE]
+    assert lighter
+    for full, light in lighter:
+        assert (light.dose.reps, light.dose.hold_s) <= (full.dose.reps, full.dose.hold_s)
+        assert light.dose.reps < full.dose.reps or (light.dose.hold_s or 0) < (
+            full.dose.hold_s or 0)

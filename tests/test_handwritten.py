@@ -24,7 +24,7 @@ WEEKS = handwritten.Weeks(ENGINE)
 
 def agrees(state: fc.AthleteState, checkin: fc.CheckIn) -> None:
     decision = ENGINE.evaluate(state, checkin)
-    action, stage, dose, (mode, sessions, habits, _) = handwritten.decide(WEEKS, state, checkin)
+    action, stage, dose, (mode, sessions, habits) = handwritten.decide(WEEKS, state, checkin)
     assert (action, stage, dose) == (decision.action, decision.state.stage,
                                      decision.state.dose_level), (
         f"engine: {decision.action} by {[f.rule_id for f in decision.winners]}")

@@ -229,7 +229,7 @@ def test_dates_at_the_ends_of_the_range_evaluate_on_both_backends(
         decision = engine.evaluate(state, CheckIn(on=start, completed=True,
                                                   symptoms=(irritated,)))
         assert decision.action is fc.Action.REST
-        assert decision.state.backoff_until == start + timedelta(days=3)
+        assert decision.state.backoff_until == start + timedelta(days=7)  # rest, then deload
         made.add(fc.to_json(attrs.evolve(decision, backend="native")))
     assert len(made) == 1
 

@@ -154,7 +154,9 @@ def test_a_rulebook_travels_as_json_and_comes_back_the_same(rulebook: Rulebook) 
 def test_the_arch_scenario_change_propagates_down_the_history(engine: Engine,
                                                               rulebook: Rulebook) -> None:
     """Issue 11's case: irritation_rest_min 4 -> 3 turns the deload for irritation at 3/10
-    into rest, and everything after it follows from a different state."""
+    into rest, and the decisions after it follow from a different state; since issue 21
+    (P10) the more cautious answer climbs no sooner, and the report says the change is
+    stricter on paper."""
     history = arch_history(engine)
     new = changed(rulebook, irritation_rest_min=3)
     report, (athlete,) = run(rulebook, new, [history])
@@ -169,13 +171,15 @@ def test_the_arch_scenario_change_propagates_down_the_history(engine: Engine,
     assert (first.action_before, first.action_after) == (fc.Action.DELOAD, fc.Action.REST)
     assert "forefoot-irritation-rest" in first.rules_after
     # Compared decision by decision from the old history's states, only the flare changes;
-    # over the whole history far more do, and the climb goes faster.
+    # over the whole history more do (the rest window's), and the climb goes no faster.
     per_decision = [d for d in replayed(rulebook, history) if d is not None
                     and decision_changes(d, Engine(new, "native").evaluate(d.prior_state,
                                                                             d.checkin))]
     assert len(per_decision) == 1
-    assert athlete.changed > 10 * len(per_decision)
-    assert athlete.days_shift()["control"] < 0
+    assert athlete.changed > len(per_decision)
+    assert all(shift >= 0 for shift in athlete.days_shift().values())
+    assert report.stricter == ("irritation_rest_min 4 -> 3 (lower is harsher)",)
+    assert report.rewards_caution() == ()
     assert (report.athletes, report.decisions) == (1, len(taken))
     assert (report.changed_athletes, report.changed_decisions) == (1, athlete.changed)
     assert [r.median for r in report.rungs] == list(athlete.days_shift().values())

@@ -164,7 +164,8 @@ FACT_FIELDS: Mapping[FactType, Mapping[str, FieldSpec]] = {
             str, "category of that exercise ('' when not given)", "Category"),
         "exercise_unilateral": _f(bool, "that exercise is single-leg"),
         "week_single_leg": _f(
-            bool, "the athlete's current week plans single-leg work or hops"),
+            bool, "the athlete's stage plans single-leg work or hops this week (the sessions "
+            "a rest window drops included)"),
     },
 }
 

@@ -210,7 +210,7 @@ class Engine:
         known = self._plans.get(id(state))
         prior_plan = known[1] if known is not None and known[0] is state else build_plan(
             rulebook, state)
-        facts = build_facts(rulebook, state, checkin, counted, prior_plan)
+        facts = build_facts(rulebook, state, checkin, counted)
         matches = self._matcher.ordered(facts)
         traces = self._traces
         if len(matches) == 1:  # the commonest case, without the general one's lists

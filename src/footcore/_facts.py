@@ -9,8 +9,8 @@ from typing import NamedTuple
 from ._conditions import CONTEXT_FIELDS, Facts, FactType, Scalar
 from ._enums import BackOff, Category, SymptomKind
 from ._memo import remember
-from ._models import AthleteState, CheckIn, Metrics, WeekPlan
-from ._plan import build_plan
+from ._models import AthleteState, CheckIn, Metrics
+from ._plan import planned_week
 from ._rulebook import Rulebook
 from ._trusted import trusted
 
@@ -134,19 +134,23 @@ def record(rulebook: Rulebook, state: AthleteState, checkin: CheckIn) -> Record:
                   merged_metrics(state.metrics, checkin.metrics), session)
 
 
-def single_leg_week(rulebook: Rulebook, week: WeekPlan) -> bool:
-    """Whether ``week`` plans any single-leg work or hops, in a session or a daily habit."""
-    items = [item for session in week.sessions for item in session.items]
+def single_leg_week(rulebook: Rulebook, state: AthleteState) -> bool:
+    """Whether the week planned for ``state`` has any single-leg work or hops, in a session
+    or a daily habit (none while paused). The sessions a rest window drops count: a more
+    cautious week must not make a compensation look milder."""
+    if state.paused:
+        return False
+    sessions, habits = planned_week(rulebook, state)
+    items = [item for session in sessions for item in session.items]
     return any(item.category is Category.PLYOMETRIC or rulebook.exercises[item.exercise].unilateral
-               for item in (*items, *week.habits))
+               for item in (*items, *habits))
 
 
 def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
-                counted: Record | None = None, week: WeekPlan | None = None) -> Facts:
+                counted: Record | None = None) -> Facts:
     """The facts of one evaluation: one check-in fact, one per symptom and compensation.
 
-    ``counted`` is :func:`record` of the same inputs and ``week`` the plan ``state`` has,
-    when the caller has them already.
+    ``counted`` is :func:`record` of the same inputs, when the caller has it already.
     """
     counted = counted if counted is not None else record(rulebook, state, checkin)
     stage = rulebook.stage(state.stage)
@@ -210,8 +214,7 @@ def build_facts(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     ]
     compensations = []
     if checkin.compensations:
-        on_one_leg = single_leg_week(
-            rulebook, week if week is not None else build_plan(rulebook, state))
+        on_one_leg = single_leg_week(rulebook, state)
     for c in checkin.compensations:
         exercise = rulebook.exercises.get(c.exercise) if c.exercise else None
         compensations.append({

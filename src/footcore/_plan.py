@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from ._enums import Action, BackOff, Category, Goal
 from ._memo import remember
@@ -10,7 +11,7 @@ from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
 
-__all__ = ["build_plan", "same_week", "winning_cues", "with_cues"]
+__all__ = ["build_plan", "planned_week", "same_week", "winning_cues", "with_cues"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
@@ -69,15 +70,16 @@ def _build_week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, 
                             for name in t.items))
         for t in stage.sessions_for(goal)
     )[:keep]
-    habits = tuple(_item(rulebook, name, step, False, hops_barred) for name in stage.habits)
+    habits = tuple(_item(rulebook, name, step, deload, hops_barred) for name in stage.habits)
     return sessions, habits
 
 
 def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()) -> WeekPlan:
     """The plan for the week after ``state``: its sessions, daily habits, cues and tracking.
 
-    A deload lowers the reps, hold times and resistance of the main items; a rest window
-    drops sessions; a pause plans no training at all; an athlete with a foot or ankle
+    A deload lowers the reps, hold times and resistance of the main items and of the daily
+    habits (P9, P11: the habits are training too); a rest window does the same and drops
+    sessions (P10); a pause plans no training at all; an athlete with a foot or ankle
     history does no hops until a clinician has cleared them (P10). ``state`` is a checked
     state of a stage of ``rulebook``, so the plan is built without checking it again.
     """
@@ -87,27 +89,41 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
                      tuple(dict.fromkeys(cues)), rulebook.meta.tracking,
                      ("Training is paused: see a clinician, and resume once they clear you "
                       "and the pain has gone (P10).",))
-    deload = state.backoff is BackOff.DELOAD
     rest = state.backoff is BackOff.REST
-    hops_barred = state.prior_foot_ankle_problems and not state.clinician_cleared
+    deload = rest or state.backoff is BackOff.DELOAD
+    hops_barred = _hops_barred(state)
     notes: list[str] = []
     if rest:
         keep = rulebook.whole("rest_sessions_per_week")
-        notes.append(f"Rest window until {state.backoff_until}: "
+        began = state.last_backoff_on
+        until = state.backoff_until if began is None else min(
+            began + timedelta(days=rulebook.whole("rest_days")), state.backoff_until or began)
+        notes.append(f"Rest days until {until}: "
                      f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
                      f"become rest days (P10).")
     if deload:
         notes.append(f"Deload until {state.backoff_until}: fewer reps, shorter holds, no "
-                     f"added resistance (P9).")
+                     f"added resistance, in the sessions and the daily habits (P9, P11).")
     if hops_barred:
         notes.append("Hops are replaced until a clinician clears your foot or ankle "
                      "history (P10).")
     sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
                              hops_barred, keep if rest else None)
     return _PLAN(state.athlete_id, stage.id, state.dose_level,
-                 "deload" if deload else "rest" if rest else "normal", sessions, habits,
+                 "rest" if rest else "deload" if deload else "normal", sessions, habits,
                  tuple(dict.fromkeys(cues)) if cues else (), rulebook.meta.tracking,
                  tuple(notes))
+
+
+def _hops_barred(state: AthleteState) -> bool:
+    return state.prior_foot_ankle_problems and not state.clinician_cleared
+
+
+def planned_week(rulebook: Rulebook, state: AthleteState) -> Week:
+    """The sessions and habits ``state``'s stage plans for a week, as :func:`build_plan`
+    has them but at full dose and with none dropped by a rest window."""
+    return _week(rulebook, state.stage, state.goal, state.dose_level, False,
+                 _hops_barred(state), None)
 
 
 def same_week(before: AthleteState, after: AthleteState) -> bool:

@@ -11,11 +11,23 @@ from ._models import AthleteState, CheckIn, CheckInRef
 from ._rulebook import Rulebook
 from ._trusted import trusted
 
-__all__ = ["BACK_OFF_ACTIONS", "next_state"]
+__all__ = ["BACK_OFF_ACTIONS", "next_state", "window_days"]
 
 BACK_OFF_ACTIONS = frozenset({Action.DELOAD, Action.REST, Action.REGRESS, Action.PAUSE})
+# The window each back-off but a pause opens (a pause waits for a clinician instead).
+_WINDOWS = {Action.DELOAD: BackOff.DELOAD, Action.REST: BackOff.REST,
+            Action.REGRESS: BackOff.DELOAD}
 _STATE = trusted(AthleteState)
 _REF = trusted(CheckInRef)
+
+
+def window_days(rulebook: Rulebook, backoff: BackOff) -> int:
+    """How long a window of ``backoff`` lasts (0 for none): a rest window never ends before
+    the deload it contains would (its rest days, then the deload's remaining days)."""
+    if backoff is BackOff.NONE:
+        return 0
+    deload = rulebook.whole("deload_days")
+    return max(deload, rulebook.whole("rest_days")) if backoff is BackOff.REST else deload
 
 
 def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
@@ -25,6 +37,11 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
 
     The stage moves at most one rung, the dose stays within the stage's steps, a back-off
     window ends only when its date has passed, and only a pause leaves training paused.
+    The back-offs are ordered so that a more cautious answer never rises sooner: a deload
+    drops a dose step and opens a deload window; a rest does the same, its first rest_days
+    with fewer sessions (a rest window that turns into a deload window when they end, never
+    ending before the deload would); a regress goes a rung down to its first step, in a
+    deload window; and every back-off restarts the days at the dose, even at step 0.
     Every value comes from the checked inputs, so the state is built without checking it
     again, unless a counter outgrew the integer limit: then the checking constructor
     refuses it with its own message.
@@ -34,21 +51,20 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     backoff, until = state.backoff, state.backoff_until
     if until is not None and checkin.on >= until:
         backoff, until = BackOff.NONE, None
+    elif backoff is BackOff.REST and state.last_backoff_on is not None and (
+            checkin.on - state.last_backoff_on).days >= rulebook.whole("rest_days"):
+        backoff = BackOff.DELOAD  # the rest days are over: the deload goes on to its end
 
     if action is Action.ADVANCE and stage.order + 1 < len(rulebook.stages):
         stage_id, dose = rulebook.stages[stage.order + 1].id, 0
     elif action is Action.PROGRESS:
         dose = min(dose + 1, len(stage.steps) - 1)
-    elif action is Action.DELOAD:
+    elif action in _WINDOWS:
+        backoff = _WINDOWS[action]
+        until = checkin.on + timedelta(days=window_days(rulebook, backoff))
         dose = max(dose - 1, 0)
-        backoff = BackOff.DELOAD
-        until = checkin.on + timedelta(days=rulebook.whole("deload_days"))
-    elif action is Action.REST:
-        backoff = BackOff.REST
-        until = checkin.on + timedelta(days=rulebook.whole("rest_days"))
-    elif action is Action.REGRESS:
-        stage_id = rulebook.stages[max(stage.order - 1, 0)].id
-        dose, backoff, until = 0, BackOff.NONE, None
+        if action is Action.REGRESS:
+            stage_id, dose = rulebook.stages[max(stage.order - 1, 0)].id, 0
     elif action is Action.PAUSE:
         backoff, until = BackOff.NONE, None
 
@@ -70,7 +86,7 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         backoff,  # backoff
         until,  # backoff_until
         checkin.on if backed_off else state.last_backoff_on,  # last_backoff_on
-        checkin.on if changed else state.last_change_on,  # last_change_on
+        checkin.on if changed or backed_off else state.last_change_on,  # last_change_on
         checkin.on,  # last_checkin_on
         checkin.on if counted.session else state.last_session_on,  # last_session_on
         counted.recent_sessions,  # recent_sessions

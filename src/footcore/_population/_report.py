@@ -85,7 +85,10 @@ class ImpactReport:
     winning rules, new state or plan differs, or when one rulebook refused its check-in.
     ``refused_before`` and ``refused_after`` count the check-ins each rulebook refused,
     grouped with examples in ``refusals``. ``changed_examples`` holds the first few changed
-    athletes' own results, in the order they came.
+    athletes' own results, in the order they came. ``stricter`` says how the new rulebook
+    is the old made more cautious on paper (``footcore._caution.stricter_on_paper``; empty
+    when it is not): such a change should move no athlete up a rung sooner, and
+    :meth:`rewards_caution` flags one that does.
     """
 
     old: RulebookRef
@@ -102,12 +105,29 @@ class ImpactReport:
     refused_after: int
     refusals: tuple[ChangeGroup, ...]
     changed_examples: tuple[AthleteImpact, ...] = ()
+    stricter: tuple[str, ...] = ()
+
+    def rewards_caution(self) -> tuple[str, ...]:
+        """The rungs some athletes reach sooner (or only) under a new rulebook that is the
+        old made stricter on paper, in words; empty when there is nothing to flag."""
+        if not self.stricter:
+            return ()
+        return tuple(f"{r.stage}: {r.sooner} sooner, {r.only_after} only under the new"
+                     for r in self.rungs if r.sooner or r.only_after)
 
     def __str__(self) -> str:
         old, new = self.old, self.new
         lines = [f"{old.id} {old.version} ({old.digest[:12]}) -> {new.id} {new.version} "
                  f"({new.digest[:12]}), over whole histories:",
                  f"  {self.headline()}."]
+        rewarded = self.rewards_caution()
+        if rewarded:
+            lines += [f"FLAGGED: stricter on paper ({'; '.join(self.stricter)}), yet athletes "
+                      f"move up sooner (P10: a more cautious answer should never climb "
+                      f"faster):", *(f"  {line}" for line in rewarded)]
+        elif self.stricter:
+            lines.append(f"Stricter on paper ({'; '.join(self.stricter)}): no athlete "
+                         f"reaches a rung sooner.")
         if self.rungs:
             lines += ["Days to reach each rung, new minus old (negative: sooner):",
                       f"  {'rung':<14}{'athletes':>9}{'median':>8}{'p10':>6}{'p90':>6}"
@@ -289,8 +309,10 @@ class Tally:
                 into.count += group.count
                 into.examples.extend(group.examples[:self.examples - len(into.examples)])
 
-    def report(self, old: RulebookRef, new: RulebookRef, stages: Sequence[str]) -> ImpactReport:
-        """The report, with rungs in the order of ``stages`` (then any others by name)."""
+    def report(self, old: RulebookRef, new: RulebookRef, stages: Sequence[str],
+               stricter: tuple[str, ...] = ()) -> ImpactReport:
+        """The report, with rungs in the order of ``stages`` (then any others by name);
+        ``stricter`` says how the new rulebook is the old made stricter on paper."""
         named = set(self.shifts) | set(self.only_before) | set(self.only_after)
         order = [s for s in stages if s in named] + sorted(named - set(stages))
         rungs = []
@@ -312,7 +334,7 @@ class Tally:
             by_action=_groups(self.by_action.items()), by_rule=_groups(self.by_rule.items()),
             refused_before=self.refused_before, refused_after=self.refused_after,
             refusals=_groups(self.refusals.items()),
-            changed_examples=tuple(self.changed_examples))
+            changed_examples=tuple(self.changed_examples), stricter=stricter)
 
 
 def _groups(table: Iterable[tuple[str, _Group]]) -> tuple[ChangeGroup, ...]:

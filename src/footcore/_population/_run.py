@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from .._caution import stricter_on_paper
 from .._compare import rulebook_ref
 from .._engine import Engine
 from .._errors import InputError
@@ -150,8 +151,11 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
 
     Each athlete's check-ins are replayed from the same starting state under ``old`` and
     under ``new``, each decision's state feeding the next check-in, so a change propagates
-    down the history. A check-in a rulebook refuses (a stage it lacks, say) is counted and
-    reported, and that replay goes on from the state before it.
+    down the history. When ``new`` is ``old`` made stricter on paper (a back-off threshold
+    moved the harsher way, a rule's action made more cautious), the report says so, and
+    flags any rung some athletes reach sooner (``ImpactReport.rewards_caution``). A
+    check-in a rulebook refuses (a stage it lacks, say) is counted and reported, and that
+    replay goes on from the state before it.
 
     The work runs in chunks of athletes (about ``chunk_checkins`` check-ins each) shipped as
     compact JSON; workers return summaries. The report is the same however it runs.
@@ -216,7 +220,8 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     stages = [s.id for s in old.stages] + [s.id for s in new.stages]
-    return tally.report(rulebook_ref(old), rulebook_ref(new), list(dict.fromkeys(stages)))
+    return tally.report(rulebook_ref(old), rulebook_ref(new), list(dict.fromkeys(stages)),
+                        stricter_on_paper(old, new))
 
 
 def _text(rulebook: Rulebook) -> str:

@@ -23,6 +23,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._cases import boundary_cases
     from ._check import CheckReport, check_rulebook
+    from ._harsher import (
+        CAUTION_NEVER_SOONER,
+        Variant,
+        check_caution_never_sooner,
+        days_to_rungs,
+        harsher_variants,
+        histories,
+    )
     from ._hook import register_strategies
     from ._invariants import (
         CONFORMANCE,
@@ -93,6 +101,7 @@ if TYPE_CHECKING:
     from ._violations import InvariantViolation, MissingParam
 
 __all__ = [
+    "CAUTION_NEVER_SOONER",
     "CONFORMANCE",
     "EPOCH",
     "INVARIANTS",
@@ -115,12 +124,14 @@ __all__ = [
     "ProofReport",
     "ProofResult",
     "Trigger",
+    "Variant",
     "athlete_machine",
     "athlete_states",
     "backoff_symptoms",
     "boundary_cases",
     "check_backends_agree",
     "check_backoff_never_raises_load",
+    "check_caution_never_sooner",
     "check_cues_agree_with_action",
     "check_decision",
     "check_deterministic",
@@ -141,12 +152,15 @@ __all__ = [
     "checkins",
     "clean_gap",
     "compensations",
+    "days_to_rungs",
     "decisions",
     "derive",
     "doses",
     "draw_examples",
     "edge_symptoms",
     "exercises",
+    "harsher_variants",
+    "histories",
     "inputs",
     "kit_check",
     "ladder_bound",
@@ -169,6 +183,8 @@ __all__ = [
 _HOMES = {
     "_cases": ("boundary_cases",),
     "_check": ("CheckReport", "check_rulebook"),
+    "_harsher": ("CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner",
+                 "days_to_rungs", "harsher_variants", "histories"),
     "_hook": ("register_strategies",),
     "_invariants": (
         "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "Trigger", "check_backends_agree",

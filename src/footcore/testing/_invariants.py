@@ -25,7 +25,6 @@ from .._engine import Engine
 from .._enums import Action, BackOff, Category, SymptomKind
 from .._facts import build_facts, single_leg_week
 from .._models import AthleteState, CheckIn, Compensation, Decision, PlanItem, Symptom
-from .._plan import build_plan
 from .._rulebook import Rulebook, assemble
 from ._spec import (
     HOTSPOTS,
@@ -211,12 +210,10 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
         hops = exercise is not None and exercise.category is Category.PLYOMETRIC
         if c.kind in SINGLE_LEG_FAULTS and hops:
             add(Action.REGRESS, f"{_compensation(c)}, a hop", "P8", on)
-        elif c.kind in SINGLE_LEG_FAULTS and exercise is not None and exercise.unilateral:
-            add(Action.DELOAD, f"{_compensation(c)}, single-leg work", "P8", on)
-        elif c.kind in SINGLE_LEG_FAULTS and exercise is None and _single_leg_week(rulebook,
-                                                                                   state):
-            add(Action.DELOAD, f"{_compensation(c)}, in a week with single-leg work or "
-                               f"hops", "P8", on)
+        elif c.kind in SINGLE_LEG_FAULTS:  # P8: scale back whenever the pattern emerges
+            work = ("no exercise named" if exercise is None
+                    else "single-leg work" if exercise.unilateral else "two-footed work")
+            add(Action.DELOAD, f"{_compensation(c)}, {work}", "P8", on)
         else:
             add(Action.HOLD, f"{_compensation(c)}: fix the technique first", "P1, P3, P8", on)
     gap = _num(f, "days_since_last_session")
@@ -252,11 +249,6 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
 def _short(rulebook: Rulebook, checkin: CheckIn) -> bool:
     """A session shorter than session_counts_min_minutes (0 minutes: not reported) (P2, P6)."""
     return 0 < checkin.minutes < param_or(rulebook, "session_counts_min_minutes", 0)
-
-
-def _single_leg_week(rulebook: Rulebook, state: AthleteState) -> bool:
-    """Whether the athlete's current week plans single-leg work or hops (P8)."""
-    return single_leg_week(rulebook, build_plan(rulebook, state))
 
 
 def _ready(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, invariant: str
@@ -319,7 +311,7 @@ def _backoff_never_raises_load(ctx: _Context, d: Decision) -> None:
     for need in ("stiffness_deload_min", "persistent_symptom_days"):
         param(spec, need, name)  # MissingParam, whatever the input
     signs = [_symptom(s) for s in d.answered.symptoms if backoff_symptom(spec, s, name)]
-    week = functools.cache(lambda: _single_leg_week(ctx.engine.rulebook, d.prior_state))
+    week = functools.cache(lambda: single_leg_week(ctx.engine.rulebook, d.prior_state))
     for c in d.answered.compensations:
         if not backoff_compensation(spec, c, week):
             continue

@@ -42,6 +42,7 @@ from .._memo import remember
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._plan import build_plan
 from .._rulebook import Rulebook, Stage
+from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
 from ._spec import backoff_compensation, backoff_symptom, pain_sign
 
@@ -487,9 +488,12 @@ class Model:
                           ) -> Iterator[list[Any]]:
         rb = self.rulebook
         window = rb.whole("window_days")
-        length = {BackOff.DELOAD: rb.whole("deload_days"),
-                  BackOff.REST: rb.whole("rest_days")}.get(backoff, 0)
-        gaps = sorted({0, 1, *self._starts("days_since_last_checkin")})
+        length = window_days(rb, backoff)
+        # a rest window is kept for its rest days; a later check-in turns it into a deload
+        kept = rb.whole("rest_days") if backoff is BackOff.REST else length
+        # a window kept shorter than it lasts (a rest) closes only after a longer gap
+        gaps = sorted({0, 1, length - max(kept, 1) + 1,
+                       *self._starts("days_since_last_checkin")})
         sessions = self._starts("days_since_last_session")
         changes = self._starts("days_at_dose")
         backoffs = self._starts("days_since_backoff")
@@ -519,19 +523,21 @@ class Model:
                         if bound is None or v <= bound],  # after the check-in: a new goal
                        [{"since_backoff": v, "window_open": is_open}
                         for v, is_open in self._backoffs(checkin, bound, paused, backoff,
-                                                         length, [*backoffs, *gaps])],
+                                                         length, kept, [*backoffs, *gaps])],
                        *self._counts(checkin, since, trained, paused, window)]
 
     @staticmethod
     def _backoffs(checkin: int, bound: int | None, paused: bool, backoff: BackOff,
-                  length: int, starts: Sequence[int]) -> list[tuple[int | None, bool]]:
-        """(days since the back-off or None, whether its window is still open)."""
+                  length: int, kept: int, starts: Sequence[int]
+                  ) -> list[tuple[int | None, bool]]:
+        """(days since the back-off or None, whether its window is still open): the last
+        check-in came less than ``kept`` days after the back-off (at least one)."""
         options = sorted({max(checkin, v) for v in (*starts, length)})
         options = [v for v in options if bound is None or v <= bound]
         if paused:  # paused at the last check-in
             return [(checkin, False)]
         if backoff is not BackOff.NONE:
-            return [(v, v < length) for v in options if v < checkin + max(length, 1)]
+            return [(v, v < length) for v in options if v < checkin + max(kept, 1)]
         return [(None, False)] + [(v, False) for v in options]
 
     def _counts(self, checkin: int, since: int, trained: bool, paused: bool,
@@ -719,9 +725,7 @@ class Model:
         until = None
         if ctx.backoff is not BackOff.NONE:
             if self.reachable and last_backoff is not None:
-                length = rb.whole("deload_days" if ctx.backoff is BackOff.DELOAD
-                                  else "rest_days")
-                until = last_backoff + timedelta(days=length)
+                until = last_backoff + timedelta(days=window_days(rb, ctx.backoff))
             else:
                 until = on + timedelta(days=1 if clock.window_open else 0)
         state = AthleteState(
@@ -757,8 +761,8 @@ class Plans:
     def single_leg(self, stage: str, goal: Goal, paused: bool, backoff: BackOff,
                    hops_barred: bool) -> bool:
         """Whether the week planned for such a state has single-leg work or hops."""
-        return single_leg_week(self.rulebook, build_plan(self.rulebook, self.state(
-            stage, goal, 0, paused, backoff, hops_barred)))
+        return single_leg_week(self.rulebook, self.state(
+            stage, goal, 0, paused, backoff, hops_barred))
 
     @functools.cached_property
     def hops_before_clearance(self) -> AthleteState | None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from .._enums import BackOff
 from .._models import AthleteState
 from .._rulebook import Rulebook
+from .._transition import window_days
 from ._violations import InvariantViolation
 
 __all__ = ["REACHABILITY", "check_reachable", "reachability_problems"]
@@ -22,9 +23,10 @@ REACHABILITY: Mapping[str, str] = {
                    "recorded (but the day of a change of goal), not paused, no back-off",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
               "on record, and was paused at the last check-in (its back-off date)",
-    "window": "an open deload or rest window ends deload_days (rest_days) after the last "
-              "back-off date, and the last check-in came less than that many days (at "
-              "least one) after it",
+    "window": "an open deload window ends deload_days after the last back-off date, a rest "
+              "window the longer of deload_days and rest_days after it, and the last "
+              "check-in came less than that many days (at least one) after it; a rest "
+              "window still open at a check-in rest_days after it has turned into a deload",
     "dates": "the last session and back-off are on or before the last check-in, and none "
              "of them, nor the last change, is before the start (a change of goal may come "
              "after the last check-in, or before the first)",
@@ -62,10 +64,11 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
              f"backoff {s.backoff.value}, clean streak {s.clean_streak}, cleared "
              f"{s.clinician_cleared}, last back-off {s.last_backoff_on}")
     if s.backoff is not BackOff.NONE:
-        length = rulebook.whole("deload_days" if s.backoff is BackOff.DELOAD else "rest_days")
+        length = window_days(rulebook, s.backoff)
+        kept = length if s.backoff is BackOff.DELOAD else rulebook.whole("rest_days")
         need(s.last_backoff_on is not None and s.backoff_until is not None
              and s.backoff_until == s.last_backoff_on + timedelta(days=length)
-             and 0 <= (s.last_checkin_on - s.last_backoff_on).days < max(length, 1),
+             and 0 <= (s.last_checkin_on - s.last_backoff_on).days < max(kept, 1),
              "window",
              f"{s.backoff.value} until {s.backoff_until}, last back-off {s.last_backoff_on}, "
              f"last check-in {s.last_checkin_on}")
