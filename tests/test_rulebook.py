@@ -645,6 +645,17 @@ def test_a_block_without_one_of_the_three_kinds_is_refused(tmp_path: Path) -> No
     assert "no dynamic transition" in message and "P6" in message
 
 
+def test_a_goals_block_without_a_kind_is_refused_naming_the_goal(tmp_path: Path) -> None:
+    """P4, P6: an everyday walker's balance block without its toe draw-in holds no
+    activation drill; the error names the stage, the session and its goal."""
+    old = ('goals = ["everyday"]\nitems = ["ankle_toe_rom", "barefoot_texture_walk", '
+           '"single_leg_stand_compliant_eyes_closed",\n         "toe_draw_in", ')
+    path = broken(tmp_path, "stages.toml", old, old.replace('"toe_draw_in", ', ""))
+    message = load_error(path)
+    assert "stage integration" in message and "session[7].items" in message
+    assert "for everyday: the main items hold no activation drill" in message
+
+
 def test_a_block_that_loses_a_kind_when_hops_are_substituted_is_refused(
         tmp_path: Path) -> None:
     """P6, P10: an athlete who may not hop yet gets each hop's substitute; the block must
@@ -703,7 +714,7 @@ def test_a_gate_on_an_item_listed_twice_is_refused(tmp_path: Path) -> None:
         '"slow_weight_shift",\n', '"toe_splay_breathing", "arch_awareness_walk", '
         '"slow_weight_shift", "toe_draw_in", "slow_weight_shift",\n'))
     assert "session[0].gated[1].item" in message
-    assert "'slow_weight_shift' is listed twice in this session" in message
+    assert "'slow_weight_shift' is listed 2 times in this session" in message
 
 
 def test_a_misspelt_gate_field_is_refused(tmp_path: Path) -> None:

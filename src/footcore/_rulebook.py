@@ -513,13 +513,17 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         _check_gates(session, len(stage.steps), file, item, where)
         _check_goal_drills(session.items, session.goals, exercises, file, item,
                            f"{where}.items")
+        whose = "" if set(session.goals) == set(Goal) else \
+            f"for {', '.join(g.value for g in session.goals)}"
         checked: set[tuple[str, ...]] = set()
         for level in range(len(stage.steps)) if session.gated else (0,):
             planned = session.items_at(level)
             if planned not in checked:
                 checked.add(planned)
+                at = ", ".join(filter(None, (
+                    whose, f"at dose step {level}" if session.gated else "")))
                 _check_block(planned, exercises, file, item, f"{where}.items",
-                             f"at dose step {level}: " if session.gated else "")
+                             f"{at}: " if at else "")
     _check_goal_drills(stage.habits, tuple(Goal), exercises, file, item, "habits")
 
 
@@ -533,7 +537,7 @@ def _check_gates(session: SessionTemplate, steps: int, file: str, item: str,
         count = session.items.count(gate.item)
         if count != 1:
             raise RulebookError(
-                f"{gate.item!r} is {'not an item' if not count else 'listed twice'} in this "
+                f"{gate.item!r} is {f'listed {count} times' if count else 'not an item'} in this "
                 f"session; gate an item the session lists once", file=file, item=item,
                 field=f"{field}.item")
         if gate.item in gated:
