@@ -4,7 +4,10 @@
 action, the new stage and dose, the week's plan) with nothing an engine adds: no facts, no
 trace, no "why not", no new state object, no rulebook read at run time (its numbers are
 written in below). The week is looked up in a table filled once per (stage, goal, dose,
-regime) from the shipped weeks, as an app that hard-coded its plans would hold them.
+regime) from the shipped weeks, as an app that hard-coded its plans would hold them: per dose,
+since a session may plan an item only from a dose step on (the control rung's holds, weight
+shifts, squats and soft landings, P3), which also decides whether the week has single-leg
+work or hops.
 
 tests/test_handwritten.py checks that it still agrees with the engine on generated inputs,
 so the floor stays honest when the rulebook changes: update this file with it.
@@ -38,7 +41,7 @@ ADVANCE_NEEDS = {"control": ("balance_eyes_open_s", BALANCE_OPEN),
                  "unilateral": ("balance_eyes_closed_s", BALANCE_CLOSED)}
 
 # The exercises of rules/exercises.toml a compensation rule asks about (the hops).
-PLYOMETRIC = frozenset({"slow_controlled_hops", "soft_landing_hops"})
+PLYOMETRIC = frozenset({"slow_controlled_hops", "soft_landing_hops", "two_foot_soft_landings"})
 FOREFOOT = frozenset({fc.Location.BALL_OF_FOOT, fc.Location.ARCH, fc.Location.TOES,
                       fc.Location.PLANTAR_FASCIA})
 KNEE_HIP = frozenset({CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION})

@@ -143,10 +143,13 @@ def exercise_ids(plan: WeekPlan) -> set[str]:
 
 
 def assert_lighter(before: WeekPlan, after: WeekPlan) -> None:
-    """Every main item of ``after`` has no more reps and no longer holds, and less of one."""
-    old, new = main_items(before), main_items(after)
-    assert [i.exercise for i in old] == [i.exercise for i in new]
-    for was, now in zip(old, new, strict=True):
+    """Every main item of ``after`` is one of ``before`` (a step down may leave out work
+    gated on the higher step, P3) with no more reps and no longer holds, and less of one."""
+    old = {i.exercise: i for i in main_items(before)}
+    new = main_items(after)
+    assert new and {i.exercise for i in new} <= set(old)
+    for now in new:
+        was = old[now.exercise]
         assert now.dose.reps <= was.dose.reps, now.exercise
         assert now.dose.hold_s <= was.dose.hold_s, now.exercise
         assert (now.dose.reps, now.dose.hold_s) != (was.dose.reps, was.dose.hold_s), now.exercise
@@ -418,15 +421,17 @@ def test_history_without_clearance_never_plans_hops(engine: Engine, rulebook: Ru
 
     hops_in_templates = 0
     for stage in rulebook.stages:
-        state = placed(engine, stage=stage.id, dose=0, goal=goal, history=True)
-        barred = engine.plan(state)
-        cleared = engine.plan(attrs.evolve(state, clinician_cleared=True))
-        assert all(item.category is not Category.PLYOMETRIC for item in all_items(barred))
-        for template, held, free in zip(stage.sessions_for(goal), barred.sessions,
-                                        cleared.sessions, strict=True):
-            assert [i.exercise for i in held.items] == [swapped(n) for n in template.items]
-            assert [i.exercise for i in free.items] == list(template.items)
-            hops_in_templates += sum(swapped(n) != n for n in template.items)
+        for dose in range(len(stage.steps)):
+            state = placed(engine, stage=stage.id, dose=dose, goal=goal, history=True)
+            barred = engine.plan(state)
+            cleared = engine.plan(attrs.evolve(state, clinician_cleared=True))
+            assert all(item.category is not Category.PLYOMETRIC for item in all_items(barred))
+            for template, held, free in zip(stage.sessions_for(goal), barred.sessions,
+                                            cleared.sessions, strict=True):
+                planned = template.items_at(dose)
+                assert [i.exercise for i in held.items] == [swapped(n) for n in planned]
+                assert [i.exercise for i in free.items] == list(planned)
+                hops_in_templates += sum(swapped(n) != n for n in planned)
     assert hops_in_templates
 
 
@@ -1323,3 +1328,210 @@ def test_p9_p11_daily_habits_follow_a_deload(engine: Engine, rulebook: Rulebook,
         assert (light.dose.reps, light.dose.hold_s) <= (full.dose.reps, full.dose.hold_s)
         assert light.dose.reps < full.dose.reps or (light.dose.hold_s or 0) < (
             full.dose.hold_s or 0)
+
+
+# ---- issue 21: what the sessions contain (P3 over time, P6's three kinds and light
+# plyometrics, P11 from the integration rung)
+
+# P6's three kinds of work, with the catalogue's categories each counts (the mapping
+# docs/rulebook-format.md states): a single-leg stand is a held position, a hop a transition.
+KINDS = {
+    "activation drill": {Category.ACTIVATION},
+    "static hold": {Category.STATIC_HOLD, Category.BALANCE},
+    "dynamic transition": {Category.DYNAMIC_TRANSITION, Category.PLYOMETRIC},
+}
+HOLDS_SHIFTS_SQUATS = ("short_foot_hold", "slow_weight_shift", "gentle_squat")
+
+
+def first_steps(engine: Engine, stage: str, goal: Goal, **placing: object) -> dict[str, int]:
+    """The first dose step of ``stage`` at which each exercise is planned."""
+    found: dict[str, int] = {}
+    for dose in range(len(engine.rulebook.stage(stage).steps)):
+        plan = engine.plan(placed(engine, stage=stage, dose=dose, goal=goal, **placing))
+        for name in sorted(exercise_ids(plan)):
+            found.setdefault(name, dose)
+    return found
+
+
+def hops(plan: WeekPlan) -> set[str]:
+    return {item.exercise for item in all_items(plan) if item.category is Category.PLYOMETRIC}
+
+
+def assert_three_kinds(plan: WeekPlan, where: object) -> None:
+    assert plan.sessions, where
+    for planned in plan.sessions:
+        main = {item.category for item in planned.items if item.category not in CARE}
+        for kind, categories in KINDS.items():
+            assert main & categories, (where, planned.focus, kind)
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+def test_p3_holds_then_weight_shifts_then_squats_over_the_control_rung(
+        engine: Engine, goal: Goal) -> None:
+    """P3: static holds, then slow weight shifts, then gentle squats: on short-foot control
+    each comes in at a later dose step, not all in the rung's first week."""
+    first = first_steps(engine, "control", goal)
+    steps = [first[name] for name in HOLDS_SHIFTS_SQUATS]
+    assert steps[0] == 0 and steps[0] < steps[1] < steps[2]
+    assert "toe_splay_breathing" in first and first["toe_splay_breathing"] == 0
+    week_one = exercise_ids(engine.plan(placed(engine, stage="control", dose=0, goal=goal)))
+    assert not {"slow_weight_shift", "gentle_squat"} & week_one
+
+
+def test_p3_a_dose_step_earned_brings_the_next_kind_of_work(engine: Engine) -> None:
+    """P3: a dose step rises only after clean, consistent sessions: that evidence of control
+    is what brings the weight shifts in; a missed session (no such evidence) brings nothing."""
+    shifts = first_steps(engine, "control", Goal.RUNNER)["slow_weight_shift"]
+    state = placed(engine, stage="control", dose=shifts - 1)
+    before = exercise_ids(engine.plan(state))
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.PROGRESS
+    assert "progress-dose" in won(decision)
+    assert "slow_weight_shift" in exercise_ids(decision.plan) - before
+    missed = engine.evaluate(state, session(completed=False, minutes=0))
+    assert missed.action is Action.HOLD
+    assert exercise_ids(missed.plan) == before
+
+
+def test_p3_a_step_back_takes_the_newest_work_away(engine: Engine, rulebook: Rulebook) -> None:
+    """P3, P9: stiffness deloads a step; the gentle squats that step brought leave the plan
+    until the step is earned again, while the holds stay."""
+    squats = first_steps(engine, "control", Goal.RUNNER)["gentle_squat"]
+    state = placed(engine, stage="control", dose=squats)
+    assert "gentle_squat" in exercise_ids(engine.plan(state))
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    decision = engine.evaluate(state, session(symptoms=stiff))
+    assert decision.action is Action.DELOAD
+    assert decision.state.dose_level == squats - 1
+    planned = exercise_ids(decision.plan)
+    assert "gentle_squat" not in planned
+    assert {"short_foot_hold", "slow_weight_shift"} <= planned
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+@pytest.mark.parametrize("history", [False, True])
+def test_p6_every_block_holds_activation_a_static_hold_and_a_dynamic_transition(
+        engine: Engine, rulebook: Rulebook, goal: Goal, history: bool) -> None:
+    """P6: within each block, activation drills, static holds and dynamic transitions: every
+    session of every rung and dose step holds all three, hops substituted or not, in a
+    normal week, a deload and a rest week."""
+    for stage in rulebook.stages:
+        for dose in range(len(stage.steps)):
+            base = placed(engine, stage=stage.id, dose=dose, goal=goal, history=history)
+            for backoff in BackOff:
+                state = base if backoff is BackOff.NONE else attrs.evolve(
+                    base, backoff=backoff, backoff_until=TODAY + days(1))
+                assert_three_kinds(engine.plan(state), (stage.id, dose, backoff))
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+def test_p6_every_decisions_plan_holds_the_three_kinds(engine: Engine, rulebook: Rulebook,
+                                                       goal: Goal) -> None:
+    """P6: the plan a decision hands back, whatever the action, keeps the three kinds."""
+    stiff = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    sore = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"))
+    checkins = {Action.PROGRESS: session(), Action.DELOAD: session(symptoms=stiff),
+                Action.REST: session(symptoms=sore)}
+    for stage in rulebook.stages[:-1]:
+        for action, checkin in checkins.items():
+            decision = engine.evaluate(placed(engine, stage=stage.id, dose=0, goal=goal),
+                                       checkin)
+            assert decision.action is action, (stage.id, action)
+            assert_three_kinds(decision.plan, (stage.id, action))
+    up = engine.evaluate(placed(engine, stage="unilateral", goal=goal), session())
+    assert up.action is Action.ADVANCE
+    assert_three_kinds(up.plan, "advanced")
+
+
+def test_p6_light_soft_landings_come_on_short_foot_control_and_no_earlier(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P6: the weekly template has light plyometrics with soft landings; an athlete cleared
+    for them (no history) meets them on short-foot control, where P3 has the foot ready for
+    dynamic work, and on no earlier rung: small, two-footed, shared by every goal, each with
+    a non-hopping substitute."""
+    for goal in Goal:
+        early = {stage.id: set().union(*(
+            hops(engine.plan(placed(engine, stage=stage.id, dose=dose, goal=goal)))
+            for dose in range(len(stage.steps)))) for stage in rulebook.stages
+            if stage.order <= rulebook.stage("control").order}
+        assert early["control"], goal
+        assert not early["baseline"] and not early["activation"]
+        for name in early["control"]:
+            exercise = rulebook.exercises[name]
+            assert "P6" in exercise.source and not exercise.unilateral and not exercise.goals
+            assert exercise.substitute is not None
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_p6_p10_earning_control_brings_soft_landings_to_those_cleared(
+        engine: Engine, history: bool) -> None:
+    """P6, P10: the last step of short-foot control brings the soft landings to an athlete
+    cleared for them (no history, or a history and clearance)."""
+    top_step = top(engine.rulebook, "control")
+    state = placed(engine, stage="control", dose=top_step - 1, history=history,
+                   cleared=history)
+    assert not hops(engine.plan(state))
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.PROGRESS
+    assert decision.state.dose_level == top_step
+    assert hops(decision.plan)
+
+
+def test_p6_p10_without_clearance_a_history_gets_the_substitute_and_no_rise(
+        engine: Engine) -> None:
+    """P6, P10: an athlete with a history and no clearance, placed on control (by an app or
+    an earlier rulebook), rises no further until cleared, and at the step with soft landings
+    gets their non-hopping substitute instead, and is told why."""
+    top_step = top(engine.rulebook, "control")
+    below = placed(engine, stage="control", dose=top_step - 1, history=True, cleared=False)
+    assert engine.evaluate(below, session()).action is Action.HOLD
+    state = placed(engine, stage="control", dose=top_step, history=True, cleared=False)
+    plan = engine.plan(state)
+    assert not hops(plan)
+    template = engine.plan(attrs.evolve(state, clinician_cleared=True))
+    swapped = {engine.rulebook.exercises[name].substitute for name in hops(template)}
+    assert swapped and swapped <= exercise_ids(plan)
+    assert any("Hops are replaced" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize("kind", KNEE_OR_HIP)
+def test_p6_p8_a_knee_caving_in_on_soft_landings_goes_back_a_rung(
+        engine: Engine, rulebook: Rulebook, kind: CompensationKind) -> None:
+    """P8: the soft landings are hops: a knee or hip compensation seen in them scales back
+    as in any hop (hop-compensation-regress), a rung down from short-foot control."""
+    state = placed(engine, stage="control")
+    (landing,) = hops(engine.plan(state))
+    decision = engine.evaluate(state, session(compensations=seen(kind, landing)))
+    assert decision.action is Action.REGRESS
+    assert "hop-compensation-regress" in won(decision)
+    below = rulebook.stage("control").order - 1
+    assert decision.state.stage == rulebook.stages[below].id
+
+
+@pytest.mark.parametrize("goal", list(Goal))
+def test_p11_fatigue_resistant_work_starts_on_the_integration_rung(
+        engine: Engine, rulebook: Rulebook, goal: Goal) -> None:
+    """P11: a foot that stays responsive under fatigue, not only strong when fresh: from
+    goal-specific integration on (not only in maintenance) the end-of-day single-leg stand is
+    a daily habit, and a plyometrics block holds a single-leg stand straight after its hops."""
+    start = rulebook.stage("integration").order
+    for stage in rulebook.stages:
+        plan = engine.plan(placed(engine, stage=stage.id, goal=goal))
+        tired = "tired_foot_balance" in {item.exercise for item in plan.habits}
+        assert tired is (stage.order >= start), stage.id
+        if stage.order >= start:
+            assert any(a.category is Category.PLYOMETRIC
+                       and b.category in (Category.BALANCE, Category.STATIC_HOLD)
+                       for planned in plan.sessions
+                       for a, b in itertools.pairwise(planned.items)), stage.id
+
+
+def test_p11_reaching_integration_brings_the_tired_foot_habit(engine: Engine) -> None:
+    """P11: the advance into goal-specific integration adds the end-of-day single-leg stand
+    to the daily habits."""
+    state = placed(engine, stage="unilateral")
+    assert "tired_foot_balance" not in {i.exercise for i in engine.plan(state).habits}
+    decision = engine.evaluate(state, session())
+    assert decision.action is Action.ADVANCE
+    assert decision.state.stage == "integration"
+    assert "tired_foot_balance" in {i.exercise for i in decision.plan.habits}

@@ -246,13 +246,14 @@ def test_switching_off_the_stiffness_deload_changes_every_athlete_it_deloaded(
 
 def test_check_ins_a_rulebook_refuses_are_counted_never_dropped(engine: Engine,
                                                                 rulebook: Rulebook) -> None:
-    control = rulebook.stage("control")
-    shorter = changed(rulebook, stages=(attrs.evolve(control, steps=control.steps[:1]),))
+    # A rung whose sessions gate nothing on its steps, so that it may lose its upper steps.
+    unilateral = rulebook.stage("unilateral")
+    shorter = changed(rulebook, stages=(attrs.evolve(unilateral, steps=unilateral.steps[:1]),))
     history = arch_history(engine)
     state, taken = history.load()
-    on_control = History.of(attrs.evolve(state, stage="control", dose_level=2), taken, "c")
-    report, (athlete,) = run(rulebook, shorter, [on_control])
-    # The new rulebook has no dose step 2 on control: it refuses every check-in.
+    on_unilateral = History.of(attrs.evolve(state, stage="unilateral", dose_level=2), taken, "c")
+    report, (athlete,) = run(rulebook, shorter, [on_unilateral])
+    # The new rulebook has no dose step 2 on unilateral: it refuses every check-in.
     assert athlete.after.refused == report.refused_after == len(taken)
     assert athlete.before.refused == report.refused_before == 0
     assert report.decisions == len(taken) == athlete.changed
@@ -262,7 +263,7 @@ def test_check_ins_a_rulebook_refuses_are_counted_never_dropped(engine: Engine,
     assert "dose_level" in group.examples[0].detail[0] and len(group.examples) == 3
     assert report.by_action[0].key.endswith("-> (refused)")
     assert "refused by the new rulebook" in str(report)
-    assert summary(athlete) == expected(rulebook, shorter, on_control)
+    assert summary(athlete) == expected(rulebook, shorter, on_unilateral)
 
 
 def test_a_refused_check_in_leaves_the_replay_going(engine: Engine, rulebook: Rulebook) -> None:

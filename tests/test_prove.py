@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -51,7 +52,7 @@ from footcore.testing import (
     prove,
     prover_check,
 )
-from footcore.testing._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, SIGNS, Clock, Model
+from footcore.testing._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, ON, SIGNS, Clock, Model
 from footcore.testing._prove import _Search
 from footcore.testing._spec import pain_sign
 
@@ -372,3 +373,52 @@ def test_the_prover_needs_no_hypothesis() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, check=True)
     assert done.stdout.split() == ["True", "False"]
+
+
+# ---------------------------------------------------------------- items gated on dose steps
+
+
+def _gated_single_leg() -> footcore.Rulebook:
+    """The shipped rulebook with a single-leg stand gated from dose step 2 into the control
+    rung's first session, the one a rest week keeps: that week has single-leg work from
+    step 2 only, so week_single_leg depends on the dose step."""
+    from footcore._rulebook import Gate, assemble
+
+    rb = RULEBOOK
+    control = rb.stage("control")
+    first, *others = control.session
+    assert first.items[-1] == "plantar_fascia_stretch"
+    changed = attrs.evolve(first, items=(*first.items[:-1], "single_leg_stand_cushioned",
+                                         first.items[-1]),
+                           gated=(*first.gated, Gate("single_leg_stand_cushioned", 2)))
+    stages = [attrs.evolve(s, session=(changed, *others)) if s.id == "control" else s
+              for s in rb.stages]
+    return assemble(rb.meta, rb.params, rb.exercises.values(), stages, rb.rules,
+                    location="gated-single-leg")
+
+
+def test_a_gated_item_that_changes_week_single_leg_splits_the_models_contexts() -> None:
+    """The model's context carries the dose steps whose week plans the same single-leg
+    work: where a gated single-leg item comes in, the rest week's context splits in two,
+    and a compensation with no exercise named falls inside the model on either side."""
+    rb = _gated_single_leg()
+    engine = Engine(rb, backend="native")
+    m = Model.of(rb, rb, True, tuple(SIGNS))
+    rest = [c for c in m.contexts if c.stage.id == "control" and c.backoff is BackOff.REST
+            and not c.paused and not c.history and not c.cleared_today]
+    assert {(c.single_leg, c.doses) for c in rest} >= {(False, (0, 1)), (True, (2, 3))}
+    base = engine.new_athlete("a", goal=footcore.Goal.RUNNER, start=ON - timedelta(days=30))
+    for dose, deload in ((1, False), (2, True)):
+        state = attrs.evolve(base, stage="control", dose_level=dose, backoff=BackOff.REST,
+                             backoff_until=ON + timedelta(days=1),
+                             last_backoff_on=ON - timedelta(days=1),
+                             last_checkin_on=ON - timedelta(days=1),
+                             last_session_on=ON - timedelta(days=1),
+                             recent_sessions=(ON - timedelta(days=1),))
+        checkin = CheckIn(ON, True, minutes=18, compensations=(
+            footcore.Compensation(CompensationKind.KNEE_VALGUS),))
+        assert m.outside(state, checkin) == []
+        fired = {f.rule_id for f in engine.evaluate(state, checkin).firings}
+        assert ("unnamed-knee-hip-deload" in fired) is deload
+        assert ("unnamed-knee-hip-hold" in fired) is not deload
+    assert prove(rb, only=("backoff-never-raises-load", "monotone")).ok

@@ -16,6 +16,7 @@ import pytest
 
 import footcore
 from footcore import Action, Rulebook, RulebookError
+from footcore._rulebook import rulebook_data, rulebook_from_data
 
 STAGES = ["baseline", "activation", "control", "unilateral", "integration", "maintenance"]
 PRECEDENCE = [Action.PAUSE, Action.REGRESS, Action.REST, Action.DELOAD, Action.HOLD,
@@ -365,7 +366,7 @@ def test_unknown_exercise_in_a_session(tmp_path: Path) -> None:
                                 '"slow_weight_shiftt"'))
     assert "stages.toml" in message
     assert "stage control" in message
-    assert "session[2].items" in message
+    assert "session[0].items" in message
     assert "slow_weight_shiftt" in message
 
 
@@ -645,3 +646,110 @@ def test_precedence_and_default_action_leave_retarget_out(tmp_path: Path) -> Non
                      'default_action = "retarget"')
     message = load_error(default)
     assert "field 'default_action'" in message and "got 'retarget'" in message
+
+
+# ---------------------------------------------------------------- issue 21: P6's blocks, P3's gates
+
+INTRINSIC_GATES = ('gated = [\n  { item = "arch_awareness_walk", last_step = 0 },\n'
+                   '  { item = "slow_weight_shift", first_step = 1 },\n]')
+
+
+def test_a_block_without_one_of_the_three_kinds_is_refused(tmp_path: Path) -> None:
+    """P6: each block alternates activation drills, static holds and dynamic transitions;
+    the activation rung's first block without its walk holds no dynamic transition."""
+    message = load_error(broken(
+        tmp_path, "stages.toml", '"banded_toe_curl",\n         "arch_awareness_walk", '
+        '"plantar_fascia_stretch"]', '"banded_toe_curl",\n         "plantar_fascia_stretch"]'))
+    assert "stages.toml" in message and "stage activation" in message
+    assert "session[0].items" in message
+    assert "no dynamic transition" in message and "P6" in message
+
+
+def test_a_goals_block_without_a_kind_is_refused_naming_the_goal(tmp_path: Path) -> None:
+    """P4, P6: an everyday walker's balance block without its toe draw-in holds no
+    activation drill; the error names the stage, the session and its goal."""
+    old = ('goals = ["everyday"]\nitems = ["ankle_toe_rom", "barefoot_texture_walk", '
+           '"single_leg_stand_compliant_eyes_closed",\n         "toe_draw_in", ')
+    path = broken(tmp_path, "stages.toml", old, old.replace('"toe_draw_in", ', ""))
+    message = load_error(path)
+    assert "stage integration" in message and "session[7].items" in message
+    assert "for everyday: the main items hold no activation drill" in message
+
+
+def test_a_block_that_loses_a_kind_when_hops_are_substituted_is_refused(
+        tmp_path: Path) -> None:
+    """P6, P10: an athlete who may not hop yet gets each hop's substitute; the block must
+    still hold all three kinds (here the hop's substitute becomes an activation drill)."""
+    message = load_error(broken(tmp_path, "exercises.toml", 'substitute = "slow_weight_shift"',
+                                'substitute = "toe_spread_arch_work"'))
+    assert "stage unilateral" in message and "session[2].items" in message
+    assert "with hops substituted" in message and "no dynamic transition" in message
+
+
+def test_a_block_that_lacks_a_kind_at_one_dose_step_is_refused(tmp_path: Path) -> None:
+    """P3, P6: the walk leaves after step 0 and the weight shift now comes only at step 2,
+    so at step 1 the block has no dynamic transition; the error names the step."""
+    message = load_error(broken(tmp_path, "stages.toml", INTRINSIC_GATES,
+                                INTRINSIC_GATES.replace("first_step = 1", "first_step = 2")))
+    assert "stage control" in message and "session[0].items" in message
+    assert "at dose step 1:" in message and "no dynamic transition" in message
+
+
+def test_gating_the_warm_up_is_refused_at_the_step_that_loses_it(tmp_path: Path) -> None:
+    message = load_error(broken(tmp_path, "stages.toml", INTRINSIC_GATES, INTRINSIC_GATES.replace(
+        "\n]", '\n  { item = "ankle_toe_rom", first_step = 1 },\n]')))
+    assert "stage control" in message and "session[0].items" in message
+    assert "at dose step 0: must start with a warm_up" in message
+
+
+@pytest.mark.parametrize(("old", "new", "field", "words"), [
+    ('{ item = "slow_weight_shift", first_step = 1 },\n]',
+     '{ item = "gentle_squat", first_step = 1 },\n]', "session[0].gated[1].item",
+     "'gentle_squat' is not an item in this session"),
+    ('{ item = "slow_weight_shift", first_step = 1 },\n]',
+     '{ item = "slow_weight_shift", first_step = 4 },\n]', "session[0].gated[1].first_step",
+     "got 4; accepted: a dose step of this stage, 0 to 3"),
+    ('{ item = "arch_awareness_walk", last_step = 0 },\n  { item = "slow_weight_shift", '
+     'first_step = 1 },\n]', '{ item = "arch_awareness_walk", last_step = -1 },\n  '
+     '{ item = "slow_weight_shift", first_step = 1 },\n]', "session[0].gated[0].last_step",
+     "got -1"),
+    ('{ item = "slow_weight_shift", first_step = 1, last_step = 1 }',
+     '{ item = "slow_weight_shift", first_step = 2, last_step = 1 }',
+     "session[1].gated[1].last_step", "first_step 2 comes after last_step 1"),
+    ('{ item = "slow_weight_shift", first_step = 1 },\n]',
+     '{ item = "slow_weight_shift", first_step = 1 },\n'
+     '  { item = "slow_weight_shift", first_step = 2 },\n]', "session[0].gated[2].item",
+     "'slow_weight_shift' has two gates"),
+], ids=["not-an-item", "no-such-step", "negative-step", "first-after-last", "two-gates"])
+def test_a_bad_gate_is_refused_naming_its_field(tmp_path: Path, old: str, new: str,
+                                                field: str, words: str) -> None:
+    message = load_error(broken(tmp_path, "stages.toml", old, new))
+    assert "stages.toml" in message and "stage control" in message
+    assert f"'{field}'" in message and words in message
+
+
+def test_a_gate_on_an_item_listed_twice_is_refused(tmp_path: Path) -> None:
+    message = load_error(broken(
+        tmp_path, "stages.toml", '"toe_splay_breathing", "arch_awareness_walk", '
+        '"slow_weight_shift",\n', '"toe_splay_breathing", "arch_awareness_walk", '
+        '"slow_weight_shift", "toe_draw_in", "slow_weight_shift",\n'))
+    assert "session[0].gated[1].item" in message
+    assert "'slow_weight_shift' is listed 2 times in this session" in message
+
+
+def test_a_misspelt_gate_field_is_refused(tmp_path: Path) -> None:
+    message = load_error(broken(tmp_path, "stages.toml", INTRINSIC_GATES,
+                                INTRINSIC_GATES.replace("first_step = 1", "from_step = 1")))
+    assert "stage control" in message and "from_step" in message
+
+
+def test_a_session_that_gates_nothing_is_hashed_as_before(rulebook: Rulebook) -> None:
+    """A rulebook that does not use gates keeps its digest: a session without them has no
+    ``gated`` key in the rulebook's data, one with them has it and reads back the same."""
+    data = rulebook_data(rulebook)
+    sessions = {stage["id"]: stage["session"] for stage in data["stages"]}
+    assert all("gated" not in s for s in sessions["baseline"])
+    assert all(s["gated"] for s in sessions["control"])
+    again = rulebook_from_data(data, location="copy")
+    assert again.digest == rulebook.digest
+    assert again.stage("control").session == rulebook.stage("control").session

@@ -23,7 +23,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import footcore
-from footcore import Action, AthleteState, CheckIn, Engine, Goal, Location, Symptom, SymptomKind
+from footcore import (
+    Action,
+    AthleteState,
+    Category,
+    CheckIn,
+    Engine,
+    Goal,
+    Location,
+    Symptom,
+    SymptomKind,
+)
 from footcore._rulebook import assemble
 from footcore.testing import (
     CONFORMANCE,
@@ -245,6 +255,21 @@ def test_one_rung_and_session_shape_checks_catch_a_doctored_decision() -> None:
         decision.plan, sessions=(attrs.evolve(session, minutes=45), *decision.plan.sessions[1:])))
     with pytest.raises(InvariantViolation, match="lasts 45 min, not 15-20"):
         check_decision(long, engine=ENGINE, only=("session-shape",))
+
+
+def test_session_shape_catches_a_block_without_one_of_p6s_kinds() -> None:
+    """P6: a block that lost its dynamic transitions (the walk, weight shift, squat or hop)
+    while its neighbours still differ is caught, naming the missing kind."""
+    decision = ENGINE.evaluate(_ready_case(), _session())
+    session = decision.plan.sessions[0]
+    still = tuple(i for i in session.items if i.category not in (
+        Category.DYNAMIC_TRANSITION, Category.PLYOMETRIC))
+    assert len(still) < len(session.items)
+    lacking = attrs.evolve(decision, plan=attrs.evolve(decision.plan, sessions=(
+        attrs.evolve(session, items=still), *decision.plan.sessions[1:])))
+    with pytest.raises(InvariantViolation, match="hold no dynamic transition"):
+        check_decision(lacking, engine=ENGINE, only=("session-shape",))
+    check_decision(decision, engine=ENGINE, only=("session-shape",))
 
 
 def test_no_hops_catches_a_history_athlete_let_through_the_gate() -> None:

@@ -63,11 +63,12 @@ def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload
 def _build_week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
                 hops_barred: bool, keep: int | None) -> Week:
     stage = rulebook.stage(stage_id)
-    step = stage.steps[min(dose_level, len(stage.steps) - 1)]
+    level = min(dose_level, len(stage.steps) - 1)
+    step = stage.steps[level]  # which also decides the items gated on steps (P3)
     sessions = tuple(
         Session(focus=t.focus, minutes=t.minutes,
                 items=tuple(_item(rulebook, name, step, deload, hops_barred)
-                            for name in t.items))
+                            for name in t.items_at(level)))
         for t in stage.sessions_for(goal)
     )[:keep]
     habits = tuple(_item(rulebook, name, step, deload, hops_barred) for name in stage.habits)

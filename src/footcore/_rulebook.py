@@ -16,7 +16,9 @@ from typing import Any, NoReturn
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.gen import make_dict_unstructure_fn, override
 
+from ._blocks import main_part, missing_kinds
 from ._conditions import (
     FACT_FIELDS,
     MAX_SET_GROUPS,
@@ -40,6 +42,7 @@ from ._tomlparse import read_toml
 
 __all__ = [
     "Condition",
+    "Gate",
     "Param",
     "Rule",
     "Rulebook",
@@ -122,13 +125,44 @@ class Step:
 
 
 @attrs.frozen
+class Gate:
+    """The dose steps at which a session item is planned: ``first_step`` to ``last_step``,
+    both included (to the stage's last step when ``None``). Steps rise only after clean,
+    consistent sessions, so a step reached is the evidence of control that new work waits
+    for (P3)."""
+
+    item: str
+    first_step: int = 0
+    last_step: int | None = None
+
+    def admits(self, level: int) -> bool:
+        """Whether the item is planned at dose step ``level``."""
+        return self.first_step <= level and (self.last_step is None or level <= self.last_step)
+
+
+@attrs.frozen
 class SessionTemplate:
-    """One of a stage's weekly sessions, for the goals it lists."""
+    """One of a stage's weekly sessions, for the goals it lists. ``items`` lists every item
+    the session plans at some dose step; ``gated`` says when the gated ones are planned."""
 
     focus: str
     minutes: int
     items: tuple[str, ...]
     goals: tuple[Goal, ...] = tuple(Goal)
+    gated: tuple[Gate, ...] = ()
+
+    def items_at(self, level: int) -> tuple[str, ...]:
+        """The items planned at dose step ``level``, in order."""
+        if not self.gated:
+            return self.items
+        gates = {gate.item: gate for gate in self.gated}
+        return tuple(name for name in self.items if name not in gates
+                     or gates[name].admits(level))
+
+
+# A session that gates nothing is written, and hashed into the digest, as before gates were.
+CONVERTER.register_unstructure_hook(SessionTemplate, make_dict_unstructure_fn(
+    SessionTemplate, CONVERTER, gated=override(omit_if_default=True)))
 
 
 @attrs.frozen
@@ -480,46 +514,89 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if not low <= session.minutes <= high:
             raise RulebookError(f"minutes must lie within {low:g}-{high:g}", file=file,
                                 item=item, field=f"{where}.minutes")
-        if len(session.items) < 3:
-            raise RulebookError("needs a warm-up, at least one main item and a cool-down",
-                                file=file, item=item, field=f"{where}.items")
         for name in session.items:
             if name not in exercises:
                 raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
                                     field=f"{where}.items")
-        categories = [exercises[name].category for name in session.items]
-        if categories[0] is not Category.WARM_UP:
-            raise RulebookError("must start with a warm_up exercise", file=file, item=item,
-                                field=f"{where}.items")
-        if categories[-1] is not Category.COOL_DOWN:
-            raise RulebookError("must end with a cool_down exercise (P6); mobility work may "
-                                "come just before it", file=file, item=item,
-                                field=f"{where}.items")
-        main = _main_items(categories)
-        if not main:
-            raise RulebookError("needs at least one main item between the warm-up and the "
-                                "cool-down", file=file, item=item, field=f"{where}.items")
+        _check_gates(session, len(stage.steps), file, item, where)
         _check_goal_drills(session.items, session.goals, exercises, file, item,
                            f"{where}.items")
-        # Check the session as planned and as planned for an athlete who may not hop yet.
-        swapped = [exercises[exercises[n].substitute or n].category for n in session.items]
-        for categories_main in (main, _main_items(swapped)):
-            for first, second in itertools.pairwise(categories_main):
-                if first is second:
-                    raise RulebookError(
-                        f"two neighbouring main items are both {first.value} (counting hop "
-                        f"substitutes); alternate them", file=file, item=item,
-                        field=f"{where}.items")
+        whose = "" if set(session.goals) == set(Goal) else \
+            f"for {', '.join(g.value for g in session.goals)}"
+        checked: set[tuple[str, ...]] = set()
+        for level in range(len(stage.steps)) if session.gated else (0,):
+            planned = session.items_at(level)
+            if planned not in checked:
+                checked.add(planned)
+                at = ", ".join(filter(None, (
+                    whose, f"at dose step {level}" if session.gated else "")))
+                _check_block(planned, exercises, file, item, f"{where}.items",
+                             f"{at}: " if at else "")
     _check_goal_drills(stage.habits, tuple(Goal), exercises, file, item, "habits")
 
 
-def _main_items(categories: list[Category]) -> list[Category]:
-    """The main part of a session: after the warm-up, before the cool-down and any mobility
-    work leading into it."""
-    end = len(categories) - 1
-    while end > 1 and categories[end - 1] is Category.MOBILITY:
-        end -= 1
-    return categories[1:end]
+def _check_gates(session: SessionTemplate, steps: int, file: str, item: str,
+                 where: str) -> None:
+    """Each gate names an item the session lists once, no item has two gates, and the steps
+    are the stage's, the first no later than the last."""
+    gated: set[str] = set()
+    for number, gate in enumerate(session.gated):
+        field = f"{where}.gated[{number}]"
+        count = session.items.count(gate.item)
+        if count != 1:
+            raise RulebookError(
+                f"{gate.item!r} is {f'listed {count} times' if count else 'not an item'} in this "
+                f"session; gate an item the session lists once", file=file, item=item,
+                field=f"{field}.item")
+        if gate.item in gated:
+            raise RulebookError(f"{gate.item!r} has two gates; give it one", file=file,
+                                item=item, field=f"{field}.item")
+        gated.add(gate.item)
+        last = steps - 1 if gate.last_step is None else gate.last_step
+        for name, value in (("first_step", gate.first_step), ("last_step", last)):
+            if not 0 <= value < steps:
+                raise RulebookError(f"got {value}; accepted: a dose step of this stage, 0 to "
+                                    f"{steps - 1}", file=file, item=item,
+                                    field=f"{field}.{name}")
+        if gate.first_step > last:
+            raise RulebookError(f"first_step {gate.first_step} comes after last_step {last}: "
+                                f"the item would never be planned", file=file, item=item,
+                                field=f"{field}.last_step")
+
+
+def _check_block(items: tuple[str, ...], exercises: Mapping[str, Exercise], file: str,
+                 item: str, field: str, at: str) -> None:
+    """One session as planned at one dose step: a warm-up first, the cool-down last, and a
+    main part that holds each of P6's kinds with no two neighbours of one category, as
+    planned and as planned for an athlete who may not hop yet (hops swapped for their
+    substitutes)."""
+    if len(items) < 3:
+        raise RulebookError(f"{at}needs a warm-up, at least one main item and a cool-down",
+                            file=file, item=item, field=field)
+    categories = [exercises[name].category for name in items]
+    if categories[0] is not Category.WARM_UP:
+        raise RulebookError(f"{at}must start with a warm_up exercise", file=file, item=item,
+                            field=field)
+    if categories[-1] is not Category.COOL_DOWN:
+        raise RulebookError(f"{at}must end with a cool_down exercise (P6); mobility work may "
+                            f"come just before it", file=file, item=item, field=field)
+    main = main_part(categories)
+    if not main:
+        raise RulebookError(f"{at}needs at least one main item between the warm-up and the "
+                            f"cool-down", file=file, item=item, field=field)
+    swapped = main_part([exercises[exercises[n].substitute or n].category for n in items])
+    for planned, how in ((main, ""), (swapped, " with hops substituted")):
+        for first, second in itertools.pairwise(planned):
+            if first is second:
+                raise RulebookError(
+                    f"{at}two neighbouring main items are both {first.value}{how}; "
+                    f"alternate them", file=file, item=item, field=field)
+        lacking = missing_kinds(planned)
+        if lacking:
+            raise RulebookError(
+                f"{at}the main items{how} hold no {' and no '.join(lacking)}: each block "
+                f"alternates activation drills, static holds (balance stands count) and "
+                f"dynamic transitions (hops count) (P6)", file=file, item=item, field=field)
 
 
 def _check_goal_drills(items: Iterable[str], goals: tuple[Goal, ...],

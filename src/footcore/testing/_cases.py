@@ -17,6 +17,7 @@ import attrs
 from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook, Stage
+from ._model import plans
 from ._spec import HOTSPOTS, SINGLE_LEG_FAULTS, criteria, param_or, passing_metrics
 from ._strategies import TODAY
 
@@ -203,17 +204,27 @@ def _exercise_kinds(rulebook: Rulebook) -> list[str | None]:
     return list(dict.fromkeys(picks))
 
 
+def _week_doses(rulebook: Rulebook, stage: Stage, goal: Goal) -> list[int]:
+    """Dose step 0, and each step at which the week (normal, or of rest days) gains or loses
+    single-leg work or hops (as an item gated on dose steps may make it)."""
+    weeks = list(zip(*(plans(rulebook).single_leg(stage.id, goal, False, backoff, False)
+                       for backoff in (BackOff.NONE, BackOff.REST)), strict=True))
+    return [level for level, week in enumerate(weeks) if not level or week != weeks[level - 1]]
+
+
 def _weeks(rulebook: Rulebook, n: _Numbers) -> Iterator[Case]:
     """A knee or hip compensation in each kind of exercise and in none named, on every stage
     and goal, in a normal week and a week of rest days (which keeps fewer sessions, and may
-    keep no single-leg work)."""
+    keep no single-leg work), at each dose step where that week changes."""
     faults = sorted(SINGLE_LEG_FAULTS, key=lambda kind: kind.value)
     picks = _exercise_kinds(rulebook)
     for stage, goal, kind in itertools.product(rulebook.stages, Goal, faults):
-        base = _ready(rulebook, n, stage, 0, goal=goal)
-        rest = attrs.evolve(base, backoff=BackOff.REST, backoff_until=TODAY + timedelta(days=1))
-        for state, exercise in itertools.product((base, rest), picks):
-            yield state, _session(compensations=(Compensation(kind, exercise),))
+        for dose in _week_doses(rulebook, stage, goal):
+            base = _ready(rulebook, n, stage, dose, goal=goal)
+            rest = attrs.evolve(base, backoff=BackOff.REST,
+                                backoff_until=TODAY + timedelta(days=1))
+            for state, exercise in itertools.product((base, rest), picks):
+                yield state, _session(compensations=(Compensation(kind, exercise),))
 
 
 def _pairs(rulebook: Rulebook, n: _Numbers, base: AthleteState) -> Iterator[Case]:

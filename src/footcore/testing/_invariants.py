@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from .._blocks import main_part, missing_kinds
 from .._conditions import FactType, Scalar
 from .._convert import to_json
 from .._engine import Engine
@@ -470,14 +471,14 @@ def _session_shape(ctx: _Context, d: Decision) -> None:
             problems.append(f"{where} starts with {cats[0]}, not a warm-up")
         if cats[-1] is not Category.COOL_DOWN:
             problems.append(f"{where} ends with {cats[-1]}, not the cool-down")
-        end = len(cats) - 1
-        while end > 1 and cats[end - 1] is Category.MOBILITY:
-            end -= 1
-        main = cats[1:end]
+        main = main_part(cats)
         for first, second in itertools.pairwise(main):
             if first is second:
                 problems.append(f"{where}: two neighbouring main items are both {first}")
                 break
+        lacking = missing_kinds(main)
+        if lacking:
+            problems.append(f"{where}: the main items hold no {' and no '.join(lacking)}")
         unknown = [i.exercise for i in session.items if i.exercise not in rulebook.exercises]
         if unknown:
             problems.append(f"{where} names unknown exercises {unknown}")
@@ -500,7 +501,8 @@ def _session_shape(ctx: _Context, d: Decision) -> None:
     if problems:
         raise _fail(name, "; ".join(problems[:4]),
                     "P6's week: sessions_per_week blocks of session_min_minutes to "
-                    "session_max_minutes, warm-up first, main items alternating, the "
+                    "session_max_minutes, warm-up first, main items alternating activation "
+                    "drills, static holds and dynamic transitions (each block all three), the "
                     "cool-down last; only the athlete's own goal drills (P4); fewer sessions "
                     "in rest days, lighter doses in a deload, none while paused", d)
 
@@ -692,7 +694,8 @@ _LIST = (
     Invariant("one-rung-at-most", "the athlete moves at most one rung or one dose step per "
               "check-in, up only on ADVANCE or PROGRESS", ("P2", "P10"), (), _one_rung_at_most),
     Invariant("session-shape", "every plan is P6's week: 15-20 minute blocks, warm-up first, "
-              "alternating main items, cool-down last, no other goal's drills; fewer in rest "
+              "main items alternating activation drills, static holds and dynamic transitions "
+              "(each block all three), cool-down last, no other goal's drills; fewer in rest "
               "days, lighter in a deload, none while paused", ("P4", "P6", "P9", "P10"),
               ("sessions_per_week", "session_min_minutes", "session_max_minutes",
                "rest_sessions_per_week"), _session_shape),

@@ -14,7 +14,8 @@ Each part of an input carries the bits of the rules whose tests on that part's f
 a fact's rules are the AND of its parts' bits. The parts are:
 
 - *context*: stage, goal, history, clearance, pause and back-off mode (shared by every
-  fact, and the week's plan, which decides ``week_single_leg``);
+  fact, and the week's plan, which decides ``week_single_leg``), and the dose steps at which
+  that week plans the same (a session may gate an item on dose steps);
 - *dose*, each *metric*, and the *clock* (dates and counters of the state, whether the
   session was done and its minutes, which decide whether it counts) of the check-in fact;
 - the *symptoms* and *compensations*, which also make the check-in fact's counts, highest
@@ -191,11 +192,13 @@ class Context:
     paused: bool
     backoff: BackOff
     single_leg: bool  # week_single_leg: the week planned for the state has single-leg work
+    doses: tuple[int, ...]  # the dose steps whose week has single_leg (as planned)
 
     @property
     def key(self) -> tuple[Any, ...]:
         return (self.paused, list(BackOff).index(self.backoff), self.history, self.cleared,
-                self.cleared_today, self.stage.order, list(Goal).index(self.goal))
+                self.cleared_today, self.stage.order, list(Goal).index(self.goal),
+                self.doses)
 
     def shared(self) -> dict[str, Scalar]:
         return {"stage": self.stage.id, "stage_order": self.stage.order,
@@ -385,7 +388,8 @@ class Model:
 
     @functools.cached_property
     def contexts(self) -> list[Context]:
-        """Every context, in order of key."""
+        """Every context, in order of key: one per way the week's single-leg work falls
+        over the stage's dose steps."""
         rb = self.rulebook
         found = []
         for stage, goal, history, cleared, today, paused, backoff in itertools.product(
@@ -393,9 +397,12 @@ class Model:
                 BackOff):
             if self.reachable and paused and (cleared or backoff is not BackOff.NONE):
                 continue
-            week = plans(rb).single_leg(stage.id, goal, paused, backoff,
-                                        history and not cleared)
-            found.append(Context(stage, goal, history, cleared, today, paused, backoff, week))
+            weeks = plans(rb).single_leg(stage.id, goal, paused, backoff,
+                                         history and not cleared)
+            for week in sorted(set(weeks)):
+                doses = tuple(level for level, planned in enumerate(weeks) if planned == week)
+                found.append(Context(stage, goal, history, cleared, today, paused, backoff,
+                                     week, doses))
         return sorted(found, key=lambda c: c.key)
 
     def context_facts(self, ctx: Context) -> dict[str, Scalar]:
@@ -407,13 +414,13 @@ class Model:
 
     # -------------------------------------------------------- the check-in fact's parts
 
-    def doses(self, stage: Stage) -> list[Part]:
-        """The stage's dose steps; ``values["positions"]`` holds the raising rules whose
+    def doses(self, ctx: Context) -> list[Part]:
+        """The context's dose steps; ``values["positions"]`` holds the raising rules whose
         position tests on the dose hold."""
-        top = len(stage.steps) - 1
+        top = len(ctx.stage.steps) - 1
         ck = self.bits[FactType.CHECKIN]
         parts = []
-        for level in range(top + 1):
+        for level in ctx.doses:
             facts = {"dose_level": level, "top_dose": level >= top}
             parts.append(_part(ck.all(facts), (level,), dose_level=level,
                                positions=self.positions.all(facts)))
@@ -660,10 +667,11 @@ class Model:
             c.stage.id, c.goal, c.history, c.cleared, c.cleared_today, c.paused, c.backoff)
             == (state.stage, state.goal, state.prior_foot_ankle_problems,
                 state.clinician_cleared, checkin.clinician_cleared, state.paused,
-                state.backoff)), None)
+                state.backoff) and state.dose_level in c.doses), None)
         if ctx is None:
-            return [f"no context for stage {state.stage}, paused {state.paused}, cleared "
-                    f"{state.clinician_cleared}, back-off {state.backoff.value}"]
+            return [f"no context for stage {state.stage}, dose step {state.dose_level}, "
+                    f"paused {state.paused}, cleared {state.clinician_cleared}, back-off "
+                    f"{state.backoff.value}"]
         ck = self.bits[FactType.CHECKIN]
 
         def check(part: str, fields: Iterable[str], options: Iterable[int]) -> None:
@@ -674,7 +682,7 @@ class Model:
         if self.context_facts(ctx) != {f: fact[f] for f in CHECKIN_PARTS["context"]}:
             problems.append(f"context: the model says {self.context_facts(ctx)}")
         side = 0 if is_clean(self.rulebook, checkin) else 1
-        check("dose", CHECKIN_PARTS["dose"], (p.bits[0] for p in self.doses(ctx.stage)))
+        check("dose", CHECKIN_PARTS["dose"], (p.bits[0] for p in self.doses(ctx)))
         for group in self.metrics:
             metric = next(iter(group[0].values))
             guard = FACT_FIELDS[FactType.CHECKIN][metric].guard or metric
@@ -759,10 +767,12 @@ class Plans:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019
     def single_leg(self, stage: str, goal: Goal, paused: bool, backoff: BackOff,
-                   hops_barred: bool) -> bool:
-        """Whether the week planned for such a state has single-leg work or hops."""
-        return single_leg_week(self.rulebook, self.state(
-            stage, goal, 0, paused, backoff, hops_barred))
+                   hops_barred: bool) -> tuple[bool, ...]:
+        """Whether the week planned for such a state has single-leg work or hops, at each of
+        the stage's dose steps (an item gated on steps may change it)."""
+        return tuple(single_leg_week(self.rulebook, self.state(
+            stage, goal, level, paused, backoff, hops_barred))
+            for level in range(len(self.rulebook.stage(stage).steps)))
 
     @functools.cached_property
     def hops_before_clearance(self) -> AthleteState | None:

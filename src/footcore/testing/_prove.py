@@ -248,7 +248,7 @@ class _Search:
             sym = m.bits[FactType.SYMPTOM].all(shared)
             comp = m.bits[FactType.COMPENSATION].all(shared)
             signature = (checkin, positions, sym, comp, ctx.single_leg, len(ctx.stage.steps),
-                         ctx.paused, ctx.backoff, ctx.cleared_today, _barred(facts))
+                         ctx.doses, ctx.paused, ctx.backoff, ctx.cleared_today, _barred(facts))
             if signature in found:
                 continue
             items = tuple((i, m.bits[i.fact].top(
@@ -319,8 +319,8 @@ class _Search:
         """For each (rank, whether every raising rule fails a position test), the plainest
         (key, dose, rest) of the check-in fact in this class with these lists."""
         ctx = cls.context
-        memo = (cls.checkin & self.lists(core), cls.positions, ctx.stage.id, ctx.paused,
-                ctx.backoff, core[3])
+        memo = (cls.checkin & self.lists(core), cls.positions, ctx.stage.id, ctx.doses,
+                ctx.paused, ctx.backoff, core[3])
         found = self._tops.get(memo)
         if found is not None:
             return found
@@ -328,7 +328,7 @@ class _Search:
         rest = m.rest(ctx.paused, ctx.backoff)
         found = {}
         side = 0 if core[3] else 1
-        for dose in m.doses(ctx.stage):
+        for dose in m.doses(ctx):
             bits = memo[0] & dose.bits[0]
             blocked = not (cls.positions & dose.values["positions"])
             self.spend(len(rest))
@@ -347,7 +347,7 @@ class _Search:
         ``before`` and then ``after``, with the plainest parts that give it."""
         ctx = cls.context
         memo = (cls.checkin & self.lists(before), cls.checkin & self.lists(after),
-                ctx.stage.id, ctx.paused, ctx.backoff, before[3], after[3])
+                ctx.stage.id, ctx.doses, ctx.paused, ctx.backoff, before[3], after[3])
         found = self._pairs.get(memo)
         if found is not None:
             return found
@@ -355,7 +355,7 @@ class _Search:
         rest = m.rest(ctx.paused, ctx.backoff)
         cells: dict[tuple[int, int], tuple[Any, ...]] = {}
         sides = (0 if before[3] else 1, 0 if after[3] else 1)
-        for dose in m.doses(ctx.stage):
+        for dose in m.doses(ctx):
             a, b = memo[0] & dose.bits[0], memo[1] & dose.bits[0]
             self.spend(len(rest))
             for part in rest:
