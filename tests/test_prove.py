@@ -379,39 +379,42 @@ def test_the_prover_needs_no_hypothesis() -> None:
 
 
 def _gated_single_leg() -> footcore.Rulebook:
-    """The shipped rulebook with a single-leg stand gated from dose step 2 into the control
-    rung's first session, the one a rest week keeps: that week has single-leg work from
-    step 2 only, so week_single_leg depends on the dose step."""
-    from footcore._rulebook import Gate, assemble
+    """The shipped rulebook with the control rung's single-leg stand taken out, so its week
+    has single-leg work or hops only from the step where the gated soft landings come in,
+    and with a rule that reads week_single_leg: an unnamed knee or hip compensation in
+    such a week goes back a rung (the shipped rules no longer read it)."""
+    from footcore._rulebook import rulebook_data, rulebook_from_data
 
-    rb = RULEBOOK
-    control = rb.stage("control")
-    first, *others = control.session
-    assert first.items[-1] == "plantar_fascia_stretch"
-    changed = attrs.evolve(first, items=(*first.items[:-1], "single_leg_stand_cushioned",
-                                         first.items[-1]),
-                           gated=(*first.gated, Gate("single_leg_stand_cushioned", 2)))
-    stages = [attrs.evolve(s, session=(changed, *others)) if s.id == "control" else s
-              for s in rb.stages]
-    return assemble(rb.meta, rb.params, rb.exercises.values(), stages, rb.rules,
-                    location="gated-single-leg")
+    data = rulebook_data(RULEBOOK)
+    control = next(stage for stage in data["stages"] if stage["id"] == "control")
+    for session in control["session"]:
+        session["items"] = [i for i in session["items"] if i != "single_leg_stand_cushioned"]
+    data["rules"].append({
+        "id": "unnamed-single-leg-week-regress", "action": Action.REGRESS,
+        "fact": FactType.COMPENSATION, "summary": "A test rule.", "source": ["P8"],
+        "when": [{"field": "kind", "op": "in", "value": ["knee_valgus", "hip_adduction"],
+                  "param": None},
+                 {"field": "exercise_known", "op": "eq", "value": False, "param": None},
+                 {"field": "week_single_leg", "op": "eq", "value": True, "param": None}],
+        "rationale": None, "cue": None})
+    return rulebook_from_data(data, location="gated-single-leg")
 
 
 def test_a_gated_item_that_changes_week_single_leg_splits_the_models_contexts() -> None:
     """The model's context carries the dose steps whose week plans the same single-leg
-    work: where a gated single-leg item comes in, the rest week's context splits in two,
-    and a compensation with no exercise named falls inside the model on either side."""
+    work: where a gated hop comes in, the context splits in two, and a compensation with no
+    exercise named falls inside the model on either side."""
     rb = _gated_single_leg()
     engine = Engine(rb, backend="native")
     m = Model.of(rb, rb, True, tuple(SIGNS))
-    rest = [c for c in m.contexts if c.stage.id == "control" and c.backoff is BackOff.REST
-            and not c.paused and not c.history and not c.cleared_today]
-    assert {(c.single_leg, c.doses) for c in rest} >= {(False, (0, 1)), (True, (2, 3))}
+    plain = [c for c in m.contexts if c.stage.id == "control" and c.backoff is BackOff.NONE
+             and not c.paused and not c.history and not c.cleared_today]
+    top_step = len(rb.stage("control").steps) - 1
+    assert {(c.single_leg, c.doses) for c in plain} >= {
+        (False, tuple(range(top_step))), (True, (top_step,))}
     base = engine.new_athlete("a", goal=footcore.Goal.RUNNER, start=ON - timedelta(days=30))
-    for dose, deload in ((1, False), (2, True)):
-        state = attrs.evolve(base, stage="control", dose_level=dose, backoff=BackOff.REST,
-                             backoff_until=ON + timedelta(days=1),
-                             last_backoff_on=ON - timedelta(days=1),
+    for dose, regress in ((top_step - 1, False), (top_step, True)):
+        state = attrs.evolve(base, stage="control", dose_level=dose,
                              last_checkin_on=ON - timedelta(days=1),
                              last_session_on=ON - timedelta(days=1),
                              recent_sessions=(ON - timedelta(days=1),))
@@ -419,6 +422,5 @@ def test_a_gated_item_that_changes_week_single_leg_splits_the_models_contexts() 
             footcore.Compensation(CompensationKind.KNEE_VALGUS),))
         assert m.outside(state, checkin) == []
         fired = {f.rule_id for f in engine.evaluate(state, checkin).firings}
-        assert ("unnamed-knee-hip-deload" in fired) is deload
-        assert ("unnamed-knee-hip-hold" in fired) is not deload
+        assert ("unnamed-single-leg-week-regress" in fired) is regress
     assert prove(rb, only=("backoff-never-raises-load", "monotone")).ok
