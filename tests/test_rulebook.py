@@ -163,6 +163,8 @@ def test_every_exercise_is_used_in_some_stage(rulebook: Rulebook) -> None:
     used = {name for stage in rulebook.stages for s in stage.session for name in s.items}
     used |= {name for stage in rulebook.stages for name in stage.habits}
     used |= {e.substitute for e in rulebook.exercises.values() if e.substitute}
+    used |= {name for stage in rulebook.stages  # P1: what an awareness finding leads with
+             for _, name in stage.emphasis.leads(footcore.Observation)}
     assert set(rulebook.exercises) == used
 
 
