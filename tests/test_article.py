@@ -1001,10 +1001,15 @@ def test_the_finding_leads_the_activation_and_control_work(
     assert not any("(P1)" in n for n in plain.notes)
 
 
-def test_the_awareness_rung_itself_plans_the_same_week(engine: Engine) -> None:
-    """P1: at the awareness rung the finding is observed, not yet trained against."""
+def test_the_awareness_rung_itself_plans_the_same_sessions(engine: Engine) -> None:
+    """P1: at the awareness rung the finding is observed, not yet trained against; the
+    plan notes that it was recorded."""
     state = placed(engine, stage=FIRST_RUNG, dose=0)
-    assert engine.plan(attrs.evolve(state, awareness=tuple(Observation))) == engine.plan(state)
+    plain = engine.plan(state)
+    aware = engine.plan(attrs.evolve(state, awareness=tuple(Observation)))
+    assert (aware.sessions, aware.habits) == (plain.sessions, plain.habits)
+    [noted] = [n for n in aware.notes if n not in plain.notes]
+    assert "flattening" in noted and "over-gripping" in noted and "(P1)" in noted
 
 
 def test_leaving_the_awareness_rung_plans_for_what_it_found(

@@ -388,7 +388,8 @@ def _dose_delta(was: Dose, now: Dose) -> str:
     parts = [f"{name} {b - a:+d}{unit}"
              for name, a, b, unit in (("sets", was.sets, now.sets, ""),
                                       ("reps", was.reps, now.reps, ""),
-                                      ("hold", was.hold_s, now.hold_s, " s")) if a != b]
+                                      ("hold" if now.form == "sets" else "time",  # P11
+                                       was.hold_s, now.hold_s, " s")) if a != b]
     if was.resistance != now.resistance:
         parts.append(f"resistance {was.resistance} -> {now.resistance}")
     return ", ".join(parts)

@@ -348,9 +348,8 @@ def _day_in(draw: st.DrawFn, first: date, last: date) -> date:
 
 
 # What an awareness rung found (P1), and what a check-in reports noticing.
-_AWARENESS = st.sets(st.sampled_from(Observation)).map(
-    lambda found: tuple(o for o in Observation if o in found))
-_OBSERVATIONS = st.lists(st.sampled_from(Observation), max_size=2).map(tuple)
+_AWARENESS = _OBSERVATIONS = st.sampled_from(
+    [(), *((o,) for o in Observation), tuple(Observation)])
 
 
 @st.composite
