@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import footcore as fc
-from footcore import Action, BackOff, CompensationKind, SymptomKind
+from footcore import Action, BackOff, CompensationKind, Observation, SymptomKind
 
 # The numbers of rules/params.toml.
 WINDOW = timedelta(days=14 - 1)
@@ -47,6 +47,9 @@ FOREFOOT = frozenset({fc.Location.BALL_OF_FOOT, fc.Location.ARCH, fc.Location.TO
 KNEE_HIP = frozenset({CompensationKind.KNEE_VALGUS, CompensationKind.HIP_ADDUCTION})
 LASTING = frozenset({SymptomKind.IRRITATION, SymptomKind.SORENESS, SymptomKind.STIFFNESS})
 PAIN = frozenset({SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN})
+# P1: the compensations that show, at the awareness rung, the tendency noticed there.
+SHOWS = {CompensationKind.ARCH_COLLAPSE: Observation.FLATTENING,
+         CompensationKind.TOE_GRIPPING: Observation.OVER_GRIPPING}
 
 _MODES = {BackOff.DELOAD: "deload", BackOff.REST: "rest"}
 
@@ -54,28 +57,31 @@ Week = tuple[str, tuple[Any, ...], tuple[Any, ...]]
 
 
 class Weeks:
-    """The shipped weeks by (stage, goal, dose, mode, hops barred), filled as they are met:
-    each entry is (mode, sessions, habits)."""
+    """The shipped weeks by (stage, goal, dose, mode, hops barred, awareness finding),
+    filled as they are met: each entry is (mode, sessions, habits, plans single-leg work or
+    hops)."""
 
     def __init__(self, engine: fc.Engine) -> None:
         self._engine = engine
         self._table: dict[tuple[Any, ...], Week] = {}
 
-    def get(self, stage: str, goal: fc.Goal, dose: int, mode: str, hops_barred: bool) -> Week:
-        key = (stage, goal, dose, mode, hops_barred)
+    def get(self, stage: str, goal: fc.Goal, dose: int, mode: str, hops_barred: bool,
+            awareness: tuple[Observation, ...] = ()) -> Week:
+        key = (stage, goal, dose, mode, hops_barred, awareness)
         week = self._table.get(key)
         if week is None:
             week = self._table[key] = self._fill(*key)
         return week
 
-    def _fill(self, stage: str, goal: fc.Goal, dose: int, mode: str, hops_barred: bool) -> Week:
+    def _fill(self, stage: str, goal: fc.Goal, dose: int, mode: str, hops_barred: bool,
+              awareness: tuple[Observation, ...]) -> Week:
         backoff = {name: kind for kind, name in _MODES.items()}.get(mode, BackOff.NONE)
         start = date(2026, 1, 5)
         state = fc.AthleteState(
             athlete_id="floor", goal=goal, stage=stage, dose_level=dose, started_on=start,
             rulebook_digest=self._engine.rulebook.digest, paused=mode == "paused",
             prior_foot_ankle_problems=hops_barred, backoff=backoff,
-            backoff_until=None if backoff is BackOff.NONE else start)
+            backoff_until=None if backoff is BackOff.NONE else start, awareness=awareness)
         plan = self._engine.plan(state)
         return plan.mode, plan.sessions, plan.habits
 
@@ -173,4 +179,9 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
         backoff = BackOff.NONE
     mode = "paused" if action is Action.PAUSE else _MODES.get(backoff, "normal")
     hops_barred = history and not (cleared and action is not Action.PAUSE)
-    return action, stage, dose, weeks.get(stage, goal, dose, mode, hops_barred)
+    awareness = state.awareness
+    if order == 0:  # P1: the awareness rung records what it finds
+        found = {*awareness, *checkin.observations,
+                 *(SHOWS[c.kind] for c in compensations if c.kind in SHOWS)}
+        awareness = tuple(o for o in Observation if o in found)
+    return action, stage, dose, weeks.get(stage, goal, dose, mode, hops_barred, awareness)

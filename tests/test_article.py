@@ -8,6 +8,8 @@ follows. Thresholds come from the rulebook's params, never from literals.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +33,7 @@ from footcore import (
     InputError,
     Location,
     Metrics,
+    Observation,
     PlanItem,
     Rule,
     Rulebook,
@@ -39,8 +42,10 @@ from footcore import (
     WeekPlan,
     explain,
     from_json,
+    open_store,
     to_json,
 )
+from footcore._cli._text import dose_text, plan_text
 from footcore._durable import durable_available
 
 START = date(2026, 1, 5)
@@ -1535,3 +1540,188 @@ def test_p11_reaching_integration_brings_the_tired_foot_habit(engine: Engine) ->
     assert decision.action is Action.ADVANCE
     assert decision.state.stage == "integration"
     assert "tired_foot_balance" in {i.exercise for i in decision.plan.habits}
+
+
+# ---------------------------------------------------------------- issue 21: the awareness
+# finding shapes the activation work (P1); doses read as what to do (P10, P11)
+
+FIRST_RUNG = "baseline"
+
+
+def leads_for(rulebook: Rulebook, stage: str, found: Observation) -> str:
+    """The exercise the rulebook puts first at ``stage`` for ``found`` (P1)."""
+    return dict(rulebook.stage(stage).emphasis.leads((found,)))[found]
+
+
+@pytest.mark.parametrize("found", list(Observation))
+def test_what_the_awareness_rung_observes_is_recorded_without_holding(
+        engine: Engine, found: Observation) -> None:
+    """P1: noticing flattening or over-gripping is what the awareness rung asks for: the
+    finding is recorded in the state and the athlete still moves on."""
+    state = placed(engine, stage=FIRST_RUNG)
+    plain = engine.evaluate(state, session())
+    noticed = engine.evaluate(state, session(observations=(found,)))
+    assert plain.action is Action.ADVANCE and noticed.action is Action.ADVANCE
+    assert noticed.firings == plain.firings
+    assert plain.state.awareness == ()
+    assert noticed.state.awareness == (found,)
+
+
+@pytest.mark.parametrize(("kind", "found"), [
+    (CompensationKind.ARCH_COLLAPSE, Observation.FLATTENING),
+    (CompensationKind.TOE_GRIPPING, Observation.OVER_GRIPPING)])
+def test_flattening_or_gripping_seen_at_the_awareness_rung_is_a_finding_too(
+        engine: Engine, kind: CompensationKind, found: Observation) -> None:
+    """P1, P3: reported as a compensation at the awareness rung, the tendency is recorded
+    as that rung's finding; as a fault in an exercise it still holds (gripping-hold)."""
+    state = placed(engine, stage=FIRST_RUNG)
+    decision = engine.evaluate(state, session(compensations=seen(kind, "seated_toe_curl")))
+    assert decision.state.awareness == (found,)
+    assert "gripping-hold" in won(decision)
+
+
+def test_findings_add_up_and_later_rungs_neither_add_nor_forget(engine: Engine) -> None:
+    """P1: the finding is the awareness rung's; what later check-ins observe changes it no
+    more, and it stays with the athlete up the ladder."""
+    state = placed(engine, stage=FIRST_RUNG, dose=0, awareness=(Observation.OVER_GRIPPING,))
+    both = engine.evaluate(state, session(observations=(Observation.FLATTENING,)))
+    assert both.state.awareness == (Observation.FLATTENING, Observation.OVER_GRIPPING)
+    later = placed(engine, stage="activation", awareness=(Observation.FLATTENING,))
+    decision = engine.evaluate(later, session(observations=(Observation.OVER_GRIPPING,)))
+    assert decision.action is Action.ADVANCE
+    assert decision.state.awareness == (Observation.FLATTENING,)
+
+
+def session_categories(plan: WeekPlan) -> list[list[Category]]:
+    return [[item.category for item in s.items] for s in plan.sessions]
+
+
+@pytest.mark.parametrize("found", list(Observation))
+@pytest.mark.parametrize("stage", ["activation", "control"])
+def test_the_finding_leads_the_activation_and_control_work(
+        engine: Engine, rulebook: Rulebook, stage: str, found: Observation) -> None:
+    """P1: awareness informs the exercises that follow: at the activation and control rungs
+    the drill that answers the finding (arch lifting for flattening, long, spread toes for
+    over-gripping) comes first among the items of its kind in every session that has one,
+    the sessions keep their P6 shape, and a note says why."""
+    lead = leads_for(rulebook, stage, found)
+    category = rulebook.exercises[lead].category
+    state = placed(engine, stage=stage, dose=0)
+    plain = engine.plan(state)
+    plan = engine.plan(attrs.evolve(state, awareness=(found,)))
+    assert plan != plain
+    assert session_categories(plan) == session_categories(plain)
+    for s in plan.sessions:
+        kind = [item.exercise for item in s.items if item.category is category]
+        assert kind and kind[0] == lead
+    assert any(rulebook.exercises[lead].name.lower() in n and "(P1)" in n for n in plan.notes)
+    assert not any("(P1)" in n for n in plain.notes)
+
+
+def test_the_awareness_rung_itself_plans_the_same_sessions(engine: Engine) -> None:
+    """P1: at the awareness rung the finding is observed, not yet trained against; the
+    plan notes that it was recorded."""
+    state = placed(engine, stage=FIRST_RUNG, dose=0)
+    plain = engine.plan(state)
+    aware = engine.plan(attrs.evolve(state, awareness=tuple(Observation)))
+    assert (aware.sessions, aware.habits) == (plain.sessions, plain.habits)
+    [noted] = [n for n in aware.notes if n not in plain.notes]
+    assert "flattening" in noted and "over-gripping" in noted and "(P1)" in noted
+
+
+def test_leaving_the_awareness_rung_plans_for_what_it_found(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P1: the first activation week already leads with the finding's drill."""
+    state = placed(engine, stage=FIRST_RUNG)
+    decision = engine.evaluate(state, session(observations=(Observation.OVER_GRIPPING,)))
+    assert decision.action is Action.ADVANCE
+    lead = leads_for(rulebook, decision.state.stage, Observation.OVER_GRIPPING)
+    assert lead in {item.exercise for s in decision.plan.sessions for item in s.items}
+    assert lead not in {item.exercise for s in decision.prior_plan.sessions for item in s.items}
+
+
+def test_a_deloaded_week_keeps_the_lead_lighter(engine: Engine, rulebook: Rulebook) -> None:
+    """P1, P9: in a deload the finding's drill still leads, at the deload's lighter dose."""
+    lead = leads_for(rulebook, "activation", Observation.FLATTENING)
+    state = placed(engine, stage="activation", dose=1, awareness=(Observation.FLATTENING,))
+    normal = engine.plan(state)
+    light = engine.plan(attrs.evolve(state, backoff=BackOff.DELOAD,
+                                     backoff_until=TODAY + days(3)))
+    first = {item.exercise: item.dose for item in normal.sessions[0].items}
+    lighter = {item.exercise: item.dose for item in light.sessions[0].items}
+    assert lead in first and lead in lighter
+    assert lighter[lead].reps < first[lead].reps
+
+
+def test_no_habit_or_walk_is_written_as_sets_of_one_rep(rulebook: Rulebook) -> None:
+    """P10, P11: habits, walks, stands and stretches say how long or how often; only work
+    counted in several reps is written as sets x reps."""
+    for exercise in rulebook.exercises.values():
+        if exercise.dose.form == "sets":
+            assert exercise.dose.reps > 1, exercise.id
+    habits = {name for stage in rulebook.stages for name in stage.habits}
+    assert all(rulebook.exercises[name].dose.form != "sets" or
+               rulebook.exercises[name].dose.reps > 1 for name in habits)
+
+
+@pytest.mark.parametrize("stage", ["baseline", "activation", "maintenance"])
+def test_habits_and_walks_read_as_what_to_do(engine: Engine, stage: str) -> None:
+    """P11: "Wear shoes that let the toes spread" is an instruction for every day, a walk
+    lasts so long, a habit is done so many times a day: never "1 x 1 rep"."""
+    decision = engine.evaluate(placed(engine, stage=stage, dose=0), session())
+    plan, shown_in = decision.plan, explain(decision, "dict")["exercises"]
+    assert not re.search(r"\b1 x 1\b", plan_text(plan, engine.rulebook))
+    assert not any(entry["dose"].startswith("1 x 1 rep") for entry in shown_in)
+    explained = {entry["exercise"]: entry["dose"] for entry in shown_in}
+    for item in (*plan.habits, *(i for s in plan.sessions for i in s.items)):
+        shown = dose_text(item.dose)
+        if item.dose.form != "sets":  # the CLI and explain write these alike
+            assert explained[item.exercise] == shown
+        if item.dose.form == "instruction":
+            assert shown == "every day"
+        elif item.dose.form == "daily":
+            assert shown.endswith("a day")
+        elif item.dose.form == "duration":
+            assert " rep" not in shown and shown.split()[-1] in ("s", "min")
+
+
+def test_a_deload_shortens_durations(engine: Engine) -> None:
+    """P9, P10: a deload shortens timed work (a walk, a stand) as it shortens holds."""
+    state = placed(engine, stage="activation", dose=1)
+    normal = engine.plan(state)
+    light = engine.plan(attrs.evolve(state, backoff=BackOff.DELOAD,
+                                     backoff_until=TODAY + days(3)))
+    timed = [(a, b) for s, t in zip(normal.sessions, light.sessions, strict=True)
+             for a, b in zip(s.items, t.items, strict=True)
+             if a.dose.form == "duration" and a.category not in CARE]
+    assert timed
+    for full, lighter in timed:
+        assert lighter.dose.form == "duration"
+        assert 1 <= lighter.dose.hold_s < full.dose.hold_s
+
+
+def test_the_awareness_finding_round_trips(engine: Engine, tmp_path: Path) -> None:
+    """P1: the finding survives JSON and the store; a state stored before it existed loads
+    with none found."""
+    state = placed(engine, stage=FIRST_RUNG)
+    decision = engine.evaluate(state, session(observations=tuple(Observation)))
+    assert from_json(to_json(decision.state), AthleteState) == decision.state
+    assert from_json(to_json(decision), Decision) == decision
+    old = json.loads(to_json(state))
+    del old["awareness"]
+    assert from_json(json.dumps(old), AthleteState).awareness == ()
+    with open_store(str(tmp_path / "store.sqlite")) as store:
+        store.add_athlete(state)
+        store.check_in(engine, state.athlete_id, session(observations=tuple(Observation)))
+        assert store.state(state.athlete_id).awareness == tuple(Observation)
+        assert store.decisions(state.athlete_id)[-1].state == store.state(state.athlete_id)
+
+
+def test_a_plan_written_before_dose_forms_reads_as_sets(engine: Engine) -> None:
+    """P10, P11: old plans stay readable: a dose without a form is sets x reps."""
+    plan = engine.plan(placed(engine, stage="activation", dose=0))
+    data = json.loads(to_json(plan))
+    for item in data["habits"]:
+        del item["dose"]["form"]
+    old = from_json(json.dumps(data), WeekPlan)
+    assert {item.dose.form for item in old.habits} == {"sets"}

@@ -83,9 +83,9 @@ def test_scalars_strings_and_matched_fields_read_as_before(unmet: fc.Unmet,
 
 
 def test_a_value_of_an_unexpected_type_takes_the_general_path() -> None:
-    odd = trusted(fc.Dose)(3, True, 5, "none")  # a bool where a whole number belongs
+    odd = trusted(fc.Dose)(3, True, 5, "none", "sets")  # a bool where a whole number belongs
     assert fc.to_json(odd) == reference(odd) == (
-        '{"hold_s": 5, "reps": true, "resistance": "none", "sets": 3}')
+        '{"form": "sets", "hold_s": 5, "reps": true, "resistance": "none", "sets": 3}')
     endless = trusted(fc.Metrics)(None, None, math.inf, None)
     with pytest.raises(ValueError, match="not JSON compliant"):
         fc.to_json(endless)  # as json.dumps refuses it

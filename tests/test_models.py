@@ -347,3 +347,43 @@ def test_unmet_conditions_name_an_operator_of_the_condition_language() -> None:
         Unmet(field="days_at_dose", op="", needed=7, actual=2)
     with pytest.raises(InputError, match=r"Unmet\.needed"):
         Unmet(field="stage", op="in", needed="control", actual="baseline")
+
+
+# ---------------------------------------------------------------- issue 21: P1, P10, P11
+
+
+def test_awareness_is_a_set_of_observations_in_the_enum_order() -> None:
+    """P1: the finding is kept once per observation, in one order, so equal findings are
+    equal states and serialise alike; strings are read as the enum's values."""
+    state = make(AthleteState, awareness=["over_gripping", "flattening", "over_gripping"])
+    assert state.awareness == (footcore.Observation.FLATTENING,
+                               footcore.Observation.OVER_GRIPPING)
+    assert make(AthleteState).awareness == ()
+    assert "AthleteState.awareness" in input_error(make, AthleteState, awareness=["flat"])
+    checkin = make(CheckIn, observations=["flattening"])
+    assert checkin.observations == (footcore.Observation.FLATTENING,)
+    assert "CheckIn.observations" in input_error(make, CheckIn, observations="flattening")
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"sets": 1, "reps": 2, "hold_s": 30, "form": "duration"}, "a 'duration'"),
+    ({"sets": 2, "reps": 1, "hold_s": 0, "form": "duration"}, "a 'duration'"),
+    ({"sets": 2, "reps": 1, "hold_s": 0, "form": "instruction"}, "an 'instruction'"),
+    ({"sets": 1, "reps": 1, "hold_s": 5, "form": "instruction"}, "an 'instruction'"),
+    ({"sets": 1, "reps": 1, "form": "minutes"}, "Dose.form: got 'minutes'"),
+])
+def test_a_dose_form_refuses_counts_it_cannot_mean(fields: dict[str, Any], problem: str) -> None:
+    """P10, P11: a duration is timed bouts of one rep; an instruction has no count."""
+    assert problem in input_error(footcore.Dose, **fields)
+
+
+def test_dose_forms_read_as_what_to_do() -> None:
+    """P10, P11: how each form is written for the athlete."""
+    from footcore._words import prescribed
+    assert prescribed(footcore.Dose(1, 1, 58, form="duration")) == "58 s"
+    assert prescribed(footcore.Dose(3, 1, 90, form="duration")) == "3 x 1 min 30 s"
+    assert prescribed(footcore.Dose(3, 10, form="daily")) == "10 reps, 3 times a day"
+    assert prescribed(footcore.Dose(1, 1, 30, form="daily")) == "30 s, once a day"
+    assert prescribed(footcore.Dose(2, 1, form="daily")) == "twice a day"
+    assert prescribed(footcore.Dose(1, 1, form="instruction")) == "every day"
+    assert prescribed(footcore.Dose(3, 10, 5)) is None  # sets x reps: each view's own way

@@ -33,6 +33,7 @@ from footcore import (
     InputError,
     Location,
     Metrics,
+    Observation,
     Symptom,
     SymptomKind,
     explain,
@@ -528,3 +529,42 @@ def test_a_check_in_counts_once(pair: tuple[AthleteState, CheckIn], ident: str) 
                  "last_session_on"):
         assert getattr(again.state, name) == getattr(first.state, name), name
     assert again.state.clean_streak <= first.state.clean_streak
+
+
+# ---------------------------------------------------------------- issue 21: awareness (P1)
+
+FINDINGS = st.sets(st.sampled_from(Observation)).map(
+    lambda found: tuple(o for o in Observation if o in found))
+
+
+def _shape(decision: Decision) -> list[list[tuple[str, bool]]]:
+    """Each session's items as (category, one-legged): what a finding must not change."""
+    rulebook = RULEBOOK.exercises
+    return [[(i.category.value, rulebook[i.exercise].unilateral) for i in s.items]
+            for s in decision.plan.sessions]
+
+
+@SETTINGS
+@given(INPUTS, FINDINGS, FINDINGS)
+def test_the_awareness_finding_shapes_only_which_drill_leads(
+        pair: tuple[AthleteState, CheckIn], found: tuple[Observation, ...],
+        observed: tuple[Observation, ...]) -> None:
+    """P1: what the awareness rung finds or a check-in observes never changes a decision's
+    action or rules, on either backend, nor a session's categories, single-leg work or
+    length; the first rung records every observation, later rungs keep the finding as it
+    was."""
+    state, checkin = pair
+    aware = attrs.evolve(state, awareness=found)
+    noticed = attrs.evolve(checkin, observations=observed)
+    first_rung = state.stage == RULEBOOK.stages[0].id
+    for engine in (NATIVE, INTERPRETED):
+        plain = engine.evaluate(state, attrs.evolve(checkin, observations=()))
+        decision = engine.evaluate(aware, noticed)
+        _show(aware, noticed, decision)
+        assert (decision.action, decision.firings) == (plain.action, plain.firings)
+        assert _shape(decision) == _shape(plain)
+        assert [s.minutes for s in decision.plan.sessions] == [
+            s.minutes for s in plain.plan.sessions]
+        kept = set(decision.state.awareness)
+        assert set(found) <= kept
+        assert (set(observed) <= kept) if first_rung else kept == set(found)

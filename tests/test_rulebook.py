@@ -164,6 +164,8 @@ def test_every_exercise_is_used_in_some_stage(rulebook: Rulebook) -> None:
     used = {name for stage in rulebook.stages for s in stage.session for name in s.items}
     used |= {name for stage in rulebook.stages for name in stage.habits}
     used |= {e.substitute for e in rulebook.exercises.values() if e.substitute}
+    used |= {name for stage in rulebook.stages  # P1: what an awareness finding leads with
+             for _, name in stage.emphasis.leads(footcore.Observation)}
     assert set(rulebook.exercises) == used
 
 
@@ -753,3 +755,36 @@ def test_a_session_that_gates_nothing_is_hashed_as_before(rulebook: Rulebook) ->
     again = rulebook_from_data(data, location="copy")
     assert again.digest == rulebook.digest
     assert again.stage("control").session == rulebook.stage("control").session
+
+
+# ---------------------------------------------------------------- issue 21: P1, P11
+
+
+@pytest.mark.parametrize(("lead", "problem"), [
+    ('"long_toe_sprea"', "unknown exercise 'long_toe_sprea'"),
+    ('"single_leg_stand_cushioned"', "cannot lead a session's work"),  # one-legged
+    ('"plantar_fascia_stretch"', "cannot lead a session's work"),  # the cool-down
+    ('"toe_off_drill"', "cannot lead a session's work"),  # a goal's own drill
+])
+def test_an_emphasis_names_two_footed_main_work(tmp_path: Path, lead: str,
+                                                problem: str) -> None:
+    """P1: the drill that leads for a finding takes the place of a session item of its
+    kind, so it must be one every goal does, on two feet, between warm-up and cool-down."""
+    message = load_error(broken(tmp_path, "stages.toml",
+                                'over_gripping = "long_toe_spread"', f"over_gripping = {lead}"))
+    assert "stage activation" in message and "emphasis.over_gripping" in message
+    assert problem in message
+
+
+def test_an_emphasis_names_a_finding(tmp_path: Path) -> None:
+    message = load_error(broken(tmp_path, "stages.toml", 'over_gripping = "long_toe_spread"',
+                                'gripping = "long_toe_spread"'))
+    assert "gripping" in message and "stage activation" in message
+
+
+def test_a_daily_habit_is_not_session_work(tmp_path: Path) -> None:
+    """P11: a habit done so many times a day, or a plain instruction, is no session item."""
+    message = load_error(broken(tmp_path, "stages.toml", '"toe_draw_in", "arch_awareness_walk"',
+                                '"toe_draw_in", "desk_toe_curls"'))
+    assert "stage activation" in message and "session[1].items" in message
+    assert "'daily'" in message

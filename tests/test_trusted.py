@@ -29,4 +29,4 @@ def test_the_same_object_by_position_or_by_name(value: object) -> None:
 def test_it_checks_nothing_so_only_checked_values_go_in() -> None:
     with pytest.raises(fc.InputError):
         fc.Dose(sets=0, reps=1)
-    assert trusted(fc.Dose)(0, 1, 0, "none").sets == 0
+    assert trusted(fc.Dose)(0, 1, 0, "none", "sets").sets == 0

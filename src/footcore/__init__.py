@@ -26,6 +26,7 @@ from ._enums import (
     CompensationKind,
     Goal,
     Location,
+    Observation,
     Surface,
     SymptomKind,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "LogReport",
     "Metrics",
     "NotFound",
+    "Observation",
     "Outcome",
     "ParamUse",
     "PlanChange",

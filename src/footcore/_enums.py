@@ -13,6 +13,7 @@ __all__ = [
     "Goal",
     "Location",
     "NamedEnum",
+    "Observation",
     "Surface",
     "SymptomKind",
 ]
@@ -91,6 +92,15 @@ class CompensationKind(NamedEnum):
     TOE_GRIPPING = "toe_gripping"
     ARCH_COLLAPSE = "arch_collapse"
     HEEL_LIFT = "heel_lift"
+
+
+class Observation(NamedEnum):
+    """A tendency the athlete notices at the awareness rung (P1): the arch flattening in
+    midstance, or the toes over-gripping the floor. Not a fault there: it shapes the
+    activation work that follows."""
+
+    FLATTENING = "flattening"
+    OVER_GRIPPING = "over_gripping"
 
 
 class Category(NamedEnum):

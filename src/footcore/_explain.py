@@ -14,6 +14,7 @@ from ._enums import Action
 from ._errors import InputError
 from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
 from ._needs import DIRECTION, field_label, needs_as_dict
+from ._words import prescribed
 
 __all__ = ["PlanChange", "compensation_words", "day", "diff", "explain", "symptom_words"]
 
@@ -378,6 +379,9 @@ def _items(plan: WeekPlan) -> list[PlanItem]:
 
 
 def _show(dose: Dose) -> str:
+    plain = prescribed(dose)  # P10, P11: habits and walks as what to do
+    if plain is not None:
+        return plain
     reps = f"{dose.sets} x {dose.reps} rep{'s' if dose.reps != 1 else ''}"
     hold = f", {dose.hold_s} s hold" if dose.hold_s else ""
     band = f", {dose.resistance}" if dose.resistance != "none" else ""
@@ -388,7 +392,8 @@ def _dose_delta(was: Dose, now: Dose) -> str:
     parts = [f"{name} {b - a:+d}{unit}"
              for name, a, b, unit in (("sets", was.sets, now.sets, ""),
                                       ("reps", was.reps, now.reps, ""),
-                                      ("hold", was.hold_s, now.hold_s, " s")) if a != b]
+                                      ("hold" if now.form == "sets" else "time",  # P11
+                                       was.hold_s, now.hold_s, " s")) if a != b]
     if was.resistance != now.resistance:
         parts.append(f"resistance {was.resistance} -> {now.resistance}")
     return ", ".join(parts)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from ._conditions import FACT_FIELDS, CompiledRule, FactType, Op, Scalar, Test
-from ._enums import Action
+from ._enums import Action, Observation
 from ._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
 
 __all__ = ["Finding", "candidate_values", "lint", "safety"]
@@ -254,9 +254,12 @@ def _unused(rulebook: Rulebook) -> Iterable[Finding]:
         name for stage in rulebook.stages for session in stage.session
         for name in session.items}
     planned |= {rulebook.exercises[name].substitute or name for name in planned}
+    planned |= {name for stage in rulebook.stages  # P1: leading for an awareness finding
+                for _, name in stage.emphasis.leads(Observation)}
     for name in sorted(set(rulebook.exercises) - planned):
         yield Finding(WARNING, "unused-exercise", f"exercise {name}",
-                      "no stage plans it, in a session, as a habit or as a substitute")
+                      "no stage plans it, in a session, as a habit, as a substitute or as an "
+                      "emphasis")
 
 
 def lint(rulebook: Rulebook) -> tuple[Finding, ...]:

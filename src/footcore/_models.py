@@ -23,6 +23,7 @@ from ._enums import (
     CompensationKind,
     Goal,
     Location,
+    Observation,
     Surface,
     SymptomKind,
 )
@@ -111,6 +112,18 @@ def _to_goals(value: Any) -> Any:
 
 def _to_back_off(value: BackOff | str) -> BackOff:
     return _coerce(BackOff, value)
+
+def _to_observations(value: Any) -> Any:
+    value = _as_tuple(value)
+    return (tuple(_coerce(Observation, v) for v in value) if isinstance(value, tuple)
+            else value)
+
+def _to_awareness(value: Any) -> Any:
+    """Observations as a set, written in the enum's order: each once, equal sets alike."""
+    value = _to_observations(value)
+    if isinstance(value, tuple) and all(isinstance(v, Observation) for v in value):
+        return tuple(o for o in Observation if o in value)
+    return value
 
 def _to_category(value: Category | str) -> Category:
     return _coerce(Category, value)
@@ -288,6 +301,11 @@ class CheckIn:
     clinician_cleared: bool = attrs.field(default=False, validator=_flag)
     id: str | None = attrs.field(default=None, converter=_checkin_id)
     """The app's own name for this check-in, so a retry of it can be recognised."""
+    observations: tuple[Observation, ...] = attrs.field(
+        default=(), converter=_to_observations,
+        validator=_tuple_of(Observation, "Observation values"))
+    """What the athlete noticed of their feet at the awareness rung (P1): not faults, so
+    no rule holds on them; the engine records them in :attr:`AthleteState.awareness`."""
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -332,6 +350,11 @@ class AthleteState:
     metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
     recent_checkins: tuple[CheckInRef, ...] = attrs.field(
         default=(), converter=_as_tuple, validator=_tuple_of(CheckInRef, "CheckInRef"))
+    awareness: tuple[Observation, ...] = attrs.field(
+        default=(), converter=_to_awareness,
+        validator=_tuple_of(Observation, "Observation values"))
+    """What the awareness rung found (P1): flattening, over-gripping, both, or nothing yet
+    (empty); it shapes the activation emphasis of the rungs that follow."""
 
     def __attrs_post_init__(self) -> None:
         if (self.backoff is BackOff.NONE) != (self.backoff_until is None):
@@ -374,14 +397,39 @@ def _check_dates(state: AthleteState) -> None:
 # ---------------------------------------------------------------- plan
 
 
+DOSE_FORMS = ("sets", "duration", "daily", "instruction")
+"""How a dose is prescribed (P10, P11): see :class:`Dose`."""
+
+
 @attrs.frozen(field_transformer=check_fields)
 class Dose:
-    """How much of an exercise: sets of reps, each held (or lasting) ``hold_s`` seconds."""
+    """How much of an exercise, and how it is prescribed (``form``, P10, P11): sets of
+    reps, a duration, times a day or a plain instruction.
+
+    - ``sets``: ``sets`` x ``reps`` reps, each held ``hold_s`` seconds (0: not held);
+    - ``duration``: ``sets`` bouts of ``hold_s`` seconds each (a walk, a stand), one rep;
+    - ``daily``: ``sets`` times a day, each time ``reps`` reps held ``hold_s`` seconds (a
+      habit: toe curls on work breaks);
+    - ``instruction``: a plain instruction to follow every day, no count (wear shoes that
+      let the toes spread): one set of one rep, not held.
+
+    Plans written before the form existed read as ``sets``.
+    """
 
     sets: int = attrs.field(validator=_int_range(1, 20))
     reps: int = attrs.field(validator=_int_range(1, 200))
     hold_s: int = attrs.field(default=0, validator=_int_range(0, 3600))
     resistance: str = attrs.field(default="none", validator=_text)
+    form: str = attrs.field(default="sets", validator=_one_of(*DOSE_FORMS))
+
+    def __attrs_post_init__(self) -> None:
+        if self.form == "duration" and (self.reps != 1 or not self.hold_s):
+            raise InputError(f"Dose.form: a 'duration' is bouts of hold_s seconds, one rep "
+                             f"each; got reps={self.reps}, hold_s={self.hold_s}")
+        if self.form == "instruction" and (self.sets, self.reps, self.hold_s) != (1, 1, 0):
+            raise InputError(f"Dose.form: an 'instruction' has no count (sets=1, reps=1, "
+                             f"hold_s=0); got sets={self.sets}, reps={self.reps}, "
+                             f"hold_s={self.hold_s}")
 
 
 @attrs.frozen(field_transformer=check_fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from ._enums import Action, BackOff, Category, Goal
+from ._enums import Action, BackOff, Category, Goal, Observation
 from ._memo import remember
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rule, Rulebook, Step
@@ -28,7 +28,9 @@ def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> D
         resistance = "none"
     else:
         reps, hold = step.applied(base)
-    return Dose(sets=base.sets, reps=reps, hold_s=hold, resistance=resistance)
+    if base.form == "duration":  # P10, P11: a bout keeps its one rep and some length
+        reps, hold = 1, max(hold, 1)
+    return Dose(sets=base.sets, reps=reps, hold_s=hold, resistance=resistance, form=base.form)
 
 
 def _item(rulebook: Rulebook, exercise_id: str, step: Step, deload: bool,
@@ -47,28 +49,51 @@ _weeks: dict[tuple[object, ...], Week] = {}
 
 
 def _week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
-          hops_barred: bool, keep: int | None) -> Week:
+          hops_barred: bool, keep: int | None, leads: tuple[str, ...] = ()) -> Week:
     """The sessions (the first ``keep`` only, in a rest window) and habits of one stage, goal
-    and dose: the same inputs always give the same (immutable) week, so it is computed once,
-    and equal weeks are the same objects. Remembered by the rulebook's digest (equal
-    digests, equal rulebooks)."""
-    key = (rulebook.digest, stage_id, goal, dose_level, deload, hops_barred, keep)
+    and dose, led by the exercises ``leads`` (P1): the same inputs always give the same
+    (immutable) week, so it is computed once, and equal weeks are the same objects.
+    Remembered by the rulebook's digest (equal digests, equal rulebooks)."""
+    key = (rulebook.digest, stage_id, goal, dose_level, deload, hops_barred, keep, leads)
     week = _weeks.get(key)
     if week is None:
         week = remember(_weeks, key, _build_week(rulebook, stage_id, goal, dose_level, deload,
-                                                 hops_barred, keep), _WEEKS_MOST)
+                                                 hops_barred, keep, leads), _WEEKS_MOST)
     return week
 
 
+def _led(rulebook: Rulebook, items: tuple[str, ...], leads: tuple[str, ...]) -> tuple[str, ...]:
+    """A session's exercises with each of ``leads`` first among the two-footed items of its
+    category (P1): moved there when the session has it, else in place of that item. The
+    categories keep their order, so the session keeps its shape; one without such an item
+    is left as it is."""
+    names, placed = list(items), set()
+    for lead in leads:
+        category = rulebook.exercises[lead].category
+        slots = [n for n, name in enumerate(names) if n not in placed
+                 and rulebook.exercises[name].category is category
+                 and not rulebook.exercises[name].unilateral]
+        if not slots:
+            continue
+        first = slots[0]
+        if lead in names:
+            other = names.index(lead)
+            names[first], names[other] = names[other], names[first]
+        else:
+            names[first] = lead
+        placed.add(first)
+    return tuple(names)
+
+
 def _build_week(rulebook: Rulebook, stage_id: str, goal: Goal, dose_level: int, deload: bool,
-                hops_barred: bool, keep: int | None) -> Week:
+                hops_barred: bool, keep: int | None, leads: tuple[str, ...]) -> Week:
     stage = rulebook.stage(stage_id)
     level = min(dose_level, len(stage.steps) - 1)
     step = stage.steps[level]  # which also decides the items gated on steps (P3)
     sessions = tuple(
         Session(focus=t.focus, minutes=t.minutes,
                 items=tuple(_item(rulebook, name, step, deload, hops_barred)
-                            for name in t.items_at(level)))
+                            for name in _led(rulebook, t.items_at(level), leads)))
         for t in stage.sessions_for(goal)
     )[:keep]
     habits = tuple(_item(rulebook, name, step, deload, hops_barred) for name in stage.habits)
@@ -108,8 +133,14 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     if hops_barred:
         notes.append("Hops are replaced until a clinician clears your foot or ankle "
                      "history (P10).")
+    leads = stage.emphasis.leads(state.awareness)
+    notes.extend(_emphasis_note(rulebook, found, lead) for found, lead in leads)
+    if state.awareness and stage.order == 0:
+        notes.append(f"Noted so far: {' and '.join(_FOUND[o] for o in state.awareness)}; "
+                     f"the work after this rung starts with drills for it (P1).")
     sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
-                             hops_barred, keep if rest else None)
+                             hops_barred, keep if rest else None,
+                             tuple(lead for _, lead in leads))
     return _PLAN(state.athlete_id, stage.id, state.dose_level,
                  "rest" if rest else "deload" if deload else "normal", sessions, habits,
                  tuple(dict.fromkeys(cues)) if cues else (), rulebook.meta.tracking,
@@ -123,8 +154,20 @@ def _hops_barred(state: AthleteState) -> bool:
 def planned_week(rulebook: Rulebook, state: AthleteState) -> Week:
     """The sessions and habits ``state``'s stage plans for a week, as :func:`build_plan`
     has them but at full dose and with none dropped by a rest window."""
+    leads = rulebook.stage(state.stage).emphasis.leads(state.awareness)
     return _week(rulebook, state.stage, state.goal, state.dose_level, False,
-                 _hops_barred(state), None)
+                 _hops_barred(state), None, tuple(lead for _, lead in leads))
+
+
+_FOUND = {Observation.FLATTENING: "the arch flattening",
+          Observation.OVER_GRIPPING: "the toes over-gripping"}
+
+
+def _emphasis_note(rulebook: Rulebook, found: Observation, lead: str) -> str:
+    exercise = rulebook.exercises[lead]
+    return (f"Your awareness weeks found {_FOUND[found]}: {exercise.name.lower()} moves to "
+            f"the front of the sessions' {exercise.category.value.replace('_', ' ')} work "
+            f"(P1).")
 
 
 def same_week(before: AthleteState, after: AthleteState) -> bool:
@@ -135,7 +178,8 @@ def same_week(before: AthleteState, after: AthleteState) -> bool:
             and before.backoff_until == after.backoff_until
             and before.clinician_cleared is after.clinician_cleared
             and before.prior_foot_ankle_problems is after.prior_foot_ankle_problems
-            and before.goal is after.goal and before.athlete_id == after.athlete_id)
+            and before.goal is after.goal and before.athlete_id == after.athlete_id
+            and before.awareness == after.awareness)
 
 
 def winning_cues(fired: Iterable[Rule], action: Action) -> list[str]:

@@ -33,7 +33,16 @@ from ._conditions import (
     Test,
 )
 from ._convert import CONVERTER, describe_error
-from ._enums import RULE_ACTIONS, Action, Category, CompensationKind, Goal, Location, SymptomKind
+from ._enums import (
+    RULE_ACTIONS,
+    Action,
+    Category,
+    CompensationKind,
+    Goal,
+    Location,
+    Observation,
+    SymptomKind,
+)
 from ._errors import FootcoreError, InputError, RulebookError
 from ._limits import MAX_INT, MAX_PERIOD_DAYS, check_value, limit
 from ._models import Dose, Exercise, RulebookRef
@@ -42,6 +51,7 @@ from ._tomlparse import read_toml
 
 __all__ = [
     "Condition",
+    "Emphasis",
     "Gate",
     "Param",
     "Rule",
@@ -166,6 +176,21 @@ CONVERTER.register_unstructure_hook(SessionTemplate, make_dict_unstructure_fn(
 
 
 @attrs.frozen
+class Emphasis:
+    """The exercise a stage puts first for each finding of the awareness rung (P1): the
+    arch-lifting drill for flattening, the toe-lengthening one for over-gripping. None
+    where the stage leaves its sessions as they are."""
+
+    flattening: str | None = None
+    over_gripping: str | None = None
+
+    def leads(self, found: Iterable[Observation]) -> tuple[tuple[Observation, str], ...]:
+        """Each of the findings ``found`` that this stage answers, with the exercise that
+        leads for it, in their order."""
+        return tuple((o, name) for o in found if (name := getattr(self, o.value)))
+
+
+@attrs.frozen
 class Stage:
     """One rung of the ladder."""
 
@@ -178,6 +203,7 @@ class Stage:
     session: tuple[SessionTemplate, ...]
     habits: tuple[str, ...] = ()
     needs_clearance_with_history: bool = False
+    emphasis: Emphasis = Emphasis()
 
     def sessions_for(self, goal: Goal) -> tuple[SessionTemplate, ...]:
         """The sessions this stage plans for an athlete with ``goal``."""
@@ -497,8 +523,9 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if name not in exercises:
             raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
                                 field="habits")
+    leads = _check_emphasis(stage, exercises, file)
     used = {name for session in stage.session for name in session.items if name in exercises}
-    for name in sorted(used | set(stage.habits)):
+    for name in sorted(used | set(stage.habits) | set(leads)):
         _check_doses(stage, exercises[name], file)
         _check_rounded_steps(stage, exercises[name], cap - 1, file)
     wanted = int(params["sessions_per_week"].value)
@@ -518,6 +545,10 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
             if name not in exercises:
                 raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
                                     field=f"{where}.items")
+            if exercises[name].dose.form in _HABIT_FORMS:  # P11: habits, not session work
+                raise RulebookError(f"{name} is dosed as {exercises[name].dose.form!r}, a "
+                                    f"daily habit's form; plan it among the habits",
+                                    file=file, item=item, field=f"{where}.items")
         _check_gates(session, len(stage.steps), file, item, where)
         _check_goal_drills(session.items, session.goals, exercises, file, item,
                            f"{where}.items")
@@ -597,6 +628,35 @@ def _check_block(items: tuple[str, ...], exercises: Mapping[str, Exercise], file
                 f"{at}the main items{how} hold no {' and no '.join(lacking)}: each block "
                 f"alternates activation drills, static holds (balance stands count) and "
                 f"dynamic transitions (hops count) (P6)", file=file, item=item, field=field)
+
+
+_HABIT_FORMS = frozenset({"daily", "instruction"})
+
+# What an emphasis exercise may be (P1): main, two-footed work every goal does, so that
+# taking the place of a session item of its category keeps the session's shape, its
+# single-leg work and its goal drills.
+_NOT_LEADING = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILITY,
+                          Category.PLYOMETRIC})
+
+
+def _check_emphasis(stage: Stage, exercises: Mapping[str, Exercise],
+                    file: str) -> tuple[str, ...]:
+    """The stage's emphasis exercises, each known and fit to lead (P1)."""
+    leads = stage.emphasis.leads(Observation)
+    for found, name in leads:
+        where = f"emphasis.{found.value}"
+        exercise = exercises.get(name)
+        if exercise is None:
+            raise RulebookError(f"unknown exercise {name!r}", file=file,
+                                item=f"stage {stage.id}", field=where)
+        if (exercise.category in _NOT_LEADING or exercise.unilateral or exercise.goals
+                or exercise.dose.form in _HABIT_FORMS):
+            raise RulebookError(
+                f"{name} cannot lead a session's work: an emphasis exercise is two-footed "
+                f"main work (not {', '.join(sorted(c.value for c in _NOT_LEADING))}) that "
+                f"every goal does, dosed in sets or a duration", file=file,
+                item=f"stage {stage.id}", field=where)
+    return tuple(name for _, name in leads)
 
 
 def _check_goal_drills(items: Iterable[str], goals: tuple[Goal, ...],

@@ -32,7 +32,7 @@ from ._limits import (
     is_id,
     type_hints,
 )
-from ._models import AthleteState, CheckIn, Decision, Unmet
+from ._models import AthleteState, CheckIn, Decision, Dose, Unmet
 
 __all__ = ["SCHEMA_TYPES", "json_schema", "schema_file"]
 
@@ -62,6 +62,8 @@ _RULES = {
               "a winner).",
     Unmet: "Besides each field's bounds: needed is a list exactly when op is 'in' or "
            "'not_in' (the if/then below).",
+    Dose: "Besides each field's bounds (the if/thens below): a 'duration' has one rep and a "
+          "hold_s of at least 1; an 'instruction' has one set of one rep and no hold.",
 }
 # The rules above that JSON Schema can state, as keywords of the model's schema.
 _CONDITIONS: dict[type, dict[str, Any]] = {
@@ -71,6 +73,13 @@ _CONDITIONS: dict[type, dict[str, Any]] = {
         "then": {"properties": {"backoff_until": {"type": "string"}},
                  "required": ["backoff_until"]},
         "else": {"properties": {"backoff_until": {"type": "null"}}}},
+    Dose: {"allOf": [
+        {"if": {"properties": {"form": {"const": "duration"}}, "required": ["form"]},
+         "then": {"properties": {"reps": {"const": 1}, "hold_s": {"minimum": 1}},
+                  "required": ["hold_s"]}},
+        {"if": {"properties": {"form": {"const": "instruction"}}, "required": ["form"]},
+         "then": {"properties": {"sets": {"const": 1}, "reps": {"const": 1},
+                                 "hold_s": {"const": 0}}}}]},
     Unmet: {
         "if": {"properties": {"op": {"enum": ["in", "not_in"]}}, "required": ["op"]},
         "then": {"properties": {"needed": {"type": "array"}}},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ._enums import Action, BackOff
+from ._enums import Action, BackOff, CompensationKind, Observation
 from ._facts import Record, window_start
 from ._limits import MAX_INT, limit
 from ._models import AthleteState, CheckIn, CheckInRef
@@ -96,7 +96,24 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         counted.metrics,  # metrics
         _remembered(rulebook, state, checkin)
         if state.recent_checkins or checkin.id is not None else (),  # recent_checkins
+        _aware(state, checkin) if stage.order == 0 else state.awareness,  # awareness
     )
+
+
+# The compensations that show, at the awareness rung, the tendency P1 asks to notice.
+_SHOWS = {CompensationKind.ARCH_COLLAPSE: Observation.FLATTENING,
+          CompensationKind.TOE_GRIPPING: Observation.OVER_GRIPPING}
+
+
+def _aware(state: AthleteState, checkin: CheckIn) -> tuple[Observation, ...]:
+    """What the awareness rung has found once ``checkin`` is in (P1): what was found
+    before, what the athlete observed, and the flattening or gripping seen as a
+    compensation, each once, in the enum's order."""
+    if not checkin.observations and not checkin.compensations:
+        return state.awareness
+    found = {*state.awareness, *checkin.observations,
+             *(_SHOWS[c.kind] for c in checkin.compensations if c.kind in _SHOWS)}
+    return tuple(o for o in Observation if o in found)
 
 
 def _remembered(rulebook: Rulebook, state: AthleteState,

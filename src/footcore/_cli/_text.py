@@ -8,14 +8,18 @@ from .._lint import ERROR, Finding
 from .._models import Decision, Dose, PlanItem, WeekPlan
 from .._rulebook import Rulebook
 from .._simulate import Scenario, is_back_off, main_reason
-from .._words import counted
+from .._words import counted, prescribed
 from ._style import ACTION_ROLES, PLAIN, Paint
 
 __all__ = ["dose_text", "findings_text", "plan_text", "timeline_text"]
 
 
 def dose_text(dose: Dose) -> str:
-    """``3 x 10, hold 5 s, light band``: sets x reps, then hold and resistance if any."""
+    """``3 x 10, hold 5 s, light band``: sets x reps, then hold and resistance if any; a
+    duration, times a day or an instruction as what to do (P10, P11)."""
+    plain = prescribed(dose)
+    if plain is not None:
+        return plain
     parts = [f"{dose.sets} x {dose.reps}"]
     if dose.hold_s:
         parts.append(f"hold {dose.hold_s} s")

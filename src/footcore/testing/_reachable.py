@@ -54,7 +54,7 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
     if s.last_checkin_on is None:
         need(not s.paused and s.backoff is BackOff.NONE and s.last_session_on is None
              and s.last_backoff_on is None
-             and not s.recent_sessions and not s.recent_checkins
+             and not s.recent_sessions and not s.recent_checkins and not s.awareness
              and s.consecutive_completed == s.consecutive_missed == s.clean_streak == 0,
              "new-athlete", "no check-in yet, but something is recorded")
         return problems

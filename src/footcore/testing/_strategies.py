@@ -16,7 +16,7 @@ import attrs
 from hypothesis import strategies as st
 
 from .._engine import Engine
-from .._enums import BackOff, Category, CompensationKind, Goal, Location, SymptomKind
+from .._enums import BackOff, Category, CompensationKind, Goal, Location, Observation, SymptomKind
 from .._models import (
     AthleteState,
     CheckIn,
@@ -282,6 +282,7 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
                                max_size=max_compensations).map(tuple),
         metrics=metrics if metrics is not None else _metrics(),
         clinician_cleared=_focus(cleared, st.booleans()),
+        observations=_OBSERVATIONS,
     )
 
 
@@ -346,6 +347,11 @@ def _day_in(draw: st.DrawFn, first: date, last: date) -> date:
     return first + timedelta(days=draw(st.integers(0, max((last - first).days, 0))))
 
 
+# What an awareness rung found (P1), and what a check-in reports noticing.
+_AWARENESS = _OBSERVATIONS = st.sampled_from(
+    [(), *((o,) for o in Observation), tuple(Observation)])
+
+
 @st.composite
 def _state(draw: st.DrawFn, rulebook: Rulebook, parts: _StateParts, today: date
            ) -> AthleteState:
@@ -390,6 +396,7 @@ def _state(draw: st.DrawFn, rulebook: Rulebook, parts: _StateParts, today: date
         consecutive_missed=draw(st.integers(0, 4)),
         clean_streak=draw(st.integers(0, 12)),
         metrics=draw(parts.measured),
+        awareness=() if last is None else draw(_AWARENESS),
     )
 
 
