@@ -77,7 +77,7 @@ def _spread(days: list[int]) -> str:
 
 def compare(before_path: str, after_path: str) -> None:
     before, after = _read(before_path), _read(after_path)
-    total = changed = 0
+    total = changed = acted = 0
     actions: dict[tuple[str, str], int] = {}
     for athlete, old in before.items():
         new = after[athlete]
@@ -85,9 +85,11 @@ def compare(before_path: str, after_path: str) -> None:
             total += 1
             if a[1:] != b[1:]:
                 changed += 1
+                acted += a[1] != b[1]
                 actions[(a[1], b[1])] = actions.get((a[1], b[1]), 0) + 1
     print(f"{len(before)} athletes, {total} decisions: {changed} changed "
-          f"({100 * changed / total:.1f}%)")
+          f"({100 * changed / total:.1f}%: action, rung or dose step), of which {acted} "
+          f"({100 * acted / total:.1f}%) took another action; most common:")
     for (a, b), n in sorted(actions.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {a:>8} -> {b:<8} {n}")
     rungs = list(dict.fromkeys(s[2] for row in after.values()
