@@ -107,8 +107,10 @@ def test_inputs_are_valid_for_the_rulebook(pair: tuple[AthleteState, CheckIn]) -
 
 
 def test_inputs_reach_every_action_including_the_rises() -> None:
+    # 1,000 draws: with 500, the count of rises sat near the bar (14 to 24 of them), and
+    # which examples a derandomized draw gives depends on the tests collected with it
     seen = collections.Counter(ENGINE.evaluate(*p).action
-                               for p in draw_examples(inputs(RULEBOOK), 500))
+                               for p in draw_examples(inputs(RULEBOOK), 1000))
     assert len(seen) >= 6 and seen[Action.PROGRESS] and seen[Action.ADVANCE], seen
     assert seen[Action.PROGRESS] + seen[Action.ADVANCE] >= 15, seen
 

@@ -436,9 +436,16 @@ def athlete_states(rulebook: Rulebook, *, today: date = TODAY, goal: Focus[Goal]
 @st.composite
 def _ready(draw: st.DrawFn, rulebook: Rulebook, base: st.SearchStrategy[AthleteState],
            today: date, knobs: tuple[st.SearchStrategy[int], ...],
-           measured: st.SearchStrategy[Metrics]) -> AthleteState:
+           measured: st.SearchStrategy[Metrics], clear: bool) -> AthleteState:
     done_s, streak_s, change_s = knobs
     state = draw(base)
+    # Three in four past the gates a rise has besides the record: a history cleared (P10,
+    # unless the caller chose), a measured forefoot even enough (P7)
+    tilt = draw(st.integers(0, 3)) > 0
+    metrics = draw(measured)
+    even = param_or(rulebook, "forefoot_symmetry_min", 0.0)
+    if tilt and metrics.forefoot_symmetry is not None and metrics.forefoot_symmetry < even:
+        metrics = attrs.evolve(metrics, forefoot_symmetry=even)
     window = rulebook.whole("window_days")
     started = min(state.started_on, today - timedelta(days=2 * window))
     last = today - timedelta(days=draw(st.integers(1, 3)))
@@ -453,7 +460,9 @@ def _ready(draw: st.DrawFn, rulebook: Rulebook, base: st.SearchStrategy[AthleteS
         recent_sessions=recent,
         clean_streak=draw(streak_s),
         dose_level=top if draw(st.booleans()) else state.dose_level,
-        metrics=draw(measured))
+        clinician_cleared=state.clinician_cleared or (
+            clear and tilt and state.prior_foot_ankle_problems),
+        metrics=metrics)
 
 
 def _knobs(rulebook: Rulebook) -> tuple[st.SearchStrategy[int], ...]:
@@ -482,7 +491,8 @@ def ready_states(rulebook: Rulebook, *, today: date = TODAY, goal: Focus[Goal] =
     """States from :func:`athlete_states`, tilted toward athletes who may move up: not
     paused, no back-off window, sessions every other day lately (about
     ``min_sessions_in_window`` of them), a clean streak and days at the dose near the
-    rulebook's criteria, often at the stage's top dose.
+    rulebook's criteria, often at the stage's top dose, mostly cleared when they have a
+    history (unless ``cleared`` says) and with an even enough forefoot when measured.
 
     :func:`athlete_states` alone rarely gives such a state (in 3,000 draws with
     :func:`checkins`, no decision was PROGRESS or ADVANCE), so properties that are about
@@ -492,7 +502,8 @@ def ready_states(rulebook: Rulebook, *, today: date = TODAY, goal: Focus[Goal] =
     """
     base = athlete_states(rulebook, today=today, goal=goal, stage=stage, history=history,
                           cleared=cleared)
-    return _ready(rulebook, base, today, _knobs(rulebook), metrics(rulebook=rulebook))
+    return _ready(rulebook, base, today, _knobs(rulebook), metrics(rulebook=rulebook),
+                  cleared is None)
 
 
 @st.composite
