@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,21 @@ def test_clean_runner_reaches_the_top() -> None:
     assert "Reached the top of maintenance" in done.stdout
     for stage in ("activation", "control", "unilateral", "integration", "maintenance"):
         assert f" {stage} " in done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (
+    Path(__file__).parents[1] / "rules").glob("*.toml")))
+def test_the_example_rulebook_is_the_shipped_one_but_for_its_marked_changes(name: str) -> None:
+    """examples/custom_rulebook shows an app's copy of the rulebook with a few changes, each
+    marked ``acme-feet``: every other line is the shipped rulebook's, so the example keeps
+    up with it (a merge once left it on old rules)."""
+    root = Path(__file__).parents[1]
+    shipped = (root / "rules" / name).read_text().splitlines()
+    copy = (root / "examples" / "custom_rulebook" / "rules" / name).read_text().splitlines()
+    marked = [n for n, line in enumerate(copy) if "acme" in line.lower()]
+    matcher = difflib.SequenceMatcher(a=shipped, b=copy, autojunk=False)
+    for tag, _, _, low, high in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        near = any(low - 15 <= n <= max(high, low) + 1 for n in marked)
+        assert near, f"{name}: example lines {low + 1}-{high} differ without an acme mark"
