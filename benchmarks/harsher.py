@@ -8,9 +8,10 @@ Usage::
 
 The variants: every back-off threshold one step the harsher way (the direction read from
 the rules that test it, ``footcore._caution.harsher_directions``), every deload rule
-answered with rest instead, and every ease rule (P9's mild stiffness) with a deload. Each athlete (``footcore.testing.population``) is replayed from
-the first rung under each rulebook on the native backend; the days to a rung count from
-the athlete's start to the first check-in that reaches it.
+answered with rest instead, and every ease rule (P9's mild stiffness) with a deload.
+Each athlete (``footcore.testing.population``) is replayed from the first rung under each
+rulebook on the native backend; the days to a rung count from the athlete's start to the
+first check-in that reaches it.
 """
 
 from __future__ import annotations
