@@ -130,6 +130,8 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
             for s in symptoms) or any(
             c.kind in KNEE_HIP and c.exercise not in PLYOMETRIC for c in compensations):
         action = Action.DELOAD
+    elif any(s.kind is SymptomKind.STIFFNESS for s in symptoms):
+        action = Action.EASE  # below STIFFNESS_DELOAD: a lighter week at the same dose
     else:
         metrics, known = checkin.metrics, state.metrics
         fatigue = metrics.foot_fatigue
@@ -141,7 +143,7 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
                 or (history and not cleared and top and not final and LADDER[order + 1][2])
                 or (history and not cleared and order >= 1)
                 or (symmetry is not None and symmetry < FOREFOOT_SYMMETRY_MIN and top)
-                or any(s.kind is SymptomKind.IRRITATION or s.kind is SymptomKind.STIFFNESS
+                or any(s.kind is SymptomKind.IRRITATION
                        or (s.kind is SymptomKind.SORENESS and s.severity >= SORENESS_HOLD)
                        or (s.kind is SymptomKind.FATIGUE and s.severity >= FATIGUE_HOLD)
                        for s in symptoms))
@@ -177,6 +179,8 @@ def decide(weeks: Weeks, state: fc.AthleteState, checkin: fc.CheckIn
         stage, dose, backoff = LADDER[max(order - 1, 0)][0], 0, BackOff.DELOAD
     elif action is Action.PAUSE:
         backoff = BackOff.NONE
+    elif action is Action.EASE and backoff is not BackOff.REST:
+        backoff = BackOff.DELOAD
     mode = "paused" if action is Action.PAUSE else _MODES.get(backoff, "normal")
     hops_barred = history and not (cleared and action is not Action.PAUSE)
     awareness = state.awareness

@@ -7,10 +7,11 @@ Usage::
     python benchmarks/harsher.py [--athletes 1000] [--checkins 78] [--seed 0]
 
 The variants: every back-off threshold one step the harsher way (the direction read from
-the rules that test it, ``footcore._caution.harsher_directions``), and every deload rule
-answered with rest instead. Each athlete (``footcore.testing.population``) is replayed from
-the first rung under each rulebook on the native backend; the days to a rung count from
-the athlete's start to the first check-in that reaches it.
+the rules that test it, ``footcore._caution.harsher_directions``), every deload rule
+answered with rest instead, and every ease rule (P9's mild stiffness) with a deload.
+Each athlete (``footcore.testing.population``) is replayed from the first rung under each
+rulebook on the native backend; the days to a rung count from the athlete's start to the
+first check-in that reaches it.
 """
 
 from __future__ import annotations
@@ -30,17 +31,20 @@ Reached = list[dict[str, int]]  # per athlete: rung -> days from the start to re
 
 
 def variants(rulebook: fc.Rulebook) -> list[tuple[str, fc.Rulebook]]:
-    """Each back-off threshold one step harsher, and each deload rule made a rest."""
+    """Each back-off threshold one step harsher, each deload rule made a rest and each ease
+    rule (P9: mild stiffness) a deload."""
     out = []
     for name in harsher_directions(rulebook):
         value = harsher_step(rulebook, name)
         out.append((f"{name} {rulebook.number(name):g} -> {value:g}",
                     derive(rulebook, params={name: value}, label=f"{name}={value}")))
+    harsher = {fc.Action.DELOAD: fc.Action.REST, fc.Action.EASE: fc.Action.DELOAD}
     for rule in rulebook.rules:
-        if rule.action is fc.Action.DELOAD:
-            out.append((f"{rule.id}: rest instead of deload",
-                        derive(rulebook, rules={rule.id: {"action": fc.Action.REST}},
-                               label=f"{rule.id}=rest")))
+        if rule.action in harsher:
+            action = harsher[rule.action]
+            out.append((f"{rule.id}: {action} instead of {rule.action}",
+                        derive(rulebook, rules={rule.id: {"action": action}},
+                               label=f"{rule.id}={action}")))
     return out
 
 

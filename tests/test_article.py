@@ -183,14 +183,15 @@ def test_stiffness_after_a_workout_deloads(engine: Engine, rulebook: Rulebook) -
 def test_mild_stiffness_never_raises_the_load(engine: Engine, rulebook: Rulebook,
                                               top_dose: bool) -> None:
     """P9: any stiffness noticed after a workout means no step up that day, even for an
-    athlete ready to progress or advance; below the deload threshold the dose holds."""
+    athlete ready to progress or advance; below the deload threshold the dose step holds
+    (and the week eases: see issue 21's section at the end)."""
     state = placed(engine, dose=None if top_dose else 1)
     assert engine.evaluate(state, session()).action in (Action.PROGRESS, Action.ADVANCE)
     for severity in range(int(rulebook.number("stiffness_deload_min"))):
         stiff = symptom(SymptomKind.STIFFNESS, severity)
         decision = engine.evaluate(state, session(symptoms=stiff))
-        assert decision.action is Action.HOLD
-        assert won(decision) == {"stiffness-hold"}
+        assert decision.action is Action.EASE
+        assert won(decision) == {"stiffness-ease"}
         assert "stiffness-deload" not in fired(decision)
         assert (decision.state.stage, decision.state.dose_level) == (
             state.stage, state.dose_level)
@@ -1725,3 +1726,89 @@ def test_a_plan_written_before_dose_forms_reads_as_sets(engine: Engine) -> None:
         del item["dose"]["form"]
     old = from_json(json.dumps(data), WeekPlan)
     assert {item.dose.form for item in old.habits} == {"sets"}
+
+
+# ---- issue 21: mild stiffness eases the week (P9)
+
+
+def mild_stiffness(rulebook: Rulebook) -> tuple[Symptom, ...]:
+    return symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min") - 1)
+
+
+def test_p9_mild_stiffness_lightens_the_week_at_the_same_step_then_it_returns(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P9: stiffness after a workout, below the deload threshold, adjusts volume and
+    intensity downward for deload_days at the same dose step (an ease); then the full week
+    at that step returns, after one check-in that confirms it before any rise."""
+    state = placed(engine, dose=2)
+    full = engine.plan(state)
+    eased = engine.evaluate(state, session(symptoms=mild_stiffness(rulebook)))
+    assert eased.action is Action.EASE and won(eased) == {"stiffness-ease"}
+    assert "stiffness-deload" not in fired(eased)
+    assert (eased.state.stage, eased.state.dose_level) == (state.stage, state.dose_level)
+    assert eased.state.backoff is BackOff.DELOAD and eased.plan.mode == "deload"
+    until = TODAY + days(rulebook.whole("deload_days"))
+    assert eased.state.backoff_until == until
+    assert eased.state.last_change_on == TODAY  # the days at the dose start again
+    assert_lighter(full, eased.plan)
+    assert {i.exercise for i in main_items(eased.plan)} == {i.exercise for i in main_items(full)}
+    assert "A little stiffness" in " ".join(eased.plan.cues)
+
+    inside = engine.evaluate(eased.state, session(on=until - days(1)))
+    assert inside.action is Action.HOLD and "deload-window-hold" in won(inside)
+    assert inside.plan.mode == "deload"
+    back = engine.evaluate(inside.state, session(on=until))
+    assert back.action is Action.HOLD and "backoff-ended-hold" in won(back)
+    assert back.plan.mode == "normal" and back.state.dose_level == state.dose_level
+    assert main_items(back.plan) == main_items(full)
+
+
+def test_p9_moderate_stiffness_still_deloads_a_step(engine: Engine,
+                                                    rulebook: Rulebook) -> None:
+    """P9: from stiffness_deload_min up the answer is a deload, a step down as well, and
+    the ease is overridden by it."""
+    state = placed(engine, dose=2)
+    both = symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))
+    both += mild_stiffness(rulebook)
+    decision = engine.evaluate(state, session(symptoms=both))
+    assert decision.action is Action.DELOAD
+    assert won(decision) == {"stiffness-deload"}
+    assert "stiffness-ease" in fired(decision) - won(decision)
+    assert decision.state.dose_level == state.dose_level - 1
+
+
+def test_p9_repeated_mild_stiffness_never_adds_up_to_a_deload(engine: Engine,
+                                                               rulebook: Rulebook) -> None:
+    """P9: mild stiffness reported at every session keeps the week light and the load where
+    it is, for as long as it lasts, but never steps the dose down as a deload does, and the
+    window is never shorter than the last ease's."""
+    state = placed(engine, dose=2)
+    stiff = mild_stiffness(rulebook)
+    length = days(rulebook.whole("deload_days"))
+    for n in range(4):
+        on = TODAY + days(2 * n)
+        decision = engine.evaluate(state, session(on=on, symptoms=stiff))
+        assert decision.action is Action.EASE
+        assert decision.state.dose_level == 2 and decision.state.stage == state.stage
+        assert decision.state.backoff is BackOff.DELOAD
+        assert decision.state.backoff_until == on + length
+        state = decision.state
+    deload = engine.evaluate(placed(engine, dose=2), session(
+        symptoms=symptom(SymptomKind.STIFFNESS, rulebook.number("stiffness_deload_min"))))
+    assert deload.state.dose_level < state.dose_level
+
+
+def test_p9_p10_mild_stiffness_leaves_an_open_rest_window_to_run(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P9, P10: during rest days (fewer sessions, lighter still) mild stiffness neither
+    shortens nor restarts them: the rest window runs on as it was."""
+    hot = symptom(SymptomKind.IRRITATION, rulebook.number("irritation_rest_min"))
+    rested = engine.evaluate(placed(engine, dose=2), session(symptoms=hot)).state
+    assert rested.backoff is BackOff.REST
+    decision = engine.evaluate(rested, session(on=TODAY + days(1),
+                                               symptoms=mild_stiffness(rulebook)))
+    assert decision.action is Action.EASE
+    assert decision.state.backoff is BackOff.REST
+    assert decision.state.backoff_until == rested.backoff_until
+    assert decision.state.last_backoff_on == rested.last_backoff_on
+    assert decision.state.dose_level == rested.dose_level

@@ -436,11 +436,11 @@ def test_replay_under_a_changed_rulebook_reports_each_difference(
     report = replay_log(log.path, Engine(loosened(rulebook), backend="native"))
     assert report.records == 2
     (found,) = [d for d in report.differences if d.seq == 0]
-    assert "action deload -> hold" in found.changes
+    assert "action deload -> ease" in found.changes
     assert "no longer winning: stiffness-deload" in found.changes
     recorded, replayed = found.explanations
     assert "stiffness-deload" in recorded and "DELOAD" in recorded
-    assert "HOLD" in replayed and "1.1.0" in replayed
+    assert "EASE" in replayed and "1.1.0" in replayed
     # every record came from another rulebook, and the report says so
     assert report.other_rulebooks == ((first.rulebook, 2),)
     assert "2 records were made by another rulebook" in str(report)

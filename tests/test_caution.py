@@ -62,12 +62,13 @@ def test_stricter_on_paper_names_the_harsher_moves_only() -> None:
     assert stricter_on_paper(RULEBOOK, RULEBOOK) == ()
 
 
-def test_every_back_off_threshold_and_deload_rule_has_a_variant() -> None:
+def test_every_back_off_threshold_deload_and_ease_rule_has_a_variant() -> None:
     names = [v.name for v in VARIANTS]
     assert "irritation_rest_min 4 -> 3" in names
     assert "stiffness-deload: rest instead of deload" in names
+    assert "stiffness-ease: deload instead of ease" in names
     assert len(names) == len(harsher_directions(RULEBOOK)) + sum(
-        rule.action is footcore.Action.DELOAD for rule in RULEBOOK.rules)
+        rule.action in (footcore.Action.DELOAD, footcore.Action.EASE) for rule in RULEBOOK.rules)
 
 
 @settings(deadline=None, max_examples=150, derandomize=True,
@@ -134,3 +135,38 @@ def test_impact_flags_a_stricter_change_that_moves_athletes_up_sooner() -> None:
     milder = footcore.impact(RULEBOOK, derive(RULEBOOK, params={"irritation_rest_min": 5}),
                              histories_, workers=1)
     assert milder.stricter == () and milder.rewards_caution() == ()
+
+
+# ---- issue 21: mild stiffness eases the week (P9)
+
+HOLDING = derive(RULEBOOK, rules={"stiffness-ease": {"action": footcore.Action.HOLD}})
+
+
+@settings(deadline=None, max_examples=80, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(history=histories(RULEBOOK))
+def test_an_ease_never_climbs_sooner_than_a_plain_hold(history) -> None:  # type: ignore[no-untyped-def]
+    """P9: mild stiffness answered with an ease (a lighter week at the same step) reaches no
+    rung sooner than the same stiffness answered with a plain hold."""
+    state, checkins = history
+    check_caution_never_sooner(HOLDING, RULEBOOK, state, checkins,
+                               change="stiffness-ease instead of a hold")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_mild_stiffness_eases_no_sooner_than_a_hold_and_no_later_than_a_deload(
+        backend: str) -> None:
+    """P9: stiffness 2/10 on day 30 of clean sessions: the ease climbs no sooner than a hold
+    and no later than a deload (stiffness_deload_min 2) of the same history."""
+    state, checkins = _irritated_history()
+    stiff = (Symptom(SymptomKind.STIFFNESS, Location.ARCH, 2),)
+    checkins = tuple(c if c.on != EPOCH + timedelta(days=30) else
+                     CheckIn(on=c.on, completed=True, minutes=18, symptoms=stiff,
+                             metrics=c.metrics) for c in checkins)
+    deload = derive(RULEBOOK, params={"stiffness_deload_min": 2})
+    held, eased, deloaded = (days_to_rungs(Engine(book, backend=backend), state, checkins)
+                             for book in (HOLDING, RULEBOOK, deload))
+    assert eased and set(held) >= set(eased) >= set(deloaded)
+    assert all(held[rung] <= eased[rung] for rung in eased)
+    assert all(eased[rung] <= deloaded[rung] for rung in deloaded)
+    assert eased != held  # the ease is felt: it restarts the days at the dose

@@ -356,8 +356,8 @@ def test_stage_ids_are_non_empty_and_unique_regardless_of_case(tmp_path: Path, s
 UNSAFE = [
     pytest.param("rules-backoff.toml", None, None, "sharp_pain", id="backoff-rules-deleted"),
     pytest.param("rulebook.toml",
-                 '["pause", "regress", "rest", "deload", "hold", "progress", "advance"]',
-                 '["advance", "progress", "hold", "deload", "rest", "regress", "pause"]',
+                 '["pause", "regress", "rest", "deload", "ease", "hold", "progress", "advance"]',
+                 '["advance", "progress", "hold", "ease", "deload", "rest", "regress", "pause"]',
                  "precedence", id="precedence-reversed"),
     pytest.param("rulebook.toml", 'default_action = "hold"', 'default_action = "advance"',
                  "default_action", id="default-advance"),

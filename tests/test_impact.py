@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
-from footcore import Engine, History, Rulebook
+from footcore import Action, Engine, History, Rulebook
 from footcore._compare import decision_changes, rulebook_ref
 from footcore._population._report import percentile
 from footcore._rulebook import assemble, default_rules_dir, rulebook_data, rulebook_from_data
@@ -93,7 +93,8 @@ def expected(old: Rulebook, new: Rulebook, history: History) -> dict[str, object
                 rungs.setdefault(d.state.stage, (d.checkin.on - state.started_on).days)
         last = made[-1].state if made else state
         return {"rungs": rungs, "final": (last.stage, last.dose_level),
-                "back_offs": dict(Counter(d.action.value for d in made if is_back_off(d))),
+                "back_offs": dict(Counter(d.action.value for d in made
+                                          if is_back_off(d) or d.action is Action.EASE)),
                 "refused": decisions.count(None)}
 
     differ = [i for i, (a, b) in enumerate(zip(before, after, strict=True))

@@ -19,8 +19,8 @@ from footcore import Action, Rulebook, RulebookError
 from footcore._rulebook import rulebook_data, rulebook_from_data
 
 STAGES = ["baseline", "activation", "control", "unilateral", "integration", "maintenance"]
-PRECEDENCE = [Action.PAUSE, Action.REGRESS, Action.REST, Action.DELOAD, Action.HOLD,
-              Action.PROGRESS, Action.ADVANCE]
+PRECEDENCE = [Action.PAUSE, Action.REGRESS, Action.REST, Action.DELOAD, Action.EASE,
+              Action.HOLD, Action.PROGRESS, Action.ADVANCE]
 # The exercises the article names, by the paragraph that names them.
 ARTICLE_EXERCISES = {
     "P1": ["single_leg_awareness", "arch_awareness_walk"],
@@ -648,6 +648,15 @@ def test_precedence_and_default_action_leave_retarget_out(tmp_path: Path) -> Non
                      'default_action = "retarget"')
     message = load_error(default)
     assert "field 'default_action'" in message and "got 'retarget'" in message
+
+
+def test_a_precedence_written_before_ease_says_where_it_goes(tmp_path: Path) -> None:
+    """0.x: a rulebook whose precedence predates P9's ease is refused by name, with the place
+    the action goes."""
+    old = broken(tmp_path, "rulebook.toml", '"deload", "ease", "hold"', '"deload", "hold"')
+    message = load_error(old)
+    assert "field 'precedence'" in message and "lacks 'ease'" in message
+    assert "between 'deload' and 'hold'" in message
 
 
 # ---------------------------------------------------------------- issue 21: P6's blocks, P3's gates

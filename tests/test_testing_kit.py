@@ -323,7 +323,7 @@ def test_backends_check_compares_with_the_engine_it_is_given() -> None:
     stiff = _session(symptoms=(Symptom(SymptomKind.STIFFNESS, Location.ARCH, 3),))
     with pytest.raises(InvariantViolation) as caught:
         check_backends_agree(ENGINE, _ready_case(), stiff, other=other)
-    assert caught.value.rules == ("stiffness-deload", "stiffness-hold")
+    assert caught.value.rules == ("stiffness-deload", "stiffness-ease")
 
 
 def test_backends_agree_on_the_boundary_cases() -> None:

@@ -46,6 +46,7 @@ class Action(NamedEnum):
     ADVANCE = "advance"
     PROGRESS = "progress"
     HOLD = "hold"
+    EASE = "ease"
     DELOAD = "deload"
     REST = "rest"
     REGRESS = "regress"

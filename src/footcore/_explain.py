@@ -22,6 +22,7 @@ _WHAT = {
     Action.ADVANCE: "moves up to the next rung of the ladder",
     Action.PROGRESS: "raises the dose one step within the rung",
     Action.HOLD: "keeps the plan as it is",
+    Action.EASE: "lightens the sessions for a while at the same dose step",
     Action.DELOAD: "lowers volume and intensity for a while",
     Action.REST: "adds rest days for a while",
     Action.REGRESS: "steps back down a rung",

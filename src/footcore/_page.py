@@ -34,7 +34,7 @@ from ._words import counted
 __all__ = ["Verification", "history_page", "page_key", "page_name"]
 
 _ACTION_COLOURS = {"pause": "#7b241c", "regress": "#c0392b", "rest": "#d2691e",
-                   "deload": "#b8860b", "hold": "#555555", "progress": "#1e8449",
+                   "deload": "#b8860b", "ease": "#9a7d0a", "hold": "#555555", "progress": "#1e8449",
                    "advance": "#117a65"}
 # A back-off, counted: one and many.
 _BACK_OFFS = {"pause": ("pause", "pauses"),

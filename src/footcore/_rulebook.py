@@ -955,6 +955,12 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
                       if key.startswith(f"{what} ")})
         return table
 
+    missing_ease = Action.EASE not in meta.precedence and sorted(
+        (*meta.precedence, Action.EASE)) == sorted(RULE_ACTIONS)
+    if missing_ease:  # a rulebook written before ease (0.x)
+        raise RulebookError("lacks 'ease' (a lighter week at the same dose, P9): put it "
+                            "between 'deload' and 'hold'", file=known.get("rulebook", location),
+                            item="rulebook", field="precedence")
     if (sorted(meta.precedence) != sorted(RULE_ACTIONS)
             or len(meta.precedence) != len(RULE_ACTIONS)):
         raise RulebookError(f"must list every action exactly once, most conservative first: "

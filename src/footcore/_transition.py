@@ -41,7 +41,11 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     drops a dose step and opens a deload window; a rest does the same, its first rest_days
     with fewer sessions (a rest window that turns into a deload window when they end, never
     ending before the deload would); a regress goes a rung down to its first step, in a
-    deload window; and every back-off restarts the days at the dose, even at step 0.
+    deload window; and every back-off restarts the days at the dose, even at step 0. An
+    ease (P9: mild stiffness) is milder than a deload and harsher than a hold: it keeps the
+    dose step, opens a deload window from its day (lighter sessions; an open rest window,
+    lighter still, is left to run) and restarts the days at the dose, so it never lets a
+    rise come sooner than a hold would.
     Every value comes from the checked inputs, so the state is built without checking it
     again, unless a counter outgrew the integer limit: then the checking constructor
     refuses it with its own message.
@@ -67,9 +71,14 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
             stage_id, dose = rulebook.stages[max(stage.order - 1, 0)].id, 0
     elif action is Action.PAUSE:
         backoff, until = BackOff.NONE, None
+    eased = action is Action.EASE and backoff is not BackOff.REST  # a rest eases more already
+    if eased:
+        backoff = BackOff.DELOAD
+        until = checkin.on + timedelta(days=window_days(rulebook, backoff))
 
     changed = (stage_id, dose) != (state.stage, state.dose_level)
     backed_off = action in BACK_OFF_ACTIONS
+    restarted = backed_off or action is Action.EASE
     build = _STATE if max(counted.consecutive_completed, counted.consecutive_missed,
                           counted.clean_streak) <= MAX_INT else AthleteState
     return build(  # positionally, in the order of AthleteState's fields (faster than names)
@@ -85,14 +94,14 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         action is Action.PAUSE,  # paused
         backoff,  # backoff
         until,  # backoff_until
-        checkin.on if backed_off else state.last_backoff_on,  # last_backoff_on
-        checkin.on if changed or backed_off else state.last_change_on,  # last_change_on
+        checkin.on if backed_off or eased else state.last_backoff_on,  # last_backoff_on
+        checkin.on if changed or restarted else state.last_change_on,  # last_change_on
         checkin.on,  # last_checkin_on
         checkin.on if counted.session else state.last_session_on,  # last_session_on
         counted.recent_sessions,  # recent_sessions
         counted.consecutive_completed,  # consecutive_completed
         counted.consecutive_missed,  # consecutive_missed
-        0 if backed_off else counted.clean_streak,  # clean_streak
+        0 if restarted else counted.clean_streak,  # clean_streak
         counted.metrics,  # metrics
         _remembered(rulebook, state, checkin)
         if state.recent_checkins or checkin.id is not None else (),  # recent_checkins

@@ -104,7 +104,7 @@ class _Track:
         self.state = new = decision.state
         if new.stage not in self.rungs and self.order[new.stage] > self.start:
             self.rungs[new.stage] = (checkin.on - new.started_on).days
-        if is_back_off(decision):
+        if is_back_off(decision) or decision.action is Action.EASE:  # an ease: a lighter week
             self.back_offs[decision.action.value] += 1
         return decision
 

@@ -70,7 +70,8 @@ class RungShift:
 
 @attrs.frozen
 class BackOffCount:
-    """Back-offs (or pauses) of one kind begun over the population, before and after."""
+    """Back-offs (or eases, or pauses) of one kind begun over the population, before and
+    after."""
 
     kind: str
     before: int
@@ -136,7 +137,7 @@ class ImpactReport:
                       f"{_num(r.p90):>6}{r.only_before:>10}{r.only_after:>10}"
                       for r in self.rungs]
         if self.back_offs:
-            lines.append("Back-offs and pauses begun, old -> new: " + ", ".join(
+            lines.append("Back-offs, eases and pauses begun, old -> new: " + ", ".join(
                 f"{b.kind} {b.before} -> {b.after}" for b in self.back_offs))
         if self.changed_examples:
             lines.append("First changed athletes:")

@@ -40,7 +40,8 @@ History = tuple[AthleteState, tuple[CheckIn, ...]]
 @attrs.frozen
 class Variant:
     """``rulebook`` made more cautious on paper in one place, said in ``name``
-    (``"irritation_rest_min 4 -> 3"``, ``"stiffness-deload: rest instead of deload"``).
+    (``"irritation_rest_min 4 -> 3"``, ``"stiffness-deload: rest instead of deload"``,
+    ``"stiffness-ease: deload instead of ease"``).
     Requires hypothesis."""
 
     name: str
@@ -49,8 +50,9 @@ class Variant:
 
 def harsher_variants(rulebook: Rulebook) -> tuple[Variant, ...]:
     """Every back-off threshold of ``rulebook`` one step the harsher way (the direction
-    ``footcore``'s rules give it; see docs/reviewing-changes.md), and every deload rule
-    answered with rest instead, when the precedence ranks rest as more cautious.
+    ``footcore``'s rules give it; see docs/reviewing-changes.md), every deload rule
+    answered with rest instead and every ease rule with a deload, where the precedence
+    ranks the one put in as more cautious.
 
     Requires hypothesis.
     """
@@ -59,12 +61,13 @@ def harsher_variants(rulebook: Rulebook) -> tuple[Variant, ...]:
         value = harsher_step(rulebook, name)
         found.append(Variant(f"{name} {rulebook.number(name):g} -> {value:g}",
                              derive(rulebook, params={name: value}, label=f"{name}={value}")))
-    if rulebook.rank(Action.REST) < rulebook.rank(Action.DELOAD):
-        found.extend(
-            Variant(f"{rule.id}: rest instead of deload",
-                    derive(rulebook, rules={rule.id: {"action": Action.REST}},
-                           label=f"{rule.id}=rest"))
-            for rule in rulebook.rules if rule.action is Action.DELOAD)
+    for milder, harsher in ((Action.DELOAD, Action.REST), (Action.EASE, Action.DELOAD)):
+        if rulebook.rank(harsher) < rulebook.rank(milder):
+            found.extend(
+                Variant(f"{rule.id}: {harsher} instead of {milder}",
+                        derive(rulebook, rules={rule.id: {"action": harsher}},
+                               label=f"{rule.id}={harsher}"))
+                for rule in rulebook.rules if rule.action is milder)
     return tuple(found)
 
 

@@ -199,7 +199,7 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
             if s.severity >= p("stiffness_deload_min"):
                 add(Action.DELOAD, f"{_symptom(s)} >= stiffness_deload_min", "P9", on)
             else:
-                add(Action.HOLD, f"{_symptom(s)}: stiffness after a workout, below "
+                add(Action.EASE, f"{_symptom(s)}: stiffness after a workout, below "
                                  f"stiffness_deload_min", "P9", on)
         if s.kind is SymptomKind.SORENESS and s.severity >= p("soreness_hold_min"):
             add(Action.HOLD, f"{_symptom(s)} >= soreness_hold_min", "P10", on)
@@ -352,10 +352,14 @@ def _rose(ctx: _Context, d: Decision) -> str | None:
 def _stiffness_never_raises_load(ctx: _Context, d: Decision) -> None:
     name = "stiffness-never-raises-load"
     stiff = [s for s in d.answered.symptoms if s.kind is SymptomKind.STIFFNESS]
-    rose = _rose(ctx, d) if stiff else None
+    if not stiff:
+        return
+    rose = _rose(ctx, d) or (caution(d.action) < caution(Action.EASE)
+                             and f"the action is {d.action}, milder than an ease")
     if rose:
-        raise _fail(name, f"{_symptom(stiff[0])} was reported and the load rose: {rose}",
-                    "stiffness after a workout, however mild, holds the load at least (P9)", d)
+        raise _fail(name, f"{_symptom(stiff[0])} was reported and {rose}",
+                    "stiffness after a workout, however mild, eases the week at least (an "
+                    "ease or more cautious) and never raises the load (P9)", d)
 
 
 def _cues_agree_with_action(ctx: _Context, d: Decision) -> None:
@@ -686,8 +690,9 @@ _LIST = (
               "gets a deload or more, never a higher dose or rung",
               ("P8", "P9", "P10"), ("stiffness_deload_min", "persistent_symptom_days"),
               _backoff_never_raises_load),
-    Invariant("stiffness-never-raises-load", "any stiffness reported after a workout holds "
-              "the load at least: never a higher dose or rung", ("P9",), (),
+    Invariant("stiffness-never-raises-load", "any stiffness reported after a workout eases "
+              "the week at least (an ease or more cautious), never a higher dose or rung",
+              ("P9",), (),
               _stiffness_never_raises_load),
     Invariant("monotone", "one more symptom or compensation never makes the action more "
               "aggressive", ("P9", "P10"), (), _monotone),
@@ -825,11 +830,12 @@ def check_backoff_never_raises_load(engine: Engine, state: AthleteState, checkin
 
 def check_stiffness_never_raises_load(engine: Engine, state: AthleteState, checkin: CheckIn,
                                       *, rulebook: Rulebook | None = None) -> Decision:
-    """Invariant ``stiffness-never-raises-load`` (P9): any stiffness after a workout holds the
-    load at least. Returns the decision.
+    """Invariant ``stiffness-never-raises-load`` (P9): any stiffness after a workout eases the
+    week at least (an ease or more cautious) and never raises the load. Returns the decision.
 
     Raises:
-        InvariantViolation: the load rose. Requires hypothesis.
+        InvariantViolation: the load rose, or the action is milder than an ease.
+        Requires hypothesis.
     """
     return _one("stiffness-never-raises-load")(engine, state, checkin, rulebook=rulebook)
 

@@ -36,7 +36,16 @@ from typing import Any
 import attrs
 
 from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
-from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
+from .._enums import (
+    RULE_ACTIONS,
+    Action,
+    BackOff,
+    Category,
+    CompensationKind,
+    Goal,
+    Location,
+    SymptomKind,
+)
 from .._facts import PAIN_KINDS, build_facts, is_clean, single_leg_week
 from .._lint import candidate_values
 from .._memo import remember
@@ -62,7 +71,7 @@ __all__ = [
 ]
 
 ON = date(2026, 7, 24)  # the date of every check-in the model builds
-NO_ACTION = 7  # the rank of "no rule fired" (ranks 0..6 are the rulebook's precedence)
+NO_ACTION = len(RULE_ACTIONS)  # the rank of "no rule fired" (after the precedence's ranks)
 
 # Which part of an input each check-in fact field comes from.
 CHECKIN_PARTS: Mapping[str, tuple[str, ...]] = {

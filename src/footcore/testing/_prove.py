@@ -63,7 +63,6 @@ PROVABLE: tuple[str, ...] = (
 )
 DEFAULT_BUDGET = 20_000_000
 Status = Literal["proved", "counterexample", "unknown"]
-RISING = frozenset({Action.PROGRESS, Action.ADVANCE})
 
 # The signs of the model (SIGNS) the invariants' premises look for, and their bits.
 _PAIN, _BACKOFF, _STIFF = "pain", "backoff", "stiffness"
@@ -564,7 +563,8 @@ def _decide(search: _Search, name: str, engine: Engine, spec: Rulebook) -> Proof
         found = search.winner(_BACKOFF, _always,
                               lambda c, a: caution(a) < caution(Action.DELOAD))
     elif name == "stiffness-never-raises-load":
-        found = search.winner(_STIFF, _always, lambda c, a: a in RISING)
+        found = search.winner(_STIFF, _always,
+                              lambda c, a: caution(a) < caution(Action.EASE))
     elif name == "pause-holds-until-clearance":
         found = search.winner(None, lambda c: c.context.paused, lambda c, a: (
             caution(a) < caution(Action.DELOAD) if c.cleared_today else a is not Action.PAUSE))
