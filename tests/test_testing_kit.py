@@ -107,12 +107,15 @@ def test_inputs_are_valid_for_the_rulebook(pair: tuple[AthleteState, CheckIn]) -
 
 
 def test_inputs_reach_every_action_including_the_rises() -> None:
-    # 1,000 draws: with 500, the count of rises sat near the bar (14 to 24 of them), and
-    # which examples a derandomized draw gives depends on the tests collected with it
     seen = collections.Counter(ENGINE.evaluate(*p).action
-                               for p in draw_examples(inputs(RULEBOOK), 1000))
-    assert len(seen) >= 6 and seen[Action.PROGRESS] and seen[Action.ADVANCE], seen
-    assert seen[Action.PROGRESS] + seen[Action.ADVANCE] >= 15, seen
+                               for p in draw_examples(inputs(RULEBOOK), 500))
+    assert len(seen) >= 6 and seen[Action.PROGRESS], seen
+    # The share of inputs meant for rises (a ready athlete after a mild session) rises
+    # often: counted on it alone, since which of inputs' five shares a derandomized draw
+    # favours varies between runs of the whole suite (13 to 25 rises in 1,000 draws).
+    ready = collections.Counter(ENGINE.evaluate(*p).action for p in draw_examples(
+        st.tuples(ready_states(RULEBOOK), mild_checkins(RULEBOOK)), 300))
+    assert ready[Action.ADVANCE] and ready[Action.PROGRESS] + ready[Action.ADVANCE] >= 30, ready
 
 
 @QUICK
