@@ -797,3 +797,21 @@ def test_a_daily_habit_is_not_session_work(tmp_path: Path) -> None:
                                 '"toe_draw_in", "desk_toe_curls"'))
     assert "stage activation" in message and "session[1].items" in message
     assert "'daily'" in message
+
+
+# ---------------------------------------------------------------- issue 21 review: emphasis
+
+
+@pytest.mark.parametrize(("lead", "problem"), [
+    ('""', "got an empty string; accepted: an exercise id"),  # was read as no emphasis
+    # gated on control's steps 1 and up: leading at step 0 would skip its gate (P3)
+    ('"slow_weight_shift"', "slow_weight_shift is gated on dose steps"),
+])
+def test_an_emphasis_leads_at_every_step(tmp_path: Path, lead: str, problem: str) -> None:
+    """P1, P3: an emphasis names an exercise, and one the stage plans at every dose step;
+    an empty name or gated work was taken without a word, the gated item then planned
+    before the step its gate waits for."""
+    message = load_error(broken(tmp_path, "stages.toml", 'flattening = "short_foot_hold"',
+                                f"flattening = {lead}"))
+    assert "stage control" in message and "emphasis.flattening" in message
+    assert problem in message

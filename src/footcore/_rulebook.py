@@ -641,7 +641,14 @@ _NOT_LEADING = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILIT
 
 def _check_emphasis(stage: Stage, exercises: Mapping[str, Exercise],
                     file: str) -> tuple[str, ...]:
-    """The stage's emphasis exercises, each known and fit to lead (P1)."""
+    """The stage's emphasis exercises, each known and fit to lead (P1) at every dose step:
+    one a session gates would reach the athlete before the step its gate waits for (P3)."""
+    for found in Observation:
+        if getattr(stage.emphasis, found.value) == "":
+            raise RulebookError("got an empty string; accepted: an exercise id, or leave the "
+                                "finding out", file=file, item=f"stage {stage.id}",
+                                field=f"emphasis.{found.value}")
+    gated = {gate.item for session in stage.session for gate in session.gated}
     leads = stage.emphasis.leads(Observation)
     for found, name in leads:
         where = f"emphasis.{found.value}"
@@ -656,6 +663,11 @@ def _check_emphasis(stage: Stage, exercises: Mapping[str, Exercise],
                 f"main work (not {', '.join(sorted(c.value for c in _NOT_LEADING))}) that "
                 f"every goal does, dosed in sets or a duration", file=file,
                 item=f"stage {stage.id}", field=where)
+        if name in gated:
+            raise RulebookError(f"{name} is gated on dose steps in a session of this stage; "
+                                f"an emphasis exercise leads at every step, so it cannot be "
+                                f"gated work (P3): choose an ungated exercise",
+                                file=file, item=f"stage {stage.id}", field=where)
     return tuple(name for _, name in leads)
 
 
