@@ -652,3 +652,18 @@ def test_a_page_of_check_ins_refuses_a_goal_change_by_name(capsys: pytest.Captur
                     + "\n")
     err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
     assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err
+
+
+def test_a_goal_change_in_a_decisions_file_is_refused_where_it_is(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Among a page's decisions, the goal change is named by file and row, as any row the
+    page cannot read is: the error said neither, so a long file had to be searched."""
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
+    first = engine.evaluate(state, CheckIn(on=date(2026, 1, 6), completed=True))
+    rows = tmp_path / "decisions.jsonl"
+    rows.write_text(to_json(first) + "\n" + to_json(
+        engine.change_goal(first.state, Goal.STRENGTH, on=date(2026, 1, 9))) + "\n")
+    err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
+    assert f"decisions file {rows} (decision 2): " in err
+    assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err

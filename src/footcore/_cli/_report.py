@@ -98,9 +98,12 @@ def _from_decisions(path: Path, athlete: str) -> History:
                 others.add(str(whose))
                 continue
             try:
-                numbered.append((number, from_json(line, Decision)))
+                decision = from_json(line, Decision)
+                numbered.append((number, decision))
+                decision.answered  # noqa: B018 (a page of check-ins: refuses a goal change)
             except InputError as exc:
-                raise InputError(f"decisions file {path} (decision {number}): {exc}") from None
+                raise InputError(f"decisions file {path} (decision {number}): {exc}",
+                                 code=exc.code) from None
     return numbered, "row", Verification(None, _NO_CHAIN), sorted(others)
 
 
