@@ -387,3 +387,26 @@ def test_dose_forms_read_as_what_to_do() -> None:
     assert prescribed(footcore.Dose(2, 1, form="daily")) == "twice a day"
     assert prescribed(footcore.Dose(1, 1, form="instruction")) == "every day"
     assert prescribed(footcore.Dose(3, 10, 5)) is None  # sets x reps: each view's own way
+
+
+# ---------------------------------------------------------------- issue 21 review: JSON shapes
+
+
+@pytest.mark.parametrize(("field", "value", "path"), [
+    ("observations", None, "$.observations"),
+    ("observations", 3, "$.observations"),
+    ("symptoms", None, "$.symptoms"),
+    ("symptoms", [3], "$.symptoms[0]"),
+    ("metrics", "fast", "$.metrics"),
+])
+def test_a_json_value_of_the_wrong_shape_is_named_in_footcore_words(
+        field: str, value: object, path: str) -> None:
+    """null where a list belongs, or a number where an object does, was refused with
+    Python's own words ("'NoneType' object is not iterable")."""
+    text = json.dumps({"on": "2026-01-02", "completed": True, field: value})
+    with pytest.raises(footcore.InputError) as caught:
+        footcore.from_json(text, footcore.CheckIn)
+    message = str(caught.value)
+    assert caught.value.code == "invalid-input" and caught.value.field == path
+    assert "expected a list" in message or "expected an object of named fields" in message
+    assert "iterable" not in message and "attribute" not in message

@@ -815,3 +815,20 @@ def test_an_emphasis_leads_at_every_step(tmp_path: Path, lead: str, problem: str
                                 f"flattening = {lead}"))
     assert "stage control" in message and "emphasis.flattening" in message
     assert problem in message
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ('emphasis = { flattening = "short_foot_hold", over_gripping = "toe_splay_breathing" }',
+     'emphasis = "short_foot_hold"', "$.emphasis"),
+    ('{ item = "arch_awareness_walk", last_step = 0 },\n  { item = "slow_weight_shift", '
+     'first_step = 1 },\n]', '"arch_awareness_walk", "slow_weight_shift"]',
+     "$.session[0].gated[0]"),
+])
+def test_a_table_written_as_a_value_is_named_in_footcore_words(
+        tmp_path: Path, old: str, new: str, path: str) -> None:
+    """An emphasis or a gate written as a string, not a table, was refused in Python's
+    words ("'str' object has no attribute 'keys'")."""
+    message = load_error(broken(tmp_path, "stages.toml", old, new))
+    assert "stage control" in message and path in message
+    assert "expected an object of named fields (a table in TOML)" in message
+    assert "attribute" not in message
