@@ -690,7 +690,7 @@ def _check_decision(d: Decision) -> None:
                        f"a field of {f.fact.partition('[')[0]} facts, with a value of its type")
         won = f.action is d.action
         if f.won != won or f.overridden_by is not (None if won else d.action):
-            refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
+            refuse(f"firings[{number}]", f"a {f.action} firing under the {d.action} decision "
                    f"must have won={won} and overridden_by="
                    f"{None if won else d.action.value!r}")
 
@@ -703,7 +703,7 @@ def _check_retarget(d: Decision, refuse: Any) -> None:
     """A change of goal answers no check-in, changes the goal and nothing of the record
     but the day the dose was set, and is explained by one ``goal-change`` firing."""
     if (d.checkin is None) != (d.action is Action.RETARGET):
-        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for a "
+        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for the "
                           f"{d.action} decision; accepted: null exactly for 'retarget' (a "
                           f"change of goal), a check-in otherwise")
     before, after = d.prior_state, d.state
@@ -712,8 +712,16 @@ def _check_retarget(d: Decision, refuse: Any) -> None:
     if attrs.evolve(after, goal=before.goal, last_change_on=before.last_change_on) != before:
         refuse("state", "a change of goal changes only goal and last_change_on of "
                         "prior_state")
+    for what, last in (("start", before.started_on), ("last check-in", before.last_checkin_on),
+                       ("last change of the plan", before.last_change_on)):
+        if last is not None and after.last_change_on < last:
+            refuse("state", f"last_change_on is {after.last_change_on}, before prior_state's "
+                            f"{what}, {last}; a change of goal comes on or after each (as "
+                            f"Engine.change_goal makes it)")
+    said = (("goal_before", before.goal.value), ("goal_now", after.goal.value))
     if (len(d.firings) != 1 or d.firings[0].rule_id != GOAL_CHANGE
             or d.firings[0].action is not Action.RETARGET or not d.firings[0].won
-            or d.firings[0].fact != "goal"):
+            or d.firings[0].fact != "goal" or tuple(d.firings[0].matched) != said):
         refuse("firings", f"a change of goal is explained by one winning {GOAL_CHANGE!r} "
-                          f"firing on the 'goal' fact")
+                          f"firing on the 'goal' fact, matching goal_before "
+                          f"{before.goal.value!r} and goal_now {after.goal.value!r}")
