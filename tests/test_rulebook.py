@@ -832,3 +832,14 @@ def test_a_table_written_as_a_value_is_named_in_footcore_words(
     assert "stage control" in message and path in message
     assert "expected an object of named fields (a table in TOML)" in message
     assert "attribute" not in message
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_a_symmetry_param_lies_within_the_measure(tmp_path: Path, value: str) -> None:
+    """P7, P11: forefoot symmetry runs 0 to 1; a bar of 1.5 held every athlete who measures
+    it at the top dose for good, and -0.1 never held anyone, both loaded without a word."""
+    message = load_error(broken(tmp_path, "params.toml",
+                                "[params.forefoot_symmetry_min]\nvalue = 0.8",
+                                f"[params.forefoot_symmetry_min]\nvalue = {value}"))
+    assert "param forefoot_symmetry_min" in message
+    assert f"got {value}; accepted: a number from 0 to 1" in message

@@ -78,7 +78,8 @@ _PARAGRAPH = re.compile(r"P(?:[1-9]|1[0-2])")
 _MAX_FACTOR = 100
 # The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
 # A parameter in days (by unit or name) is a whole number up to the period_days limit, and
-# one in severity lies within 0-10, so no date arithmetic can overflow.
+# one in severity lies within 0-10, so no date arithmetic can overflow; one in symmetry
+# lies within 0-1, as the measure does.
 _BOUNDS: Mapping[str, tuple[float, float, bool]] = {
     "window_days": (1, limit("recent_sessions"), True),
     "sessions_per_week": (1, 14, True),
@@ -440,6 +441,8 @@ def _bounds(name: str, param: Param) -> tuple[float, float, bool] | None:
         return 0, MAX_PERIOD_DAYS, True
     if param.unit.startswith("severity"):
         return 0, 10, False
+    if param.unit.startswith("symmetry"):  # forefoot pressure symmetry: 1 is even (P7, P11)
+        return 0, 1, False
     return None
 
 
