@@ -843,3 +843,17 @@ def test_a_symmetry_param_lies_within_the_measure(tmp_path: Path, value: str) ->
                                 f"[params.forefoot_symmetry_min]\nvalue = {value}"))
     assert "param forefoot_symmetry_min" in message
     assert f"got {value}; accepted: a number from 0 to 1" in message
+
+
+def test_a_session_done_as_planned_counts(tmp_path: Path) -> None:
+    """P2, P6: a session_counts_min_minutes above a planned session's minutes loaded, and
+    an athlete who did exactly the planned 15 minutes was never credited and never rose."""
+    message = load_error(broken(tmp_path, "params.toml",
+                                "[params.session_counts_min_minutes]\nvalue = 10",
+                                "[params.session_counts_min_minutes]\nvalue = 16"))
+    assert "stage baseline" in message and "session[0].minutes" in message
+    assert "planned for 15 minutes" in message and "session_counts_min_minutes is 16" in message
+    again = broken(tmp_path / "again", "params.toml",
+                   "[params.session_counts_min_minutes]\nvalue = 10",
+                   "[params.session_counts_min_minutes]\nvalue = 15")
+    assert footcore.load_rulebook(again).whole("session_counts_min_minutes") == 15

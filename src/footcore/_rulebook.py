@@ -533,6 +533,7 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         _check_rounded_steps(stage, exercises[name], cap - 1, file)
     wanted = int(params["sessions_per_week"].value)
     low, high = params["session_min_minutes"].value, params["session_max_minutes"].value
+    counts = params.get("session_counts_min_minutes")
     for goal in Goal:
         count = len(stage.sessions_for(goal))
         if count != wanted:
@@ -544,6 +545,11 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if not low <= session.minutes <= high:
             raise RulebookError(f"minutes must lie within {low:g}-{high:g}", file=file,
                                 item=item, field=f"{where}.minutes")
+        if counts is not None and session.minutes < counts.value:  # P2, P6
+            raise RulebookError(f"a session planned for {session.minutes} minutes, done as "
+                                f"planned, would not count as one: session_counts_min_minutes "
+                                f"is {counts.value:g}; plan it longer or lower that parameter",
+                                file=file, item=item, field=f"{where}.minutes")
         for name in session.items:
             if name not in exercises:
                 raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
