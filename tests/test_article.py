@@ -1812,3 +1812,19 @@ def test_p9_p10_mild_stiffness_leaves_an_open_rest_window_to_run(
     assert decision.state.backoff_until == rested.backoff_until
     assert decision.state.last_backoff_on == rested.last_backoff_on
     assert decision.state.dose_level == rested.dose_level
+
+
+# ---- issue 21 review: what the plan says reads right
+
+
+@pytest.mark.parametrize(("found", "said"), [
+    ((Observation.FLATTENING,), "starts with a drill for it (P1)"),
+    ((Observation.FLATTENING, Observation.OVER_GRIPPING), "starts with a drill for each (P1)"),
+])
+def test_p1_the_awareness_note_counts_its_findings(engine: Engine, found: tuple[Observation, ...],
+                                                   said: str) -> None:
+    """P1: the awareness rung's note said 'drills for it' of two findings; each finding gets
+    one leading drill on the rungs after (emphasis), and the note says so."""
+    plan = engine.plan(placed(engine, stage=FIRST_RUNG, awareness=found))
+    noted = [n for n in plan.notes if n.startswith("Noted so far")]
+    assert len(noted) == 1 and noted[0].endswith(said + ".")

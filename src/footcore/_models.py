@@ -691,7 +691,7 @@ def _check_decision(d: Decision) -> None:
                        f"a field of {f.fact.partition('[')[0]} facts, with a value of its type")
         won = f.action is d.action
         if f.won != won or f.overridden_by is not (None if won else d.action):
-            refuse(f"firings[{number}]", f"a {f.action} firing under the {d.action} decision "
+            refuse(f"firings[{number}]", f"the {f.action} firing under the {d.action} decision "
                    f"must have won={won} and overridden_by="
                    f"{None if won else d.action.value!r}")
 

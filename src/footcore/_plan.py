@@ -136,8 +136,9 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     leads = stage.emphasis.leads(state.awareness)
     notes.extend(_emphasis_note(rulebook, found, lead) for found, lead in leads)
     if state.awareness and stage.order == 0:
+        each = "a drill for it" if len(state.awareness) == 1 else "a drill for each"
         notes.append(f"Noted so far: {' and '.join(_FOUND[o] for o in state.awareness)}; "
-                     f"the work after this rung starts with drills for it (P1).")
+                     f"the work after this rung starts with {each} (P1).")
     sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
                              hops_barred, keep if rest else None,
                              tuple(lead for _, lead in leads))
