@@ -12,6 +12,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 
 import footcore
@@ -857,3 +858,18 @@ def test_a_session_done_as_planned_counts(tmp_path: Path) -> None:
                    "[params.session_counts_min_minutes]\nvalue = 10",
                    "[params.session_counts_min_minutes]\nvalue = 15")
     assert footcore.load_rulebook(again).whole("session_counts_min_minutes") == 15
+
+
+def test_an_instruction_has_no_count_for_a_step_to_scale(tmp_path: Path) -> None:
+    """P11: a rung whose steps reach 1.5 x reps loaded, then planning its top step raised
+    'Dose.form: an instruction has no count' (1.5 x 1 rep rounds to 2) from inside the
+    engine, blamed on the input; the instruction is planned as it is at every step."""
+    rules = broken(tmp_path, "stages.toml", "  { reps = 1.3, hold = 1.3 },\n]",
+                   "  { reps = 1.3, hold = 1.3 },\n  { reps = 1.4, hold = 1.4 },\n"
+                   "  { reps = 1.5, hold = 1.5 },\n]")
+    engine = footcore.Engine(footcore.load_rulebook(rules), backend="native")
+    state = engine.new_athlete("a-1", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
+    top = engine.plan(attrs.evolve(state, stage="control", dose_level=5))
+    habits = {item.exercise: item.dose for item in top.habits}
+    assert habits["footwear_toe_splay"] == footcore.Dose(1, 1, form="instruction")
+    assert habits["desk_toe_curls"].reps > engine.rulebook.exercises["desk_toe_curls"].dose.reps

@@ -30,6 +30,8 @@ def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> D
         reps, hold = step.applied(base)
     if base.form == "duration":  # P10, P11: a bout keeps its one rep and some length
         reps, hold = 1, max(hold, 1)
+    elif base.form == "instruction":  # P11: no count for a step to scale (1.5 x 1 rep was 2)
+        reps, hold = 1, 0
     return Dose(sets=base.sets, reps=reps, hold_s=hold, resistance=resistance, form=base.form)
 
 
