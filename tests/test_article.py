@@ -941,7 +941,7 @@ def test_no_firing_takes_the_default_action(engine: Engine, rulebook: Rulebook) 
 def test_a_pause_plan_carries_only_the_pause_rules_cue(engine: Engine,
                                                        rulebook: Rulebook) -> None:
     """P10: sharp pain 6/10 at baseline pauses, and the plan says only what the pause says
-    (see a clinician); the consistency gate's 'short, regular sessions' cue, a hold the
+    (see a clinician); the consistency gate's 'regular sessions' cue, a hold the
     pause overrode, never tells a paused athlete to keep training."""
     state = engine.new_athlete("a-1", goal=Goal.RUNNER, start=START)
     decision = engine.evaluate(state, session(on=START + days(1),
@@ -1828,3 +1828,15 @@ def test_p1_the_awareness_note_counts_its_findings(engine: Engine, found: tuple[
     plan = engine.plan(placed(engine, stage=FIRST_RUNG, awareness=found))
     noted = [n for n in plan.notes if n.startswith("Noted so far")]
     assert len(noted) == 1 and noted[0].endswith(said + ".")
+
+
+def test_p2_p6_sessions_too_short_to_count_are_not_told_short_is_right(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P6: an athlete whose sessions end under session_counts_min_minutes is held for
+    too few sessions; its cue said 'Short, regular sessions come first', so the athlete
+    read that their too-short sessions were the point. No cue of theirs asks for short ones."""
+    decisions = three_a_week(engine, least_minutes(rulebook) - 1, weeks=2)
+    held = [d for d in decisions if "consistency-gate" in won(d)]
+    assert held and all(d.action is Action.HOLD for d in decisions)
+    for d in held:
+        assert d.plan.cues and not any(re.search(r"\bshort\b", c, re.I) for c in d.plan.cues)
