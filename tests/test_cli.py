@@ -667,3 +667,24 @@ def test_a_goal_change_in_a_decisions_file_is_refused_where_it_is(
     err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
     assert f"decisions file {rows} (decision 2): " in err
     assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err
+
+
+def test_a_goal_change_forged_into_a_log_is_refused_where_it_is(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A log never holds a RETARGET (append refuses it); one written in by hand, with its
+    hash, reached the page's builder and was refused there without the log or record."""
+    from footcore import AuditLog
+    from footcore._audit import _encode, _hash
+    from footcore._convert import CONVERTER
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
+    first = engine.evaluate(state, CheckIn(on=date(2026, 1, 6), completed=True))
+    log = tmp_path / "audit.jsonl"
+    head = AuditLog(log).append(first)
+    data = CONVERTER.unstructure(engine.change_goal(first.state, Goal.STRENGTH,
+                                                    on=date(2026, 1, 9)))
+    record = {"decision": data, "hash": _hash(1, head.hash, data), "prev": head.hash, "seq": 1}
+    with log.open("ab") as handle:
+        handle.write(_encode(record) + b"\n")
+    err = fails(capsys, "report", log, "a-17", "--out", tmp_path / "pages", "--no-chart")
+    assert f"audit log {log} (record 2): " in err and "answers no check-in" in err
