@@ -1840,3 +1840,11 @@ def test_p2_p6_sessions_too_short_to_count_are_not_told_short_is_right(
     assert held and all(d.action is Action.HOLD for d in decisions)
     for d in held:
         assert d.plan.cues and not any(re.search(r"\bshort\b", c, re.I) for c in d.plan.cues)
+
+
+def test_p12_a_goal_change_past_the_last_day_a_state_holds_names_on(engine: Engine) -> None:
+    """P12: a change dated after 9000-12-31 was refused as AthleteState.last_change_on, a
+    field the caller never gave; the error names the argument ``on``."""
+    with pytest.raises(InputError) as caught:
+        engine.change_goal(placed(engine), Goal.STRENGTH, on=date(9999, 1, 1))
+    assert caught.value.field == "on" and "accepted: a date up to 9000-12-31" in str(caught.value)
