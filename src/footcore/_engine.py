@@ -252,8 +252,7 @@ class Engine:
         Raises:
             InputError: ``goal`` is not a goal or is the athlete's goal already; ``on`` is
                 before the athlete's start, last check-in or last change, or after the last
-                day a state holds (9000-12-31); the state does not
-                fit this rulebook.
+                day a state holds (9000-12-31); the state does not fit this rulebook.
         """
         self._check_state(state)
         new_goal = _goal(goal, state)
