@@ -873,3 +873,19 @@ def test_an_instruction_has_no_count_for_a_step_to_scale(tmp_path: Path) -> None
     habits = {item.exercise: item.dose for item in top.habits}
     assert habits["footwear_toe_splay"] == footcore.Dose(1, 1, form="instruction")
     assert habits["desk_toe_curls"].reps > engine.rulebook.exercises["desk_toe_curls"].dose.reps
+
+
+def test_a_wrong_precedence_is_told_the_order_and_that_retarget_is_no_rules(
+        tmp_path: Path) -> None:
+    """The message said 'most conservative first: advance, progress, ... pause', the order
+    backwards; and a precedence naming retarget was told to list every action, which it had
+    done, instead of that retarget is no rule's action."""
+    twice = broken(tmp_path, "rulebook.toml", '"deload", "ease", "hold"',
+                   '"deload", "ease", "ease", "hold"')
+    assert ("most conservative first (as footcore ranks them: pause, regress, rest, deload, "
+            "ease, hold, progress, advance)") in load_error(twice)
+    listed = broken(tmp_path / "other", "rulebook.toml", '"progress", "advance"]',
+                    '"progress", "advance", "retarget"]')
+    message = load_error(listed)
+    assert "field 'precedence'" in message and "got 'retarget'" in message
+    assert "which no rule proposes" in message

@@ -982,11 +982,15 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
         raise RulebookError("lacks 'ease' (a lighter week at the same dose, P9): put it "
                             "between 'deload' and 'hold'", file=known.get("rulebook", location),
                             item="rulebook", field="precedence")
+    if Action.RETARGET in meta.precedence:
+        raise RulebookError(_NOT_A_RULE_ACTION, file=known.get("rulebook", location),
+                            item="rulebook", field="precedence")
     if (sorted(meta.precedence) != sorted(RULE_ACTIONS)
             or len(meta.precedence) != len(RULE_ACTIONS)):
-        raise RulebookError(f"must list every action exactly once, most conservative first: "
-                            f"{', '.join(RULE_ACTIONS)}", file=known.get("rulebook", location),
-                            item="rulebook", field="precedence")
+        raise RulebookError(f"must list every action exactly once, most conservative first "
+                            f"(as footcore ranks them: {', '.join(reversed(RULE_ACTIONS))})",
+                            file=known.get("rulebook", location), item="rulebook",
+                            field="precedence")
     if meta.default_action is Action.RETARGET:
         raise RulebookError(_NOT_A_RULE_ACTION, file=known.get("rulebook", location),
                             item="rulebook", field="default_action")
