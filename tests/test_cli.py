@@ -688,3 +688,20 @@ def test_a_goal_change_forged_into_a_log_is_refused_where_it_is(
         handle.write(_encode(record) + b"\n")
     err = fails(capsys, "report", log, "a-17", "--out", tmp_path / "pages", "--no-chart")
     assert f"audit log {log} (record 2): " in err and "answers no check-in" in err
+
+
+def test_the_timeline_marks_a_session_too_short_to_count(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    """P2, P6: a row said 'done' for a session under session_counts_min_minutes, beside a
+    hold for too few sessions; it says 'short', and a session of the minimum says 'done'."""
+    least = load_rulebook().whole("session_counts_min_minutes")
+    rows = {}
+    for minutes in (least - 1, least):
+        scenario = tmp_path / f"s{minutes}.toml"
+        scenario.write_text(f'title = "t"\nathlete = "a-1"\ngoal = "runner"\n'
+                            f'start = 2026-01-05\nminutes = {minutes}\n\n[[week]]\n')
+        code, out, _ = run(capsys, "simulate", scenario)
+        assert code == 0
+        rows[minutes] = [line.split()[3] for line in out.splitlines()
+                         if re.match(r"\s+\d+\s+1\s+2026-", line)]
+    assert rows[least - 1] == ["short"] * 3 and rows[least] == ["done"] * 3
