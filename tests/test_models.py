@@ -427,5 +427,5 @@ def test_a_goal_change_holds_its_day_and_its_goals_as_the_engine_makes_them() ->
                                                  ("goal_now", "everyday")))
     with pytest.raises(footcore.InputError, match="goal_now 'strength'") as caught:
         attrs.evolve(made, firings=(lie,))
-    assert caught.value.field == "Decision.firings"
+    assert caught.value.field == "Decision.firings[0].matched"
     assert footcore.from_json(footcore.to_json(made), footcore.Decision) == made

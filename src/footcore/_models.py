@@ -720,10 +720,13 @@ def _check_retarget(d: Decision, refuse: Callable[[str, str], NoReturn]) -> None
             refuse("state", f"last_change_on is {changed}, before prior_state's "
                             f"{what}, {last}; a change of goal comes on or after each (as "
                             f"Engine.change_goal makes it)")
-    said = (("goal_before", before.goal.value), ("goal_now", after.goal.value))
     if (len(d.firings) != 1 or d.firings[0].rule_id != GOAL_CHANGE
             or d.firings[0].action is not Action.RETARGET or not d.firings[0].won
-            or d.firings[0].fact != "goal" or tuple(d.firings[0].matched) != said):
+            or d.firings[0].fact != "goal"):
         refuse("firings", f"a change of goal is explained by one winning {GOAL_CHANGE!r} "
-                          f"firing on the 'goal' fact, matching goal_before "
-                          f"{before.goal.value!r} and goal_now {after.goal.value!r}")
+                          f"firing on the 'goal' fact")
+    said = (("goal_before", before.goal.value), ("goal_now", after.goal.value))
+    if tuple(d.firings[0].matched) != said:
+        refuse("firings[0].matched", f"a change of goal names goal_before "
+                                     f"{before.goal.value!r} and goal_now "
+                                     f"{after.goal.value!r}, the goals of its two states")
