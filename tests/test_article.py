@@ -941,7 +941,7 @@ def test_no_firing_takes_the_default_action(engine: Engine, rulebook: Rulebook) 
 def test_a_pause_plan_carries_only_the_pause_rules_cue(engine: Engine,
                                                        rulebook: Rulebook) -> None:
     """P10: sharp pain 6/10 at baseline pauses, and the plan says only what the pause says
-    (see a clinician); the consistency gate's 'short, regular sessions' cue, a hold the
+    (see a clinician); the consistency gate's 'regular sessions' cue, a hold the
     pause overrode, never tells a paused athlete to keep training."""
     state = engine.new_athlete("a-1", goal=Goal.RUNNER, start=START)
     decision = engine.evaluate(state, session(on=START + days(1),
@@ -1812,3 +1812,39 @@ def test_p9_p10_mild_stiffness_leaves_an_open_rest_window_to_run(
     assert decision.state.backoff_until == rested.backoff_until
     assert decision.state.last_backoff_on == rested.last_backoff_on
     assert decision.state.dose_level == rested.dose_level
+
+
+# ---- issue 21 review: what the plan says reads right
+
+
+@pytest.mark.parametrize(("found", "said"), [
+    ((Observation.FLATTENING,), "starts with a drill for it (P1)"),
+    ((Observation.FLATTENING, Observation.OVER_GRIPPING), "starts with a drill for each (P1)"),
+])
+def test_p1_the_awareness_note_counts_its_findings(engine: Engine, found: tuple[Observation, ...],
+                                                   said: str) -> None:
+    """P1: the awareness rung's note said 'drills for it' of two findings; each finding gets
+    one leading drill on the rungs after (emphasis), and the note says so."""
+    plan = engine.plan(placed(engine, stage=FIRST_RUNG, awareness=found))
+    noted = [n for n in plan.notes if n.startswith("Noted so far")]
+    assert len(noted) == 1 and noted[0].endswith(said + ".")
+
+
+def test_p2_p6_sessions_too_short_to_count_are_not_told_short_is_right(
+        engine: Engine, rulebook: Rulebook) -> None:
+    """P2, P6: an athlete whose sessions end under session_counts_min_minutes is held for
+    too few sessions; its cue said 'Short, regular sessions come first', so the athlete
+    read that their too-short sessions were the point. No cue of theirs asks for short ones."""
+    decisions = three_a_week(engine, least_minutes(rulebook) - 1, weeks=2)
+    held = [d for d in decisions if "consistency-gate" in won(d)]
+    assert held and all(d.action is Action.HOLD for d in decisions)
+    for d in held:
+        assert d.plan.cues and not any(re.search(r"\bshort\b", c, re.I) for c in d.plan.cues)
+
+
+def test_p12_a_goal_change_past_the_last_day_a_state_holds_names_on(engine: Engine) -> None:
+    """P12: a change dated after 9000-12-31 was refused as AthleteState.last_change_on, a
+    field the caller never gave; the error names the argument ``on``."""
+    with pytest.raises(InputError) as caught:
+        engine.change_goal(placed(engine), Goal.STRENGTH, on=date(9999, 1, 1))
+    assert caught.value.field == "on" and "accepted: a date up to 9000-12-31" in str(caught.value)

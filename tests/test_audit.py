@@ -459,3 +459,26 @@ def test_a_record_the_rulebook_cannot_evaluate_is_reported(
     assert found.seq == 1 and found.replayed is None
     assert "cannot be replayed" in found.changes[0] and "retired" in found.changes[0]
     assert "cannot be replayed" in found.explanations[1]
+
+
+# ---------------------------------------------------------------- issue 21 review: a goal change
+
+
+def test_verify_names_a_goal_change_written_into_a_log(tmp_path: Path) -> None:
+    """P12: append refuses a RETARGET; one written in by hand, hash and all, was reported as
+    'checkin is not a JSON dict', which says nothing of what the record holds."""
+    from footcore._audit import _encode, _hash
+    from footcore._convert import CONVERTER
+    engine = fc.Engine(backend="native")
+    state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
+    first = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, 6), completed=True))
+    log = tmp_path / "audit.jsonl"
+    head = fc.AuditLog(log).append(first)
+    data = CONVERTER.unstructure(engine.change_goal(first.state, fc.Goal.STRENGTH,
+                                                    on=date(2026, 1, 9)))
+    record = {"decision": data, "hash": _hash(1, head.hash, data), "prev": head.hash, "seq": 1}
+    with log.open("ab") as handle:
+        handle.write(_encode(record) + b"\n")
+    report = fc.verify_log(log)
+    assert not report.ok
+    assert "its decision is a retarget (a change of goal)" in str(report)

@@ -290,3 +290,20 @@ def test_a_decision_carries_the_plan_it_replaces(engine: Engine) -> None:
     # the plan the athlete was on, as the previous decision gave it (less that one's cues)
     assert deload.prior_plan == attrs.evolve(held.plan, cues=())
     assert fc.diff(deload.prior_plan, deload.plan) == fc.diff(held.plan, deload.plan) != ()
+
+
+# ---------------------------------------------------------------- issue 21 review: a goal change
+
+
+def test_a_goal_change_that_leaves_the_plan_says_so() -> None:
+    """P12: on a rung every goal trains alike, a goal change's explanation had no plan
+    section at all, so a reader could not tell whether the new goal's work was missing; it
+    says the plan stays the same. Where the work differs, the changes are listed instead."""
+    engine = fc.Engine(backend="native")
+    state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
+    same = fc.explain(engine.change_goal(state, fc.Goal.STRENGTH, on=date(2026, 1, 6)))
+    assert "The plan stays the same: this rung plans the same work for both goals." in same
+    assert "What changes in the plan" not in same
+    last = attrs.evolve(state, stage=engine.rulebook.stages[-2].id)
+    other = fc.explain(engine.change_goal(last, fc.Goal.STRENGTH, on=date(2026, 1, 6)))
+    assert "What changes in the plan:" in other and "The plan stays the same" not in other

@@ -4,6 +4,7 @@ read as streams, grouped by athlete, with the order they need checked."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,20 @@ def test_arguments_in_the_wrong_order_are_named_not_a_type_error(tmp_path: Path)
     for read in (fc.read_histories, fc.decision_histories, fc.log_histories):
         with pytest.raises(fc.InputError, match=r"^path: got list"):
             list(read([]))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- issue 21 review: a goal change
+
+
+def test_a_goal_change_among_decisions_is_named_not_called_no_decision(tmp_path: Path) -> None:
+    """P12: a RETARGET answers no check-in, so a history cannot replay it; a decisions file
+    holding one (as impact reads) was refused as 'expected a decision', which it is."""
+    engine = Engine(backend="native")
+    state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
+    checked = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, 6), completed=True))
+    changed = engine.change_goal(checked.state, fc.Goal.STRENGTH, on=date(2026, 1, 7))
+    path = tmp_path / "decisions.jsonl"
+    path.write_text(fc.to_json(checked) + "\n" + fc.to_json(changed) + "\n")
+    with pytest.raises(fc.InputError, match="line 2: a retarget decision") as caught:
+        list(fc.decision_histories(path))
+    assert caught.value.code == "not-a-checkin-decision"

@@ -387,3 +387,45 @@ def test_dose_forms_read_as_what_to_do() -> None:
     assert prescribed(footcore.Dose(2, 1, form="daily")) == "twice a day"
     assert prescribed(footcore.Dose(1, 1, form="instruction")) == "every day"
     assert prescribed(footcore.Dose(3, 10, 5)) is None  # sets x reps: each view's own way
+
+
+# ---------------------------------------------------------------- issue 21 review: JSON shapes
+
+
+@pytest.mark.parametrize(("field", "value", "path"), [
+    ("observations", None, "$.observations"),
+    ("observations", 3, "$.observations"),
+    ("symptoms", None, "$.symptoms"),
+    ("symptoms", [3], "$.symptoms[0]"),
+    ("metrics", "fast", "$.metrics"),
+])
+def test_a_json_value_of_the_wrong_shape_is_named_in_footcore_words(
+        field: str, value: object, path: str) -> None:
+    """null where a list belongs, or a number where an object does, was refused with
+    Python's own words ("'NoneType' object is not iterable")."""
+    text = json.dumps({"on": "2026-01-02", "completed": True, field: value})
+    with pytest.raises(footcore.InputError) as caught:
+        footcore.from_json(text, footcore.CheckIn)
+    message = str(caught.value)
+    assert caught.value.code == "invalid-input" and caught.value.field == path
+    assert "expected a list" in message or "expected an object of named fields" in message
+    assert "iterable" not in message and "attribute" not in message
+
+
+def test_a_goal_change_holds_its_day_and_its_goals_as_the_engine_makes_them() -> None:
+    """P12: a RETARGET read from a file came in any order with its check-ins, and its
+    explanation could name goals the states do not have ('goal now: everyday' for a move to
+    strength), and explain said what the firing said."""
+    engine = footcore.Engine(backend="native")
+    state = engine.new_athlete("a-1", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
+    state = engine.evaluate(state, footcore.CheckIn(on=date(2026, 1, 9), completed=True)).state
+    made = engine.change_goal(state, footcore.Goal.STRENGTH, on=date(2026, 1, 9))
+    early = attrs.evolve(made.state, last_change_on=date(2026, 1, 8))
+    with pytest.raises(footcore.InputError, match="before prior_state's last check-in"):
+        attrs.evolve(made, state=early, plan=made.plan)
+    lie = attrs.evolve(made.firings[0], matched=(("goal_before", "runner"),
+                                                 ("goal_now", "everyday")))
+    with pytest.raises(footcore.InputError, match="goal_now 'strength'") as caught:
+        attrs.evolve(made, firings=(lie,))
+    assert caught.value.field == "Decision.firings[0].matched"
+    assert footcore.from_json(footcore.to_json(made), footcore.Decision) == made

@@ -12,6 +12,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 
 import footcore
@@ -797,3 +798,94 @@ def test_a_daily_habit_is_not_session_work(tmp_path: Path) -> None:
                                 '"toe_draw_in", "desk_toe_curls"'))
     assert "stage activation" in message and "session[1].items" in message
     assert "'daily'" in message
+
+
+# ---------------------------------------------------------------- issue 21 review: emphasis
+
+
+@pytest.mark.parametrize(("lead", "problem"), [
+    ('""', "got an empty string; accepted: an exercise id"),  # was read as no emphasis
+    # gated on control's steps 1 and up: leading at step 0 would skip its gate (P3)
+    ('"slow_weight_shift"', "slow_weight_shift is gated on dose steps"),
+])
+def test_an_emphasis_leads_at_every_step(tmp_path: Path, lead: str, problem: str) -> None:
+    """P1, P3: an emphasis names an exercise, and one the stage plans at every dose step;
+    an empty name or gated work was taken without a word, the gated item then planned
+    before the step its gate waits for."""
+    message = load_error(broken(tmp_path, "stages.toml", 'flattening = "short_foot_hold"',
+                                f"flattening = {lead}"))
+    assert "stage control" in message and "emphasis.flattening" in message
+    assert problem in message
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ('emphasis = { flattening = "short_foot_hold", over_gripping = "toe_splay_breathing" }',
+     'emphasis = "short_foot_hold"', "$.emphasis"),
+    ('{ item = "arch_awareness_walk", last_step = 0 },\n  { item = "slow_weight_shift", '
+     'first_step = 1 },\n]', '"arch_awareness_walk", "slow_weight_shift"]',
+     "$.session[0].gated[0]"),
+])
+def test_a_table_written_as_a_value_is_named_in_footcore_words(
+        tmp_path: Path, old: str, new: str, path: str) -> None:
+    """An emphasis or a gate written as a string, not a table, was refused in Python's
+    words ("'str' object has no attribute 'keys'")."""
+    message = load_error(broken(tmp_path, "stages.toml", old, new))
+    assert "stage control" in message and path in message
+    assert "expected an object of named fields (a table in TOML)" in message
+    assert "attribute" not in message
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_a_symmetry_param_lies_within_the_measure(tmp_path: Path, value: str) -> None:
+    """P7, P11: forefoot symmetry runs 0 to 1; a bar of 1.5 held every athlete who measures
+    it at the top dose for good, and -0.1 never held anyone, both loaded without a word."""
+    message = load_error(broken(tmp_path, "params.toml",
+                                "[params.forefoot_symmetry_min]\nvalue = 0.8",
+                                f"[params.forefoot_symmetry_min]\nvalue = {value}"))
+    assert "param forefoot_symmetry_min" in message
+    assert f"got {value}; accepted: a number from 0 to 1" in message
+
+
+def test_a_session_done_as_planned_counts(tmp_path: Path) -> None:
+    """P2, P6: a session_counts_min_minutes above a planned session's minutes loaded, and
+    an athlete who did exactly the planned 15 minutes was never credited and never rose."""
+    message = load_error(broken(tmp_path, "params.toml",
+                                "[params.session_counts_min_minutes]\nvalue = 10",
+                                "[params.session_counts_min_minutes]\nvalue = 16"))
+    assert "stage baseline" in message and "session[0].minutes" in message
+    assert "planned for 15 minutes" in message and "session_counts_min_minutes is 16" in message
+    again = broken(tmp_path / "again", "params.toml",
+                   "[params.session_counts_min_minutes]\nvalue = 10",
+                   "[params.session_counts_min_minutes]\nvalue = 15")
+    assert footcore.load_rulebook(again).whole("session_counts_min_minutes") == 15
+
+
+def test_an_instruction_has_no_count_for_a_step_to_scale(tmp_path: Path) -> None:
+    """P11: a rung whose steps reach 1.5 x reps loaded, then planning its top step raised
+    'Dose.form: an instruction has no count' (1.5 x 1 rep rounds to 2) from inside the
+    engine, blamed on the input; the instruction is planned as it is at every step."""
+    rules = broken(tmp_path, "stages.toml", "  { reps = 1.3, hold = 1.3 },\n]",
+                   "  { reps = 1.3, hold = 1.3 },\n  { reps = 1.4, hold = 1.4 },\n"
+                   "  { reps = 1.5, hold = 1.5 },\n]")
+    engine = footcore.Engine(footcore.load_rulebook(rules), backend="native")
+    state = engine.new_athlete("a-1", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
+    top = engine.plan(attrs.evolve(state, stage="control", dose_level=5))
+    habits = {item.exercise: item.dose for item in top.habits}
+    assert habits["footwear_toe_splay"] == footcore.Dose(1, 1, form="instruction")
+    assert habits["desk_toe_curls"].reps > engine.rulebook.exercises["desk_toe_curls"].dose.reps
+
+
+def test_a_wrong_precedence_is_told_the_order_and_that_retarget_is_no_rules(
+        tmp_path: Path) -> None:
+    """The message said 'most conservative first: advance, progress, ... pause', the order
+    backwards; and a precedence naming retarget was told to list every action, which it had
+    done, instead of that retarget is no rule's action."""
+    twice = broken(tmp_path, "rulebook.toml", '"deload", "ease", "hold"',
+                   '"deload", "ease", "ease", "hold"')
+    assert ("most conservative first (as footcore ranks them: pause, regress, rest, deload, "
+            "ease, hold, progress, advance)") in load_error(twice)
+    listed = broken(tmp_path / "other", "rulebook.toml", '"progress", "advance"]',
+                    '"progress", "advance", "retarget"]')
+    message = load_error(listed)
+    assert "field 'precedence'" in message and "got 'retarget'" in message
+    assert "which no rule proposes" in message

@@ -240,6 +240,9 @@ def _not_a_decision(data: dict[str, Any]) -> str | None:
         told = [f"lacks {', '.join(missing)}"] if missing else []
         told += [f"has unknown field(s) {', '.join(unknown)}"] if unknown else []
         return f"its decision is not a decision: it {' and '.join(told)}"
+    if data["checkin"] is None and data.get("action") == "retarget":
+        return ("its decision is a retarget (a change of goal), which answers no check-in: "
+                "a log holds decisions on check-ins only")
     for name, (kind, _) in _DECISION.items():
         if name in data and not isinstance(data[name], kind):
             return f"its decision is not a decision: {name} is not a JSON {kind.__name__}"

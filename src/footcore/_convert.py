@@ -51,15 +51,16 @@ def _shown(value: object, width: int = 60) -> str:
 
 
 def _sequence_hook(kind: Any, converter: cattrs.Converter) -> Any:
-    """Lists and tuples as cattrs makes them, except that a lone string is refused
-    (it would otherwise become a sequence of its characters)."""
+    """Lists and tuples as cattrs makes them, from a list (or tuple) only: a lone string
+    would become a sequence of its characters, and null or a number would fail inside
+    cattrs with Python's words ("'NoneType' object is not iterable")."""
     if get_origin(kind) is list:
         inner = list_structure_factory(kind, converter)
     else:
         inner = homogenous_tuple_structure_factory(kind, converter)
 
     def structure(value: object, target: Any) -> Any:
-        if isinstance(value, str | bytes | dict):
+        if not isinstance(value, list | tuple):
             raise TypeError(f"expected a list, got {_shown(value)}")
         return inner(value, target)
 
@@ -232,7 +233,14 @@ def _format(exc: BaseException, kind: type | None) -> str:
         return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, KeyError):
         return "required field missing"
-    if isinstance(exc, FootcoreError | TypeError | ValueError):
+    if isinstance(exc, FootcoreError):
+        return str(exc)
+    if (isinstance(kind, type) and attrs.has(kind)
+            and isinstance(exc, AttributeError | TypeError)):
+        # a model's fields read from something that is no mapping: cattrs' own words
+        # ("'str' object has no attribute 'keys'") would speak Python
+        return "expected an object of named fields (a table in TOML)"
+    if isinstance(exc, TypeError | ValueError):
         return str(exc)
     return f"invalid value ({exc})"
 

@@ -13,6 +13,7 @@ from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_nativ
 from ._enums import Action, Goal
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
+from ._limits import LATEST_DATE
 from ._memo import remember
 from ._models import (
     GOAL_CHANGE,
@@ -250,13 +251,13 @@ class Engine:
 
         Raises:
             InputError: ``goal`` is not a goal or is the athlete's goal already; ``on`` is
-                before the athlete's start, last check-in or last change; the state does not
-                fit this rulebook.
+                before the athlete's start, last check-in or last change, or after the last
+                day a state holds (9000-12-31); the state does not fit this rulebook.
         """
         self._check_state(state)
         new_goal = _goal(goal, state)
-        if type(on) is not date:
-            raise InputError(f"on: got {on!r}; accepted: a date")
+        if type(on) is not date or on > LATEST_DATE:  # a day a state can hold
+            raise InputError(f"on: got {on!r}; accepted: a date up to {LATEST_DATE}")
         for what, last in (("start", state.started_on),
                            ("last check-in", state.last_checkin_on),
                            ("last change of the plan", state.last_change_on)):

@@ -300,6 +300,8 @@ def _as_text(data: dict[str, Any]) -> str:
     if data["plan_changes"]:
         lines.append("What changes in the plan:")
         lines.extend(f"  - {PlanChange(**change)}" for change in data["plan_changes"])
+    elif data["action"] == Action.RETARGET.value:  # P12: say why a new goal left it as it was
+        lines.append("The plan stays the same: this rung plans the same work for both goals.")
     lines.extend(f"Cue: {cue}" for cue in data["cues"])
     lines.extend(f"Note: {note}" for note in data["notes"])
     if data["exercises"]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import attrs
 
@@ -652,7 +653,7 @@ class Decision:
 def _check_decision(d: Decision) -> None:
     """A decision holds together as the engine makes it: each plan is its state's, the new
     state follows the prior one through this check-in, and the winners are the action's."""
-    def refuse(field: str, message: str) -> None:
+    def refuse(field: str, message: str) -> NoReturn:
         raise InputError(f"Decision.{field}: {message}")
 
     if d.backend not in ("durable", "native"):
@@ -690,7 +691,7 @@ def _check_decision(d: Decision) -> None:
                        f"a field of {f.fact.partition('[')[0]} facts, with a value of its type")
         won = f.action is d.action
         if f.won != won or f.overridden_by is not (None if won else d.action):
-            refuse(f"firings[{number}]", f"a {f.action} firing under a {d.action} decision "
+            refuse(f"firings[{number}]", f"the {f.action} firing under the {d.action} decision "
                    f"must have won={won} and overridden_by="
                    f"{None if won else d.action.value!r}")
 
@@ -699,21 +700,33 @@ GOAL_CHANGE = "goal-change"
 """The id of the built-in firing of a ``RETARGET`` decision (P12)."""
 
 
-def _check_retarget(d: Decision, refuse: Any) -> None:
+def _check_retarget(d: Decision, refuse: Callable[[str, str], NoReturn]) -> None:
     """A change of goal answers no check-in, changes the goal and nothing of the record
     but the day the dose was set, and is explained by one ``goal-change`` firing."""
     if (d.checkin is None) != (d.action is Action.RETARGET):
-        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for a "
+        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for the "
                           f"{d.action} decision; accepted: null exactly for 'retarget' (a "
                           f"change of goal), a check-in otherwise")
     before, after = d.prior_state, d.state
-    if after.goal is before.goal or after.last_change_on is None:
+    changed = after.last_change_on
+    if after.goal is before.goal or changed is None:
         refuse("state", "a change of goal needs a new goal and last_change_on, its day")
     if attrs.evolve(after, goal=before.goal, last_change_on=before.last_change_on) != before:
         refuse("state", "a change of goal changes only goal and last_change_on of "
                         "prior_state")
+    for what, last in (("start", before.started_on), ("last check-in", before.last_checkin_on),
+                       ("last change of the plan", before.last_change_on)):
+        if last is not None and changed < last:
+            refuse("state", f"last_change_on is {changed}, before prior_state's "
+                            f"{what}, {last}; a change of goal comes on or after each (as "
+                            f"Engine.change_goal makes it)")
     if (len(d.firings) != 1 or d.firings[0].rule_id != GOAL_CHANGE
             or d.firings[0].action is not Action.RETARGET or not d.firings[0].won
             or d.firings[0].fact != "goal"):
         refuse("firings", f"a change of goal is explained by one winning {GOAL_CHANGE!r} "
                           f"firing on the 'goal' fact")
+    said = (("goal_before", before.goal.value), ("goal_now", after.goal.value))
+    if tuple(d.firings[0].matched) != said:
+        refuse("firings[0].matched", f"a change of goal names goal_before "
+                                     f"{before.goal.value!r} and goal_now "
+                                     f"{after.goal.value!r}, the goals of its two states")

@@ -30,6 +30,8 @@ def _dose(exercise: Exercise, step: Step, rulebook: Rulebook, deload: bool) -> D
         reps, hold = step.applied(base)
     if base.form == "duration":  # P10, P11: a bout keeps its one rep and some length
         reps, hold = 1, max(hold, 1)
+    elif base.form == "instruction":  # P11: no count for a step to scale (1.5 x 1 rep was 2)
+        reps, hold = 1, 0
     return Dose(sets=base.sets, reps=reps, hold_s=hold, resistance=resistance, form=base.form)
 
 
@@ -136,8 +138,9 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     leads = stage.emphasis.leads(state.awareness)
     notes.extend(_emphasis_note(rulebook, found, lead) for found, lead in leads)
     if state.awareness and stage.order == 0:
+        each = "a drill for it" if len(state.awareness) == 1 else "a drill for each"
         notes.append(f"Noted so far: {' and '.join(_FOUND[o] for o in state.awareness)}; "
-                     f"the work after this rung starts with drills for it (P1).")
+                     f"the work after this rung starts with {each} (P1).")
     sessions, habits = _week(rulebook, stage.id, state.goal, state.dose_level, deload,
                              hops_barred, keep if rest else None,
                              tuple(lead for _, lead in leads))

@@ -78,7 +78,8 @@ _PARAGRAPH = re.compile(r"P(?:[1-9]|1[0-2])")
 _MAX_FACTOR = 100
 # The values the parameters the engine reads may take: (lowest, highest, whole numbers only).
 # A parameter in days (by unit or name) is a whole number up to the period_days limit, and
-# one in severity lies within 0-10, so no date arithmetic can overflow.
+# one in severity lies within 0-10, so no date arithmetic can overflow; one in symmetry
+# lies within 0-1, as the measure does.
 _BOUNDS: Mapping[str, tuple[float, float, bool]] = {
     "window_days": (1, limit("recent_sessions"), True),
     "sessions_per_week": (1, 14, True),
@@ -440,6 +441,8 @@ def _bounds(name: str, param: Param) -> tuple[float, float, bool] | None:
         return 0, MAX_PERIOD_DAYS, True
     if param.unit.startswith("severity"):
         return 0, 10, False
+    if param.unit.startswith("symmetry"):  # forefoot pressure symmetry: 1 is even (P7, P11)
+        return 0, 1, False
     return None
 
 
@@ -530,6 +533,7 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         _check_rounded_steps(stage, exercises[name], cap - 1, file)
     wanted = int(params["sessions_per_week"].value)
     low, high = params["session_min_minutes"].value, params["session_max_minutes"].value
+    counts = params.get("session_counts_min_minutes")
     for goal in Goal:
         count = len(stage.sessions_for(goal))
         if count != wanted:
@@ -541,6 +545,11 @@ def _check_stage(stage: Stage, params: Mapping[str, Param],
         if not low <= session.minutes <= high:
             raise RulebookError(f"minutes must lie within {low:g}-{high:g}", file=file,
                                 item=item, field=f"{where}.minutes")
+        if counts is not None and session.minutes < counts.value:  # P2, P6
+            raise RulebookError(f"a session planned for {session.minutes} minutes, done as "
+                                f"planned, would not count as one: session_counts_min_minutes "
+                                f"is {counts.value:g}; plan it longer or lower that parameter",
+                                file=file, item=item, field=f"{where}.minutes")
         for name in session.items:
             if name not in exercises:
                 raise RulebookError(f"unknown exercise {name!r}", file=file, item=item,
@@ -641,7 +650,14 @@ _NOT_LEADING = frozenset({Category.WARM_UP, Category.COOL_DOWN, Category.MOBILIT
 
 def _check_emphasis(stage: Stage, exercises: Mapping[str, Exercise],
                     file: str) -> tuple[str, ...]:
-    """The stage's emphasis exercises, each known and fit to lead (P1)."""
+    """The stage's emphasis exercises, each known and fit to lead (P1) at every dose step:
+    one a session gates would reach the athlete before the step its gate waits for (P3)."""
+    for found in Observation:
+        if getattr(stage.emphasis, found.value) == "":
+            raise RulebookError("got an empty string; accepted: an exercise id, or leave the "
+                                "finding out", file=file, item=f"stage {stage.id}",
+                                field=f"emphasis.{found.value}")
+    gated = {gate.item for session in stage.session for gate in session.gated}
     leads = stage.emphasis.leads(Observation)
     for found, name in leads:
         where = f"emphasis.{found.value}"
@@ -656,6 +672,11 @@ def _check_emphasis(stage: Stage, exercises: Mapping[str, Exercise],
                 f"main work (not {', '.join(sorted(c.value for c in _NOT_LEADING))}) that "
                 f"every goal does, dosed in sets or a duration", file=file,
                 item=f"stage {stage.id}", field=where)
+        if name in gated:
+            raise RulebookError(f"{name} is gated on dose steps in a session of this stage; "
+                                f"an emphasis exercise leads at every step, so it cannot be "
+                                f"gated work (P3): choose an ungated exercise",
+                                file=file, item=f"stage {stage.id}", field=where)
     return tuple(name for _, name in leads)
 
 
@@ -961,11 +982,15 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
         raise RulebookError("lacks 'ease' (a lighter week at the same dose, P9): put it "
                             "between 'deload' and 'hold'", file=known.get("rulebook", location),
                             item="rulebook", field="precedence")
+    if Action.RETARGET in meta.precedence:
+        raise RulebookError(_NOT_A_RULE_ACTION, file=known.get("rulebook", location),
+                            item="rulebook", field="precedence")
     if (sorted(meta.precedence) != sorted(RULE_ACTIONS)
             or len(meta.precedence) != len(RULE_ACTIONS)):
-        raise RulebookError(f"must list every action exactly once, most conservative first: "
-                            f"{', '.join(RULE_ACTIONS)}", file=known.get("rulebook", location),
-                            item="rulebook", field="precedence")
+        raise RulebookError(f"must list every action exactly once, most conservative first "
+                            f"(as footcore ranks them: {', '.join(reversed(RULE_ACTIONS))})",
+                            file=known.get("rulebook", location), item="rulebook",
+                            field="precedence")
     if meta.default_action is Action.RETARGET:
         raise RulebookError(_NOT_A_RULE_ACTION, file=known.get("rulebook", location),
                             item="rulebook", field="default_action")

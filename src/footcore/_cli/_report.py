@@ -50,6 +50,16 @@ def _problems(problems: Sequence[object]) -> str:
     return listed + (f"; and {more} more" if more > 0 else "")
 
 
+def _answering(decision: Decision, where: str) -> Decision:
+    """``decision``, which must answer a check-in: a page of check-ins refuses a goal
+    change, saying where it is."""
+    try:
+        decision.answered  # noqa: B018 (it raises for a goal change)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}", code=exc.code) from None
+    return decision
+
+
 def _from_store(location: str, athlete: str) -> History:
     with open_store(location, readonly=True) as store:
         decisions = store.decisions(athlete)
@@ -73,7 +83,8 @@ def _from_log(path: Path, athlete: str) -> History:
     numbered, others = [], set()
     for record in AuditLog(path).records():
         if record.decision.state.athlete_id == athlete:
-            numbered.append((record.seq + 1, record.decision))
+            numbered.append((record.seq + 1, _answering(
+                record.decision, f"audit log {path} (record {record.seq + 1})")))
         else:
             others.add(record.decision.state.athlete_id)
     report = verify_log(path)
@@ -97,10 +108,12 @@ def _from_decisions(path: Path, athlete: str) -> History:
             if whose != athlete:
                 others.add(str(whose))
                 continue
+            where = f"decisions file {path} (decision {number})"
             try:
-                numbered.append((number, from_json(line, Decision)))
+                decision = from_json(line, Decision)
             except InputError as exc:
-                raise InputError(f"decisions file {path} (decision {number}): {exc}") from None
+                raise InputError(f"{where}: {exc}", code=exc.code) from None
+            numbered.append((number, _answering(decision, where)))
     return numbered, "row", Verification(None, _NO_CHAIN), sorted(others)
 
 

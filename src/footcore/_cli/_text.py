@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._facts import is_short
 from .._lint import ERROR, Finding
-from .._models import Decision, Dose, PlanItem, WeekPlan
+from .._models import CheckIn, Decision, Dose, PlanItem, WeekPlan
 from .._rulebook import Rulebook
 from .._simulate import Scenario, is_back_off, main_reason
 from .._words import counted, prescribed
@@ -28,6 +29,14 @@ def dose_text(dose: Dose) -> str:
     return ", ".join(parts)
 
 
+def _session_word(rulebook: Rulebook, checkin: CheckIn) -> str:
+    """done, missed, or short: done under session_counts_min_minutes, so it counted as no
+    session (P2, P6), which a row saying 'done' beside a hold for too few sessions hid."""
+    if not checkin.completed:
+        return "missed"
+    return "short" if is_short(rulebook, checkin) else "done"
+
+
 def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[Decision],
                   rulebook: Rulebook, paint: Paint = PLAIN) -> str:
     """One numbered row per check-in (back-offs in capitals), then a summary line."""
@@ -41,7 +50,7 @@ def timeline_text(scenario: Scenario, weeks: Sequence[int], decisions: Sequence[
         action = decision.action.value
         lines.append(
             f"{number:>3}  {week:>4}  {decision.answered.on}  "
-            f"{'done' if decision.answered.completed else 'missed':<7}  "
+            f"{_session_word(rulebook, decision.answered):<7}  "
             f"{decision.state.stage:<12} {decision.state.dose_level:>4}  "
             + paint(f"{action.upper() if is_back_off(decision) else action:<8}",
                     ACTION_ROLES[decision.action])

@@ -203,6 +203,10 @@ class _Entry:
 def _entry(data: Any, line: int, where: str) -> _Entry:
     prior, checkin, state = (data.get(name) if isinstance(data, dict) else None
                              for name in ("prior_state", "checkin", "state"))
+    if checkin is None and isinstance(data, dict) and data.get("action") == "retarget":
+        raise InputError(f"{where}: a retarget decision (a change of goal) answers no "
+                         f"check-in; accepted: decisions on check-ins, which a history "
+                         f"replays (keep goal changes apart)", code="not-a-checkin-decision")
     if not (isinstance(prior, dict) and isinstance(checkin, dict) and isinstance(state, dict)):
         raise InputError(f"{where}: expected a decision, with prior_state, checkin and state")
     athlete = state.get("athlete_id")
