@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ._enums import Action, BackOff, Category, Goal, Observation
 from ._memo import remember
@@ -11,7 +11,8 @@ from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
 
-__all__ = ["build_plan", "planned_week", "same_week", "winning_cues", "with_cues"]
+__all__ = ["build_plan", "planned_week", "rest_days_end", "same_week", "winning_cues",
+           "with_cues"]
 
 
 # Warm-ups and cool-downs keep their dose in a deload: it lowers the training, not the care.
@@ -123,9 +124,9 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     notes: list[str] = []
     if rest:
         keep = rulebook.whole("rest_sessions_per_week")
-        began = state.last_backoff_on
-        until = state.backoff_until if began is None else min(
-            began + timedelta(days=rulebook.whole("rest_days")), state.backoff_until or began)
+        end = rest_days_end(rulebook, state)
+        until = state.backoff_until if end is None else min(
+            end, state.backoff_until or state.last_backoff_on or end)
         notes.append(f"Rest days until {until}: "
                      f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
                      f"become rest days (P10).")
@@ -148,6 +149,13 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
                  "rest" if rest else "deload" if deload else "normal", sessions, habits,
                  tuple(dict.fromkeys(cues)) if cues else (), rulebook.meta.tracking,
                  tuple(notes))
+
+
+def rest_days_end(rulebook: Rulebook, state: AthleteState) -> date | None:
+    """The day the rest days of ``state``'s rest window end (the window runs on as a deload
+    from it, P10), or None when no back-off date is on record."""
+    began = state.last_backoff_on
+    return None if began is None else began + timedelta(days=rulebook.whole("rest_days"))
 
 
 def _hops_barred(state: AthleteState) -> bool:

@@ -8,6 +8,7 @@ from ._enums import Action, BackOff, CompensationKind, Observation
 from ._facts import Record, window_start
 from ._limits import MAX_INT, limit
 from ._models import AthleteState, CheckIn, CheckInRef
+from ._plan import rest_days_end
 from ._rulebook import Rulebook
 from ._trusted import trusted
 
@@ -55,8 +56,8 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     backoff, until = state.backoff, state.backoff_until
     if until is not None and checkin.on >= until:
         backoff, until = BackOff.NONE, None
-    elif backoff is BackOff.REST and state.last_backoff_on is not None and (
-            checkin.on - state.last_backoff_on).days >= rulebook.whole("rest_days"):
+    elif backoff is BackOff.REST and (rested := rest_days_end(rulebook, state)) is not None \
+            and checkin.on >= rested:
         backoff = BackOff.DELOAD  # the rest days are over: the deload goes on to its end
 
     if action is Action.ADVANCE and stage.order + 1 < len(rulebook.stages):
