@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from footcore import Action, Engine, InputError, Rulebook
+from footcore import Action, Engine, InputError, Observation, Rulebook
 from footcore._chart import render_chart
 from footcore._simulate import (
     Scenario,
@@ -70,6 +70,20 @@ def test_reports_land_on_their_check_in_and_metrics_on_every_one() -> None:
     assert {c.metrics.balance_eyes_open_s for c in found} == {30.0}
 
 
+def test_a_week_reports_what_the_awareness_rung_found_and_its_own_minutes(
+        engine: Engine) -> None:
+    """P1: a scenario can say what the athlete noticed; P2, P6: a week of short sessions
+    (under session_counts_min_minutes) does not count towards the next rung."""
+    data = scenario(report_at=2, observations=["over_gripping"], minutes=4)
+    data["week"].append({"repeat": 3})
+    found = [c for _, c in checkins(parse_scenario(data))]
+    assert [c.observations for c in found[:3]] == [(), (Observation.OVER_GRIPPING,), ()]
+    assert [c.minutes for c in found[:4]] == [4, 4, 4, 18]
+    decisions = simulate(engine, parse_scenario(data))
+    assert decisions[-1].state.awareness == (Observation.OVER_GRIPPING,)
+    assert [d.state.consecutive_completed for d in decisions[:4]] == [0, 0, 0, 1]
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"title": "t", "athlete": "a", "goal": "runner", "start": "2026-01-05"},
      "at least one [[week]]"),
@@ -78,6 +92,9 @@ def test_reports_land_on_their_check_in_and_metrics_on_every_one() -> None:
     (scenario(done=2, report_at=3, compensations=[{"kind": "heel_lift"}]), "report_at"),
     (scenario(done=0, clearance=True), "no check-in to bring it"),
     (scenario(done=0), "its weeks hold no check-in"),
+    (scenario(done=2, report_at=3, observations=["flattening"]), "report_at"),
+    (scenario(observations=["cramping"]), "observations"),
+    (scenario(minutes=0), "minutes: got 0; accepted: 1 to 600"),
     (scenario(symptoms=[{"kind": "cramp", "location": "arch", "severity": 2}]),
      "symptoms[0].kind"),
     (scenario(symptoms=[{"kind": "soreness", "location": "arch", "severity": 12}]),

@@ -16,7 +16,7 @@ import attrs
 
 from ._convert import structure
 from ._engine import Engine
-from ._enums import Action, Goal
+from ._enums import Action, Goal, Observation
 from ._errors import InputError
 from ._models import CheckIn, Compensation, Decision, Metrics, Symptom
 from ._transition import BACK_OFF_ACTIONS
@@ -37,8 +37,10 @@ class Week:
     """One week of a scenario, played ``repeat`` times in a row.
 
     Sessions fall on the week's days 1, 3, 5 (for three; spread evenly for other counts),
-    the done ones first. Symptoms and compensations are reported at check-in ``report_at``
-    (1 = the week's first), clearance at the first, and metrics at every check-in.
+    the done ones first. Symptoms, compensations and observations are reported at check-in
+    ``report_at`` (1 = the week's first), clearance at the first, and metrics at every
+    check-in. ``minutes``, if set, is how long this week's done sessions lasted, in place of
+    the scenario's.
     """
 
     done: int = attrs.field(default=3, validator=_count(0, 7))
@@ -46,15 +48,18 @@ class Week:
     repeat: int = attrs.field(default=1, validator=_count(1, 520))
     symptoms: tuple[Symptom, ...] = ()
     compensations: tuple[Compensation, ...] = ()
+    observations: tuple[Observation, ...] = ()
     metrics: Metrics = attrs.field(factory=Metrics)
     clearance: bool = False
     report_at: int = attrs.field(default=1, validator=_count(1, 7))
+    minutes: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_count(1, 600)))
 
     def __attrs_post_init__(self) -> None:
         if self.done + self.missed > 7:
             raise InputError(f"done + missed: got {self.done + self.missed}; accepted: at "
                              f"most 7 sessions a week")
-        reported = self.symptoms or self.compensations
+        reported = self.symptoms or self.compensations or self.observations
         if reported and self.report_at > self.done + self.missed:
             raise InputError(f"report_at: got {self.report_at}; accepted: 1 to "
                              f"{self.done + self.missed}, a check-in of this week")
@@ -114,11 +119,13 @@ def checkins(scenario: Scenario) -> Iterator[tuple[int, CheckIn]]:
             for session, offset in enumerate(_offsets(planned), 1):
                 done = session <= week.done
                 reported = session == week.report_at
+                minutes = scenario.minutes if week.minutes is None else week.minutes
                 yield number, CheckIn(
                     on=monday + timedelta(days=offset), completed=done,
-                    minutes=scenario.minutes if done else 0,
+                    minutes=minutes if done else 0,
                     symptoms=week.symptoms if reported else (),
                     compensations=week.compensations if reported else (),
+                    observations=week.observations if reported else (),
                     metrics=week.metrics, clinician_cleared=week.clearance and session == 1)
             monday += timedelta(days=7)
 
