@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import attrs
@@ -43,6 +44,19 @@ def test_explain_names_the_winner_its_paragraph_facts_and_default_thresholds(
     assert "Seated toe curl with hold: 3 x 10 reps, 10 s hold -> 3 x 6 reps, 8 s hold " \
            "(reps -4, hold -2 s)" in text
     assert f"digest {decision.rulebook.digest[:12]}" in text
+
+
+def test_an_explanation_writes_every_date_one_way(engine: Engine) -> None:
+    """The plan's notes of a rest window give their dates as the rest of the text does
+    (``12 Jan 2026``), not in ISO form beside them."""
+    sore = Symptom(SymptomKind.IRRITATION, Location.ARCH, severity=5)
+    decision = engine.evaluate(fresh(engine), fc.CheckIn(on=START, completed=True,
+                                                         minutes=15, symptoms=(sore,)))
+    text = fc.explain(decision)
+    assert decision.action is Action.REST
+    assert "Note: Rest days until 8 Jan 2026:" in text
+    assert "Note: Deload until 12 Jan 2026:" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None
 
 
 def test_firings_record_the_params_they_compared_against(engine: Engine,

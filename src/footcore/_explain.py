@@ -14,7 +14,7 @@ from ._enums import Action
 from ._errors import InputError
 from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
 from ._needs import DIRECTION, field_label, needs_as_dict
-from ._words import prescribed
+from ._words import day, prescribed
 
 __all__ = ["PlanChange", "compensation_words", "day", "diff", "explain", "symptom_words"]
 
@@ -29,7 +29,6 @@ _WHAT = {
     Action.PAUSE: "pauses training until a clinician clears it",
     Action.RETARGET: "switches to the new goal's sessions at the same rung and dose",
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WHERE = {
     "ball_of_foot": "under the ball of the foot", "arch": "under the arch",
     "toes": "near the toes", "heel": "at the heel", "plantar_fascia": "along the plantar fascia",
@@ -41,11 +40,6 @@ _SAID = {
     FactType.COMPENSATION: frozenset(
         {"kind", "exercise", "exercise_known", "exercise_category", "exercise_unilateral"}),
 }
-
-
-def day(on: date) -> str:
-    """A date as people write it, the same in every locale: ``7 Jan 2026``."""
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 def _flag(yes: str, no: str) -> Callable[[Scalar], str]:

@@ -25,11 +25,11 @@ import attrs
 
 from ._chart import back_off_cause, reported
 from ._enums import Action
-from ._explain import _WHERE, PlanChange, _cited, _threshold, compensation_words, day, explain
+from ._explain import _WHERE, PlanChange, _cited, _threshold, compensation_words, explain
 from ._models import Decision, RulebookRef
 from ._simulate import is_back_off
 from ._version import __version__
-from ._words import counted
+from ._words import counted, day
 
 __all__ = ["Verification", "history_page", "page_key", "page_name"]
 

@@ -10,6 +10,7 @@ from ._memo import remember
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
+from ._words import day
 
 __all__ = ["build_plan", "planned_week", "rest_days_end", "same_week", "winning_cues",
            "with_cues"]
@@ -122,16 +123,17 @@ def build_plan(rulebook: Rulebook, state: AthleteState, cues: Iterable[str] = ()
     deload = rest or state.backoff is BackOff.DELOAD
     hops_barred = _hops_barred(state)
     notes: list[str] = []
-    if rest:
-        keep = rulebook.whole("rest_sessions_per_week")
-        end = rest_days_end(rulebook, state)
-        until = state.backoff_until if end is None else min(
-            end, state.backoff_until or state.last_backoff_on or end)
-        notes.append(f"Rest days until {until}: "
-                     f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
-                     f"become rest days (P10).")
-    if deload:
-        notes.append(f"Deload until {state.backoff_until}: fewer reps, shorter holds, no "
+    if deload:  # a rest window is a deload whose first days drop sessions
+        window_end = state.backoff_until
+        assert window_end is not None  # checked when the state was made
+        if rest:
+            keep = rulebook.whole("rest_sessions_per_week")
+            end = rest_days_end(rulebook, state)
+            until = window_end if end is None else min(end, window_end)
+            notes.append(f"Rest days until {day(until)}: "
+                         f"{len(stage.sessions_for(state.goal)) - keep} session(s) this week "
+                         f"become rest days (P10).")
+        notes.append(f"Deload until {day(window_end)}: fewer reps, shorter holds, no "
                      f"added resistance, in the sessions and the daily habits (P9, P11).")
     if hops_barred:
         notes.append("Hops are replaced until a clinician clears your foot or ankle "

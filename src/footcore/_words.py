@@ -1,19 +1,29 @@
-"""Counting in words, as people write it: ``1 athlete``, ``2 athletes``, ``0 athletes``."""
+"""Counting and dating in words, as people write it: ``1 athlete``, ``2 athletes``,
+``7 Jan 2026``."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._models import Dose
 
-__all__ = ["counted", "prescribed", "seconds"]
+__all__ = ["counted", "day", "prescribed", "seconds"]
 
 
 def counted(count: int, one: str, many: str | None = None) -> str:
     """``count`` and the noun that agrees with it: ``one`` for exactly 1, else ``many``
     (default: ``one`` with an ``s``)."""
     return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day(on: date) -> str:
+    """A date as people write it, the same in every locale: ``7 Jan 2026``."""
+    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 def seconds(count: int) -> str:
