@@ -6,8 +6,7 @@ their thresholds from a rulebook's ``[params]`` by name (the *spec*); by default
 the engine's own rulebook, but a test may hold an engine to another rulebook's numbers,
 which is how rulebook mutants are caught.
 
-Requires hypothesis (as all of :mod:`footcore.testing`), though this module does not
-import it.
+Pure Python; it does not import Hypothesis.
 """
 
 from __future__ import annotations
@@ -145,8 +144,7 @@ def _fail(name: str, problem: str, expectation: str, decision: Decision,
 
 @attrs.frozen
 class Trigger:
-    """A reason in the check-in or the state for a response the article calls for.
-    Requires hypothesis."""
+    """A reason in the check-in or the state for a response the article calls for."""
 
     action: Action
     reason: str
@@ -165,8 +163,6 @@ def triggers(rulebook: Rulebook, state: AthleteState, checkin: CheckIn, *,
 
     Raises:
         MissingParam: the rulebook lacks a threshold; the message names ``invariant``.
-
-    Requires hypothesis.
     """
     def p(name: str) -> float:
         return param(rulebook, name, invariant)
@@ -667,8 +663,6 @@ class Invariant:
     and the check. ``conformance`` marks checks of the article's exact responses (which a
     rulebook that adds triggers of its own may skip); the others are safety invariants.
     ``engine_level`` marks checks of the engine rather than the rulebook.
-
-    Requires hypothesis.
     """
 
     name: str
@@ -772,8 +766,6 @@ def check_decision(decision: Decision, *, engine: Engine, rulebook: Rulebook | N
 
     Raises:
         InvariantViolation: the first invariant the decision breaks.
-
-    Requires hypothesis.
     """
     ctx = _Context(engine, rulebook if rulebook is not None else engine.rulebook, other)
     for inv in select(only, skip):
@@ -789,8 +781,6 @@ def check_invariants(engine: Engine, state: AthleteState, checkin: CheckIn, *,
 
     Raises:
         InvariantViolation: the first invariant the decision breaks.
-
-    Requires hypothesis.
     """
     decision = engine.evaluate(state, checkin)
     check_decision(decision, engine=engine, rulebook=rulebook, only=only, skip=skip,
@@ -812,7 +802,7 @@ def check_pain_pauses(engine: Engine, state: AthleteState, checkin: CheckIn, *,
     stiffness lasting ``persistent_symptom_days``, pauses training. Returns the decision.
 
     Raises:
-        InvariantViolation: it does not. Requires hypothesis.
+        InvariantViolation: it does not.
     """
     return _one("pain-pauses")(engine, state, checkin, rulebook=rulebook)
 
@@ -823,7 +813,7 @@ def check_backoff_never_raises_load(engine: Engine, state: AthleteState, checkin
     and never a higher dose or rung. Returns the decision.
 
     Raises:
-        InvariantViolation: it does not. Requires hypothesis.
+        InvariantViolation: it does not.
     """
     return _one("backoff-never-raises-load")(engine, state, checkin, rulebook=rulebook)
 
@@ -835,7 +825,6 @@ def check_stiffness_never_raises_load(engine: Engine, state: AthleteState, check
 
     Raises:
         InvariantViolation: the load rose, or the action is milder than an ease.
-        Requires hypothesis.
     """
     return _one("stiffness-never-raises-load")(engine, state, checkin, rulebook=rulebook)
 
@@ -846,7 +835,7 @@ def check_hold_explained(engine: Engine, state: AthleteState, checkin: CheckIn, 
     the next step (``Decision.why_not``). Returns the decision.
 
     Raises:
-        InvariantViolation: it names neither. Requires hypothesis.
+        InvariantViolation: it names neither.
     """
     return _one("hold-explained")(engine, state, checkin, rulebook=rulebook)
 
@@ -857,7 +846,7 @@ def check_monotone(engine: Engine, state: AthleteState, checkin: CheckIn, *,
     the action is at most as cautious. Returns the decision.
 
     Raises:
-        InvariantViolation: it is not. Requires hypothesis.
+        InvariantViolation: it is not.
     """
     return _one("monotone")(engine, state, checkin, rulebook=rulebook)
 
@@ -867,7 +856,7 @@ def check_one_rung_at_most(engine: Engine, state: AthleteState, checkin: CheckIn
     """Invariant ``one-rung-at-most``. Returns the decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("one-rung-at-most")(engine, state, checkin, rulebook=rulebook)
 
@@ -877,7 +866,7 @@ def check_session_shape(engine: Engine, state: AthleteState, checkin: CheckIn, *
     """Invariant ``session-shape`` (P6). Returns the decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("session-shape")(engine, state, checkin, rulebook=rulebook)
 
@@ -887,7 +876,7 @@ def check_no_hops_before_clearance(engine: Engine, state: AthleteState, checkin:
     """Invariant ``no-hops-before-clearance`` (P10). Returns the decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("no-hops-before-clearance")(engine, state, checkin, rulebook=rulebook)
 
@@ -897,7 +886,7 @@ def check_pause_holds_until_clearance(engine: Engine, state: AthleteState, check
     """Invariant ``pause-holds-until-clearance`` (P10). Returns the decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("pause-holds-until-clearance")(engine, state, checkin, rulebook=rulebook)
 
@@ -907,7 +896,7 @@ def check_no_rise_unless_ready(engine: Engine, state: AthleteState, checkin: Che
     """Invariant ``no-rise-unless-ready`` (P2, P3, P10, P11). Returns the decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("no-rise-unless-ready")(engine, state, checkin, rulebook=rulebook)
 
@@ -919,7 +908,7 @@ def check_cues_agree_with_action(engine: Engine, state: AthleteState, checkin: C
     decision.
 
     Raises:
-        InvariantViolation: it does not hold. Requires hypothesis.
+        InvariantViolation: it does not hold.
     """
     return _one("cues-agree-with-action")(engine, state, checkin, rulebook=rulebook)
 
@@ -930,7 +919,7 @@ def check_deterministic(engine: Engine, state: AthleteState, checkin: CheckIn, *
     copy of its rulebook, give byte-identical JSON. Returns the decision.
 
     Raises:
-        InvariantViolation: they do not. Requires hypothesis.
+        InvariantViolation: they do not.
     """
     return _one("deterministic")(engine, state, checkin, rulebook=rulebook)
 
@@ -942,7 +931,7 @@ def check_backends_agree(engine: Engine, state: AthleteState, checkin: CheckIn, 
     where durable-rules does not import and no ``other`` is given. Returns the decision.
 
     Raises:
-        InvariantViolation: they differ. Requires hypothesis.
+        InvariantViolation: they differ.
     """
     return _one("backends-agree")(engine, state, checkin, other=other)
 
@@ -955,7 +944,7 @@ def check_responses(engine: Engine, state: AthleteState, checkin: CheckIn, *,
     decision.
 
     Raises:
-        InvariantViolation: they do not. Requires hypothesis.
+        InvariantViolation: they do not.
     """
     return _one("article-responses")(engine, state, checkin, rulebook=rulebook)
 

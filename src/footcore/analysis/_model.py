@@ -47,7 +47,6 @@ from .._enums import (
     SymptomKind,
 )
 from .._facts import PAIN_KINDS, build_facts, is_clean, single_leg_week
-from .._lint import candidate_values
 from .._memo import remember
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._plan import build_plan
@@ -55,6 +54,7 @@ from .._rulebook import Rulebook, Stage
 from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
 from ._spec import backoff_compensation, backoff_symptom, pain_sign
+from ._values import candidate_values
 
 __all__ = [
     "CHECKIN_PARTS",
