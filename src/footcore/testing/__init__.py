@@ -27,7 +27,6 @@ if TYPE_CHECKING:
         INVARIANTS,
         SAFETY,
         Invariant,
-        Trigger,
         check_backends_agree,
         check_backoff_never_raises_load,
         check_cues_agree_with_action,
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
         check_responses,
         check_session_shape,
         check_stiffness_never_raises_load,
-        triggers,
     )
     from ..analysis._prove import (
         PROVABLE,
@@ -55,6 +53,7 @@ if TYPE_CHECKING:
         prover_check,
     )
     from ..analysis._reachable import REACHABILITY, check_reachable
+    from ..analysis._triggers import Trigger, triggers
     from ..analysis._violations import InvariantViolation, MissingParam
     from ._cases import boundary_cases
     from ._check import CheckReport, check_rulebook
@@ -190,14 +189,14 @@ _HOMES = {
                  "days_to_rungs", "harsher_variants", "histories"),
     "._hook": ("register_strategies",),
     "..analysis._invariants": (
-        "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "Trigger", "check_backends_agree",
+        "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "check_backends_agree",
         "check_backoff_never_raises_load", "check_cues_agree_with_action", "check_decision",
         "check_deterministic", "check_hold_explained", "check_invariants", "check_monotone",
         "check_no_hops_before_clearance", "check_no_rise_unless_ready",
         "check_one_rung_at_most", "check_pain_pauses", "check_pause_holds_until_clearance",
         "check_responses", "check_session_shape", "check_stiffness_never_raises_load",
-        "triggers",
     ),
+    "..analysis._triggers": ("Trigger", "triggers"),
     "._liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
     "._machine": ("AthleteMachine", "athlete_machine"),
     "._population": ("POPULATION_START", "population"),

@@ -18,7 +18,8 @@ from .._engine import Engine
 from .._enums import Goal
 from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook, load_rulebook
-from ..analysis._invariants import CONFORMANCE, INVARIANTS, check_invariants, other_backend, select
+from ..analysis._engine_checks import other_backend
+from ..analysis._invariants import CONFORMANCE, INVARIANTS, check_invariants, select
 from ..analysis._prove import PROVABLE, ProofReport
 from ..analysis._prove import prove as prove_rulebook
 from ..analysis._spec import param
