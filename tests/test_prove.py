@@ -36,8 +36,9 @@ from footcore import (
 )
 from footcore._conditions import FACT_FIELDS, FactType
 from footcore._facts import build_facts
-from footcore.analysis._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, ON, SIGNS, Clock, Model
-from footcore.analysis._prove import _Search
+from footcore.analysis._cells import ON, SIGNS, Clock
+from footcore.analysis._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, Model
+from footcore.analysis._search import Search as _Search
 from footcore.analysis._spec import pain_sign
 from footcore.testing import (
     INVARIANTS,

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from ._invariants import INVARIANTS, Invariant
 from ._lint import Finding, lint, safety
-from ._prove import PROVABLE, Counterexample, ProofReport, ProofResult, prove
+from ._proof import Counterexample, ProofReport, ProofResult
+from ._prove import PROVABLE, prove
 from ._reachable import REACHABILITY, check_reachable, reachability_problems
 from ._violations import InvariantViolation, MissingParam
 

@@ -44,14 +44,8 @@ if TYPE_CHECKING:
         check_session_shape,
         check_stiffness_never_raises_load,
     )
-    from ..analysis._prove import (
-        PROVABLE,
-        Counterexample,
-        ProofReport,
-        ProofResult,
-        prove,
-        prover_check,
-    )
+    from ..analysis._proof import Counterexample, ProofReport, ProofResult
+    from ..analysis._prove import PROVABLE, prove, prover_check
     from ..analysis._reachable import REACHABILITY, check_reachable
     from ..analysis._triggers import Trigger, triggers
     from ..analysis._violations import InvariantViolation, MissingParam
@@ -203,8 +197,8 @@ _HOMES = {
     "..analysis._reachable": ("REACHABILITY", "check_reachable"),
     "._mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
-    "..analysis._prove": ("PROVABLE", "Counterexample", "ProofReport", "ProofResult", "prove",
-               "prover_check"),
+    "..analysis._proof": ("Counterexample", "ProofReport", "ProofResult"),
+    "..analysis._prove": ("PROVABLE", "prove", "prover_check"),
     "._strategies": (
         "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
         "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",

@@ -17,7 +17,7 @@ import attrs
 from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook, Stage
-from ..analysis._model import plans
+from ..analysis._plans import plans
 from ..analysis._spec import HOTSPOTS, SINGLE_LEG_FAULTS, criteria, param_or, passing_metrics
 from ._strategies import TODAY
 

@@ -20,7 +20,8 @@ from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook, load_rulebook
 from ..analysis._engine_checks import other_backend
 from ..analysis._invariants import CONFORMANCE, INVARIANTS, check_invariants, select
-from ..analysis._prove import PROVABLE, ProofReport
+from ..analysis._proof import ProofReport
+from ..analysis._prove import PROVABLE
 from ..analysis._prove import prove as prove_rulebook
 from ..analysis._spec import param
 from ._cases import boundary_cases
