@@ -10,8 +10,8 @@ import pytest
 
 from footcore import Action, Rulebook
 from footcore._conditions import FactType, Op
-from footcore._lint import Finding, lint
 from footcore._rulebook import Condition, Param, Rule, assemble
+from footcore.analysis import Finding, lint
 
 
 def rebuild(rulebook: Rulebook, *, add: Iterable[Rule] = (), drop: Iterable[str] = (),

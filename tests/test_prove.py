@@ -36,6 +36,10 @@ from footcore import (
 )
 from footcore._conditions import FACT_FIELDS, FactType
 from footcore._facts import build_facts
+from footcore.analysis._cells import ON, SIGNS, Clock
+from footcore.analysis._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, Model
+from footcore.analysis._search import Search as _Search
+from footcore.analysis._spec import pain_sign
 from footcore.testing import (
     INVARIANTS,
     LIVENESS,
@@ -52,9 +56,6 @@ from footcore.testing import (
     prove,
     prover_check,
 )
-from footcore.testing._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, ON, SIGNS, Clock, Model
-from footcore.testing._prove import _Search
-from footcore.testing._spec import pain_sign
 
 RULEBOOK = footcore.load_rulebook()
 ENGINE = Engine(RULEBOOK, backend="native")
@@ -198,7 +199,7 @@ def test_a_transition_that_skips_a_rung_is_a_counterexample(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # one-rung-at-most is the engine's, not the rules': every action from every stage and
     # dose goes through the real transition. A doctored one that jumps two rungs is caught.
-    import footcore.testing._prove as prover
+    import footcore.analysis._prove as prover
 
     real = prover.next_state
 

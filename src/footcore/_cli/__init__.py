@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  footcore simulate scenarios/runner_clean.toml --out out/")
     parser.add_argument("--version", action="version", version=f"footcore {__version__}")
     show_help(parser)
+    parser.set_defaults(command_line=parser)  # what 'completion' completes
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_project_commands(commands)
     add_commands(commands)

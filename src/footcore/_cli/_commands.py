@@ -19,13 +19,13 @@ from .._enums import Goal
 from .._errors import InputError, RulebookError
 from .._explain import explain
 from .._inputs import present
-from .._lint import ERROR, Finding, lint, safety
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
 from .._store._location import redact
+from ..analysis._lint import ERROR, Finding, lint, safety
 from ._common import add_command, check_rulebook_path, engine_from, print_json
 from ._files import (
     read_decision,

@@ -64,9 +64,7 @@ def _completion(args: argparse.Namespace) -> int:
     except ImportError:
         raise InputError("completion scripts need shtab: pip install 'footcore[cli]'"
                          ) from None
-    from . import build_parser
-
-    parser = build_parser()
+    parser = args.command_line  # every command (build_parser sets it)
     _mark_paths(parser, {"dir": shtab.DIRECTORY, "file": shtab.FILE})
     print(shtab.complete(parser, shell=args.shell), end="")
     return 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._facts import is_short
-from .._lint import ERROR, Finding
 from .._models import CheckIn, Decision, Dose, PlanItem, WeekPlan
 from .._rulebook import Rulebook
 from .._simulate import Scenario, is_back_off, main_reason
 from .._words import counted, prescribed
+from ..analysis._lint import ERROR, Finding
 from ._style import ACTION_ROLES, PLAIN, Paint
 
 __all__ = ["dose_text", "findings_text", "plan_text", "timeline_text"]

@@ -2,8 +2,9 @@
 input, Hypothesis strategies, the invariants as checks, an athlete state machine, rulebook
 mutants, and ``check_rulebook`` to run them all on a rulebook.
 
-Requires hypothesis (``pip install footcore[testing]``), except ``prove`` and what it
-returns, and the reachability constraints. Apps that change footcore's rulebook use it to
+Requires hypothesis (``pip install footcore[testing]``), except what it takes from
+:mod:`footcore.analysis`: ``prove`` and what it returns, the invariants as checks, and the
+reachability constraints. Apps that change footcore's rulebook use it to
 show the result is still safe::
 
     from footcore.testing import check_rulebook
@@ -21,23 +22,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._cases import boundary_cases
-    from ._check import CheckReport, check_rulebook
-    from ._harsher import (
-        CAUTION_NEVER_SOONER,
-        Variant,
-        check_caution_never_sooner,
-        days_to_rungs,
-        harsher_variants,
-        histories,
-    )
-    from ._hook import register_strategies
-    from ._invariants import (
+    from ..analysis._invariants import (
         CONFORMANCE,
         INVARIANTS,
         SAFETY,
         Invariant,
-        Trigger,
         check_backends_agree,
         check_backoff_never_raises_load,
         check_cues_agree_with_action,
@@ -54,8 +43,23 @@ if TYPE_CHECKING:
         check_responses,
         check_session_shape,
         check_stiffness_never_raises_load,
-        triggers,
     )
+    from ..analysis._proof import Counterexample, ProofReport, ProofResult
+    from ..analysis._prove import PROVABLE, prove, prover_check
+    from ..analysis._reachable import REACHABILITY, check_reachable
+    from ..analysis._triggers import Trigger, triggers
+    from ..analysis._violations import InvariantViolation, MissingParam
+    from ._cases import boundary_cases
+    from ._check import CheckReport, check_rulebook
+    from ._harsher import (
+        CAUTION_NEVER_SOONER,
+        Variant,
+        check_caution_never_sooner,
+        days_to_rungs,
+        harsher_variants,
+        histories,
+    )
+    from ._hook import register_strategies
     from ._liveness import LIVENESS, check_liveness, clean_gap, ladder_bound
     from ._machine import AthleteMachine, athlete_machine
     from ._mutants import (
@@ -70,15 +74,6 @@ if TYPE_CHECKING:
         mutation_score,
     )
     from ._population import POPULATION_START, population
-    from ._prove import (
-        PROVABLE,
-        Counterexample,
-        ProofReport,
-        ProofResult,
-        prove,
-        prover_check,
-    )
-    from ._reachable import REACHABILITY, check_reachable
     from ._strategies import (
         EPOCH,
         TODAY,
@@ -98,7 +93,6 @@ if TYPE_CHECKING:
         symptoms,
         week_plans,
     )
-    from ._violations import InvariantViolation, MissingParam
 
 __all__ = [
     "CAUTION_NEVER_SOONER",
@@ -179,36 +173,38 @@ __all__ = [
     "week_plans",
 ]
 
-# Where each public name lives; a module is imported the first time one of its names is.
+# Where each public name lives (relative to this package: the prover, the invariants and
+# the reachability constraints are footcore.analysis's); a module is imported the first
+# time one of its names is.
 _HOMES = {
-    "_cases": ("boundary_cases",),
-    "_check": ("CheckReport", "check_rulebook"),
-    "_harsher": ("CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner",
+    "._cases": ("boundary_cases",),
+    "._check": ("CheckReport", "check_rulebook"),
+    "._harsher": ("CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner",
                  "days_to_rungs", "harsher_variants", "histories"),
-    "_hook": ("register_strategies",),
-    "_invariants": (
-        "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "Trigger", "check_backends_agree",
+    "._hook": ("register_strategies",),
+    "..analysis._invariants": (
+        "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "check_backends_agree",
         "check_backoff_never_raises_load", "check_cues_agree_with_action", "check_decision",
         "check_deterministic", "check_hold_explained", "check_invariants", "check_monotone",
         "check_no_hops_before_clearance", "check_no_rise_unless_ready",
         "check_one_rung_at_most", "check_pain_pauses", "check_pause_holds_until_clearance",
         "check_responses", "check_session_shape", "check_stiffness_never_raises_load",
-        "triggers",
     ),
-    "_liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
-    "_machine": ("AthleteMachine", "athlete_machine"),
-    "_population": ("POPULATION_START", "population"),
-    "_reachable": ("REACHABILITY", "check_reachable"),
-    "_mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
+    "..analysis._triggers": ("Trigger", "triggers"),
+    "._liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),
+    "._machine": ("AthleteMachine", "athlete_machine"),
+    "._population": ("POPULATION_START", "population"),
+    "..analysis._reachable": ("REACHABILITY", "check_reachable"),
+    "._mutants": ("MUTANT_KINDS", "KitCheck", "Mutant", "MutationReport", "derive",
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
-    "_prove": ("PROVABLE", "Counterexample", "ProofReport", "ProofResult", "prove",
-               "prover_check"),
-    "_strategies": (
+    "..analysis._proof": ("Counterexample", "ProofReport", "ProofResult"),
+    "..analysis._prove": ("PROVABLE", "prove", "prover_check"),
+    "._strategies": (
         "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
         "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",
         "mild_checkins", "pain_symptoms", "ready_states", "symptoms", "week_plans",
     ),
-    "_violations": ("InvariantViolation", "MissingParam"),
+    "..analysis._violations": ("InvariantViolation", "MissingParam"),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -218,7 +214,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     try:
-        loaded = importlib.import_module(f"{__name__}.{module}")
+        loaded = importlib.import_module(module, __name__)
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] == "hypothesis":
             raise ImportError(f"footcore.testing.{name} needs Hypothesis: "

@@ -17,8 +17,8 @@ import attrs
 from .._enums import Action, BackOff, Category, CompensationKind, Goal, Location, SymptomKind
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook, Stage
-from ._model import plans
-from ._spec import HOTSPOTS, SINGLE_LEG_FAULTS, criteria, param_or, passing_metrics
+from ..analysis._plans import plans
+from ..analysis._spec import HOTSPOTS, SINGLE_LEG_FAULTS, criteria, param_or, passing_metrics
 from ._strategies import TODAY
 
 __all__ = ["boundary_cases"]

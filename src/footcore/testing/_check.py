@@ -18,13 +18,15 @@ from .._engine import Engine
 from .._enums import Goal
 from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook, load_rulebook
+from ..analysis._engine_checks import other_backend
+from ..analysis._invariants import CONFORMANCE, INVARIANTS, check_invariants, select
+from ..analysis._proof import ProofReport
+from ..analysis._prove import PROVABLE
+from ..analysis._prove import prove as prove_rulebook
+from ..analysis._spec import param
 from ._cases import boundary_cases
-from ._invariants import CONFORMANCE, INVARIANTS, check_invariants, other_backend, select
 from ._liveness import LIVENESS, check_liveness, ladder_bound
 from ._machine import athlete_machine
-from ._prove import PROVABLE, ProofReport
-from ._prove import prove as prove_rulebook
-from ._spec import param
 from ._strategies import inputs
 
 __all__ = ["CheckReport", "check_rulebook"]

@@ -18,6 +18,7 @@ from .._engine import Engine
 from .._enums import Action, Goal
 from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook
+from ..analysis._violations import InvariantViolation
 from ._mutants import derive
 from ._strategies import (
     EPOCH,
@@ -27,7 +28,6 @@ from ._strategies import (
     edge_symptoms,
     mild_checkins,
 )
-from ._violations import InvariantViolation
 
 __all__ = ["CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner", "days_to_rungs",
            "harsher_variants", "histories"]

@@ -14,9 +14,9 @@ from .._engine import Engine
 from .._enums import BackOff, Goal
 from .._models import AthleteState, CheckIn, Decision, Metrics
 from .._rulebook import Rulebook
-from ._spec import param, passing_metrics
+from ..analysis._spec import param, passing_metrics
+from ..analysis._violations import InvariantViolation
 from ._strategies import EPOCH
-from ._violations import InvariantViolation
 
 __all__ = ["LIVENESS", "check_liveness", "clean_gap", "ladder_bound"]
 

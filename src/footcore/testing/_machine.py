@@ -25,10 +25,12 @@ from .._enums import Action, Goal, SymptomKind
 from .._errors import DuplicateCheckIn, InputError
 from .._models import AthleteState, CheckIn, Compensation, Symptom
 from .._rulebook import Rulebook, load_rulebook
-from ._invariants import check_invariants, other_backend, select
+from ..analysis._engine_checks import other_backend
+from ..analysis._invariants import check_invariants, select
+from ..analysis._reachable import check_reachable
+from ..analysis._spec import PAIN_KINDS, param_or
+from ..analysis._violations import InvariantViolation
 from ._liveness import check_liveness
-from ._reachable import check_reachable
-from ._spec import PAIN_KINDS, param_or
 from ._strategies import (
     EPOCH,
     checkins,
@@ -37,7 +39,6 @@ from ._strategies import (
     mild_checkins,
     pain_symptoms,
 )
-from ._violations import InvariantViolation
 
 __all__ = ["AthleteMachine", "athlete_machine"]
 

@@ -19,10 +19,10 @@ from .._enums import Action
 from .._errors import RulebookError
 from .._models import AthleteState, CheckIn
 from .._rulebook import Condition, Rule, Rulebook, assemble
+from ..analysis._invariants import check_invariants, select
+from ..analysis._spec import CAUTION
 from ._cases import boundary_cases
-from ._invariants import check_invariants, select
 from ._liveness import LIVENESS, check_liveness
-from ._spec import CAUTION
 from ._strategies import inputs
 
 __all__ = [

@@ -29,7 +29,7 @@ from .._models import (
     WeekPlan,
 )
 from .._rulebook import Rulebook
-from ._spec import HOTSPOTS, LASTING_KINDS, PAIN_KINDS, param, param_or
+from ..analysis._spec import HOTSPOTS, LASTING_KINDS, PAIN_KINDS, param, param_or
 
 __all__ = [
     "EPOCH",

@@ -7,28 +7,26 @@ natural bounds). That decides which rules can never fire, which are always outra
 more conservative rule that fires whenever they do, which stages cannot be reached or
 left, and which thresholds are ordered against the severity they grade.
 
-:func:`safety` adds what the prover of ``footcore.testing`` decides: a safety invariant
+:func:`safety` adds what the prover (:mod:`._prove`) decides: a safety invariant
 some input breaks is an error, with the smallest such input.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 from collections.abc import Iterable, Sequence
 
 import attrs
 
-from ._conditions import FACT_FIELDS, CompiledRule, FactType, Op, Scalar, Test
-from ._enums import Action, Observation
-from ._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
+from .._conditions import CompiledRule, FactType, Op, Test
+from .._enums import Action, Observation
+from .._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage
+from ._prove import prove
+from ._values import candidate_values
 
-__all__ = ["Finding", "candidate_values", "lint", "safety"]
+__all__ = ["ERROR", "WARNING", "Finding", "lint", "safety"]
 
 ERROR, WARNING = "error", "warning"
-_UPPER = {"severity": 10, "max_severity": 10, "foot_fatigue": 10, "forefoot_symmetry": 1,
-          "minutes": 600}
 # Fields on which a higher value is worse, so a harsher action should need a higher value.
 _WORSE_WHEN_HIGHER = {
     FactType.SYMPTOM: ("severity", "days"),
@@ -60,46 +58,6 @@ class Finding:
                 "message": self.message,
                 "counterexample": json.loads(self.counterexample)
                 if self.counterexample else None}
-
-
-def _upper(field: str, rulebook: Rulebook) -> float | None:
-    if field == "stage_order":
-        return len(rulebook.stages) - 1
-    if field == "dose_level":
-        return max(len(stage.steps) for stage in rulebook.stages) - 1
-    return _UPPER.get(field)
-
-
-def candidate_values(fact: FactType, field: str, tests: Sequence[Test],
-                     rulebook: Rulebook) -> list[Scalar]:
-    """Values of ``field`` that between them meet every way ``tests`` can come out."""
-    spec = FACT_FIELDS[fact][field]
-    if spec.type is bool:
-        return [True, False]
-    if spec.type is str:
-        domain = _domain(spec, list(rulebook.stages), rulebook.exercises)
-        if domain is not None:
-            return sorted(domain)
-        return [*(c for t in tests for c in _constants(t)), "\0 none of these"]
-    numbers = [float(c) for t in tests for c in _constants(t)]
-    high = _upper(field, rulebook)
-    points = {0.0, *([high] if high is not None else []), *numbers}
-    for value in numbers:
-        if spec.type is int:
-            points |= {math.floor(value) - 1, math.floor(value), math.ceil(value),
-                       math.ceil(value) + 1}
-        else:
-            points |= {value - 1e-6, value + 1e-6}
-    ordered = sorted(points)
-    if spec.type is float:
-        points |= {(a + b) / 2 for a, b in itertools.pairwise(ordered)}
-        points.add(ordered[-1] + 1)
-    return [p if spec.type is float else int(p) for p in sorted(points)
-            if p >= 0 and (high is None or p <= high)]
-
-
-def _constants(test: Test) -> tuple[Scalar, ...]:
-    return test.value if isinstance(test.value, tuple) else (test.value,)
 
 
 def _by_field(tests: Iterable[Test]) -> dict[str, list[Test]]:
@@ -275,8 +233,6 @@ def lint(rulebook: Rulebook) -> tuple[Finding, ...]:
 def safety(rulebook: Rulebook) -> tuple[Finding, ...]:
     """The safety invariants the prover refutes for ``rulebook`` (errors, each with its
     smallest counterexample in words and as JSON) or cannot decide (warnings)."""
-    from .testing._prove import prove  # the prover: an outer layer, without Hypothesis
-
     found = []
     for name, result in prove(rulebook).results.items():
         example = result.counterexample

@@ -1,7 +1,7 @@
-"""The errors the kit's checks raise: an invariant broken, or a rulebook a check cannot read.
+"""The errors the invariant checks raise: an invariant broken, or a rulebook a check cannot
+read.
 
-Requires hypothesis (as all of :mod:`footcore.testing`), though this module does not
-import it.
+Pure Python; it does not import Hypothesis.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ class InvariantViolation(AssertionError):
         problem: what went wrong, in one sentence.
         rules: the ids of the rules responsible (may be empty: no rule fired).
         decision: the decision that broke the invariant, when there is one.
-
-    Requires hypothesis.
     """
 
     def __init__(self, invariant: str, problem: str, *, expectation: str = "",
@@ -87,8 +85,6 @@ class MissingParam(InvariantViolation):
     The kit reads every threshold from the rulebook's ``[params]``; a rulebook that has no
     such parameter cannot be checked for that invariant. The message says which parameter,
     what it means, and how to proceed (define it, or skip the invariant).
-
-    Requires hypothesis.
     """
 
     def __init__(self, invariant: str, param: str, meaning: str, rulebook: Rulebook) -> None:

@@ -1,8 +1,7 @@
-"""What the kit reads from a rulebook: its thresholds by name, and the metric criteria of
-its progression rules.
+"""What the invariant checks read from a rulebook: its thresholds by name, and the metric
+criteria of its progression rules.
 
-Requires hypothesis (as all of :mod:`footcore.testing`), though this module does not
-import it.
+Pure Python; it does not import Hypothesis.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ a fact's rules are the AND of its parts' bits. The parts are:
 - the *symptoms* and *compensations*, which also make the check-in fact's counts, highest
   severity, pain and clean streak.
 
+The rule bits and parts are :mod:`._bits`'s, the context, clock and items :mod:`._cells`'s,
+and what the plan builder plans :mod:`._plans`'s; this module enumerates them.
+
 Pure Python and deterministic; it does not import Hypothesis.
 """
 
@@ -29,49 +32,25 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import attrs
 
 from .._conditions import FACT_FIELDS, FactType, Op, Scalar, Test
-from .._enums import (
-    RULE_ACTIONS,
-    Action,
-    BackOff,
-    Category,
-    CompensationKind,
-    Goal,
-    Location,
-    SymptomKind,
-)
-from .._facts import PAIN_KINDS, build_facts, is_clean, single_leg_week
-from .._lint import candidate_values
-from .._memo import remember
+from .._enums import BackOff, CompensationKind, Goal, Location, SymptomKind
+from .._facts import PAIN_KINDS, build_facts, is_clean
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
-from .._plan import build_plan
-from .._rulebook import Rulebook, Stage
+from .._rulebook import Rulebook
 from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
-from ._spec import backoff_compensation, backoff_symptom, pain_sign
+from ._bits import Part, RuleBits, fold, steady_part
+from ._cells import ON, SIGNS, Clock, Context, Item, cell_of, keep_plainest
+from ._plans import plans
+from ._values import candidate_values
 
-__all__ = [
-    "CHECKIN_PARTS",
-    "ON",
-    "SIGNS",
-    "Clock",
-    "Context",
-    "Item",
-    "Model",
-    "Part",
-    "Plans",
-    "RuleBits",
-    "plans",
-]
-
-ON = date(2026, 7, 24)  # the date of every check-in the model builds
-NO_ACTION = len(RULE_ACTIONS)  # the rank of "no rule fired" (after the precedence's ranks)
+__all__ = ["CHECKIN_PARTS", "Model"]
 
 # Which part of an input each check-in fact field comes from.
 CHECKIN_PARTS: Mapping[str, tuple[str, ...]] = {
@@ -91,187 +70,6 @@ SHARED = tuple(field for field in FACT_FIELDS[FactType.SYMPTOM]
                if field in FACT_FIELDS[FactType.COMPENSATION]
                and field in FACT_FIELDS[FactType.CHECKIN])
 
-# ---------------------------------------------------------------- rule bits
-
-
-class RuleBits:
-    """Rules as bits, and the rules each field value lets through.
-
-    Args:
-        rules: each rule's action and the tests that count (bit ``i`` is rule ``i``).
-        precedence: the actions, most conservative first, for :meth:`top`.
-    """
-
-    def __init__(self, rules: Sequence[tuple[Action, Sequence[Test]]],
-                 precedence: Sequence[Action]) -> None:
-        self.full = (1 << len(rules)) - 1
-        self._tests: dict[str, list[tuple[int, tuple[Test, ...]]]] = {}
-        for bit, (_, tests) in enumerate(rules):
-            by_field: dict[str, list[Test]] = {}
-            for test in tests:
-                by_field.setdefault(test.field, []).append(test)
-            for name, group in by_field.items():
-                self._tests.setdefault(name, []).append((bit, tuple(group)))
-        self._free = {name: self.full & ~sum(1 << bit for bit, _ in tested)
-                      for name, tested in self._tests.items()}
-        self._ranks = [sum(1 << bit for bit, (action, _) in enumerate(rules)
-                           if action is wanted) for wanted in precedence]
-        self._memo: dict[tuple[str, Scalar], int] = {}
-        self._tops: dict[int, int] = {}
-
-    def tests(self, name: str) -> list[Test]:
-        """Every test on field ``name``."""
-        return [t for _, group in self._tests.get(name, ()) for t in group]
-
-    def of(self, name: str, value: Scalar) -> int:
-        """The rules whose tests on field ``name`` all hold at ``value``."""
-        key = (name, value)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._free.get(name, self.full)
-            for bit, group in self._tests.get(name, ()):
-                if all(t.holds({name: value}) for t in group):
-                    found |= 1 << bit
-            self._memo[key] = found
-        return found
-
-    def all(self, values: Mapping[str, Scalar]) -> int:
-        """The rules whose tests on these fields all hold."""
-        bits = self.full
-        for name, value in values.items():
-            bits &= self.of(name, value)
-        return bits
-
-    def top(self, bits: int) -> int:
-        """The precedence rank of the most conservative action among ``bits`` (NO_ACTION
-        when none)."""
-        found = self._tops.get(bits)
-        if found is None:
-            found = self._tops[bits] = next(
-                (rank for rank, mask in enumerate(self._ranks) if bits & mask), NO_ACTION)
-        return found
-
-
-# ---------------------------------------------------------------- parts
-
-
-@attrs.frozen
-class Part:
-    """One way to fill some fields of the check-in fact: the check-in rules whose tests on
-    them hold, with a clean session and with one that is not; its order key (smaller is
-    plainer); and the values that build it."""
-
-    bits: tuple[int, int]
-    key: tuple[Any, ...]
-    values: Mapping[str, Any]
-
-
-def fold(*groups: Iterable[Part]) -> list[Part]:
-    """Every combination of one part from each group, with the rule bits ANDed; of the
-    combinations with the same bits, the one of smallest key."""
-    out = {(-1, -1): Part((-1, -1), (), {})}
-    for group in groups:
-        items = list(group)
-        nxt: dict[tuple[int, int], Part] = {}
-        for a in out.values():
-            for b in items:
-                bits = (a.bits[0] & b.bits[0], a.bits[1] & b.bits[1])
-                key = a.key + b.key
-                old = nxt.get(bits)
-                if old is None or key < old.key:
-                    nxt[bits] = Part(bits, key, {**a.values, **b.values})
-        out = nxt
-    return sorted(out.values(), key=lambda p: p.key)
-
-
-def _part(bits: int, key: tuple[Any, ...], **values: Any) -> Part:
-    return Part((bits, bits), key, values)
-
-
-@attrs.frozen
-class Context:
-    """Who the athlete is and where they stand: the facts every fact of the evaluation
-    shares, and what the check-in fact adds to them."""
-
-    stage: Stage
-    goal: Goal
-    history: bool
-    cleared: bool  # clearance on record in the state
-    cleared_today: bool
-    paused: bool
-    backoff: BackOff
-    single_leg: bool  # week_single_leg: the week planned for the state has single-leg work
-    doses: tuple[int, ...]  # the dose steps whose week has single_leg (as planned)
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return (self.paused, list(BackOff).index(self.backoff), self.history, self.cleared,
-                self.cleared_today, self.stage.order, list(Goal).index(self.goal),
-                self.doses)
-
-    def shared(self) -> dict[str, Scalar]:
-        return {"stage": self.stage.id, "stage_order": self.stage.order,
-                "goal": self.goal.value, "history": self.history,
-                "cleared": self.cleared or self.cleared_today,
-                "cleared_today": self.cleared_today, "paused": self.paused}
-
-
-@attrs.frozen
-class Clock:
-    """The state's dates and counters, counted back from the check-in, and whether the
-    session was done. ``None`` days fall back to the start (as in the engine)."""
-
-    fresh: bool  # a new athlete: no check-in yet
-    completed: bool
-    minutes: int
-    short: bool  # minutes reported under session_counts_min_minutes
-    since_checkin: int | None  # None: no check-in yet (days since the start then)
-    since_session: int | None
-    since_change: int | None
-    since_backoff: int | None
-    window_open: bool  # an open back-off window still runs on the check-in date
-    sessions: int  # sessions in the recent window before this check-in
-    done: int
-    missed: int
-    clean: int
-    since_start: int
-
-    def facts(self, backoff: BackOff, clean: bool) -> dict[str, Scalar]:
-        """The check-in fact's clock fields, for a clean check-in or one that is not."""
-        start = self.since_start
-        trained_today = self.since_session == 0
-        counted_today = self.since_checkin == 0
-        session = self.completed and not self.short
-        new = session and not trained_today
-        if session:
-            done, missed = self.done + (0 if trained_today else 1), 0
-        elif trained_today or self.completed:  # a short session: no session, no miss
-            done, missed = self.done, self.missed
-        else:
-            done, missed = 0, self.missed + (0 if counted_today else 1)
-        active = backoff is not BackOff.NONE and self.window_open
-        return {
-            "completed": self.completed,
-            "minutes": self.minutes,
-            "short_session": self.short,
-            "sessions_in_window": self.sessions + new,
-            "consecutive_completed": done,
-            "consecutive_missed": missed,
-            "clean_streak": self.clean + new if clean else 0,
-            "days_at_dose": _or(self.since_change, start),
-            "days_since_last_checkin": _or(self.since_checkin, start),
-            "days_since_last_session": _or(self.since_session, start),
-            "had_backoff": self.since_backoff is not None,
-            "days_since_backoff": _or(self.since_backoff, 0),
-            "deload_active": active and backoff is BackOff.DELOAD,
-            "rest_active": active and backoff is BackOff.REST,
-            "backoff_ended": backoff is not BackOff.NONE and not active,
-        }
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value
-
 
 # The check-in fields each part of a clock decides, and the clock values it sets.
 _CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
@@ -284,48 +82,11 @@ _CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
     "in-a-row": ("consecutive_completed", "consecutive_missed"),
     "streak": ("clean_streak",),
 }
+
+
 _QUIET: Mapping[str, Any] = {"since_change": None, "since_backoff": None,
                              "window_open": False, "sessions": 0, "done": 0, "missed": 0,
                              "clean": 0}
-
-
-@attrs.frozen
-class Item:
-    """A symptom or compensation the model may report: its own rule bits (before the
-    context's), what it adds to the check-in fact, and the invariants' signs it shows."""
-
-    thing: Symptom | Compensation
-    key: tuple[Any, ...]
-    fact: FactType
-    week: bool | None  # the week_single_leg a compensation was made for
-    bits: int
-    severity: int  # the run of max_severity its severity falls in (0 for compensations)
-    pain: bool
-    clean: bool
-    signs: frozenset[str]
-
-
-# ---------------------------------------------------------------- the model
-
-
-def _pain(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
-    return isinstance(thing, Symptom) and pain_sign(spec, thing, "pain-pauses")
-
-
-def _backoff(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
-    if isinstance(thing, Symptom):
-        return backoff_symptom(spec, thing, "backoff-never-raises-load")
-    return backoff_compensation(spec, thing, lambda: week)
-
-
-def _stiffness(spec: Rulebook, thing: Symptom | Compensation, week: bool) -> bool:
-    return isinstance(thing, Symptom) and thing.kind is SymptomKind.STIFFNESS
-
-
-# The signs the invariants look for on one symptom or compensation (given whether the
-# week has single-leg work), at the thresholds of a spec; the kit's own predicates.
-SIGNS: Mapping[str, Callable[[Rulebook, Symptom | Compensation, bool], bool]] = {
-    "pain": _pain, "backoff": _backoff, "stiffness": _stiffness}
 
 
 class Model:
@@ -431,8 +192,8 @@ class Model:
         parts = []
         for level in ctx.doses:
             facts = {"dose_level": level, "top_dose": level >= top}
-            parts.append(_part(ck.all(facts), (level,), dose_level=level,
-                               positions=self.positions.all(facts)))
+            parts.append(steady_part(ck.all(facts), (level,), dose_level=level,
+                                     positions=self.positions.all(facts)))
         return parts
 
     @functools.cached_property
@@ -454,9 +215,9 @@ class Model:
             if spec.guard is None:
                 continue
             metric = name  # the Metrics attribute of the same name
-            group = [_part(ck.all({spec.guard: False, name: 0.0}), (0,), **{metric: None})]
-            group += [_part(ck.all({spec.guard: True, name: float(v)}), (1, v),
-                            **{metric: float(v)})
+            group = [steady_part(ck.all({spec.guard: False, name: 0.0}), (0,), **{metric: None})]
+            group += [steady_part(ck.all({spec.guard: True, name: float(v)}), (1, v),
+                                  **{metric: float(v)})
                       for v in self.runs(FactType.CHECKIN, name)]
             groups.append(group)
         return groups
@@ -638,10 +399,10 @@ class Model:
             thing = Symptom(kind, location, severity, int(lasted))
             bits = sym.all({"kind": kind.value, "location": location.value,
                             "severity": severity, "days": int(lasted)})
-            _keep(found, Item(thing, (0, k, loc, severity, lasted), FactType.SYMPTOM, None,
-                              bits, self.cell(FactType.CHECKIN, "max_severity", severity),
-                              kind in PAIN_KINDS, clean[kind, severity],
-                              self._signed(thing, False)))
+            keep_plainest(found, Item(thing, (0, k, loc, severity, lasted), FactType.SYMPTOM, None,
+                                      bits, self.cell(FactType.CHECKIN, "max_severity", severity),
+                                      kind in PAIN_KINDS, clean[kind, severity],
+                                      self._signed(thing, False)))
         for (k, fault), (e, name), week in itertools.product(
                 enumerate(CompensationKind), enumerate([None, *sorted(rb.exercises)]),
                 (False, True)):
@@ -653,8 +414,8 @@ class Model:
                 "exercise_category": exercise.category.value if exercise else "",
                 "exercise_unilateral": exercise.unilateral if exercise else False,
                 "week_single_leg": week})
-            _keep(found, Item(seen, (1, k, e), FactType.COMPENSATION, week, bits, 0, False,
-                              False, self._signed(seen, week)))
+            keep_plainest(found, Item(seen, (1, k, e), FactType.COMPENSATION, week, bits, 0, False,
+                                      False, self._signed(seen, week)))
         return sorted(found.values(), key=lambda i: i.key)
 
     def _signed(self, thing: Symptom | Compensation, week: bool) -> frozenset[str]:
@@ -698,7 +459,7 @@ class Model:
             check(metric, (guard, metric), (p.bits[0] for p in group))
         check("clock", CHECKIN_PARTS["clock"],
               (p.bits[side] for p in self.clocks(ctx.paused, ctx.backoff)))
-        cells = {_cell(i) for i in self.items_for(ctx)}
+        cells = {cell_of(i) for i in self.items_for(ctx)}
         for kind, found in ((FactType.SYMPTOM, facts[FactType.SYMPTOM]),
                             (FactType.COMPENSATION, facts[FactType.COMPENSATION])):
             things: Sequence[Symptom | Compensation] = (
@@ -764,74 +525,3 @@ class Model:
             compensations=tuple(t for t in things if isinstance(t, Compensation)),
             metrics=metrics, clinician_cleared=ctx.cleared_today)
         return state, checkin
-
-
-class Plans:
-    """What the plan builder plans for a rulebook's stages, catalogue and rest weeks (the
-    only parts of a rulebook it reads to choose exercises), worked out once for every
-    rulebook that shares them: its mutants, say. Made by :func:`plans`."""
-
-    def __init__(self, rulebook: Rulebook) -> None:
-        self.rulebook = rulebook
-
-    @functools.lru_cache(maxsize=1024)  # noqa: B019
-    def single_leg(self, stage: str, goal: Goal, paused: bool, backoff: BackOff,
-                   hops_barred: bool) -> tuple[bool, ...]:
-        """Whether the week planned for such a state has single-leg work or hops, at each of
-        the stage's dose steps (an item gated on steps may change it)."""
-        return tuple(single_leg_week(self.rulebook, self.state(
-            stage, goal, level, paused, backoff, hops_barred))
-            for level in range(len(self.rulebook.stage(stage).steps)))
-
-    @functools.cached_property
-    def hops_before_clearance(self) -> AthleteState | None:
-        """A state of an athlete with a history and no clearance whose plan has hops, or
-        None: every stage, goal, dose, back-off mode and pause of the plan builder tried."""
-        rb = self.rulebook
-        for stage, goal, backoff, paused in itertools.product(rb.stages, Goal, BackOff,
-                                                              (False, True)):
-            for dose in range(len(stage.steps)):
-                state = self.state(stage.id, goal, dose, paused, backoff, True)
-                plan = build_plan(rb, state)
-                if any(item.category is Category.PLYOMETRIC for item in (
-                        *(i for session in plan.sessions for i in session.items),
-                        *plan.habits)):
-                    return state
-        return None
-
-    def state(self, stage: str, goal: Goal, dose: int, paused: bool, backoff: BackOff,
-              hops_barred: bool) -> AthleteState:
-        """A new athlete's state, but for these (a history and no clearance when
-        ``hops_barred``)."""
-        return AthleteState(
-            athlete_id="prover", goal=goal, stage=stage, dose_level=dose, started_on=ON,
-            rulebook_digest=self.rulebook.digest, prior_foot_ankle_problems=hops_barred,
-            paused=paused, backoff=backoff,
-            backoff_until=None if backoff is BackOff.NONE else ON + timedelta(days=1))
-
-
-_PLANS: dict[tuple[Any, ...], Plans] = {}
-
-
-def plans(rulebook: Rulebook) -> Plans:
-    """The :class:`Plans` of ``rulebook``'s stages, catalogue and rest weeks."""
-    key = (rulebook.stages, tuple(sorted(rulebook.exercises.items())),
-           rulebook.number("rest_sessions_per_week"))
-    found = _PLANS.get(key)
-    if found is None:
-        found = remember(_PLANS, key, Plans(rulebook), 16)
-    return found
-
-
-def _cell(item: Item) -> tuple[Any, ...]:
-    """What tells an item from another: everything but the symptom or compensation."""
-    return (item.fact, item.week, item.bits, item.severity, item.pain, item.clean,
-            item.signs)
-
-
-def _keep(found: dict[tuple[Any, ...], Item], item: Item) -> None:
-    """Keep the plainest item of each cell."""
-    cell = _cell(item)
-    old = found.get(cell)
-    if old is None or item.key < old.key:
-        found[cell] = item
