@@ -17,7 +17,8 @@ import attrs
 import pytest
 
 import footcore
-from footcore import Action, Exercise, Rulebook
+from footcore import Action
+from footcore.models import Exercise, Rulebook
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"

@@ -132,7 +132,7 @@ def population(athletes: int, *, seed: int = 0, checkins: int = 78,
     """``athletes`` synthetic athletes' histories, each of ``checkins`` check-ins (three or so
     a week: 78 is half a year), starting on the first rung of ``rulebook`` (default: the
     shipped one). The same seed gives the same population; one at a time, so a large one
-    can be written with :func:`footcore.write_histories` without being held in memory.
+    can be written with :func:`footcore.impact.write_histories` without being held in memory.
 
     Raises:
         InputError: ``athletes`` is negative or ``checkins`` is under 1.
