@@ -6,23 +6,16 @@ An outer layer: the core never imports it, and importing it does not import the 
 line.
 """
 
-from ._population import (
-    AthleteImpact,
-    BackOffCount,
-    ChangeExample,
-    ChangeGroup,
-    Divergence,
+from ._population._athlete import AthleteImpact, Divergence, Outcome, Refusal
+from ._population._histories import (
     History,
-    ImpactReport,
-    Outcome,
-    Refusal,
-    RungShift,
     decision_histories,
-    impact,
     log_histories,
     read_histories,
     write_histories,
 )
+from ._population._report import BackOffCount, ChangeExample, ChangeGroup, ImpactReport, RungShift
+from ._population._run import impact
 
 __all__ = [
     "AthleteImpact",

@@ -24,7 +24,7 @@ from .._engine import Engine
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn, Decision
-from .._population import History
+from .._population._histories import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (

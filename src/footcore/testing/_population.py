@@ -24,7 +24,7 @@ from .._compare import rulebook_ref
 from .._enums import CompensationKind, Goal, Location, SymptomKind
 from .._errors import InputError
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
-from .._population import History
+from .._population._histories import History
 from .._rulebook import Rulebook, load_rulebook
 from .._simulate import Scenario, Week, checkins
 
