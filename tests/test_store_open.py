@@ -179,6 +179,7 @@ def test_a_readonly_store_refuses_signing(store_url: str, engine: Engine) -> Non
 _CHILD = """
 import json, sys
 import footcore as fc
+import footcore.store
 out = {}
 for readonly in (False, True):
     try:
