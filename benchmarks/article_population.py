@@ -21,18 +21,19 @@ import sys
 from datetime import date
 
 import footcore as fc
+import footcore.impact
 
 
 def histories(out: str, athletes: int) -> None:
     from footcore.testing import population
 
-    fc.write_histories(out, population(athletes, seed=21))
+    fc.impact.write_histories(out, population(athletes, seed=21))
 
 
 def decide(source: str, out: str) -> None:
     engine = fc.Engine(backend="native")
     with open(out, "w", encoding="utf-8") as file:
-        for history in fc.read_histories(source):
+        for history in fc.impact.read_histories(source):
             state, checkins = history.load()
             state = _rebased(state, engine)
             steps = []

@@ -42,9 +42,12 @@ except ImportError:  # run from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import footcore
 
-from footcore import Engine, Rulebook, read_histories, write_histories
+import footcore.impact
+from footcore import Engine
 from footcore._population._run import Job, _chunks, _text, run_chunk
 from footcore._rulebook import assemble
+from footcore.impact import read_histories, write_histories
+from footcore.models import Rulebook
 from footcore.testing import population
 
 CHUNK = 2000  # check-ins per chunk: impact's default
@@ -89,8 +92,8 @@ def child(mode: str, path: Path, athletes: int) -> dict[str, Any]:
         out.update(chunks=len(sizes), chunk_bytes=statistics.mean(sizes))
     else:
         workers = {"serial": 1, "processes": 2, "dask": None}[mode]
-        report = footcore.impact(old, new, _head(path, athletes), workers=workers,
-                                 executor=client)
+        report = footcore.impact.impact(old, new, _head(path, athletes), workers=workers,
+                                        executor=client)
         out.update(checkins=report.decisions, changed=report.changed_decisions)
     out["seconds"] = time.perf_counter() - began
     if mode == "read":  # what a chunk's answer weighs on the wire

@@ -19,7 +19,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import footcore as fc
-from footcore import Action, BackOff, CompensationKind, Observation, SymptomKind
+from footcore import Action, CompensationKind, Observation, SymptomKind
+from footcore.models import BackOff
 
 # The numbers of rules/params.toml.
 WINDOW = timedelta(days=14 - 1)

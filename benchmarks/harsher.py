@@ -23,14 +23,16 @@ import time
 from collections.abc import Sequence
 
 import footcore as fc
-from footcore import History
+import footcore.impact
+import footcore.models
 from footcore._caution import harsher_directions, harsher_step
+from footcore.impact import History
 from footcore.testing import derive, population
 
 Reached = list[dict[str, int]]  # per athlete: rung -> days from the start to reach it
 
 
-def variants(rulebook: fc.Rulebook) -> list[tuple[str, fc.Rulebook]]:
+def variants(rulebook: fc.models.Rulebook) -> list[tuple[str, fc.models.Rulebook]]:
     """Each back-off threshold one step harsher, each deload rule made a rest and each ease
     rule (P9: mild stiffness) a deload."""
     out = []
@@ -48,7 +50,7 @@ def variants(rulebook: fc.Rulebook) -> list[tuple[str, fc.Rulebook]]:
     return out
 
 
-def replay(rulebook: fc.Rulebook, histories: Sequence[History]) -> Reached:
+def replay(rulebook: fc.models.Rulebook, histories: Sequence[History]) -> Reached:
     engine = fc.Engine(rulebook, backend="native")
     order = {stage.id: stage.order for stage in rulebook.stages}
     reached: Reached = []

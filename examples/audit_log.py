@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import footcore as fc
+import footcore.audit
 
 engine = fc.Engine(fc.load_rulebook(), backend="auto")
 stiff = fc.Symptom(fc.SymptomKind.STIFFNESS, fc.Location.ARCH, severity=4)
 
 with tempfile.TemporaryDirectory() as folder:
-    log = fc.AuditLog(Path(folder) / "decisions.jsonl")
+    log = fc.audit.AuditLog(Path(folder) / "decisions.jsonl")
 
     # Six weeks of check-ins, Monday, Wednesday and Friday: one session missed, and
     # stiffness under the arch once.
@@ -32,10 +33,10 @@ with tempfile.TemporaryDirectory() as folder:
         state = decision.state         # what the app stores for the next check-in
     head = record.hash  # keep it in the app's database: it also catches records cut off the end
 
-    print(fc.verify_log(log.path, head=head))
+    print(fc.audit.verify_log(log.path, head=head))
 
     print("\nTimeline of a-17:")
-    for row in fc.history(log.path, "a-17"):
+    for row in fc.audit.history(log.path, "a-17"):
         print(f"  {row.on}  {row.stage:<10} dose {row.dose_level}  {row.action.value:<8} "
               f"{row.reason}")
 
@@ -44,7 +45,7 @@ with tempfile.TemporaryDirectory() as folder:
     print("\n" + fc.explain(changed))
 
     # Re-deciding every record from its stored inputs gives the same decisions.
-    replay = fc.replay_log(log.path, engine)
+    replay = fc.audit.replay_log(log.path, engine)
     print("\n" + str(replay))
     assert replay.ok
 
@@ -57,6 +58,6 @@ with tempfile.TemporaryDirectory() as folder:
     lines[number] = json.dumps(record_data).encode() + b"\n"
     tampered = Path(folder) / "tampered.jsonl"
     tampered.write_bytes(b"".join(lines))
-    report = fc.verify_log(tampered)
+    report = fc.audit.verify_log(tampered)
     print("\n" + str(report).replace(folder, "..."))
     assert [p.kind for p in report.problems] == ["edited"]

@@ -32,6 +32,8 @@ import attrs
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.audit
+import footcore.impact
 from footcore._cli import build_parser, main
 from footcore._cli._project import path_kind
 from footcore._simulate import parse_scenario, simulate
@@ -229,17 +231,17 @@ def make_workspace(root: Path) -> Path:
     path["checkin"].write_text(fc.to_json(first.checkin), encoding="utf-8")
     path["decision"].write_text(fc.to_json(first, indent=2), encoding="utf-8")
     path["later"].write_text(fc.to_json(decisions[1].checkin), encoding="utf-8")
-    log = fc.AuditLog(path["log"])
+    log = fc.audit.AuditLog(path["log"])
     for decision in decisions:
         log.append(decision)
-    other = fc.AuditLog(path["other_log"])
+    other = fc.audit.AuditLog(path["other_log"])
     state = engine.new_athlete("b-1", goal=fc.Goal.EVERYDAY, start=first.checkin.on)
     other.append(engine.evaluate(state, first.checkin))
     with fc.open_store(path["store"]) as store:
         store.add_athlete(first.prior_state)
         store.check_in(engine, "a-1", first.checkin)
-    fc.write_histories(path["athletes"], [fc.History.of(first.prior_state,
-                                                  [d.checkin for d in decisions])])
+    fc.impact.write_histories(path["athletes"], [fc.impact.History.of(first.prior_state,
+                                                         [d.checkin for d in decisions])])
     _keys(path["private_key"], path["public_key"])
     return root
 

@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 
 import footcore
+import footcore.models
 from pg_cluster import ServerMissing, cluster
 
 _databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def rulebook() -> footcore.Rulebook:
+def rulebook() -> footcore.models.Rulebook:
     return footcore.load_rulebook()
 
 
 @pytest.fixture(scope="session")
-def engine(rulebook: footcore.Rulebook) -> footcore.Engine:
+def engine(rulebook: footcore.models.Rulebook) -> footcore.Engine:
     return footcore.Engine(rulebook, backend="native")
 
 

@@ -23,6 +23,7 @@ import attrs
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from footcore._durable import durable_available
 from footcore._limits import EARLIEST_DATE, LATEST_DATE, MAX_INT
 
@@ -137,8 +138,8 @@ def _argument(kind: Any) -> st.SearchStrategy[Any]:
 def constructor_calls(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
     """A model and keyword arguments: each a valid value's, or an extreme or wrong one."""
     kind = draw(st.sampled_from([fc.Symptom, fc.Compensation, fc.Metrics, fc.CheckIn,
-                                 fc.AthleteState, fc.Dose, fc.CheckInRef, fc.RulebookRef,
-                                 fc.ParamUse]))
+                                 fc.AthleteState, fc.models.Dose, fc.models.CheckInRef,
+                                 fc.models.RulebookRef, fc.models.ParamUse]))
     base = attrs.asdict(_VALID[kind], recurse=False)
     hints = attrs.resolve_types(kind)
     for field in attrs.fields(hints):
@@ -153,10 +154,10 @@ _VALID: dict[type, Any] = {
     fc.Metrics: fc.Metrics(foot_fatigue=3.0),
     fc.CheckIn: fc.CheckIn(on=START + timedelta(days=2), completed=True, minutes=18),
     fc.AthleteState: NATIVE.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START),
-    fc.Dose: fc.Dose(3, 10),
-    fc.CheckInRef: fc.CheckInRef("c-1", START),
-    fc.RulebookRef: RULEBOOK.ref,
-    fc.ParamUse: fc.ParamUse("x", 1, True),
+    fc.models.Dose: fc.models.Dose(3, 10),
+    fc.models.CheckInRef: fc.models.CheckInRef("c-1", START),
+    fc.models.RulebookRef: RULEBOOK.ref,
+    fc.models.ParamUse: fc.models.ParamUse("x", 1, True),
 }
 
 

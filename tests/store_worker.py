@@ -28,6 +28,7 @@ try:
 except ImportError:  # started from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import footcore as fc
+import footcore.audit
 
 START = date(2026, 1, 5)
 GOOD = fc.Metrics(balance_eyes_open_s=45.0, balance_eyes_closed_s=20.0)
@@ -114,7 +115,7 @@ def _kill(args: dict[str, Any]) -> None:
 
 
 def _append(args: dict[str, Any]) -> None:
-    log = fc.AuditLog(args["log"])
+    log = fc.audit.AuditLog(args["log"])
     for line in Path(args["decisions"]).read_text().splitlines():
         record = log.append(fc.from_json(line, fc.Decision))
         print(json.dumps({"seq": record.seq, "hash": record.hash}), flush=True)

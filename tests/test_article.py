@@ -20,9 +20,6 @@ import pytest
 from footcore import (
     Action,
     AthleteState,
-    AuditLog,
-    BackOff,
-    Category,
     CheckIn,
     Compensation,
     CompensationKind,
@@ -34,12 +31,8 @@ from footcore import (
     Location,
     Metrics,
     Observation,
-    PlanItem,
-    Rule,
-    Rulebook,
     Symptom,
     SymptomKind,
-    WeekPlan,
     explain,
     from_json,
     open_store,
@@ -47,6 +40,8 @@ from footcore import (
 )
 from footcore._cli._text import dose_text, plan_text
 from footcore._durable import durable_available
+from footcore.audit import AuditLog
+from footcore.models import BackOff, Category, PlanItem, Rule, Rulebook, WeekPlan
 
 START = date(2026, 1, 5)
 TODAY = START + timedelta(days=90)

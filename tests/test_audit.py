@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
-from footcore import Action, CompensationKind, Engine, Location, Rulebook, SymptomKind
+import footcore.audit
+from footcore import Action, CompensationKind, Engine, Location, SymptomKind
 from footcore._audit import (
     GENESIS,
     AuditLog,
@@ -26,6 +27,7 @@ from footcore._audit import (
     verify_log,
 )
 from footcore._rulebook import assemble
+from footcore.models import Rulebook
 
 START = date(2026, 1, 5)
 GOOD = fc.Metrics(balance_eyes_open_s=45.0, balance_eyes_closed_s=20.0)
@@ -473,12 +475,12 @@ def test_verify_names_a_goal_change_written_into_a_log(tmp_path: Path) -> None:
     state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
     first = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, 6), completed=True))
     log = tmp_path / "audit.jsonl"
-    head = fc.AuditLog(log).append(first)
+    head = fc.audit.AuditLog(log).append(first)
     data = CONVERTER.unstructure(engine.change_goal(first.state, fc.Goal.STRENGTH,
                                                     on=date(2026, 1, 9)))
     record = {"decision": data, "hash": _hash(1, head.hash, data), "prev": head.hash, "seq": 1}
     with log.open("ab") as handle:
         handle.write(_encode(record) + b"\n")
-    report = fc.verify_log(log)
+    report = fc.audit.verify_log(log)
     assert not report.ok
     assert "its decision is a retarget (a change of goal)" in str(report)

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
-from footcore import AuditLog, Engine, verify_log
+import footcore.audit
+from footcore import Engine
+from footcore.audit import AuditLog, verify_log
 from store_worker import START, checkins
 
 
@@ -71,7 +73,7 @@ def test_a_file_that_is_not_an_audit_log_is_refused_and_left_alone(
 def test_a_last_line_that_is_not_part_of_a_record_is_kept(log: AuditLog) -> None:
     intact = log.path.read_bytes()
     log.path.write_bytes(intact + b"a line some other program appended")
-    with pytest.raises(fc.AuditLogError, match="not part of an audit record"):
+    with pytest.raises(fc.audit.AuditLogError, match="not part of an audit record"):
         log.repair()
     assert log.path.read_bytes() == intact + b"a line some other program appended"
 

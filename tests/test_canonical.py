@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from footcore import _canonical
 from footcore._convert import CONVERTER
 from footcore._models import Session
@@ -53,7 +54,7 @@ def test_the_engines_decisions_read_as_before(pair: tuple[fc.AthleteState, fc.Ch
 
 
 @SETTINGS
-@given(st.from_type(fc.Decision) | st.from_type(fc.Exercise) | st.from_type(fc.CheckIn))
+@given(st.from_type(fc.Decision) | st.from_type(fc.models.Exercise) | st.from_type(fc.CheckIn))
 def test_generated_models_read_as_before(value: object) -> None:
     for part in parts(value):
         assert fc.to_json(part) == reference(part)
@@ -66,24 +67,24 @@ SCALARS = (st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_si
 
 @SETTINGS
 @given(st.one_of(*(
-           st.builds(fc.Unmet, field=st.text(min_size=1, max_size=8), op=st.just(op),
+           st.builds(fc.models.Unmet, field=st.text(min_size=1, max_size=8), op=st.just(op),
                      needed=needed, actual=st.none() | SCALARS,
                      param=st.none() | st.text(max_size=8))
            for op, needed in (("in", st.lists(SCALARS, max_size=3).map(tuple)),
                               ("lt", SCALARS)))),
        st.lists(st.tuples(st.text(min_size=1, max_size=8), SCALARS), max_size=4),
        st.text(alphabet=st.characters(codec="utf-8"), max_size=20))
-def test_scalars_strings_and_matched_fields_read_as_before(unmet: fc.Unmet,
+def test_scalars_strings_and_matched_fields_read_as_before(unmet: fc.models.Unmet,
                                                            matched: list[tuple[str, object]],
                                                            text: str) -> None:
     assert fc.to_json(unmet) == reference(unmet)
-    firing = fc.Firing("r", fc.Action.HOLD, ("P1",), text or "s", "checkin", tuple(matched),
-                       won=True)
+    firing = fc.models.Firing("r", fc.Action.HOLD, ("P1",), text or "s", "checkin", tuple(matched),
+                              won=True)
     assert fc.to_json(firing) == reference(firing)  # a field named twice: the last one wins
 
 
 def test_a_value_of_an_unexpected_type_takes_the_general_path() -> None:
-    odd = trusted(fc.Dose)(3, True, 5, "none", "sets")  # a bool where a whole number belongs
+    odd = trusted(fc.models.Dose)(3, True, 5, "none", "sets")  # a bool where a whole number belongs
     assert fc.to_json(odd) == reference(odd) == (
         '{"form": "sets", "hold_s": 5, "reps": true, "resistance": "none", "sets": 3}')
     endless = trusted(fc.Metrics)(None, None, math.inf, None)

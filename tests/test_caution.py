@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore
+import footcore.impact
 from footcore import AthleteState, CheckIn, Engine, Goal, Location, Symptom, SymptomKind
 from footcore._caution import harsher_directions, harsher_step, stricter_on_paper
 from footcore._conditions import Op
@@ -122,18 +123,18 @@ def test_impact_flags_a_stricter_change_that_moves_athletes_up_sooner() -> None:
     """impact: lowering irritation_rest_min is stricter on paper; with a one-day deload
     window slipped in, athletes climb sooner, and the report flags it."""
     state, checkins = _irritated_history()
-    histories_ = [footcore.History.of(state, checkins, "irritated")]
+    histories_ = [footcore.impact.History.of(state, checkins, "irritated")]
     sneaky = derive(RULEBOOK, params={"irritation_rest_min": 3, "deload_days": 1})
-    report = footcore.impact(RULEBOOK, sneaky, histories_, workers=1)
+    report = footcore.impact.impact(RULEBOOK, sneaky, histories_, workers=1)
     assert report.stricter == ("irritation_rest_min 4 -> 3 (lower is harsher)",)
     assert report.rewards_caution()
     assert "FLAGGED: stricter on paper (irritation_rest_min 4 -> 3" in str(report)
-    honest = footcore.impact(RULEBOOK, derive(RULEBOOK, params={"irritation_rest_min": 3}),
-                             histories_, workers=1)
+    honest = footcore.impact.impact(RULEBOOK, derive(RULEBOOK, params={"irritation_rest_min": 3}),
+                                    histories_, workers=1)
     assert honest.stricter and not honest.rewards_caution()
     assert "FLAGGED" not in str(honest)
-    milder = footcore.impact(RULEBOOK, derive(RULEBOOK, params={"irritation_rest_min": 5}),
-                             histories_, workers=1)
+    milder = footcore.impact.impact(RULEBOOK, derive(RULEBOOK, params={"irritation_rest_min": 5}),
+                                    histories_, workers=1)
     assert milder.stricter == () and milder.rewards_caution() == ()
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+import footcore.audit
+import footcore.impact
 from cli_inputs import CONTROL, UNSAFE, Run, broken_contract, make_workspace, run
 from footcore._cli import _commands
 from footcore._cli._files import read_model
@@ -82,7 +84,7 @@ def test_histories_refuse_a_line_too_long_to_read(tmp_path: Path) -> None:
     stopped there."""
     path = tmp_path / "athletes.jsonl"
     path.write_bytes(b"[" + b" " * limit("document_bytes") + b"]\n")
-    for read in (fc.read_histories, fc.decision_histories, fc.log_histories):
+    for read in (fc.impact.read_histories, fc.impact.decision_histories, fc.impact.log_histories):
         with pytest.raises(fc.InputError, match="line 1: longer than"):
             list(read(path))
 
@@ -151,9 +153,9 @@ def test_a_path_in_a_folder_the_user_may_not_enter(locked: Path, argv: list[str]
 
 def test_reading_errors_carry_file_codes(tmp_path: Path) -> None:
     with pytest.raises(fc.InputError) as missing:
-        list(fc.read_histories(tmp_path / "nothing.jsonl"))
+        list(fc.impact.read_histories(tmp_path / "nothing.jsonl"))
     with pytest.raises(fc.InputError) as folder:
-        fc.AuditLog(tmp_path).records().__next__()
+        fc.audit.AuditLog(tmp_path).records().__next__()
     assert (missing.value.code, folder.value.code) == ("file-missing", "file-unreadable")
     binary = tmp_path / "state.json"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+import footcore.store
 from footcore import AthleteState
 from signing import write_key_pair
 from test_cli import CHECKIN, ROOT, fails, run
@@ -150,7 +151,7 @@ def test_reading_commands_refuse_a_missing_store_and_create_nothing(
         else:  # report and impact name it a source: it might have been a file of another kind
             assert f"{store_url}: no such file" in err, command
             assert not list(tmp_path.glob("*.db*")), command
-    with pytest.raises(fc.StoreError):
+    with pytest.raises(fc.store.StoreError):
         fc.open_store(store_url, readonly=True)
     assert not (tmp_path / "out.jsonl").exists()
 

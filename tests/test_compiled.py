@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from fact_strategies import fact_sets, neutral, rule, rules
 from footcore._compiled import CompiledMatcher
 from footcore._conditions import CompiledRule, Facts, FactType, Match, Op, match_native
@@ -68,7 +69,7 @@ def test_a_rule_without_tests_fires_on_every_fact_of_its_type() -> None:
     assert matcher.match({}) == frozenset()
 
 
-def test_the_shipped_rulebook_matches_as_interpreted(rulebook: fc.Rulebook) -> None:
+def test_the_shipped_rulebook_matches_as_interpreted(rulebook: fc.models.Rulebook) -> None:
     matcher = CompiledMatcher(rulebook.compiled)
     facts = {FactType.CHECKIN: [neutral(FactType.CHECKIN, completed=True, paused=True)],
              FactType.SYMPTOM: [neutral(FactType.SYMPTOM, kind="sharp_pain")]}

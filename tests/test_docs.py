@@ -17,7 +17,12 @@ import attrs
 import pytest
 
 import footcore
-from footcore import Action, Exercise, Rulebook
+import footcore.audit
+import footcore.impact
+import footcore.models
+import footcore.store
+from footcore import Action
+from footcore.models import Exercise, Rulebook
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
@@ -48,6 +53,9 @@ def test_the_docs_build_strictly(tmp_path: Path) -> None:
     for name in footcore.__all__:
         if not name.startswith("_"):
             assert f'id="footcore.{name}"' in api, name
+    for namespace in (footcore.models, footcore.store, footcore.audit, footcore.impact):
+        for name in namespace.__all__:
+            assert f'id="{namespace.__name__}.{name}"' in api, name
 
 
 @pytest.mark.parametrize("broken", [

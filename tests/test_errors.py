@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+import footcore.store
 from footcore._errors import FootcoreError
 
 DOCS = Path(__file__).parent.parent / "docs" / "errors.md"
@@ -59,10 +60,10 @@ def test_a_converter_error_names_the_path_inside_the_document() -> None:
 
 @pytest.mark.parametrize("error", [
     fc.InputError("CheckIn.minutes: got -1; accepted: 0 to 600", code="invalid-input"),
-    fc.CheckInConflict("c-1", "a-1", "differs in minutes"),
+    fc.store.CheckInConflict("c-1", "a-1", "differs in minutes"),
     fc.DuplicateCheckIn("c-1", "a-1", "2026-01-07"),
     fc.NotFound("athlete_id: no athlete 'x'", code="athlete-not-found"),
-    fc.StoreError("store x: damaged", report=object()),
+    fc.store.StoreError("store x: damaged", report=object()),
     fc.RulebookError("bad", file="stages.toml", item="stage 'x'", field="order"),
 ])
 def test_codes_and_fields_survive_pickling(error: FootcoreError) -> None:
@@ -72,9 +73,9 @@ def test_codes_and_fields_survive_pickling(error: FootcoreError) -> None:
 
 
 def test_the_web_classes_are_input_errors_so_old_handlers_still_catch_them() -> None:
-    for kind in (fc.NotFound, fc.Conflict, fc.CheckInConflict, fc.DuplicateCheckIn):
+    for kind in (fc.NotFound, fc.Conflict, fc.store.CheckInConflict, fc.DuplicateCheckIn):
         assert issubclass(kind, fc.InputError)
-    assert issubclass(fc.CheckInConflict, fc.Conflict)
+    assert issubclass(fc.store.CheckInConflict, fc.Conflict)
     assert issubclass(fc.DuplicateCheckIn, fc.Conflict)
 
 

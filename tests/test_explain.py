@@ -10,9 +10,11 @@ import attrs
 import pytest
 
 import footcore as fc
-from footcore import Action, Engine, Location, Rulebook, Symptom, SymptomKind
+import footcore.models
+from footcore import Action, Engine, Location, Symptom, SymptomKind
 from footcore._conditions import Op
 from footcore._rulebook import Condition, assemble
+from footcore.models import Rulebook
 
 START = date(2026, 1, 5)
 
@@ -66,8 +68,8 @@ def test_firings_record_the_params_they_compared_against(engine: Engine,
                                                          symptoms=(stiff,)))
     (firing,) = [f for f in decision.firings if f.rule_id == "stiffness-deload"]
     param = rulebook.params["stiffness_deload_min"]
-    assert firing.params == (fc.ParamUse("stiffness_deload_min", param.value, param.is_default,
-                                         param.unit, "severity", "ge"),)
+    assert firing.params == (fc.models.ParamUse("stiffness_deload_min", param.value,
+                                                param.is_default, param.unit, "severity", "ge"),)
 
 
 def test_a_default_hold_names_the_gate_that_holds_it(engine: Engine,

@@ -14,6 +14,8 @@ import attrs
 import pytest
 
 import footcore as fc
+import footcore.audit
+import footcore.models
 from footcore import AthleteState, CheckIn, Decision, InputError, RulebookError
 from footcore._limits import EARLIEST_DATE, LATEST_DATE, LIMITS, MAX_INT, limit
 
@@ -136,8 +138,8 @@ def test_an_item_over_the_limits_is_named_by_its_place(source: tuple[str, ...],
                                                        matched: tuple[tuple[str, Any], ...],
                                                        message: str) -> None:
     """Items are checked without their paths; the path is written once one fails."""
-    assert refused(lambda: fc.Firing("r", fc.Action.HOLD, source, "s", "checkin", matched,
-                                     won=True)).startswith(message)
+    assert refused(lambda: fc.models.Firing("r", fc.Action.HOLD, source, "s", "checkin", matched,
+                                            won=True)).startswith(message)
 
 
 def test_the_limits_are_at_their_documented_values() -> None:
@@ -205,15 +207,15 @@ def test_an_unmet_condition_read_back_names_an_operator() -> None:
     """Explanations word an unmet condition by its operator: one that is none (the fuzz run
     found an empty one) is refused when read, not a KeyError when explained."""
     unmet = {"field": "clean_streak", "op": "ge", "needed": 3, "actual": 1}
-    assert fc.from_json(json.dumps(unmet), fc.Unmet).op == "ge"
+    assert fc.from_json(json.dumps(unmet), fc.models.Unmet).op == "ge"
     for op in ("", "GE", ">="):
-        assert "Unmet.op" in refused(fc.from_json, json.dumps({**unmet, "op": op}), fc.Unmet)
+        assert "Unmet.op" in refused(fc.from_json, json.dumps({**unmet, "op": op}), fc.models.Unmet)
 
 
 def test_a_list_of_needed_values_is_read_back_and_checked_item_by_item() -> None:
-    unmet = fc.Unmet("goal", "in", ("runner", "strength"), "everyday")
-    assert fc.from_json(fc.to_json(unmet), fc.Unmet) == unmet
-    assert "Unmet.needed[1]" in refused(fc.Unmet, "goal", "in", ("runner", ["x"]), None)
+    unmet = fc.models.Unmet("goal", "in", ("runner", "strength"), "everyday")
+    assert fc.from_json(fc.to_json(unmet), fc.models.Unmet) == unmet
+    assert "Unmet.needed[1]" in refused(fc.models.Unmet, "goal", "in", ("runner", ["x"]), None)
 
 
 # ---------------------------------------------------------------- evaluate: both backends
@@ -253,7 +255,7 @@ def test_a_counter_at_the_integer_limit_gets_the_same_answer_on_both_backends(
 def test_the_engine_keeps_the_latest_check_in_ids_within_the_limit(engine: fc.Engine,
                                                                    state: AthleteState) -> None:
     most = limit("recent_checkins")
-    refs = tuple(fc.CheckInRef(f"c-{n}", DAY) for n in range(most))
+    refs = tuple(fc.models.CheckInRef(f"c-{n}", DAY) for n in range(most))
     full = attrs.evolve(state, last_checkin_on=DAY, recent_checkins=refs)
     after = engine.evaluate(full, CheckIn(on=DAY, completed=False, id="new")).state
     assert len(after.recent_checkins) == most
@@ -417,18 +419,18 @@ def test_a_pain_pause_split_by_severity_still_covers_every_pain(tmp_path: Path) 
 def test_verify_log_reports_a_line_nested_100000_deep(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_bytes(b"[" * 100000 + b"]" * 100000 + b"\n")
-    report = fc.verify_log(path)
+    report = fc.audit.verify_log(path)
     assert [p.kind for p in report.problems] == ["invalid"]
     assert "json_depth" in report.problems[0].detail
 
 
 def test_append_notices_a_same_size_edit_of_the_last_record(tmp_path: Path, engine: fc.Engine,
                                                             state: AthleteState) -> None:
-    log = fc.AuditLog(tmp_path / "log.jsonl")
+    log = fc.audit.AuditLog(tmp_path / "log.jsonl")
     log.append(engine.evaluate(state, CheckIn(on=DAY, completed=True, minutes=18)))
     text = log.path.read_bytes()
     assert b'"minutes":18' in text
     log.path.write_bytes(text.replace(b'"minutes":18', b'"minutes":19'))
     assert log.path.stat().st_size == len(text)
-    with pytest.raises(fc.AuditLogError, match="edited"):
+    with pytest.raises(fc.audit.AuditLogError, match="edited"):
         log.append(engine.evaluate(state, CheckIn(on=DAY, completed=True)))

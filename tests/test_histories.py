@@ -12,7 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
-from footcore import Engine, History
+import footcore.audit
+import footcore.impact
+import footcore.models
+from footcore import Engine
+from footcore.impact import History
 from footcore.testing import athlete_states, mild_checkins, population
 
 
@@ -35,7 +39,7 @@ def interleaved(engine: Engine, histories: list[History]) -> list[fc.Decision]:
 
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
-def test_a_history_keeps_its_models(rulebook: fc.Rulebook, data: st.DataObject) -> None:
+def test_a_history_keeps_its_models(rulebook: fc.models.Rulebook, data: st.DataObject) -> None:
     state = data.draw(athlete_states(rulebook))
     taken = data.draw(st.lists(mild_checkins(rulebook), max_size=4))
     history = History.of(state, taken, "here")
@@ -50,8 +54,8 @@ def test_a_history_keeps_its_models(rulebook: fc.Rulebook, data: st.DataObject) 
 def test_histories_round_trip_through_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "athletes.jsonl"
     histories = list(population(5, seed=4, checkins=12))
-    assert fc.write_histories(path, iter(histories)) == 5
-    back = list(fc.read_histories(path))
+    assert fc.impact.write_histories(path, iter(histories)) == 5
+    back = list(fc.impact.read_histories(path))
     assert [h.load() for h in back] == [h.load() for h in histories]
     assert [h.origin for h in back] == [f"{path} line {n}" for n in range(1, 6)]
 
@@ -59,10 +63,10 @@ def test_histories_round_trip_through_json_lines(tmp_path: Path) -> None:
 def test_reading_json_lines_is_a_stream(tmp_path: Path) -> None:
     """A broken line is found when it is reached, not before: nothing is read ahead."""
     path = tmp_path / "athletes.jsonl"
-    fc.write_histories(path, population(2, seed=1, checkins=3))
+    fc.impact.write_histories(path, population(2, seed=1, checkins=3))
     with path.open("a") as out:
         out.write("\n{\"state\": {}, \"checkins\": \"nope\"}\n")
-    reader = fc.read_histories(path)
+    reader = fc.impact.read_histories(path)
     assert next(reader).athlete_id == "s-0" and next(reader).athlete_id == "s-1"
     with pytest.raises(fc.InputError, match=r"line 4: expected \{\"state\""):
         next(reader)
@@ -77,9 +81,9 @@ def test_a_bad_line_names_itself(tmp_path: Path, line: str, message: str) -> Non
     path = tmp_path / "athletes.jsonl"
     path.write_text(line + "\n")
     with pytest.raises(fc.InputError, match=message):
-        list(fc.read_histories(path))
+        list(fc.impact.read_histories(path))
     with pytest.raises(fc.InputError, match="no such file"):
-        list(fc.read_histories(tmp_path / "missing.jsonl"))
+        list(fc.impact.read_histories(tmp_path / "missing.jsonl"))
 
 
 @pytest.mark.parametrize("group_bytes", [fc._population._histories.GROUP_BYTES, 20_000])
@@ -88,7 +92,7 @@ def test_interleaved_decisions_group_into_each_athletes_history(
     histories = list(population(4, seed=9, checkins=15))
     path = tmp_path / "decisions.jsonl"
     path.write_text("".join(fc.to_json(d) + "\n" for d in interleaved(engine, histories)))
-    back = list(fc.decision_histories(path, group_bytes=group_bytes))
+    back = list(fc.impact.decision_histories(path, group_bytes=group_bytes))
     if group_bytes < path.stat().st_size:  # split through temporary files, by athlete
         back.sort(key=lambda h: int(h.athlete_id.split("-")[1]))
     assert [h.load() for h in back] == [h.load() for h in histories]
@@ -97,13 +101,13 @@ def test_interleaved_decisions_group_into_each_athletes_history(
 
 def test_an_audit_log_gives_each_athletes_history(engine: Engine, tmp_path: Path) -> None:
     histories = list(population(3, seed=2, checkins=10))
-    log = fc.AuditLog(tmp_path / "audit.jsonl")
+    log = fc.audit.AuditLog(tmp_path / "audit.jsonl")
     for decision in interleaved(engine, histories):
         log.append(decision)
     with log.path.open("a") as out:
         out.write('{"decision": {"torn')  # an append cut short: not a record
     for group_bytes in (10**9, 50_000):
-        back = sorted(fc.log_histories(log.path, group_bytes=group_bytes),
+        back = sorted(fc.impact.log_histories(log.path, group_bytes=group_bytes),
                       key=lambda h: h.athlete_id)
         assert [h.load() for h in back] == [h.load() for h in histories]
 
@@ -118,26 +122,26 @@ def test_decisions_out_of_order_or_missing_are_refused(engine: Engine, tmp_path:
             with pytest.raises(fc.InputError, match=r"line \d: athlete s-0's decision does not "
                                                     r"start from the state their decision on "
                                                     r"line \d left"):
-                list(fc.decision_histories(path, group_bytes=group_bytes))
+                list(fc.impact.decision_histories(path, group_bytes=group_bytes))
     path.write_text('{"action": "hold"}\n')
     with pytest.raises(fc.InputError, match="line 1: expected a decision"):
-        list(fc.decision_histories(path))
+        list(fc.impact.decision_histories(path))
     record = json.loads(lines[0])
     record["state"]["athlete_id"] = "someone-else"
     path.write_text(json.dumps(record) + "\n")
     with pytest.raises(fc.InputError, match="same athlete_id"):
-        list(fc.decision_histories(path))
+        list(fc.impact.decision_histories(path))
     with pytest.raises(fc.InputError, match="group_bytes"):
-        fc.decision_histories(path, group_bytes=0)
+        fc.impact.decision_histories(path, group_bytes=0)
 
 
 def test_arguments_in_the_wrong_order_are_named_not_a_type_error(tmp_path: Path) -> None:
     histories = population(1)
     with pytest.raises(fc.InputError, match=r"^path: got generator; accepted: a file path"):
-        fc.write_histories(histories, tmp_path / "h.jsonl")  # type: ignore[arg-type]
+        fc.impact.write_histories(histories, tmp_path / "h.jsonl")  # type: ignore[arg-type]
     with pytest.raises(fc.InputError, match=r"^histories\[0\]: got str; accepted: a footcore"):
-        fc.write_histories(tmp_path / "h.jsonl", ["not a history"])  # type: ignore[list-item]
-    for read in (fc.read_histories, fc.decision_histories, fc.log_histories):
+        fc.impact.write_histories(tmp_path / "h.jsonl", ["not a history"])  # type: ignore[list-item]
+    for read in (fc.impact.read_histories, fc.impact.decision_histories, fc.impact.log_histories):
         with pytest.raises(fc.InputError, match=r"^path: got list"):
             list(read([]))  # type: ignore[arg-type]
 
@@ -155,5 +159,5 @@ def test_a_goal_change_among_decisions_is_named_not_called_no_decision(tmp_path:
     path = tmp_path / "decisions.jsonl"
     path.write_text(fc.to_json(checked) + "\n" + fc.to_json(changed) + "\n")
     with pytest.raises(fc.InputError, match="line 2: a retarget decision") as caught:
-        list(fc.decision_histories(path))
+        list(fc.impact.decision_histories(path))
     assert caught.value.code == "not-a-checkin-decision"

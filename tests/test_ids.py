@@ -17,6 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.audit
+import footcore.models
+import footcore.store
 from footcore import _reading
 from footcore._convert import structure
 from footcore._ids import normal_id
@@ -124,7 +127,7 @@ def test_an_accepted_id_round_trips_through_canonical_json(text: str) -> None:
 @given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=10))
 def test_the_schema_and_from_json_agree_on_ascii_ids(text: str) -> None:
     doc = {"on": START.isoformat(), "completed": True, "id": text}
-    schema = jsonschema.Draft202012Validator(fc.json_schema(fc.CheckIn))
+    schema = jsonschema.Draft202012Validator(fc.models.json_schema(fc.CheckIn))
     try:
         fc.from_json(json.dumps(doc), fc.CheckIn)
         accepted = True
@@ -144,7 +147,7 @@ def test_the_models_refuse_a_text_that_is_no_id(text: str, engine: fc.Engine) ->
     assert (refused.value.code, refused.value.field) == ("invalid-id", "AthleteState.athlete_id")
     assert str(refused.value).startswith("AthleteState.athlete_id: got ")
     for build, field in ((lambda: checkin(id=text), "CheckIn.id"),
-                         (lambda: fc.CheckInRef(text, START), "CheckInRef.id")):
+                         (lambda: fc.models.CheckInRef(text, START), "CheckInRef.id")):
         with pytest.raises(fc.InputError) as refused:
             build()
         assert (refused.value.code, refused.value.field) == ("invalid-id", field)
@@ -173,12 +176,12 @@ def test_from_json_refuses_a_text_that_is_no_id(text: str, engine: fc.Engine) ->
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[fc.Store]:
+def store(store_url: str) -> Iterator[fc.store.Store]:
     with fc.open_store(store_url) as opened:
         yield opened
 
 
-def test_the_store_refuses_a_text_that_is_no_id(store: fc.Store, engine: fc.Engine) -> None:
+def test_the_store_refuses_a_text_that_is_no_id(store: fc.store.Store, engine: fc.Engine) -> None:
     store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
     calls = [lambda athlete: store.state(athlete), lambda athlete: store.decisions(athlete),
              lambda athlete: store.history(athlete),
@@ -192,7 +195,7 @@ def test_the_store_refuses_a_text_that_is_no_id(store: fc.Store, engine: fc.Engi
     assert store.decisions("a-1") == ()
 
 
-def test_the_store_keeps_one_athlete_for_every_spelling(store: fc.Store,
+def test_the_store_keeps_one_athlete_for_every_spelling(store: fc.store.Store,
                                                          engine: fc.Engine) -> None:
     store.add_athlete(engine.new_athlete(CAFE_NFD, goal=fc.Goal.RUNNER, start=START))
     with pytest.raises(fc.Conflict) as refused:
@@ -204,7 +207,7 @@ def test_the_store_keeps_one_athlete_for_every_spelling(store: fc.Store,
     assert store.decisions(CAFE_NFD) == (first,)
 
 
-def test_a_retry_spelled_in_nfd_is_recorded_once(store: fc.Store, engine: fc.Engine) -> None:
+def test_a_retry_spelled_in_nfd_is_recorded_once(store: fc.store.Store, engine: fc.Engine) -> None:
     store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
     first = store.check_in(engine, "a-1", checkin(id=CAFE))
     again = store.check_in(engine, "a-1", checkin(id=CAFE_NFD))
@@ -215,10 +218,10 @@ def test_a_retry_spelled_in_nfd_is_recorded_once(store: fc.Store, engine: fc.Eng
 
 def test_an_audit_logs_history_finds_an_athlete_by_any_spelling(tmp_path: Path,
                                                                  engine: fc.Engine) -> None:
-    log = fc.AuditLog(tmp_path / "log.jsonl")
+    log = fc.audit.AuditLog(tmp_path / "log.jsonl")
     log.append(engine.evaluate(engine.new_athlete(CAFE_NFD, goal=fc.Goal.RUNNER, start=START),
                                checkin(id="c-1")))
-    assert len(fc.history(log.path, CAFE)) == len(fc.history(log.path, CAFE_NFD)) == 1
+    assert len(fc.audit.history(log.path, CAFE)) == len(fc.audit.history(log.path, CAFE_NFD)) == 1
     with pytest.raises(fc.InputError) as refused:
-        fc.history(log.path, "\u2800")
+        fc.audit.history(log.path, "\u2800")
     assert refused.value.code == "invalid-id"

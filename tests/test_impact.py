@@ -24,18 +24,22 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
-from footcore import Action, Engine, History, Rulebook
+import footcore.impact
+import footcore.models
+from footcore import Action, Engine
 from footcore._compare import decision_changes, rulebook_ref
 from footcore._population._report import percentile
 from footcore._rulebook import assemble, default_rules_dir, rulebook_data, rulebook_from_data
 from footcore._simulate import checkins, is_back_off, parse_scenario
+from footcore.impact import History
+from footcore.models import Rulebook
 from footcore.testing import population
 
 ROOT = Path(__file__).parents[1]
 ARCH = ROOT / "examples" / "scenarios" / "runner_arch_irritation.toml"
 
 
-def changed(rulebook: Rulebook, *, version: str = "1.1.0", stages: tuple[fc.Stage, ...] = (),
+def changed(rulebook: Rulebook, *, version: str = "1.1.0", stages: tuple[fc.models.Stage, ...] = (),
             drop: tuple[str, ...] = (), **values: float) -> Rulebook:
     """``rulebook`` with some params set to new values, some stages replaced and the rules
     named in ``drop`` left out."""
@@ -55,10 +59,10 @@ def arch_history(engine: Engine) -> History:
 
 
 def run(old: Rulebook, new: Rulebook, histories: list[History], **options: object
-        ) -> tuple[fc.ImpactReport, list[fc.AthleteImpact]]:
-    athletes: list[fc.AthleteImpact] = []
-    report = fc.impact(old, new, histories, on_athlete=athletes.append,
-                       **{"workers": 1, **options})  # type: ignore[arg-type]
+        ) -> tuple[fc.impact.ImpactReport, list[fc.impact.AthleteImpact]]:
+    athletes: list[fc.impact.AthleteImpact] = []
+    report = fc.impact.impact(old, new, histories, on_athlete=athletes.append,
+                              **{"workers": 1, **options})  # type: ignore[arg-type]
     return report, athletes
 
 
@@ -103,8 +107,8 @@ def expected(old: Rulebook, new: Rulebook, history: History) -> dict[str, object
             "before": outcome(before, old), "after": outcome(after, new)}
 
 
-def summary(athlete: fc.AthleteImpact) -> dict[str, object]:
-    def outcome(o: fc.Outcome) -> dict[str, object]:
+def summary(athlete: fc.impact.AthleteImpact) -> dict[str, object]:
+    def outcome(o: fc.impact.Outcome) -> dict[str, object]:
         return {"rungs": dict(o.days_to_rung), "final": (o.final_stage, o.final_dose),
                 "back_offs": dict(o.back_offs), "refused": o.refused}
     first = athlete.first_divergence
@@ -297,8 +301,8 @@ def test_the_report_does_not_depend_on_how_the_athletes_are_split(
 def test_progress_is_reported_after_each_chunk(rulebook: Rulebook) -> None:
     histories = list(population(5, seed=3, checkins=20))
     seen: list[tuple[int, int]] = []
-    fc.impact(rulebook, rulebook, histories, workers=1, chunk_checkins=40,
-              progress=lambda a, c: seen.append((a, c)))
+    fc.impact.impact(rulebook, rulebook, histories, workers=1, chunk_checkins=40,
+                     progress=lambda a, c: seen.append((a, c)))
     assert seen == [(2, 40), (4, 80), (5, 100)]
 
 
@@ -311,8 +315,8 @@ def test_histories_are_read_a_few_chunks_ahead_never_all_at_once(rulebook: Ruleb
             yield history
 
     pulled_when_reported: list[int] = []
-    fc.impact(rulebook, rulebook, source(), workers=1, chunk_checkins=10,
-              on_athlete=lambda _: pulled_when_reported.append(len(pulled)))
+    fc.impact.impact(rulebook, rulebook, source(), workers=1, chunk_checkins=10,
+                     on_athlete=lambda _: pulled_when_reported.append(len(pulled)))
     assert len(pulled_when_reported) == 40
     assert max(b - a for a, b in zip(range(1, 41), pulled_when_reported, strict=True)) <= 3
 
@@ -326,14 +330,14 @@ def test_a_history_that_is_not_valid_is_an_error_naming_where(rulebook: Rulebook
     bad = History(good.state, [*good.checkins[:3], {"on": "2026-02-30", "completed": True}],
                   "athletes.jsonl line 7")
     with pytest.raises(fc.InputError, match=r"athletes.jsonl line 7: checkins\[3\].*on"):
-        fc.impact(rulebook, rulebook, [good, bad], workers=1)
+        fc.impact.impact(rulebook, rulebook, [good, bad], workers=1)
     with pytest.raises(fc.InputError, match=r"line 2: invalid state.*goal"):
-        fc.impact(rulebook, rulebook, [History({**good.state, "goal": "swim"}, [], "line 2")],
-                  workers=1)
+        fc.impact.impact(rulebook, rulebook,
+                         [History({**good.state, "goal": "swim"}, [], "line 2")], workers=1)
     with pytest.raises(fc.InputError, match=r"histories\[1\]"):
-        fc.impact(rulebook, rulebook, [good, ("state", [])], workers=1)  # type: ignore[list-item]
+        fc.impact.impact(rulebook, rulebook, [good, ("state", [])], workers=1)  # type: ignore[list-item]
     with pytest.raises(fc.InputError, match="not JSON data"):
-        fc.impact(rulebook, rulebook, [History({"on": object()}, [])], workers=1)
+        fc.impact.impact(rulebook, rulebook, [History({"on": object()}, [])], workers=1)
 
 
 @pytest.mark.parametrize(("options", "field"), [
@@ -344,22 +348,22 @@ def test_a_history_that_is_not_valid_is_an_error_naming_where(rulebook: Rulebook
 def test_bad_arguments_are_named(rulebook: Rulebook, options: dict[str, object],
                                  field: str) -> None:
     with pytest.raises(fc.InputError, match=field):
-        fc.impact(rulebook, rulebook, [], **options)  # type: ignore[arg-type]
+        fc.impact.impact(rulebook, rulebook, [], **options)  # type: ignore[arg-type]
     with pytest.raises(fc.InputError, match="new"):
-        fc.impact(rulebook, "rules/", [])  # type: ignore[arg-type]
+        fc.impact.impact(rulebook, "rules/", [])  # type: ignore[arg-type]
 
 
-def report_with(rungs: list[fc.RungShift], rulebook: Rulebook, *, athletes: int = 1000,
+def report_with(rungs: list[fc.impact.RungShift], rulebook: Rulebook, *, athletes: int = 1000,
                 changed: int = 116, decisions: int = 78000, refused: int = 0,
-                by_rule: tuple[fc.ChangeGroup, ...] = ()) -> fc.ImpactReport:
+                by_rule: tuple[fc.impact.ChangeGroup, ...] = ()) -> fc.impact.ImpactReport:
     ref = rulebook_ref(rulebook)
-    return fc.ImpactReport(old=ref, new=ref, athletes=athletes, decisions=decisions,
-                           changed_athletes=changed, changed_decisions=changed,
-                           rungs=tuple(rungs), back_offs=(), by_action=(), by_rule=by_rule,
-                           refused_before=refused, refused_after=0, refusals=())
+    return fc.impact.ImpactReport(old=ref, new=ref, athletes=athletes, decisions=decisions,
+                                  changed_athletes=changed, changed_decisions=changed,
+                                  rungs=tuple(rungs), back_offs=(), by_action=(), by_rule=by_rule,
+                                  refused_before=refused, refused_after=0, refusals=())
 
 
-def drawn(report: fc.ImpactReport, tmp_path: Path,
+def drawn(report: fc.impact.ImpactReport, tmp_path: Path,
           monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], str]:
     """The axes of the impact chart of ``report``, and its title, as it is saved."""
     from matplotlib.figure import Figure
@@ -387,9 +391,9 @@ def test_the_impact_chart_never_draws_an_empty_panel(rulebook: Rulebook, tmp_pat
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Every median shift 0 while athletes changed (as under irritation_rest_min 4 -> 3
     over 1,000 athletes): the left panel counts who reaches each rung sooner and later."""
-    rungs = [fc.RungShift("activation", 988, 0, 0, 0, 0, 1, sooner=20, later=0),
-             fc.RungShift("control", 1, 0, 0, 0, 0, 7, sooner=0, later=1)]
-    rules = (fc.ChangeGroup("progress-dose now wins", 300, ()),)
+    rungs = [fc.impact.RungShift("activation", 988, 0, 0, 0, 0, 1, sooner=20, later=0),
+             fc.impact.RungShift("control", 1, 0, 0, 0, 0, 7, sooner=0, later=1)]
+    rules = (fc.impact.ChangeGroup("progress-dose now wins", 300, ()),)
     axes, _ = drawn(report_with(rungs, rulebook, by_rule=rules), tmp_path, monkeypatch)
     assert len(axes) == 2 and all(any(bars(ax)) for ax in axes)
     assert [t.get_text() for t in axes[0].get_yticklabels()] == [
@@ -477,7 +481,7 @@ def test_the_cli_runs_on_a_dask_scheduler(dask_client: Client, tmp_path: Path,
     from footcore._cli import main
 
     source = tmp_path / "athletes.jsonl"
-    fc.write_histories(source, population(6, seed=2, checkins=30))
+    fc.impact.write_histories(source, population(6, seed=2, checkins=30))
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     params = rules / "params.toml"

@@ -34,6 +34,9 @@ OUTER = (
     "footcore._chart",  # charts (matplotlib)
     "footcore._page",  # the HTML page of an athlete's history
     "footcore._pickling",  # how models pickle (registered by the facade)
+    "footcore.store",  # the public namespaces of the outer layers
+    "footcore.audit",
+    "footcore.impact",
 )
 
 

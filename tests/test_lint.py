@@ -8,10 +8,11 @@ from collections.abc import Iterable
 import attrs
 import pytest
 
-from footcore import Action, Rulebook
+from footcore import Action
 from footcore._conditions import FactType, Op
 from footcore._rulebook import Condition, Param, Rule, assemble
 from footcore.analysis import Finding, lint
+from footcore.models import Rulebook
 
 
 def rebuild(rulebook: Rulebook, *, add: Iterable[Rule] = (), drop: Iterable[str] = (),

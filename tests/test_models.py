@@ -11,9 +11,9 @@ import attrs
 import pytest
 
 import footcore
+import footcore.models
 from footcore import (
     AthleteState,
-    BackOff,
     CheckIn,
     Compensation,
     CompensationKind,
@@ -25,11 +25,10 @@ from footcore import (
     Metrics,
     Symptom,
     SymptomKind,
-    Unmet,
-    WeekPlan,
 )
 from footcore._conditions import Op
 from footcore._models import CONDITION_OPS
+from footcore.models import BackOff, Unmet, WeekPlan
 
 START = date(2026, 1, 5)
 DAY = date(2026, 1, 7)
@@ -334,7 +333,7 @@ def test_wrong_argument_types_are_rejected(engine: Engine) -> None:
     assert "CheckIn" in input_error(engine.evaluate, make(AthleteState), VALID[CheckIn])
 
 
-def test_unknown_backend_is_rejected(rulebook: footcore.Rulebook) -> None:
+def test_unknown_backend_is_rejected(rulebook: footcore.models.Rulebook) -> None:
     message = input_error(footcore.Engine, rulebook, backend="bogus")
     assert "bogus" in message
     for name in ("auto", "durable", "native"):
@@ -374,19 +373,19 @@ def test_awareness_is_a_set_of_observations_in_the_enum_order() -> None:
 ])
 def test_a_dose_form_refuses_counts_it_cannot_mean(fields: dict[str, Any], problem: str) -> None:
     """P10, P11: a duration is timed bouts of one rep; an instruction has no count."""
-    assert problem in input_error(footcore.Dose, **fields)
+    assert problem in input_error(footcore.models.Dose, **fields)
 
 
 def test_dose_forms_read_as_what_to_do() -> None:
     """P10, P11: how each form is written for the athlete."""
     from footcore._words import prescribed
-    assert prescribed(footcore.Dose(1, 1, 58, form="duration")) == "58 s"
-    assert prescribed(footcore.Dose(3, 1, 90, form="duration")) == "3 x 1 min 30 s"
-    assert prescribed(footcore.Dose(3, 10, form="daily")) == "10 reps, 3 times a day"
-    assert prescribed(footcore.Dose(1, 1, 30, form="daily")) == "30 s, once a day"
-    assert prescribed(footcore.Dose(2, 1, form="daily")) == "twice a day"
-    assert prescribed(footcore.Dose(1, 1, form="instruction")) == "every day"
-    assert prescribed(footcore.Dose(3, 10, 5)) is None  # sets x reps: each view's own way
+    assert prescribed(footcore.models.Dose(1, 1, 58, form="duration")) == "58 s"
+    assert prescribed(footcore.models.Dose(3, 1, 90, form="duration")) == "3 x 1 min 30 s"
+    assert prescribed(footcore.models.Dose(3, 10, form="daily")) == "10 reps, 3 times a day"
+    assert prescribed(footcore.models.Dose(1, 1, 30, form="daily")) == "30 s, once a day"
+    assert prescribed(footcore.models.Dose(2, 1, form="daily")) == "twice a day"
+    assert prescribed(footcore.models.Dose(1, 1, form="instruction")) == "every day"
+    assert prescribed(footcore.models.Dose(3, 10, 5)) is None  # sets x reps: each view's own way
 
 
 # ---------------------------------------------------------------- issue 21 review: JSON shapes

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from footcore.testing import EPOCH, inputs
 
 RULEBOOK = fc.load_rulebook()
@@ -28,7 +29,7 @@ def test_a_decision_comes_back_equal(pair: tuple[fc.AthleteState, fc.CheckIn]) -
 
 
 @SETTINGS
-@given(st.from_type(fc.Decision) | st.from_type(fc.Exercise) | st.from_type(fc.CheckIn))
+@given(st.from_type(fc.Decision) | st.from_type(fc.models.Exercise) | st.from_type(fc.CheckIn))
 def test_any_model_comes_back_equal(value: object) -> None:
     assert pickle.loads(pickle.dumps(value)) == value
 

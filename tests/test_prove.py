@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import footcore
+import footcore.models
 from footcore import (
     Action,
     AthleteState,
-    BackOff,
     CheckIn,
     CompensationKind,
     Engine,
@@ -40,6 +40,7 @@ from footcore.analysis._cells import ON, SIGNS, Clock
 from footcore.analysis._model import _CLOCK_PARTS, _QUIET, CHECKIN_PARTS, Model
 from footcore.analysis._search import Search as _Search
 from footcore.analysis._spec import pain_sign
+from footcore.models import BackOff
 from footcore.testing import (
     INVARIANTS,
     LIVENESS,
@@ -67,7 +68,7 @@ def model(reachable: bool) -> Model:
     return Model.of(RULEBOOK, RULEBOOK, reachable, tuple(SIGNS))
 
 
-def unsafe(**changes: Any) -> footcore.Rulebook:
+def unsafe(**changes: Any) -> footcore.models.Rulebook:
     return derive(RULEBOOK, label="unsafe", **changes)
 
 
@@ -145,7 +146,7 @@ def test_fewest_items_when_one_is_not_enough() -> None:
     (knee,) = example.checkin.compensations
     assert pain_sign(RULEBOOK, pain, "pain-pauses")
     assert knee.kind is CompensationKind.KNEE_VALGUS
-    assert book.exercises[knee.exercise or ""].category is footcore.Category.PLYOMETRIC
+    assert book.exercises[knee.exercise or ""].category is footcore.models.Category.PLYOMETRIC
     engine = Engine(book, backend="native")
     for fewer in (attrs.evolve(example.checkin, symptoms=()),
                   attrs.evolve(example.checkin, compensations=())):
@@ -203,7 +204,7 @@ def test_a_transition_that_skips_a_rung_is_a_counterexample(
 
     real = prover.next_state
 
-    def jumpy(rulebook: footcore.Rulebook, state: AthleteState, checkin: CheckIn,
+    def jumpy(rulebook: footcore.models.Rulebook, state: AthleteState, checkin: CheckIn,
               counted: Any, action: Action) -> AthleteState:
         new = real(rulebook, state, checkin, counted, action)
         if action is Action.ADVANCE and state.stage == rulebook.stages[0].id:
@@ -379,7 +380,7 @@ def test_the_prover_needs_no_hypothesis() -> None:
 # ---------------------------------------------------------------- items gated on dose steps
 
 
-def _gated_single_leg() -> footcore.Rulebook:
+def _gated_single_leg() -> footcore.models.Rulebook:
     """The shipped rulebook with the control rung's single-leg stand taken out, so its week
     has single-leg work or hops only from the step where the gated soft landings come in,
     and with a rule that reads week_single_leg: an unnamed knee or hip compensation in

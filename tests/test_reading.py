@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.audit
+import footcore.impact
+import footcore.models
 from footcore import _reading
 from footcore._convert import structure
 from footcore._jsonparse import parse_json
@@ -24,7 +27,8 @@ from fuzz_inputs import json_paths
 RULEBOOK = fc.load_rulebook()
 ENGINE = fc.Engine(RULEBOOK, backend="native")
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-KINDS = (fc.Decision, fc.AthleteState, fc.CheckIn, fc.WeekPlan, fc.Exercise)  # drawable
+# drawable
+KINDS = (fc.Decision, fc.AthleteState, fc.CheckIn, fc.models.WeekPlan, fc.models.Exercise)
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats()
@@ -164,10 +168,10 @@ def test_numbers_past_the_parsers_limits_are_left_to_the_general_path(number: st
 
 
 @pytest.mark.parametrize(("kind", "document"), [
-    (fc.BackOffCount, {"kind": "k", "before": 12345678901234567, "after": 0}),
-    (fc.LogProblem, {"kind": "k", "line": None, "seq": None, "detail": "x" * 100_000}),
-    (fc.HistoryRow, {"seq": 10**40, "on": "2026-01-05", "stage": "s", "dose_level": 1,
-                     "action": "hold", "reason": "r", "rule_id": None}),
+    (fc.impact.BackOffCount, {"kind": "k", "before": 12345678901234567, "after": 0}),
+    (fc.audit.LogProblem, {"kind": "k", "line": None, "seq": None, "detail": "x" * 100_000}),
+    (fc.audit.HistoryRow, {"seq": 10**40, "on": "2026-01-05", "stage": "s", "dose_level": 1,
+                           "action": "hold", "reason": "r", "rule_id": None}),
 ])
 def test_a_class_that_does_not_check_its_limits_is_left_to_the_general_path(
         kind: type[Any], document: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from browser import dump_dom, screenshot
 from footcore._cli import main
 from footcore._page import page_key, page_name
@@ -54,7 +55,7 @@ def simulated_athlete(seed: int, count: int) -> list[fc.Decision]:
     return made
 
 
-def decisions_of(path: Path, athletes: Sequence[str], rulebook: fc.Rulebook | None = None,
+def decisions_of(path: Path, athletes: Sequence[str], rulebook: fc.models.Rulebook | None = None,
                  symptom_on: int | None = None) -> Path:
     """A decisions file of a week of check-ins for each of ``athletes`` (the second with
     sharp pain when ``symptom_on`` says so)."""

@@ -16,8 +16,10 @@ import attrs
 import pytest
 
 import footcore
-from footcore import Action, Rulebook, RulebookError
+import footcore.models
+from footcore import Action, RulebookError
 from footcore._rulebook import rulebook_data, rulebook_from_data
+from footcore.models import Rulebook
 
 STAGES = ["baseline", "activation", "control", "unilateral", "integration", "maintenance"]
 PRECEDENCE = [Action.PAUSE, Action.REGRESS, Action.REST, Action.DELOAD, Action.EASE,
@@ -871,7 +873,7 @@ def test_an_instruction_has_no_count_for_a_step_to_scale(tmp_path: Path) -> None
     state = engine.new_athlete("a-1", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
     top = engine.plan(attrs.evolve(state, stage="control", dose_level=5))
     habits = {item.exercise: item.dose for item in top.habits}
-    assert habits["footwear_toe_splay"] == footcore.Dose(1, 1, form="instruction")
+    assert habits["footwear_toe_splay"] == footcore.models.Dose(1, 1, form="instruction")
     assert habits["desk_toe_curls"].reps > engine.rulebook.exercises["desk_toe_curls"].dose.reps
 
 

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 import footcore as fc
+import footcore.models
 from footcore._cli import main
 from footcore._schema import SCHEMA_TYPES, json_schema, schema_file, schema_text
 
@@ -36,7 +37,7 @@ def test_footcore_schema_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_json_schema_refuses_other_types() -> None:
     with pytest.raises(fc.InputError, match="CheckIn, AthleteState, Decision"):
-        fc.json_schema(fc.WeekPlan)
+        fc.models.json_schema(fc.models.WeekPlan)
 
 
 def test_what_the_engine_makes_validates(engine: fc.Engine) -> None:

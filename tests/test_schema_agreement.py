@@ -25,6 +25,7 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator, FormatChecker
 
 import footcore as fc
+import footcore.models
 from footcore import _reading
 from footcore._convert import structure
 from footcore._jsonparse import parse_json
@@ -73,7 +74,8 @@ for _name, _kind in SCHEMA_TYPES.items():
     _schema = json.loads(schema_file(_name).read_text(encoding="utf-8"))
     DEFS.update(_schema.pop("$defs"))
     DEFS[_kind.__name__] = {k: v for k, v in _schema.items() if k not in ("$schema", "title")}
-KINDS: dict[str, type] = {name: getattr(fc, name) for name in DEFS}
+KINDS: dict[str, type] = {name: getattr(fc if name in fc.__all__ else fc.models, name)
+                          for name in DEFS}
 
 
 def alone(name: str, defs: dict[str, Any] = DEFS) -> dict[str, Any]:
@@ -288,7 +290,7 @@ def test_a_fraction_or_a_flag_is_not_a_whole_number(literal: str) -> None:
 def test_a_parameter_value_beyond_the_limit_is_refused_by_both(value: float) -> None:
     doc = {"name": "pain_cap", "value": value, "default": False}
     with pytest.raises(fc.InputError, match="within"):
-        fc.from_json(json.dumps(doc), fc.ParamUse)
+        fc.from_json(json.dumps(doc), fc.models.ParamUse)
     assert not VALIDATORS["ParamUse"].is_valid(doc)
 
 
@@ -319,7 +321,7 @@ def test_a_rule_a_schema_can_state_is_in_its_keywords() -> None:
     unmet = {"field": "minutes", "op": "in", "needed": 5, "actual": 3}
     assert not VALIDATORS["Unmet"].is_valid(unmet)
     with pytest.raises(fc.InputError, match=r"Unmet\.needed"):
-        fc.from_json(json.dumps(unmet), fc.Unmet)
+        fc.from_json(json.dumps(unmet), fc.models.Unmet)
     assert VALIDATORS["Unmet"].is_valid({**unmet, "needed": [5]})
 
 
@@ -335,7 +337,7 @@ def test_a_long_matched_field_name_is_refused_by_both() -> None:
     firing = {"rule_id": "r", "action": "hold", "source": [], "summary": "", "fact": "checkin",
               "matched": {"x" * 2001: 1}, "won": True}
     with pytest.raises(fc.InputError):
-        fc.from_json(json.dumps(firing), fc.Firing)
+        fc.from_json(json.dumps(firing), fc.models.Firing)
     assert not VALIDATORS["Firing"].is_valid(firing)
 
 
@@ -371,8 +373,8 @@ def test_a_matched_number_reads_as_its_fact_fields_type() -> None:
     firing = {"rule_id": "r", "action": "hold", "source": [], "summary": "", "won": True,
               "fact": "checkin", "matched": {"foot_fatigue": 9, "minutes": 18.0,
                                              "completed": True, "stage": "x"}}
-    for read in (fc.from_json(json.dumps(firing), fc.Firing),
-                 structure(parse_json(json.dumps(firing)), fc.Firing, "Firing")):
+    for read in (fc.from_json(json.dumps(firing), fc.models.Firing),
+                 structure(parse_json(json.dumps(firing)), fc.models.Firing, "Firing")):
         assert [(name, type(value)) for name, value in read.matched] == [
             ("foot_fatigue", float), ("minutes", int), ("completed", bool), ("stage", str)]
         assert read.matched_facts == {"foot_fatigue": 9.0, "minutes": 18, "completed": True,

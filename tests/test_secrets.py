@@ -26,6 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.store
 from footcore._cli import build_parser, main
 from footcore._store._location import conninfo, redact
 from signing import write_key_pair
@@ -169,7 +170,7 @@ def _unreachable(port: int) -> dict[str, str]:
 def test_an_unreachable_server_is_named_without_the_password(
         form: str, free_port: int, tmp_path: Path) -> None:
     error = _refused(FORMS[form](_unreachable(free_port), "fc", PASSWORD))
-    assert isinstance(error, fc.StoreError) and error.code == "store-unreachable"
+    assert isinstance(error, fc.store.StoreError) and error.code == "store-unreachable"
     assert "***" in str(error) and "cannot connect" in str(error)
     for link in _chain(error):
         assert PASSWORD not in f"{link} {link!r}"

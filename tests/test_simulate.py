@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from footcore import Action, Engine, InputError, Observation, Rulebook
+from footcore import Action, Engine, InputError, Observation
 from footcore._chart import render_chart
 from footcore._simulate import (
     Scenario,
@@ -20,6 +20,7 @@ from footcore._simulate import (
     parse_scenario,
     simulate,
 )
+from footcore.models import Rulebook
 
 SCENARIOS = Path(__file__).parents[1] / "examples" / "scenarios"
 PNG = b"\x89PNG\r\n\x1a\n"

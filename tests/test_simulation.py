@@ -14,17 +14,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from footcore import (
-    Action,
-    AthleteState,
-    Category,
-    CheckIn,
-    Decision,
-    Engine,
-    Goal,
-    Metrics,
-    load_rulebook,
-)
+from footcore import Action, AthleteState, CheckIn, Decision, Engine, Goal, Metrics, load_rulebook
+from footcore.models import Category
 from footcore.testing import check_invariants, check_liveness, ladder_bound
 
 RULEBOOK = load_rulebook()

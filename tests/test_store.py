@@ -23,6 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.audit
+import footcore.impact
+import footcore.models
+import footcore.store
 from footcore import Engine
 from footcore._rulebook import assemble
 from store_worker import START, checkins
@@ -47,12 +51,13 @@ def sql(url: str, statement: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[fc.Store]:
+def store(store_url: str) -> Iterator[fc.store.Store]:
     with fc.open_store(store_url) as opened:
         yield opened
 
 
-def fill(store: fc.Store, engine: Engine, athletes: dict[str, int]) -> dict[str, list[fc.Decision]]:
+def fill(store: fc.store.Store, engine: Engine,
+         athletes: dict[str, int]) -> dict[str, list[fc.Decision]]:
     """Add each athlete and check in their first ``count`` check-ins; the decisions."""
     made = {}
     for name, count in athletes.items():
@@ -69,14 +74,14 @@ def serial(engine: Engine, name: str, count: int) -> list[fc.Decision]:
     return out
 
 
-def kinds(report: fc.StoreReport) -> list[tuple[str, str | None, int | None]]:
+def kinds(report: fc.store.StoreReport) -> list[tuple[str, str | None, int | None]]:
     return [(p.kind, p.athlete_id, p.seq) for p in report.problems]
 
 
 # ---------------------------------------------------------------- check-ins
 
 
-def test_check_ins_record_what_evaluate_decides(store: fc.Store, engine: Engine) -> None:
+def test_check_ins_record_what_evaluate_decides(store: fc.store.Store, engine: Engine) -> None:
     made = fill(store, engine, {"a-1": 12, "a-2": 5})
     for name, count in (("a-1", 12), ("a-2", 5)):
         assert made[name] == serial(engine, name, count)
@@ -90,7 +95,7 @@ def test_check_ins_record_what_evaluate_decides(store: fc.Store, engine: Engine)
     assert report.ok and (report.athletes, report.records) == (2, 17), report
 
 
-def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.Store,
+def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.store.Store,
                                                                   engine: Engine) -> None:
     state = engine.new_athlete("w-3", goal=fc.Goal.EVERYDAY, start=START,
                                prior_foot_ankle_problems=True)
@@ -104,7 +109,7 @@ def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.Store
 
 
 def test_a_retried_check_in_returns_the_stored_decision_and_records_nothing(
-        store: fc.Store, engine: Engine) -> None:
+        store: fc.store.Store, engine: Engine) -> None:
     made = fill(store, engine, {"a-1": 6})["a-1"]
     # A retry of an old check-in, long after: the same decision, whatever its age.
     for number in (0, 3, 5):
@@ -115,14 +120,15 @@ def test_a_retried_check_in_returns_the_stored_decision_and_records_nothing(
     # The same id with other content is not a retry: a conflict, and nothing recorded.
     for change in ({"minutes": 3}, {"completed": not checkins("a-1", 6)[5].completed}):
         changed = attrs.evolve(checkins("a-1", 6)[5], **change)
-        with pytest.raises(fc.CheckInConflict, match=f"differs in {next(iter(change))}") as err:
+        with pytest.raises(fc.store.CheckInConflict,
+                           match=f"differs in {next(iter(change))}") as err:
             store.check_in(engine, "a-1", changed)
         assert err.value.code == "checkin-conflict" and err.value.field == "CheckIn.id"
         assert isinstance(err.value, fc.Conflict)
     assert list(store.decisions("a-1")) == made and store.verify().ok
 
 
-def test_check_ins_without_an_id_are_each_recorded(store: fc.Store, engine: Engine) -> None:
+def test_check_ins_without_an_id_are_each_recorded(store: fc.store.Store, engine: Engine) -> None:
     store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
     checkin = fc.CheckIn(on=date(2026, 1, 7), completed=True, minutes=18)
     first = store.check_in(engine, "a-1", checkin)
@@ -136,7 +142,7 @@ def test_check_ins_without_an_id_are_each_recorded(store: fc.Store, engine: Engi
     ({"dose_level": 9}, "AthleteState.dose_level: got 9; accepted: 0 to"),
 ])
 def test_a_state_that_does_not_fit_the_engines_rulebook_is_refused(
-        store: fc.Store, engine: Engine, change: dict[str, Any], message: str) -> None:
+        store: fc.store.Store, engine: Engine, change: dict[str, Any], message: str) -> None:
     """A state from another rulebook (a stage or dose level this one lacks)."""
     state = attrs.evolve(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), **change)
     store.add_athlete(state)
@@ -157,7 +163,7 @@ def test_a_state_that_does_not_fit_the_engines_rulebook_is_refused(
     (lambda s, e: s.verify(public_key=KEY), "public_key: got Ed25519PrivateKey"),
     (lambda s, e: s.checkpoint(KEY.public_key()), "private_key: got Ed25519PublicKey"),
 ])
-def test_bad_calls_get_an_input_error_and_change_nothing(store: fc.Store, engine: Engine,
+def test_bad_calls_get_an_input_error_and_change_nothing(store: fc.store.Store, engine: Engine,
                                                          call: Any, message: str) -> None:
     fill(store, engine, {"a-1": 2})
     with pytest.raises(fc.InputError, match=message):
@@ -198,7 +204,7 @@ def test_any_order_of_retries_gives_the_serial_decisions(store_url: str, engine:
 
 
 def test_replay_re_derives_every_decision_and_reports_a_rulebook_change(
-        store: fc.Store, engine: Engine, rulebook: fc.Rulebook) -> None:
+        store: fc.store.Store, engine: Engine, rulebook: fc.models.Rulebook) -> None:
     made = fill(store, engine, {"a-1": 30, "a-2": 10})
     report = store.replay(engine)
     assert report.ok and report.records == 40 and report.path == store.location
@@ -217,7 +223,7 @@ def test_replay_re_derives_every_decision_and_reports_a_rulebook_change(
 # ---------------------------------------------------------------- compact rows
 
 
-def test_plans_are_stored_once_and_rows_are_compact(store: fc.Store, store_url: str,
+def test_plans_are_stored_once_and_rows_are_compact(store: fc.store.Store, store_url: str,
                                                     engine: Engine) -> None:
     made = fill(store, engine, {"a-1": 80})["a-1"]
     plans = sql(store_url, "SELECT COUNT(*) FROM footcore_plans")[0][0]
@@ -229,7 +235,7 @@ def test_plans_are_stored_once_and_rows_are_compact(store: fc.Store, store_url: 
     assert stored < whole / 2
 
 
-def test_every_field_of_a_decision_comes_back_unchanged(store: fc.Store,
+def test_every_field_of_a_decision_comes_back_unchanged(store: fc.store.Store,
                                                         engine: Engine) -> None:
     made = fill(store, engine, {"a-1": 40})["a-1"]
     assert [fc.to_json(d) for d in store.decisions("a-1")] == [fc.to_json(d) for d in made]
@@ -239,31 +245,31 @@ def test_every_field_of_a_decision_comes_back_unchanged(store: fc.Store,
 
 
 @pytest.fixture
-def tampered(store: fc.Store, engine: Engine) -> fc.Store:
+def tampered(store: fc.store.Store, engine: Engine) -> fc.store.Store:
     fill(store, engine, {"a-1": 8, "a-2": 4})
     return store
 
 
-def test_an_edited_row_is_found(tampered: fc.Store, store_url: str) -> None:
+def test_an_edited_row_is_found(tampered: fc.store.Store, store_url: str) -> None:
     sql(store_url, "UPDATE footcore_decisions SET decision = REPLACE(decision, "
                    "'\"minutes\":17', '\"minutes\":5') WHERE athlete_id = 'a-1' AND seq = 3")
     assert kinds(tampered.verify()) == [("edited", "a-1", 3)]
 
 
-def test_a_deleted_row_is_found(tampered: fc.Store, store_url: str) -> None:
+def test_a_deleted_row_is_found(tampered: fc.store.Store, store_url: str) -> None:
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
     report = tampered.verify()
     assert ("removed", "a-1", 2) in kinds(report) and not report.ok
     assert "record 3 missing" in str(report)
 
 
-def test_rows_cut_off_the_end_are_found_by_the_athletes_row(tampered: fc.Store,
+def test_rows_cut_off_the_end_are_found_by_the_athletes_row(tampered: fc.store.Store,
                                                             store_url: str) -> None:
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-2' AND seq >= 2")
     assert kinds(tampered.verify()) == [("head", "a-2", None)]
 
 
-def test_reordered_rows_are_found(tampered: fc.Store, store_url: str) -> None:
+def test_reordered_rows_are_found(tampered: fc.store.Store, store_url: str) -> None:
     sql(store_url, "UPDATE footcore_decisions SET seq = seq + 100 "
                    "WHERE athlete_id = 'a-1' AND seq IN (4, 5)")
     sql(store_url, "UPDATE footcore_decisions SET seq = 109 - seq "
@@ -273,7 +279,7 @@ def test_reordered_rows_are_found(tampered: fc.Store, store_url: str) -> None:
     assert "stored as record 5, but its hash and link make it record 6" in str(report)
 
 
-def test_an_edited_plan_or_state_is_found(tampered: fc.Store, store_url: str) -> None:
+def test_an_edited_plan_or_state_is_found(tampered: fc.store.Store, store_url: str) -> None:
     plan = sql(store_url, "SELECT plan FROM footcore_decisions WHERE athlete_id = 'a-2' "
                           "AND seq = 1")[0][0]
     sql(store_url, "UPDATE footcore_plans SET plan = REPLACE(plan, '\"sets\":', "
@@ -285,7 +291,7 @@ def test_an_edited_plan_or_state_is_found(tampered: fc.Store, store_url: str) ->
     assert "no longer matches its hash" in str(report)
 
 
-def test_a_changed_check_in_id_column_is_found(tampered: fc.Store, store_url: str) -> None:
+def test_a_changed_check_in_id_column_is_found(tampered: fc.store.Store, store_url: str) -> None:
     sql(store_url, "UPDATE footcore_decisions SET checkin_id = 'other' "
                    "WHERE athlete_id = 'a-1' AND seq = 1")
     assert kinds(tampered.verify()) == [("edited", "a-1", 1)]
@@ -339,7 +345,7 @@ def forge(store_url: str, athlete: str, seq: int) -> None:
 
 
 def test_a_forged_rewrite_passes_the_chain_but_not_a_checkpoint(
-        tampered: fc.Store, store_url: str, engine: Engine) -> None:
+        tampered: fc.store.Store, store_url: str, engine: Engine) -> None:
     checkpoint = tampered.checkpoint(KEY)
     assert checkpoint.heads[0][:2] == ("a-1", 7)
     forge(store_url, "a-1", 2)
@@ -350,7 +356,7 @@ def test_a_forged_rewrite_passes_the_chain_but_not_a_checkpoint(
 
 
 def test_records_after_the_last_checkpoint_are_listed_as_not_yet_anchored(
-        tampered: fc.Store, engine: Engine) -> None:
+        tampered: fc.store.Store, engine: Engine) -> None:
     tampered.checkpoint(KEY)
     tampered.check_in(engine, "a-2", checkins("a-2", 6)[4])
     tampered.check_in(engine, "a-2", checkins("a-2", 6)[5])
@@ -363,7 +369,7 @@ def test_records_after_the_last_checkpoint_are_listed_as_not_yet_anchored(
 
 
 def test_rows_removed_after_a_checkpoint_are_found_even_with_the_head_rewritten(
-        tampered: fc.Store, store_url: str) -> None:
+        tampered: fc.store.Store, store_url: str) -> None:
     tampered.checkpoint(KEY)
     head = sql(store_url, "SELECT hash FROM footcore_decisions WHERE athlete_id = 'a-2' "
                           "AND seq = 1")[0][0]
@@ -377,7 +383,8 @@ def test_rows_removed_after_a_checkpoint_are_found_even_with_the_head_rewritten(
     assert kinds(report) == [("removed", "a-2", 3)]
 
 
-def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.Store, store_url: str) -> None:
+def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.store.Store,
+                                                   store_url: str) -> None:
     tampered.checkpoint(KEY)
     other = Ed25519PrivateKey.generate()
     assert "checkpoint 1: its signature does not verify" in str(
@@ -392,7 +399,7 @@ def test_an_altered_or_foreign_checkpoint_is_found(tampered: fc.Store, store_url
     ('"consecutive_missed":0', '"consecutive_missed":false'),
     ('"dose_level":0', '"dose_level":0.0')])
 def test_a_state_edited_into_a_value_python_calls_equal_is_found(
-        tampered: fc.Store, store_url: str, before: str, after: str) -> None:
+        tampered: fc.store.Store, store_url: str, before: str, after: str) -> None:
     # JSON data compares false == 0 == 0.0; the state as written differs
     state = sql(store_url, "SELECT state FROM footcore_athletes WHERE athlete_id = 'a-2'")[0][0]
     assert before in state
@@ -404,7 +411,7 @@ def test_a_state_edited_into_a_value_python_calls_equal_is_found(
 @pytest.mark.parametrize("edit", [str.upper, lambda s: s[:64] + " " + s[64:]],
                          ids=["capitals", "a-space"])
 def test_a_signature_edited_into_another_spelling_of_the_same_bytes_is_found(
-        tampered: fc.Store, store_url: str, edit: Callable[[str], str]) -> None:
+        tampered: fc.store.Store, store_url: str, edit: Callable[[str], str]) -> None:
     # bytes.fromhex reads both spellings as the same signature; the stored text still changed
     tampered.checkpoint(KEY)
     signature = sql(store_url, "SELECT signature FROM footcore_checkpoints")[0][0]
@@ -413,7 +420,7 @@ def test_a_signature_edited_into_another_spelling_of_the_same_bytes_is_found(
     assert kinds(report) == [("checkpoint", None, None)]
 
 
-def test_checkpoints_count_up_and_sign_every_head(tampered: fc.Store) -> None:
+def test_checkpoints_count_up_and_sign_every_head(tampered: fc.store.Store) -> None:
     first, second = tampered.checkpoint(KEY), tampered.checkpoint(KEY)
     assert (first.number, second.number) == (1, 2)
     assert [h[:2] for h in first.heads] == [("a-1", 7), ("a-2", 3)]
@@ -423,12 +430,12 @@ def test_checkpoints_count_up_and_sign_every_head(tampered: fc.Store) -> None:
 # ---------------------------------------------------------------- export and import
 
 
-def test_export_and_import_round_trip_with_the_chains(tampered: fc.Store, tmp_path: Path,
+def test_export_and_import_round_trip_with_the_chains(tampered: fc.store.Store, tmp_path: Path,
                                                       store_url: str, engine: Engine) -> None:
     out = tmp_path / "export.jsonl"
     assert tampered.export_jsonl(out) == 12
-    assert fc.verify_log(out).ok
-    assert [r.decision for r in fc.AuditLog(out).records()] == [
+    assert fc.audit.verify_log(out).ok
+    assert [r.decision for r in fc.audit.AuditLog(out).records()] == [
         *tampered.decisions("a-1"), *tampered.decisions("a-2")]
     with fc.open_store(tmp_path / "copy.db") as copy:
         report = copy.import_jsonl(out)
@@ -448,9 +455,9 @@ def test_export_and_import_round_trip_with_the_chains(tampered: fc.Store, tmp_pa
         assert copy.verify().ok
 
 
-def test_an_audit_log_imports_into_a_store(tmp_path: Path, store: fc.Store,
+def test_an_audit_log_imports_into_a_store(tmp_path: Path, store: fc.store.Store,
                                            engine: Engine) -> None:
-    log = fc.AuditLog(tmp_path / "app.jsonl")
+    log = fc.audit.AuditLog(tmp_path / "app.jsonl")
     for decision in serial(engine, "a-9", 6):
         log.append(decision)
     assert store.import_jsonl(log.path).records == 6
@@ -458,17 +465,17 @@ def test_an_audit_log_imports_into_a_store(tmp_path: Path, store: fc.Store,
     assert store.check_in(engine, "a-9", checkins("a-9", 6)[5]) == serial(engine, "a-9", 6)[5]
 
 
-def test_a_damaged_store_is_not_exported(tampered: fc.Store, store_url: str,
+def test_a_damaged_store_is_not_exported(tampered: fc.store.Store, store_url: str,
                                          tmp_path: Path) -> None:
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 2")
-    with pytest.raises(fc.StoreError, match="refusing to export a damaged store") as caught:
+    with pytest.raises(fc.store.StoreError, match="refusing to export a damaged store") as caught:
         tampered.export_jsonl(tmp_path / "out.jsonl")
-    assert isinstance(caught.value.report, fc.StoreReport)
+    assert isinstance(caught.value.report, fc.store.StoreReport)
     assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_import_refuses_a_damaged_log_a_broken_chain_or_a_known_athlete(
-        tampered: fc.Store, tmp_path: Path, engine: Engine) -> None:
+        tampered: fc.store.Store, tmp_path: Path, engine: Engine) -> None:
     out = tmp_path / "export.jsonl"
     tampered.export_jsonl(out)
     with pytest.raises(fc.InputError, match="'a-1' is in the store already"):
@@ -477,9 +484,9 @@ def test_import_refuses_a_damaged_log_a_broken_chain_or_a_known_athlete(
     (tmp_path / "edited.jsonl").write_text("".join(lines).replace('"minutes":17',
                                                                   '"minutes":5', 1))
     with fc.open_store(tmp_path / "empty.db") as empty:
-        with pytest.raises(fc.StoreError, match="refusing to import a damaged log"):
+        with pytest.raises(fc.store.StoreError, match="refusing to import a damaged log"):
             empty.import_jsonl(tmp_path / "edited.jsonl")
-        gap = fc.AuditLog(tmp_path / "gap.jsonl")
+        gap = fc.audit.AuditLog(tmp_path / "gap.jsonl")
         made = serial(engine, "g-1", 3)
         gap.append(made[0])
         gap.append(made[2])
@@ -496,10 +503,11 @@ def test_import_refuses_a_damaged_log_a_broken_chain_or_a_known_athlete(
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "notes.db"
     bad.write_text("not a database, just some notes " * 40)
-    with pytest.raises(fc.StoreError, match=r"notes\.db: not a footcore store \(not a SQLite"):
+    with pytest.raises(fc.store.StoreError,
+                       match=r"notes\.db: not a footcore store \(not a SQLite"):
         fc.open_store(bad)
     assert bad.read_text() == "not a database, just some notes " * 40
-    with pytest.raises(fc.StoreError, match="cannot open it"):
+    with pytest.raises(fc.store.StoreError, match="cannot open it"):
         fc.open_store(tmp_path / "no-such-folder" / "x.db")
     with pytest.raises(fc.InputError, match="sync: got 'off'; accepted: full, normal"):
         fc.open_store(tmp_path / "x.db", sync="off")
@@ -510,13 +518,13 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 def test_a_store_of_another_schema_is_refused(store_url: str) -> None:
     fc.open_store(store_url).close()
     sql(store_url, "UPDATE footcore_meta SET value = '99' WHERE key = 'schema'")
-    with pytest.raises(fc.StoreError, match="schema 99; this footcore reads schema 1"):
+    with pytest.raises(fc.store.StoreError, match="schema 99; this footcore reads schema 1"):
         fc.open_store(store_url)
 
 
 def test_an_unreachable_server_is_one_clear_error_without_the_password(tmp_path: Path) -> None:
     url = f"postgresql://app:secret@/footcore?host={tmp_path}&connect_timeout=2"
-    with pytest.raises(fc.StoreError, match="cannot connect") as caught:
+    with pytest.raises(fc.store.StoreError, match="cannot connect") as caught:
         fc.open_store(url)
     assert "secret" not in str(caught.value) and "app:***@" in str(caught.value)
 
@@ -527,7 +535,7 @@ def test_a_busy_sqlite_store_says_so(tmp_path: Path, engine: Engine) -> None:
         store.add_athlete(engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START))
         with closing(sqlite3.connect(path)) as holder:
             holder.execute("BEGIN IMMEDIATE")
-            with pytest.raises(fc.StoreError, match="busy: another process held its write"):
+            with pytest.raises(fc.store.StoreError, match="busy: another process held its write"):
                 store.check_in(engine, "a-1", checkins("a-1", 1)[0])
         assert store.check_in(engine, "a-1", checkins("a-1", 1)[0]).checkin.id == "a-1/0"
 
@@ -604,13 +612,14 @@ def test_full_durability_flushes_the_log_after_the_lock_and_before_answering(
 def test_a_missing_optional_dependency_names_its_extra(tmp_path: Path, blocked: str,
                                                        call: str, extra: str) -> None:
     code = (f"import sys; sys.modules[{blocked!r}] = None\nimport footcore as fc\n"
-            f"try:\n    {call}\nexcept fc.StoreError as exc:\n    print(exc)")
+            f"import footcore.store\n"
+            f"try:\n    {call}\nexcept fc.store.StoreError as exc:\n    print(exc)")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.db")],
                           capture_output=True, text=True, check=True)
     assert f"pip install '{extra}'" in done.stdout and done.stdout.count("\n") == 1
 
 
-def test_impact_reads_whole_histories_from_a_store(store: fc.Store, store_url: str,
+def test_impact_reads_whole_histories_from_a_store(store: fc.store.Store, store_url: str,
                                                   engine: Engine, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 11 over a store: the histories come out as they went in, and impact over the
@@ -634,9 +643,9 @@ def test_impact_reads_whole_histories_from_a_store(store: fc.Store, store_url: s
     params.write_text(params.read_text().replace(
         "[params.min_sessions_in_window]\nvalue = 4", "[params.min_sessions_in_window]\nvalue = 3"))
     old, new = engine.rulebook, fc.load_rulebook(rules)
-    direct = fc.impact(old, new, histories, workers=1, backend="native")
+    direct = fc.impact.impact(old, new, histories, workers=1, backend="native")
     assert direct.changed_decisions > 0
-    stored = fc.impact(old, new, store.histories(), workers=1, backend="native")
+    stored = fc.impact.impact(old, new, store.histories(), workers=1, backend="native")
     assert without_origins(json.loads(fc.to_json(stored))) == without_origins(
         json.loads(fc.to_json(direct)))
     assert main(["impact", str(Path(__file__).parents[1] / "rules"), str(rules), store_url,

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.audit
+import footcore.store
 from conftest import new_database
 from footcore import Engine
 from store_worker import START, checkins
@@ -46,7 +48,7 @@ def _fill_the_disk(path: str, room: int) -> tuple[list[str], str, str, str]:
             for checkin in plan:
                 store.check_in(engine, "a-1", checkin)
                 acknowledged.append(str(checkin.id))
-        except fc.StoreError as exc:
+        except fc.store.StoreError as exc:
             failed, code, message = str(checkin.id), exc.code, str(exc)
         else:
             raise AssertionError("the disk never filled")
@@ -91,7 +93,7 @@ def test_a_database_at_its_size_limit_is_a_store_io_error(tmp_path: Path,
         conn = store._conn  # type: ignore[attr-defined]
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages + 2}")
-        with pytest.raises(fc.StoreError) as caught:
+        with pytest.raises(fc.store.StoreError) as caught:
             for checkin in plan:
                 store.check_in(engine, "a-1", checkin)
         assert caught.value.code == "store-io"
@@ -126,12 +128,12 @@ def test_a_store_on_a_read_only_disk_is_refused_writes_and_read_with_readonly(
         made = fill(store, engine, {"a-1": 3})["a-1"]
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     with read_only_view(folder) as view:
-        with pytest.raises(fc.StoreError) as caught:
+        with pytest.raises(fc.store.StoreError) as caught:
             fc.open_store(view / "footcore.db")
         assert caught.value.code == "store-readonly" and "readonly=True" in str(caught.value)
         with fc.open_store(view / "footcore.db", readonly=True) as store:
             assert store.verify().ok and store.decisions("a-1") == tuple(made)
-            with pytest.raises(fc.StoreError) as caught:
+            with pytest.raises(fc.store.StoreError) as caught:
                 store.check_in(engine, "a-1", checkins("a-1", 4)[3])
             assert caught.value.code == "store-readonly"
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
@@ -149,7 +151,7 @@ def test_a_damaged_schema_that_sqlite_reports_in_bytes_is_store_damaged(
     data[data.index(b"CREATE TABLE footcore_plans") + 3] = 0x94
     path.write_bytes(bytes(data))
     for readonly in (True, False):
-        with pytest.raises(fc.StoreError) as caught:
+        with pytest.raises(fc.store.StoreError) as caught:
             fc.open_store(path, readonly=readonly)
         assert caught.value.code == "store-damaged"
 
@@ -168,7 +170,7 @@ def test_a_checkpoint_refuses_to_sign_a_damaged_head(store_url: str, engine: Eng
                 fill(store, engine, {"a-1": 2})
             before = sql(url, f"SELECT {column} FROM footcore_athletes")[0][0]
             sql(url, f"UPDATE footcore_athletes SET {column} = ?", value)
-            with pytest.raises(fc.StoreError) as caught:
+            with pytest.raises(fc.store.StoreError) as caught:
                 store.checkpoint(KEY)
             assert caught.value.code == "store-damaged" and "'a-1'" in str(caught.value)
             assert sql(url, "SELECT COUNT(*) FROM footcore_checkpoints")[0][0] == 0
@@ -205,7 +207,7 @@ def small(store_url: str, engine: Engine) -> str:
     return store_url
 
 
-def reads(store: fc.Store, engine: Engine, tmp_path: Path) -> dict[str, Callable[[], object]]:
+def reads(store: fc.store.Store, engine: Engine, tmp_path: Path) -> dict[str, Callable[[], object]]:
     """Every call that reads a-1's records back."""
     return {
         "decisions": lambda: store.decisions("a-1"),
@@ -228,14 +230,14 @@ def test_a_damaged_decision_is_a_store_error_naming_its_record_and_verify_report
         assert ("damaged", "a-1", 2) in kinds(report) or ("edited", "a-1", 2) in kinds(report)
         assert not report.ok
         for name, call in reads(store, engine, tmp_path).items():
-            with pytest.raises(fc.StoreError) as caught:
+            with pytest.raises(fc.store.StoreError) as caught:
                 call()
             assert caught.value.code == "store-damaged", name
             if name != "export":  # export refuses with the verification's report
                 assert "athlete 'a-1', record 3: damaged" in str(caught.value), name
         # Histories are JSON data for impact, which reads each check-in as a model: JSON
         # that does not read is damage here, a field of the wrong type an error there.
-        with pytest.raises((fc.StoreError, fc.InputError),
+        with pytest.raises((fc.store.StoreError, fc.InputError),
                            match=r"athlete '?a-1'?(, record 3: damaged|: checkins\[2\])"):
             [history.load() for history in store.histories()]
         assert len(store.decisions("a-2")) == 2  # other athletes read on
@@ -253,7 +255,7 @@ def test_a_damaged_state_is_a_store_error_naming_the_athlete(
         assert ("state", "a-1", None) in kinds(store.verify())
         for call in (lambda: store.state("a-1"),
                      lambda: store.check_in(engine, "a-1", checkins("a-1", 5)[4])):
-            with pytest.raises(fc.StoreError, match="athlete 'a-1': damaged") as caught:
+            with pytest.raises(fc.store.StoreError, match="athlete 'a-1': damaged") as caught:
                 call()
             assert caught.value.code == "store-damaged"
         assert len(store.decisions("a-1")) == 4
@@ -264,8 +266,8 @@ def test_a_record_missing_in_the_middle_is_damage_not_a_shorter_history(
     sql(small, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 1")
     with fc.open_store(small) as store:
         for call in (lambda: store.decisions("a-1"), lambda: list(store.histories())):
-            with pytest.raises(fc.StoreError, match="athlete 'a-1', record 2: damaged: the "
-                                                    "record is missing"):
+            with pytest.raises(fc.store.StoreError, match="athlete 'a-1', record 2: damaged: the "
+                                                          "record is missing"):
                 call()
 
 
@@ -279,8 +281,8 @@ def test_a_missing_plan_is_damage_not_a_missing_decision(small: str) -> None:
                    "footcore_decisions_plan_fkey")
     sql(small, "DELETE FROM footcore_plans WHERE hash = ?", plan)
     with fc.open_store(small) as store:
-        with pytest.raises(fc.StoreError, match=r"athlete 'a-2', record \d: damaged: the plan "
-                                                "it names is missing"):
+        with pytest.raises(fc.store.StoreError, match=r"athlete 'a-2', record \d: damaged: "
+                                                      "the plan it names is missing"):
             store.decisions("a-2")
         assert not store.verify().ok
 
@@ -318,7 +320,8 @@ def test_after_a_dropped_connection_the_store_connects_again(pg_url: str,
     with fc.open_store(pg_url) as store:
         fill(store, engine, {"a-1": 1})
         assert drop_connections(pg_url) == 1
-        with pytest.raises(fc.StoreError, match="athlete 'a-1': the connection dropped") as caught:
+        with pytest.raises(fc.store.StoreError,
+                           match="athlete 'a-1': the connection dropped") as caught:
             store.state("a-1")
         assert caught.value.code == "store-unreachable"
         assert store.state("a-1") == store.decisions("a-1")[-1].state
@@ -330,13 +333,13 @@ def test_a_check_in_that_met_a_dropped_connection_is_recorded_once_on_retry(
     with fc.open_store(pg_url) as store:
         fill(store, engine, {"a-1": 1})
         drop_connections(pg_url)
-        with pytest.raises(fc.StoreError, match="athlete 'a-1'") as caught:
+        with pytest.raises(fc.store.StoreError, match="athlete 'a-1'") as caught:
             store.check_in(engine, "a-1", plan[1])
         assert caught.value.code == "store-unreachable"
         first = store.check_in(engine, "a-1", plan[1])  # the retry goes through
         drop_connections(pg_url)
         # Acknowledged, then the connection dropped: the retry gets the stored decision.
-        with pytest.raises(fc.StoreError):
+        with pytest.raises(fc.store.StoreError):
             store.check_in(engine, "a-1", plan[1])
         assert store.check_in(engine, "a-1", plan[1]) == first
         store.check_in(engine, "a-1", plan[2])
@@ -404,11 +407,11 @@ def test_verify_log_reports_a_record_whose_decision_is_not_a_decision(
     elif middle == "athlete":
         middle = good | {"prior_state": good["prior_state"] | {"athlete_id": 7}}
     path = _log_with(tmp_path, engine, middle)
-    report = fc.verify_log(path)
+    report = fc.audit.verify_log(path)
     assert [(p.kind, p.line, p.seq) for p in report.problems] == [("invalid", 2, 1)]
     assert why in str(report) and "its decision is not a decision" in str(report)
-    with pytest.raises(fc.AuditLogError):
-        fc.AuditLog(path).append(engine.evaluate(
+    with pytest.raises(fc.audit.AuditLogError):
+        fc.audit.AuditLog(path).append(engine.evaluate(
             engine.new_athlete("a-2", goal=fc.Goal.RUNNER, start=START), checkins("a-2", 1)[0]))
 
 
@@ -483,7 +486,7 @@ def _damage(draw: st.DrawFn, original: object, column: str, postgres: bool) -> o
                           st.floats(allow_nan=False)))
 
 
-def every_read(store: fc.Store, engine: Engine, tmp_path: Path) -> None:
+def every_read(store: fc.store.Store, engine: Engine, tmp_path: Path) -> None:
     """Call every reading method; each may raise a StoreError (or NotFound, for an
     athlete whose id was damaged), nothing else. Histories go on to impact, which reads
     each check-in as a model and may find one invalid (InputError)."""
@@ -494,9 +497,9 @@ def every_read(store: fc.Store, engine: Engine, tmp_path: Path) -> None:
                   lambda name=name: store.decisions(name),
                   lambda name=name: store.history(name)]
     for call in calls:
-        with contextlib.suppress(fc.StoreError, fc.NotFound):
+        with contextlib.suppress(fc.store.StoreError, fc.NotFound):
             call()
-    with contextlib.suppress(fc.StoreError, fc.InputError):
+    with contextlib.suppress(fc.store.StoreError, fc.InputError):
         [history.load() for history in store.histories()]
 
 
@@ -563,6 +566,6 @@ def test_text_that_is_not_utf8_is_reported_not_a_failed_query(
     with fc.open_store(path) as store:
         assert not store.verify().ok
         read = store.state if column == "state" else store.decisions
-        with pytest.raises(fc.StoreError, match=r"athlete 'a-1'.*: damaged") as caught:
+        with pytest.raises(fc.store.StoreError, match=r"athlete 'a-1'.*: damaged") as caught:
             read("a-1")
         assert caught.value.code == "store-damaged"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+import footcore.store
 from footcore import Engine
 from permissions import as_an_ordinary_user
 from store_worker import START, checkins
@@ -42,7 +43,7 @@ def test_an_empty_path_is_refused() -> None:
         fc.open_store("")
     assert err.value.code == "invalid-input"
     with pytest.raises(fc.InputError, match="path: empty"):
-        fc.SQLiteStore("")
+        fc.store.SQLiteStore("")
     with pytest.raises(fc.InputError, match="create: got 'no'"):
         fc.open_store("x.db", create="no")  # type: ignore[arg-type]
 
@@ -73,7 +74,7 @@ def test_without_create_a_missing_store_is_refused_and_nothing_is_made(
     no lock file); a PostgreSQL database without footcore's tables is not a store, and
     none is created in it."""
     for options in ({"create": False}, {"readonly": True}, {"create": True, "readonly": True}):
-        with pytest.raises(fc.StoreError) as err:
+        with pytest.raises(fc.store.StoreError) as err:
             fc.open_store(store_url, **options)
         if store_url.startswith("postgresql://"):
             assert err.value.code == "store-not-footcore"
@@ -104,11 +105,11 @@ def test_without_create_a_database_of_another_kind_is_left_byte_for_byte(
     for path in (other, empty, text):
         before = digest(path)
         for options in ({"create": False}, {"readonly": True}):
-            with pytest.raises(fc.StoreError) as err:
+            with pytest.raises(fc.store.StoreError) as err:
                 fc.open_store(path, **options)
             assert err.value.code == "store-not-footcore", err.value
             assert digest(path) == before
-    with pytest.raises(fc.StoreError) as err:
+    with pytest.raises(fc.store.StoreError) as err:
         fc.open_store(tmp_path, create=False)
     assert err.value.code == "store-not-footcore" and "is a folder" in str(err.value)
 
@@ -148,12 +149,12 @@ def test_a_readonly_store_reads_everything_and_writes_nothing(
                   lambda: store.check_in(engine, "a-1", later),
                   lambda: store.import_jsonl(tmp_path / "out.jsonl")]
         for write in writes:
-            with pytest.raises(fc.StoreError) as err:
+            with pytest.raises(fc.store.StoreError) as err:
                 write()
             assert err.value.code == "store-readonly", err.value
             assert "opened read-only" in str(err.value)
         if not sqlite:  # the server itself refuses a write in the session
-            with pytest.raises(fc.StoreError) as err, store._single() as tx:
+            with pytest.raises(fc.store.StoreError) as err, store._single() as tx:
                 tx.run("DELETE FROM footcore_checkpoints")
             assert err.value.code == "store-readonly"
         assert store.state("a-1") == store.decisions("a-1")[-1].state
@@ -170,7 +171,7 @@ def test_a_readonly_store_refuses_signing(store_url: str, engine: Engine) -> Non
 
     fill(store_url, engine)
     with fc.open_store(store_url, readonly=True) as store, \
-            pytest.raises(fc.StoreError) as err:
+            pytest.raises(fc.store.StoreError) as err:
         store.checkpoint(Ed25519PrivateKey.generate())
     assert err.value.code == "store-readonly"
 
@@ -178,6 +179,7 @@ def test_a_readonly_store_refuses_signing(store_url: str, engine: Engine) -> Non
 _CHILD = """
 import json, sys
 import footcore as fc
+import footcore.store
 out = {}
 for readonly in (False, True):
     try:
@@ -188,7 +190,7 @@ for readonly in (False, True):
                 store.add_athlete(store.state("a-1"))
             except fc.FootcoreError as exc:
                 out[str(readonly)].append(exc.code)
-    except fc.StoreError as exc:
+    except fc.store.StoreError as exc:
         out[str(readonly)] = exc.code
 print(json.dumps(out))
 """

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import footcore as fc
+import footcore.audit
 from footcore import Engine
 from store_worker import START, athletes, checkins, retried
 
@@ -117,9 +118,9 @@ def test_two_processes_appending_to_one_audit_log_are_safe(tmp_path: Path,
     log = tmp_path / "shared.jsonl"
     writers = [start("append", log=str(log), decisions=str(f)) for f in files]
     acknowledged = [json.loads(line) for out in finish(writers) for line in out.splitlines()]
-    report = fc.verify_log(log)
+    report = fc.audit.verify_log(log)
     assert report.ok and report.records == 200, str(report)
-    records = {r.seq: r for r in fc.AuditLog(log).records()}
+    records = {r.seq: r for r in fc.audit.AuditLog(log).records()}
     assert sorted(a["seq"] for a in acknowledged) == list(range(200))
     for ack in acknowledged:
         assert records[ack["seq"]].hash == ack["hash"]
@@ -138,13 +139,13 @@ def test_an_append_checks_what_other_writers_added_since(tmp_path: Path, engine:
         decisions.append(engine.evaluate(state, checkin))
         state = decisions[-1].state
     path = tmp_path / "log.jsonl"
-    mine, other = fc.AuditLog(path), fc.AuditLog(path)
+    mine, other = fc.audit.AuditLog(path), fc.audit.AuditLog(path)
     mine.append(decisions[0])
     if grown == "by another writer":
         other.append(decisions[1])
-        assert mine.append(decisions[2]).seq == 2 and fc.verify_log(path).ok
+        assert mine.append(decisions[2]).seq == 2 and fc.audit.verify_log(path).ok
     else:
         with path.open("ab") as handle:
             handle.write(path.read_bytes().replace(b'"seq":0', b'"seq":1'))
-        with pytest.raises(fc.AuditLogError, match="damaged"):
+        with pytest.raises(fc.audit.AuditLogError, match="damaged"):
             mine.append(decisions[1])

@@ -23,18 +23,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import footcore
-from footcore import (
-    Action,
-    AthleteState,
-    Category,
-    CheckIn,
-    Engine,
-    Goal,
-    Location,
-    Symptom,
-    SymptomKind,
-)
+import footcore.models
+from footcore import Action, AthleteState, CheckIn, Engine, Goal, Location, Symptom, SymptomKind
 from footcore._rulebook import assemble
+from footcore.models import Category
 from footcore.testing import (
     CONFORMANCE,
     INVARIANTS,
@@ -89,7 +81,7 @@ def _ready_case(stage: str = "activation", dose: int = 0) -> AthleteState:
     return cases[0]
 
 
-def _native(rulebook: footcore.Rulebook) -> Engine:
+def _native(rulebook: footcore.models.Rulebook) -> Engine:
     return Engine(rulebook, backend="native")
 
 
@@ -524,9 +516,9 @@ def test_the_hook_makes_from_type_work_for_every_model() -> None:
     @settings(max_examples=10, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(st.from_type(CheckIn), st.from_type(AthleteState), st.from_type(footcore.Decision),
-           st.from_type(footcore.WeekPlan), st.from_type(footcore.Exercise))
+           st.from_type(footcore.models.WeekPlan), st.from_type(footcore.models.Exercise))
     def drawn(checkin: CheckIn, state: AthleteState, decision: footcore.Decision,
-              plan: footcore.WeekPlan, exercise: footcore.Exercise) -> None:
+              plan: footcore.models.WeekPlan, exercise: footcore.models.Exercise) -> None:
         ENGINE.evaluate(state, attrs.evolve(checkin, on=max(checkin.on, TODAY)))
         assert decision.rulebook.digest == RULEBOOK.digest
         assert exercise.id in RULEBOOK.exercises and plan.stage in {s.id for s in RULEBOOK.stages}

@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.models
 from footcore._trusted import trusted
 
-MODELS = (fc.Decision, fc.CheckIn, fc.AthleteState, fc.Exercise, fc.WeekPlan, fc.Symptom,
-          fc.Metrics, fc.Dose, fc.Compensation)
+MODELS = (fc.Decision, fc.CheckIn, fc.AthleteState, fc.models.Exercise, fc.models.WeekPlan,
+          fc.Symptom, fc.Metrics, fc.models.Dose, fc.Compensation)
 
 
 @settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
@@ -28,5 +29,5 @@ def test_the_same_object_by_position_or_by_name(value: object) -> None:
 
 def test_it_checks_nothing_so_only_checked_values_go_in() -> None:
     with pytest.raises(fc.InputError):
-        fc.Dose(sets=0, reps=1)
-    assert trusted(fc.Dose)(0, 1, 0, "none", "sets").sets == 0
+        fc.models.Dose(sets=0, reps=1)
+    assert trusted(fc.models.Dose)(0, 1, 0, "none", "sets").sets == 0

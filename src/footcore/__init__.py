@@ -2,36 +2,18 @@
 
 Hand it an athlete's state and a check-in; get back a :class:`Decision` with the action,
 the new state, next week's plan and a trace of every rule that fired and why.
+
+The top level holds what an app's core loop names: the engine and its rulebook, the models
+and enums it builds, parses or compares, the errors it catches, JSON in and out, the
+explanation and a store. The rest is one import deeper, each namespace with its own
+``__all__``: :mod:`footcore.models` (the rest of the data model), :mod:`footcore.store`,
+:mod:`footcore.audit`, :mod:`footcore.impact` and :mod:`footcore.testing`.
 """
 
-from ._audit import (
-    AuditLog,
-    AuditLogError,
-    AuditRecord,
-    HistoryRow,
-    LogProblem,
-    LogReport,
-    ReplayDifference,
-    ReplayReport,
-    history,
-    replay_log,
-    verify_log,
-)
 from ._convert import from_json, to_json
 from ._engine import Engine
-from ._enums import (
-    Action,
-    BackOff,
-    Category,
-    CompensationKind,
-    Goal,
-    Location,
-    Observation,
-    Surface,
-    SymptomKind,
-)
+from ._enums import Action, CompensationKind, Goal, Location, Observation, SymptomKind
 from ._errors import (
-    CheckInConflict,
     Conflict,
     DuplicateCheckIn,
     EngineError,
@@ -40,141 +22,41 @@ from ._errors import (
     NotFound,
     RulebookError,
 )
-from ._explain import PlanChange, diff, explain
+from ._explain import diff, explain
 from ._jsonparse import parse_json
-from ._models import (
-    AthleteState,
-    CheckIn,
-    CheckInRef,
-    Compensation,
-    Decision,
-    Dose,
-    Exercise,
-    Firing,
-    Metrics,
-    ParamUse,
-    PlanItem,
-    RulebookRef,
-    Session,
-    Symptom,
-    Unmet,
-    WeekPlan,
-    WhyNot,
-)
+from ._models import AthleteState, CheckIn, Compensation, Decision, Metrics, Symptom
 from ._pickling import __all__ as _  # noqa: F401  (registers how models pickle)
-from ._population import (
-    AthleteImpact,
-    BackOffCount,
-    ChangeExample,
-    ChangeGroup,
-    Divergence,
-    History,
-    ImpactReport,
-    Outcome,
-    Refusal,
-    RungShift,
-    decision_histories,
-    impact,
-    log_histories,
-    read_histories,
-    write_histories,
-)
-from ._rulebook import Rule, Rulebook, Stage, load_rulebook
-from ._schema import json_schema
-from ._store import (
-    Checkpoint,
-    ImportReport,
-    PostgresStore,
-    SQLiteStore,
-    Store,
-    StoreError,
-    StoreProblem,
-    StoreReport,
-    open_store,
-)
+from ._rulebook import load_rulebook
+from ._store import open_store
 from ._version import __version__
 
 __all__ = [
     "Action",
-    "AthleteImpact",
     "AthleteState",
-    "AuditLog",
-    "AuditLogError",
-    "AuditRecord",
-    "BackOff",
-    "BackOffCount",
-    "Category",
-    "ChangeExample",
-    "ChangeGroup",
     "CheckIn",
-    "CheckInConflict",
-    "CheckInRef",
-    "Checkpoint",
     "Compensation",
     "CompensationKind",
     "Conflict",
     "Decision",
-    "Divergence",
-    "Dose",
     "DuplicateCheckIn",
     "Engine",
     "EngineError",
-    "Exercise",
-    "Firing",
     "FootcoreError",
     "Goal",
-    "History",
-    "HistoryRow",
-    "ImpactReport",
-    "ImportReport",
     "InputError",
     "Location",
-    "LogProblem",
-    "LogReport",
     "Metrics",
     "NotFound",
     "Observation",
-    "Outcome",
-    "ParamUse",
-    "PlanChange",
-    "PlanItem",
-    "PostgresStore",
-    "Refusal",
-    "ReplayDifference",
-    "ReplayReport",
-    "Rule",
-    "Rulebook",
     "RulebookError",
-    "RulebookRef",
-    "RungShift",
-    "SQLiteStore",
-    "Session",
-    "Stage",
-    "Store",
-    "StoreError",
-    "StoreProblem",
-    "StoreReport",
-    "Surface",
     "Symptom",
     "SymptomKind",
-    "Unmet",
-    "WeekPlan",
-    "WhyNot",
     "__version__",
-    "decision_histories",
     "diff",
     "explain",
     "from_json",
-    "history",
-    "impact",
-    "json_schema",
     "load_rulebook",
-    "log_histories",
     "open_store",
     "parse_json",
-    "read_histories",
-    "replay_log",
     "to_json",
-    "verify_log",
-    "write_histories",
 ]

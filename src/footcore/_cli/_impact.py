@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from .._convert import to_json
 from .._errors import InputError
-from .._population import (
+from .._population._chart import render_impact_chart
+from .._store import open_store
+from .._words import counted
+from ..impact import (
     AthleteImpact,
     History,
     ImpactReport,
@@ -21,9 +24,6 @@ from .._population import (
     log_histories,
     read_histories,
 )
-from .._population._chart import render_impact_chart
-from .._store import open_store
-from .._words import counted
 from ._common import add_command, print_json, rulebook_from
 from ._files import write_text
 from ._progress import Progress

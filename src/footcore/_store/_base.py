@@ -24,7 +24,7 @@ from .._engine import Engine
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn, Decision
-from .._population import History
+from .._population._histories import History
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (
@@ -394,7 +394,7 @@ class Store(ABC):
             yield seq, read_decision(text, {plan: plan_text, prior: prior_text}, at)
 
     def histories(self) -> Iterator[History]:
-        """Each athlete's history, as :func:`footcore.impact` replays it: the state before
+        """Each athlete's history, as :func:`footcore.impact.impact` replays it: the state before
         their first decision and their check-ins in chain order. One athlete is read at a
         time (athletes by id); athletes with no decision yet are left out.
 
@@ -422,7 +422,7 @@ class Store(ABC):
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see
-        :func:`footcore.history`).
+        :func:`footcore.audit.history`).
 
         Raises:
             StoreError: as :meth:`decisions`.
@@ -431,7 +431,7 @@ class Store(ABC):
 
     def replay(self, engine: Engine) -> ReplayReport:
         """Re-derive every recorded decision from its stored inputs with ``engine``, and
-        report each that comes out differently (see :func:`footcore.replay_log`).
+        report each that comes out differently (see :func:`footcore.audit.replay_log`).
 
         Raises:
             StoreError: as :meth:`decisions`: verify a store before replaying it.

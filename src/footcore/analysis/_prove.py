@@ -205,7 +205,8 @@ def prove(rulebook: Rulebook, *, spec: Rulebook | None = None, reachable: bool =
             as for :func:`check_invariants`.
         reachable: hold states to the reachability constraints (``REACHABILITY``): what
             the engine's own transitions produce. False: every state the validators accept.
-        only, skip: invariants to decide or leave out, by name.
+        only: the invariants to decide, by name (all of ``PROVABLE`` by default).
+        skip: invariants to leave out, by name.
         budget: the most work to do, in steps (cells and transitions visited).
 
     Raises:

@@ -32,17 +32,8 @@ def register_strategies() -> None:
     """
     from hypothesis import strategies as st
 
-    from .. import (
-        AthleteState,
-        CheckIn,
-        Compensation,
-        Decision,
-        Dose,
-        Exercise,
-        Metrics,
-        Symptom,
-        WeekPlan,
-    )
+    from .. import AthleteState, CheckIn, Compensation, Decision, Metrics, Symptom
+    from ..models import Dose, Exercise, WeekPlan
 
     def kit() -> ModuleType:  # the strategies load when first drawn from, not at import
         return importlib.import_module("footcore.testing._strategies")

@@ -24,7 +24,7 @@ from .._compare import rulebook_ref
 from .._enums import CompensationKind, Goal, Location, SymptomKind
 from .._errors import InputError
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
-from .._population import History
+from .._population._histories import History
 from .._rulebook import Rulebook, load_rulebook
 from .._simulate import Scenario, Week, checkins
 
@@ -132,7 +132,7 @@ def population(athletes: int, *, seed: int = 0, checkins: int = 78,
     """``athletes`` synthetic athletes' histories, each of ``checkins`` check-ins (three or so
     a week: 78 is half a year), starting on the first rung of ``rulebook`` (default: the
     shipped one). The same seed gives the same population; one at a time, so a large one
-    can be written with :func:`footcore.write_histories` without being held in memory.
+    can be written with :func:`footcore.impact.write_histories` without being held in memory.
 
     Raises:
         InputError: ``athletes`` is negative or ``checkins`` is under 1.

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .. import Engine, Rulebook, load_rulebook
+from .. import Engine, load_rulebook
+from ..models import Rulebook
 
 if TYPE_CHECKING:
     from ._check import CheckReport

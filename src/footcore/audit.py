@@ -1,0 +1,34 @@
+"""footcore.audit: the audit log, a hash-chained JSON Lines file of decisions, and what an
+app reads back from it: verification, an athlete's history, a replay under a rulebook.
+
+An outer layer: the core never imports it, and importing it does not import the command
+line.
+"""
+
+from ._audit import (
+    AuditLog,
+    AuditLogError,
+    AuditRecord,
+    HistoryRow,
+    LogProblem,
+    LogReport,
+    ReplayDifference,
+    ReplayReport,
+    history,
+    replay_log,
+    verify_log,
+)
+
+__all__ = [
+    "AuditLog",
+    "AuditLogError",
+    "AuditRecord",
+    "HistoryRow",
+    "LogProblem",
+    "LogReport",
+    "ReplayDifference",
+    "ReplayReport",
+    "history",
+    "replay_log",
+    "verify_log",
+]
