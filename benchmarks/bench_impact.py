@@ -44,7 +44,7 @@ except ImportError:  # run from a checkout without an install
 
 from footcore import Engine, Rulebook, read_histories, write_histories
 from footcore._population._run import Job, _chunks, _text, run_chunk
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from footcore.testing import population
 
 CHUNK = 2000  # check-ins per chunk: impact's default

@@ -25,7 +25,7 @@ from footcore._audit import (
     replay_log,
     verify_log,
 )
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 
 START = date(2026, 1, 5)
 GOOD = fc.Metrics(balance_eyes_open_s=45.0, balance_eyes_closed_s=20.0)

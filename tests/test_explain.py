@@ -11,7 +11,8 @@ import pytest
 import footcore as fc
 from footcore import Action, Engine, Location, Rulebook, Symptom, SymptomKind
 from footcore._conditions import Op
-from footcore._rulebook import Condition, assemble
+from footcore._rulebook import Condition
+from footcore._rulebook_loading import assemble
 
 START = date(2026, 1, 5)
 

@@ -27,7 +27,12 @@ import footcore as fc
 from footcore import Action, Engine, History, Rulebook
 from footcore._compare import decision_changes, rulebook_ref
 from footcore._population._report import percentile
-from footcore._rulebook import assemble, default_rules_dir, rulebook_data, rulebook_from_data
+from footcore._rulebook_loading import (
+    assemble,
+    default_rules_dir,
+    rulebook_data,
+    rulebook_from_data,
+)
 from footcore._simulate import checkins, is_back_off, parse_scenario
 from footcore.testing import population
 

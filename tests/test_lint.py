@@ -11,7 +11,8 @@ import pytest
 from footcore import Action, Rulebook
 from footcore._conditions import FactType, Op
 from footcore._lint import Finding, lint
-from footcore._rulebook import Condition, Param, Rule, assemble
+from footcore._rulebook import Condition, Param, Rule
+from footcore._rulebook_loading import assemble
 
 
 def rebuild(rulebook: Rulebook, *, add: Iterable[Rule] = (), drop: Iterable[str] = (),

@@ -17,7 +17,7 @@ import pytest
 
 import footcore
 from footcore import Action, Rulebook, RulebookError
-from footcore._rulebook import rulebook_data, rulebook_from_data
+from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 
 STAGES = ["baseline", "activation", "control", "unilateral", "integration", "maintenance"]
 PRECEDENCE = [Action.PAUSE, Action.REGRESS, Action.REST, Action.DELOAD, Action.EASE,

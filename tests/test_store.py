@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import footcore as fc
 from footcore import Engine
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from store_worker import START, checkins
 
 KEY = Ed25519PrivateKey.generate()

@@ -34,7 +34,7 @@ from footcore import (
     Symptom,
     SymptomKind,
 )
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from footcore.testing import (
     CONFORMANCE,
     INVARIANTS,

@@ -79,7 +79,8 @@ from ._population import (
     read_histories,
     write_histories,
 )
-from ._rulebook import Rule, Rulebook, Stage, load_rulebook
+from ._rulebook import Rule, Rulebook, Stage
+from ._rulebook_loading import load_rulebook
 from ._schema import json_schema
 from ._store import (
     Checkpoint,

@@ -22,7 +22,9 @@ import attrs
 
 from ._conditions import FACT_FIELDS, CompiledRule, FactType, Op, Scalar, Test
 from ._enums import Action, Observation
-from ._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage, _domain
+from ._rulebook import Rule, Rulebook, Stage
+from ._rulebook_checks import OPTIONAL_PARAMS, REQUIRED_PARAMS
+from ._rulebook_compiling import _domain
 
 __all__ = ["Finding", "candidate_values", "lint", "safety"]
 

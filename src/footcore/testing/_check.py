@@ -17,7 +17,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from .._engine import Engine
 from .._enums import Goal
 from .._models import AthleteState, CheckIn
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 from ._cases import boundary_cases
 from ._invariants import CONFORMANCE, INVARIANTS, check_invariants, other_backend, select
 from ._liveness import LIVENESS, check_liveness, ladder_bound

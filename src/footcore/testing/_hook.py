@@ -11,7 +11,8 @@ import functools
 import importlib
 from types import ModuleType
 
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 
 __all__ = ["register_strategies"]
 

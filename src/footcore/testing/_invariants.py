@@ -26,7 +26,8 @@ from .._engine import Engine
 from .._enums import Action, BackOff, Category, SymptomKind
 from .._facts import build_facts, single_leg_week
 from .._models import AthleteState, CheckIn, Compensation, Decision, PlanItem, Symptom
-from .._rulebook import Rulebook, assemble
+from .._rulebook import Rulebook
+from .._rulebook_loading import assemble
 from ._spec import (
     HOTSPOTS,
     LASTING_KINDS,
