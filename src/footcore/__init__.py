@@ -4,19 +4,8 @@ Hand it an athlete's state and a check-in; get back a :class:`Decision` with the
 the new state, next week's plan and a trace of every rule that fired and why.
 """
 
-from ._audit import (
-    AuditLog,
-    AuditLogError,
-    AuditRecord,
-    HistoryRow,
-    LogProblem,
-    LogReport,
-    ReplayDifference,
-    ReplayReport,
-    history,
-    replay_log,
-    verify_log,
-)
+from ._audit import AuditLog, AuditLogError, AuditRecord
+from ._audit_verify import LogProblem, LogReport, verify_log
 from ._convert import from_json, to_json
 from ._engine import Engine
 from ._enums import (
@@ -41,6 +30,7 @@ from ._errors import (
     RulebookError,
 )
 from ._explain import PlanChange, diff, explain
+from ._history import HistoryRow, history
 from ._jsonparse import parse_json
 from ._models import (
     AthleteState,
@@ -79,6 +69,7 @@ from ._population import (
     read_histories,
     write_histories,
 )
+from ._replay import ReplayDifference, ReplayReport, replay_log
 from ._rulebook import Rule, Rulebook, Stage
 from ._rulebook_loading import load_rulebook
 from ._schema import json_schema

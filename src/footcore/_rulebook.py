@@ -32,6 +32,7 @@ __all__ = [
     "Step",
 ]
 
+
 @attrs.frozen
 class Param:
     """A named number of the rulebook, with its unit and where it comes from."""
