@@ -79,24 +79,20 @@ if TYPE_CHECKING:
         prover_check,
     )
     from ._reachable import REACHABILITY, check_reachable
+    from ._state_strategies import athlete_states, decisions, inputs, ready_states, week_plans
     from ._strategies import (
         EPOCH,
         TODAY,
-        athlete_states,
         backoff_symptoms,
         checkins,
         compensations,
-        decisions,
         doses,
         edge_symptoms,
         exercises,
-        inputs,
         metrics,
         mild_checkins,
         pain_symptoms,
-        ready_states,
         symptoms,
-        week_plans,
     )
     from ._violations import InvariantViolation, MissingParam
 
@@ -203,10 +199,10 @@ _HOMES = {
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
     "_prove": ("PROVABLE", "Counterexample", "ProofReport", "ProofResult", "prove",
                "prover_check"),
+    "_state_strategies": ("athlete_states", "decisions", "inputs", "ready_states", "week_plans"),
     "_strategies": (
-        "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
-        "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",
-        "mild_checkins", "pain_symptoms", "ready_states", "symptoms", "week_plans",
+        "EPOCH", "TODAY", "backoff_symptoms", "checkins", "compensations", "doses",
+        "edge_symptoms", "exercises", "metrics", "mild_checkins", "pain_symptoms", "symptoms",
     ),
     "_violations": ("InvariantViolation", "MissingParam"),
 }

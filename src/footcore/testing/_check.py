@@ -26,7 +26,7 @@ from ._machine import athlete_machine
 from ._prove import PROVABLE, ProofReport
 from ._prove import prove as prove_rulebook
 from ._spec import param
-from ._strategies import inputs
+from ._state_strategies import inputs
 
 __all__ = ["CheckReport", "check_rulebook"]
 

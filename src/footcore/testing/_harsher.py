@@ -19,14 +19,8 @@ from .._enums import Action, Goal
 from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook
 from ._mutants import derive
-from ._strategies import (
-    EPOCH,
-    _engine_for,
-    checkins,
-    compensations,
-    edge_symptoms,
-    mild_checkins,
-)
+from ._state_strategies import _engine_for
+from ._strategies import EPOCH, checkins, compensations, edge_symptoms, mild_checkins
 from ._violations import InvariantViolation
 
 __all__ = ["CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner", "days_to_rungs",

@@ -24,7 +24,7 @@ from ._cases import boundary_cases
 from ._invariants import check_invariants, select
 from ._liveness import LIVENESS, check_liveness
 from ._spec import CAUTION
-from ._strategies import inputs
+from ._state_strategies import inputs
 
 __all__ = [
     "MUTANT_KINDS",
