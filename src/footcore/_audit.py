@@ -1,9 +1,9 @@
 """The audit log: decisions appended to a hash-chained JSON Lines file, one ``fsync``-ed
 line each, under an OS file lock; a torn last line repaired; the records read back.
 
-How a record is written and chained is :mod:`footcore._audit_records`; verification,
-history and replay read the log through :class:`AuditLog` (``_audit_verify``,
-``_history``, ``_replay``).
+How a record is written and chained is :mod:`footcore._audit_records`; verification
+(:mod:`footcore._audit_verify`) reads the log's lines, which an append checks first;
+history and replay (:mod:`footcore._history`, :mod:`footcore._replay`) read its records.
 """
 
 from __future__ import annotations

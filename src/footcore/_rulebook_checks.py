@@ -1,7 +1,7 @@
 """The checks a rulebook's parts pass to load, each failure a :class:`RulebookError` naming
-the file, the item and the field: ids, sources, parameters and their bounds, exercises,
-each stage's dose steps, sessions, gates and emphasis (P1-P11), the ladder, and a way
-forward from every rung but the last.
+the file, the item and the field: ids, sources, the parameters the engine needs and their
+bounds, exercises, each stage's dose steps, sessions (P6's blocks), gates and emphasis,
+the ladder, and a way forward from every rung but the last.
 """
 
 from __future__ import annotations
