@@ -45,7 +45,7 @@ except ImportError:  # run from a checkout without an install
 import footcore.impact
 from footcore import Engine
 from footcore._population._run import Job, _chunks, _text, run_chunk
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from footcore.impact import read_histories, write_histories
 from footcore.models import Rulebook
 from footcore.testing import population

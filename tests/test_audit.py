@@ -18,15 +18,12 @@ from hypothesis import strategies as st
 import footcore as fc
 import footcore.audit
 from footcore import Action, CompensationKind, Engine, Location, SymptomKind
-from footcore._audit import (
-    GENESIS,
-    AuditLog,
-    AuditLogError,
-    history,
-    replay_log,
-    verify_log,
-)
-from footcore._rulebook import assemble
+from footcore._audit import AuditLog, AuditLogError
+from footcore._audit_records import GENESIS
+from footcore._audit_verify import verify_log
+from footcore._history import history
+from footcore._replay import replay_log
+from footcore._rulebook_loading import assemble
 from footcore.models import Rulebook
 
 START = date(2026, 1, 5)
@@ -469,7 +466,7 @@ def test_a_record_the_rulebook_cannot_evaluate_is_reported(
 def test_verify_names_a_goal_change_written_into_a_log(tmp_path: Path) -> None:
     """P12: append refuses a RETARGET; one written in by hand, hash and all, was reported as
     'checkin is not a JSON dict', which says nothing of what the record holds."""
-    from footcore._audit import _encode, _hash
+    from footcore._audit_records import _encode, _hash
     from footcore._convert import CONVERTER
     engine = fc.Engine(backend="native")
     state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))

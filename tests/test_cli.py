@@ -673,7 +673,7 @@ def test_a_goal_change_forged_into_a_log_is_refused_where_it_is(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A log never holds a RETARGET (append refuses it); one written in by hand, with its
     hash, reached the page's builder and was refused there without the log or record."""
-    from footcore._audit import _encode, _hash
+    from footcore._audit_records import _encode, _hash
     from footcore._convert import CONVERTER
     from footcore.audit import AuditLog
     engine = Engine(backend="native")

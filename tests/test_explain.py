@@ -13,7 +13,8 @@ import footcore as fc
 import footcore.models
 from footcore import Action, Engine, Location, Symptom, SymptomKind
 from footcore._conditions import Op
-from footcore._rulebook import Condition, assemble
+from footcore._rulebook import Condition
+from footcore._rulebook_loading import assemble
 from footcore.models import Rulebook
 
 START = date(2026, 1, 5)

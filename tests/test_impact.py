@@ -29,7 +29,12 @@ import footcore.models
 from footcore import Action, Engine
 from footcore._compare import decision_changes, rulebook_ref
 from footcore._population._report import percentile
-from footcore._rulebook import assemble, default_rules_dir, rulebook_data, rulebook_from_data
+from footcore._rulebook_loading import (
+    assemble,
+    default_rules_dir,
+    rulebook_data,
+    rulebook_from_data,
+)
 from footcore._simulate import checkins, is_back_off, parse_scenario
 from footcore.impact import History
 from footcore.models import Rulebook

@@ -10,7 +10,8 @@ import pytest
 
 from footcore import Action
 from footcore._conditions import FactType, Op
-from footcore._rulebook import Condition, Param, Rule, assemble
+from footcore._rulebook import Condition, Param, Rule
+from footcore._rulebook_loading import assemble
 from footcore.analysis import Finding, lint
 from footcore.models import Rulebook
 

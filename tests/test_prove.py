@@ -385,7 +385,7 @@ def _gated_single_leg() -> footcore.models.Rulebook:
     has single-leg work or hops only from the step where the gated soft landings come in,
     and with a rule that reads week_single_leg: an unnamed knee or hip compensation in
     such a week goes back a rung (the shipped rules no longer read it)."""
-    from footcore._rulebook import rulebook_data, rulebook_from_data
+    from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 
     data = rulebook_data(RULEBOOK)
     control = next(stage for stage in data["stages"] if stage["id"] == "control")

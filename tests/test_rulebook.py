@@ -18,7 +18,7 @@ import pytest
 import footcore
 import footcore.models
 from footcore import Action, RulebookError
-from footcore._rulebook import rulebook_data, rulebook_from_data
+from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 from footcore.models import Rulebook
 
 STAGES = ["baseline", "activation", "control", "unilateral", "integration", "maintenance"]

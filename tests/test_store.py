@@ -28,7 +28,7 @@ import footcore.impact
 import footcore.models
 import footcore.store
 from footcore import Engine
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from store_worker import START, checkins
 
 KEY = Ed25519PrivateKey.generate()

@@ -370,7 +370,7 @@ def test_a_checkpoint_deleted_from_the_sequence_is_reported(small: str,
 def _log_with(tmp_path: Path, engine: Engine, middle: object) -> Path:
     """A log of three records whose second one's decision is ``middle``, every hash
     computed as footcore computes it: intact as far as the chain goes."""
-    from footcore._audit import GENESIS, _encode, _hash
+    from footcore._audit_records import GENESIS, _encode, _hash
 
     state, decisions = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START), []
     for checkin in checkins("a-1", 3):

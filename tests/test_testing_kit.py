@@ -25,7 +25,7 @@ from hypothesis.stateful import run_state_machine_as_test
 import footcore
 import footcore.models
 from footcore import Action, AthleteState, CheckIn, Engine, Goal, Location, Symptom, SymptomKind
-from footcore._rulebook import assemble
+from footcore._rulebook_loading import assemble
 from footcore.models import Category
 from footcore.testing import (
     CONFORMANCE,

@@ -26,7 +26,7 @@ from ._explain import diff, explain
 from ._jsonparse import parse_json
 from ._models import AthleteState, CheckIn, Compensation, Decision, Metrics, Symptom
 from ._pickling import __all__ as _  # noqa: F401  (registers how models pickle)
-from ._rulebook import load_rulebook
+from ._rulebook_loading import load_rulebook
 from ._store import open_store
 from ._version import __version__
 

@@ -25,7 +25,8 @@ from ._models import (
     WeekPlan,
 )
 from ._plan import build_plan, same_week, winning_cues, with_cues
-from ._rulebook import Rule, Rulebook, load_rulebook
+from ._rulebook import Rule, Rulebook
+from ._rulebook_loading import load_rulebook
 from ._transition import next_state
 from ._trusted import trusted
 from ._version import __version__

@@ -1,18 +1,16 @@
 """The domain models: what an app hands to the engine and what it gets back.
 
-All models are frozen, slotted attrs classes with validators, so an invalid value is
-rejected where it is made, with an :class:`InputError` naming the field.
+All models are frozen, slotted attrs classes with validators
+(:mod:`footcore._validators`), so an invalid value is rejected where it is made, with an
+:class:`InputError` naming the field.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
-import re
 from collections.abc import Callable
 from datetime import date
-from enum import Enum
-from typing import Any, NoReturn, TypeVar, cast
+from typing import NoReturn
 
 import attrs
 
@@ -29,8 +27,37 @@ from ._enums import (
     SymptomKind,
 )
 from ._errors import InputError
-from ._ids import normal_id
-from ._limits import MAX_INT, check_fields, hint, limit
+from ._limits import check_fields
+from ._validators import (
+    as_tuple,
+    day,
+    flag,
+    float_or_none,
+    instance_of,
+    int_range,
+    member_of,
+    one_of,
+    opt_day,
+    opt_number,
+    opt_text,
+    sha256,
+    text,
+    to_athlete_id,
+    to_awareness,
+    to_back_off,
+    to_category,
+    to_checkin_id,
+    to_compensation_kind,
+    to_goal,
+    to_goals,
+    to_location,
+    to_observations,
+    to_plan_athlete_id,
+    to_ref_id,
+    to_surface,
+    to_symptom_kind,
+    tuple_of,
+)
 
 __all__ = [
     "AthleteState",
@@ -53,196 +80,9 @@ __all__ = [
 ]
 
 
-def _fail(inst: object, attribute: attrs.Attribute[Any], accepted: str, value: object) -> None:
-    raise InputError(
-        f"{type(inst).__name__}.{attribute.name}: got {value!r}; accepted: {accepted}")
-
-
-def _enum(kind: type) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            names = ", ".join(repr(member.value) for member in kind)  # type: ignore[attr-defined]
-            _fail(inst, attribute, f"a {kind.__name__} ({names})", value)
-    return check
-
-
-def _int_range(low: int, high: int | None = None) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if (not isinstance(value, int) or isinstance(value, bool) or value < low
-                or (high is not None and value > high)):
-            span = f"{low} to {high}" if high is not None else f"{low} or more"
-            _fail(inst, attribute, f"a whole number {span}", value)
-    return hint(check, minimum=low, maximum=MAX_INT if high is None else high)
-
-
-def _float_or_none(value: Any) -> Any:
-    """Store whole numbers as floats, so equal metrics always serialise alike."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT:
-        return float(value)
-    return value
-
-
-E = TypeVar("E", bound=Enum)
-
-
-def _coerce(kind: type[E], value: E | str) -> E:
-    """Accept an enum's string value for the member; leave anything else to the validator."""
-    if isinstance(value, str) and not isinstance(value, kind):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return cast(E, value)
-
-
-def _to_symptom_kind(value: SymptomKind | str) -> SymptomKind:
-    return _coerce(SymptomKind, value)
-
-def _to_location(value: Location | str) -> Location:
-    return _coerce(Location, value)
-
-def _to_compensation_kind(value: CompensationKind | str) -> CompensationKind:
-    return _coerce(CompensationKind, value)
-
-def _to_goal(value: Goal | str) -> Goal:
-    return _coerce(Goal, value)
-
-def _to_goals(value: Any) -> Any:
-    value = _as_tuple(value)
-    return tuple(_to_goal(v) for v in value) if isinstance(value, tuple) else value
-
-def _to_back_off(value: BackOff | str) -> BackOff:
-    return _coerce(BackOff, value)
-
-def _to_observations(value: Any) -> Any:
-    value = _as_tuple(value)
-    return (tuple(_coerce(Observation, v) for v in value) if isinstance(value, tuple)
-            else value)
-
-def _to_awareness(value: Any) -> Any:
-    """Observations as a set, written in the enum's order: each once, equal sets alike."""
-    value = _to_observations(value)
-    if isinstance(value, tuple) and all(isinstance(v, Observation) for v in value):
-        return tuple(o for o in Observation if o in value)
-    return value
-
-def _to_category(value: Category | str) -> Category:
-    return _coerce(Category, value)
-
-def _to_surface(value: Surface | str) -> Surface:
-    return _coerce(Surface, value)
-
-
-def _opt_number(low: float, high: float | None = None) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        if (not isinstance(value, float) or not math.isfinite(value) or value < low
-                or (high is not None and value > high)):
-            span = f"{low} to {high}" if high is not None else f"{low} or more"
-            _fail(inst, attribute, f"a finite number {span}, or null when not measured", value)
-    return hint(check, minimum=low) if high is None else hint(check, minimum=low, maximum=high)
-
-
-def _instance(kind: type, accepted: str) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind) or (kind in (int, date) and isinstance(value, bool)):
-            _fail(inst, attribute, accepted, value)
-    return check
-
-
-def _tuple_of(kind: type, accepted: str) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
-            _fail(inst, attribute, f"a tuple of {accepted}", value)
-    return check
-
-
-def _as_tuple(value: Any) -> Any:
-    """Accept a list where a tuple is wanted; anything else is left for the validator."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        _fail(inst, attribute, "a non-empty string", value)
-
-
-hint(_text, pattern=r"\S")
-
-
-def _opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _text(inst, attribute, value)
-
-
-hint(_opt_text, pattern=r"\S")
-
-
-_ID_SCHEMA = {
-    "pattern": "^[!-~]([ -~]*[!-~])?$",
-    "description": f"An id: 1 to {limit('id_length')} printable characters, the first and "
-                   f"last visible (no leading or trailing space), kept in Unicode NFC. This "
-                   f"schema takes printable ASCII; from_json takes any such Unicode text.",
-}
-
-
-# The converters of athlete and check-in ids: the id in Unicode NFC, or InputError (code
-# invalid-id) for a text that is no id (footcore._ids).
-
-def _athlete_id(value: object) -> str:
-    return normal_id(value, "AthleteState.athlete_id")
-
-
-def _plan_athlete_id(value: object) -> str:
-    return normal_id(value, "WeekPlan.athlete_id")
-
-
-def _checkin_id(value: object) -> str | None:
-    return None if value is None else normal_id(value, "CheckIn.id")
-
-
-def _ref_id(value: object) -> str:
-    return normal_id(value, "CheckInRef.id")
-
-
-for _convert in (_athlete_id, _plan_athlete_id, _checkin_id, _ref_id):
-    hint(_convert, **_ID_SCHEMA)
-
-
-def _digest(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _SHA256.fullmatch(value):
-        _fail(inst, attribute, "a sha256 digest: 64 hex digits, lower case", value)
-
-
-_SHA256 = re.compile("[0-9a-f]{64}")
-hint(_digest, pattern="^[0-9a-f]{64}$")
-
-
-def _one_of(*choices: str) -> Any:
-    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value not in choices:
-            _fail(inst, attribute, f"one of {', '.join(map(repr, choices))}", value)
-    return hint(check, enum=list(choices))
-
-
-def _day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if type(value) is not date:
-        _fail(inst, attribute, "a date (ISO format YYYY-MM-DD in JSON)", value)
-
-
-def _opt_day(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _day(inst, attribute, value)
-
 
 CONDITION_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 """The comparisons a rule's condition may make (``footcore._conditions.Op``)."""
-
-
-def _flag(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        _fail(inst, attribute, "true or false", value)
 
 
 # ---------------------------------------------------------------- check-in
@@ -253,10 +93,10 @@ class Symptom:
     """A symptom reported at a check-in (P9, P10)."""
 
     kind: SymptomKind = attrs.field(
-        converter=_to_symptom_kind, validator=_enum(SymptomKind))
-    location: Location = attrs.field(converter=_to_location, validator=_enum(Location))
-    severity: int = attrs.field(validator=_int_range(0, 10))
-    days: int = attrs.field(default=0, validator=_int_range(0))
+        converter=to_symptom_kind, validator=member_of(SymptomKind))
+    location: Location = attrs.field(converter=to_location, validator=member_of(Location))
+    severity: int = attrs.field(validator=int_range(0, 10))
+    days: int = attrs.field(default=0, validator=int_range(0))
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -264,8 +104,8 @@ class Compensation:
     """A compensation seen during an exercise (P1, P3, P8)."""
 
     kind: CompensationKind = attrs.field(
-        converter=_to_compensation_kind, validator=_enum(CompensationKind))
-    exercise: str | None = attrs.field(default=None, validator=_opt_text)
+        converter=to_compensation_kind, validator=member_of(CompensationKind))
+    exercise: str | None = attrs.field(default=None, validator=opt_text)
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -273,13 +113,13 @@ class Metrics:
     """The tracking metrics of P11; each is optional, and missing means not measured."""
 
     balance_eyes_open_s: float | None = attrs.field(
-        default=None, converter=_float_or_none, validator=_opt_number(0))
+        default=None, converter=float_or_none, validator=opt_number(0))
     balance_eyes_closed_s: float | None = attrs.field(
-        default=None, converter=_float_or_none, validator=_opt_number(0))
+        default=None, converter=float_or_none, validator=opt_number(0))
     forefoot_symmetry: float | None = attrs.field(
-        default=None, converter=_float_or_none, validator=_opt_number(0, 1))
+        default=None, converter=float_or_none, validator=opt_number(0, 1))
     foot_fatigue: float | None = attrs.field(
-        default=None, converter=_float_or_none, validator=_opt_number(0, 10))
+        default=None, converter=float_or_none, validator=opt_number(0, 10))
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -291,20 +131,20 @@ class CheckIn:
     done-but-short: no session and no miss (P2, P6).
     """
 
-    on: date = attrs.field(validator=_day)
-    completed: bool = attrs.field(validator=_flag)
-    minutes: int = attrs.field(default=0, validator=_int_range(0, 600))
+    on: date = attrs.field(validator=day)
+    completed: bool = attrs.field(validator=flag)
+    minutes: int = attrs.field(default=0, validator=int_range(0, 600))
     symptoms: tuple[Symptom, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=_tuple_of(Symptom, "Symptom"))
+        default=(), converter=as_tuple, validator=tuple_of(Symptom, "Symptom"))
     compensations: tuple[Compensation, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=_tuple_of(Compensation, "Compensation"))
-    metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
-    clinician_cleared: bool = attrs.field(default=False, validator=_flag)
-    id: str | None = attrs.field(default=None, converter=_checkin_id)
+        default=(), converter=as_tuple, validator=tuple_of(Compensation, "Compensation"))
+    metrics: Metrics = attrs.field(factory=Metrics, validator=instance_of(Metrics, "a Metrics"))
+    clinician_cleared: bool = attrs.field(default=False, validator=flag)
+    id: str | None = attrs.field(default=None, converter=to_checkin_id)
     """The app's own name for this check-in, so a retry of it can be recognised."""
     observations: tuple[Observation, ...] = attrs.field(
-        default=(), converter=_to_observations,
-        validator=_tuple_of(Observation, "Observation values"))
+        default=(), converter=to_observations,
+        validator=tuple_of(Observation, "Observation values"))
     """What the athlete noticed of their feet at the awareness rung (P1): not faults, so
     no rule holds on them; the engine records them in :attr:`AthleteState.awareness`."""
 
@@ -313,8 +153,8 @@ class CheckIn:
 class CheckInRef:
     """A check-in the athlete's state remembers by its id, with its date."""
 
-    id: str = attrs.field(converter=_ref_id)
-    on: date = attrs.field(validator=_day)
+    id: str = attrs.field(converter=to_ref_id)
+    on: date = attrs.field(validator=day)
 
 
 # ---------------------------------------------------------------- athlete
@@ -327,33 +167,33 @@ class AthleteState:
     Made by :meth:`Engine.new_athlete` and returned, updated, in every :class:`Decision`.
     """
 
-    athlete_id: str = attrs.field(converter=_athlete_id)
-    goal: Goal = attrs.field(converter=_to_goal, validator=_enum(Goal))
-    stage: str = attrs.field(validator=_text)
-    dose_level: int = attrs.field(validator=_int_range(0))
-    started_on: date = attrs.field(validator=_day)
-    rulebook_digest: str = attrs.field(validator=_digest)
-    prior_foot_ankle_problems: bool = attrs.field(default=False, validator=_flag)
-    clinician_cleared: bool = attrs.field(default=False, validator=_flag)
-    paused: bool = attrs.field(default=False, validator=_flag)
+    athlete_id: str = attrs.field(converter=to_athlete_id)
+    goal: Goal = attrs.field(converter=to_goal, validator=member_of(Goal))
+    stage: str = attrs.field(validator=text)
+    dose_level: int = attrs.field(validator=int_range(0))
+    started_on: date = attrs.field(validator=day)
+    rulebook_digest: str = attrs.field(validator=sha256)
+    prior_foot_ankle_problems: bool = attrs.field(default=False, validator=flag)
+    clinician_cleared: bool = attrs.field(default=False, validator=flag)
+    paused: bool = attrs.field(default=False, validator=flag)
     backoff: BackOff = attrs.field(
-        default=BackOff.NONE, converter=_to_back_off, validator=_enum(BackOff))
-    backoff_until: date | None = attrs.field(default=None, validator=_opt_day)
-    last_backoff_on: date | None = attrs.field(default=None, validator=_opt_day)
-    last_change_on: date | None = attrs.field(default=None, validator=_opt_day)
-    last_checkin_on: date | None = attrs.field(default=None, validator=_opt_day)
-    last_session_on: date | None = attrs.field(default=None, validator=_opt_day)
+        default=BackOff.NONE, converter=to_back_off, validator=member_of(BackOff))
+    backoff_until: date | None = attrs.field(default=None, validator=opt_day)
+    last_backoff_on: date | None = attrs.field(default=None, validator=opt_day)
+    last_change_on: date | None = attrs.field(default=None, validator=opt_day)
+    last_checkin_on: date | None = attrs.field(default=None, validator=opt_day)
+    last_session_on: date | None = attrs.field(default=None, validator=opt_day)
     recent_sessions: tuple[date, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=_tuple_of(date, "dates"))
-    consecutive_completed: int = attrs.field(default=0, validator=_int_range(0))
-    consecutive_missed: int = attrs.field(default=0, validator=_int_range(0))
-    clean_streak: int = attrs.field(default=0, validator=_int_range(0))
-    metrics: Metrics = attrs.field(factory=Metrics, validator=_instance(Metrics, "a Metrics"))
+        default=(), converter=as_tuple, validator=tuple_of(date, "dates"))
+    consecutive_completed: int = attrs.field(default=0, validator=int_range(0))
+    consecutive_missed: int = attrs.field(default=0, validator=int_range(0))
+    clean_streak: int = attrs.field(default=0, validator=int_range(0))
+    metrics: Metrics = attrs.field(factory=Metrics, validator=instance_of(Metrics, "a Metrics"))
     recent_checkins: tuple[CheckInRef, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=_tuple_of(CheckInRef, "CheckInRef"))
+        default=(), converter=as_tuple, validator=tuple_of(CheckInRef, "CheckInRef"))
     awareness: tuple[Observation, ...] = attrs.field(
-        default=(), converter=_to_awareness,
-        validator=_tuple_of(Observation, "Observation values"))
+        default=(), converter=to_awareness,
+        validator=tuple_of(Observation, "Observation values"))
     """What the awareness rung found (P1): flattening, over-gripping, both, or nothing yet
     (empty); it shapes the activation emphasis of the rungs that follow."""
 
@@ -417,11 +257,11 @@ class Dose:
     Plans written before the form existed read as ``sets``.
     """
 
-    sets: int = attrs.field(validator=_int_range(1, 20))
-    reps: int = attrs.field(validator=_int_range(1, 200))
-    hold_s: int = attrs.field(default=0, validator=_int_range(0, 3600))
-    resistance: str = attrs.field(default="none", validator=_text)
-    form: str = attrs.field(default="sets", validator=_one_of(*DOSE_FORMS))
+    sets: int = attrs.field(validator=int_range(1, 20))
+    reps: int = attrs.field(validator=int_range(1, 200))
+    hold_s: int = attrs.field(default=0, validator=int_range(0, 3600))
+    resistance: str = attrs.field(default="none", validator=text)
+    form: str = attrs.field(default="sets", validator=one_of(*DOSE_FORMS))
 
     def __attrs_post_init__(self) -> None:
         if self.form == "duration" and (self.reps != 1 or not self.hold_s):
@@ -437,20 +277,20 @@ class Dose:
 class Exercise:
     """One exercise of the rulebook's catalogue."""
 
-    id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
-    category: Category = attrs.field(converter=_to_category, validator=_enum(Category))
-    loaded: bool = attrs.field(validator=_flag)
-    surface: Surface = attrs.field(converter=_to_surface, validator=_enum(Surface))
-    unilateral: bool = attrs.field(validator=_flag)
-    dose: Dose = attrs.field(validator=_instance(Dose, "a Dose"))
-    source: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=_tuple_of(str, "strings"))
+    id: str = attrs.field(validator=text)
+    name: str = attrs.field(validator=text)
+    category: Category = attrs.field(converter=to_category, validator=member_of(Category))
+    loaded: bool = attrs.field(validator=flag)
+    surface: Surface = attrs.field(converter=to_surface, validator=member_of(Surface))
+    unilateral: bool = attrs.field(validator=flag)
+    dose: Dose = attrs.field(validator=instance_of(Dose, "a Dose"))
+    source: tuple[str, ...] = attrs.field(converter=as_tuple, validator=tuple_of(str, "strings"))
     cues: tuple[str, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=_tuple_of(str, "strings"))
-    resisted: bool = attrs.field(default=False, validator=_flag)
-    substitute: str | None = attrs.field(default=None, validator=_opt_text)
+        default=(), converter=as_tuple, validator=tuple_of(str, "strings"))
+    resisted: bool = attrs.field(default=False, validator=flag)
+    substitute: str | None = attrs.field(default=None, validator=opt_text)
     goals: tuple[Goal, ...] = attrs.field(
-        default=(), converter=_to_goals, validator=_tuple_of(Goal, "Goal values"))
+        default=(), converter=to_goals, validator=tuple_of(Goal, "Goal values"))
     """The goals whose own drill this is (P4); empty for work every goal does."""
 
 
@@ -472,7 +312,7 @@ class Session:
     """One training block of the week (P6)."""
 
     focus: str
-    minutes: int = attrs.field(validator=_int_range(1, 600))
+    minutes: int = attrs.field(validator=int_range(1, 600))
     items: tuple[PlanItem, ...]
 
 
@@ -483,10 +323,10 @@ class WeekPlan:
     ``mode`` says which regime shaped it: ``normal``, ``deload``, ``rest`` or ``paused``.
     """
 
-    athlete_id: str = attrs.field(converter=_plan_athlete_id)
+    athlete_id: str = attrs.field(converter=to_plan_athlete_id)
     stage: str
     dose_level: int
-    mode: str = attrs.field(validator=_one_of("normal", "deload", "rest", "paused"))
+    mode: str = attrs.field(validator=one_of("normal", "deload", "rest", "paused"))
     sessions: tuple[Session, ...]
     habits: tuple[PlanItem, ...]
     cues: tuple[str, ...] = ()
@@ -509,7 +349,7 @@ class ParamUse:
     default: bool
     unit: str = ""
     field: str = ""
-    op: str = attrs.field(default="", validator=_one_of("", *CONDITION_OPS))
+    op: str = attrs.field(default="", validator=one_of("", *CONDITION_OPS))
 
 
 @attrs.frozen(field_transformer=check_fields)
@@ -545,7 +385,7 @@ class Unmet:
     """
 
     field: str
-    op: str = attrs.field(validator=_one_of(*CONDITION_OPS))
+    op: str = attrs.field(validator=one_of(*CONDITION_OPS))
     needed: bool | int | float | str | tuple[bool | int | float | str, ...]
     actual: bool | int | float | str | None
     param: str | None = None
@@ -582,7 +422,7 @@ class RulebookRef:
 
     id: str
     version: str
-    digest: str = attrs.field(validator=_digest)
+    digest: str = attrs.field(validator=sha256)
     unsafe: tuple[str, ...] = ()
     """What the rulebook breaks of the safety floor, when it was loaded with
     ``allow_unsafe=True``: empty for a safe rulebook."""

@@ -5,19 +5,10 @@ An outer layer: the core never imports it, and importing it does not import the 
 line.
 """
 
-from ._audit import (
-    AuditLog,
-    AuditLogError,
-    AuditRecord,
-    HistoryRow,
-    LogProblem,
-    LogReport,
-    ReplayDifference,
-    ReplayReport,
-    history,
-    replay_log,
-    verify_log,
-)
+from ._audit import AuditLog, AuditLogError, AuditRecord
+from ._audit_verify import LogProblem, LogReport, verify_log
+from ._history import HistoryRow, history
+from ._replay import ReplayDifference, ReplayReport, replay_log
 
 __all__ = [
     "AuditLog",

@@ -8,8 +8,11 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .._audit import AuditLog, _existing, history, replay_records, verify_log
+from .._audit import AuditLog, _existing
+from .._audit_verify import verify_log
+from .._history import history
 from .._models import Decision
+from .._replay import replay_records
 from .._store._location import redact
 from ._common import add_command, engine_from, show_help
 from ._progress import Progress

@@ -20,7 +20,7 @@ from .._errors import InputError, RulebookError
 from .._explain import explain
 from .._inputs import present
 from .._models import AthleteState, CheckIn, Decision
-from .._rulebook import load_rulebook
+from .._rulebook_loading import load_rulebook
 from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store

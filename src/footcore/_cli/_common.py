@@ -12,7 +12,8 @@ from .._convert import CONVERTER
 from .._engine import BACKENDS, Engine
 from .._errors import InputError, RulebookError
 from .._inputs import present
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 
 __all__ = ["add_command", "check_rulebook_path", "engine_from", "numbered", "print_json",
            "rulebook_from", "show_help"]

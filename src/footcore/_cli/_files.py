@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from .._audit import lines
+from .._audit_records import lines
 from .._convert import from_json, to_json
 from .._errors import InputError
 from .._inputs import read_start, too_large

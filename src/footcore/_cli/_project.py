@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .._errors import InputError
 from .._inputs import present
-from .._rulebook import default_rules_dir
+from .._rulebook_loading import default_rules_dir
 from ._common import add_command
 
 if TYPE_CHECKING:

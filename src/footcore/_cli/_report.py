@@ -13,7 +13,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._audit import AuditLog, verify_log
+from .._audit import AuditLog
+from .._audit_verify import verify_log
 from .._chart import check_chart, render_chart
 from .._convert import from_json
 from .._errors import Conflict, InputError

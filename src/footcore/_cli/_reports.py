@@ -7,7 +7,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .._audit import HistoryRow, LogReport, ReplayReport
+from .._audit_verify import LogReport
+from .._history import HistoryRow
+from .._replay import ReplayReport
 from .._store import StoreReport
 from ._common import print_json
 from ._style import ACTION_ROLES, paint_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from .._audit import SQLITE_HEADER, whole_lines
+from .._audit_records import SQLITE_HEADER, whole_lines
 from .._errors import InputError
 from .._inputs import read_start
 from .._jsonparse import parse_json

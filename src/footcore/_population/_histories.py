@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .._audit import whole_lines
+from .._audit_records import whole_lines
 from .._convert import CONVERTER, structure
 from .._errors import InputError
 from .._inputs import file_path

@@ -21,7 +21,8 @@ from .._compare import rulebook_ref
 from .._engine import Engine
 from .._errors import InputError
 from .._memo import remember
-from .._rulebook import Rulebook, rulebook_data, rulebook_from_data
+from .._rulebook import Rulebook
+from .._rulebook_loading import rulebook_data, rulebook_from_data
 from ._athlete import AthleteImpact, replay_athlete
 from ._histories import History
 from ._report import ImpactReport, Tally

@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._audit import _HEX, HistoryRow, ReplayReport, _encode, history_row, replay_records
+from .._audit_records import _HEX, _encode
 from .._convert import CONVERTER, structure
 from .._engine import Engine
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
+from .._history import HistoryRow, history_row
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn, Decision
 from .._population._histories import History
+from .._replay import ReplayReport, replay_records
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (

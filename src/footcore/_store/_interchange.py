@@ -14,7 +14,9 @@ from typing import Any
 
 import attrs
 
-from .._audit import GENESIS, AuditLog, _encode, _hash, verify_log
+from .._audit import AuditLog
+from .._audit_records import GENESIS, _encode, _hash
+from .._audit_verify import verify_log
 from .._errors import InputError
 from .._models import Decision
 from .._words import counted

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .._audit import _encode
+from .._audit_records import _encode
 from .._canonical import Unwritable, writer
 from .._convert import CONVERTER, structure
 from .._errors import InputError

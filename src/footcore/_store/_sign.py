@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._audit import _encode
+from .._audit_records import _encode
 from .._errors import InputError
 from .._inputs import read_input
 from .._jsonparse import parse_json

@@ -36,7 +36,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .._audit import SQLITE_HEADER
+from .._audit_records import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
 from ._db import StoreError, Tx

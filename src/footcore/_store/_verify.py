@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._audit import _encode
+from .._audit_records import _encode
 from .._words import counted
 from ._db import Tx
 from ._rows import genesis, plan_hash, record_hash, stored_json

@@ -14,7 +14,8 @@ import attrs
 from .._convert import to_json
 from .._engine import Engine
 from .._models import Decision
-from .._rulebook import Rulebook, assemble
+from .._rulebook import Rulebook
+from .._rulebook_loading import assemble
 from ._checking import CheckContext, violation
 
 __all__ = ["backends_agree", "cues_agree_with_action", "deterministic", "other_backend"]

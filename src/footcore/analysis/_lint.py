@@ -20,7 +20,8 @@ import attrs
 
 from .._conditions import CompiledRule, FactType, Op, Test
 from .._enums import Action, Observation
-from .._rulebook import OPTIONAL_PARAMS, REQUIRED_PARAMS, Rule, Rulebook, Stage
+from .._rulebook import Rule, Rulebook, Stage
+from .._rulebook_checks import OPTIONAL_PARAMS, REQUIRED_PARAMS
 from ._prove import prove
 from ._values import candidate_values
 

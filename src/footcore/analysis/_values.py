@@ -13,7 +13,8 @@ import math
 from collections.abc import Sequence
 
 from .._conditions import FACT_FIELDS, FactType, Scalar, Test
-from .._rulebook import Rulebook, _domain
+from .._rulebook import Rulebook
+from .._rulebook_compiling import _domain
 
 __all__ = ["candidate_values"]
 

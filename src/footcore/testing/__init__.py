@@ -74,24 +74,20 @@ if TYPE_CHECKING:
         mutation_score,
     )
     from ._population import POPULATION_START, population
+    from ._state_strategies import athlete_states, decisions, inputs, ready_states, week_plans
     from ._strategies import (
         EPOCH,
         TODAY,
-        athlete_states,
         backoff_symptoms,
         checkins,
         compensations,
-        decisions,
         doses,
         edge_symptoms,
         exercises,
-        inputs,
         metrics,
         mild_checkins,
         pain_symptoms,
-        ready_states,
         symptoms,
-        week_plans,
     )
 
 __all__ = [
@@ -199,10 +195,10 @@ _HOMES = {
                  "draw_examples", "kit_check", "mutants", "mutation_score"),
     "..analysis._proof": ("Counterexample", "ProofReport", "ProofResult"),
     "..analysis._prove": ("PROVABLE", "prove", "prover_check"),
+    "._state_strategies": ("athlete_states", "decisions", "inputs", "ready_states", "week_plans"),
     "._strategies": (
-        "EPOCH", "TODAY", "athlete_states", "backoff_symptoms", "checkins", "compensations",
-        "decisions", "doses", "edge_symptoms", "exercises", "inputs", "metrics",
-        "mild_checkins", "pain_symptoms", "ready_states", "symptoms", "week_plans",
+        "EPOCH", "TODAY", "backoff_symptoms", "checkins", "compensations", "doses",
+        "edge_symptoms", "exercises", "metrics", "mild_checkins", "pain_symptoms", "symptoms",
     ),
     "..analysis._violations": ("InvariantViolation", "MissingParam"),
 }

@@ -17,7 +17,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from .._engine import Engine
 from .._enums import Goal
 from .._models import AthleteState, CheckIn
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 from ..analysis._engine_checks import other_backend
 from ..analysis._invariants import CONFORMANCE, INVARIANTS, check_invariants, select
 from ..analysis._proof import ProofReport
@@ -27,7 +28,7 @@ from ..analysis._spec import param
 from ._cases import boundary_cases
 from ._liveness import LIVENESS, check_liveness, ladder_bound
 from ._machine import athlete_machine
-from ._strategies import inputs
+from ._state_strategies import inputs
 
 __all__ = ["CheckReport", "check_rulebook"]
 

@@ -20,14 +20,8 @@ from .._models import AthleteState, CheckIn
 from .._rulebook import Rulebook
 from ..analysis._violations import InvariantViolation
 from ._mutants import derive
-from ._strategies import (
-    EPOCH,
-    _engine_for,
-    checkins,
-    compensations,
-    edge_symptoms,
-    mild_checkins,
-)
+from ._state_strategies import _engine_for
+from ._strategies import EPOCH, checkins, compensations, edge_symptoms, mild_checkins
 
 __all__ = ["CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner", "days_to_rungs",
            "harsher_variants", "histories"]

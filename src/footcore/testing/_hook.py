@@ -11,7 +11,8 @@ import functools
 import importlib
 from types import ModuleType
 
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 
 __all__ = ["register_strategies"]
 
@@ -38,6 +39,9 @@ def register_strategies() -> None:
     def kit() -> ModuleType:  # the strategies load when first drawn from, not at import
         return importlib.import_module("footcore.testing._strategies")
 
+    def athletes() -> ModuleType:
+        return importlib.import_module("footcore.testing._state_strategies")
+
     book = _rulebook
     registry: dict[type, st.SearchStrategy[object]] = {
         Symptom: st.deferred(lambda: kit().symptoms()),
@@ -45,10 +49,10 @@ def register_strategies() -> None:
         Metrics: st.deferred(lambda: kit().metrics()),
         Dose: st.deferred(lambda: kit().doses()),
         CheckIn: st.deferred(lambda: kit().checkins(book())),
-        AthleteState: st.deferred(lambda: kit().athlete_states(book())),
+        AthleteState: st.deferred(lambda: athletes().athlete_states(book())),
         Exercise: st.deferred(lambda: kit().exercises(book())),
-        WeekPlan: st.deferred(lambda: kit().week_plans(book())),
-        Decision: st.deferred(lambda: kit().decisions(book())),
+        WeekPlan: st.deferred(lambda: athletes().week_plans(book())),
+        Decision: st.deferred(lambda: athletes().decisions(book())),
     }
     for kind, strategy in registry.items():
         st.register_type_strategy(kind, strategy)

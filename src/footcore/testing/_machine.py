@@ -24,7 +24,8 @@ from .._engine import Engine
 from .._enums import Action, Goal, SymptomKind
 from .._errors import DuplicateCheckIn, InputError
 from .._models import AthleteState, CheckIn, Compensation, Symptom
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 from ..analysis._engine_checks import other_backend
 from ..analysis._invariants import check_invariants, select
 from ..analysis._reachable import check_reachable

@@ -18,12 +18,13 @@ from .._engine import Engine
 from .._enums import Action
 from .._errors import RulebookError
 from .._models import AthleteState, CheckIn
-from .._rulebook import Condition, Rule, Rulebook, assemble
+from .._rulebook import Condition, Rule, Rulebook
+from .._rulebook_loading import assemble
 from ..analysis._invariants import check_invariants, select
 from ..analysis._spec import CAUTION
 from ._cases import boundary_cases
 from ._liveness import LIVENESS, check_liveness
-from ._strategies import inputs
+from ._state_strategies import inputs
 
 __all__ = [
     "MUTANT_KINDS",
@@ -51,7 +52,7 @@ def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
            precedence: Sequence[Action] | None = None, default_action: Action | None = None,
            label: str = "derived") -> Rulebook:
     """A changed copy of ``rulebook``, validated like any rulebook (with
-    ``footcore._rulebook.assemble``), except that it may break the safety floor (mutants
+    ``footcore._rulebook_loading.assemble``), except that it may break the safety floor (mutants
     often do): its ``unsafe`` says what it breaks.
 
     Args:
@@ -201,7 +202,7 @@ def mutants(rulebook: Rulebook, *, kinds: Collection[str] = MUTANT_KINDS,
     - ``precedence``: two neighbouring actions of the precedence swapped;
     - ``default-action``: the action taken when no rule fires, one step either way.
 
-    Each is built with ``footcore._rulebook.assemble``; one that does not validate (a stage
+    Each is built with ``footcore._rulebook_loading.assemble``; one that does not validate (a stage
     left with no way forward, say) is skipped, and reported in ``invalid`` as
     ``(name, reason)`` when a list is given.
 

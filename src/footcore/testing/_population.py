@@ -25,7 +25,8 @@ from .._enums import CompensationKind, Goal, Location, SymptomKind
 from .._errors import InputError
 from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._population._histories import History
-from .._rulebook import Rulebook, load_rulebook
+from .._rulebook import Rulebook
+from .._rulebook_loading import load_rulebook
 from .._simulate import Scenario, Week, checkins
 
 __all__ = ["POPULATION_START", "population"]

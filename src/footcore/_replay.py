@@ -1,0 +1,141 @@
+"""Replay: the decisions of an audit log (or a store) made again from their stored inputs
+with an engine, and each that comes out differently reported, with the rulebooks other
+than the engine's that made records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+
+import attrs
+
+from ._audit import _existing
+from ._compare import decision_changes, rulebook_ref
+from ._engine import Engine
+from ._errors import InputError
+from ._explain import explain
+from ._models import Decision, RulebookRef
+from ._words import counted
+
+__all__ = ["ReplayDifference", "ReplayReport", "replay_log", "replay_records"]
+
+
+@attrs.frozen
+class ReplayDifference:
+    """A record whose decision comes out differently when re-evaluated, or cannot be."""
+
+    seq: int
+    recorded: Decision
+    replayed: Decision | None
+    changes: tuple[str, ...]
+
+    @property
+    def explanations(self) -> tuple[str, str]:
+        """The recorded and the replayed decision, each explained."""
+        again = explain(self.replayed) if self.replayed else "; ".join(self.changes)
+        return explain(self.recorded), again
+
+
+@attrs.frozen
+class ReplayReport:
+    """What :func:`replay_log` (or :meth:`Store.replay`) found: every record that came out
+    differently, and the rulebooks, other than the one replayed under, that made records.
+    ``path`` is the log's, or the store's location; ``seq`` in a store counts each
+    athlete's records."""
+
+    path: str
+    rulebook: RulebookRef
+    backend: str
+    records: int
+    differences: tuple[ReplayDifference, ...]
+    other_rulebooks: tuple[tuple[RulebookRef, int], ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was reproduced."""
+        return not self.differences
+
+    def __str__(self) -> str:
+        book = self.rulebook
+        lines = [f"{self.path}: {self.records - len(self.differences)} of "
+                 f"{counted(self.records, 'decision')} reproduced under {book.id} {book.version} "
+                 f"({book.digest[:12]}), {self.backend} backend."]
+        lines.extend(f"  {counted(count, 'record')} {'was' if count == 1 else 'were'} made "
+                     f"by another rulebook: {ref.id} "
+                     f"{ref.version} ({ref.digest[:12]}); differences there may come from "
+                     f"the rulebook change." for ref, count in self.other_rulebooks)
+        for found in self.differences:
+            d = found.recorded
+            lines.append(f"  record {found.seq + 1}, athlete {d.state.athlete_id}, {d.on}: "
+                         f"{'; '.join(found.changes)}")
+        return "\n".join(lines)
+
+
+def _undirected(decision: Decision) -> Decision:
+    """The decision as footcore recorded it before thresholds carried the field and
+    comparison they are used in, to compare with records made then."""
+    firings = tuple(attrs.evolve(f, params=tuple(dict.fromkeys(
+        attrs.evolve(p, field="", op="") for p in f.params))) for f in decision.firings)
+    return attrs.evolve(decision, firings=firings)
+
+
+def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
+    try:
+        again = engine.evaluate(recorded.prior_state, recorded.answered)
+    except InputError as exc:
+        return ReplayDifference(seq, recorded, None, (f"cannot be replayed: {exc}",))
+    changes = decision_changes(recorded, again)
+    # Beyond the outcome, a reproduction is exact: only the stamps of who made it may differ.
+    stamped = attrs.evolve(
+        again, backend=recorded.backend, footcore_version=recorded.footcore_version,
+        rulebook=recorded.rulebook,
+        state=attrs.evolve(again.state, rulebook_digest=recorded.state.rulebook_digest))
+    if any(p.op == "" for f in recorded.firings for p in f.params):
+        stamped = _undirected(stamped)
+    if not changes and stamped != recorded:
+        changes = ("same outcome, but the trace differs (facts matched, overridden rules, "
+                   "thresholds or the plan it replaces)",)
+    return ReplayDifference(seq, recorded, again, changes) if changes else None
+
+
+def replay_log(path: str | os.PathLike[str], engine: Engine) -> ReplayReport:
+    """Re-evaluate every record of a log from its stored inputs (the prior state and the
+    check-in) with ``engine``, and report each decision that comes out differently.
+
+    Under the rulebook that made the records, on either backend, every decision is
+    reproduced (only ``backend`` may differ). Under another rulebook, the differences are
+    what the change would have done; records made by a rulebook other than the engine's
+    are counted in ``other_rulebooks``, and a record the engine cannot evaluate (its state
+    names a stage the rulebook lacks, say) is a difference, not an error. Replay reads the
+    records without checking the chain: verify the log first.
+
+    Args:
+        path: the log file.
+        engine: the rulebook and backend to decide again with.
+
+    Raises:
+        InputError: there is no file at ``path``.
+        AuditLogError: a line is not a valid record.
+    """
+    log = _existing(path)
+    return replay_records(((r.seq, r.decision) for r in log.records()), engine, str(log.path))
+
+
+def replay_records(records: Iterable[tuple[int, Decision]], engine: Engine,
+                   where: str) -> ReplayReport:
+    """Replay ``(seq, decision)`` pairs read from ``where`` (a log or a store)."""
+    ref = rulebook_ref(engine.rulebook)
+    others: Counter[RulebookRef] = Counter()
+    differences = []
+    count = 0
+    for seq, decision in records:
+        count += 1
+        if decision.rulebook.digest != ref.digest:
+            others[decision.rulebook] += 1
+        found = _replay(engine, seq, decision)
+        if found is not None:
+            differences.append(found)
+    return ReplayReport(where, ref, engine.backend, count, tuple(differences),
+                        tuple(sorted(others.items(), key=lambda kv: kv[0].digest)))
