@@ -17,7 +17,7 @@ from ._audit import (
     replay_log,
     verify_log,
 )
-from ._convert import from_json, to_json
+from ._convert import from_dict, from_json, to_dict, to_json
 from ._engine import Engine
 from ._enums import (
     Action,
@@ -164,6 +164,7 @@ __all__ = [
     "decision_histories",
     "diff",
     "explain",
+    "from_dict",
     "from_json",
     "history",
     "impact",
@@ -174,6 +175,7 @@ __all__ = [
     "parse_json",
     "read_histories",
     "replay_log",
+    "to_dict",
     "to_json",
     "verify_log",
     "write_histories",

@@ -15,12 +15,14 @@ import itertools
 import json
 import math
 import re
+from datetime import date
+from types import NoneType
 from typing import Any
 
 from ._errors import InputError
 from ._limits import limit
 
-__all__ = ["parse_json"]
+__all__ = ["check_json_data", "parse_json"]
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 # The shape of numbers in a text: every digit a 0, every sign a +, every exponent mark an e.
@@ -110,8 +112,12 @@ def _float(literal: str) -> float:
     return value
 
 
+def _constant_refusal(name: str) -> str:
+    return f"{name} is not a JSON number; numbers must be finite"
+
+
 def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number; numbers must be finite")
+    raise _Refused(_constant_refusal(name))
 
 
 def parse_json(text: object, what: str = "document", *, max_bytes: int | None = None) -> Any:
@@ -166,3 +172,55 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
         raise InputError(f"invalid {what} JSON: {exc}") from None
     except ValueError as exc:  # JSONDecodeError, and anything else the parser refuses
         raise InputError(f"invalid {what} JSON: {exc}") from None
+
+
+_JSON_SCALARS = (str, int, float, bool, NoneType)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_json_data(data: object, what: str = "document") -> None:
+    """Check that ``data`` is what :func:`parse_json` could have given: dicts with string
+    keys, lists, strings, ints, finite floats, true, false and None (each of exactly that
+    type), within the same limits (nesting, integer digits, no lone surrogate).
+
+    Raises:
+        InputError: a value JSON cannot hold, or a limit broken; the message gives its path.
+    """
+    stack: list[tuple[object, str, int]] = [(data, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        problem = _not_json(value, depth)
+        if problem is not None:
+            raise InputError(f"invalid {what}: {problem} @ {path}")
+        if type(value) is dict:
+            for key, inner in value.items():
+                if type(key) is not str:
+                    raise InputError(f"invalid {what}: the key {key!r:.40} is not a string, as "
+                                     f"every key of a JSON object is @ {path}")
+                if _SURROGATE.search(key):
+                    raise InputError(f"invalid {what}: the key {key!r:.40} holds a lone "
+                                     f"surrogate, which is not text @ {path}")
+                stack.append((inner, f"{path}.{key}", depth + 1))
+        elif type(value) is list:
+            stack.extend((inner, f"{path}[{n}]", depth + 1) for n, inner in enumerate(value))
+
+
+def _not_json(value: object, depth: int) -> str | None:
+    """What is wrong with ``value``, at nesting ``depth``, as JSON data; None if nothing."""
+    kind = type(value)
+    if kind in (dict, list):
+        return None if depth < limit("json_depth") else (
+            f"nested more than {limit('json_depth')} levels deep; at most "
+            f"{limit('json_depth')} (json_depth)")
+    if kind not in _JSON_SCALARS:
+        plain = {tuple: "a list", date: 'a "YYYY-MM-DD" string'}.get(kind)
+        return (f"a {kind.__name__} is not JSON data; accepted: "
+                f"{plain or 'an object, a list, a string, a number, true, false or null'}")
+    if isinstance(value, float) and not math.isfinite(value):
+        return _constant_refusal(json.dumps(value))
+    if isinstance(value, int) and abs(value) >= 10 ** limit("integer_digits"):
+        return (f"an integer of more than {limit('integer_digits')} digits; at most "
+                f"{limit('integer_digits')} (integer_digits)")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return "a string holding a lone surrogate, which is not text"
+    return None
