@@ -8,7 +8,7 @@ Focus arguments take either a value or a strategy (``stage="control"`` or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import TypeAlias, TypeVar
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from .._engine import Engine
 from .._enums import BackOff, Category, CompensationKind, Goal, Location, Observation, SymptomKind
+from .._errors import InputError
 from .._models import (
     AthleteState,
     CheckIn,
@@ -206,7 +207,8 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
             balance_eyes_closed_s: st.SearchStrategy[float | None] | None = None,
             forefoot_symmetry: st.SearchStrategy[float | None] | None = None,
             foot_fatigue: st.SearchStrategy[float | None] | None = None,
-            rulebook: Rulebook | None = None) -> st.SearchStrategy[Metrics]:
+            rulebook: Rulebook | None = None, measured: Collection[str] = ()
+            ) -> st.SearchStrategy[Metrics]:
     """Tracking metrics (P11), each one possibly not measured.
 
     Args:
@@ -214,9 +216,14 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
             strategies for each metric (``st.none()``: not measured).
         rulebook: with a rulebook, the defaults also draw each metric exactly at, or just
             below, every threshold the rulebook's rules compare it with.
+        measured: the metrics that are always measured (their names, as above).
+
+    Raises:
+        InputError: ``measured`` names something that is no metric.
 
     Requires hypothesis.
     """
+    required = _measured(measured)
     edges: dict[str, list[float]] = {}
     if rulebook is not None:
         for rule in rulebook.compiled:
@@ -228,8 +235,9 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
     def pick(given: st.SearchStrategy[float | None] | None, name: str, low: float,
              high: float) -> st.SearchStrategy[float | None]:
         if given is not None:
-            return given
-        return _measure(low, high, [e for e in edges.get(name, ()) if low <= e <= high])
+            return given.filter(lambda value: value is not None) if name in required else given
+        drawn = _measure(low, high, [e for e in edges.get(name, ()) if low <= e <= high])
+        return drawn.filter(lambda value: value is not None) if name in required else drawn
 
     return st.builds(
         Metrics,
@@ -241,6 +249,66 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
 
 
 _metrics = metrics  # for functions whose ``metrics`` argument hides this one
+_METRIC_NAMES = tuple(field.name for field in attrs.fields(Metrics))
+
+
+def _measured(names: Collection[str]) -> frozenset[str]:
+    """``names`` as a set of metric names, refused where one is no metric's."""
+    if isinstance(names, str):
+        names = (names,)
+    unknown = sorted(set(names) - set(_METRIC_NAMES))
+    if unknown:
+        raise InputError(f"measured: got {', '.join(map(repr, unknown))}; accepted: metric "
+                         f"names ({', '.join(_METRIC_NAMES)})")
+    return frozenset(names)
+
+
+def _counted(what: str, least: int, most: int) -> None:
+    """Refuse a count range that no list can meet."""
+    if least < 0 or most < 0:
+        raise InputError(f"min_{what}, max_{what}: got {least} and {most}; accepted: 0 or more")
+    if least > most:
+        raise InputError(f"min_{what}: got {least}, more than max_{what} ({most}); accepted: "
+                         f"at most max_{what}")
+
+
+def _kinds(kinds: SymptomKind | Collection[SymptomKind] | None) -> frozenset[SymptomKind] | None:
+    if kinds is None:
+        return None
+    chosen = frozenset((kinds,) if isinstance(kinds, SymptomKind) else kinds)
+    if not chosen or not all(isinstance(kind, SymptomKind) for kind in chosen):
+        raise InputError(f"symptom_kinds: got {kinds!r:.60}; accepted: a SymptomKind or a "
+                         f"non-empty collection of them")
+    return chosen
+
+
+def _symptom_lists(symptom: st.SearchStrategy[Symptom] | None, least: int, most: int,
+                   kinds: frozenset[SymptomKind] | None, pain_free: bool
+                   ) -> st.SearchStrategy[tuple[Symptom, ...]]:
+    """Tuples of ``least`` to ``most`` symptoms from ``symptom`` (any by default, no pain
+    if ``pain_free``), the first ``least`` of them of ``kinds`` when given."""
+    _counted("symptoms", least, most)
+    if least and symptom is not None and symptom.is_empty:
+        raise InputError(f"min_symptoms: got {least}, but symptom draws no symptom "
+                         f"(st.nothing()); accepted: 0 with it")
+    if kinds is not None and not least:
+        raise InputError("symptom_kinds: the kinds of the required symptoms; accepted with "
+                         "min_symptoms of 1 or more")
+    if kinds is not None and pain_free and kinds <= PAIN_KINDS:
+        raise InputError(f"symptom_kinds: got only pain ({', '.join(sorted(kinds))}), which "
+                         f"pain_free excludes; accepted: a kind that is not pain")
+    drawn = symptom if symptom is not None else symptoms()
+    if pain_free:
+        drawn = drawn.filter(lambda s: s.kind not in PAIN_KINDS)
+    if kinds is None:
+        return st.lists(drawn, min_size=least, max_size=most).map(tuple)
+    if symptom is None:
+        allowed = sorted(kinds - PAIN_KINDS if pain_free else kinds)
+        required = symptoms(kinds=st.sampled_from(allowed))
+    else:
+        required = drawn.filter(lambda s: s.kind in kinds)
+    return st.tuples(st.lists(required, min_size=least, max_size=least),
+                     st.lists(drawn, max_size=most - least)).map(lambda two: (*two[0], *two[1]))
 
 
 # ---------------------------------------------------------------- check-ins
@@ -248,11 +316,13 @@ _metrics = metrics  # for functions whose ``metrics`` argument hides this one
 
 def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[bool] = None,
              minutes: Focus[int] = None, symptom: st.SearchStrategy[Symptom] | None = None,
-             max_symptoms: int = 3,
+             max_symptoms: int = 3, min_symptoms: int = 0,
+             symptom_kinds: SymptomKind | Collection[SymptomKind] | None = None,
              compensation: st.SearchStrategy[Compensation] | None = None,
-             max_compensations: int = 2, metrics: st.SearchStrategy[Metrics] | None = None,
-             cleared: Focus[bool] = None, pain_free: bool = False
-             ) -> st.SearchStrategy[CheckIn]:
+             max_compensations: int = 2, min_compensations: int = 0,
+             metrics: st.SearchStrategy[Metrics] | None = None,
+             measured: Collection[str] = (), cleared: Focus[bool] = None,
+             pain_free: bool = False) -> st.SearchStrategy[CheckIn]:
     """Check-ins for ``rulebook``: done or missed, with symptoms, compensations, metrics.
 
     Args:
@@ -261,26 +331,44 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
         completed: whether the session was done; either by default.
         minutes: minutes trained; 0-30 by default.
         symptom: the symptoms to draw; ``st.nothing()`` for symptom-free check-ins.
+        max_symptoms, min_symptoms: how many symptoms, at most and at least (0-3).
+        symptom_kinds: with ``min_symptoms``, the kinds of those required symptoms (a kind
+            or a collection of kinds; the other symptoms are drawn from ``symptom``).
         compensation: the compensations to draw; ``st.nothing()`` for none.
+        max_compensations, min_compensations: how many compensations (0-2).
         metrics: the metrics to draw; :func:`metrics` by default.
+        measured: the metrics every check-in has measured (``"foot_fatigue"``...).
         cleared: whether the check-in brings clinician clearance.
         pain_free: no sharp or persistent pain among the symptoms.
 
+    Raises:
+        InputError: the arguments contradict each other (a minimum over its maximum, a
+            minimum with ``st.nothing()`` to draw from, kinds that ``pain_free`` excludes,
+            an unknown metric).
+
     Requires hypothesis.
     """
-    drawn = symptom if symptom is not None else symptoms()
-    if pain_free:
-        drawn = drawn.filter(lambda s: s.kind not in PAIN_KINDS)
+    drawn = compensation if compensation is not None else compensations(rulebook)
+    _counted("compensations", min_compensations, max_compensations)
+    if min_compensations and drawn.is_empty:
+        raise InputError(f"min_compensations: got {min_compensations}, but compensation "
+                         f"draws no compensation (st.nothing()); accepted: 0 with it")
+    required = _measured(measured)
+    if metrics is None:
+        metrics = _metrics(measured=required)
+    elif required:
+        metrics = metrics.filter(
+            lambda m: all(getattr(m, name) is not None for name in required))
     return st.builds(
         CheckIn,
         on=_focus(on, st.dates(TODAY, TODAY + timedelta(days=30))),
         completed=_focus(completed, st.booleans()),
         minutes=_focus(minutes, st.integers(0, 30)),
-        symptoms=st.lists(drawn, max_size=max_symptoms).map(tuple),
-        compensations=st.lists(compensation if compensation is not None
-                               else compensations(rulebook),
+        symptoms=_symptom_lists(symptom, min_symptoms, max_symptoms, _kinds(symptom_kinds),
+                                pain_free),
+        compensations=st.lists(drawn, min_size=min_compensations,
                                max_size=max_compensations).map(tuple),
-        metrics=metrics if metrics is not None else _metrics(),
+        metrics=metrics,
         clinician_cleared=_focus(cleared, st.booleans()),
         observations=_OBSERVATIONS,
     )
