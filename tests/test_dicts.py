@@ -12,11 +12,13 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import footcore as fc
+from footcore._data import builder
 from footcore._limits import limit
 from footcore.testing import EPOCH, inputs
 from fuzz_inputs import JSON_VALUES, changed, json_paths
@@ -145,3 +147,29 @@ def test_only_models_and_model_classes_are_taken() -> None:
         fc.to_dict({"on": "2026-01-07"})
     with pytest.raises(fc.InputError, match="expected a JSON object"):
         fc.from_dict([], fc.CheckIn)
+
+
+def test_every_document_is_built_directly() -> None:
+    """The documents take the generated builders, not the general path (which would give the
+    same data, slower)."""
+    assert all(builder(kind) is not None for kind in KINDS)
+
+
+@attrs.frozen
+class Row:
+    """A class of an app's own: to_json writes any attrs class, and so does to_dict."""
+
+    on: date
+    goal: fc.Goal
+    counts: tuple[int, ...]
+    ratio: float | None = None
+    seen: dict[str, int] = attrs.Factory(dict)
+
+
+@pytest.mark.parametrize("value", [
+    Row(date(2026, 1, 7), fc.Goal.RUNNER, (3, 1), 0.5, {"b": 1, "a": 2}),
+    Row(date(2026, 1, 7), fc.Goal.EVERYDAY, ()),
+])
+def test_another_class_takes_the_general_path_to_the_same_data(value: Row) -> None:
+    assert builder(Row) is None
+    assert repr(fc.to_dict(value)) == repr(json.loads(fc.to_json(value)))

@@ -21,6 +21,7 @@ from cattrs.cols import homogenous_tuple_structure_factory, list_structure_facto
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ._canonical import Unwritable, write
+from ._data import builder, plain
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
 from ._jsonparse import check_json_data, parse_json
@@ -343,22 +344,10 @@ def to_dict(value: object) -> dict[str, Any]:
     sorted; dates as ``YYYY-MM-DD``; enums as their values; lists for tuples), without
     writing and parsing the text. For a web framework that serialises dicts itself."""
     _check_model(value)
-    plain: dict[str, Any] = _plain(CONVERTER.unstructure(value))
-    return plain
-
-
-def _plain(data: Any) -> Any:
-    """Unstructured data as the json module reads it back: enums as their values, keys
-    sorted, numbers finite (as :func:`to_json` requires)."""
-    if isinstance(data, dict):
-        return {key: _plain(data[key]) for key in sorted(data)}
-    if isinstance(data, list | tuple):
-        return [_plain(item) for item in data]
-    if isinstance(data, Enum):
-        return data.value
-    if isinstance(data, float) and not math.isfinite(data):
-        raise ValueError(f"Out of range float values are not JSON compliant: {data!r}")
-    return data
+    build = builder(type(value))
+    made: dict[str, Any] = (build(value) if build is not None
+                            else plain(CONVERTER.unstructure(value)))
+    return made
 
 
 def from_dict(data: object, kind: type[T]) -> T:

@@ -16,7 +16,6 @@ import json
 import math
 import re
 from datetime import date
-from types import NoneType
 from typing import Any
 
 from ._errors import InputError
@@ -174,8 +173,15 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
         raise InputError(f"invalid {what} JSON: {exc}") from None
 
 
-_JSON_SCALARS = (str, int, float, bool, NoneType)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _NotJson(Exception):
+    """A value JSON cannot hold; ``where`` collects its path on the way out."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.where: list[str] = []
 
 
 def check_json_data(data: object, what: str = "document") -> None:
@@ -186,41 +192,43 @@ def check_json_data(data: object, what: str = "document") -> None:
     Raises:
         InputError: a value JSON cannot hold, or a limit broken; the message gives its path.
     """
-    stack: list[tuple[object, str, int]] = [(data, "$", 0)]
-    while stack:
-        value, path, depth = stack.pop()
-        problem = _not_json(value, depth)
-        if problem is not None:
-            raise InputError(f"invalid {what}: {problem} @ {path}")
-        if type(value) is dict:
-            for key, inner in value.items():
-                if type(key) is not str:
-                    raise InputError(f"invalid {what}: the key {key!r:.40} is not a string, as "
-                                     f"every key of a JSON object is @ {path}")
-                if _SURROGATE.search(key):
-                    raise InputError(f"invalid {what}: the key {key!r:.40} holds a lone "
-                                     f"surrogate, which is not text @ {path}")
-                stack.append((inner, f"{path}.{key}", depth + 1))
-        elif type(value) is list:
-            stack.extend((inner, f"{path}[{n}]", depth + 1) for n, inner in enumerate(value))
+    try:
+        _walk(data, limit("json_depth"), 10 ** limit("integer_digits"))
+    except _NotJson as found:
+        raise InputError(f"invalid {what}: {found.args[0]} @ "
+                         f"${''.join(reversed(found.where))}") from None
 
 
-def _not_json(value: object, depth: int) -> str | None:
-    """What is wrong with ``value``, at nesting ``depth``, as JSON data; None if nothing."""
+def _walk(value: Any, depth: int, too_big: int) -> None:
+    """Check ``value``, which may nest ``depth`` more levels (see check_json_data)."""
     kind = type(value)
-    if kind in (dict, list):
-        return None if depth < limit("json_depth") else (
-            f"nested more than {limit('json_depth')} levels deep; at most "
-            f"{limit('json_depth')} (json_depth)")
-    if kind not in _JSON_SCALARS:
+    if kind is str:
+        if not value.isascii() and _SURROGATE.search(value):
+            raise _NotJson("a string holding a lone surrogate, which is not text")
+    elif kind is dict or kind is list:
+        if depth <= 0:
+            raise _NotJson(f"nested more than {limit('json_depth')} levels deep; at most "
+                           f"{limit('json_depth')} (json_depth)")
+        pairs = value.items() if kind is dict else enumerate(value)
+        for key, inner in pairs:
+            if kind is dict and type(key) is not str:
+                raise _NotJson(f"the key {key!r:.40} is not a string, as every key of a JSON "
+                               f"object is")
+            if kind is dict and not key.isascii() and _SURROGATE.search(key):
+                raise _NotJson(f"the key {key!r:.40} holds a lone surrogate, which is not text")
+            try:
+                _walk(inner, depth - 1, too_big)
+            except _NotJson as found:
+                found.where.append(f".{key}" if kind is dict else f"[{key}]")
+                raise
+    elif kind is int:
+        if not -too_big < value < too_big:
+            raise _NotJson(f"an integer of more than {limit('integer_digits')} digits; at "
+                           f"most {limit('integer_digits')} (integer_digits)")
+    elif kind is float:
+        if not math.isfinite(value):
+            raise _NotJson(_constant_refusal(json.dumps(value)))
+    elif kind is not bool and value is not None:
         plain = {tuple: "a list", date: 'a "YYYY-MM-DD" string'}.get(kind)
-        return (f"a {kind.__name__} is not JSON data; accepted: "
-                f"{plain or 'an object, a list, a string, a number, true, false or null'}")
-    if isinstance(value, float) and not math.isfinite(value):
-        return _constant_refusal(json.dumps(value))
-    if isinstance(value, int) and abs(value) >= 10 ** limit("integer_digits"):
-        return (f"an integer of more than {limit('integer_digits')} digits; at most "
-                f"{limit('integer_digits')} (integer_digits)")
-    if isinstance(value, str) and _SURROGATE.search(value):
-        return "a string holding a lone surrogate, which is not text"
-    return None
+        raise _NotJson(f"a {kind.__name__} is not JSON data; accepted: "
+                       f"{plain or 'an object, a list, a string, a number, true, false or null'}")
