@@ -199,6 +199,15 @@ def check_json_data(data: object, what: str = "document") -> None:
                          f"${''.join(reversed(found.where))}") from None
 
 
+def _inner(value: Any, depth: int, too_big: int, at: str | int) -> None:
+    """Check ``value``, held at key or index ``at`` in a container at ``depth``."""
+    try:
+        _walk(value, depth - 1, too_big)
+    except _NotJson as found:
+        found.where.append(f"[{at}]" if isinstance(at, int) else f".{at}")
+        raise
+
+
 def _walk(value: Any, depth: int, too_big: int) -> None:
     """Check ``value``, which may nest ``depth`` more levels (see check_json_data)."""
     kind = type(value)
@@ -209,18 +218,17 @@ def _walk(value: Any, depth: int, too_big: int) -> None:
         if depth <= 0:
             raise _NotJson(f"nested more than {limit('json_depth')} levels deep; at most "
                            f"{limit('json_depth')} (json_depth)")
-        pairs = value.items() if kind is dict else enumerate(value)
-        for key, inner in pairs:
-            if kind is dict and type(key) is not str:
+        if kind is list:
+            for index, inner in enumerate(value):
+                _inner(inner, depth, too_big, index)
+            return
+        for key, inner in value.items():
+            if type(key) is not str:
                 raise _NotJson(f"the key {key!r:.40} is not a string, as every key of a JSON "
                                f"object is")
-            if kind is dict and not key.isascii() and _SURROGATE.search(key):
+            if not key.isascii() and _SURROGATE.search(key):
                 raise _NotJson(f"the key {key!r:.40} holds a lone surrogate, which is not text")
-            try:
-                _walk(inner, depth - 1, too_big)
-            except _NotJson as found:
-                found.where.append(f".{key}" if kind is dict else f"[{key}]")
-                raise
+            _inner(inner, depth, too_big, key)
     elif kind is int:
         if not -too_big < value < too_big:
             raise _NotJson(f"an integer of more than {limit('integer_digits')} digits; at "
