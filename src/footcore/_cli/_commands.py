@@ -401,8 +401,7 @@ def add_commands(commands: Commands) -> None:
         "and exercises, the safety invariants, proved for every input (an unsafe "
         "rulebook is an error, with the smallest input that shows it), and content that "
         "changed since the digest recorded beside the version (--stamp records it). Exit "
-        "code 1 when "
-        "there is an error (with --strict, or a warning).",
+        "code 1 when there is an error (with --strict, or a warning).",
         "  footcore init my-footcore && $EDITOR my-footcore/rules/rules-backoff.toml\n"
         "  footcore lint my-footcore/rules --strict\n"
         "  footcore lint my-footcore/rules --stamp    # after bumping the version",

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from .._engine import Engine
 from .._enums import BackOff, Category, CompensationKind, Goal, Location, Observation, SymptomKind
-from .._errors import InputError
 from .._models import (
     AthleteState,
     CheckIn,
@@ -30,6 +29,7 @@ from .._models import (
     WeekPlan,
 )
 from .._rulebook import Rulebook
+from ._requiring import counted, kinds_required, measured_names
 from ._spec import HOTSPOTS, LASTING_KINDS, PAIN_KINDS, param, param_or
 
 __all__ = [
@@ -223,7 +223,7 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
 
     Requires hypothesis.
     """
-    required = _measured(measured)
+    required = measured_names(measured)
     edges: dict[str, list[float]] = {}
     if rulebook is not None:
         for rule in rulebook.compiled:
@@ -234,9 +234,8 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
 
     def pick(given: st.SearchStrategy[float | None] | None, name: str, low: float,
              high: float) -> st.SearchStrategy[float | None]:
-        if given is not None:
-            return given.filter(lambda value: value is not None) if name in required else given
-        drawn = _measure(low, high, [e for e in edges.get(name, ()) if low <= e <= high])
+        drawn = given if given is not None else _measure(
+            low, high, [e for e in edges.get(name, ()) if low <= e <= high])
         return drawn.filter(lambda value: value is not None) if name in required else drawn
 
     return st.builds(
@@ -249,66 +248,6 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
 
 
 _metrics = metrics  # for functions whose ``metrics`` argument hides this one
-_METRIC_NAMES = tuple(field.name for field in attrs.fields(Metrics))
-
-
-def _measured(names: Collection[str]) -> frozenset[str]:
-    """``names`` as a set of metric names, refused where one is no metric's."""
-    if isinstance(names, str):
-        names = (names,)
-    unknown = sorted(set(names) - set(_METRIC_NAMES))
-    if unknown:
-        raise InputError(f"measured: got {', '.join(map(repr, unknown))}; accepted: metric "
-                         f"names ({', '.join(_METRIC_NAMES)})")
-    return frozenset(names)
-
-
-def _counted(what: str, least: int, most: int) -> None:
-    """Refuse a count range that no list can meet."""
-    if least < 0 or most < 0:
-        raise InputError(f"min_{what}, max_{what}: got {least} and {most}; accepted: 0 or more")
-    if least > most:
-        raise InputError(f"min_{what}: got {least}, more than max_{what} ({most}); accepted: "
-                         f"at most max_{what}")
-
-
-def _kinds(kinds: SymptomKind | Collection[SymptomKind] | None) -> frozenset[SymptomKind] | None:
-    if kinds is None:
-        return None
-    chosen = frozenset((kinds,) if isinstance(kinds, SymptomKind) else kinds)
-    if not chosen or not all(isinstance(kind, SymptomKind) for kind in chosen):
-        raise InputError(f"symptom_kinds: got {kinds!r:.60}; accepted: a SymptomKind or a "
-                         f"non-empty collection of them")
-    return chosen
-
-
-def _symptom_lists(symptom: st.SearchStrategy[Symptom] | None, least: int, most: int,
-                   kinds: frozenset[SymptomKind] | None, pain_free: bool
-                   ) -> st.SearchStrategy[tuple[Symptom, ...]]:
-    """Tuples of ``least`` to ``most`` symptoms from ``symptom`` (any by default, no pain
-    if ``pain_free``), the first ``least`` of them of ``kinds`` when given."""
-    _counted("symptoms", least, most)
-    if least and symptom is not None and symptom.is_empty:
-        raise InputError(f"min_symptoms: got {least}, but symptom draws no symptom "
-                         f"(st.nothing()); accepted: 0 with it")
-    if kinds is not None and not least:
-        raise InputError("symptom_kinds: the kinds of the required symptoms; accepted with "
-                         "min_symptoms of 1 or more")
-    if kinds is not None and pain_free and kinds <= PAIN_KINDS:
-        raise InputError(f"symptom_kinds: got only pain ({', '.join(sorted(kinds))}), which "
-                         f"pain_free excludes; accepted: a kind that is not pain")
-    drawn = symptom if symptom is not None else symptoms()
-    if pain_free:
-        drawn = drawn.filter(lambda s: s.kind not in PAIN_KINDS)
-    if kinds is None:
-        return st.lists(drawn, min_size=least, max_size=most).map(tuple)
-    if symptom is None:
-        allowed = sorted(kinds - PAIN_KINDS if pain_free else kinds)
-        required = symptoms(kinds=st.sampled_from(allowed))
-    else:
-        required = drawn.filter(lambda s: s.kind in kinds)
-    return st.tuples(st.lists(required, min_size=least, max_size=least),
-                     st.lists(drawn, max_size=most - least)).map(lambda two: (*two[0], *two[1]))
 
 
 # ---------------------------------------------------------------- check-ins
@@ -349,11 +288,22 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
     Requires hypothesis.
     """
     drawn = compensation if compensation is not None else compensations(rulebook)
-    _counted("compensations", min_compensations, max_compensations)
-    if min_compensations and drawn.is_empty:
-        raise InputError(f"min_compensations: got {min_compensations}, but compensation "
-                         f"draws no compensation (st.nothing()); accepted: 0 with it")
-    required = _measured(measured)
+    counted("compensations", min_compensations, max_compensations, drawn)
+    kinds = kinds_required(symptom_kinds, min_symptoms, pain_free)
+    any_symptom = symptom if symptom is not None else symptoms()
+    if pain_free:
+        any_symptom = any_symptom.filter(lambda s: s.kind not in PAIN_KINDS)
+    counted("symptoms", min_symptoms, max_symptoms, any_symptom)
+    if kinds is None:
+        symptom_lists = st.lists(any_symptom, min_size=min_symptoms, max_size=max_symptoms)
+    else:  # the required symptoms first, then any
+        of_kinds = (symptoms(kinds=st.sampled_from(sorted(kinds))) if symptom is None
+                    else any_symptom.filter(lambda s: s.kind in kinds))
+        symptom_lists = st.tuples(
+            st.lists(of_kinds, min_size=min_symptoms, max_size=min_symptoms),
+            st.lists(any_symptom, max_size=max_symptoms - min_symptoms)
+        ).map(lambda two: [*two[0], *two[1]])
+    required = measured_names(measured)
     if metrics is None:
         metrics = _metrics(measured=required)
     elif required:
@@ -364,8 +314,7 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
         on=_focus(on, st.dates(TODAY, TODAY + timedelta(days=30))),
         completed=_focus(completed, st.booleans()),
         minutes=_focus(minutes, st.integers(0, 30)),
-        symptoms=_symptom_lists(symptom, min_symptoms, max_symptoms, _kinds(symptom_kinds),
-                                pain_free),
+        symptoms=symptom_lists.map(tuple),
         compensations=st.lists(drawn, min_size=min_compensations,
                                max_size=max_compensations).map(tuple),
         metrics=metrics,
