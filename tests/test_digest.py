@@ -191,3 +191,9 @@ def test_stamp_refuses_the_shipped_rulebook_and_what_it_cannot_place(
 def test_stamped_puts_the_digest_beside_the_version_of_the_rulebook_table(
         text: str, expected: str | None) -> None:
     assert stamped(text, "D") == expected
+
+
+def test_the_digest_findings_are_documented() -> None:
+    page = (ROOT / "docs" / "cli.md").read_text()
+    for code in ("digest-changed", "digest-missing"):
+        assert f"| `{code}` | warning |" in page, code
