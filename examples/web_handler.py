@@ -34,14 +34,14 @@ def handle_checkin(body: bytes) -> tuple[int, str]:
         request = fc.parse_json(body, "request", max_bytes=MAX_REQUEST_BYTES)
         if not isinstance(request, dict) or set(request) != {"state", "checkin"}:
             raise fc.InputError('request: expected {"state": ..., "checkin": ...}')
-        state = fc.from_json(json.dumps(request["state"]), fc.AthleteState)
-        checkin = fc.from_json(json.dumps(request["checkin"]), fc.CheckIn)
+        state = fc.from_dict(request["state"], fc.AthleteState)
+        checkin = fc.from_dict(request["checkin"], fc.CheckIn)
         decision = ENGINE.evaluate(state, checkin)
     except fc.FootcoreError as exc:
         return status_of(exc), json.dumps({"error": str(exc)})
     return 200, json.dumps({"action": decision.action.value,
                             "explanation": fc.explain(decision),
-                            "decision": json.loads(fc.to_json(decision))})
+                            "decision": fc.to_dict(decision)})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -65,7 +65,7 @@ def main() -> None:
         ThreadingHTTPServer(("127.0.0.1", 8080), Handler).serve_forever()
         return
     state = ENGINE.new_athlete("a-17", goal=fc.Goal.EVERYDAY, start=date(2026, 1, 5))
-    good = {"state": json.loads(fc.to_json(state)),
+    good = {"state": fc.to_dict(state),
             "checkin": {"on": "2026-01-07", "completed": True, "minutes": 16}}
     status, text = handle_checkin(json.dumps(good).encode())
     print(status, json.loads(text)["action"])

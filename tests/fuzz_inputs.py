@@ -1,6 +1,7 @@
 """Generators of malformed and extreme inputs, and the check every input must pass: only a
 FootcoreError escapes, and both backends agree on whatever is accepted. Shared by
-tests/test_fuzz.py (a few thousand examples per run) and benchmarks/fuzz.py (10^5 or more).
+tests/test_fuzz.py (a few thousand examples per run), benchmarks/fuzz.py (10^5 or more), and
+the tests of from_json and from_dict (test_reading.py, test_dicts.py).
 
 These are footcore's own fuzzing generators, independent of ``footcore.testing``: they
 start from valid documents and rulebook files and break them, or build values from pools
@@ -77,6 +78,32 @@ def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
             found += json_paths(inner, (*prefix, index))
     return found
 
+
+def changed(data: Any, at: tuple[Any, ...], how: str, value: Any) -> Any:
+    """``data`` with the value at ``at`` replaced, removed, or given an extra key."""
+    if not at:
+        return value if how == "replace" else data
+    head, rest = at[0], at[1:]
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    if rest:
+        copy[head] = changed(copy[head], rest, how, value)
+    elif how == "replace":
+        copy[head] = value
+    elif how == "remove":
+        del copy[head]
+    elif isinstance(copy[head], dict):
+        copy[head] = {**copy[head], "extra": value}
+    return copy
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats()
+    | st.sampled_from([0, -1, 1.5, 2**53, "", " ", "2026-02-30", "2026-01-05", "native",
+                       "hold", "normal", "checkin", "ge", "in", "x" * 3000])
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=6)
 
 _MARK = "\x00MARK\x00"
 

@@ -295,6 +295,11 @@ def rules_copy(tmp_path: Path) -> Path:
     return target
 
 
+def stamp(capsys: pytest.CaptureFixture[str], rules: Path) -> None:
+    """Record an edited copy's digest, so its lint shows the edit's own findings only."""
+    run(capsys, "lint", rules, "--stamp")
+
+
 def test_lint_passes_the_shipped_rulebook(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "lint")
     assert code == 0 and "0 errors, 0 warnings" in out
@@ -321,6 +326,7 @@ def test_lint_lists_warnings_but_passes(capsys: pytest.CaptureFixture[str],
     with (rules / "params.toml").open("a") as extra:
         extra.write('\n[params.spare]\nvalue = 1\nunit = "x"\ndescription = "x"\n'
                     'source = ["P10"]\n')
+    stamp(capsys, rules)
     code, out, _ = run(capsys, "lint", rules)
     assert code == 0 and "warning: param spare" in out and "1 warning" in out
 
@@ -332,6 +338,7 @@ def test_lint_proves_safety_and_reports_an_unsafe_edit_with_its_smallest_counter
     edited = backoff.read_text().replace('id = "gripping-hold"\naction = "hold"',
                                          'id = "gripping-hold"\naction = "progress"')
     backoff.write_text(edited)
+    stamp(capsys, rules)
     code, out, _ = run(capsys, "lint", rules)
     assert code == 1 and "1 error, 0 warnings" in out
     assert ("error: invariant monotone: adding the compensation toe_gripping in an exercise "

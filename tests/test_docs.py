@@ -1,6 +1,7 @@
 """The docs: they build offline with ``mkdocs build --strict`` (so a broken link or API
 reference fails), the ladder diagram in the concepts page is the one the shipped rulebook
-draws, and every id the article map names exists in the rulebook.
+draws, every id the article map names exists in the rulebook, and the property-testing
+example holds (and fails without the requirement it shows).
 
 Run this file (``python tests/test_docs.py``) to print the ladder diagram to paste.
 """
@@ -12,9 +13,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
+from hypothesis import Phase, settings
 
 import footcore
 import footcore.audit
@@ -177,3 +180,26 @@ def test_the_article_map_states_every_default_and_its_value(rulebook: Rulebook) 
 
 if __name__ == "__main__":
     print(ladder_diagram(footcore.load_rulebook()))
+
+
+def _docs_example(page: str, holding: str) -> str:
+    """The ```python block of ``docs/<page>`` that holds ``holding``."""
+    text = (ROOT / "docs" / page).read_text()
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, re.DOTALL) if holding in b]
+    return block
+
+
+def test_the_property_testing_example_requires_its_stiffness_and_holds() -> None:
+    """The example draws check-ins that all carry a stiffness (min_symptoms=1), so its
+    assertion holds; drawn without the requirement, symptom-free check-ins fail it."""
+    source = _docs_example("property-testing.md", "def test_stiffness_from_2_backs_off")
+    assert "min_symptoms=1" in source
+    example: dict[str, Any] = {}
+    exec(compile(source, "property-testing.md", "exec"), example)
+    example["test_stiffness_from_2_backs_off"]()
+    unrequired: dict[str, Any] = {}
+    exec(compile(source.replace("min_symptoms=1", "min_symptoms=0"), "changed", "exec"),
+         unrequired)
+    quick = settings(phases=[Phase.generate], database=None)  # the failure, not its shrinking
+    with pytest.raises(AssertionError):
+        quick(unrequired["test_stiffness_from_2_backs_off"])()

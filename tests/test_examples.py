@@ -1,4 +1,5 @@
-"""Every example script runs, so none of them rots."""
+"""Every example script runs, so none of them rots: from the checkout, and as
+``footcore init`` writes them into a working folder."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from footcore._cli import main
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
 
@@ -50,3 +53,30 @@ def test_the_example_rulebook_is_the_shipped_one_but_for_its_marked_changes(name
             continue
         near = any(low - 15 <= n <= max(high, low) + 1 for n in marked)
         assert near, f"{name}: example lines {low + 1}-{high} differ without an acme mark"
+
+
+# What each example prints when it ran to its end.
+LAST_WORDS = {
+    "audit_log.py": "intact, 18 records",
+    "audit_store.py": "checkpoint 1 signed 1 chain head(s)",
+    "clean_runner.py": "Reached the top of maintenance",
+    "quickstart.py": "plan change(s); the first:",
+    "web_handler.py": "200 hold",
+}
+
+
+def test_init_writes_every_example_and_each_runs_from_there(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    work = tmp_path / "work"
+    assert main(["init", str(work)]) == 0
+    assert "python examples/quickstart.py" in capsys.readouterr().out
+    written = sorted((work / "examples").iterdir())
+    assert [p.name for p in written] == [p.name for p in EXAMPLES] == sorted(LAST_WORDS)
+    assert (work / "rules").is_dir()  # beside the rulebook it writes
+    for script in written:
+        assert script.read_bytes() == (Path(__file__).parents[1] / "examples" /
+                                       script.name).read_bytes()
+        done = subprocess.run([sys.executable, str(script.relative_to(work))], cwd=work,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert LAST_WORDS[script.name] in done.stdout, (script.name, done.stdout)

@@ -28,7 +28,11 @@ OUTER = (
     "footcore._cli",  # the command line
     "footcore._store",  # SQLite and PostgreSQL stores
     "footcore._population",  # population runs: impact, replay, processes or Dask
-    "footcore._audit",  # the JSON Lines audit log (files)
+    "footcore._audit",  # the JSON Lines audit log (files): the log,
+    "footcore._audit_records",  # its records and hash chain,
+    "footcore._audit_verify",  # its verification,
+    "footcore._history",  # an athlete's history (from a log or a store)
+    "footcore._replay",  # and a replay of either
     "footcore._inputs",  # opening the files footcore reads
     "footcore._simulate",  # scripted athletes read from scenario files
     "footcore._chart",  # charts (matplotlib)

@@ -1,9 +1,10 @@
 """The wheel: built from this checkout, installed in a fresh virtualenv, used from elsewhere.
 
 This runs in the normal suite (no marker deselects it; about 10-60 s, most of it pip). It
-catches the packaging mistakes no import-from-the-checkout test can see: rules/ not shipped
-inside the package, py.typed or the Hypothesis strategies missing, a default rulebook that
-only loads from a source tree, a prover that needs Hypothesis after all.
+catches the packaging mistakes no import-from-the-checkout test can see: rules/ or an
+example script not shipped inside the package, py.typed or the Hypothesis strategies
+missing, a default rulebook that only loads from a source tree, a prover that needs
+Hypothesis after all.
 """
 
 from __future__ import annotations
@@ -92,9 +93,11 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     sources = {f"footcore/{p.relative_to(REPO / 'src/footcore').as_posix()}"
                for p in (REPO / "src/footcore").rglob("*.py")}
     scenarios = {f"footcore/scenarios/{p.name}" for p in (REPO / "examples/scenarios").glob("*")}
+    examples = {f"footcore/examples/{p.name}" for p in (REPO / "examples").glob("*.py")}
     expected = {"footcore/py.typed", "footcore/__init__.py", "footcore/testing/__init__.py",
                 "footcore/schemas/checkin.json", "footcore/schemas/athlete-state.json",
-                "footcore/schemas/decision.json", "footcore/__main__.py", *sources, *scenarios}
+                "footcore/schemas/decision.json", "footcore/__main__.py", *sources, *scenarios,
+                *examples}
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
     licence = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
     assert licence, "the wheel carries no LICENSE"
@@ -135,6 +138,16 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     _run([footcore_cmd, "init", "."], cwd=empty, env=env)
     assert sorted(p.name for p in (empty / "scenarios").iterdir()) == sorted(
         p.name for p in (REPO / "examples/scenarios").glob("*.toml"))
+    assert sorted(p.name for p in (empty / "examples").iterdir()) == sorted(
+        p.name for p in (REPO / "examples").glob("*.py"))
+    # The examples run as written from there, on the wheel alone (audit_store.py, which
+    # signs, once the sign extra is in, below).
+    assert "Reached the top of maintenance" in _run(
+        [str(python), "examples/clean_runner.py"], cwd=empty, env=env)
+    assert "DELOAD" in _run([str(python), "examples/quickstart.py"], cwd=empty, env=env)
+    assert "200 hold" in _run([str(python), "examples/web_handler.py"], cwd=empty, env=env)
+    assert "intact, 18 records" in _run([str(python), "examples/audit_log.py"], cwd=empty,
+                                        env=env)
     assert "0 errors, 0 warnings" in _run([footcore_cmd, "lint", "rules"], cwd=empty,
                                               env=env)
     refused = subprocess.run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out",
@@ -151,8 +164,10 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert 'id="row-1"' in page.read_text()
 
     # With the plots extra, the chart too: on the page and beside the decisions.
-    _run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[plots]"], cwd=tmp_path,
-         env=env)
+    _run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[plots,sign]"],
+         cwd=tmp_path, env=env)
+    assert "checkpoint 1 signed" in _run([str(python), "examples/audit_store.py"], cwd=empty,
+                                         env=env)
     _run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out", "out"], cwd=empty,
          env=env)
     assert (empty / "out" / "chart.png").read_bytes().startswith(b"\x89PNG")

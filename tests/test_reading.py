@@ -22,22 +22,13 @@ from footcore._convert import structure
 from footcore._jsonparse import parse_json
 from footcore._limits import limit
 from footcore.testing import EPOCH, inputs
-from fuzz_inputs import json_paths
+from fuzz_inputs import JSON_VALUES, changed, json_paths
 
 RULEBOOK = fc.load_rulebook()
 ENGINE = fc.Engine(RULEBOOK, backend="native")
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 # drawable
 KINDS = (fc.Decision, fc.AthleteState, fc.CheckIn, fc.models.WeekPlan, fc.models.Exercise)
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats()
-    | st.sampled_from([0, -1, 1.5, 2**53, "", " ", "2026-02-30", "2026-01-05", "native",
-                       "hold", "normal", "checkin", "ge", "in", "x" * 3000])
-    | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                max_size=3),
-    max_leaves=6)
 
 
 def general(text: str | bytes, kind: type[Any]) -> tuple[Any, str | None]:
@@ -64,23 +55,6 @@ def agree(text: str | bytes, kind: type[Any]) -> Any:
             fc.from_json(text, kind)
         assert str(refused.value) == error
     return fast
-
-
-def changed(data: Any, at: tuple[Any, ...], how: str, value: Any) -> Any:
-    """``data`` with the value at ``at`` replaced, removed, or given an extra key."""
-    if not at:
-        return value if how == "replace" else data
-    head, rest = at[0], at[1:]
-    copy = dict(data) if isinstance(data, dict) else list(data)
-    if rest:
-        copy[head] = changed(copy[head], rest, how, value)
-    elif how == "replace":
-        copy[head] = value
-    elif how == "remove":
-        del copy[head]
-    elif isinstance(copy[head], dict):
-        copy[head] = {**copy[head], "extra": value}
-    return copy
 
 
 decisions = inputs(RULEBOOK, today=EPOCH + timedelta(days=200)).map(

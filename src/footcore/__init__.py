@@ -10,7 +10,7 @@ explanation and a store. The rest is one import deeper, each namespace with its 
 :mod:`footcore.audit`, :mod:`footcore.impact` and :mod:`footcore.testing`.
 """
 
-from ._convert import from_json, to_json
+from ._convert import from_dict, from_json, to_dict, to_json
 from ._engine import Engine
 from ._enums import Action, CompensationKind, Goal, Location, Observation, SymptomKind
 from ._errors import (
@@ -54,9 +54,11 @@ __all__ = [
     "__version__",
     "diff",
     "explain",
+    "from_dict",
     "from_json",
     "load_rulebook",
     "open_store",
     "parse_json",
+    "to_dict",
     "to_json",
 ]

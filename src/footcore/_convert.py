@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from enum import Enum
-from typing import Any, TypeVar, cast, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -21,15 +21,16 @@ from cattrs.cols import homogenous_tuple_structure_factory, list_structure_facto
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from ._canonical import Unwritable, write
+from ._data import builder, plain
 from ._enums import NamedEnum
 from ._errors import FootcoreError, InputError
-from ._jsonparse import parse_json
+from ._jsonparse import check_json_data, parse_json
 from ._limits import check_data, whole
 from ._memo import remember
 from ._models import Firing, Metrics, PlanItem, Session, Unmet
 from ._reading import read, typed_matches
 
-__all__ = ["describe_error", "from_json", "make_converter", "to_json"]
+__all__ = ["describe_error", "from_dict", "from_json", "make_converter", "to_dict", "to_json"]
 
 T = TypeVar("T")
 
@@ -292,14 +293,24 @@ def _leaves(exc: BaseException) -> Iterator[BaseException]:
         yield exc
 
 
+def _check_model(value: object) -> None:
+    if not attrs.has(type(value)):
+        raise InputError(f"value: got {type(value).__name__}; accepted: a footcore model "
+                         f"(a Decision, an AthleteState, a CheckIn...)")
+
+
+def _check_kind(kind: object) -> None:
+    if not (isinstance(kind, type) and attrs.has(kind)):
+        raise InputError(f"kind: got {kind!r:.60}; accepted: a footcore model class "
+                         f"(fc.CheckIn, fc.AthleteState, fc.Decision...)")
+
+
 def to_json(value: object, *, indent: int | None = None) -> str:
     """Serialise a footcore model (a Decision, a state, a check-in...) as JSON.
 
     The output is canonical: keys sorted, so the same value always gives the same text.
     """
-    if not attrs.has(type(value)):
-        raise InputError(f"value: got {type(value).__name__}; accepted: a footcore model "
-                         f"(a Decision, an AthleteState, a CheckIn...)")
+    _check_model(value)
     if indent is None:
         try:
             return write(value)
@@ -320,11 +331,35 @@ def from_json(text: str | bytes, kind: type[T]) -> T:
         InputError: the text is not JSON, breaks a limit, or a field is missing, unknown
             or invalid; the message gives the path of each offending field.
     """
-    if not (isinstance(kind, type) and attrs.has(kind)):
-        raise InputError(f"kind: got {kind!r:.60}; accepted: a footcore model class "
-                         f"(fc.CheckIn, fc.AthleteState, fc.Decision...)")
-    made = read(text, cast(type[T], kind))
+    _check_kind(kind)
+    made = read(text, kind)
     if made is not None:
         return made
     data: Any = parse_json(text, kind.__name__)
-    return structure(data, cast(type[T], kind), kind.__name__)
+    return structure(data, kind, kind.__name__)
+
+
+def to_dict(value: object) -> dict[str, Any]:
+    """A footcore model as plain JSON data: exactly ``json.loads(to_json(value))`` (keys
+    sorted; dates as ``YYYY-MM-DD``; enums as their values; lists for tuples), without
+    writing and parsing the text. For a web framework that serialises dicts itself."""
+    _check_model(value)
+    build = builder(type(value))
+    made: dict[str, Any] = (build(value) if build is not None
+                            else plain(CONVERTER.unstructure(value)))
+    return made
+
+
+def from_dict(data: object, kind: type[T]) -> T:
+    """Read the model ``kind`` from plain JSON data (what ``json.loads`` gives, or a web
+    framework's parsed body), with every check :func:`from_json` makes: the same error
+    codes, and the same field paths in the messages.
+
+    Raises:
+        InputError: ``data`` holds what JSON cannot (a date, a tuple, a NaN, a key that is
+            no string...), breaks a limit, or a field is missing, unknown or invalid; the
+            message gives the path of each offending field.
+    """
+    _check_kind(kind)
+    check_json_data(data, kind.__name__)
+    return structure(data, kind, kind.__name__)

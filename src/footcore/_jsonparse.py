@@ -15,12 +15,13 @@ import itertools
 import json
 import math
 import re
+from datetime import date
 from typing import Any
 
 from ._errors import InputError
 from ._limits import limit
 
-__all__ = ["parse_json"]
+__all__ = ["check_json_data", "parse_json"]
 
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 # The shape of numbers in a text: every digit a 0, every sign a +, every exponent mark an e.
@@ -110,8 +111,12 @@ def _float(literal: str) -> float:
     return value
 
 
+def _constant_refusal(name: str) -> str:
+    return f"{name} is not a JSON number; numbers must be finite"
+
+
 def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number; numbers must be finite")
+    raise _Refused(_constant_refusal(name))
 
 
 def parse_json(text: object, what: str = "document", *, max_bytes: int | None = None) -> Any:
@@ -166,3 +171,72 @@ def parse_json(text: object, what: str = "document", *, max_bytes: int | None = 
         raise InputError(f"invalid {what} JSON: {exc}") from None
     except ValueError as exc:  # JSONDecodeError, and anything else the parser refuses
         raise InputError(f"invalid {what} JSON: {exc}") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _NotJson(Exception):
+    """A value JSON cannot hold; ``where`` collects its path on the way out."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.where: list[str] = []
+
+
+def check_json_data(data: object, what: str = "document") -> None:
+    """Check that ``data`` is what :func:`parse_json` could have given: dicts with string
+    keys, lists, strings, ints, finite floats, true, false and None (each of exactly that
+    type), within the same limits (nesting, integer digits, no lone surrogate).
+
+    Raises:
+        InputError: a value JSON cannot hold, or a limit broken; the message gives its path.
+    """
+    try:
+        _walk(data, limit("json_depth"), 10 ** limit("integer_digits"))
+    except _NotJson as found:
+        raise InputError(f"invalid {what}: {found.args[0]} @ "
+                         f"${''.join(reversed(found.where))}") from None
+
+
+def _inner(value: Any, depth: int, too_big: int, at: str | int) -> None:
+    """Check ``value``, held at key or index ``at`` in a container at ``depth``."""
+    try:
+        _walk(value, depth - 1, too_big)
+    except _NotJson as found:
+        found.where.append(f"[{at}]" if isinstance(at, int) else f".{at}")
+        raise
+
+
+def _walk(value: Any, depth: int, too_big: int) -> None:
+    """Check ``value``, which may nest ``depth`` more levels (see check_json_data)."""
+    kind = type(value)
+    if kind is str:
+        if not value.isascii() and _SURROGATE.search(value):
+            raise _NotJson("a string holding a lone surrogate, which is not text")
+    elif kind is dict or kind is list:
+        if depth <= 0:
+            raise _NotJson(f"nested more than {limit('json_depth')} levels deep; at most "
+                           f"{limit('json_depth')} (json_depth)")
+        if kind is list:
+            for index, inner in enumerate(value):
+                _inner(inner, depth, too_big, index)
+            return
+        for key, inner in value.items():
+            if type(key) is not str:
+                raise _NotJson(f"the key {key!r:.40} is not a string, as every key of a JSON "
+                               f"object is")
+            if not key.isascii() and _SURROGATE.search(key):
+                raise _NotJson(f"the key {key!r:.40} holds a lone surrogate, which is not text")
+            _inner(inner, depth, too_big, key)
+    elif kind is int:
+        if not -too_big < value < too_big:
+            raise _NotJson(f"an integer of more than {limit('integer_digits')} digits; at "
+                           f"most {limit('integer_digits')} (integer_digits)")
+    elif kind is float:
+        if not math.isfinite(value):
+            raise _NotJson(_constant_refusal(json.dumps(value)))
+    elif kind is not bool and value is not None:
+        plain = {tuple: "a list", date: 'a "YYYY-MM-DD" string'}.get(kind)
+        raise _NotJson(f"a {kind.__name__} is not JSON data; accepted: "
+                       f"{plain or 'an object, a list, a string, a number, true, false or null'}")

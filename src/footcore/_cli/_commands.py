@@ -25,6 +25,7 @@ from .._schema import SCHEMA_TYPES, schema_text
 from .._simulate import Scenario, checkins, is_back_off, simulate
 from .._store import open_store
 from .._store._location import redact
+from ..analysis._digest import digest_findings
 from ..analysis._lint import ERROR, Finding, lint, safety
 from ._common import add_command, check_rulebook_path, engine_from, print_json
 from ._files import (
@@ -37,6 +38,7 @@ from ._files import (
 )
 from ._progress import Progress
 from ._sources import expect
+from ._stamp import stamp_rulebook
 from ._style import ACTION_ROLES, paint_for
 from ._text import findings_text, plan_text, timeline_text
 
@@ -266,22 +268,33 @@ def _new_athlete(args: argparse.Namespace) -> int:
 def _lint(args: argparse.Namespace) -> int:
     check_rulebook_path(args.rules_dir)
     where = args.rules_dir or "the shipped rulebook"
+    if args.stamp and args.rules_dir is None:
+        raise InputError("--stamp: give RULES_DIR, the rulebook to record the digest in "
+                         "(the shipped one is not changed)")
+    stamped_in = None
     try:
         rulebook = load_rulebook(args.rules_dir)
+        if args.stamp:
+            stamped_in, rulebook = stamp_rulebook(args.rules_dir, rulebook)
     except RulebookError as exc:
         findings: tuple[Finding, ...] = (Finding(ERROR, "schema", where, str(exc)),)
     else:
-        found = lint(rulebook) + safety(rulebook)
+        found = lint(rulebook) + safety(rulebook) + digest_findings(
+            rulebook, f"footcore lint {args.rules_dir or 'RULES_DIR'} --stamp")
         findings = tuple(sorted(found, key=lambda f: f.level != ERROR))
         where = f"{where} ({rulebook.id} {rulebook.version}, {len(rulebook.rules)} rules)"
     errors = sum(1 for f in findings if f.level == ERROR)
     failed = bool(errors or (args.strict and findings))
+    stamp = {"stamped": str(stamped_in) if stamped_in else None} if args.stamp else {}
     if args.json:
         print_json({"rulebook": where, "findings": [f.to_data() for f in findings],
                     "errors": errors,
                     "warnings": len(findings) - errors, "strict": args.strict,
-                    "ok": not failed})
+                    "ok": not failed, **stamp})
     else:
+        if stamped_in:
+            print(f"Recorded digest {rulebook.digest[:12]} beside version "
+                  f"{rulebook.version} in {stamped_in}.")
         print(findings_text(findings, where, paint_for(sys.stdout)))
     return 1 if failed else 0
 
@@ -385,14 +398,20 @@ def add_commands(commands: Commands) -> None:
         commands, "lint", _lint,
         "Check a rulebook: schema errors, then rules that never fire or never win, stages "
         "that cannot be reached or left, thresholds in the wrong order, unused parameters "
-        "and exercises, and the safety invariants, proved for every input (an unsafe "
-        "rulebook is an error, with the smallest input that shows it). Exit code 1 when "
-        "there is an error (with --strict, or a warning).",
+        "and exercises, the safety invariants, proved for every input (an unsafe "
+        "rulebook is an error, with the smallest input that shows it), and content that "
+        "changed since the digest recorded beside the version (--stamp records it). Exit "
+        "code 1 when there is an error (with --strict, or a warning).",
         "  footcore init my-footcore && $EDITOR my-footcore/rules/rules-backoff.toml\n"
-        "  footcore lint my-footcore/rules --strict", rules=False, json="the findings")
+        "  footcore lint my-footcore/rules --strict\n"
+        "  footcore lint my-footcore/rules --stamp    # after bumping the version",
+        rules=False, json="the findings")
     cmd.add_argument("rules_dir", nargs="?", metavar="RULES_DIR",
                      help="rulebook folder (default: the shipped rulebook)")
     cmd.add_argument("--strict", action="store_true", help="fail on warnings too")
+    cmd.add_argument("--stamp", action="store_true",
+                     help="first record the rulebook's digest beside its version (after "
+                          "bumping the version for changed rules), in its [rulebook] file")
 
     cmd = add_command(
         commands, "schema", _schema,

@@ -16,16 +16,27 @@ from ._common import add_command
 if TYPE_CHECKING:
     from ._common import Commands
 
-__all__ = ["add_project_commands", "path_kind", "shipped_scenarios"]
+__all__ = ["add_project_commands", "path_kind", "shipped_examples", "shipped_scenarios"]
+
+
+def _shipped(folder: str, checkout: str) -> Traversable:
+    """The folder ``folder`` of the installed wheel, or the checkout's ``checkout``."""
+    shipped = resources.files("footcore") / folder
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[3] / checkout
 
 
 def shipped_scenarios() -> Traversable:
     """The example scenarios: inside the installed wheel, or the checkout's
     ``examples/scenarios/``."""
-    shipped = resources.files("footcore") / "scenarios"
-    if shipped.is_dir():
-        return shipped
-    return Path(__file__).resolve().parents[3] / "examples" / "scenarios"
+    return _shipped("scenarios", "examples/scenarios")
+
+
+def shipped_examples() -> Traversable:
+    """The example scripts (their ``.py`` files): inside the installed wheel, or the
+    checkout's ``examples/``."""
+    return _shipped("examples", "examples")
 
 
 def _files(folder: Traversable, suffix: str) -> list[Traversable]:
@@ -38,6 +49,7 @@ def _init(args: argparse.Namespace) -> int:
     copies = [(target / "rules" / f.name, f) for f in _files(default_rules_dir(), ".toml")]
     copies += [(target / "scenarios" / f.name, f)
                for f in _files(shipped_scenarios(), ".toml")]
+    copies += [(target / "examples" / f.name, f) for f in _files(shipped_examples(), ".py")]
     there = [str(path) for path, _ in copies if present(path, "file")]
     if there and not args.force:
         raise InputError(f"{target}: holds {', '.join(there[:3])}"
@@ -50,10 +62,13 @@ def _init(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"{path}: cannot write it ({exc})") from None
     scenarios = sum(1 for path, _ in copies if path.parent.name == "scenarios")
-    print(f"Wrote the shipped rulebook to {target / 'rules'} and {scenarios} example "
-          f"scenarios to {target / 'scenarios'}. Next:\n"
+    scripts = sum(1 for path, _ in copies if path.parent.name == "examples")
+    print(f"Wrote the shipped rulebook to {target / 'rules'}, {scenarios} example "
+          f"scenarios to {target / 'scenarios'} and {scripts} example scripts to "
+          f"{target / 'examples'}. Next:\n"
           f"  cd {target}\n"
           f"  footcore simulate scenarios/runner_arch_irritation.toml --out out/\n"
+          f"  python examples/quickstart.py\n"
           f"  footcore lint rules")
     return 0
 
@@ -98,8 +113,9 @@ def add_project_commands(commands: Commands) -> None:
     """Declare ``init`` and ``completion``."""
     cmd = add_command(
         commands, "init", _init,
-        "Start a working folder: write the shipped rulebook to DIR/rules and the example "
-        "scenarios to DIR/scenarios, to run, read and change.",
+        "Start a working folder: write the shipped rulebook to DIR/rules, the example "
+        "scenarios to DIR/scenarios and the example scripts (quickstart.py, "
+        "web_handler.py, audit_store.py...) to DIR/examples, to run, read and change.",
         "  footcore init my-footcore && cd my-footcore\n"
         "  footcore simulate scenarios/runner_clean.toml --out out/", rules=False)
     cmd.add_argument("dir", metavar="DIR", help="the folder (created if missing)")

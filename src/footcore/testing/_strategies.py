@@ -11,7 +11,7 @@ Focus arguments take either a value or a strategy (``stage="control"`` or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import TypeAlias, TypeVar
 
@@ -22,6 +22,7 @@ from .._enums import Category, CompensationKind, Location, Observation, SymptomK
 from .._models import CheckIn, Compensation, Dose, Exercise, Metrics, Symptom
 from .._rulebook import Rulebook
 from ..analysis._spec import HOTSPOTS, LASTING_KINDS, PAIN_KINDS, param, param_or
+from ._requiring import counted, kinds_required, measured_names
 
 __all__ = [
     "EPOCH",
@@ -193,7 +194,8 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
             balance_eyes_closed_s: st.SearchStrategy[float | None] | None = None,
             forefoot_symmetry: st.SearchStrategy[float | None] | None = None,
             foot_fatigue: st.SearchStrategy[float | None] | None = None,
-            rulebook: Rulebook | None = None) -> st.SearchStrategy[Metrics]:
+            rulebook: Rulebook | None = None, measured: Collection[str] = ()
+            ) -> st.SearchStrategy[Metrics]:
     """Tracking metrics (P11), each one possibly not measured.
 
     Args:
@@ -201,9 +203,14 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
             strategies for each metric (``st.none()``: not measured).
         rulebook: with a rulebook, the defaults also draw each metric exactly at, or just
             below, every threshold the rulebook's rules compare it with.
+        measured: the metrics that are always measured (their names, as above).
+
+    Raises:
+        InputError: ``measured`` names something that is no metric.
 
     Requires hypothesis.
     """
+    required = measured_names(measured)
     edges: dict[str, list[float]] = {}
     if rulebook is not None:
         for rule in rulebook.compiled:
@@ -214,9 +221,9 @@ def metrics(*, balance_eyes_open_s: st.SearchStrategy[float | None] | None = Non
 
     def pick(given: st.SearchStrategy[float | None] | None, name: str, low: float,
              high: float) -> st.SearchStrategy[float | None]:
-        if given is not None:
-            return given
-        return _measure(low, high, [e for e in edges.get(name, ()) if low <= e <= high])
+        drawn = given if given is not None else _measure(
+            low, high, [e for e in edges.get(name, ()) if low <= e <= high])
+        return drawn.filter(lambda value: value is not None) if name in required else drawn
 
     return st.builds(
         Metrics,
@@ -238,11 +245,13 @@ OBSERVATIONS = st.sampled_from([(), *((o,) for o in Observation), tuple(Observat
 
 def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[bool] = None,
              minutes: Focus[int] = None, symptom: st.SearchStrategy[Symptom] | None = None,
-             max_symptoms: int = 3,
+             max_symptoms: int = 3, min_symptoms: int = 0,
+             symptom_kinds: SymptomKind | Collection[SymptomKind] | None = None,
              compensation: st.SearchStrategy[Compensation] | None = None,
-             max_compensations: int = 2, metrics: st.SearchStrategy[Metrics] | None = None,
-             cleared: Focus[bool] = None, pain_free: bool = False
-             ) -> st.SearchStrategy[CheckIn]:
+             max_compensations: int = 2, min_compensations: int = 0,
+             metrics: st.SearchStrategy[Metrics] | None = None,
+             measured: Collection[str] = (), cleared: Focus[bool] = None,
+             pain_free: bool = False) -> st.SearchStrategy[CheckIn]:
     """Check-ins for ``rulebook``: done or missed, with symptoms, compensations, metrics.
 
     Args:
@@ -251,26 +260,54 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
         completed: whether the session was done; either by default.
         minutes: minutes trained; 0-30 by default.
         symptom: the symptoms to draw; ``st.nothing()`` for symptom-free check-ins.
+        max_symptoms, min_symptoms: how many symptoms, at most and at least (0-3).
+        symptom_kinds: with ``min_symptoms``, the kinds of those required symptoms (a kind
+            or a collection of kinds; the other symptoms are drawn from ``symptom``).
         compensation: the compensations to draw; ``st.nothing()`` for none.
+        max_compensations, min_compensations: how many compensations (0-2).
         metrics: the metrics to draw; :func:`metrics` by default.
+        measured: the metrics every check-in has measured (``"foot_fatigue"``...).
         cleared: whether the check-in brings clinician clearance.
         pain_free: no sharp or persistent pain among the symptoms.
 
+    Raises:
+        InputError: the arguments contradict each other (a minimum over its maximum, a
+            minimum with ``st.nothing()`` to draw from, kinds that ``pain_free`` excludes,
+            an unknown metric).
+
     Requires hypothesis.
     """
-    drawn = symptom if symptom is not None else symptoms()
+    drawn = compensation if compensation is not None else compensations(rulebook)
+    counted("compensations", min_compensations, max_compensations, drawn)
+    kinds = kinds_required(symptom_kinds, min_symptoms, pain_free)
+    any_symptom = symptom if symptom is not None else symptoms()
     if pain_free:
-        drawn = drawn.filter(lambda s: s.kind not in PAIN_KINDS)
+        any_symptom = any_symptom.filter(lambda s: s.kind not in PAIN_KINDS)
+    counted("symptoms", min_symptoms, max_symptoms, any_symptom)
+    if kinds is None:
+        symptom_lists = st.lists(any_symptom, min_size=min_symptoms, max_size=max_symptoms)
+    else:  # the required symptoms first, then any
+        of_kinds = (symptoms(kinds=st.sampled_from(sorted(kinds))) if symptom is None
+                    else any_symptom.filter(lambda s: s.kind in kinds))
+        symptom_lists = st.tuples(
+            st.lists(of_kinds, min_size=min_symptoms, max_size=min_symptoms),
+            st.lists(any_symptom, max_size=max_symptoms - min_symptoms)
+        ).map(lambda two: [*two[0], *two[1]])
+    required = measured_names(measured)
+    if metrics is None:
+        metrics = _metrics(measured=required)
+    elif required:
+        metrics = metrics.filter(
+            lambda m: all(getattr(m, name) is not None for name in required))
     return st.builds(
         CheckIn,
         on=focus(on, st.dates(TODAY, TODAY + timedelta(days=30))),
         completed=focus(completed, st.booleans()),
         minutes=focus(minutes, st.integers(0, 30)),
-        symptoms=st.lists(drawn, max_size=max_symptoms).map(tuple),
-        compensations=st.lists(compensation if compensation is not None
-                               else compensations(rulebook),
+        symptoms=symptom_lists.map(tuple),
+        compensations=st.lists(drawn, min_size=min_compensations,
                                max_size=max_compensations).map(tuple),
-        metrics=metrics if metrics is not None else _metrics(),
+        metrics=metrics,
         clinician_cleared=focus(cleared, st.booleans()),
         observations=OBSERVATIONS,
     )
