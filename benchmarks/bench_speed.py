@@ -23,7 +23,10 @@ loads; on the durable backend's facts, durable_rules used directly, through its 
 ``Host`` with the same ruleset, one ``assert_fact`` per fact, the session deleted after)
 and through its bare C driver with the payloads written beforehand (the engine's own time,
 a floor); and ``from_json``. The run checks that compiled, interpreted and durable
-decisions are the same JSON and that the floor agrees with the engine.
+decisions are the same JSON and that the floor agrees with the engine. ``to_dict`` and
+``from_dict`` are timed against the string round trip they replace (``json.loads(to_json(x))``
+and ``from_json(json.dumps(data))``): the generated builders of ``footcore/_data.py`` are
+kept only while ``to_dict`` stays well under it.
 
 The machine is shared and noisy, so every figure is taken the same way: the inputs are cut
 into chunks of 50; in each pass every figure's chunk k is timed right after the others'
@@ -182,6 +185,9 @@ def worker(baseline_src: str | None, athletes: int, passes: int) -> dict[str, An
         "to_json, in trajectory order": playing(native, fc, athletes, then=fc.to_json),
         "to_json, read-back decisions": Figure(
             lambda: [fc.from_json(text, fc.Decision) for text in texts[::8]], fc.to_json),
+        "to_dict, in trajectory order": playing(native, fc, athletes, then=fc.to_dict),
+        "json.loads(to_json), in trajectory order": playing(
+            native, fc, athletes, then=lambda decision: json.loads(fc.to_json(decision))),
         "pickle.dumps": Figure(lambda: decisions, pickle.dumps),
         "pickle.loads": Figure(lambda: [pickle.dumps(d) for d in decisions], pickle.loads),
     }
@@ -199,8 +205,13 @@ def worker(baseline_src: str | None, athletes: int, passes: int) -> dict[str, An
         figures.update(extra)
     out.update(interleaved(figures, passes))
     sample = texts[::16]
-    out.update(interleaved({"from_json": Figure(
-        lambda: sample, lambda text: fc.from_json(text, fc.Decision))}, passes))
+    data = [json.loads(text) for text in sample]
+    out.update(interleaved({
+        "from_json": Figure(lambda: sample, lambda text: fc.from_json(text, fc.Decision)),
+        "from_dict": Figure(lambda: data, lambda item: fc.from_dict(item, fc.Decision)),
+        "from_json(json.dumps(data))": Figure(
+            lambda: data, lambda item: fc.from_json(json.dumps(item), fc.Decision)),
+    }, passes))
     out["pickle"] = out["pickle.dumps"] + out["pickle.loads"]
     out["pickle bytes"] = statistics.mean(len(pickle.dumps(d)) for d in decisions)
     out["json bytes"] = statistics.mean(len(text.encode()) for text in texts)
@@ -327,6 +338,9 @@ RATIOS: list[tuple[str, str, str]] = [
     ("to_json / evaluate (trajectory order)", "to_json, in trajectory order", "evaluate"),
     ("to_json / evaluate (read-back decisions)", "to_json, read-back decisions", "evaluate"),
     ("from_json / evaluate", "from_json", "evaluate"),
+    ("to_dict / json.loads(to_json)", "to_dict, in trajectory order",
+     "json.loads(to_json), in trajectory order"),
+    ("from_dict / from_json(json.dumps(data))", "from_dict", "from_json(json.dumps(data))"),
     ("pickle dumps + loads / evaluate", "pickle", "evaluate"),
     ("durable evaluate / durable_rules directly (its API)", "durable evaluate",
      "durable_rules directly (its API)"),

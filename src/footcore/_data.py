@@ -9,6 +9,10 @@ lists, a firing's matched fields as an object (keys sorted, as the converter wri
 and the documents it holds by their own functions. Any other class, and any field type
 this builder does not know, is left to the general path: the converter's data, made plain
 the way the json module reads it back. The property tests hold the two equal.
+
+Why generated: ``benchmarks/bench_speed.py`` ("to_dict / json.loads(to_json)") measured the
+builders at about half the time of the string round trip, and the general path alone at
+about six times it.
 """
 
 from __future__ import annotations
