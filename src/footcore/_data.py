@@ -11,8 +11,7 @@ this builder does not know, is left to the general path: the converter's data, m
 the way the json module reads it back. The property tests hold the two equal.
 
 Why generated: ``benchmarks/bench_speed.py`` ("to_dict / json.loads(to_json)") measured the
-builders at about half the time of the string round trip, and the general path alone at
-about six times it.
+builders at 0.45x the string round trip they replace (3 rounds, spread 0.45-0.45).
 """
 
 from __future__ import annotations
