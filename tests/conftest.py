@@ -1,5 +1,6 @@
 """Shared fixtures: the shipped rulebook, loaded once, and a native-backend engine on it;
-a throwaway PostgreSQL server for the session, and a fresh store on each database."""
+a throwaway PostgreSQL server for the session, and a fresh store on each database. Also
+the order of the run: the tests marked ``long`` first."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from pg_cluster import ServerMissing, cluster
 _databases = itertools.count()
 
 
+@pytest.hookimpl(trylast=True)  # after any plugin that shuffles: only the long ones move
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``long`` tests first, so that in a parallel run each starts while the other
+    workers still have short tests to take, and none is left running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def rulebook() -> footcore.models.Rulebook:
     return footcore.load_rulebook()
@@ -28,7 +36,8 @@ def engine(rulebook: footcore.models.Rulebook) -> footcore.Engine:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    """The URL of the ``postgres`` database of a cluster started for this session."""
+    """The URL of the ``postgres`` database of a cluster started for this session: one per
+    xdist worker, each in its own folder with its own socket (no TCP port to share)."""
     try:
         with cluster(fsync=False) as url:
             yield url

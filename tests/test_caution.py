@@ -72,6 +72,7 @@ def test_every_back_off_threshold_deload_and_ease_rule_has_a_variant() -> None:
         rule.action in (footcore.Action.DELOAD, footcore.Action.EASE) for rule in RULEBOOK.rules)
 
 
+@pytest.mark.long
 @settings(deadline=None, max_examples=150, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(history=histories(RULEBOOK), variant=st.sampled_from(VARIANTS))
@@ -143,6 +144,7 @@ def test_impact_flags_a_stricter_change_that_moves_athletes_up_sooner() -> None:
 HOLDING = derive(RULEBOOK, rules={"stiffness-ease": {"action": footcore.Action.HOLD}})
 
 
+@pytest.mark.long
 @settings(deadline=None, max_examples=80, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(history=histories(RULEBOOK))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ def reference(rule_list: list[CompiledRule], facts: Facts) -> list[tuple[int, in
     return sorted((m.rule, m.index) for m in match_native(rule_list, facts))
 
 
+@pytest.mark.long
 @settings(max_examples=400, deadline=None)
 @given(st.lists(rules(), max_size=12), st.lists(fact_sets(checkins=2), min_size=1, max_size=3))
 def test_fires_what_the_interpreter_fires_in_rule_order(rule_list: list[CompiledRule],

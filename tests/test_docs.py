@@ -29,6 +29,7 @@ from footcore.models import Exercise, Rulebook
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
+pytestmark = pytest.mark.once  # the docs and the build are the same on any interpreter
 
 
 def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:

@@ -443,9 +443,10 @@ def test_percentiles_from_counts_are_nearest_rank(values: list[int], fraction: f
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Client]:
-    """A real two-worker Dask cluster, in processes, closed after the module's tests."""
+    """A real two-worker Dask cluster, in processes, closed after the module's tests. Its
+    HTTP server takes a free port: another cluster (another pytest worker's) may hold 8787."""
     with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                       dashboard_address=None, silence_logs=logging.ERROR) as cluster,
+                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster,
           Client(cluster) as client):
         yield client
 

@@ -1,10 +1,10 @@
 """The wheel: built from this checkout, installed in a fresh virtualenv, used from elsewhere.
 
-This runs in the normal suite (no marker deselects it; about 10-60 s, most of it pip). It
-catches the packaging mistakes no import-from-the-checkout test can see: rules/ or an
-example script not shipped inside the package, py.typed or the Hypothesis strategies
-missing, a default rulebook that only loads from a source tree, a prover that needs
-Hypothesis after all.
+This runs in the normal suite (about 10-60 s, most of it pip; marked ``once``, so .ci/run
+runs it under its first interpreter only: the wheel is the same for all). It catches the
+packaging mistakes no import-from-the-checkout test can see: rules/ or an example script
+not shipped inside the package, py.typed or the Hypothesis strategies missing, a default
+rulebook that only loads from a source tree, a prover that needs Hypothesis after all.
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import footcore
 from footcore.testing import PROVABLE
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 600
+pytestmark = [pytest.mark.once, pytest.mark.long]
 
 SCRIPT = """
 import json

@@ -405,6 +405,7 @@ STEP = st.tuples(st.integers(0, 25), st.one_of(CHECKINS, MILD_CHECKINS), st.bool
 HISTORIES = st.tuples(INPUTS, STEP, st.lists(STEP, max_size=3)).map(_history)
 
 
+@pytest.mark.long
 @settings(deadline=None, max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
 @given(HISTORIES)
 def test_backends_agree(history: tuple[AthleteState, list[CheckIn]]) -> None:
@@ -417,6 +418,7 @@ def test_backends_agree(history: tuple[AthleteState, list[CheckIn]]) -> None:
         state = check_backends_agree(NATIVE, state, checkin, other=durable).state
 
 
+@pytest.mark.long
 @settings(deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(HISTORIES)
 def test_the_compiled_rulebook_decides_as_the_interpreter(

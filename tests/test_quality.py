@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[1]
+pytestmark = pytest.mark.once  # static checks: the same on any interpreter
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -15,6 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600, check=False)
 
 
+@pytest.mark.long
 def test_mypy_strict_is_clean() -> None:
     done = run("mypy")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -95,6 +95,7 @@ def stage_pixels(png: Path) -> int:
     return int(close.sum())
 
 
+@pytest.mark.once  # the browser renders the page alike whoever wrote it
 def test_a_decisions_file_in_a_real_browser(capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path) -> None:
     decisions = simulated(capsys, tmp_path, "sharp_pain")
@@ -216,6 +217,7 @@ def test_every_check_in_is_on_the_page_once_and_every_eventful_one_explained(
     assert covered == list(range(1, count + 1))
 
 
+@pytest.mark.once  # the browser renders the page alike whoever wrote it
 def test_an_audit_log_of_two_athletes(capsys: pytest.CaptureFixture[str],
                                       tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
@@ -265,6 +267,7 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return texts
 
 
+@pytest.mark.once  # the browser renders the page alike whoever wrote it
 def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[str],
                                                 tmp_path: Path, store_url: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,6 +152,7 @@ DRAWN = sorted(set(DEFS) - {"Decision"})
 EXAMPLES = {"WeekPlan": 10, "WhyNot": 10}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("name", DRAWN)
 def test_a_document_the_schema_accepts_from_json_accepts(name: str) -> None:
     @settings(SETTINGS, max_examples=EXAMPLES.get(name, 25))
@@ -244,6 +245,7 @@ def near_misses(draw: st.DrawFn, doc: dict[str, Any], name: str) -> dict[str, An
     return {**doc, field: value}
 
 
+@pytest.mark.long
 @settings(SETTINGS, max_examples=300)
 @given(decisions(RULEBOOK), st.data())
 def test_a_near_miss_of_a_valid_document_is_judged_alike(decision: fc.Decision,

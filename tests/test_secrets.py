@@ -182,7 +182,7 @@ def test_an_unreachable_server_is_named_without_the_password(
     f"postgresql://app:{PASSWORD}%zz@db/fc", f"postgresql://app@db/fc?password={PASSWORD}%zz",
     f"postgresql://app@db/fc?PASSWORD={PASSWORD}", f"host=db password='{PASSWORD}",
     f"host=db passwrd={PASSWORD}", f"POSTGRESQL://app:{PASSWORD}@[db/fc",
-])
+], ids=lambda location: location.replace(PASSWORD, "PASSWORD"))  # the same ids in each worker
 def test_a_location_the_driver_cannot_read_is_an_input_error_without_the_password(
         location: str) -> None:
     error = _refused(location)

@@ -22,6 +22,8 @@ WORKER = Path(__file__).with_name("store_worker.py")
 # FOOTCORE_SCENARIO_CHECKINS sets another number of check-ins per athlete.
 WORKERS, ATHLETES, SEED = 4, 20, 1
 CHECKINS = int(os.environ.get("FOOTCORE_SCENARIO_CHECKINS", "250"))
+# What races and kills exercise is the databases' locking, the same under any interpreter.
+pytestmark = pytest.mark.once
 
 
 def start(mode: str, **args: object) -> subprocess.Popen[str]:
@@ -47,6 +49,7 @@ def finish(workers: list[subprocess.Popen[str]], timeout: float = 900) -> list[s
                 worker.wait()
 
 
+@pytest.mark.long
 def test_concurrent_check_ins_with_retries_lose_and_double_nothing(
         store_url: str, engine: Engine) -> None:
     """4 processes, 20 athletes, 250 check-ins each, 10% of them retried by another

@@ -452,6 +452,7 @@ def test_derive_rejects_an_invalid_change_with_the_loaders_error() -> None:
         derive(RULEBOOK, drop=("nope",))
 
 
+@pytest.mark.long
 def test_footcore_kills_at_least_90_percent_of_the_mutants_of_its_rulebook() -> None:
     report = mutation_score(RULEBOOK, kit_check(RULEBOOK, examples=400))
     by_invariant = collections.Counter(why.split("'")[1] for _, why in report.killed
