@@ -260,7 +260,7 @@ def test_processes_opening_a_new_store_at_the_same_instant_all_succeed(
     first opens took turns on the lock file, about 1 open in 40 failed at once with
     "database is locked" (so 240 opens all succeeding was about a 0.2% chance)."""
     processes, rounds = 4, 60
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fork in a threaded xdist worker can hang
     barrier, failures = context.Barrier(processes), context.Queue()
     workers = [context.Process(target=_open_in_rounds,
                                args=(str(tmp_path), rounds, barrier, failures))
