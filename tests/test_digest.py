@@ -198,3 +198,31 @@ def test_the_digest_findings_are_documented() -> None:
     page = (ROOT / "docs" / "cli.md").read_text()
     for code in ("digest-changed", "digest-missing"):
         assert f"| `{code}` | warning |" in page, code
+
+
+def test_stamp_keeps_a_crlf_file_as_it_was_but_for_the_digest_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    shipped = meta.read_bytes()
+    unrecorded = re.sub(rb"^digest = .*\n", b"", shipped, flags=re.M)
+    meta.write_bytes(unrecorded.replace(b"\n", b"\r\n"))
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.read_bytes() == shipped.replace(b"\n", b"\r\n")
+
+
+def test_stamp_never_edits_a_line_inside_a_string(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    """A ``digest = ...`` line inside a multi-line string is not the key: replacing it broke
+    the file (an unterminated string), and the stamp left it broken."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    text = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    text = re.sub(r"^title = .*$", 'title = """Foot work\ndigest = none yet"""', text,
+                  flags=re.M)
+    meta.write_text(text)
+    before = fc.load_rulebook(rules)
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    assert "found no [rulebook] table" in capsys.readouterr().err
+    assert meta.read_text() == text
+    assert fc.load_rulebook(rules) == before

@@ -155,12 +155,13 @@ def _writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: cannot create its folder ({exc})") from None
 
 
-def write_text(path: str | Path, text: str, what: str) -> None:
-    """Write ``text`` to ``path``, creating its folder."""
+def write_text(path: str | Path, text: str, what: str, *, newline: str | None = None) -> None:
+    """Write ``text`` to ``path``, creating its folder (``newline`` as :func:`open` has it:
+    ``""`` writes the line endings as they are in ``text``)."""
     target = Path(path)
     _writable(target, what)
     try:
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8", newline=newline)
     except OSError as exc:
         raise InputError(f"{what} {target}: cannot write it ({exc})") from None
 

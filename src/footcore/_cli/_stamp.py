@@ -25,18 +25,18 @@ def stamp_rulebook(rules: str, rulebook: Rulebook) -> tuple[Path, Rulebook]:
     root = Path(rules)
     for file in [root] if root.is_file() else sorted(root.glob("*.toml")):
         try:
-            text = file.read_text(encoding="utf-8")
+            text = file.read_bytes().decode("utf-8")  # its line endings as they are
         except (OSError, UnicodeError) as exc:
             raise InputError(f"{file}: cannot read it ({exc})", code="file-unreadable"
                              ) from None
         new = stamped(text, rulebook.digest)
         if new is None:
             continue
-        write_text(file, new, "rulebook file")
+        write_text(file, new, "rulebook file", newline="")
         again = load_rulebook(root)
         if again.meta.digest == again.digest == rulebook.digest:
             return file, again
-        write_text(file, text, "rulebook file")
+        write_text(file, text, "rulebook file", newline="")
         break
     raise InputError(f"rulebook {rules}: found no [rulebook] table with a `version = ...` "
                      f"line of its own to record the digest beside; write "
