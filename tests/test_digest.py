@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import footcore as fc
 import footcore.models
 from footcore._cli import main
+from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 from footcore.analysis._digest import digest_findings, stamped
 
 ROOT = Path(__file__).parents[1]
@@ -226,3 +227,15 @@ def test_stamp_never_edits_a_line_inside_a_string(capsys: pytest.CaptureFixture[
     assert "found no [rulebook] table" in capsys.readouterr().err
     assert meta.read_text() == text
     assert fc.load_rulebook(rules) == before
+
+
+def test_a_rulebook_travelling_as_data_keeps_its_recorded_digest(tmp_path: Path) -> None:
+    """Population workers get the rulebook as data: the digest recorded beside its version
+    (and so lint's view of it) comes back with it, and its own digest is unchanged."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    meta.write_text(meta.read_text().replace(f'"{SHIPPED.digest}"', '"0" '))
+    for book in (SHIPPED, fc.load_rulebook(rules)):
+        again = rulebook_from_data(json.loads(json.dumps(rulebook_data(book))), location="x")
+        assert again.meta == book.meta and again.digest == book.digest
+        assert codes(again) == codes(book)
