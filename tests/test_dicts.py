@@ -107,6 +107,18 @@ def test_what_json_cannot_hold_is_refused_where_it_is(value: Any, data: st.DataO
     assert str(refused.value).startswith(f"invalid {type(value).__name__}: ")
 
 
+class Label(str):
+    """An app's own string type (a framework's safe string, a typed id)."""
+
+
+class Count(int):
+    """An app's own whole number."""
+
+
+class Share(float):
+    """An app's own fraction."""
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"on": date(2026, 1, 7), "completed": True},
      'a date is not JSON data; accepted: a "YYYY-MM-DD" string @ $.on'),
@@ -117,8 +129,15 @@ def test_what_json_cannot_hold_is_refused_where_it_is(value: Any, data: st.DataO
     ({"on": "2026-01-07", "completed": True, 7: 1},
      "the key 7 is not a string, as every key of a JSON object is @ $"),
     ({"on": "2026-01-07", "completed": fc.Goal.RUNNER},
-     "a Goal is not JSON data; accepted: an object, a list, a string, a number, true, false "
-     "or null @ $.completed"),
+     "a Goal is not JSON data; accepted: a plain str @ $.completed"),
+    ({"on": "2026-01-07", "completed": True, "minutes": Count(3)},
+     "a Count is not JSON data; accepted: a plain int @ $.minutes"),
+    ({"on": "2026-01-07", "completed": True, "metrics": {Label("foot_fatigue"): 2}},
+     "the key 'foot_fatigue' is a Label, not a plain str as every key of a JSON object is "
+     "@ $.metrics"),
+    ({"on": "2026-01-07", "completed": True, "symptoms": [object()]},
+     "a object is not JSON data; accepted: an object, a list, a string, a number, true, "
+     "false or null @ $.symptoms[0]"),
     ({"on": "2026-01-07", "completed": True, "id": "a\ud800"},
      "a string holding a lone surrogate, which is not text @ $.id"),
     ({"on": "2026-01-07", "completed": True, "minutes": 10**16},
@@ -174,18 +193,6 @@ class Row:
 def test_another_class_takes_the_general_path_to_the_same_data(value: Row) -> None:
     assert builder(Row) is None
     assert repr(fc.to_dict(value)) == repr(json.loads(fc.to_json(value)))
-
-
-class Label(str):
-    """An app's own string type (a framework's safe string, a typed id)."""
-
-
-class Count(int):
-    """An app's own whole number."""
-
-
-class Share(float):
-    """An app's own fraction."""
 
 
 def kinds_of(data: Any) -> Any:
