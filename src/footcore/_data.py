@@ -11,7 +11,8 @@ this builder does not know, is left to the general path: the converter's data, m
 the way the json module reads it back. The property tests hold the two equal.
 
 Why generated: ``benchmarks/bench_speed.py`` ("to_dict / json.loads(to_json)") measured the
-builders at 0.45x the string round trip they replace (3 rounds, spread 0.45-0.45).
+builders at 0.59x the string round trip they replace (3 rounds, spread 0.58-0.60; 0.45x
+before they made subclasses of str, int and float plain).
 """
 
 from __future__ import annotations
