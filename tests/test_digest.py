@@ -239,3 +239,17 @@ def test_a_rulebook_travelling_as_data_keeps_its_recorded_digest(tmp_path: Path)
         again = rulebook_from_data(json.loads(json.dumps(rulebook_data(book))), location="x")
         assert again.meta == book.meta and again.digest == book.digest
         assert codes(again) == codes(book)
+
+
+@pytest.mark.parametrize("rules", [ROOT / "rules", ROOT / "examples/custom_rulebook/rules"],
+                         ids=["shipped", "example"])
+def test_the_recorded_digest_is_left_out_of_the_hash_alone(rules: Path) -> None:
+    """Only the hashed content leaves the recorded digest out: the rulebook's table written
+    as JSON carries it whichever way it is written (to_json's own writer, indented, to_dict),
+    and the rulebook's data for other processes does too."""
+    meta = fc.load_rulebook(rules).meta
+    assert meta.digest is not None
+    written = [json.loads(fc.to_json(meta)), json.loads(fc.to_json(meta, indent=2)),
+               fc.to_dict(meta)]
+    assert all(data == written[0] and data["digest"] == meta.digest for data in written)
+    assert rulebook_data(fc.load_rulebook(rules))["meta"] == written[0]

@@ -138,6 +138,9 @@ def _content(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping
         "exercises": sorted(exercises.values(), key=lambda e: e.id),
         "stages": sorted(stages, key=lambda s: s.order), "rules": list(rules),
     }, unstructure_as=dict[str, Any])
+    # The recorded digest is not part of the content it records: the rulebook's own digest
+    # leaves it out, so recording it changes nothing else.
+    del content["meta"]["digest"]
     return content
 
 
