@@ -9,6 +9,7 @@ import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -253,3 +254,32 @@ def test_the_recorded_digest_is_left_out_of_the_hash_alone(rules: Path) -> None:
                fc.to_dict(meta)]
     assert all(data == written[0] and data["digest"] == meta.digest for data in written)
     assert rulebook_data(fc.load_rulebook(rules))["meta"] == written[0]
+
+
+def test_stamp_writes_the_file_whole_or_not_at_all(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up while the stamped file is written leaves the old file as it was
+    (it was rewritten in place, so half of it was lost), and a linked file stays linked."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    unrecorded = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    (tmp_path / "shared.toml").write_text(unrecorded)
+    meta.unlink()
+    meta.symlink_to(tmp_path / "shared.toml")
+    write = Path.write_text
+
+    def full_disk(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        write(self, text[:len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert meta.read_text() == unrecorded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rules", "shared.toml"]
+    assert sorted(p.name for p in rules.iterdir()) == sorted(
+        p.name for p in (ROOT / "rules").iterdir())
+    monkeypatch.undo()
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.is_symlink() and meta.read_text() == (ROOT / "rules/rulebook.toml").read_text()

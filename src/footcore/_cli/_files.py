@@ -21,7 +21,7 @@ from .._simulate import Scenario, parse_scenario
 from .._tomlparse import parse_toml
 
 __all__ = ["read_decision", "read_model", "read_scenario", "replacing",
-           "write_jsonl", "write_text"]
+           "write_jsonl", "write_text", "write_whole"]
 
 T = TypeVar("T")
 
@@ -155,27 +155,35 @@ def _writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: cannot create its folder ({exc})") from None
 
 
-def write_text(path: str | Path, text: str, what: str, *, newline: str | None = None) -> None:
-    """Write ``text`` to ``path``, creating its folder (``newline`` as :func:`open` has it:
-    ``""`` writes the line endings as they are in ``text``)."""
+def write_text(path: str | Path, text: str, what: str) -> None:
+    """Write ``text`` to ``path``, creating its folder."""
     target = Path(path)
     _writable(target, what)
     try:
-        target.write_text(text, encoding="utf-8", newline=newline)
+        target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{what} {target}: cannot write it ({exc})") from None
 
 
+def write_whole(path: str | Path, text: str, what: str) -> None:
+    """Put ``text`` in place of the file ``path`` (or the file a link there names) whole or
+    not at all, with the line endings it has: a full disk leaves the old file as it was."""
+    with replacing(Path(path).resolve(), text, what, newline=""):
+        pass
+
+
 @contextmanager
-def replacing(path: str | Path, text: str, what: str) -> Iterator[None]:
+def replacing(path: str | Path, text: str, what: str, *, newline: str | None = None
+              ) -> Iterator[None]:
     """Write ``text`` beside ``path`` first (so a file that cannot be written fails before
-    anything else happens), and put it in place of ``path`` when the block succeeds."""
+    anything else happens), and put it in place of ``path`` when the block succeeds
+    (``newline`` as :func:`open` has it: ``""`` keeps the line endings of ``text``)."""
     target = Path(path)
     _writable(target, what)
     partial = target.with_name(f".{target.name}.partial")
     try:
         try:
-            partial.write_text(text, encoding="utf-8")
+            partial.write_text(text, encoding="utf-8", newline=newline)
         except OSError as exc:
             raise InputError(f"{what} {target}: cannot write it ({exc})") from None
         yield

@@ -9,7 +9,7 @@ from .._errors import InputError
 from .._rulebook import Rulebook
 from .._rulebook_loading import load_rulebook
 from ..analysis._digest import stamped
-from ._files import write_text
+from ._files import write_whole
 
 __all__ = ["stamp_rulebook"]
 
@@ -32,11 +32,11 @@ def stamp_rulebook(rules: str, rulebook: Rulebook) -> tuple[Path, Rulebook]:
         new = stamped(text, rulebook.digest)
         if new is None:
             continue
-        write_text(file, new, "rulebook file", newline="")
+        write_whole(file, new, "rulebook file")
         again = load_rulebook(root)
         if again.meta.digest == again.digest == rulebook.digest:
             return file, again
-        write_text(file, text, "rulebook file", newline="")
+        write_whole(file, text, "rulebook file")  # it changed meanwhile: as it was
         break
     raise InputError(f"rulebook {rules}: found no [rulebook] table with a `version = ...` "
                      f"line of its own to record the digest beside; write "
