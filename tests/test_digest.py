@@ -283,3 +283,32 @@ def test_stamp_writes_the_file_whole_or_not_at_all(capsys: pytest.CaptureFixture
     monkeypatch.undo()
     assert lint(capsys, rules, "--stamp")[0] == 0
     assert meta.is_symlink() and meta.read_text() == (ROOT / "rules/rulebook.toml").read_text()
+
+
+def test_stamp_keeps_the_file_s_permissions(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    meta.write_text(re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M))
+    meta.chmod(0o604)
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.stat().st_mode & 0o7777 == 0o604
+    assert digest_findings(fc.load_rulebook(rules)) == ()
+
+
+def test_stamp_does_not_replace_a_read_only_file(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename replaces a file its owner made read-only (the folder being writable), so the
+    file's own write permission is asked first (the tests may run as root, who has it)."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    unrecorded = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    meta.write_text(unrecorded)
+    meta.chmod(0o444)
+    monkeypatch.setattr("footcore._cli._files.os.access",
+                        lambda path, how: bool(Path(path).stat().st_mode & 0o222))
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    err = capsys.readouterr().err
+    assert f"rulebook file {meta}: cannot write it (it is read-only)" in err
+    assert meta.read_text() == unrecorded and meta.stat().st_mode & 0o777 == 0o444

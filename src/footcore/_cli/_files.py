@@ -167,9 +167,20 @@ def write_text(path: str | Path, text: str, what: str) -> None:
 
 def write_whole(path: str | Path, text: str, what: str) -> None:
     """Put ``text`` in place of the file ``path`` (or the file a link there names) whole or
-    not at all, with the line endings it has: a full disk leaves the old file as it was."""
-    with replacing(Path(path).resolve(), text, what, newline=""):
-        pass
+    not at all, with the line endings it has: a full disk leaves the old file as it was.
+    The file keeps its permissions, and one that may not be written is not replaced."""
+    target = Path(path).resolve()
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot write it ({exc})") from None
+    if not os.access(target, os.W_OK):
+        raise InputError(f"{what} {path}: cannot write it (it is read-only)")
+    with replacing(target, text, what, newline=""):
+        try:
+            os.chmod(target.with_name(f".{target.name}.partial"), mode)
+        except OSError as exc:
+            raise InputError(f"{what} {path}: cannot write it ({exc})") from None
 
 
 @contextmanager
