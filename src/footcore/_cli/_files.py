@@ -176,25 +176,25 @@ def write_whole(path: str | Path, text: str, what: str) -> None:
         raise InputError(f"{what} {path}: cannot write it ({exc})") from None
     if not os.access(target, os.W_OK):
         raise InputError(f"{what} {path}: cannot write it (it is read-only)")
-    with replacing(target, text, what, newline=""):
-        try:
-            os.chmod(target.with_name(f".{target.name}.partial"), mode)
-        except OSError as exc:
-            raise InputError(f"{what} {path}: cannot write it ({exc})") from None
+    with replacing(target, text, what, newline="", mode=mode):
+        pass
 
 
 @contextmanager
-def replacing(path: str | Path, text: str, what: str, *, newline: str | None = None
-              ) -> Iterator[None]:
+def replacing(path: str | Path, text: str, what: str, *, newline: str | None = None,
+              mode: int | None = None) -> Iterator[None]:
     """Write ``text`` beside ``path`` first (so a file that cannot be written fails before
     anything else happens), and put it in place of ``path`` when the block succeeds
-    (``newline`` as :func:`open` has it: ``""`` keeps the line endings of ``text``)."""
+    (``newline`` as :func:`open` has it: ``""`` keeps the line endings of ``text``; ``mode``
+    the permissions it gets, else the default)."""
     target = Path(path)
     _writable(target, what)
     partial = target.with_name(f".{target.name}.partial")
     try:
         try:
             partial.write_text(text, encoding="utf-8", newline=newline)
+            if mode is not None:
+                partial.chmod(mode)
         except OSError as exc:
             raise InputError(f"{what} {target}: cannot write it ({exc})") from None
         yield
