@@ -318,6 +318,22 @@ def test_init_writes_the_rulebook_and_scenarios(capsys: pytest.CaptureFixture[st
     assert not params.read_text().endswith("# mine\n")
 
 
+@pytest.mark.parametrize("where", [".", "rules", "scenarios", "examples"])
+def test_init_writes_nothing_where_a_file_stands_for_a_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str) -> None:
+    """A file where init writes a folder is refused before anything is written: rules and
+    scenarios were written, and then init stopped at the examples."""
+    target = tmp_path / "mine"
+    mine = target if where == "." else target / where
+    mine.parent.mkdir(exist_ok=True)
+    mine.write_text("mine\n")
+    code, _, err = run(capsys, "init", target)
+    assert code == 2 and "a file is there, where init writes a folder" in err
+    assert len(err.strip().splitlines()) == 1
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [mine]
+    assert mine.read_text() == "mine\n"
+
+
 # ---------------------------------------------------------------- terminals and shells
 
 

@@ -107,6 +107,18 @@ def test_what_json_cannot_hold_is_refused_where_it_is(value: Any, data: st.DataO
     assert str(refused.value).startswith(f"invalid {type(value).__name__}: ")
 
 
+class Label(str):
+    """An app's own string type (a framework's safe string, a typed id)."""
+
+
+class Count(int):
+    """An app's own whole number."""
+
+
+class Share(float):
+    """An app's own fraction."""
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"on": date(2026, 1, 7), "completed": True},
      'a date is not JSON data; accepted: a "YYYY-MM-DD" string @ $.on'),
@@ -117,8 +129,15 @@ def test_what_json_cannot_hold_is_refused_where_it_is(value: Any, data: st.DataO
     ({"on": "2026-01-07", "completed": True, 7: 1},
      "the key 7 is not a string, as every key of a JSON object is @ $"),
     ({"on": "2026-01-07", "completed": fc.Goal.RUNNER},
-     "a Goal is not JSON data; accepted: an object, a list, a string, a number, true, false "
-     "or null @ $.completed"),
+     "a Goal is not JSON data; accepted: a plain str @ $.completed"),
+    ({"on": "2026-01-07", "completed": True, "minutes": Count(3)},
+     "a Count is not JSON data; accepted: a plain int @ $.minutes"),
+    ({"on": "2026-01-07", "completed": True, "metrics": {Label("foot_fatigue"): 2}},
+     "the key 'foot_fatigue' is a Label, not a plain str as every key of a JSON object is "
+     "@ $.metrics"),
+    ({"on": "2026-01-07", "completed": True, "symptoms": [object()]},
+     "a object is not JSON data; accepted: an object, a list, a string, a number, true, "
+     "false or null @ $.symptoms[0]"),
     ({"on": "2026-01-07", "completed": True, "id": "a\ud800"},
      "a string holding a lone surrogate, which is not text @ $.id"),
     ({"on": "2026-01-07", "completed": True, "minutes": 10**16},
@@ -174,3 +193,28 @@ class Row:
 def test_another_class_takes_the_general_path_to_the_same_data(value: Row) -> None:
     assert builder(Row) is None
     assert repr(fc.to_dict(value)) == repr(json.loads(fc.to_json(value)))
+
+
+def kinds_of(data: Any) -> Any:
+    """``data`` with every value replaced by its exact type, to compare what == hides."""
+    if isinstance(data, dict):
+        return {key: kinds_of(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [kinds_of(item) for item in data]
+    return type(data)
+
+
+@pytest.mark.parametrize("value", [
+    fc.CheckIn(on=date(2026, 1, 7), completed=True, id=Label("c-1"), minutes=Count(12),
+               metrics=fc.Metrics(forefoot_symmetry=Share(0.5), foot_fatigue=Count(3))),
+    fc.CheckIn(on=date(2026, 1, 7), completed=True, symptoms=(
+        fc.Symptom(fc.SymptomKind.STIFFNESS, fc.Location.ARCH, severity=Count(2)),)),
+    Row(date(2026, 1, 7), fc.Goal.RUNNER, (Count(3),), Share(0.5), {Label("b"): Count(1)}),
+])
+def test_subclasses_of_plain_types_come_out_plain(value: Any) -> None:
+    """A str, int or float subclass a model holds is written as the plain type, as
+    json.loads(to_json(value)) gives it, so from_dict reads to_dict's data back."""
+    made = fc.to_dict(value)
+    assert kinds_of(made) == kinds_of(json.loads(fc.to_json(value)))
+    if builder(type(value)) is not None:
+        assert fc.from_dict(made, type(value)) == value

@@ -9,6 +9,7 @@ import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 import footcore as fc
 import footcore.models
 from footcore._cli import main
+from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 from footcore.analysis._digest import digest_findings, stamped
 
 ROOT = Path(__file__).parents[1]
@@ -198,3 +200,115 @@ def test_the_digest_findings_are_documented() -> None:
     page = (ROOT / "docs" / "cli.md").read_text()
     for code in ("digest-changed", "digest-missing"):
         assert f"| `{code}` | warning |" in page, code
+
+
+def test_stamp_keeps_a_crlf_file_as_it_was_but_for_the_digest_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    shipped = meta.read_bytes()
+    unrecorded = re.sub(rb"^digest = .*\n", b"", shipped, flags=re.M)
+    meta.write_bytes(unrecorded.replace(b"\n", b"\r\n"))
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.read_bytes() == shipped.replace(b"\n", b"\r\n")
+
+
+def test_stamp_never_edits_a_line_inside_a_string(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    """A ``digest = ...`` line inside a multi-line string is not the key: replacing it broke
+    the file (an unterminated string), and the stamp left it broken."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    text = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    text = re.sub(r"^title = .*$", 'title = """Foot work\ndigest = none yet"""', text,
+                  flags=re.M)
+    meta.write_text(text)
+    before = fc.load_rulebook(rules)
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    assert "found no [rulebook] table" in capsys.readouterr().err
+    assert meta.read_text() == text
+    assert fc.load_rulebook(rules) == before
+
+
+def test_a_rulebook_travelling_as_data_keeps_its_recorded_digest(tmp_path: Path) -> None:
+    """Population workers get the rulebook as data: the digest recorded beside its version
+    (and so lint's view of it) comes back with it, and its own digest is unchanged."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    meta.write_text(meta.read_text().replace(f'"{SHIPPED.digest}"', '"0" '))
+    for book in (SHIPPED, fc.load_rulebook(rules)):
+        again = rulebook_from_data(json.loads(json.dumps(rulebook_data(book))), location="x")
+        assert again.meta == book.meta and again.digest == book.digest
+        assert codes(again) == codes(book)
+
+
+@pytest.mark.parametrize("rules", [ROOT / "rules", ROOT / "examples/custom_rulebook/rules"],
+                         ids=["shipped", "example"])
+def test_the_recorded_digest_is_left_out_of_the_hash_alone(rules: Path) -> None:
+    """Only the hashed content leaves the recorded digest out: the rulebook's table written
+    as JSON carries it whichever way it is written (to_json's own writer, indented, to_dict),
+    and the rulebook's data for other processes does too."""
+    meta = fc.load_rulebook(rules).meta
+    assert meta.digest is not None
+    written = [json.loads(fc.to_json(meta)), json.loads(fc.to_json(meta, indent=2)),
+               fc.to_dict(meta)]
+    assert all(data == written[0] and data["digest"] == meta.digest for data in written)
+    assert rulebook_data(fc.load_rulebook(rules))["meta"] == written[0]
+
+
+def test_stamp_writes_the_file_whole_or_not_at_all(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up while the stamped file is written leaves the old file as it was
+    (it was rewritten in place, so half of it was lost), and a linked file stays linked."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    unrecorded = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    (tmp_path / "shared.toml").write_text(unrecorded)
+    meta.unlink()
+    meta.symlink_to(tmp_path / "shared.toml")
+    write = Path.write_text
+
+    def full_disk(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        write(self, text[:len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert meta.read_text() == unrecorded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rules", "shared.toml"]
+    assert sorted(p.name for p in rules.iterdir()) == sorted(
+        p.name for p in (ROOT / "rules").iterdir())
+    monkeypatch.undo()
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.is_symlink() and meta.read_text() == (ROOT / "rules/rulebook.toml").read_text()
+
+
+def test_stamp_keeps_the_file_s_permissions(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    meta.write_text(re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M))
+    meta.chmod(0o604)
+    assert lint(capsys, rules, "--stamp")[0] == 0
+    assert meta.stat().st_mode & 0o7777 == 0o604
+    assert digest_findings(fc.load_rulebook(rules)) == ()
+
+
+def test_stamp_does_not_replace_a_read_only_file(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename replaces a file its owner made read-only (the folder being writable), so the
+    file's own write permission is asked first (the tests may run as root, who has it)."""
+    rules = copy(tmp_path)
+    meta = rules / "rulebook.toml"
+    unrecorded = re.sub(r"^digest = .*\n", "", meta.read_text(), flags=re.M)
+    meta.write_text(unrecorded)
+    meta.chmod(0o444)
+    monkeypatch.setattr("footcore._cli._files.os.access",
+                        lambda path, how: bool(Path(path).stat().st_mode & 0o222))
+    assert main(["lint", str(rules), "--stamp"]) == 2
+    err = capsys.readouterr().err
+    assert f"rulebook file {meta}: cannot write it (it is read-only)" in err
+    assert meta.read_text() == unrecorded and meta.stat().st_mode & 0o777 == 0o444

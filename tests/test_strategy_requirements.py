@@ -88,6 +88,12 @@ def test_metrics_can_require_measures_too(measures: fc.Metrics) -> None:
     ({"min_symptoms": 1, "symptom_kinds": ()}, "a non-empty collection"),
     ({"min_symptoms": 1, "symptom_kinds": ["stiffness"]}, "accepted: a SymptomKind"),
     ({"measured": ["balance"]}, "measured: got 'balance'; accepted: metric names"),
+    ({"measured": 5}, "measured: got 5; accepted: a metric's name or a collection of them"),
+    ({"measured": None}, "measured: got None; accepted: a metric's name"),
+    ({"measured": [fc.Metrics]}, "measured: got .<class"),
+    ({"min_symptoms": "1"}, "min_symptoms: got '1'; accepted: a whole number, 0 or more"),
+    ({"max_compensations": 1.5}, "max_compensations: got 1.5; accepted: a whole number"),
+    ({"min_symptoms": True}, "min_symptoms: got True; accepted: a whole number"),
 ])
 def test_contradictory_requirements_are_refused(arguments: dict[str, Any], message: str
                                                 ) -> None:

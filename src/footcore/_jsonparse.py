@@ -224,7 +224,10 @@ def _walk(value: Any, depth: int, too_big: int) -> None:
             return
         for key, inner in value.items():
             if type(key) is not str:
-                raise _NotJson(f"the key {key!r:.40} is not a string, as every key of a JSON "
+                raise _NotJson(f"the key {str.__repr__(key):.40} is a {type(key).__name__}, "
+                               f"not a plain str as every key of a JSON object is"
+                               if isinstance(key, str) else
+                               f"the key {key!r:.40} is not a string, as every key of a JSON "
                                f"object is")
             if not key.isascii() and _SURROGATE.search(key):
                 raise _NotJson(f"the key {key!r:.40} holds a lone surrogate, which is not text")
@@ -237,6 +240,8 @@ def _walk(value: Any, depth: int, too_big: int) -> None:
         if not math.isfinite(value):
             raise _NotJson(_constant_refusal(json.dumps(value)))
     elif kind is not bool and value is not None:
-        plain = {tuple: "a list", date: 'a "YYYY-MM-DD" string'}.get(kind)
+        plain = {tuple: "a list", date: 'a "YYYY-MM-DD" string'}.get(kind) or next(
+            (f"a plain {base.__name__}" for base in (str, int, float, dict, list)
+             if isinstance(value, base)), None)
         raise _NotJson(f"a {kind.__name__} is not JSON data; accepted: "
                        f"{plain or 'an object, a list, a string, a number, true, false or null'}")

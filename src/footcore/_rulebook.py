@@ -184,12 +184,6 @@ class RulebookMeta:
     digest: str | None = None  # the digest recorded beside the version (footcore.analysis._digest)
 
 
-# The recorded digest is not part of the content it records: the rulebook's own digest
-# leaves it out, so recording it changes nothing else.
-CONVERTER.register_unstructure_hook(RulebookMeta, make_dict_unstructure_fn(
-    RulebookMeta, CONVERTER, digest=override(omit=True)))
-
-
 @attrs.frozen(eq=False)
 class Rulebook:
     """A loaded, validated rulebook. Build it with :func:`load_rulebook`."""

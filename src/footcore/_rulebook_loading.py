@@ -138,6 +138,9 @@ def _content(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping
         "exercises": sorted(exercises.values(), key=lambda e: e.id),
         "stages": sorted(stages, key=lambda s: s.order), "rules": list(rules),
     }, unstructure_as=dict[str, Any])
+    # The recorded digest is not part of the content it records: the rulebook's own digest
+    # leaves it out, so recording it changes nothing else.
+    del content["meta"]["digest"]
     return content
 
 
@@ -149,10 +152,14 @@ def _digest(meta: RulebookMeta, params: Mapping[str, Param], exercises: Mapping[
 
 
 def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
-    """The rulebook's whole content as JSON data (what its digest hashes): the compact form
-    in which it travels to other processes or machines. :func:`rulebook_from_data` reads it."""
-    return _content(rulebook.meta, rulebook.params, rulebook.exercises, rulebook.stages,
-                    rulebook.rules)
+    """The rulebook's whole content as JSON data (what its digest hashes, and the digest
+    recorded beside its version): the compact form in which it travels to other processes
+    or machines. :func:`rulebook_from_data` reads it."""
+    content = _content(rulebook.meta, rulebook.params, rulebook.exercises, rulebook.stages,
+                       rulebook.rules)
+    if rulebook.meta.digest is not None:
+        content["meta"]["digest"] = rulebook.meta.digest
+    return content
 
 
 def rulebook_from_data(data: Mapping[str, Any], *, location: str,

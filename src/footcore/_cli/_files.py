@@ -21,7 +21,7 @@ from .._simulate import Scenario, parse_scenario
 from .._tomlparse import parse_toml
 
 __all__ = ["read_decision", "read_model", "read_scenario", "replacing",
-           "write_jsonl", "write_text"]
+           "write_jsonl", "write_text", "write_whole"]
 
 T = TypeVar("T")
 
@@ -165,16 +165,36 @@ def write_text(path: str | Path, text: str, what: str) -> None:
         raise InputError(f"{what} {target}: cannot write it ({exc})") from None
 
 
+def write_whole(path: str | Path, text: str, what: str) -> None:
+    """Put ``text`` in place of the file ``path`` (or the file a link there names) whole or
+    not at all, with the line endings it has: a full disk leaves the old file as it was.
+    The file keeps its permissions, and one that may not be written is not replaced."""
+    target = Path(path).resolve()
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot write it ({exc})") from None
+    if not os.access(target, os.W_OK):
+        raise InputError(f"{what} {path}: cannot write it (it is read-only)")
+    with replacing(target, text, what, newline="", mode=mode):
+        pass
+
+
 @contextmanager
-def replacing(path: str | Path, text: str, what: str) -> Iterator[None]:
+def replacing(path: str | Path, text: str, what: str, *, newline: str | None = None,
+              mode: int | None = None) -> Iterator[None]:
     """Write ``text`` beside ``path`` first (so a file that cannot be written fails before
-    anything else happens), and put it in place of ``path`` when the block succeeds."""
+    anything else happens), and put it in place of ``path`` when the block succeeds
+    (``newline`` as :func:`open` has it: ``""`` keeps the line endings of ``text``; ``mode``
+    the permissions it gets, else the default)."""
     target = Path(path)
     _writable(target, what)
     partial = target.with_name(f".{target.name}.partial")
     try:
         try:
-            partial.write_text(text, encoding="utf-8")
+            partial.write_text(text, encoding="utf-8", newline=newline)
+            if mode is not None:
+                partial.chmod(mode)
         except OSError as exc:
             raise InputError(f"{what} {target}: cannot write it ({exc})") from None
         yield

@@ -55,6 +55,10 @@ def _init(args: argparse.Namespace) -> int:
         raise InputError(f"{target}: holds {', '.join(there[:3])}"
                          f"{' and more' if len(there) > 3 else ''} already; give --force to "
                          f"replace the shipped files there (your other files are kept)")
+    for folder in sorted({target, *(path.parent for path, _ in copies)}):
+        if present(folder, "folder") and not folder.is_dir():  # before anything is written
+            raise InputError(f"{folder}: a file is there, where init writes a folder; "
+                             f"accepted: a folder, or no such path yet")
     for path, source in copies:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

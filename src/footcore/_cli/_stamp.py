@@ -9,7 +9,7 @@ from .._errors import InputError
 from .._rulebook import Rulebook
 from .._rulebook_loading import load_rulebook
 from ..analysis._digest import stamped
-from ._files import write_text
+from ._files import write_whole
 
 __all__ = ["stamp_rulebook"]
 
@@ -25,18 +25,18 @@ def stamp_rulebook(rules: str, rulebook: Rulebook) -> tuple[Path, Rulebook]:
     root = Path(rules)
     for file in [root] if root.is_file() else sorted(root.glob("*.toml")):
         try:
-            text = file.read_text(encoding="utf-8")
+            text = file.read_bytes().decode("utf-8")  # its line endings as they are
         except (OSError, UnicodeError) as exc:
             raise InputError(f"{file}: cannot read it ({exc})", code="file-unreadable"
                              ) from None
         new = stamped(text, rulebook.digest)
         if new is None:
             continue
-        write_text(file, new, "rulebook file")
+        write_whole(file, new, "rulebook file")
         again = load_rulebook(root)
         if again.meta.digest == again.digest == rulebook.digest:
             return file, again
-        write_text(file, text, "rulebook file")
+        write_whole(file, text, "rulebook file")  # it changed meanwhile: as it was
         break
     raise InputError(f"rulebook {rules}: found no [rulebook] table with a `version = ...` "
                      f"line of its own to record the digest beside; write "

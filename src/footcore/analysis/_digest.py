@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import re
 
+from .._errors import InputError
 from .._rulebook import Rulebook
+from .._tomlparse import parse_toml
 from ._lint import WARNING, Finding
 
 __all__ = ["digest_findings", "stamped"]
 
-_HEADER = re.compile(r"^[ \t]*\[\[?[^\]\n]*\]\]?[ \t]*(?:#.*)?$", re.M)  # [table], [[table]]
-_META = re.compile(r"^[ \t]*\[[ \t]*rulebook[ \t]*\][ \t]*(?:#.*)?$", re.M)
-_VERSION = re.compile(r"^[ \t]*version[ \t]*=.*$", re.M)
-_RECORDED = re.compile(r"^[ \t]*digest[ \t]*=.*$", re.M)
+# A table header, [table] or [[table]], on its own line (CRLF too).
+_HEADER = re.compile(r"^[ \t]*\[\[?[^\]\n]*\]\]?[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+_META = re.compile(r"^[ \t]*\[[ \t]*rulebook[ \t]*\][ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+_VERSION = re.compile(r"^[ \t]*version[ \t]*=[^\r\n]*", re.M)
+_RECORDED = re.compile(r"^[ \t]*digest[ \t]*=[^\r\n]*", re.M)
 
 
 def digest_findings(rulebook: Rulebook, stamp: str = "footcore lint RULES_DIR --stamp"
@@ -48,7 +51,23 @@ def digest_findings(rulebook: Rulebook, stamp: str = "footcore lint RULES_DIR --
 def stamped(text: str, digest: str) -> str | None:
     """The TOML ``text`` with ``digest = "<digest>"`` recorded in its ``[rulebook]`` table:
     in place of a recorded one, or on the line after ``version``; the rest of the text as
-    it was. None when the text has no ``[rulebook]`` table with a ``version = ...`` line."""
+    it was (its line endings too). None when the text has no ``[rulebook]`` table with a
+    ``version = ...`` line, or when the line found is not that key (it sits in a multi-line
+    string, say): the edited text must read as the same tables with the digest recorded."""
+    edited = _edited(text, digest)
+    if edited is None:
+        return None
+    try:
+        before, after = parse_toml(text.encode()), parse_toml(edited.encode())
+    except InputError:
+        return None
+    meta = before.get("rulebook")
+    if not isinstance(meta, dict) or after != {**before, "rulebook": {**meta, "digest": digest}}:
+        return None
+    return edited
+
+
+def _edited(text: str, digest: str) -> str | None:
     meta = _META.search(text)
     if meta is None:
         return None
@@ -61,4 +80,5 @@ def stamped(text: str, digest: str) -> str | None:
     version = _VERSION.search(text, meta.end(), end)
     if version is None:
         return None
-    return text[:version.end()] + "\n" + line + text[version.end():]
+    eol = "\r\n" if text[version.end():version.end() + 2] == "\r\n" else "\n"
+    return text[:version.end()] + eol + line + text[version.end():]

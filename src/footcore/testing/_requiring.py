@@ -23,8 +23,11 @@ def measured_names(names: Collection[str]) -> frozenset[str]:
     """``names`` (one name, or several) as a set of metric names.
 
     Raises:
-        InputError: one is no metric's name.
+        InputError: one is no metric's name, or ``names`` is no name or collection of them.
     """
+    if not isinstance(names, str | Collection) or not all(isinstance(n, str) for n in names):
+        raise InputError(f"measured: got {names!r:.60}; accepted: a metric's name or a "
+                         f"collection of them ({', '.join(_METRIC_NAMES)})")
     chosen = frozenset((names,) if isinstance(names, str) else names)
     unknown = sorted(chosen - set(_METRIC_NAMES))
     if unknown:
@@ -37,9 +40,12 @@ def counted(what: str, least: int, most: int, drawn: st.SearchStrategy[object]) 
     """Refuse ``min_<what>`` and ``max_<what>`` that no list drawn from ``drawn`` can meet.
 
     Raises:
-        InputError: a negative count, a minimum over the maximum, or a minimum with nothing
-            to draw from (``st.nothing()``).
+        InputError: a count that is no whole number or is negative, a minimum over the
+            maximum, or a minimum with nothing to draw from (``st.nothing()``).
     """
+    for name, count in ((f"min_{what}", least), (f"max_{what}", most)):
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise InputError(f"{name}: got {count!r:.60}; accepted: a whole number, 0 or more")
     if least < 0 or most < 0:
         raise InputError(f"min_{what}, max_{what}: got {least} and {most}; accepted: 0 or more")
     if least > most:

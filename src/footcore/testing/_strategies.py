@@ -273,7 +273,7 @@ def checkins(rulebook: Rulebook, *, on: Focus[date] = None, completed: Focus[boo
     Raises:
         InputError: the arguments contradict each other (a minimum over its maximum, a
             minimum with ``st.nothing()`` to draw from, kinds that ``pain_free`` excludes,
-            an unknown metric).
+            an unknown metric), or a count or ``measured`` is of the wrong type.
 
     Requires hypothesis.
     """
