@@ -463,21 +463,21 @@ def test_a_record_the_rulebook_cannot_evaluate_is_reported(
 # ---------------------------------------------------------------- issue 21 review: a goal change
 
 
-def test_verify_names_a_goal_change_written_into_a_log(tmp_path: Path) -> None:
-    """P12: append refuses a RETARGET; one written in by hand, hash and all, was reported as
-    'checkin is not a JSON dict', which says nothing of what the record holds."""
-    from footcore._audit_records import _encode, _hash
-    from footcore._convert import CONVERTER
+def test_a_goal_change_and_an_override_are_records_of_a_log(tmp_path: Path) -> None:
+    """P12, issue 23: a log holds every kind of plan change, and replay makes each again."""
     engine = fc.Engine(backend="native")
     state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
     first = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, 6), completed=True))
-    log = tmp_path / "audit.jsonl"
-    head = fc.audit.AuditLog(log).append(first)
-    data = CONVERTER.unstructure(engine.change_goal(first.state, fc.Goal.STRENGTH,
-                                                    on=date(2026, 1, 9)))
-    record = {"decision": data, "hash": _hash(1, head.hash, data), "prev": head.hash, "seq": 1}
-    with log.open("ab") as handle:
-        handle.write(_encode(record) + b"\n")
-    report = fc.audit.verify_log(log)
-    assert not report.ok
-    assert "its decision is a retarget (a change of goal)" in str(report)
+    goal = engine.change_goal(first.state, fc.Goal.STRENGTH, on=date(2026, 1, 9),
+                              by="athlete", role="athlete", reason="new-sport")
+    held = engine.override(goal.state, on=date(2026, 1, 10), by="coach:maria",
+                           role="coach", action=fc.Action.HOLD, reason="travel",
+                           comment="away until the 20th", after=goal)
+    log = fc.audit.AuditLog(tmp_path / "audit.jsonl")
+    for decision in (first, goal, held):
+        log.append(decision)
+    assert fc.audit.verify_log(log.path).ok
+    assert [r.decision for r in log.records()] == [first, goal, held]
+    assert [r.decision.kind.value for r in log.records()] == ["checkin", "goal", "override"]
+    report = fc.audit.replay_log(log.path, engine)
+    assert report.ok and report.records == 3

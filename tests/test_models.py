@@ -420,7 +420,11 @@ def test_a_goal_change_holds_its_day_and_its_goals_as_the_engine_makes_them() ->
     state = engine.evaluate(state, footcore.CheckIn(on=date(2026, 1, 9), completed=True)).state
     made = engine.change_goal(state, footcore.Goal.STRENGTH, on=date(2026, 1, 9))
     early = attrs.evolve(made.state, last_change_on=date(2026, 1, 8))
+    assert made.change is not None
     with pytest.raises(footcore.InputError, match="before prior_state's last check-in"):
+        attrs.evolve(made, state=early, plan=made.plan,
+                     change=attrs.evolve(made.change, on=date(2026, 1, 8)))
+    with pytest.raises(footcore.InputError, match="last_change_on its day"):
         attrs.evolve(made, state=early, plan=made.plan)
     lie = attrs.evolve(made.firings[0], matched=(("goal_before", "runner"),
                                                  ("goal_now", "everyday")))

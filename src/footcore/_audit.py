@@ -121,8 +121,7 @@ class AuditLog:
             The record written; its ``hash`` is the log's new head.
 
         Raises:
-            InputError: ``decision`` is not a :class:`Decision`, or is a change of goal
-                (``RETARGET``), which answers no check-in to replay.
+            InputError: ``decision`` is not a :class:`Decision`.
             AuditLogError: the log is damaged (torn last line, broken chain, a line that is
                 not a record); nothing was written. Its ``report`` says what is wrong.
             OSError: the file could not be written; the log was truncated back to what it
@@ -130,11 +129,6 @@ class AuditLog:
         """
         if not isinstance(decision, Decision):
             raise InputError(f"decision: got {type(decision).__name__}; accepted: a Decision")
-        if decision.checkin is None:
-            raise InputError(f"decision: a {decision.action} decision (a change of goal on "
-                             f"{decision.on}) answers no check-in; accepted: a decision on a "
-                             f"check-in, which the log can replay",
-                             code="not-a-checkin-decision")
         data = CONVERTER.unstructure(decision)
         with self._lock, self._locked_file() as fd:
             tail = self._checked_tail(os.fstat(fd).st_size)

@@ -118,19 +118,19 @@ class Entry:
     wrong: str | None = None  # why its decision is not a decision
 
 
-def _json_kind(kind: Any) -> type:
-    """The JSON value a decision field of type ``kind`` is written as in a log: an optional
-    model (the check-in, which only a change of goal lacks, and a log never holds one) as
-    the model."""
+def _json_kind(kind: Any) -> tuple[type, ...]:
+    """The JSON values a decision field of type ``kind`` is written as in a log: a model as
+    an object, a tuple as a list, anything else as a string; an optional one may be null
+    (the check-in of a change that answers none, the change of a check-in)."""
     args = get_args(kind)
-    if type(None) in args:
+    optional = type(None) in args
+    if optional:
         (kind,) = (arg for arg in args if arg is not type(None))
-    if attrs.has(kind):
-        return dict
-    return list if get_origin(kind) is tuple else str
+    json = dict if attrs.has(kind) else list if get_origin(kind) is tuple else str
+    return (json, type(None)) if optional else (json,)
 
 
-# Each field of a decision: the kind of JSON value it is, and whether it must be there.
+# Each field of a decision: the kinds of JSON value it is, and whether it must be there.
 _DECISION = {field.name: (_json_kind(type_hints(Decision)[field.name]),
                           field.default is attrs.NOTHING) for field in attrs.fields(Decision)}
 
@@ -144,12 +144,9 @@ def _not_a_decision(data: dict[str, Any]) -> str | None:
         told = [f"lacks {', '.join(missing)}"] if missing else []
         told += [f"has unknown field(s) {', '.join(unknown)}"] if unknown else []
         return f"its decision is not a decision: it {' and '.join(told)}"
-    if data["checkin"] is None and data.get("action") == "retarget":
-        return ("its decision is a retarget (a change of goal), which answers no check-in: "
-                "a log holds decisions on check-ins only")
-    for name, (kind, _) in _DECISION.items():
-        if name in data and not isinstance(data[name], kind):
-            return f"its decision is not a decision: {name} is not a JSON {kind.__name__}"
+    for name, (kinds, _) in _DECISION.items():
+        if name in data and not isinstance(data[name], kinds):
+            return f"its decision is not a decision: {name} is not a JSON {kinds[0].__name__}"
     if not all(isinstance(data[name].get("athlete_id"), str)
                for name in ("state", "prior_state")):
         return "its decision is not a decision: its states name no athlete"

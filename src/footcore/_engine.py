@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal, Protocol
 
 import attrs
 
+from ._changes import check_fits, override, retarget, upgrade
 from ._compiled import CompiledMatcher
 from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_native
-from ._enums import Action, Goal
+from ._enums import Action, Goal, Role
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
-from ._limits import LATEST_DATE
 from ._memo import remember
 from ._models import (
-    GOAL_CHANGE,
     AthleteState,
     CheckIn,
     Decision,
@@ -127,19 +126,6 @@ def _traces(rulebook: Rulebook) -> tuple[_Trace, ...]:
     return tuple(traces)
 
 
-def _goal(goal: Goal | str, state: AthleteState) -> Goal:
-    """``goal`` as a Goal other than the athlete's, or InputError."""
-    others = ", ".join(g.value for g in Goal if g is not state.goal)
-    try:
-        chosen = Goal(goal)
-    except ValueError:
-        raise InputError(f"goal: got {goal!r}; accepted: a Goal ({others})") from None
-    if chosen is state.goal:
-        raise InputError(f"goal: got {chosen.value!r}, the athlete's goal already; accepted: "
-                         f"another goal ({others})", code="same-goal")
-    return chosen
-
-
 class Engine:
     """Evaluates check-ins against one rulebook.
 
@@ -237,12 +223,15 @@ class Engine:
         plan = with_cues(own, cues) if cues else own
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,
-                         self._gates.why_not(facts[FactType.CHECKIN][0], fired))
+                         self._gates.why_not(facts[FactType.CHECKIN][0], fired), None)
 
-    def change_goal(self, state: AthleteState, goal: Goal | str, *, on: date) -> Decision:
+    def change_goal(self, state: AthleteState, goal: Goal | str, *, on: date,
+                    by: str | None = None, role: Role | str | None = None,
+                    reason: str | None = None, comment: str | None = None) -> Decision:
         """The athlete trains for ``goal`` from ``on`` (P12: the plan adapts to changing
         demands): a ``RETARGET`` decision whose state has the new goal at the same rung and
-        dose, and whose plan is the new goal's sessions there.
+        dose, and whose plan is the new goal's sessions there. ``by``, ``role``, ``reason``
+        (a code of ``REASONS[ChangeKind.GOAL]``) and ``comment`` say who changed it and why.
 
         The days at the dose count again from ``on`` (``last_change_on``): a rise waits
         for ``min_days_per_step`` on the new work. Everything else carries over: the
@@ -255,39 +244,55 @@ class Engine:
                 before the athlete's start, last check-in or last change, or after the last
                 day a state holds (9000-12-31); the state does not fit this rulebook.
         """
-        self._check_state(state)
-        new_goal = _goal(goal, state)
-        if type(on) is not date or on > LATEST_DATE:  # a day a state can hold
-            raise InputError(f"on: got {on!r}; accepted: a date up to {LATEST_DATE}")
-        for what, last in (("start", state.started_on),
-                           ("last check-in", state.last_checkin_on),
-                           ("last change of the plan", state.last_change_on)):
-            if last is not None and on < last:
-                raise InputError(f"on: got {on}; accepted: on or after the athlete's {what}, "
-                                 f"{last} (changes come in date order)")
-        rulebook = self.rulebook
-        new = attrs.evolve(state, goal=new_goal, last_change_on=on)
-        firing = _FIRING(GOAL_CHANGE, Action.RETARGET, ("P12",),
-                         "The athlete's goal changed: the same rung and dose, with the new "
-                         "goal's sessions; the days at the dose count again from the change.",
-                         "goal", (("goal_before", state.goal.value),
-                                  ("goal_now", new_goal.value)), True, None, ())
-        return Decision(Action.RETARGET, new, build_plan(rulebook, new), (firing,), state,
-                        build_plan(rulebook, state), None, self._ref, self.backend,
-                        __version__)
+        return retarget(self.rulebook, self._ref, self.backend, state, goal, on=on, by=by,
+                        role=role, reason=reason, comment=comment)
+
+    def override(self, state: AthleteState, *, on: date, by: str, role: Role | str,
+                 reason: str, action: Action | str | None = None,
+                 clearance: bool | None = None, comment: str | None = None,
+                 after: Decision | None = None) -> Decision:
+        """A coach or clinician sets the athlete's action on ``on`` in place of the rules'
+        (CDS Hooks calls it overriding a suggestion): a decision of that action, applied as
+        the rules would apply it, whose one firing (``override``) names who, why (a code of
+        ``REASONS[ChangeKind.OVERRIDE]``) and what the rules had decided in ``after`` (the
+        athlete's last decision, when given). The days at the dose count again from ``on``.
+
+        A clinician's ``clearance=True`` clears the athlete (P10); on a paused athlete,
+        with no action, it resumes training as the rules' own resume does (a deload).
+        ``clearance=False`` withdraws it. Pure, as :meth:`evaluate` is.
+
+        Raises:
+            InputError: ``role`` is not coach or clinician, ``reason`` is not a code of
+                the list, no action or clearance is given, or ``on`` is out of order.
+            Conflict: the override would be unsafe: anything but a pause for a paused
+                athlete, unless a clinician clears them (``override-unsafe``); a clearance
+                by anyone but a clinician (``clearance-needs-clinician``); a rise on the day
+                the rules answered with a back-off or ease (``override-conflict``, naming
+                the rules).
+        """
+        return override(self.rulebook, self._ref, self.backend, state, on=on, by=by,
+                        role=role, action=action, clearance=clearance, reason=reason,
+                        comment=comment, after=after)
+
+    def upgrade(self, state: AthleteState, old: Rulebook, *, on: date,
+                mapping: Mapping[str, str] | None = None, by: str | None = None,
+                role: Role | str | None = None, reason: str | None = None,
+                comment: str | None = None) -> Decision:
+        """The athlete moves from rulebook ``old`` (the one their state was made under) to
+        this engine's: an ``UPGRADE`` decision at the same stage id, or ``mapping[stage]``
+        where the ids changed, and the same dose step (the new stage's last, if it has
+        fewer). The plan before is ``old``'s, the plan after this rulebook's. Pure.
+
+        Raises:
+            InputError: the athlete's stage has no place in this rulebook
+                (``stage-unmapped``); ``old`` is not the state's rulebook
+                (``rulebook-mismatch``); ``on`` is out of order.
+        """
+        return upgrade(self.rulebook, self._ref, self.backend, state, old, on=on,
+                       mapping=mapping, by=by, role=role, reason=reason, comment=comment)
 
     def _check_state(self, state: AthleteState) -> None:
-        if not isinstance(state, AthleteState):
-            raise InputError(f"state: got {type(state).__name__}; accepted: an AthleteState")
-        try:
-            steps = len(self.rulebook.stage(state.stage).steps)
-        except KeyError:
-            ids = ", ".join(stage.id for stage in self.rulebook.stages)
-            raise InputError(f"AthleteState.stage: got {state.stage!r}; accepted: one of "
-                             f"{ids} (rulebook {self.rulebook.id})") from None
-        if state.dose_level >= steps:
-            raise InputError(f"AthleteState.dose_level: got {state.dose_level}; accepted: 0 to "
-                             f"{steps - 1} for stage {state.stage!r}")
+        check_fits(self.rulebook, state)
 
     def _check_checkin(self, state: AthleteState, checkin: CheckIn) -> None:
         if not isinstance(checkin, CheckIn):

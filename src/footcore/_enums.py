@@ -5,15 +5,19 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "ENGINE_ACTIONS",
+    "REASONS",
     "RULE_ACTIONS",
     "Action",
     "BackOff",
     "Category",
+    "ChangeKind",
     "CompensationKind",
     "Goal",
     "Location",
     "NamedEnum",
     "Observation",
+    "Role",
     "Surface",
     "SymptomKind",
 ]
@@ -38,9 +42,10 @@ class Action(NamedEnum):
     """What a decision does to the athlete's training.
 
     Listed from the most aggressive to the most conservative; the rulebook states the
-    precedence that resolves conflicts between rules. ``RETARGET`` is no rule's: it is the
-    engine's answer to a change of goal (:meth:`Engine.change_goal`, P12), and no rulebook
-    may propose or rank it.
+    precedence that resolves conflicts between rules. ``RETARGET`` and ``UPGRADE`` are no
+    rule's: they are the engine's answers to a change of goal (:meth:`Engine.change_goal`,
+    P12) and to a move to another rulebook (:meth:`Engine.upgrade`), and no rulebook may
+    propose or rank them.
     """
 
     ADVANCE = "advance"
@@ -52,10 +57,36 @@ class Action(NamedEnum):
     REGRESS = "regress"
     PAUSE = "pause"
     RETARGET = "retarget"
+    UPGRADE = "upgrade"
 
 
-RULE_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a is not Action.RETARGET)
+ENGINE_ACTIONS = (Action.RETARGET, Action.UPGRADE)
+"""The actions no rule proposes: the engine's answers to a change that is not a check-in."""
+
+RULE_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a not in ENGINE_ACTIONS)
 """The actions a rule may propose, and a rulebook's ``precedence`` ranks."""
+
+
+class ChangeKind(NamedEnum):
+    """What changed an athlete's plan: a record of their chain is one of these. A check-in
+    the rules answered; an override by a coach or clinician; a change of goal (P12); a move
+    to another rulebook; or the erasure of everything held about the athlete."""
+
+    CHECKIN = "checkin"
+    OVERRIDE = "override"
+    GOAL = "goal"
+    UPGRADE = "upgrade"
+    ERASURE = "erasure"
+
+
+class Role(NamedEnum):
+    """The part the person or system who made a change plays for the athlete."""
+
+    ATHLETE = "athlete"
+    COACH = "coach"
+    CLINICIAN = "clinician"
+    APP = "app"
+    OPERATOR = "operator"
 
 
 class BackOff(NamedEnum):
@@ -122,3 +153,18 @@ class Surface(NamedEnum):
     CUSHIONED = "cushioned"
     COMPLIANT = "compliant"
     TEXTURED = "textured"
+
+
+REASONS: dict[ChangeKind, tuple[str, ...]] = {
+    ChangeKind.CHECKIN: (),
+    ChangeKind.OVERRIDE: ("travel", "illness", "injury-concern", "schedule",
+                          "athlete-request", "clinical-judgement", "assessed-cleared",
+                          "assessed-not-cleared", "equipment", "other"),
+    ChangeKind.GOAL: ("athlete-request", "new-sport", "season-change", "clinical-advice",
+                      "other"),
+    ChangeKind.UPGRADE: ("rulebook-release", "correction", "other"),
+    ChangeKind.ERASURE: ("gdpr-art-17", "athlete-request", "account-closed",
+                         "retention-expired", "other"),
+}
+"""The reason codes each kind of change takes (docs/changes.md says what each means), as
+CDS Hooks feedback codes the reason a clinician overrides a suggestion."""

@@ -16,13 +16,18 @@ import attrs
 
 from ._conditions import FACT_FIELDS, FactType
 from ._enums import (
+    ENGINE_ACTIONS,
+    REASONS,
+    RULE_ACTIONS,
     Action,
     BackOff,
     Category,
+    ChangeKind,
     CompensationKind,
     Goal,
     Location,
     Observation,
+    Role,
     Surface,
     SymptomKind,
 )
@@ -46,6 +51,7 @@ from ._validators import (
     to_awareness,
     to_back_off,
     to_category,
+    to_change_kind,
     to_checkin_id,
     to_compensation_kind,
     to_goal,
@@ -54,6 +60,7 @@ from ._validators import (
     to_observations,
     to_plan_athlete_id,
     to_ref_id,
+    to_role,
     to_surface,
     to_symptom_kind,
     tuple_of,
@@ -61,6 +68,7 @@ from ._validators import (
 
 __all__ = [
     "AthleteState",
+    "Change",
     "CheckIn",
     "CheckInRef",
     "Compensation",
@@ -429,13 +437,40 @@ class RulebookRef:
 
 
 @attrs.frozen(field_transformer=check_fields)
+class Change:
+    """Who changed the plan, on which day, and why: a person or system (``by``, free text
+    such as ``"coach:maria"``, in the ``role`` they play), a reason code of
+    :data:`REASONS` for the kind, and a comment in their words. A decision on a check-in
+    carries one only when the app said who sent it."""
+
+    kind: ChangeKind = attrs.field(converter=to_change_kind,
+                                   validator=member_of(ChangeKind))
+    on: date = attrs.field(validator=day)
+    by: str | None = attrs.field(default=None, validator=opt_text)
+    role: Role | None = attrs.field(default=None, converter=to_role,
+                                    validator=attrs.validators.optional(member_of(Role)))
+    reason: str | None = attrs.field(default=None, validator=opt_text)
+    comment: str | None = attrs.field(default=None, validator=opt_text)
+
+    def __attrs_post_init__(self) -> None:
+        codes = REASONS[self.kind]
+        if self.reason is not None and self.reason not in codes:
+            raise InputError(f"Change.reason: got {self.reason!r:.60} for a change of kind "
+                             f"{self.kind.value!r}; accepted: "
+                             f"{', '.join(codes) or 'none (null)'}", code="unknown-reason")
+
+
+@attrs.frozen(field_transformer=check_fields)
 class Decision:
     """The engine's answer to one check-in, with everything needed to audit it.
 
     ``prior_state`` and ``checkin`` are the inputs it was made from, so it can be
-    re-derived. A ``RETARGET`` (a change of goal, :meth:`Engine.change_goal`, P12) answers
-    no check-in: its ``checkin`` is None, its date is :attr:`on` (the new state's
-    ``last_change_on``) and its one firing is the built-in ``goal-change``.
+    re-derived. ``change`` says who made it and why (:class:`Change`). A decision of
+    another :attr:`kind` than a check-in answers none: its ``checkin`` is None, its day is
+    ``change.on``, and its one firing is the engine's own: ``override`` (a coach or
+    clinician chose the action, :meth:`Engine.override`), ``goal-change`` (a ``RETARGET``,
+    :meth:`Engine.change_goal`, P12) or ``rulebook-upgrade`` (an ``UPGRADE`` to another
+    rulebook, :meth:`Engine.upgrade`).
     ``prior_plan`` is the plan it replaces (``engine.plan(prior_state)``: the
     previous decision's plan without that decision's cues), so
     ``diff(decision.prior_plan, decision.plan)`` says what changed, with no rulebook at hand.
@@ -454,26 +489,32 @@ class Decision:
     backend: str
     footcore_version: str
     why_not: tuple[WhyNot, ...] = ()
+    change: Change | None = None
 
     @property
     def on(self) -> date:
-        """The day of the decision: the check-in's, or a goal change's."""
+        """The day of the decision: the check-in's, or the change's."""
         if self.checkin is not None:
             return self.checkin.on
-        assert self.state.last_change_on is not None  # checked when it was made
-        return self.state.last_change_on
+        assert self.change is not None  # checked when it was made
+        return self.change.on
+
+    @property
+    def kind(self) -> ChangeKind:
+        """What made this decision: a check-in, an override, a change of goal, an upgrade."""
+        return self.change.kind if self.change is not None else ChangeKind.CHECKIN
 
     @property
     def answered(self) -> CheckIn:
         """The check-in this decision answered.
 
         Raises:
-            InputError: it answered none (a ``RETARGET``: a change of goal).
+            InputError: it answered none (an override, a change of goal, an upgrade).
         """
         if self.checkin is None:
-            raise InputError(f"Decision.checkin: a {self.action} decision (a change of goal "
-                             f"on {self.on}) answers no check-in; accepted here: a decision "
-                             f"on a check-in", code="not-a-checkin-decision")
+            raise InputError(f"Decision.checkin: a {self.action} decision (a change of kind "
+                             f"{self.kind.value} on {self.on}) answers no check-in; accepted "
+                             f"here: a decision on a check-in", code="not-a-checkin-decision")
         return self.checkin
 
     @property
@@ -511,9 +552,11 @@ def _check_decision(d: Decision) -> None:
         refuse("state", "is another athlete's than prior_state")
     if d.state.started_on != d.prior_state.started_on:
         refuse("state", "started_on differs from prior_state's")
-    if d.checkin is None or d.action is Action.RETARGET:
-        _check_retarget(d, refuse)
+    if d.checkin is None or d.action in ENGINE_ACTIONS or d.kind is not ChangeKind.CHECKIN:
+        _check_change(d, refuse)
         return
+    if d.change is not None and d.change.on != d.checkin.on:
+        refuse("change.on", f"got {d.change.on}; the check-in is of {d.checkin.on}")
     if d.state.last_checkin_on != d.checkin.on:
         refuse("state", f"last_checkin_on is {d.state.last_checkin_on}; the check-in is of "
                         f"{d.checkin.on}")
@@ -538,33 +581,61 @@ def _check_decision(d: Decision) -> None:
 
 GOAL_CHANGE = "goal-change"
 """The id of the built-in firing of a ``RETARGET`` decision (P12)."""
+OVERRIDE = "override"
+"""The id of the built-in firing of an override by a coach or clinician."""
+UPGRADE = "rulebook-upgrade"
+"""The id of the built-in firing of an ``UPGRADE`` decision."""
+
+# Each kind of change that answers no check-in: its firing's id and fact, and its action.
+_CHANGES = {ChangeKind.OVERRIDE: (OVERRIDE, "override", None),
+            ChangeKind.GOAL: (GOAL_CHANGE, "goal", Action.RETARGET),
+            ChangeKind.UPGRADE: (UPGRADE, "rulebook", Action.UPGRADE)}
+
+
+def _check_change(d: Decision, refuse: Callable[[str, str], NoReturn]) -> None:
+    """A decision on no check-in is a change of one of :data:`_CHANGES`' kinds, explained by
+    its one built-in firing, made on or after the athlete's last dated event."""
+    change = d.change
+    if d.checkin is not None or change is None or change.kind not in _CHANGES:
+        refuse("change", f"got {'a check-in' if d.checkin else 'no check-in'} and change "
+                         f"kind {change.kind.value if change else None!r}; accepted: a "
+                         f"check-in (change null or of kind 'checkin'), or no check-in and a "
+                         f"change of kind override, goal or upgrade")
+    rule_id, fact, action = _CHANGES[change.kind]
+    if action is not None and d.action is not action:
+        refuse("action", f"got {d.action.value!r} for a change of kind {change.kind.value!r}; "
+                         f"accepted: {action.value!r}")
+    if action is None and d.action in ENGINE_ACTIONS:
+        refuse("action", f"got {d.action.value!r} for an override; accepted: one of "
+                         f"{', '.join(RULE_ACTIONS)}")
+    before = d.prior_state
+    for what, last in (("start", before.started_on), ("last check-in", before.last_checkin_on),
+                       ("last change of the plan", before.last_change_on)):
+        if last is not None and change.on < last:
+            refuse("change.on", f"got {change.on}, before prior_state's {what}, {last}; "
+                                f"changes come in date order")
+    if (len(d.firings) != 1 or d.firings[0].rule_id != rule_id
+            or d.firings[0].action is not d.action or not d.firings[0].won
+            or d.firings[0].fact != fact):
+        refuse("firings", f"a change of kind {change.kind.value!r} is explained by one "
+                          f"winning {rule_id!r} firing on the {fact!r} fact")
+    if d.state.last_checkin_on != before.last_checkin_on:
+        refuse("state", "last_checkin_on changed, though no check-in came")
+    if change.kind is ChangeKind.GOAL:
+        _check_retarget(d, refuse)
+    elif change.kind is ChangeKind.UPGRADE and d.state.rulebook_digest != d.rulebook.digest:
+        refuse("state", "an upgrade's state names the rulebook it moved to")
 
 
 def _check_retarget(d: Decision, refuse: Callable[[str, str], NoReturn]) -> None:
-    """A change of goal answers no check-in, changes the goal and nothing of the record
-    but the day the dose was set, and is explained by one ``goal-change`` firing."""
-    if (d.checkin is None) != (d.action is Action.RETARGET):
-        refuse("checkin", f"got {'null' if d.checkin is None else 'a check-in'} for the "
-                          f"{d.action} decision; accepted: null exactly for 'retarget' (a "
-                          f"change of goal), a check-in otherwise")
+    """A change of goal changes the goal and nothing of the record but the day the dose
+    was set, and its firing names the two goals."""
     before, after = d.prior_state, d.state
-    changed = after.last_change_on
-    if after.goal is before.goal or changed is None:
-        refuse("state", "a change of goal needs a new goal and last_change_on, its day")
+    if after.goal is before.goal or after.last_change_on != d.on:
+        refuse("state", "a change of goal needs a new goal, and last_change_on its day")
     if attrs.evolve(after, goal=before.goal, last_change_on=before.last_change_on) != before:
         refuse("state", "a change of goal changes only goal and last_change_on of "
                         "prior_state")
-    for what, last in (("start", before.started_on), ("last check-in", before.last_checkin_on),
-                       ("last change of the plan", before.last_change_on)):
-        if last is not None and changed < last:
-            refuse("state", f"last_change_on is {changed}, before prior_state's "
-                            f"{what}, {last}; a change of goal comes on or after each (as "
-                            f"Engine.change_goal makes it)")
-    if (len(d.firings) != 1 or d.firings[0].rule_id != GOAL_CHANGE
-            or d.firings[0].action is not Action.RETARGET or not d.firings[0].won
-            or d.firings[0].fact != "goal"):
-        refuse("firings", f"a change of goal is explained by one winning {GOAL_CHANGE!r} "
-                          f"firing on the 'goal' fact")
     said = (("goal_before", before.goal.value), ("goal_now", after.goal.value))
     if tuple(d.firings[0].matched) != said:
         refuse("firings[0].matched", f"a change of goal names goal_before "

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
 from ._audit import _existing
 from ._compare import decision_changes, rulebook_ref
 from ._engine import Engine
+from ._enums import ChangeKind
 from ._errors import InputError
 from ._explain import explain
 from ._models import Decision, RulebookRef
+from ._rulebook import Rulebook
 from ._words import counted
 
-__all__ = ["ReplayDifference", "ReplayReport", "replay_log", "replay_records"]
+__all__ = ["ReplayDifference", "ReplayReport", "remake", "replay_log", "replay_records"]
 
 
 @attrs.frozen
@@ -81,9 +83,44 @@ def _undirected(decision: Decision) -> Decision:
     return attrs.evolve(decision, firings=firings)
 
 
-def _replay(engine: Engine, seq: int, recorded: Decision) -> ReplayDifference | None:
+def remake(engine: Engine, recorded: Decision, after: Decision | None,
+           rulebooks: Mapping[str, Rulebook]) -> Decision:
+    """``recorded`` made again by ``engine`` from its inputs: a check-in evaluated, or the
+    change it records made again (an override after ``after``, the athlete's decision
+    before it; an upgrade from the rulebook of ``rulebooks`` its prior state names).
+
+    Raises:
+        InputError: the engine cannot make it (its state names a stage the rulebook
+            lacks, the rulebook an upgrade moved from is not at hand, ...).
+    """
+    change, prior = recorded.change, recorded.prior_state
+    if change is None or change.kind is ChangeKind.CHECKIN:
+        again = engine.evaluate(prior, recorded.answered)
+        return attrs.evolve(again, change=change) if change is not None else again
+    on, by, role, reason, comment = (change.on, change.by, change.role, change.reason,
+                                     change.comment)
+    if change.kind is ChangeKind.GOAL:
+        return engine.change_goal(prior, recorded.state.goal, on=on, by=by, role=role,
+                                  reason=reason, comment=comment)
+    if change.kind is ChangeKind.OVERRIDE:
+        clearance = dict(recorded.firings[0].matched).get("clearance")
+        return engine.override(prior, on=on, by=str(by), role=str(role), reason=str(reason),
+                               action=recorded.action, comment=comment, after=after,
+                               clearance=clearance if isinstance(clearance, bool) else None)
+    old = rulebooks.get(prior.rulebook_digest)
+    if old is None:
+        raise InputError(f"the rulebook it moved from ({prior.rulebook_digest[:12]}) is not "
+                         f"at hand", code="rulebook-missing")
+    moved = recorded.state.stage
+    return engine.upgrade(prior, old, on=on, by=by, role=role, reason=reason,
+                          comment=comment,
+                          mapping={prior.stage: moved} if moved != prior.stage else None)
+
+
+def _replay(engine: Engine, seq: int, recorded: Decision, after: Decision | None,
+            rulebooks: Mapping[str, Rulebook]) -> ReplayDifference | None:
     try:
-        again = engine.evaluate(recorded.prior_state, recorded.answered)
+        again = remake(engine, recorded, after, rulebooks)
     except InputError as exc:
         return ReplayDifference(seq, recorded, None, (f"cannot be replayed: {exc}",))
     changes = decision_changes(recorded, again)
@@ -123,18 +160,23 @@ def replay_log(path: str | os.PathLike[str], engine: Engine) -> ReplayReport:
     return replay_records(((r.seq, r.decision) for r in log.records()), engine, str(log.path))
 
 
-def replay_records(records: Iterable[tuple[int, Decision]], engine: Engine,
-                   where: str) -> ReplayReport:
-    """Replay ``(seq, decision)`` pairs read from ``where`` (a log or a store)."""
+def replay_records(records: Iterable[tuple[int, Decision]], engine: Engine, where: str,
+                   rulebooks: Mapping[str, Rulebook] | None = None) -> ReplayReport:
+    """Replay ``(seq, decision)`` pairs read from ``where`` (a log or a store), each
+    athlete's in order; ``rulebooks`` (by digest) are those upgrades moved from."""
     ref = rulebook_ref(engine.rulebook)
+    known = {engine.rulebook.digest: engine.rulebook, **(rulebooks or {})}
     others: Counter[RulebookRef] = Counter()
     differences = []
     count = 0
+    last: dict[str, Decision] = {}
     for seq, decision in records:
         count += 1
         if decision.rulebook.digest != ref.digest:
             others[decision.rulebook] += 1
-        found = _replay(engine, seq, decision)
+        athlete = decision.state.athlete_id
+        found = _replay(engine, seq, decision, last.get(athlete), known)
+        last[athlete] = decision
         if found is not None:
             differences.append(found)
     return ReplayReport(where, ref, engine.backend, count, tuple(differences),

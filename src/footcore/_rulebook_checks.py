@@ -19,7 +19,6 @@ from ._models import Dose, Exercise
 from ._rulebook import Param, Rule, SessionTemplate, Stage
 
 __all__ = [
-    "NOT_A_RULE_ACTION",
     "OPTIONAL_PARAMS",
     "REQUIRED_PARAMS",
     "check_exercises",
@@ -30,6 +29,7 @@ __all__ = [
     "check_source",
     "check_stage",
     "check_ways_forward",
+    "not_a_rule_action",
 ]
 
 REQUIRED_PARAMS = (
@@ -59,9 +59,14 @@ _BOUNDS: Mapping[str, tuple[float, float, bool]] = {
 }
 
 
-NOT_A_RULE_ACTION = (f"got 'retarget', the engine's answer to a change of goal "
-                      f"(Engine.change_goal), which no rule proposes; accepted: "
-                      f"{', '.join(RULE_ACTIONS)}")
+_ENGINE_ANSWERS = {Action.RETARGET: "a change of goal (Engine.change_goal)",
+                   Action.UPGRADE: "a move to another rulebook (Engine.upgrade)"}
+
+
+def not_a_rule_action(action: Action) -> str:
+    """Why a rulebook may not name ``action``, one of the engine's own answers."""
+    return (f"got {action.value!r}, the engine's answer to {_ENGINE_ANSWERS[action]}, which "
+            f"no rule proposes; accepted: {', '.join(RULE_ACTIONS)}")
 
 
 def check_source(source: tuple[str, ...], rationale: str | None, file: str, item: str) -> None:

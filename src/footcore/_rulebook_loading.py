@@ -20,14 +20,13 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 
 from ._conditions import FACT_FIELDS, MAX_SIDE_BY_SIDE, CompiledRule, FactType
 from ._convert import CONVERTER, describe_error
-from ._enums import RULE_ACTIONS, Action
+from ._enums import ENGINE_ACTIONS, RULE_ACTIONS, Action
 from ._errors import FootcoreError, InputError, RulebookError
 from ._limits import limit
 from ._models import Exercise
 from ._rulebook import Param, Rule, Rulebook, RulebookMeta, Stage
 from ._rulebook_checks import (
-    NOT_A_RULE_ACTION,
-    check_exercises,
+        check_exercises,
     check_ids,
     check_ladder,
     check_limits,
@@ -35,6 +34,7 @@ from ._rulebook_checks import (
     check_source,
     check_stage,
     check_ways_forward,
+    not_a_rule_action,
 )
 from ._rulebook_compiling import _domain, compile_rule, rule_width
 from ._safety import floor_breaches
@@ -262,18 +262,20 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
         raise RulebookError("lacks 'ease' (a lighter week at the same dose, P9): put it "
                             "between 'deload' and 'hold'", file=known.get("rulebook", location),
                             item="rulebook", field="precedence")
-    if Action.RETARGET in meta.precedence:
-        raise RulebookError(NOT_A_RULE_ACTION, file=known.get("rulebook", location),
-                            item="rulebook", field="precedence")
+    if engine_own := [a for a in meta.precedence if a in ENGINE_ACTIONS]:
+        raise RulebookError(not_a_rule_action(engine_own[0]),
+                            file=known.get("rulebook", location), item="rulebook",
+                            field="precedence")
     if (sorted(meta.precedence) != sorted(RULE_ACTIONS)
             or len(meta.precedence) != len(RULE_ACTIONS)):
         raise RulebookError(f"must list every action exactly once, most conservative first "
                             f"(as footcore ranks them: {', '.join(reversed(RULE_ACTIONS))})",
                             file=known.get("rulebook", location), item="rulebook",
                             field="precedence")
-    if meta.default_action is Action.RETARGET:
-        raise RulebookError(NOT_A_RULE_ACTION, file=known.get("rulebook", location),
-                            item="rulebook", field="default_action")
+    if meta.default_action in ENGINE_ACTIONS:
+        raise RulebookError(not_a_rule_action(meta.default_action),
+                            file=known.get("rulebook", location), item="rulebook",
+                            field="default_action")
     params = dict(params)
     ladder, written = list(stages), sorted(rules, key=lambda r: r.id)
     param_files, stage_files, rule_files = of("param"), of("stage"), of("rule")
@@ -299,9 +301,9 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
     compiled: list[CompiledRule] = []
     for rule in written:
         file = rule_files[rule.id]
-        if rule.action is Action.RETARGET:
-            raise RulebookError(NOT_A_RULE_ACTION, file=file, item=f"rule {rule.id}",
-                                field="action")
+        if rule.action in ENGINE_ACTIONS:
+            raise RulebookError(not_a_rule_action(rule.action), file=file,
+                                item=f"rule {rule.id}", field="action")
         check_source(rule.source, rule.rationale, file, f"rule {rule.id}")
         compiled.append(compile_rule(rule, params, ladder, catalogue, file))
     check_ways_forward(ladder, written, stage_files)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+
+import attrs
 
 from ._enums import Action, BackOff, CompensationKind, Observation
 from ._facts import Record, window_start
@@ -12,7 +14,7 @@ from ._plan import rest_days_end
 from ._rulebook import Rulebook
 from ._trusted import trusted
 
-__all__ = ["BACK_OFF_ACTIONS", "next_state", "window_days"]
+__all__ = ["BACK_OFF_ACTIONS", "changed_state", "next_state", "window_days"]
 
 BACK_OFF_ACTIONS = frozenset({Action.DELOAD, Action.REST, Action.REGRESS, Action.PAUSE})
 # The window each back-off but a pause opens (a pause waits for a clinician instead).
@@ -51,32 +53,8 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     again, unless a counter outgrew the integer limit: then the checking constructor
     refuses it with its own message.
     """
+    stage_id, dose, backoff, until, eased = _moved(rulebook, state, checkin.on, action)
     stage = rulebook.stage(state.stage)
-    stage_id, dose = stage.id, state.dose_level
-    backoff, until = state.backoff, state.backoff_until
-    if until is not None and checkin.on >= until:
-        backoff, until = BackOff.NONE, None
-    elif backoff is BackOff.REST and (rested := rest_days_end(rulebook, state)) is not None \
-            and checkin.on >= rested:
-        backoff = BackOff.DELOAD  # the rest days are over: the deload goes on to its end
-
-    if action is Action.ADVANCE and stage.order + 1 < len(rulebook.stages):
-        stage_id, dose = rulebook.stages[stage.order + 1].id, 0
-    elif action is Action.PROGRESS:
-        dose = min(dose + 1, len(stage.steps) - 1)
-    elif action in _WINDOWS:
-        backoff = _WINDOWS[action]
-        until = checkin.on + timedelta(days=window_days(rulebook, backoff))
-        dose = max(dose - 1, 0)
-        if action is Action.REGRESS:
-            stage_id, dose = rulebook.stages[max(stage.order - 1, 0)].id, 0
-    elif action is Action.PAUSE:
-        backoff, until = BackOff.NONE, None
-    eased = action is Action.EASE and backoff is not BackOff.REST  # a rest eases more already
-    if eased:
-        backoff = BackOff.DELOAD
-        until = checkin.on + timedelta(days=window_days(rulebook, backoff))
-
     changed = (stage_id, dose) != (state.stage, state.dose_level)
     backed_off = action in BACK_OFF_ACTIONS
     restarted = backed_off or action is Action.EASE
@@ -108,6 +86,57 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
         if state.recent_checkins or checkin.id is not None else (),  # recent_checkins
         _aware(state, checkin) if stage.order == 0 else state.awareness,  # awareness
     )
+
+
+def _moved(rulebook: Rulebook, state: AthleteState, on: date,
+           action: Action) -> tuple[str, int, BackOff, date | None, bool]:
+    """Where ``action`` on day ``on`` leaves the athlete: stage, dose step, back-off window
+    and its end, and whether it eased (see :func:`next_state`)."""
+    stage = rulebook.stage(state.stage)
+    stage_id, dose = stage.id, state.dose_level
+    backoff, until = state.backoff, state.backoff_until
+    if until is not None and on >= until:
+        backoff, until = BackOff.NONE, None
+    elif backoff is BackOff.REST and (rested := rest_days_end(rulebook, state)) is not None \
+            and on >= rested:
+        backoff = BackOff.DELOAD  # the rest days are over: the deload goes on to its end
+
+    if action is Action.ADVANCE and stage.order + 1 < len(rulebook.stages):
+        stage_id, dose = rulebook.stages[stage.order + 1].id, 0
+    elif action is Action.PROGRESS:
+        dose = min(dose + 1, len(stage.steps) - 1)
+    elif action in _WINDOWS:
+        backoff = _WINDOWS[action]
+        until = on + timedelta(days=window_days(rulebook, backoff))
+        dose = max(dose - 1, 0)
+        if action is Action.REGRESS:
+            stage_id, dose = rulebook.stages[max(stage.order - 1, 0)].id, 0
+    elif action is Action.PAUSE:
+        backoff, until = BackOff.NONE, None
+    eased = action is Action.EASE and backoff is not BackOff.REST  # a rest eases more already
+    if eased:
+        backoff = BackOff.DELOAD
+        until = on + timedelta(days=window_days(rulebook, backoff))
+
+    return stage_id, dose, backoff, until, eased
+
+
+def changed_state(rulebook: Rulebook, state: AthleteState, on: date, action: Action,
+                  cleared: bool | None) -> AthleteState:
+    """Apply ``action``, chosen by a person on day ``on`` rather than by the rules on a
+    check-in, as :func:`next_state` applies it; ``cleared`` (when not None) is a
+    clinician's clearance given or withdrawn. The record of sessions stays as it is; the
+    days at the dose count again from ``on``, the plan having been set by hand."""
+    stage_id, dose, backoff, until, eased = _moved(rulebook, state, on, action)
+    backed_off = action in BACK_OFF_ACTIONS
+    return attrs.evolve(
+        state, stage=stage_id, dose_level=dose, rulebook_digest=rulebook.digest,
+        clinician_cleared=(state.clinician_cleared if cleared is None else cleared)
+        and action is not Action.PAUSE,
+        paused=action is Action.PAUSE, backoff=backoff, backoff_until=until,
+        last_backoff_on=on if backed_off or eased else state.last_backoff_on,
+        last_change_on=on,
+        clean_streak=0 if backed_off or action is Action.EASE else state.clean_streak)
 
 
 # The compensations that show, at the awareness rung, the tendency P1 asks to notice.

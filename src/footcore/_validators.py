@@ -20,10 +20,12 @@ import attrs
 from ._enums import (
     BackOff,
     Category,
+    ChangeKind,
     CompensationKind,
     Goal,
     Location,
     Observation,
+    Role,
     Surface,
     SymptomKind,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "to_awareness",
     "to_back_off",
     "to_category",
+    "to_change_kind",
     "to_checkin_id",
     "to_compensation_kind",
     "to_goal",
@@ -57,6 +60,7 @@ __all__ = [
     "to_observations",
     "to_plan_athlete_id",
     "to_ref_id",
+    "to_role",
     "to_surface",
     "to_symptom_kind",
     "tuple_of",
@@ -116,6 +120,12 @@ def to_compensation_kind(value: CompensationKind | str) -> CompensationKind:
 
 def to_goal(value: Goal | str) -> Goal:
     return _coerce(Goal, value)
+
+def to_change_kind(value: ChangeKind | str) -> ChangeKind:
+    return _coerce(ChangeKind, value)
+
+def to_role(value: Role | str | None) -> Role | None:
+    return None if value is None else _coerce(Role, value)
 
 def to_goals(value: Any) -> Any:
     value = as_tuple(value)

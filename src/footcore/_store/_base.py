@@ -11,9 +11,9 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -21,10 +21,11 @@ import attrs
 from .._audit_records import _HEX, _encode
 from .._convert import CONVERTER, structure
 from .._engine import Engine
+from .._enums import Action, ChangeKind, Goal, Role
 from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._history import HistoryRow, history_row
 from .._ids import normal_id
-from .._models import AthleteState, CheckIn, Decision
+from .._models import AthleteState, Change, CheckIn, Decision
 from .._population._histories import History
 from .._replay import ReplayReport, replay_records
 from ._db import SCHEMA, TABLES, StoreError, Tx
@@ -310,9 +311,11 @@ class Store(ABC):
 
     # ------------------------------------------------------------ check-ins
 
-    def check_in(self, engine: Engine, athlete_id: str, checkin: CheckIn) -> Decision:
+    def check_in(self, engine: Engine, athlete_id: str, checkin: CheckIn, *,
+                 by: str | None = None, role: Role | str | None = None) -> Decision:
         """Decide on ``checkin`` from the athlete's stored state and record the decision,
-        the new state and the chain link in one transaction.
+        the new state and the chain link in one transaction. ``by`` (and ``role``, the
+        athlete's by default) names who sent it, recorded in the decision's ``change``.
 
         A check-in whose ``id`` the athlete already has in the store, with the same content,
         is a retry (an idempotency key): it gets the stored decision back, unchanged, and
@@ -333,6 +336,8 @@ class Store(ABC):
             raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")
         if not isinstance(checkin, CheckIn):
             raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
+        change = None if by is None and role is None else Change(
+            ChangeKind.CHECKIN, checkin.on, by, Role.ATHLETE if role is None else role)
         athlete_id = _athlete_id(athlete_id)
         with self._lock:
             while True:
@@ -344,13 +349,82 @@ class Store(ABC):
                         self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored
                 decision = engine.evaluate(snap.state, checkin)
-                row = make_row(decision, snap.records, snap.head)
-                with self._naming(athlete_id, row.seq):
-                    appended = self._append(athlete_id, snap.head, row)
-                if appended:
-                    self._remember(athlete_id, row.hash, decision.state)
+                if change is not None:
+                    decision = attrs.evolve(decision, change=change)
+                if self._record(athlete_id, snap, decision):
                     return decision
                 # Another writer recorded a decision for this athlete first: read again.
+
+    def _record(self, athlete_id: str, snap: _Snapshot, decision: Decision) -> bool:
+        """Append ``decision`` to the athlete's chain if it still ends where ``snap`` saw
+        it end; False when another writer appended first."""
+        row = make_row(decision, snap.records, snap.head)
+        with self._naming(athlete_id, row.seq):
+            appended = self._append(athlete_id, snap.head, row)
+        if appended:
+            self._remember(athlete_id, row.hash, decision.state)
+        return appended
+
+    def _change(self, athlete_id: str,
+                make: Callable[[AthleteState, Decision | None], Decision]) -> Decision:
+        """Record the decision ``make`` makes from the athlete's state and last decision."""
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock:
+            while True:
+                with self._naming(athlete_id), self._single() as tx:
+                    snap = self._snapshot(tx, athlete_id, None)
+                    last = self._last(tx, athlete_id, snap.records)
+                decision = make(snap.state, last)
+                if self._record(athlete_id, snap, decision):
+                    return decision
+
+    def _last(self, tx: Tx, athlete_id: str, records: int) -> Decision | None:
+        """The athlete's last decision (None before their first)."""
+        if not records:
+            return None
+        found = tx.one("SELECT d.decision, d.plan, p.plan, d.prior_plan, q.plan "
+                       "FROM footcore_decisions d "
+                       "LEFT JOIN footcore_plans p ON p.hash = d.plan "
+                       "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan "
+                       "WHERE d.athlete_id = ? AND d.seq = ?", (athlete_id, records - 1))
+        where = self._where(athlete_id, records - 1)
+        if found is None:
+            raise damaged(where, "the record is missing")
+        text, plan, plan_text, prior, prior_text = found
+        return read_decision(text, {plan: plan_text, prior: prior_text}, where)
+
+    def override(self, engine: Engine, athlete_id: str, *, on: date, by: str,
+                 role: Role | str, reason: str, action: Action | str | None = None,
+                 clearance: bool | None = None, comment: str | None = None) -> Decision:
+        """A coach or clinician sets the athlete's action in place of the rules', recorded
+        in their chain as an ``override`` (see :meth:`Engine.override`, which makes it
+        after the athlete's last decision).
+
+        Raises:
+            NotFound: no athlete has that id.
+            Conflict: the override is unsafe (``override-unsafe``,
+                ``clearance-needs-clinician``) or raises the load on the day the rules
+                answered with a back-off (``override-conflict``, naming the rules).
+            InputError: as :meth:`Engine.override`. Nothing is recorded.
+            StoreError: as :meth:`check_in`.
+        """
+        return self._change(athlete_id, lambda state, last: engine.override(
+            state, on=on, by=by, role=role, reason=reason, action=action,
+            clearance=clearance, comment=comment, after=last))
+
+    def change_goal(self, engine: Engine, athlete_id: str, goal: Goal | str, *, on: date,
+                    by: str | None = None, role: Role | str | None = None,
+                    reason: str | None = None, comment: str | None = None) -> Decision:
+        """The athlete trains for ``goal`` from ``on`` (P12), recorded in their chain as a
+        ``goal`` change (see :meth:`Engine.change_goal`).
+
+        Raises:
+            NotFound: no athlete has that id.
+            InputError: as :meth:`Engine.change_goal`. Nothing is recorded.
+            StoreError: as :meth:`check_in`.
+        """
+        return self._change(athlete_id, lambda state, _: engine.change_goal(
+            state, goal, on=on, by=by, role=role, reason=reason, comment=comment))
 
     def _append(self, athlete_id: str, head: str, row: Row) -> bool:
         """Record ``row`` if the athlete's chain still ends at ``head``. The update comes

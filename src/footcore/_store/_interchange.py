@@ -77,10 +77,11 @@ def _chains(path: str | os.PathLike[str]) -> dict[str, list[Decision]]:
             raise InputError(f"audit log {path}: record {record.seq + 1} (athlete {athlete}) "
                              f"does not start from the state their previous record left; "
                              f"accepted: each athlete's decisions made one from the next")
-        ids = [d.answered.id for d in earlier if d.answered.id is not None]
-        if decision.answered.id is not None and decision.answered.id in ids:
+        ids = [d.checkin.id for d in earlier if d.checkin is not None]
+        checkin_id = decision.checkin.id if decision.checkin is not None else None
+        if checkin_id is not None and checkin_id in ids:
             raise InputError(f"audit log {path}: record {record.seq + 1} (athlete {athlete}) "
-                             f"repeats check-in id {decision.answered.id!r}")
+                             f"repeats check-in id {checkin_id!r}")
         earlier.append(decision)
     return chains
 

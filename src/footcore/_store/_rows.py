@@ -125,7 +125,8 @@ def make_row(decision: Decision, seq: int, prev: str) -> Row:
         text, refs, plans, state = _row_texts(decision)
     except (Unwritable, TypeError, AttributeError, KeyError, ValueError):
         text, refs, plans, state = _general_row_texts(decision)
-    return Row(seq, prev, record_hash(seq, prev, text), decision.answered.id, text, plans,
+    checkin_id = decision.checkin.id if decision.checkin is not None else None
+    return Row(seq, prev, record_hash(seq, prev, text), checkin_id, text, plans,
                refs, state)
 
 

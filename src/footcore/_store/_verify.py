@@ -107,7 +107,7 @@ def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> st
     try:
         data = stored_json(text, "decision")
         named = data["state"]["athlete_id"]
-        checkin = data["checkin"].get("id")
+        checkin = None if data["checkin"] is None else data["checkin"].get("id")
         refs = (data["plan"], data["prior_plan"])
     except ValueError as exc:
         return f"not a decision footcore wrote: {exc}"
