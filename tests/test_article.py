@@ -1034,17 +1034,16 @@ def test_a_check_in_before_a_goal_change_is_refused(engine: Engine) -> None:
         engine.evaluate(changed, session(on=TODAY - days(1)))
 
 
-def test_a_goal_change_is_no_check_in_to_log_or_replay(engine: Engine,
-                                                       tmp_path: Path) -> None:
-    """A RETARGET answers no check-in: asking for one, or logging it in a check-in audit
-    log (which replays check-ins), is refused by name."""
+def test_a_goal_change_answers_no_check_in_and_is_logged_as_a_change(engine: Engine,
+                                                                     tmp_path: Path) -> None:
+    """P12: a RETARGET answers no check-in (asking for one is refused by name), and a log
+    keeps it as a record of kind ``goal``."""
     decision = engine.change_goal(placed(engine), Goal.STRENGTH, on=TODAY)
-    for attempt in (lambda: decision.answered,
-                    lambda: AuditLog(tmp_path / "log.jsonl").append(decision)):
-        with pytest.raises(InputError) as info:
-            attempt()
-        assert info.value.code == "not-a-checkin-decision"
-    assert not (tmp_path / "log.jsonl").exists()
+    with pytest.raises(InputError) as info:
+        decision.answered  # noqa: B018
+    assert info.value.code == "not-a-checkin-decision"
+    record = AuditLog(tmp_path / "log.jsonl").append(decision)
+    assert record.decision.kind.value == "goal"
 
 
 def test_a_decision_without_a_check_in_is_a_goal_change_and_nothing_else(
@@ -1055,8 +1054,8 @@ def test_a_decision_without_a_check_in_is_a_goal_change_and_nothing_else(
     retarget = engine.change_goal(state, Goal.STRENGTH, on=TODAY)
     held = engine.evaluate(state, session())
     for made, message in (
-            (lambda: attrs.evolve(retarget, checkin=session()), "Decision.checkin"),
-            (lambda: attrs.evolve(held, checkin=None), "Decision.checkin"),
+            (lambda: attrs.evolve(retarget, checkin=session()), "Decision.change"),
+            (lambda: attrs.evolve(held, checkin=None), "Decision.change"),
             (lambda: attrs.evolve(retarget, state=attrs.evolve(retarget.state, clean_streak=0)),
              "Decision.state"),
             (lambda: attrs.evolve(retarget, firings=()), "Decision.firings")):

@@ -56,8 +56,17 @@ CROSS_FIELD = {
     "a firing's fact is of the check-in": r"Decision\.firings\[\d+\]\.fact: got",
     "matched fields of the fact's kind and type": r"Decision\.firings\[\d+\]\.matched: ",
     "winners are the action's": r"Decision\.firings\[\d+\]: the \w+ firing under",
-    "a goal change after the prior state's dates":
-        r"Decision\.state: last_change_on is .*, before prior_state's",
+    # A change that answers no check-in is one of its kind, as the engine makes it.
+    "a reason code of the change's kind": r"Change\.reason: got .* for a change of kind",
+    "a check-in, or a change of a kind that answers none": r"Decision\.change: got ",
+    "a change on the check-in's day or after the prior state's dates":
+        r"Decision\.change\.on: got ",
+    "the action of the change's kind": r"Decision\.action: got .* for (a change|an override)",
+    "the change's own firing": r"Decision\.firings: a change of kind",
+    "no check-in, no new check-in date": r"Decision\.state: last_checkin_on changed",
+    "a goal change changes the goal only": r"Decision\.state: a change of goal",
+    "an upgrade's state names its rulebook": r"Decision\.state: an upgrade's state",
+    "a goal change's firing names its goals": r"Decision\.firings\[0\]\.matched: a change",
 }
 EXCUSED = re.compile("|".join(f"(?:{pattern})" for pattern in CROSS_FIELD.values()))
 # The limits on the JSON text (document_bytes, json_depth, integer_digits, a key given
