@@ -22,7 +22,7 @@ from .._engine import Engine
 from .._errors import InputError
 from .._memo import remember
 from .._rulebook import Rulebook
-from .._rulebook_loading import rulebook_data, rulebook_from_data
+from .._rulebook_loading import rulebook_from_text, rulebook_text
 from ._athlete import AthleteImpact, replay_athlete
 from ._histories import History
 from ._report import ImpactReport, Tally
@@ -59,7 +59,7 @@ def _engines(job: Job) -> tuple[Engine, Engine]:
     key = (job.old, job.new, job.backend)
     found = _ENGINES.get(key)
     if found is None:
-        old, new = (Engine(_rulebook(text, f"{label} rulebook"), job.backend)
+        old, new = (Engine(rulebook_from_text(text, f"{label} rulebook"), job.backend)
                     for label, text in (("old", job.old), ("new", job.new)))
         found = remember(_ENGINES, key, (old, new), 4)
     return found
@@ -191,7 +191,7 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
         if type(value) is not int or value < least:
             raise InputError(f"{name}: got {value!r}; accepted: a whole number, {least} or more")
     engines = Engine(old, backend), Engine(new, backend)  # checks the backend here, early
-    job = Job(_text(old), _text(new), backend, examples)
+    job = Job(rulebook_text(old), rulebook_text(new), backend, examples)
     _ENGINES[(job.old, job.new, backend)] = engines
     submit, parallel, pool = _runner(workers, executor)
     tally = Tally(examples)
@@ -224,14 +224,3 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
     return tally.report(rulebook_ref(old), rulebook_ref(new), list(dict.fromkeys(stages)),
                         stricter_on_paper(old, new))
 
-
-def _text(rulebook: Rulebook) -> str:
-    """A rulebook as a worker receives it: its content, and whether it was loaded below the
-    safety floor on purpose (``allow_unsafe``), so the worker loads it the same way."""
-    return json.dumps({"content": rulebook_data(rulebook), "unsafe": bool(rulebook.unsafe)},
-                      separators=(",", ":"), ensure_ascii=False)
-
-
-def _rulebook(text: str, location: str) -> Rulebook:
-    data = json.loads(text)
-    return rulebook_from_data(data["content"], location=location, allow_unsafe=data["unsafe"])
