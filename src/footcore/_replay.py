@@ -15,16 +15,16 @@ import attrs
 from ._audit import _existing
 from ._compare import decision_changes, rulebook_ref
 from ._engine import Engine
-from ._enums import ChangeKind
+from ._enums import Action, ChangeKind, Goal
 from ._errors import InputError
 from ._explain import explain
-from ._models import Decision, RulebookRef
+from ._models import AthleteState, Change, Decision, RulebookRef
 from ._rulebook import Rulebook
 from ._rulebook_loading import load_rulebook
 from ._words import counted
 
-__all__ = ["ReplayDifference", "ReplayReport", "remake", "replay_log", "replay_records",
-           "reproduce_records"]
+__all__ = ["ReplayDifference", "ReplayReport", "clearance_of", "redo", "remake", "replay_log",
+           "replay_records", "reproduce_records"]
 
 
 @attrs.frozen
@@ -113,16 +113,11 @@ def remake(engine: Engine, recorded: Decision, after: Decision | None,
     if change is None or change.kind is ChangeKind.CHECKIN:
         again = engine.evaluate(prior, recorded.answered)
         return attrs.evolve(again, change=change) if change is not None else again
+    if change.kind is not ChangeKind.UPGRADE:
+        return redo(engine, prior, change, goal=recorded.state.goal, action=recorded.action,
+                    clearance=clearance_of(recorded), after=after)
     on, by, role, reason, comment = (change.on, change.by, change.role, change.reason,
                                      change.comment)
-    if change.kind is ChangeKind.GOAL:
-        return engine.change_goal(prior, recorded.state.goal, on=on, by=by, role=role,
-                                  reason=reason, comment=comment)
-    if change.kind is ChangeKind.OVERRIDE:
-        clearance = dict(recorded.firings[0].matched).get("clearance")
-        return engine.override(prior, on=on, by=str(by), role=str(role), reason=str(reason),
-                               action=recorded.action, comment=comment, after=after,
-                               clearance=clearance if isinstance(clearance, bool) else None)
     old = rulebooks.get(prior.rulebook_digest)
     if old is None:
         raise InputError(f"the rulebook it moved from ({prior.rulebook_digest[:12]}) is not "
@@ -131,6 +126,30 @@ def remake(engine: Engine, recorded: Decision, after: Decision | None,
     return engine.upgrade(prior, old, on=on, by=by, role=role, reason=reason,
                           comment=comment,
                           mapping={prior.stage: moved} if moved != prior.stage else None)
+
+
+def clearance_of(decision: Decision) -> bool | None:
+    """The clearance an override gave (True or False), or None."""
+    found = dict(decision.firings[0].matched).get("clearance") if decision.firings else None
+    return found if isinstance(found, bool) else None
+
+
+def redo(engine: Engine, state: AthleteState, change: Change, *, goal: Goal | str,
+         action: Action | str | None, clearance: bool | None,
+         after: Decision | None) -> Decision:
+    """A goal change (to ``goal``) or an override (``action``, ``clearance``, after the
+    athlete's decision ``after``) made again by ``engine`` from ``state``.
+
+    Raises:
+        InputError, Conflict: the engine refuses it (see :meth:`Engine.override`).
+    """
+    on, by, role, reason, comment = (change.on, change.by, change.role, change.reason,
+                                     change.comment)
+    if change.kind is ChangeKind.GOAL:
+        return engine.change_goal(state, goal, on=on, by=by, role=role, reason=reason,
+                                  comment=comment)
+    return engine.override(state, on=on, by=str(by), role=str(role), reason=str(reason),
+                           action=action, comment=comment, after=after, clearance=clearance)
 
 
 def _replay(engine: Engine, seq: int, recorded: Decision, after: Decision | None,

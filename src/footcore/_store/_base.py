@@ -26,7 +26,7 @@ from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._history import HistoryRow, history_row
 from .._ids import normal_id
 from .._models import AthleteState, Change, CheckIn, Decision
-from .._population._histories import History
+from .._population._histories import History, HistoryBuilder, decision_part
 from .._replay import ReplayReport, replay_records, reproduce_records
 from .._rulebook import Rulebook
 from ._db import SCHEMA, TABLES, StoreError, Tx
@@ -77,18 +77,19 @@ def _in_sequence(where: str, seq: object, number: int) -> None:
         raise damaged(where, f"the record is missing: the chain goes on at record {seq + 1}")
 
 
-def _history_part(where: str, text: object) -> dict[str, Any]:
-    """What a history needs of a stored decision: its prior state, state and check-in, as
-    JSON objects (the replay that reads them checks them field by field)."""
+def _history_part(where: str, text: object) -> tuple[dict[str, Any], str, Any]:
+    """What a history needs of a stored decision: its JSON data (whose prior state and state
+    are objects), and its check-in or change (:func:`decision_part`); the replay that reads
+    them checks them field by field."""
     try:
         data = stored_json(text, "decision")
-    except ValueError as exc:
+        if not (isinstance(data, dict)
+                and all(isinstance(data.get(key), dict) for key in ("prior_state", "state"))):
+            raise ValueError("its decision lacks a prior state or state")
+        kind, item = decision_part(data)
+    except ValueError as exc:  # InputError is one
         raise damaged(where, str(exc)) from None
-    if not (isinstance(data, dict)
-            and all(isinstance(data.get(key), dict)
-                    for key in ("prior_state", "state", "checkin"))):
-        raise damaged(where, "its decision lacks a prior state, state or check-in")
-    return data
+    return data, kind, item
 
 
 def _engine(engine: object) -> Engine:
@@ -580,8 +581,10 @@ class Store(ABC):
 
     def histories(self) -> Iterator[History]:
         """Each athlete's history, as :func:`footcore.impact.impact` replays it: the state before
-        their first decision and their check-ins in chain order. One athlete is read at a
-        time (athletes by id); athletes with no decision yet are left out.
+        their first decision, their check-ins and the goal changes and overrides among them,
+        in chain order; from the state their last upgrade left, for an athlete upgraded (the
+        records before were made under another rulebook). One athlete is read at a time
+        (athletes by id); athletes with no decision yet are left out.
 
         Raises:
             StoreError: (``store-damaged``, naming the athlete and the record) a record is
@@ -593,17 +596,22 @@ class Store(ABC):
                               "WHERE athlete_id = ? ORDER BY seq", (athlete_id,))
             if not rows:
                 continue
-            decisions: list[dict[str, Any]] = []
+            origin = f"store {self.location} athlete {athlete_id}"
+            built: HistoryBuilder | None = None
+            last: Any = None
             for number, (seq, text) in enumerate(rows):
                 at = self._where(athlete_id, number)
                 _in_sequence(at, seq, number)
-                data = _history_part(at, text)
-                if decisions and data["prior_state"] != decisions[-1]["state"]:
+                data, kind, item = _history_part(at, text)
+                if built is None:
+                    built = HistoryBuilder(data["prior_state"], origin)
+                elif data["prior_state"] != last:
                     raise damaged(at, f"it does not start from the state record {number} "
                                       f"left")
-                decisions.append(data)
-            yield History(decisions[0]["prior_state"], [d["checkin"] for d in decisions],
-                          f"store {self.location} athlete {athlete_id}")
+                built.add(kind, item, data["state"], origin)
+                last = data["state"]
+            assert built is not None
+            yield built.history()
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see
