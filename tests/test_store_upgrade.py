@@ -20,7 +20,7 @@ import footcore.impact
 import footcore.store
 from footcore import Engine
 from footcore._replay import remake
-from footcore._rulebook_loading import assemble
+from footcore._rulebook_loading import assemble, rulebook_text
 from store_worker import START, checkins
 from test_store import sql
 
@@ -111,10 +111,21 @@ def test_a_rulebook_edited_in_the_database_is_damage_not_a_silent_other_rulebook
         store: fc.store.Store, store_url: str, engine: Engine) -> None:
     sql(store_url, "UPDATE footcore_rulebooks SET rulebook = REPLACE(rulebook, "
                    "'\"value\":4', '\"value\":5')")
-    with fc.open_store(store_url) as fresh, pytest.raises(fc.store.StoreError) as caught:
-        fresh.rulebooks()
-    assert caught.value.code == "store-damaged" and "loads to a rulebook of digest" in str(
-        caught.value)
+    with fc.open_store(store_url) as fresh:
+        with pytest.raises(fc.store.StoreError) as caught:
+            fresh.rulebooks()
+        assert caught.value.code == "store-damaged" and "loads to a rulebook of digest" in \
+            str(caught.value)
+        report = fresh.verify()
+    digest = engine.rulebook.digest[:12]
+    assert [(p.kind, p.athlete_id) for p in report.problems] == [("rulebook", None)]
+    assert f"store: rulebook: rulebook {digest}: it loads to a rulebook of digest" in str(
+        report)
+    # A change that leaves the rules alone (the digest recorded beside the version) too.
+    sql(store_url, "UPDATE footcore_rulebooks SET rulebook = ?",
+        rulebook_text(engine.rulebook).replace('"unsafe":false', '"unsafe":true'))
+    with fc.open_store(store_url) as fresh:
+        assert "its text is not the one footcore wrote" in str(fresh.verify())
 
 
 # ---------------------------------------------------------------- upgrading

@@ -194,7 +194,7 @@ def rulebook_text(rulebook: Rulebook) -> str:
                       separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-def rulebook_from_text(text: str, location: str) -> Rulebook:
+def rulebook_from_text(text: object, location: str) -> Rulebook:
     """The rulebook :func:`rulebook_text` wrote.
 
     Raises:

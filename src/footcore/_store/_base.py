@@ -2,7 +2,10 @@
 check-in, each athlete's decisions in a hash chain of their own.
 
 :class:`Store` holds everything both databases share; a subclass supplies the connection
-and how a transaction starts.
+and how a transaction starts. Long because every operation of a store (check-ins, changes,
+upgrades, reading back, verification, interchange) needs its connection, lock and the
+chains' rules: split into mixins, each would declare them again. The work that needs none
+lives in the modules beside it (rows, verification, rulebooks, upgrades, interchange).
 """
 
 from __future__ import annotations
