@@ -5,6 +5,8 @@ record under its own rulebook byte for byte, and previews an upgrade with impact
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import re
 import shutil
@@ -14,6 +16,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import footcore as fc
 import footcore.impact
@@ -274,6 +278,49 @@ def test_histories_carry_goal_changes_and_overrides_and_start_after_an_upgrade(
     after = {h.athlete_id: h for h in store.histories()}
     assert after["a-3"].load() == (store.decisions("a-3")[-2].state, (later,))
     assert after["a-1"].load()[1] == () and after["a-1"].load_changes() == ()
+
+
+_drawn = itertools.count()
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(st.sampled_from(["checkin", "checkin", "goal", "hold", "deload"]),
+                      min_size=1, max_size=14))
+def test_any_mix_of_kinds_is_a_history_impact_makes_again_as_recorded(
+        store_url: str, engine: Engine, steps: list[str]) -> None:
+    """Whatever the order of check-ins, goal changes and overrides, the store's history
+    of an athlete, replayed under the rulebook that made it, changes no decision, refuses
+    nothing and ends where the athlete is."""
+    name = f"p-{next(_drawn)}"
+    goals = list(fc.Goal)
+    with fc.open_store(store_url) as store:
+        store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+        for step, checkin in zip(steps, checkins(name, len(steps)), strict=True):
+            state = store.state(name)
+            with contextlib.suppress(fc.Conflict):  # an override a paused athlete refuses
+                if step == "checkin":
+                    store.check_in(engine, name, checkin)
+                elif step == "goal":
+                    goal = goals[(goals.index(state.goal) + 1) % len(goals)]
+                    store.change_goal(engine, name, goal, on=checkin.on, by="athlete")
+                else:
+                    store.override(engine, name, on=checkin.on, by="coach:maria",
+                                   role="coach", action=step, reason="schedule")
+        (history,) = [h for h in store.histories() if h.athlete_id == name] or [None]
+        final = store.state(name)
+        made = store.decisions(name)
+    if history is None:
+        assert not made
+        return
+    assert len(history.checkins) + len(history.changes) == len(made)
+    kept: list[fc.impact.AthleteImpact] = []
+    fc.impact.impact(engine.rulebook, engine.rulebook, [history], workers=1,
+                     on_athlete=kept.append)
+    (athlete,) = kept
+    assert athlete.changed == 0 and athlete.refusals == ()
+    assert (athlete.before.final_stage, athlete.before.final_dose) == (final.stage,
+                                                                       final.dose_level)
 
 
 def _athletes(engine: Engine, store: fc.store.Store) -> list[fc.impact.AthleteImpact]:

@@ -651,7 +651,6 @@ class Store(ABC):
             StoreError: as :meth:`decisions`: verify a store before replaying it.
         """
         known = {**given_rulebooks(rulebooks), **self.rulebooks()}
-        Engine(next(iter(known.values()), None), backend)  # refuse a bad backend first
         return reproduce_records(self._records(None), self.location, known, backend)
 
     # ------------------------------------------------------------ verification
