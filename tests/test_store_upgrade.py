@@ -256,7 +256,7 @@ def test_a_record_whose_rulebook_the_store_lacks_is_reported_not_reproduced(
 
 
 def test_histories_carry_goal_changes_and_overrides_and_start_after_an_upgrade(
-        store: fc.store.Store, engine: Engine, new_engine: Engine) -> None:
+        store: fc.store.Store, engine: Engine, new_engine: Engine, tmp_path: Path) -> None:
     goal = store.change_goal(engine, "a-1", fc.Goal.STRENGTH, on=date(2026, 2, 20))
     held = store.override(engine, "a-2", on=date(2026, 2, 20), by="coach:maria",
                           role="coach", action=fc.Action.HOLD, reason="travel")
@@ -268,6 +268,10 @@ def test_histories_carry_goal_changes_and_overrides_and_start_after_an_upgrade(
         fc.impact.HistoryChange(15, goal.change, goal=fc.Goal.STRENGTH),)
     assert first["a-2"].load_changes() == (
         fc.impact.HistoryChange(15, held.change, action=fc.Action.HOLD),)
+    path = tmp_path / "histories.jsonl"
+    assert fc.impact.write_histories(path, store.histories()) == 3
+    for read, written in zip(fc.impact.read_histories(path), store.histories(), strict=True):
+        assert (read.load(), read.load_changes()) == (written.load(), written.load_changes())
     # The same rulebook both sides: every check-in, goal change and override reproduces.
     same = fc.impact.impact(engine.rulebook, engine.rulebook, store.histories(), workers=1)
     assert same.changed_decisions == 0 and same.decisions == 45 and not any(
@@ -278,6 +282,24 @@ def test_histories_carry_goal_changes_and_overrides_and_start_after_an_upgrade(
     after = {h.athlete_id: h for h in store.histories()}
     assert after["a-3"].load() == (store.decisions("a-3")[-2].state, (later,))
     assert after["a-1"].load()[1] == () and after["a-1"].load_changes() == ()
+
+
+def test_a_change_out_of_place_or_of_a_kind_a_history_cannot_replay_is_refused(
+        engine: Engine) -> None:
+    state = fc.to_dict(engine.new_athlete("h-1", goal=fc.Goal.RUNNER, start=START))
+    change = {"kind": "goal", "on": "2026-01-06", "by": None, "role": None, "reason": None,
+              "comment": None}
+    for entry, message in (
+            ({"change": change, "goal": "strength", "at": 1}, r"at: got 1; accepted: 0 to 0"),
+            ({"change": change, "at": 0}, r"goal: given with a goal change, and only then"),
+            ({"change": {**change, "kind": "upgrade"}, "at": 0},
+             r"change.kind: got 'upgrade'; accepted: goal or override"),
+            ({"change": change, "goal": "swim", "at": 0}, r"goal")):
+        history = fc.impact.History(state, [], "line 7", [entry])
+        with pytest.raises(fc.InputError, match=rf"^line 7: changes\[0\]: .*{message}"):
+            history.load_changes()
+        with pytest.raises(fc.InputError, match=r"^line 7: changes\[0\]"):
+            fc.impact.impact(engine.rulebook, engine.rulebook, [history], workers=1)
 
 
 _drawn = itertools.count()
