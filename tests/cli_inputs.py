@@ -90,6 +90,8 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store export", "{store} {out_file}"),
     ("store import", "{store} {other_log}"),
     ("store checkpoint", "{store} --key {private_key}"),
+    ("store upgrade", "{store} --rules {new_rules} --old-rules {rules} --by ops --on 2030-01-01 "
+                      "--json"),
     ("impact", "{rules} {new_rules} {athletes} --workers 1 --backend native"),
     ("impact", "{rules} {rules} {decisions} --workers 1 --backend native --json"),
     ("impact", "{rules} {new_rules} {log} --workers 1 --backend native --report {out_dir}"),

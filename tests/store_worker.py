@@ -9,6 +9,9 @@
   once the decision row is written and before the commit.
 - ``append``: append the decisions of a JSON Lines file to an audit log, printing each
   record's seq and hash as it is acknowledged.
+- ``upgrade``: upgrade the store to the rulebook in a folder and SIGKILL this process in
+  the middle of the transaction of the ``die_at``-th athlete moved (1 first), once its
+  upgrade record is written and before the commit.
 """
 
 from __future__ import annotations
@@ -114,6 +117,25 @@ def _kill(args: dict[str, Any]) -> None:
                    fc.from_json(args["checkin"], fc.CheckIn))
 
 
+def _upgrade(args: dict[str, Any]) -> None:
+    from footcore._store import _base
+
+    store = fc.open_store(args["url"])
+    insert, moved = _base.insert_row, []
+
+    def insert_or_die(*a: Any) -> None:
+        insert(*a)
+        moved.append(a[1])
+        if len(moved) == args["die_at"]:
+            sys.stdout.write(f"inserted {a[1]}\n")
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    _base.insert_row = insert_or_die  # type: ignore[assignment]
+    store.upgrade(fc.Engine(fc.load_rulebook(args["rules"]), backend="native"),
+                  on=date.fromisoformat(args["on"]), by="ops", mapping=args["mapping"])
+
+
 def _append(args: dict[str, Any]) -> None:
     log = fc.audit.AuditLog(args["log"])
     for line in Path(args["decisions"]).read_text().splitlines():
@@ -123,4 +145,5 @@ def _append(args: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     mode, raw = sys.argv[1], json.loads(sys.argv[2])
-    {"concurrent": _concurrent, "kill": _kill, "append": _append}[mode](raw)
+    {"concurrent": _concurrent, "kill": _kill, "append": _append,
+     "upgrade": _upgrade}[mode](raw)

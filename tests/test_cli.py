@@ -65,7 +65,8 @@ def athlete(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> tuple[Path, P
 COMMANDS = [["simulate"], ["evaluate"], ["plan"], ["explain"], ["new-athlete"], ["lint"],
             ["audit"], ["audit", "verify"], ["audit", "replay"], ["audit", "history"],
             ["impact"], ["store"], ["store", "verify"], ["store", "state"], ["store", "history"],
-            ["store", "export"], ["store", "import"], ["store", "checkpoint"], ["store", "init"]]
+            ["store", "export"], ["store", "import"], ["store", "checkpoint"], ["store", "init"],
+            ["store", "upgrade"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

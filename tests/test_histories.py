@@ -146,18 +146,29 @@ def test_arguments_in_the_wrong_order_are_named_not_a_type_error(tmp_path: Path)
             list(read([]))  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------- issue 21 review: a goal change
+# ---------------------------------------------------------------- issue 23: every kind
 
 
-def test_a_goal_change_among_decisions_is_named_not_called_no_decision(tmp_path: Path) -> None:
-    """P12: a RETARGET answers no check-in, so a history cannot replay it; a decisions file
-    holding one (as impact reads) was refused as 'expected a decision', which it is."""
+def test_a_goal_change_among_decisions_is_carried_and_one_without_its_record_named(
+        tmp_path: Path) -> None:
+    """P12, issue 23: a change of goal is a record of its own kind, which a history carries
+    between the check-ins around it (for impact to make again); a retarget that does not
+    record the change (``change`` null) cannot be placed and is refused by name."""
     engine = Engine(backend="native")
     state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=date(2026, 1, 5))
     checked = engine.evaluate(state, fc.CheckIn(on=date(2026, 1, 6), completed=True))
-    changed = engine.change_goal(checked.state, fc.Goal.STRENGTH, on=date(2026, 1, 7))
+    changed = engine.change_goal(checked.state, fc.Goal.STRENGTH, on=date(2026, 1, 7),
+                                 by="athlete", reason="new-sport")
+    after = engine.evaluate(changed.state, fc.CheckIn(on=date(2026, 1, 9), completed=True))
     path = tmp_path / "decisions.jsonl"
-    path.write_text(fc.to_json(checked) + "\n" + fc.to_json(changed) + "\n")
+    path.write_text("".join(fc.to_json(d) + "\n" for d in (checked, changed, after)))
+    assert changed.change is not None
+    (history,) = fc.impact.decision_histories(path)
+    assert history.load() == (state, (checked.answered, after.answered))
+    assert history.load_changes() == (
+        fc.impact.HistoryChange(1, changed.change, goal=fc.Goal.STRENGTH),)
+    unrecorded = {**json.loads(fc.to_json(changed)), "change": None}
+    path.write_text(fc.to_json(checked) + "\n" + json.dumps(unrecorded) + "\n")
     with pytest.raises(fc.InputError, match="line 2: a retarget decision") as caught:
         list(fc.impact.decision_histories(path))
     assert caught.value.code == "not-a-checkin-decision"

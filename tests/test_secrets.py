@@ -326,6 +326,8 @@ class Files:
             return str(self.out)
         if dest == "key":
             return str(self.key)
+        if dest == "by":
+            return "ops"
         if dest == "log":
             return str(self._log())
         if dest == "backend":

@@ -425,6 +425,7 @@ TABLES = {
                             "prior_plan", "decision"), ("athlete_id", "seq")),
     "footcore_plans": (("hash", "plan"), ("hash",)),
     "footcore_checkpoints": (("number", "body", "signature"), ("number",)),
+    "footcore_rulebooks": (("digest", "rulebook"), ("digest",)),
 }
 PG_FIXED = {("footcore_athletes", "athlete_id"), ("footcore_plans", "hash"),
             ("footcore_decisions", "athlete_id")}
@@ -491,6 +492,8 @@ def every_read(store: fc.store.Store, engine: Engine, tmp_path: Path) -> None:
     athlete whose id was damaged), nothing else. Histories go on to impact, which reads
     each check-in as a model and may find one invalid (InputError)."""
     calls: list[Callable[[], object]] = [store.athletes, lambda: store.replay(engine),
+                                         lambda: store.reproduce(backend="native"),
+                                         store.rulebooks,
                                          lambda: store.export_jsonl(tmp_path / "out.jsonl")]
     for name in ("a-1", "a-2"):
         calls += [lambda name=name: store.state(name),

@@ -1,5 +1,6 @@
 """Several real processes on one store or one audit log: concurrent check-ins with retries,
-a writer killed in the middle of its transaction, two processes appending to one log."""
+a writer killed in the middle of its transaction (a check-in's, an upgrade's), two processes
+appending to one log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,36 @@ def test_an_append_checks_what_other_writers_added_since(tmp_path: Path, engine:
             handle.write(path.read_bytes().replace(b'"seq":0', b'"seq":1'))
         with pytest.raises(fc.audit.AuditLogError, match="damaged"):
             mine.append(decisions[1])
+
+
+def test_an_upgrade_killed_mid_transaction_leaves_each_athlete_old_or_new(
+        store_url: str, engine: Engine, tmp_path: Path) -> None:
+    """Issue 23: kill -9 while the second athlete's upgrade record is written, before its
+    commit: the first athlete is on the new rulebook, the others on the old, none half;
+    running the upgrade again moves the rest."""
+    from test_store_upgrade import RENAMED, renamed_rules
+
+    rules = renamed_rules(tmp_path / "rules-2")
+    new = Engine(fc.load_rulebook(rules), backend="native")
+    names = ("a-1", "a-2", "a-3")
+    with fc.open_store(store_url) as store:
+        for name in names:
+            store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+            for checkin in checkins(name, 15):
+                store.check_in(engine, name, checkin)
+        before = {name: store.decisions(name) for name in names}
+    killed = start("upgrade", url=store_url, rules=str(rules), on="2026-03-01",
+                   mapping=RENAMED, die_at=2)
+    out, err = killed.communicate(timeout=120)
+    assert killed.returncode == -9 and out == "inserted a-2\n", err
+    with fc.open_store(store_url, timeout=5) as store:
+        assert store.verify().ok
+        assert store.decisions("a-1")[:-1] == before["a-1"]
+        assert store.decisions("a-1")[-1].kind is fc.models.ChangeKind.UPGRADE
+        assert store.state("a-1").rulebook_digest == new.rulebook.digest
+        for name in ("a-2", "a-3"):
+            assert store.decisions(name) == before[name]
+            assert store.state(name) == before[name][-1].state
+        report = store.upgrade(new, on=date(2026, 3, 1), by="ops", mapping=RENAMED)
+        assert report.moved == ("a-2", "a-3") and report.skipped == ("a-1",)
+        assert store.verify().ok and store.reproduce(backend="native").ok

@@ -22,6 +22,7 @@ from ._conditions import FACT_FIELDS, MAX_SIDE_BY_SIDE, CompiledRule, FactType
 from ._convert import CONVERTER, describe_error
 from ._enums import ENGINE_ACTIONS, RULE_ACTIONS, Action
 from ._errors import FootcoreError, InputError, RulebookError
+from ._jsonparse import parse_json
 from ._limits import limit
 from ._models import Exercise
 from ._rulebook import Param, Rule, Rulebook, RulebookMeta, Stage
@@ -46,6 +47,8 @@ __all__ = [
     "load_rulebook",
     "rulebook_data",
     "rulebook_from_data",
+    "rulebook_from_text",
+    "rulebook_text",
 ]
 
 # ---------------------------------------------------------------- reading files
@@ -181,6 +184,30 @@ def rulebook_from_data(data: Mapping[str, Any], *, location: str,
         [_structure(item, Stage, location, "stage") for item in data["stages"]],
         [_structure(item, Rule, location, "rule") for item in data["rules"]],
         location=location, allow_unsafe=allow_unsafe)
+
+
+def rulebook_text(rulebook: Rulebook) -> str:
+    """A rulebook as text that another process, or a store, keeps: its content and whether
+    it was loaded below the safety floor on purpose (``allow_unsafe``), so it is loaded the
+    same way again. :func:`rulebook_from_text` reads it, with the same digest."""
+    return json.dumps({"content": rulebook_data(rulebook), "unsafe": bool(rulebook.unsafe)},
+                      separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def rulebook_from_text(text: object, location: str) -> Rulebook:
+    """The rulebook :func:`rulebook_text` wrote.
+
+    Raises:
+        RulebookError: the text is not a rulebook that text; the message names ``location``.
+    """
+    try:
+        data = parse_json(text, "rulebook") if isinstance(text, str) else None
+    except InputError as exc:
+        raise RulebookError(f"not a rulebook's text ({exc})", file=location) from None
+    if not (isinstance(data, dict) and isinstance(data.get("content"), dict)
+            and isinstance(data.get("unsafe"), bool)):
+        raise RulebookError("not a rulebook's text (content and unsafe)", file=location)
+    return rulebook_from_data(data["content"], location=location, allow_unsafe=data["unsafe"])
 
 
 # ---------------------------------------------------------------- loading

@@ -9,6 +9,7 @@ line.
 from ._population._athlete import AthleteImpact, Divergence, Outcome, Refusal
 from ._population._histories import (
     History,
+    HistoryChange,
     decision_histories,
     log_histories,
     read_histories,
@@ -24,6 +25,7 @@ __all__ = [
     "ChangeGroup",
     "Divergence",
     "History",
+    "HistoryChange",
     "ImpactReport",
     "Outcome",
     "Refusal",

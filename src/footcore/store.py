@@ -17,6 +17,7 @@ from ._store import (
     StoreError,
     StoreProblem,
     StoreReport,
+    UpgradeReport,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "StoreError",
     "StoreProblem",
     "StoreReport",
+    "UpgradeReport",
 ]

@@ -70,6 +70,9 @@ def _replay(args: argparse.Namespace) -> int:
     if args.store:
         _source(args, ("AUDIT.jsonl", args.log))
         with reading(args.store, f"footcore audit replay {redact(args.store)}") as store:
+            if args.rules is None:  # each record under its own rulebook, the store's
+                return print_report(args, store.reproduce(rulebooks=[engine.rulebook],
+                                                          backend=engine.backend))
             return print_report(args, store.replay(engine))
     (log,) = _source(args, ("AUDIT.jsonl", args.log))
     expect(log, "log", f"footcore audit replay --store {redact(log)}")
@@ -123,7 +126,8 @@ def add_audit_commands(commands: Commands) -> None:
     cmd = add_command(
         actions, "replay", _replay,
         "Re-evaluate every logged check-in and report each decision that comes out "
-        "differently (exit code 1 if any). With --rules, see what a new rulebook would do.",
+        "differently (exit code 1 if any). With --rules, see what a new rulebook would do; "
+        "without, a store's records are each replayed under the rulebook that made them.",
         "  footcore audit replay audit.jsonl --rules my-rules\n"
         "  footcore audit replay --store footcore.db", backend=True, json="the report")
     cmd.add_argument("log", metavar="AUDIT.jsonl", nargs="?")

@@ -16,7 +16,7 @@ from .._rulebook import Rulebook
 from .._rulebook_loading import load_rulebook
 
 __all__ = ["add_command", "check_rulebook_path", "engine_from", "numbered", "print_json",
-           "rulebook_from", "show_help"]
+           "rulebook_from", "show_help", "stage_mapping"]
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -99,3 +99,15 @@ def rulebook_from(path: str | None) -> Rulebook:
 def engine_from(args: argparse.Namespace) -> Engine:
     """An engine on ``--rules`` with ``--backend`` (native when the command has none)."""
     return Engine(rulebook_from(args.rules), backend=getattr(args, "backend", "native"))
+
+
+def stage_mapping(pairs: list[str]) -> dict[str, str] | None:
+    """``--map OLD=NEW`` options as a mapping of stage ids (None when none is given)."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sign, new = pair.partition("=")
+        if not (sign and old and new) or old in mapping:
+            raise InputError(f"--map: got {pair!r}; accepted: OLD_STAGE=NEW_STAGE, each old "
+                             f"stage once")
+        mapping[old] = new
+    return mapping or None

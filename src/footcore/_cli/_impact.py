@@ -24,7 +24,7 @@ from ..impact import (
     log_histories,
     read_histories,
 )
-from ._common import add_command, print_json, rulebook_from
+from ._common import add_command, print_json, rulebook_from, stage_mapping
 from ._files import write_text
 from ._progress import Progress
 from ._sources import source_kind
@@ -126,7 +126,8 @@ def _impact(args: argparse.Namespace) -> int:
         try:
             report = impact(old, new, histories, workers=args.workers, executor=client,
                             backend=args.backend, examples=args.examples,
-                            on_athlete=keep, progress=progress)
+                            on_athlete=keep, progress=progress,
+                            mapping=stage_mapping(args.map))
         finally:
             bar.close()
     if args.json:
@@ -160,7 +161,9 @@ def add_impact_command(commands: Commands) -> None:
         "  cp -r rules my-rules && $EDITOR my-rules/params.toml\n"
         "  footcore impact rules my-rules out/decisions.jsonl --report review/\n"
         "  footcore impact rules my-rules athletes.jsonl --scheduler tcp://scheduler:8786\n"
-        "  footcore impact rules my-rules footcore.db --json",
+        "  footcore impact rules my-rules footcore.db --json\n"
+        "  footcore impact rules-1.0 rules-2.0 footcore.db --map arch-basics=activation\n"
+        "      (preview footcore store upgrade footcore.db --rules rules-2.0 --map ...)",
         rules=False, backend=True, json="the report")
     cmd.add_argument("old_rules", metavar="OLD", help="the rulebook folder in use")
     cmd.add_argument("new_rules", metavar="NEW", help="the changed rulebook folder")
@@ -176,3 +179,6 @@ def add_impact_command(commands: Commands) -> None:
                           "chart.png (the chart needs footcore[plots])")
     cmd.add_argument("--examples", type=int, default=3, metavar="N",
                      help="example decisions kept per group (default 3)")
+    cmd.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                     help="a stage NEW renamed: athletes on OLD start the new replay on NEW, "
+                          "as store upgrade --map moves them (repeat for each)")

@@ -1,4 +1,5 @@
-"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init``.
+"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init|
+upgrade``.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
 store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
@@ -8,6 +9,7 @@ store is missing) instead of a new, empty store that verifies; ``init``, ``impor
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from typing import TYPE_CHECKING
 
 from .._convert import CONVERTER
@@ -16,7 +18,15 @@ from .._store import Store, open_store
 from .._store._location import redact
 from .._store._sign import read_key
 from .._words import counted
-from ._common import add_command, print_json, show_help
+from ._commands import _day
+from ._common import (
+    add_command,
+    engine_from,
+    print_json,
+    rulebook_from,
+    show_help,
+    stage_mapping,
+)
 from ._reports import print_history, print_report
 from ._sources import expect
 
@@ -146,12 +156,30 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    expect(args.source, "store", f"footcore impact OLD_RULES NEW_RULES {source} (to preview "
+                                 f"a rulebook change over a log)")
+    engine = engine_from(args)
+    older = [rulebook_from(path) for path in args.old_rules]
+    with open_store(args.source, create=False) as store:
+        report = store.upgrade(engine, on=args.on or date.today(), by=args.by,
+                               role=args.role, reason=args.reason, comment=args.comment,
+                               mapping=stage_mapping(args.map), rulebooks=older)
+    if args.json:
+        print_json(report)
+    else:
+        print(report)
+    return 0
+
+
 def _source(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("source", metavar="STORE", help=STORE_HELP)
 
 
 def add_store_commands(commands: Commands) -> None:
-    """Declare ``store`` (verify, state, history, export, import, checkpoint, init)."""
+    """Declare ``store`` (verify, state, history, export, import, checkpoint, init,
+    upgrade)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
                       "decisions.",
@@ -232,3 +260,28 @@ def add_store_commands(commands: Commands) -> None:
         "  footcore store init postgresql://app@db/footcore", rules=False,
         json="whether it was created")
     _source(cmd)
+
+    cmd = add_command(
+        actions, "upgrade", _upgrade,
+        "Move every athlete of the store to the rulebook --rules: an upgrade record for each, "
+        "at the same stage (or the one --map names), one transaction per athlete. Nothing is "
+        "written when an athlete's stage has no place in the new rulebook; run it again after "
+        "a crash to move the rest. Preview it first with footcore impact OLD NEW STORE.",
+        "  footcore impact rules-1.0 rules-2.0 footcore.db\n"
+        "  footcore store upgrade footcore.db --rules rules-2.0 --by ops:kim "
+        "--reason rulebook-release --map arch-basics=activation", json="the report")
+    _source(cmd)
+    cmd.add_argument("--by", required=True, metavar="WHO",
+                     help="who upgrades, recorded in each athlete's chain (ops:kim)")
+    cmd.add_argument("--on", type=_day, metavar="YYYY-MM-DD",
+                     help="the day of the upgrade (default: today)")
+    cmd.add_argument("--role", default="operator",
+                     help="their role: athlete, coach, clinician, app or operator "
+                          "(default: operator)")
+    cmd.add_argument("--reason", help="a reason code: rulebook-release, correction or other")
+    cmd.add_argument("--comment", help="in your own words")
+    cmd.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                     help="the new stage of an old stage whose id changed (repeat for each)")
+    cmd.add_argument("--old-rules", action="append", default=[], metavar="DIR",
+                     help="a rulebook athletes are on that the store does not keep (a store "
+                          "written before footcore kept them); repeat for each")

@@ -1,16 +1,19 @@
 """Athletes' histories, from where they live, read as streams.
 
-A :class:`History` is one athlete's starting state and check-ins, oldest first, held as the
+A :class:`History` is one athlete's starting state, check-ins and the changes of their plan
+among them (goal changes and overrides: :class:`HistoryChange`), oldest first, held as the
 JSON data they travel in. A source of histories is any iterable of them; three readers make
 one from a file without holding the population in memory:
 
 - :func:`read_histories`: JSON Lines, one athlete per line, ``{"state": ..., "checkins":
-  [...]}`` (what :func:`write_histories` writes). Any order of athletes.
+  [...]}`` (what :func:`write_histories` writes), with ``"changes": [...]`` when there are
+  any. Any order of athletes.
 - :func:`decision_histories`: decisions, one per line (``footcore simulate --out`` writes
   them), and :func:`log_histories`: an audit log. Athletes may be interleaved; each
   athlete's decisions must be in the order they were made, each starting from the state
   the one before left, which is checked. An athlete's history starts from the prior state
-  of their first decision.
+  of their first decision, or from the state their last upgrade left: the records before
+  it were made under another rulebook.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ import attrs
 
 from .._audit_records import whole_lines
 from .._convert import CONVERTER, structure
+from .._enums import Action, ChangeKind, Goal
 from .._errors import InputError
 from .._inputs import file_path
 from .._jsonparse import parse_json
-from .._models import AthleteState, CheckIn
+from .._models import AthleteState, Change, CheckIn
 
-__all__ = ["History", "decision_histories", "log_histories", "read_histories",
-           "write_histories"]
+__all__ = ["History", "HistoryBuilder", "HistoryChange", "decision_histories",
+           "decision_part", "log_histories", "read_histories", "write_histories"]
 
 GROUP_BYTES = 256 * 2**20
 """How much of a decisions file or log is grouped by athlete in memory at a time."""
@@ -69,9 +73,27 @@ def _compact(data: Data, defaults: Data) -> Data:
 
 
 @attrs.frozen
+class HistoryChange:
+    """A change of an athlete's plan that answers no check-in, made after their first
+    ``at`` check-ins: a change of goal (to ``goal``) or an override (``action``,
+    ``clearance``), with who made it and why (``change``)."""
+
+    at: int
+    change: Change
+    goal: Goal | None = None
+    action: Action | None = None
+    clearance: bool | None = None
+
+
+_REPLAYED = (ChangeKind.GOAL, ChangeKind.OVERRIDE)  # the changes a history replays
+
+
+@attrs.frozen
 class History:
-    """One athlete's starting state and check-ins, oldest first, as JSON data (the form in
-    which footcore stores and ships them); ``origin`` says where it was read from.
+    """One athlete's starting state, check-ins and the changes of their plan among them
+    (goal changes and overrides, each placed after its first ``at`` check-ins), oldest
+    first, as JSON data (the form in which footcore stores and ships them); ``origin``
+    says where it was read from.
 
     Make one from models with :meth:`of`; :meth:`load` gives the models back.
     """
@@ -79,13 +101,16 @@ class History:
     state: Data
     checkins: Sequence[Data]
     origin: str = ""
+    changes: Sequence[Data] = ()
 
     @classmethod
-    def of(cls, state: AthleteState, checkins: Iterable[CheckIn], origin: str = "") -> History:
-        """The history of ``state``'s athlete over ``checkins``, in compact JSON data."""
+    def of(cls, state: AthleteState, checkins: Iterable[CheckIn], origin: str = "",
+           changes: Iterable[HistoryChange] = ()) -> History:
+        """The history of ``state``'s athlete over ``checkins`` and ``changes``, in compact
+        JSON data."""
         return cls(_compact(CONVERTER.unstructure(state), _STATE_DEFAULTS),
                    [_compact(CONVERTER.unstructure(c), _CHECKIN_DEFAULTS) for c in checkins],
-                   origin)
+                   origin, [CONVERTER.unstructure(c) for c in changes])
 
     @property
     def athlete_id(self) -> str:
@@ -111,6 +136,33 @@ class History:
             except InputError as exc:
                 raise InputError(f"{where}: checkins[{number}]: {exc}") from None
         return state, tuple(checkins)
+
+    def load_changes(self) -> tuple[HistoryChange, ...]:
+        """The changes among the check-ins as models, in the order they were made.
+
+        Raises:
+            InputError: a change is invalid, not a goal change or an override, or out of
+                place; the message names the origin and the change's position (0 first).
+        """
+        where = self.origin or f"athlete {self.athlete_id}"
+        changes: list[HistoryChange] = []
+        for number, data in enumerate(self.changes):
+            try:
+                change = structure(data, HistoryChange, "change")
+                if change.change.kind not in _REPLAYED:
+                    raise InputError(f"change.kind: got {change.change.kind.value!r}; "
+                                     f"accepted: goal or override")
+                if (change.goal is None) is (change.change.kind is ChangeKind.GOAL):
+                    raise InputError("goal: given with a goal change, and only then")
+                last = changes[-1].at if changes else 0
+                if not last <= change.at <= len(self.checkins):
+                    raise InputError(f"at: got {change.at}; accepted: {last} to "
+                                     f"{len(self.checkins)} (the check-ins before it, in "
+                                     f"order)")
+            except InputError as exc:
+                raise InputError(f"{where}: changes[{number}]: {exc}") from None
+            changes.append(change)
+        return tuple(changes)
 
 
 _FEW_BRACKETS = 256
@@ -154,12 +206,16 @@ def read_histories(path: str | os.PathLike[str]) -> Iterator[History]:
             continue
         where = f"{file} line {number}"
         data = _parse(content, where, "history")
-        if (not isinstance(data, dict) or set(data) != {"state", "checkins"}
-                or not isinstance(data["state"], dict) or not isinstance(data["checkins"], list)
-                or not all(isinstance(c, dict) for c in data["checkins"])):
+        if (not isinstance(data, dict) or not {"state", "checkins"} <= set(data)
+                <= {"state", "checkins", "changes"}
+                or not isinstance(data["state"], dict)
+                or not all(isinstance(data.get(key, []), list)
+                           and all(isinstance(c, dict) for c in data.get(key, []))
+                           for key in ("checkins", "changes"))):
             raise InputError(f"{where}: expected {{\"state\": {{...}}, \"checkins\": "
-                             f"[{{...}}, ...]}}, one athlete per line")
-        yield History(data["state"], data["checkins"], where)
+                             f"[{{...}}, ...]}} (and \"changes\": [{{...}}, ...]), one "
+                             f"athlete per line")
+        yield History(data["state"], data["checkins"], where, data.get("changes", ()))
 
 
 def write_histories(path: str | os.PathLike[str], histories: Iterable[History]) -> int:
@@ -177,8 +233,10 @@ def write_histories(path: str | os.PathLike[str], histories: Iterable[History]) 
                 if not isinstance(history, History):
                     raise InputError(f"histories[{count}]: got {type(history).__name__}; "
                                      f"accepted: a footcore History")
-                out.write(json.dumps({"state": history.state, "checkins": history.checkins},
-                                     separators=(",", ":"), ensure_ascii=False))
+                line = {"state": history.state, "checkins": history.checkins}
+                if history.changes:
+                    line["changes"] = history.changes
+                out.write(json.dumps(line, separators=(",", ":"), ensure_ascii=False))
                 out.write("\n")
                 count += 1
     except OSError as exc:
@@ -189,6 +247,65 @@ def write_histories(path: str | os.PathLike[str], histories: Iterable[History]) 
 # ---------------------------------------------------------------- decisions and logs
 
 
+def decision_part(data: Data) -> tuple[str, Data | None]:
+    """What a history takes of a decision's JSON data (whose prior state and state are
+    objects): ``("checkin", its check-in)``, ``("change", a HistoryChange's data but
+    "at")`` for a goal change or an override, or ``("upgrade", None)``: the history starts
+    again from the state an upgrade left.
+
+    Raises:
+        InputError: the decision is of no kind a history holds; the message says why.
+    """
+    checkin, change = data.get("checkin"), data.get("change")
+    kind = change.get("kind") if isinstance(change, dict) else None
+    if isinstance(checkin, dict):
+        return "checkin", checkin
+    if kind == ChangeKind.UPGRADE.value:
+        return "upgrade", None
+    if kind == ChangeKind.GOAL.value:
+        return "change", {"change": change, "goal": data["state"].get("goal")}
+    if kind == ChangeKind.OVERRIDE.value:
+        firings = data.get("firings")
+        matched = firings[0].get("matched") if isinstance(firings, list) and firings \
+            and isinstance(firings[0], dict) else None
+        return "change", {"change": change, "action": data.get("action"),
+                          "clearance": matched.get("clearance")
+                          if isinstance(matched, dict) else None}
+    if checkin is None and data.get("action") == "retarget":
+        raise InputError("a retarget decision (a change of goal) that does not record the "
+                         "change; accepted: decisions on check-ins, and changes that record "
+                         "who made them (Decision.change)", code="not-a-checkin-decision")
+    raise InputError("expected a decision, with prior_state, state, and a check-in or a "
+                     "change of goal, override or upgrade")
+
+
+class HistoryBuilder:
+    """One athlete's history as their decisions come, oldest first (see
+    :func:`decision_part`)."""
+
+    def __init__(self, start: Data, origin: str) -> None:
+        self._begin(start, origin)
+
+    def _begin(self, start: Data, origin: str) -> None:
+        self.start, self.origin = start, origin
+        self.checkins: list[Data] = []
+        self.changes: list[Data] = []
+
+    def add(self, kind: str, item: Data | None, state: Data, origin: str) -> None:
+        """Add what :func:`decision_part` gave of a decision that left ``state``; an
+        upgrade starts the history again there (``origin`` then names where)."""
+        if kind == "checkin":
+            assert item is not None
+            self.checkins.append(item)
+        elif kind == "change":
+            self.changes.append({**(item or {}), "at": len(self.checkins)})
+        else:
+            self._begin(state, origin)
+
+    def history(self) -> History:
+        return History(self.start, self.checkins, self.origin, self.changes)
+
+
 @attrs.frozen
 class _Entry:
     """What a history needs from one logged decision, with the line it came from."""
@@ -196,24 +313,25 @@ class _Entry:
     line: int
     athlete: str
     prior: Data
-    checkin: Data
     state: Data
+    kind: str
+    item: Data | None
 
 
 def _entry(data: Any, line: int, where: str) -> _Entry:
-    prior, checkin, state = (data.get(name) if isinstance(data, dict) else None
-                             for name in ("prior_state", "checkin", "state"))
-    if checkin is None and isinstance(data, dict) and data.get("action") == "retarget":
-        raise InputError(f"{where}: a retarget decision (a change of goal) answers no "
-                         f"check-in; accepted: decisions on check-ins, which a history "
-                         f"replays (keep goal changes apart)", code="not-a-checkin-decision")
-    if not (isinstance(prior, dict) and isinstance(checkin, dict) and isinstance(state, dict)):
-        raise InputError(f"{where}: expected a decision, with prior_state, checkin and state")
+    prior, state = (data.get(name) if isinstance(data, dict) else None
+                    for name in ("prior_state", "state"))
+    if not (isinstance(prior, dict) and isinstance(state, dict)):
+        raise InputError(f"{where}: expected a decision, with prior_state and state")
+    try:
+        kind, item = decision_part(data)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}", code=exc.code) from None
     athlete = state.get("athlete_id")
     if not isinstance(athlete, str) or prior.get("athlete_id") != athlete:
         raise InputError(f"{where}: the decision's state and prior_state must name the same "
                          f"athlete_id")
-    return _Entry(line, athlete, prior, checkin, state)
+    return _Entry(line, athlete, prior, state, kind, item)
 
 
 def _group(entries: Iterable[_Entry], name: str) -> Iterator[History]:
@@ -222,22 +340,20 @@ def _group(entries: Iterable[_Entry], name: str) -> Iterator[History]:
     Raises:
         InputError: a decision does not start from the state the athlete's previous one left.
     """
-    open_: dict[str, tuple[_Entry, list[Data], _Entry]] = {}  # first, check-ins, last
+    open_: dict[str, tuple[HistoryBuilder, _Entry]] = {}  # the history so far, the last
     for entry in entries:
         found = open_.get(entry.athlete)
         if found is None:
-            open_[entry.athlete] = (entry, [entry.checkin], entry)
-            continue
-        first, checkins, last = found
-        if entry.prior != last.state:
+            found = (HistoryBuilder(entry.prior, f"{name} line {entry.line}"), entry)
+        elif entry.prior != found[1].state:
             raise InputError(
                 f"{name} line {entry.line}: athlete {entry.athlete}'s decision does not start "
-                f"from the state their decision on line {last.line} left; accepted: each "
+                f"from the state their decision on line {found[1].line} left; accepted: each "
                 f"athlete's decisions in the order they were made, none missing")
-        checkins.append(entry.checkin)
-        open_[entry.athlete] = (first, checkins, entry)
-    for first, checkins, _ in open_.values():
-        yield History(first.prior, checkins, f"{name} line {first.line}")
+        found[0].add(entry.kind, entry.item, entry.state, f"{name} line {entry.line}")
+        open_[entry.athlete] = (found[0], entry)
+    for built, _ in open_.values():
+        yield built.history()
 
 
 def _bucket(athlete: str, buckets: int) -> int:
@@ -253,7 +369,7 @@ def _spilled(entries: Iterable[_Entry], name: str, buckets: int) -> Iterator[His
         try:
             for e in entries:
                 handles[_bucket(e.athlete, buckets)].write(json.dumps(
-                    [e.line, e.athlete, e.prior, e.checkin, e.state], separators=(",", ":"),
+                    attrs.astuple(e, recurse=False), separators=(",", ":"),
                     ensure_ascii=False) + "\n")
         finally:
             for handle in handles:

@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
@@ -22,7 +22,7 @@ from .._engine import Engine
 from .._errors import InputError
 from .._memo import remember
 from .._rulebook import Rulebook
-from .._rulebook_loading import rulebook_data, rulebook_from_data
+from .._rulebook_loading import rulebook_from_text, rulebook_text
 from ._athlete import AthleteImpact, replay_athlete
 from ._histories import History
 from ._report import ImpactReport, Tally
@@ -32,13 +32,14 @@ __all__ = ["impact", "run_chunk"]
 
 @attrs.frozen
 class Job:
-    """What every chunk travels with: both rulebooks as JSON text, the backend, and how
-    many examples each group keeps."""
+    """What every chunk travels with: both rulebooks as JSON text, the backend, how many
+    examples each group keeps, and the stages the new rulebook renamed (old id, new)."""
 
     old: str
     new: str
     backend: str
     examples: int
+    mapping: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -59,24 +60,27 @@ def _engines(job: Job) -> tuple[Engine, Engine]:
     key = (job.old, job.new, job.backend)
     found = _ENGINES.get(key)
     if found is None:
-        old, new = (Engine(_rulebook(text, f"{label} rulebook"), job.backend)
+        old, new = (Engine(rulebook_from_text(text, f"{label} rulebook"), job.backend)
                     for label, text in (("old", job.old), ("new", job.new)))
         found = remember(_ENGINES, key, (old, new), 4)
     return found
 
 
 def run_chunk(job: Job, chunk: str) -> ChunkResult:
-    """Replay a chunk of athletes (JSON: ``[[origin, state, [check-in, ...]], ...]``) under
-    the job's rulebooks; this is what runs in a worker."""
+    """Replay a chunk of athletes (JSON: ``[[origin, state, [check-in, ...], [change, ...]],
+    ...]``) under the job's rulebooks; this is what runs in a worker."""
     old, new = _engines(job)
     tally = Tally(job.examples)
     athletes = []
-    for origin, state, checkins in json.loads(chunk):
+    for origin, state, checkins, changes in json.loads(chunk):
+        history = History(state, checkins, origin, changes)
         try:
-            start, taken = History(state, checkins, origin).load()
+            start, taken = history.load()
+            made = history.load_changes()
         except InputError as exc:
             return ChunkResult((), Tally(job.examples), str(exc))
-        athlete = replay_athlete(old, new, start, taken, origin, tally.note(start.athlete_id))
+        athlete = replay_athlete(old, new, start, taken, origin, tally.note(start.athlete_id),
+                                 made, dict(job.mapping))
         tally.add(athlete)
         athletes.append(athlete)
     return ChunkResult(tuple(athletes), tally)
@@ -90,7 +94,8 @@ def _chunks(histories: Iterable[History], size: int) -> Iterator[str]:
         if not isinstance(history, History):
             raise InputError(f"histories[{number}]: got {type(history).__name__}; accepted: "
                              f"a footcore History (see read_histories)")
-        batch.append([history.origin, history.state, list(history.checkins)])
+        batch.append([history.origin, history.state, list(history.checkins),
+                      list(history.changes)])
         checkins += len(history.checkins)
         if checkins >= size:
             yield _encode(batch)
@@ -147,7 +152,8 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
            workers: int | None = None, executor: Any = None, backend: str = "native",
            examples: int = 3, chunk_checkins: int = 2000,
            on_athlete: Callable[[AthleteImpact], object] | None = None,
-           progress: Callable[[int, int], object] | None = None) -> ImpactReport:
+           progress: Callable[[int, int], object] | None = None,
+           mapping: Mapping[str, str] | None = None) -> ImpactReport:
     """Replay each athlete's whole history under both rulebooks and report what changes.
 
     Each athlete's check-ins are replayed from the same starting state under ``old`` and
@@ -156,7 +162,12 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
     moved the harsher way, a rule's action made more cautious), the report says so, and
     flags any rung some athletes reach sooner (``ImpactReport.rewards_caution``). A
     check-in a rulebook refuses (a stage it lacks, say) is counted and reported, and that
-    replay goes on from the state before it.
+    replay goes on from the state before it. Goal changes and overrides among the
+    check-ins are made again under each rulebook (one a rulebook refuses is reported the
+    same way). To preview an upgrade, give the store's histories
+    (:meth:`Store.histories`, which start where the athletes' last upgrade left them) and
+    the upgrade's ``mapping``: each athlete's replay under ``new`` starts from their stage
+    moved as the upgrade moves it.
 
     The work runs in chunks of athletes (about ``chunk_checkins`` check-ins each) shipped as
     compact JSON; workers return summaries. The report is the same however it runs.
@@ -177,6 +188,7 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
         on_athlete: called with each athlete's :class:`AthleteImpact`, in the order of
             ``histories``, so per-athlete results can be kept without holding them all.
         progress: called with the athletes and check-ins done so far, after each chunk.
+        mapping: the stages ``new`` renamed, old id -> new id (see :meth:`Store.upgrade`).
 
     Raises:
         InputError: a bad argument, or a history that is not valid (the message names
@@ -190,8 +202,12 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
     for name, value, least in (("examples", examples, 0), ("chunk_checkins", chunk_checkins, 1)):
         if type(value) is not int or value < least:
             raise InputError(f"{name}: got {value!r}; accepted: a whole number, {least} or more")
+    if mapping is not None and not (isinstance(mapping, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())):
+        raise InputError("mapping: accepted: old stage id -> new stage id, as strings")
     engines = Engine(old, backend), Engine(new, backend)  # checks the backend here, early
-    job = Job(_text(old), _text(new), backend, examples)
+    job = Job(rulebook_text(old), rulebook_text(new), backend, examples,
+              tuple(sorted((mapping or {}).items())))
     _ENGINES[(job.old, job.new, backend)] = engines
     submit, parallel, pool = _runner(workers, executor)
     tally = Tally(examples)
@@ -224,14 +240,3 @@ def impact(old: Rulebook, new: Rulebook, histories: Iterable[History], *,
     return tally.report(rulebook_ref(old), rulebook_ref(new), list(dict.fromkeys(stages)),
                         stricter_on_paper(old, new))
 
-
-def _text(rulebook: Rulebook) -> str:
-    """A rulebook as a worker receives it: its content, and whether it was loaded below the
-    safety floor on purpose (``allow_unsafe``), so the worker loads it the same way."""
-    return json.dumps({"content": rulebook_data(rulebook), "unsafe": bool(rulebook.unsafe)},
-                      separators=(",", ":"), ensure_ascii=False)
-
-
-def _rulebook(text: str, location: str) -> Rulebook:
-    data = json.loads(text)
-    return rulebook_from_data(data["content"], location=location, allow_unsafe=data["unsafe"])

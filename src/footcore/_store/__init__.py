@@ -16,10 +16,11 @@ from ._location import conninfo
 from ._postgres import PostgresStore
 from ._sign import Checkpoint
 from ._sqlite import SQLiteStore
+from ._upgrade import UpgradeReport
 from ._verify import StoreProblem, StoreReport
 
 __all__ = ["Checkpoint", "ImportReport", "PostgresStore", "SQLiteStore", "Store",
-           "StoreError", "StoreProblem", "StoreReport", "open_store"]
+           "StoreError", "StoreProblem", "StoreReport", "UpgradeReport", "open_store"]
 
 
 def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True,

@@ -2,7 +2,10 @@
 check-in, each athlete's decisions in a hash chain of their own.
 
 :class:`Store` holds everything both databases share; a subclass supplies the connection
-and how a transaction starts.
+and how a transaction starts. Long because every operation of a store (check-ins, changes,
+upgrades, reading back, verification, interchange) needs its connection, lock and the
+chains' rules: split into mixins, each would declare them again. The work that needs none
+lives in the modules beside it (rows, verification, rulebooks, upgrades, interchange).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,8 +29,9 @@ from .._errors import CheckInConflict, Conflict, InputError, NotFound
 from .._history import HistoryRow, history_row
 from .._ids import normal_id
 from .._models import AthleteState, Change, CheckIn, Decision
-from .._population._histories import History
-from .._replay import ReplayReport, replay_records
+from .._population._histories import History, HistoryBuilder, decision_part
+from .._replay import ReplayReport, replay_records, reproduce_records
+from .._rulebook import Rulebook
 from ._db import SCHEMA, TABLES, StoreError, Tx
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (
@@ -40,7 +44,9 @@ from ._rows import (
     stored_json,
     whole_decision,
 )
+from ._rulebooks import keep_rulebook, read_rulebooks
 from ._sign import Checkpoint, check_key, sign
+from ._upgrade import UpgradeReport, check_upgrade, given_rulebooks, upgrade_report
 from ._verify import StoreReport, verify_store
 
 if TYPE_CHECKING:
@@ -74,18 +80,26 @@ def _in_sequence(where: str, seq: object, number: int) -> None:
         raise damaged(where, f"the record is missing: the chain goes on at record {seq + 1}")
 
 
-def _history_part(where: str, text: object) -> dict[str, Any]:
-    """What a history needs of a stored decision: its prior state, state and check-in, as
-    JSON objects (the replay that reads them checks them field by field)."""
+def _history_part(where: str, text: object) -> tuple[dict[str, Any], str, Any]:
+    """What a history needs of a stored decision: its JSON data (whose prior state and state
+    are objects), and its check-in or change (:func:`decision_part`); the replay that reads
+    them checks them field by field."""
     try:
         data = stored_json(text, "decision")
-    except ValueError as exc:
+        if not (isinstance(data, dict)
+                and all(isinstance(data.get(key), dict) for key in ("prior_state", "state"))):
+            raise ValueError("its decision lacks a prior state or state")
+        kind, item = decision_part(data)
+    except ValueError as exc:  # InputError is one
         raise damaged(where, str(exc)) from None
-    if not (isinstance(data, dict)
-            and all(isinstance(data.get(key), dict)
-                    for key in ("prior_state", "state", "checkin"))):
-        raise damaged(where, "its decision lacks a prior state, state or check-in")
-    return data
+    return data, kind, item
+
+
+def _engine(engine: object) -> Engine:
+    """Refuse what is not an engine."""
+    if not isinstance(engine, Engine):
+        raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")
+    return engine
 
 
 def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
@@ -118,6 +132,7 @@ class Store(ABC):
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
         self._states: OrderedDict[str, tuple[str, AthleteState]] = OrderedDict()
+        self._kept: set[str] = set()  # the digests of the rulebooks the store holds
 
     def _remember(self, athlete_id: str, head: str, state: AthleteState) -> None:
         self._states[athlete_id] = (head, state)
@@ -220,20 +235,34 @@ class Store(ABC):
 
     # ------------------------------------------------------------ athletes
 
-    def add_athlete(self, state: AthleteState) -> None:
+    def add_athlete(self, state: AthleteState, engine: Engine | None = None) -> None:
         """Register an athlete with their starting state (``engine.new_athlete(...)``).
+        Given the ``engine`` that made the state, the store keeps its rulebook too (as it
+        does at the athlete's first record otherwise), so the athlete can be upgraded
+        before they check in.
 
         Raises:
-            InputError: ``state`` is not an :class:`AthleteState`, or the store has an
-                athlete with that id already.
+            InputError: ``state`` is not an :class:`AthleteState`; the state was not made
+                under the engine's rulebook (``rulebook-mismatch``).
+            Conflict: the store has an athlete with that id already.
         """
         if not isinstance(state, AthleteState):
             raise InputError(f"state: got {type(state).__name__}; accepted: an AthleteState")
+        rulebook = None if engine is None else _engine(engine).rulebook
+        if rulebook is not None and rulebook.digest != state.rulebook_digest:
+            raise InputError(f"engine: rulebook {rulebook.id} {rulebook.version} "
+                             f"({rulebook.digest[:12]}); the state was made under "
+                             f"{state.rulebook_digest[:12]}", code="rulebook-mismatch")
         text = _encode(CONVERTER.unstructure(state)).decode()
-        with self._lock, self._naming(state.athlete_id), self._write() as tx:
-            added = tx.run("INSERT INTO footcore_athletes (athlete_id, state, records, head) "
-                           "VALUES (?, ?, 0, ?) ON CONFLICT (athlete_id) DO NOTHING",
-                           (state.athlete_id, text, genesis(state.athlete_id)))
+        with self._lock, self._naming(state.athlete_id):
+            with self._write() as tx:
+                added = tx.run("INSERT INTO footcore_athletes (athlete_id, state, records, "
+                               "head) VALUES (?, ?, 0, ?) ON CONFLICT (athlete_id) DO NOTHING",
+                               (state.athlete_id, text, genesis(state.athlete_id)))
+                if added and rulebook is not None:
+                    keep_rulebook(tx, rulebook)
+            if added and rulebook is not None:
+                self._kept.add(rulebook.digest)
         if not added:
             raise Conflict(f"AthleteState.athlete_id: {state.athlete_id!r} is in the store "
                            f"already; accepted: a new athlete (check in with store.check_in)",
@@ -332,8 +361,7 @@ class Store(ABC):
                 ``CheckIn.id``, which records it once); the athlete's stored rows are
                 damaged (``store-damaged``). The message names the athlete and the record.
         """
-        if not isinstance(engine, Engine):
-            raise InputError(f"engine: got {type(engine).__name__}; accepted: an Engine")
+        _engine(engine)
         if not isinstance(checkin, CheckIn):
             raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
         change = None if by is None and role is None else Change(
@@ -351,23 +379,29 @@ class Store(ABC):
                 decision = engine.evaluate(snap.state, checkin)
                 if change is not None:
                     decision = attrs.evolve(decision, change=change)
-                if self._record(athlete_id, snap, decision):
+                if self._record(athlete_id, snap, decision, engine.rulebook):
                     return decision
                 # Another writer recorded a decision for this athlete first: read again.
 
-    def _record(self, athlete_id: str, snap: _Snapshot, decision: Decision) -> bool:
-        """Append ``decision`` to the athlete's chain if it still ends where ``snap`` saw
-        it end; False when another writer appended first."""
+    def _record(self, athlete_id: str, snap: _Snapshot, decision: Decision,
+                rulebook: Rulebook) -> bool:
+        """Append ``decision``, made under ``rulebook``, to the athlete's chain if it still
+        ends where ``snap`` saw it end; False when another writer appended first."""
         row = make_row(decision, snap.records, snap.head)
+        keep = rulebook if rulebook.digest not in self._kept else None
         with self._naming(athlete_id, row.seq):
-            appended = self._append(athlete_id, snap.head, row)
+            appended = self._append(athlete_id, snap.head, row, keep)
         if appended:
             self._remember(athlete_id, row.hash, decision.state)
+            self._kept.add(rulebook.digest)
         return appended
 
-    def _change(self, athlete_id: str,
-                make: Callable[[AthleteState, Decision | None], Decision]) -> Decision:
-        """Record the decision ``make`` makes from the athlete's state and last decision."""
+    def _change(self, engine: Engine, athlete_id: str,
+                make: Callable[[AthleteState, Decision | None], Decision | None]
+                ) -> Decision | None:
+        """Record the decision ``make`` makes under ``engine`` from the athlete's state and
+        last decision (nothing, when it makes none)."""
+        _engine(engine)
         athlete_id = _athlete_id(athlete_id)
         with self._lock:
             while True:
@@ -375,7 +409,8 @@ class Store(ABC):
                     snap = self._snapshot(tx, athlete_id, None)
                     last = self._last(tx, athlete_id, snap.records)
                 decision = make(snap.state, last)
-                if self._record(athlete_id, snap, decision):
+                if decision is None or self._record(athlete_id, snap, decision,
+                                                    engine.rulebook):
                     return decision
 
     def _last(self, tx: Tx, athlete_id: str, records: int) -> Decision | None:
@@ -408,9 +443,11 @@ class Store(ABC):
             InputError: as :meth:`Engine.override`. Nothing is recorded.
             StoreError: as :meth:`check_in`.
         """
-        return self._change(athlete_id, lambda state, last: engine.override(
+        made = self._change(engine, athlete_id, lambda state, last: engine.override(
             state, on=on, by=by, role=role, reason=reason, action=action,
             clearance=clearance, comment=comment, after=last))
+        assert made is not None
+        return made
 
     def change_goal(self, engine: Engine, athlete_id: str, goal: Goal | str, *, on: date,
                     by: str | None = None, role: Role | str | None = None,
@@ -423,20 +460,96 @@ class Store(ABC):
             InputError: as :meth:`Engine.change_goal`. Nothing is recorded.
             StoreError: as :meth:`check_in`.
         """
-        return self._change(athlete_id, lambda state, _: engine.change_goal(
+        made = self._change(engine, athlete_id, lambda state, _: engine.change_goal(
             state, goal, on=on, by=by, role=role, reason=reason, comment=comment))
+        assert made is not None
+        return made
 
-    def _append(self, athlete_id: str, head: str, row: Row) -> bool:
-        """Record ``row`` if the athlete's chain still ends at ``head``. The update comes
-        first: it locks the athlete's row (PostgreSQL) or holds the write lock (SQLite)
-        and checks the head in one statement."""
+    def _append(self, athlete_id: str, head: str, row: Row, rulebook: Rulebook | None) -> bool:
+        """Record ``row`` (and ``rulebook``, the one that made it, when the store may lack
+        it) if the athlete's chain still ends at ``head``. The update comes first: it locks
+        the athlete's row (PostgreSQL) or holds the write lock (SQLite) and checks the head
+        in one statement."""
         with self._write() as tx:
             if not tx.run("UPDATE footcore_athletes SET state = ?, records = ?, head = ? "
                           "WHERE athlete_id = ? AND head = ?",
                           (row.state, row.seq + 1, row.hash, athlete_id, head)):
                 return False
+            if rulebook is not None:
+                keep_rulebook(tx, rulebook)
             insert_row(tx, athlete_id, row)
         return True
+
+    # ------------------------------------------------------------ rulebooks
+
+    def rulebooks(self) -> dict[str, Rulebook]:
+        """Every rulebook the store has used, by digest: the one of each athlete's records,
+        and of each athlete added with their engine.
+
+        Raises:
+            StoreError: (``store-damaged``) a stored rulebook cannot be loaded or is not
+                the rulebook of its digest; the database could not be read.
+        """
+        with self._lock, self._read() as tx:
+            found = read_rulebooks(tx, self.location)
+        self._kept.update(found)
+        return found
+
+    def upgrade(self, engine: Engine, *, on: date, by: str, role: Role | str = Role.OPERATOR,
+                reason: str | None = None, comment: str | None = None,
+                mapping: Mapping[str, str] | None = None,
+                rulebooks: Iterable[Rulebook] = ()) -> UpgradeReport:
+        """Move every athlete not on the engine's rulebook to it on ``on``: each gets an
+        ``upgrade`` record (see :meth:`Engine.upgrade`) at the same stage id, or
+        ``mapping[old stage id]``, in a transaction of its own. The rulebook each athlete
+        moves from is the one the store keeps for their state's digest (or one of
+        ``rulebooks``, for a store written before footcore kept them).
+
+        Every athlete's upgrade is made before any is written: when one cannot be made,
+        nothing is written. Athletes on the engine's rulebook already are skipped, so
+        running it again after a crash moves the rest.
+
+        Raises:
+            InputError: an athlete's stage has no place in the new rulebook
+                (``stage-unmapped``, naming the athletes); the store lacks an athlete's
+                rulebook (``rulebook-missing``); ``on``, ``by``, ``role``, ``reason`` or
+                ``mapping`` is refused (as :meth:`Engine.upgrade`). Nothing is written.
+            StoreError: as :meth:`check_in`; the athletes moved before it are moved.
+        """
+        _engine(engine)
+        self._writable()
+        given = given_rulebooks(rulebooks)
+        digest = engine.rulebook.digest
+        with self._lock, self._read() as tx:
+            rows = tx.all("SELECT athlete_id, state FROM footcore_athletes "
+                          "ORDER BY athlete_id")
+            stored = read_rulebooks(tx, self.location)
+        old = {**given, **stored}
+        states = [self._stored_state(str(athlete), text) for athlete, text in rows]
+        moving = [state for state in states if state.rulebook_digest != digest]
+        check_upgrade(engine, moving, old, on, mapping)
+        used = {s.rulebook_digest for s in moving} & (set(given) - set(stored))
+        if used:
+            with self._lock, self._write() as tx:
+                for key in sorted(used):
+                    keep_rulebook(tx, given[key])
+        moved: list[tuple[str, str, str]] = []
+        skipped = [state.athlete_id for state in states if state.rulebook_digest == digest]
+
+        def move(state: AthleteState, _: Decision | None) -> Decision | None:
+            if state.rulebook_digest == digest:  # moved since (a run beside this one)
+                return None
+            return engine.upgrade(state, old[state.rulebook_digest], on=on, by=by,
+                                  role=role, reason=reason, comment=comment,
+                                  mapping=mapping)
+
+        for state in moving:
+            made = self._change(engine, state.athlete_id, move)
+            if made is None:
+                skipped.append(state.athlete_id)
+            else:
+                moved.append((state.athlete_id, made.prior_state.stage, made.state.stage))
+        return upgrade_report(self.location, engine, on, moved, skipped)
 
     # ------------------------------------------------------------ reading back
 
@@ -471,8 +584,10 @@ class Store(ABC):
 
     def histories(self) -> Iterator[History]:
         """Each athlete's history, as :func:`footcore.impact.impact` replays it: the state before
-        their first decision and their check-ins in chain order. One athlete is read at a
-        time (athletes by id); athletes with no decision yet are left out.
+        their first decision, their check-ins and the goal changes and overrides among them,
+        in chain order; from the state their last upgrade left, for an athlete upgraded (the
+        records before were made under another rulebook). One athlete is read at a time
+        (athletes by id); athletes with no decision yet are left out.
 
         Raises:
             StoreError: (``store-damaged``, naming the athlete and the record) a record is
@@ -484,17 +599,22 @@ class Store(ABC):
                               "WHERE athlete_id = ? ORDER BY seq", (athlete_id,))
             if not rows:
                 continue
-            decisions: list[dict[str, Any]] = []
+            origin = f"store {self.location} athlete {athlete_id}"
+            built: HistoryBuilder | None = None
+            last: Any = None
             for number, (seq, text) in enumerate(rows):
                 at = self._where(athlete_id, number)
                 _in_sequence(at, seq, number)
-                data = _history_part(at, text)
-                if decisions and data["prior_state"] != decisions[-1]["state"]:
+                data, kind, item = _history_part(at, text)
+                if built is None:
+                    built = HistoryBuilder(data["prior_state"], origin)
+                elif data["prior_state"] != last:
                     raise damaged(at, f"it does not start from the state record {number} "
                                       f"left")
-                decisions.append(data)
-            yield History(decisions[0]["prior_state"], [d["checkin"] for d in decisions],
-                          f"store {self.location} athlete {athlete_id}")
+                built.add(kind, item, data["state"], origin)
+                last = data["state"]
+            assert built is not None
+            yield built.history()
 
     def history(self, athlete_id: str) -> tuple[HistoryRow, ...]:
         """The athlete's timeline as rows an app can render, oldest first (see
@@ -507,12 +627,31 @@ class Store(ABC):
 
     def replay(self, engine: Engine) -> ReplayReport:
         """Re-derive every recorded decision from its stored inputs with ``engine``, and
-        report each that comes out differently (see :func:`footcore.audit.replay_log`).
+        report each that comes out differently (see :func:`footcore.audit.replay_log`):
+        what ``engine``'s rulebook would have decided. An upgrade record moves from the
+        rulebook the store keeps for it; to reproduce each record under the rulebook
+        that made it, use :meth:`reproduce`.
 
         Raises:
             StoreError: as :meth:`decisions`: verify a store before replaying it.
         """
-        return replay_records(self._records(None), engine, self.location)
+        _engine(engine)
+        return replay_records(self._records(None), engine, self.location, self.rulebooks())
+
+    def reproduce(self, *, rulebooks: Iterable[Rulebook] = (),
+                  backend: str = "auto") -> ReplayReport:
+        """Re-derive every recorded decision from its stored inputs under the rulebook
+        that made it (the store keeps each, by digest), on ``backend``: each kind of
+        record, check-ins, overrides, goal changes and upgrades, comes out byte-identical
+        (only the backend's name may differ), or is reported (``report.own`` is True).
+        ``rulebooks`` adds rulebooks a store written before footcore kept them lacks.
+
+        Raises:
+            InputError: a rulebook or the backend is refused.
+            StoreError: as :meth:`decisions`: verify a store before replaying it.
+        """
+        known = {**given_rulebooks(rulebooks), **self.rulebooks()}
+        return reproduce_records(self._records(None), self.location, known, backend)
 
     # ------------------------------------------------------------ verification
 

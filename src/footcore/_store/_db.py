@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS footcore_checkpoints (
     body TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS footcore_rulebooks (
+    digest TEXT PRIMARY KEY,
+    rulebook TEXT NOT NULL
+);
 """
 TABLES = [sql.strip() for sql in _TABLES.split(";") if sql.strip()]
 

@@ -13,6 +13,7 @@ from .._audit_records import _encode
 from .._words import counted
 from ._db import Tx
 from ._rows import genesis, plan_hash, record_hash, stored_json
+from ._rulebooks import rulebook_problem
 from ._sign import parse, signature_ok
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class StoreProblem:
     list, or an athlete whose id is not text), ``"damaged"`` (a row footcore cannot read
     back: not JSON, nested too deep, a number too large, a value of the wrong type) or
     ``"checkpoint"`` (a checkpoint that is not validly signed by the key, or missing from
-    the sequence 1, 2, 3...).
+    the sequence 1, 2, 3...) or ``"rulebook"`` (a kept rulebook that is not the rulebook
+    of the digest it is kept under).
     """
 
     kind: str
@@ -242,6 +244,11 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
         "SELECT athlete_id, state, records, head FROM footcore_athletes")}
     plans = {key_: isinstance(text, str) and plan_hash(text) == key_ for key_, text in
              tx.stream("SELECT hash, plan FROM footcore_plans")}
+    for digest, text in tx.all("SELECT digest, rulebook FROM footcore_rulebooks"):
+        wrong = rulebook_problem(digest, text)
+        if wrong is not None:
+            problems.append(StoreProblem("rulebook", None, None,
+                                         f"rulebook {str(digest)[:12]}: {wrong}"))
     stored = tx.all("SELECT number, body, signature FROM footcore_checkpoints ORDER BY number")
     problems.extend(_checkpoint_gaps([row[0] for row in stored]))
     checkpoints = []
