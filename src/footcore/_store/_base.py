@@ -102,6 +102,23 @@ def _engine(engine: object) -> Engine:
     return engine
 
 
+def _on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
+    """``state``, when ``engine`` decides under the rulebook it was made under: a store
+    moves its athletes to another rulebook only by an upgrade, which its chains record.
+
+    Raises:
+        InputError: (``rulebook-mismatch``) the engine's rulebook is another.
+    """
+    book = engine.rulebook
+    if state.rulebook_digest != book.digest:
+        raise InputError(f"engine: rulebook {book.id} {book.version} ({book.digest[:12]}); "
+                         f"athlete {state.athlete_id} is on rulebook "
+                         f"{state.rulebook_digest[:12]}: move the store's athletes to it with "
+                         f"store.upgrade(engine) (footcore store upgrade) first",
+                         code="rulebook-mismatch")
+    return state
+
+
 def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
     """Refuse a check-in that reuses a stored one's id for other content."""
     if stored == given:
@@ -353,9 +370,10 @@ class Store(ABC):
         Raises:
             NotFound: no athlete has that id.
             CheckInConflict: the athlete has a check-in with that ``id`` and other content.
-            InputError: the check-in is invalid or older than the
-                last one; the stored state does not fit the engine's rulebook (a stage or
-                dose level it lacks). Nothing is recorded.
+            InputError: the check-in is invalid or older than the last one; the athlete
+                is on another rulebook than the engine's (``rulebook-mismatch``: upgrade
+                the store first), or their stored state does not fit it. Nothing is
+                recorded.
             StoreError: the database could not be reached or stayed busy, or the disk is
                 full or failed (the check-in may be recorded: retry it with the same
                 ``CheckIn.id``, which records it once); the athlete's stored rows are
@@ -376,6 +394,7 @@ class Store(ABC):
                     with self._naming(athlete_id):
                         self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored
+                _on_rulebook(engine, snap.state)
                 decision = engine.evaluate(snap.state, checkin)
                 if change is not None:
                     decision = attrs.evolve(decision, change=change)
@@ -444,8 +463,8 @@ class Store(ABC):
             StoreError: as :meth:`check_in`.
         """
         made = self._change(engine, athlete_id, lambda state, last: engine.override(
-            state, on=on, by=by, role=role, reason=reason, action=action,
-            clearance=clearance, comment=comment, after=last))
+            _on_rulebook(engine, state), on=on, by=by, role=role, reason=reason,
+            action=action, clearance=clearance, comment=comment, after=last))
         assert made is not None
         return made
 
@@ -461,7 +480,8 @@ class Store(ABC):
             StoreError: as :meth:`check_in`.
         """
         made = self._change(engine, athlete_id, lambda state, _: engine.change_goal(
-            state, goal, on=on, by=by, role=role, reason=reason, comment=comment))
+            _on_rulebook(engine, state), goal, on=on, by=by, role=role, reason=reason,
+            comment=comment))
         assert made is not None
         return made
 
