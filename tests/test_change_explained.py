@@ -4,8 +4,6 @@ and the history page; an override's explanation says what the rules had decided.
 
 from __future__ import annotations
 
-import re
-import shutil
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
@@ -20,49 +18,14 @@ import footcore.audit
 from footcore._history import history_row
 from footcore._page import Verification, history_page
 from footcore.models import REASONS, Change, ChangeKind, Role
+from seasons import COMMENT, renamed_engine, season
 
-ROOT = Path(__file__).parents[1]
 START = date(2026, 1, 5)
-COMMENT = "away until the 20th"
 
 
 @pytest.fixture(scope="module")
 def renamed(tmp_path_factory: pytest.TempPathFactory) -> fc.Engine:
-    """An engine on the shipped rulebook's next version, whose first stage is renamed."""
-    rules = tmp_path_factory.mktemp("rules") / "rules"
-    shutil.copytree(ROOT / "rules", rules)
-    for name in ("stages.toml", "rules-progression.toml"):
-        path = rules / name
-        path.write_text(path.read_text().replace('"baseline"', '"awareness"'))
-    book = rules / "rulebook.toml"
-    book.write_text(re.sub(r'(?m)^digest = .*\n', "", book.read_text().replace(
-        'version = "1.0.0"', 'version = "1.1.0"')))
-    return fc.Engine(fc.load_rulebook(rules), backend="native")
-
-
-def season(engine: fc.Engine, renamed: fc.Engine) -> list[fc.Decision]:
-    """A check-in, a coach's hold, a change of goal, an upgrade to a renamed first stage,
-    a coach's pause and a clinician's clearance: every kind, one after the other."""
-    state = engine.new_athlete("a-17", goal=fc.Goal.RUNNER, start=START)
-    first = engine.evaluate(state, fc.CheckIn(on=START + timedelta(days=7), completed=True,
-                                              minutes=20))
-    held = engine.override(first.state, on=first.on + timedelta(days=1), by="coach:maria",
-                           role="coach", action=fc.Action.HOLD, reason="travel",
-                           comment=COMMENT, after=first)
-    goal = engine.change_goal(held.state, fc.Goal.STRENGTH, on=held.on + timedelta(days=1),
-                              by="athlete:a-17", role="athlete", reason="new-sport",
-                              comment="took up climbing")
-    moved = renamed.upgrade(goal.state, engine.rulebook, on=goal.on + timedelta(days=1),
-                            mapping={"baseline": "awareness"}, by="ops", role="operator",
-                            reason="rulebook-release")
-    paused = renamed.override(moved.state, on=moved.on + timedelta(days=1),
-                              by="coach:<b>x</b>", role="coach", action="pause",
-                              reason="injury-concern",
-                              comment="<script>alert(1)</script> & sore", after=moved)
-    cleared = renamed.override(paused.state, on=paused.on + timedelta(days=2),
-                               by="clinician:dr-lee", role="clinician", clearance=True,
-                               reason="assessed-cleared", after=paused)
-    return [first, held, goal, moved, paused, cleared]
+    return renamed_engine(tmp_path_factory.mktemp("renamed"))
 
 
 @pytest.fixture(scope="module")

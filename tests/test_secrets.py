@@ -308,8 +308,8 @@ def test_the_commands_over_stores_are_found() -> None:
 class Files:
     """The files a command reads, made fresh for each run in its own folder."""
 
-    def __init__(self, folder: Path, key: Path) -> None:
-        self.folder, self.key = folder, key
+    def __init__(self, folder: Path, key: Path, location: str) -> None:
+        self.folder, self.key, self.location = folder, key, location
         self.out = folder / "out"
 
     def value(self, dest: str, words: tuple[str, ...]) -> str:
@@ -332,8 +332,23 @@ class Files:
             return "native"
         if dest == "workers":
             return "1"
+        if dest in CHANGE:  # store override and store goal: who changes what, and why
+            return CHANGE[dest]
+        if dest == "on":  # a day after each check-in and change before
+            return str(START + timedelta(days=next(_days)))
+        if dest == "goal":
+            return self._other_goal()
         raise AssertionError(f"footcore {' '.join(words)}: tell test_secrets what to give "
                              f"{dest}")
+
+    def _other_goal(self) -> str:
+        """A goal the athlete does not have (any, when the store cannot be reached)."""
+        try:
+            with fc.open_store(self.location, readonly=True) as store:
+                now: fc.Goal | None = store.state(ATHLETE).goal
+        except fc.FootcoreError:
+            now = None
+        return next(goal.value for goal in fc.Goal if goal is not now)
 
     def _log(self) -> Path:
         """An audit log of one new athlete, as store import takes it."""
@@ -347,7 +362,8 @@ class Files:
 
 
 # Options left out unless listed: the ones the runs need even though argparse does not.
-WANTED = {"athlete", "athlete_id", "backend", "workers", "report"}
+WANTED = {"athlete", "athlete_id", "backend", "workers", "report", "action"}
+CHANGE = {"by": "coach:maria", "role": "coach", "reason": "other", "action": "hold"}
 
 
 def _argv(words: tuple[str, ...], location: str, files: Files, *, as_json: bool) -> list[str]:
@@ -408,7 +424,7 @@ def test_no_command_shows_the_password_of_an_unreachable_store(
         words: tuple[str, ...], as_json: bool, form: str, free_port: int, key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     location = FORMS[form](_unreachable(free_port), "fc", PASSWORD)
-    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key),
+    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key, location),
                                         as_json=as_json))
     assert code == 2 and "cannot connect" in err and "***" in err
     assert not _leaks(tmp_path, out, err, *drawn)
@@ -420,7 +436,8 @@ def test_no_command_shows_the_password_of_a_real_store(
         words: tuple[str, ...], as_json: bool, form: str, server: dict[str, str], key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str],
         request: pytest.FixtureRequest) -> None:
-    code, out, err = _run(capsys, _argv(words, _real(server, form), Files(tmp_path, key),
+    location = _real(server, form)
+    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key, location),
                                         as_json=as_json))
     assert code in {0, 1} and "cannot connect" not in err, err  # it logged in and ran
     assert not _leaks(tmp_path, out, err, *drawn)
