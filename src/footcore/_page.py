@@ -56,9 +56,9 @@ _BACK_OFFS = {"pause": ("pause", "pauses"),
               "deload": ("deload", "deloads")}
 # What a rule that raises the load does, for "waiting to ...".
 _GATES = {"progress": "raise the load level", "advance": "move up a rung"}
-# What each kind of change is called in the timeline's session column and the summary.
-_KINDS = {"override": "override", "goal": "goal change", "upgrade": "new rulebook",
-          "checkin": "check-in"}
+# What each kind of change on no check-in is called in the timeline's session column and
+# the summary.
+_KINDS = {"override": "override", "goal": "goal change", "upgrade": "new rulebook"}
 _LOAD_LEVEL = ("<b>Load level</b> is the step of the dose within a stage: 0 is the easiest, "
                "each level adds a little to reps and hold times, and each new stage starts "
                "again at 0.")
