@@ -92,6 +92,9 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store checkpoint", "{store} --key {private_key}"),
     ("store upgrade", "{store} --rules {new_rules} --old-rules {rules} --by ops --on 2030-01-01 "
                       "--json"),
+    ("store override", "{store} a-1 --on 2030-01-01 --by coach:maria --role coach --action "
+                       "hold --reason travel --comment 'away' --rules {rules} --json"),
+    ("store goal", "{store} a-1 strength --on 2030-01-01 --by athlete --rules {rules}"),
     ("impact", "{rules} {new_rules} {athletes} --workers 1 --backend native"),
     ("impact", "{rules} {rules} {decisions} --workers 1 --backend native --json"),
     ("impact", "{rules} {new_rules} {log} --workers 1 --backend native --report {out_dir}"),

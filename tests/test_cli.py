@@ -649,55 +649,6 @@ def test_explain_reads_a_goal_change(capsys: pytest.CaptureFixture[str],
     assert code == 0 and json.loads(out)["winners"][0]["rule_id"] == "goal-change"
 
 
-def test_a_page_of_check_ins_refuses_a_goal_change_by_name(capsys: pytest.CaptureFixture[str],
-                                                          tmp_path: Path) -> None:
-    """The history page replays check-in decisions: a RETARGET among them is refused on one
-    line, not drawn as a session."""
-    engine = Engine(backend="native")
-    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
-    rows = tmp_path / "decisions.jsonl"
-    rows.write_text(to_json(engine.change_goal(state, Goal.STRENGTH, on=date(2026, 1, 9)))
-                    + "\n")
-    err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
-    assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err
-
-
-def test_a_goal_change_in_a_decisions_file_is_refused_where_it_is(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """Among a page's decisions, the goal change is named by file and row, as any row the
-    page cannot read is: the error said neither, so a long file had to be searched."""
-    engine = Engine(backend="native")
-    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
-    first = engine.evaluate(state, CheckIn(on=date(2026, 1, 6), completed=True))
-    rows = tmp_path / "decisions.jsonl"
-    rows.write_text(to_json(first) + "\n" + to_json(
-        engine.change_goal(first.state, Goal.STRENGTH, on=date(2026, 1, 9))) + "\n")
-    err = fails(capsys, "report", rows, "a-17", "--out", tmp_path / "pages", "--no-chart")
-    assert f"decisions file {rows} (decision 2): " in err
-    assert "retarget decision (a change of goal on 2026-01-09) answers no check-in" in err
-
-
-def test_a_goal_change_forged_into_a_log_is_refused_where_it_is(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """A log never holds a RETARGET (append refuses it); one written in by hand, with its
-    hash, reached the page's builder and was refused there without the log or record."""
-    from footcore._audit_records import _encode, _hash
-    from footcore._convert import CONVERTER
-    from footcore.audit import AuditLog
-    engine = Engine(backend="native")
-    state = engine.new_athlete("a-17", goal=Goal.RUNNER, start=date(2026, 1, 5))
-    first = engine.evaluate(state, CheckIn(on=date(2026, 1, 6), completed=True))
-    log = tmp_path / "audit.jsonl"
-    head = AuditLog(log).append(first)
-    data = CONVERTER.unstructure(engine.change_goal(first.state, Goal.STRENGTH,
-                                                    on=date(2026, 1, 9)))
-    record = {"decision": data, "hash": _hash(1, head.hash, data), "prev": head.hash, "seq": 1}
-    with log.open("ab") as handle:
-        handle.write(_encode(record) + b"\n")
-    err = fails(capsys, "report", log, "a-17", "--out", tmp_path / "pages", "--no-chart")
-    assert f"audit log {log} (record 2): " in err and "answers no check-in" in err
-
-
 def test_the_timeline_marks_a_session_too_short_to_count(capsys: pytest.CaptureFixture[str],
                                                         tmp_path: Path) -> None:
     """P2, P6: a row said 'done' for a session under session_counts_min_minutes, beside a

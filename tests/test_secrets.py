@@ -203,13 +203,16 @@ def test_a_port_that_is_not_a_number_is_a_store_error(free_port: int) -> None:
 @pytest.fixture(scope="module")
 def server(pg_server: str) -> dict[str, str]:
     """The host part of the test server's locations, with a role ``ROLE`` that must give
-    ``PASSWORD`` (scram-sha-256) and owns a database that holds athlete ``a-1``."""
+    ``PASSWORD`` (scram-sha-256) and owns two databases that hold athlete ``a-1``: one for
+    the commands that record changes in the athlete's chain (``CHANGING``), one for all
+    the others (impact reads histories of check-ins)."""
     folder = parse_qs(urlsplit(pg_server).query)["host"][0]
     hba = Path(folder) / "data" / "pg_hba.conf"
     hba.write_text(f"local all {ROLE} scram-sha-256\n" + hba.read_text())
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'")
-        conn.execute(f"CREATE DATABASE {ROLE}_db OWNER {ROLE}")
+        for db in DATABASES:
+            conn.execute(f"CREATE DATABASE {ROLE}_{db} OWNER {ROLE}")
         conn.execute("SELECT pg_reload_conf()")
     host = {"netloc": "", "query": f"?host={folder}", "dsn": f"host={folder}"}
     without = f"postgresql://{ROLE}@/{ROLE}_db?host={folder}"
@@ -222,10 +225,11 @@ def server(pg_server: str) -> dict[str, str]:
     else:
         pytest.fail("the test server still lets the role in without its password")
     engine = fc.Engine(fc.load_rulebook(), backend="native")
-    with fc.open_store(FORMS["user:password@"](host, f"{ROLE}_db", PASSWORD)) as store:
-        store.add_athlete(engine.new_athlete(ATHLETE, goal=fc.Goal.RUNNER, start=START))
-        for _ in range(2):
-            store.check_in(engine, ATHLETE, _checkin())
+    for db in DATABASES:
+        with fc.open_store(FORMS["user:password@"](host, f"{ROLE}_{db}", PASSWORD)) as store:
+            store.add_athlete(engine.new_athlete(ATHLETE, goal=fc.Goal.RUNNER, start=START))
+            for _ in range(2):
+                store.check_in(engine, ATHLETE, _checkin())
     return host
 
 
@@ -239,8 +243,8 @@ def _checkin_data() -> dict[str, object]:
             "completed": True, "minutes": 18}
 
 
-def _real(server: dict[str, str], form: str, password: str = PASSWORD) -> str:
-    return FORMS[form](server, f"{ROLE}_db", password)
+def _real(server: dict[str, str], form: str, password: str = PASSWORD, db: str = "db") -> str:
+    return FORMS[form](server, f"{ROLE}_{db}", password)
 
 
 def test_the_role_logs_in_with_the_password_and_not_without(server: dict[str, str]) -> None:
@@ -308,8 +312,8 @@ def test_the_commands_over_stores_are_found() -> None:
 class Files:
     """The files a command reads, made fresh for each run in its own folder."""
 
-    def __init__(self, folder: Path, key: Path) -> None:
-        self.folder, self.key = folder, key
+    def __init__(self, folder: Path, key: Path, location: str) -> None:
+        self.folder, self.key, self.location = folder, key, location
         self.out = folder / "out"
 
     def value(self, dest: str, words: tuple[str, ...]) -> str:
@@ -334,8 +338,23 @@ class Files:
             return "native"
         if dest == "workers":
             return "1"
+        if dest in CHANGE:  # store override and store goal: who changes what, and why
+            return CHANGE[dest]
+        if dest == "on":  # a day after each check-in and change before
+            return str(START + timedelta(days=next(_days)))
+        if dest == "goal":
+            return self._other_goal()
         raise AssertionError(f"footcore {' '.join(words)}: tell test_secrets what to give "
                              f"{dest}")
+
+    def _other_goal(self) -> str:
+        """A goal the athlete does not have (any, when the store cannot be reached)."""
+        try:
+            with fc.open_store(self.location, readonly=True) as store:
+                now: fc.Goal | None = store.state(ATHLETE).goal
+        except fc.FootcoreError:
+            now = None
+        return next(goal.value for goal in fc.Goal if goal is not now)
 
     def _log(self) -> Path:
         """An audit log of one new athlete, as store import takes it."""
@@ -349,7 +368,12 @@ class Files:
 
 
 # Options left out unless listed: the ones the runs need even though argparse does not.
-WANTED = {"athlete", "athlete_id", "backend", "workers", "report"}
+WANTED = {"athlete", "athlete_id", "backend", "workers", "report", "action"}
+CHANGE = {"by": "coach:maria", "role": "coach", "reason": "other", "action": "hold"}
+# The commands that record a change in the athlete's chain, and the databases they and the
+# others run on.
+CHANGING = {("store", "override"), ("store", "goal")}
+DATABASES = ("db", "changes")
 
 
 def _argv(words: tuple[str, ...], location: str, files: Files, *, as_json: bool) -> list[str]:
@@ -410,7 +434,7 @@ def test_no_command_shows_the_password_of_an_unreachable_store(
         words: tuple[str, ...], as_json: bool, form: str, free_port: int, key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     location = FORMS[form](_unreachable(free_port), "fc", PASSWORD)
-    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key),
+    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key, location),
                                         as_json=as_json))
     assert code == 2 and "cannot connect" in err and "***" in err
     assert not _leaks(tmp_path, out, err, *drawn)
@@ -422,7 +446,8 @@ def test_no_command_shows_the_password_of_a_real_store(
         words: tuple[str, ...], as_json: bool, form: str, server: dict[str, str], key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str],
         request: pytest.FixtureRequest) -> None:
-    code, out, err = _run(capsys, _argv(words, _real(server, form), Files(tmp_path, key),
+    location = _real(server, form, db="changes" if words in CHANGING else "db")
+    code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key, location),
                                         as_json=as_json))
     assert code in {0, 1} and "cannot connect" not in err, err  # it logged in and ran
     assert not _leaks(tmp_path, out, err, *drawn)

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING
 
 import attrs
 
+from ._change_words import change_said, cleared
 from ._enums import Action
 from ._errors import InputError
 from ._explain import compensation_words, symptom_words
@@ -69,15 +70,21 @@ class _Event:
 
 
 def reported(decision: Decision) -> list[str]:
-    """What the check-in reported, in words: symptoms, then compensations."""
-    checkin = decision.answered
+    """What the check-in reported, in words: symptoms, then compensations (nothing for a
+    decision on no check-in)."""
+    checkin = decision.checkin
+    if checkin is None:
+        return []
     return [*(symptom_words(s) for s in checkin.symptoms),
             *(compensation_words(decision, c) for c in checkin.compensations)]
 
 
 def back_off_cause(decision: Decision) -> str:
     """Why the decision backed off, in plain words: what was reported that the winning rule
-    matched, or else the first clause of the rule's summary."""
+    matched, or else the first clause of the rule's summary; for an override, who made it
+    and why."""
+    if decision.checkin is None and (said := change_said(decision)):
+        return said[0].rstrip(".")
     for firing in decision.winners:
         kind, _, index = firing.fact.partition("[")
         if kind == "symptom":
@@ -98,10 +105,10 @@ def _events(decisions: Sequence[Decision]) -> list[_Event]:
     """Every back-off, every clinician clearance, and every report of a symptom or
     compensation that did not cause a back-off; dated with the year when the decisions
     span more than one."""
-    years = decisions[0].answered.on.year != decisions[-1].answered.on.year
+    years = decisions[0].on.year != decisions[-1].on.year
     events = []
     for d in decisions:
-        on, stage, said = d.answered.on, d.state.stage, reported(d)
+        on, stage, said = d.on, d.state.stage, reported(d)
         when = f"{on:%d %b %Y}" if years else f"{on:%d %b}"
         if is_back_off(d):
             label = f"{d.action.value.upper()} {when}\n{_wrap(back_off_cause(d))}"
@@ -109,7 +116,7 @@ def _events(decisions: Sequence[Decision]) -> list[_Event]:
         elif said:
             label = f"{d.action.value} {when}\n{_wrap('; '.join(said))}"
             events.append(_Event(on, stage, label, *_REPORTED, _REPORTED_RANK))
-        if d.answered.clinician_cleared:
+        if cleared(d):
             events.append(_Event(on, stage, f"CLEARED {when}\nby a clinician", *_CLEARED,
                                  _CLEARED_RANK, lift=0.4 if is_back_off(d) or said else 0.0))
     return events
@@ -202,10 +209,10 @@ def _spans(decisions: Sequence[Decision], end: date) -> list[tuple[str, date, da
     """Runs of check-ins whose plan was in the same mode, as (mode, from, to)."""
     spans = []
     for mode, group in itertools.groupby(
-            zip(decisions, [*[d.answered.on for d in decisions[1:]], end], strict=True),
+            zip(decisions, [*[d.on for d in decisions[1:]], end], strict=True),
             key=lambda pair: pair[0].plan.mode):
         run = list(group)
-        spans.append((mode, run[0][0].answered.on, run[-1][1]))
+        spans.append((mode, run[0][0].on, run[-1][1]))
     return spans
 
 
@@ -279,7 +286,7 @@ def _dose_panel(ax: Axes, decisions: Sequence[Decision], xs: Sequence[float],
     missed sessions on a band of their own. True when a session was missed."""
     ax.step(xs, [math.nan if s.paused else s.dose_level for s in states], where="post",
             color="#2e8b57", lw=2)
-    missed = [weeks(d.answered.on) for d in decisions if not d.answered.completed]
+    missed = [weeks(d.on) for d in decisions if d.checkin and not d.checkin.completed]
     ax.plot(missed, [_MISSED_Y] * len(missed), "x", color="#666666", markersize=6)
     band = [_MISSED_Y] if missed else []
     ax.set_yticks([*band, *range(max_dose + 1)],
@@ -344,10 +351,10 @@ def chart_figure(decisions: Sequence[Decision], rulebook: Rulebook, *, title: st
     def weeks(day: date) -> float:
         return (day - start).days / 7
 
-    last_day = decisions[-1].answered.on
+    last_day = decisions[-1].on
     count = (last_day - start).days // 7 + 1  # weeks with a check-in, counted from start
     end = min(last_day + timedelta(days=3), start + timedelta(weeks=count))
-    xs = [weeks(start), *(weeks(d.answered.on) for d in decisions), weeks(end)]
+    xs = [weeks(start), *(weeks(d.on) for d in decisions), weeks(end)]
     states = [first, *(d.state for d in decisions)]
     states.append(states[-1])
     order = {stage.id: stage.order for stage in rulebook.stages}

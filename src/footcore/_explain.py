@@ -9,10 +9,21 @@ from typing import Any, Literal, overload
 
 import attrs
 
+from ._change_words import change_said, overrode
 from ._conditions import FACT_FIELDS, FactType, Scalar
-from ._enums import Action
+from ._enums import Action, ChangeKind
 from ._errors import InputError
-from ._models import AthleteState, Compensation, Decision, Dose, Firing, PlanItem, Symptom, WeekPlan
+from ._models import (
+    AthleteState,
+    Change,
+    Compensation,
+    Decision,
+    Dose,
+    Firing,
+    PlanItem,
+    Symptom,
+    WeekPlan,
+)
 from ._needs import DIRECTION, field_label, needs_as_dict
 from ._words import day, prescribed
 
@@ -28,6 +39,7 @@ _WHAT = {
     Action.REGRESS: "steps back down a rung",
     Action.PAUSE: "pauses training until a clinician clears it",
     Action.RETARGET: "switches to the new goal's sessions at the same rung and dose",
+    Action.UPGRADE: "moves to another rulebook at the same rung and dose step",
 }
 _WHERE = {
     "ball_of_foot": "under the ball of the foot", "arch": "under the arch",
@@ -107,6 +119,19 @@ _PHRASES: dict[str, Callable[[Scalar], str]] = {
     "foot_fatigue": _number("foot fatigue {}/10 after daily activity"),
     "week_single_leg": _flag("this week plans single-leg work or hops",
                              "this week plans no single-leg work or hops"),
+    # what an override's and an upgrade's firings record
+    "by": "by {}".format,
+    "role": "as {}".format,
+    "reason": "reason: {}".format,
+    "clearance": _flag("clearance given", "clearance withdrawn"),
+    "rules_decided": "the rules had decided {}".format,
+    "rules_fired": lambda value: f"rules that fired: {value or 'none (the default)'}",
+    "digest_before": lambda value: f"rulebook before: digest {str(value)[:12]}",
+    "digest_now": lambda value: f"rulebook now: digest {str(value)[:12]}",
+    "stage_before": "stage before: {}".format,
+    "stage_now": "stage now: {}".format,
+    "dose_before": "dose step before: {}".format,
+    "dose_now": "dose step now: {}".format,
 }
 # A measured-or-not flag says nothing more when the value it guards is shown.
 _GUARDS = {name: spec.guard for name, spec in FACT_FIELDS[FactType.CHECKIN].items() if spec.guard}
@@ -202,6 +227,14 @@ def _exercises(plan: WeekPlan) -> list[dict[str, Any]]:
              "cues": list(item.cues)} for item in seen.values()]
 
 
+def _change(change: Change | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"kind": change.kind.value, "on": change.on.isoformat(), "by": change.by,
+            "role": change.role.value if change.role else None, "reason": change.reason,
+            "comment": change.comment}
+
+
 def _as_dict(decision: Decision) -> dict[str, Any]:
     overridden = []
     for firing in decision.overridden:
@@ -213,8 +246,12 @@ def _as_dict(decision: Decision) -> dict[str, Any]:
     return {
         "athlete_id": decision.state.athlete_id,
         "date": decision.on.isoformat(),
+        "kind": decision.kind.value,
         "action": decision.action.value,
         "what": _WHAT[decision.action],
+        "change": _change(decision.change),
+        "said": change_said(decision),
+        "overrode": overrode(decision),
         "before": _week(decision.prior_plan, decision.prior_state),
         "after": _week(decision.plan, decision.state),
         "no_rule_fired": not decision.firings,
@@ -264,23 +301,37 @@ def _state_line(label: str, week: dict[str, Any]) -> str:
             f"{sessions} a week, {week['mode']} plan{until}.")
 
 
+# The kinds of change whose one firing is the engine's record of a person's or the app's
+# choice, which the change's sentences say in full (a change of goal cites P12: it is kept).
+_SAID_ALONE = (ChangeKind.OVERRIDE.value, ChangeKind.UPGRADE.value)
+
+
+def _why(data: dict[str, Any]) -> list[str]:
+    """The rules that made the decision, or the default it fell back on; nothing for a
+    change whose sentences say who chose it and why."""
+    if data["kind"] in _SAID_ALONE:
+        return []
+    if not data["winners"]:
+        gates = ", ".join(f"{e['rule_id']} ({_cited(e)})" for e in data["why_not"])
+        return [f"No rule fired; {data['action']} is the rulebook's default action"
+                + (f", kept until the next step's conditions are met: {gates}." if gates
+                   else ".")]
+    lines = ["Why:"]
+    for entry in data["winners"]:
+        lines.extend(_rule_lines(entry, entry["rule_id"]))
+    return lines
+
+
 def _as_text(data: dict[str, Any]) -> str:
     action = data["action"]
     lines = [
         f"{day(date.fromisoformat(data['date']))}, athlete {data['athlete_id']}: "
         f"{action.upper()}: {data['what']}.",
+        *data["said"],
         _state_line("Before:", data["before"]),
         _state_line("After: ", data["after"]),
+        *_why(data),
     ]
-    if data["winners"]:
-        lines.append("Why:")
-        for entry in data["winners"]:
-            lines.extend(_rule_lines(entry, entry["rule_id"]))
-    else:
-        gates = ", ".join(f"{e['rule_id']} ({_cited(e)})" for e in data["why_not"])
-        lines.append(f"No rule fired; {action} is the rulebook's default action"
-                     + (f", kept until the next step's conditions are met: {gates}." if gates
-                        else "."))
     if data["overridden"]:
         lines.append(f"Also eligible, but overridden by the more conservative {action}:")
         for entry in data["overridden"]:
@@ -324,9 +375,13 @@ def explain(decision: Decision, format: str = "text") -> str | dict[str, Any]:
     Args:
         decision: a decision, fresh from the engine or read back from JSON or a log.
         format: ``"text"`` for plain language a coach can read; ``"dict"`` for the same
-            content as JSON-ready data (action, stage and dose before and after, winning and
-            overridden rules with their facts in words, sources and thresholds, plan changes,
-            cues, notes), for an app's own UI.
+            content as JSON-ready data (the kind of change, action, stage and dose before and
+            after, winning and overridden rules with their facts in words, sources and
+            thresholds, plan changes, cues, notes), for an app's own UI. A decision that is
+            not the rules' answer to a check-in (an override, a change of goal, an upgrade),
+            or a check-in someone is named for, has its ``change`` (who, role, reason code,
+            comment) and ``said``, who made it and why in sentences; an override's
+            ``overrode`` is what the rules had decided before it (action, rules, day).
 
     Raises:
         InputError: ``decision`` is not a Decision, or ``format`` is neither ``"text"`` nor

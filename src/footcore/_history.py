@@ -1,5 +1,6 @@
 """An athlete's history: one row per decision (the stage and dose it left them on, the
-action, the main reason), read from an audit log here and from a store by the store.
+action, the main reason, what kind of change made it and who), read from an audit log here
+and from a store by the store.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from datetime import date
 import attrs
 
 from ._audit import _existing
-from ._enums import Action
+from ._change_words import change_said
+from ._enums import Action, ChangeKind
 from ._ids import normal_id
-from ._models import Decision
+from ._models import Change, Decision
 
 __all__ = ["HistoryRow", "history", "history_row"]
 
@@ -20,8 +22,12 @@ __all__ = ["HistoryRow", "history", "history_row"]
 @attrs.frozen
 class HistoryRow:
     """One decision in an athlete's timeline: the stage and dose it left them on, the
-    action, and the main reason (the first winning rule's summary). ``seq`` is the record's
-    stored sequence number (0 first): show ``seq + 1`` as its record number."""
+    action, and the main reason (the first winning rule's summary; for an override, a
+    change of goal or an upgrade, who made it and why: ``Held by coach:maria (coach):
+    travel, away until the 20th.``). ``kind`` is what made it, ``change`` who, in which
+    role, with which reason code and comment (None for a check-in nobody is named for).
+    ``seq`` is the record's stored sequence number (0 first): show ``seq + 1`` as its
+    record number."""
 
     seq: int
     on: date
@@ -30,6 +36,8 @@ class HistoryRow:
     action: Action
     reason: str
     rule_id: str | None
+    kind: ChangeKind = ChangeKind.CHECKIN
+    change: Change | None = None
 
 
 def history(path: str | os.PathLike[str], athlete_id: str) -> tuple[HistoryRow, ...]:
@@ -54,5 +62,8 @@ def history_row(seq: int, d: Decision) -> HistoryRow:
     """The history row of decision ``d``, recorded as ``seq``."""
     main = d.winners[0] if d.winners else None
     reason = main.summary if main else f"No rule fired: the rulebook's default, {d.action}."
+    said = change_said(d)
+    if said:  # who made it and why; for a check-in someone sent, after the rules' reason
+        reason = " ".join(said) if d.kind is not ChangeKind.CHECKIN else f"{reason} {said[0]}"
     return HistoryRow(seq, d.on, d.state.stage, d.state.dose_level, d.action, reason,
-                      main.rule_id if main else None)
+                      main.rule_id if main else None, d.kind, d.change)

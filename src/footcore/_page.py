@@ -1,8 +1,12 @@
 """One athlete's history as a single self-contained HTML page a coach can send a clinician,
 read from the top: what happened in short (symptoms, back-offs, pauses and clearances,
-sessions done while paused), whether the record is intact, the chart, the check-ins in
-order with runs of uneventful ones folded into a line that says what they waited for, each
-eventful decision explained, and the rulebook versions used.
+sessions done while paused, the changes people or the app made), whether the record is
+intact, the chart, the check-ins and changes in order with runs of uneventful check-ins
+folded into a line that says what they waited for, each eventful decision explained, and
+the rulebook versions used.
+
+An override, a change of goal or a move to another rulebook has a line of its own that says
+who made it and why, their comment included: free text, escaped as all text here is.
 
 The page is about one athlete and names no file, folder or store. It needs nothing from
 the network: the chart is embedded as a PNG ``data:`` URI, the styles are inline, and it
@@ -23,9 +27,18 @@ from typing import Any
 
 import attrs
 
+from ._change_words import change_said, cleared
 from ._chart import back_off_cause, reported
 from ._enums import Action
-from ._explain import _WHERE, PlanChange, _cited, _threshold, compensation_words, explain
+from ._explain import (
+    _SAID_ALONE,
+    _WHERE,
+    PlanChange,
+    _cited,
+    _threshold,
+    compensation_words,
+    explain,
+)
 from ._models import Decision, RulebookRef
 from ._simulate import is_back_off
 from ._version import __version__
@@ -35,7 +48,7 @@ __all__ = ["Verification", "history_page", "page_key", "page_name"]
 
 _ACTION_COLOURS = {"pause": "#7b241c", "regress": "#c0392b", "rest": "#d2691e",
                    "deload": "#b8860b", "ease": "#9a7d0a", "hold": "#555555", "progress": "#1e8449",
-                   "advance": "#117a65"}
+                   "advance": "#117a65", "retarget": "#1f618d", "upgrade": "#6c3483"}
 # A back-off, counted: one and many.
 _BACK_OFFS = {"pause": ("pause", "pauses"),
               "regress": ("step back down a rung", "steps back down a rung"),
@@ -43,6 +56,9 @@ _BACK_OFFS = {"pause": ("pause", "pauses"),
               "deload": ("deload", "deloads")}
 # What a rule that raises the load does, for "waiting to ...".
 _GATES = {"progress": "raise the load level", "advance": "move up a rung"}
+# What each kind of change on no check-in is called in the timeline's session column and
+# the summary.
+_KINDS = {"override": "override", "goal": "goal change", "upgrade": "new rulebook"}
 _LOAD_LEVEL = ("<b>Load level</b> is the step of the dose within a stage: 0 is the easiest, "
                "each level adds a little to reps and hold times, and each new stage starts "
                "again at 0.")
@@ -167,14 +183,14 @@ def _back_offs(decisions: Sequence[Decision]) -> str:
     begun: dict[str, list[date]] = {}
     for d in decisions:
         if is_back_off(d):
-            begun.setdefault(d.action.value, []).append(d.answered.on)
+            begun.setdefault(d.action.value, []).append(d.on)
     parts = [f"{counted(len(begun[kind]), *_BACK_OFFS[kind])} ({_dates(begun[kind])})"
              for kind in _BACK_OFFS if kind in begun]
     return escape("; ".join(parts) + ".") if parts else "none."
 
 
 def _began(since: Decision | None) -> str:
-    return (f"paused on {day(since.answered.on)} ({back_off_cause(since)})" if since
+    return (f"paused on {day(since.on)} ({back_off_cause(since)})" if since
             else "paused before the first check-in here")
 
 
@@ -184,20 +200,20 @@ def _pauses(decisions: Sequence[Decision]) -> str:
     lines, others = [], []
     since: Decision | None = None
     for d in decisions:
-        on = d.answered.on
+        on = d.on
         if d.state.paused and not d.prior_state.paused:
             since = d
         elif d.prior_state.paused and not d.state.paused:
-            how = "cleared by a clinician" if d.answered.clinician_cleared else "resumed"
-            days = f", {counted((on - since.answered.on).days, 'day')} later" if since else ""
+            how = "cleared by a clinician" if cleared(d) else "resumed"
+            days = f", {counted((on - since.on).days, 'day')} later" if since else ""
             lines.append(f"{_began(since)}; {how} on {day(on)}{days}")
             since = None
-        elif d.answered.clinician_cleared and not d.prior_state.paused:
+        elif cleared(d) and not d.prior_state.paused:
             others.append(on)
     last = decisions[-1]
     if last.state.paused:
-        lines.append(f"{_began(since)}; still paused at the last check-in, "
-                     f"{day(last.answered.on)}")
+        lines.append(f"{_began(since)}; still paused at the last "
+                     f"{'check-in' if last.checkin is not None else 'change'}, {day(last.on)}")
     if others:
         lines.append(f"{counted(len(others), 'clinician clearance')} while training was not "
                      f"paused ({_dates(others)})")
@@ -207,12 +223,34 @@ def _pauses(decisions: Sequence[Decision]) -> str:
 def _done_while_paused(d: Decision) -> bool:
     """The check-in reports a session done while training was paused (and brings no
     clearance)."""
-    return d.prior_state.paused and d.answered.completed and not d.answered.clinician_cleared
+    return (d.checkin is not None and d.prior_state.paused and d.checkin.completed
+            and not d.checkin.clinician_cleared)
+
+
+def _said(d: Decision) -> str:
+    """Who made a change and why, escaped: the page's words for a decision on no check-in."""
+    return _plain(" ".join(change_said(d)))
+
+
+def _changes(decisions: Sequence[Decision]) -> str:
+    """Each change a person or the app made, in order: when, what, who and why."""
+    lines = [f"{escape(day(d.on))}, {escape(_KINDS[d.kind.value])}: {_said(d)}"
+             for d in decisions if d.checkin is None]
+    return _list(lines) if lines else "none."
+
+
+def _checkins(checkins: Sequence[Decision]) -> str:
+    if not checkins:
+        return "none."
+    done = sum(d.answered.completed for d in checkins)
+    return (f"{counted(len(checkins), 'check-in')} from {day(checkins[0].answered.on)} to "
+            f"{day(checkins[-1].answered.on)}: {counted(done, 'session')} done, "
+            f"{len(checkins) - done} missed.")
 
 
 def _summary(decisions: Sequence[Decision]) -> str:
-    first, last = decisions[0], decisions[-1]
-    done = sum(d.answered.completed for d in decisions)
+    last = decisions[-1]
+    checkins = [d for d in decisions if d.checkin is not None]
     now = last.state
     window = (f", in a {last.plan.mode} until {day(now.backoff_until)}"
               if now.backoff_until and last.plan.mode in ("deload", "rest") else "")
@@ -221,17 +259,17 @@ def _summary(decisions: Sequence[Decision]) -> str:
                f"({escape(_dates([d.answered.on for d in while_paused]))})</span>"
                if while_paused else "none.")
     items = [
-        f"<b>Check-ins:</b> {counted(len(decisions), 'check-in')} from "
-        f"{day(first.answered.on)} to {day(last.answered.on)}: "
-        f"{counted(done, 'session')} done, {len(decisions) - done} missed.",
+        f"<b>Check-ins:</b> {_checkins(checkins)}",
         f"<b>Now:</b> stage {escape(now.stage)}, load level {now.dose_level}"
         + ("; training is paused until a clinician clears it" if now.paused else window)
         + ".",
-        f"<b>Symptoms reported:</b> {_symptoms(decisions)}",
-        f"<b>Compensations seen:</b> {_compensations(decisions)}",
+        f"<b>Symptoms reported:</b> {_symptoms(checkins)}",
+        f"<b>Compensations seen:</b> {_compensations(checkins)}",
         f"<b>Back-offs:</b> {_back_offs(decisions)}",
         f"<b>Pauses and clearances:</b> {_pauses(decisions)}",
         f"<b>Sessions reported done while training was paused:</b> {flagged}",
+        f"<b>Changes made by a coach, clinician, the athlete or the app:</b> "
+        f"{_changes(decisions)}",
     ]
     return '<ul class="summary">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
@@ -243,7 +281,8 @@ def _quiet(decision: Decision) -> bool:
     """Nothing happened: the plan held (or stayed paused) at the same stage and load
     level, nothing was reported, no clinician cleared, no session was done while paused."""
     d, before, after = decision, decision.prior_state, decision.state
-    return (d.action in (Action.HOLD, Action.PAUSE) and not is_back_off(d)
+    return (d.checkin is not None and d.action in (Action.HOLD, Action.PAUSE)
+            and not is_back_off(d)
             and not d.answered.symptoms and not d.answered.compensations
             and not d.answered.clinician_cleared and not _done_while_paused(d)
             and (before.stage, before.dose_level) == (after.stage, after.dose_level))
@@ -319,8 +358,20 @@ def _quiet_row(run: list[tuple[int, Decision]], word: str) -> str:
             f"<td class=\"what\">{'<br>'.join(w for w in why if w) or _reason(last)}</td></tr>")
 
 
+def _change_row(number: int, d: Decision, word: str) -> str:
+    """The line of a change a person or the app made, linked to its explanation."""
+    return (f'<tr id="{word}-{number}"><td class="n"><a href="#{word}-{number}-why">{number}'
+            f'</a></td><td class="date">{_span(d.on, d.on)}</td>'
+            f"<td>{escape(_KINDS[d.kind.value])}</td>"
+            f"<td>{escape(d.state.stage)}</td><td>{d.state.dose_level}</td>"
+            f'<td class="act">{_action(d.action.value, is_back_off(d))}</td>'
+            f'<td class="what">{_said(d)}</td></tr>')
+
+
 def _eventful_row(number: int, d: Decision, word: str) -> str:
     """The line of a check-in that did something, linked to its explanation."""
+    if d.checkin is None:
+        return _change_row(number, d, word)
     said = reported(d)
     notes = [escape(f"Reported: {'; '.join(said)}.")] if said else []
     if _done_while_paused(d):
@@ -377,21 +428,28 @@ def _week(week: dict[str, Any]) -> str:
             f"{escape(until)}")
 
 
+def _happened(d: Decision) -> str:
+    """What the check-in said of the session, or who made the change and why."""
+    if d.checkin is None:
+        return _said(d)
+    return (f"{'Session done' if d.checkin.completed else 'Session missed'}"
+            f"{', cleared by a clinician' if d.checkin.clinician_cleared else ''}."
+            + (f" {_said(d)}" if d.change is not None else ""))
+
+
 def _decision(number: int, word: str, decision: Decision, data: dict[str, Any]) -> str:
     """One decision, explained: what it did, why, what else was eligible, and what the next
     step still needs."""
     action = data["action"]
     parts = [f'<section class="decision" id="{word}-{number}-why">',
-             f"<h3>{escape(word.capitalize())} {number}: {escape(day(decision.answered.on))}, "
+             f"<h3>{escape(word.capitalize())} {number}: {escape(day(decision.on))}, "
              f"{_action(action, is_back_off(decision))}</h3>",
-             f"<p>{escape(data['what'].capitalize())}. "
-             f"{'Session done' if decision.answered.completed else 'Session missed'}"
-             f"{', cleared by a clinician' if decision.answered.clinician_cleared else ''}."
+             f"<p>{escape(data['what'].capitalize())}. {_happened(decision)}"
              f"<br><span class=\"muted\">Before:</span> {_week(data['before'])}"
              f"<br><span class=\"muted\">After:</span> {_week(data['after'])}</p>"]
-    if data["winners"]:
+    if data["winners"] and data["kind"] not in _SAID_ALONE:  # else said above: no rule did
         parts.append("<p>Why:</p>" + _list([_rule(e) for e in data["winners"]]))
-    else:
+    elif not data["winners"]:
         parts.append(f"<p>No rule fired: {escape(action)} is the rulebook's default.</p>")
     if data["overridden"]:
         parts.append(f"<p>Also eligible, overridden by the more conservative "
@@ -467,9 +525,12 @@ def history_page(numbered: Sequence[tuple[int, Decision]], *, word: str,
         "<h2>Check-in by check-in</h2>",
         '<p class="muted">Grey lines are check-ins where nothing was reported and the plan '
         "held (or stayed paused), a run of them in one line, with what they were waiting "
-        "for. The number of any other check-in links to its explanation below.</p>",
+        "for. A change made by a coach, a clinician, the athlete or the app (an override, "
+        "a goal change, a new rulebook) has a line of its own. The number of any line "
+        "that is not grey links to its explanation below.</p>",
         timeline,
-        "<h2>Each eventful check-in explained</h2>",
+        "<h2>Each eventful check-in explained</h2>" if all(d.checkin for d in decisions)
+        else "<h2>Each eventful check-in and change explained</h2>",
         *(_decision(number, word, d, explained[number]) for number, d in numbered
           if number in explained),
         "<h2>Rulebook versions used</h2>", _rulebooks(decisions),

@@ -27,7 +27,7 @@ from .._store import open_store
 from .._store._location import redact
 from ..analysis._digest import digest_findings
 from ..analysis._lint import ERROR, Finding, lint, safety
-from ._common import add_command, check_rulebook_path, engine_from, print_json
+from ._common import add_command, check_rulebook_path, day_argument, engine_from, print_json
 from ._files import (
     read_decision,
     read_model,
@@ -37,9 +37,10 @@ from ._files import (
     write_text,
 )
 from ._progress import Progress
+from ._reports import explained
 from ._sources import expect
 from ._stamp import stamp_rulebook
-from ._style import ACTION_ROLES, paint_for
+from ._style import paint_for
 from ._text import findings_text, plan_text, timeline_text
 
 if TYPE_CHECKING:
@@ -182,20 +183,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(decision, indent=2))
         return 0
-    print(_explained(decision))
+    print(explained(decision))
     if args.next_state:
         print(f"\nNew state written to {args.next_state}.")
     if note:
         print(note)
     return 0
-
-
-def _explained(decision: Decision) -> str:
-    """The explanation, its first line's action in colour on a terminal."""
-    text = explain(decision)
-    word = decision.action.value.upper()
-    paint = paint_for(sys.stdout)
-    return text.replace(f": {word}: ", f": {paint(word, ACTION_ROLES[decision.action])}: ", 1)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -244,7 +237,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.json:
         print_json(explain(decision, format="dict"))
     else:
-        print(_explained(decision))
+        print(explained(decision))
     return 0
 
 
@@ -302,13 +295,6 @@ def _lint(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     print(schema_text(SCHEMA_TYPES[args.type]), end="")
     return 0
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def add_commands(commands: Commands) -> None:
@@ -383,7 +369,7 @@ def add_commands(commands: Commands) -> None:
     cmd.add_argument("athlete_id", metavar="ATHLETE_ID", help="the athlete's id in your app")
     cmd.add_argument("--goal", required=True, choices=[g.value for g in Goal],
                      help="what the athlete trains for")
-    cmd.add_argument("--start", type=_day, metavar="YYYY-MM-DD",
+    cmd.add_argument("--start", type=day_argument, metavar="YYYY-MM-DD",
                      help="first day of training (default: today)")
     cmd.add_argument("--history", action="store_true",
                      help="the athlete has had foot or ankle problems before")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .._convert import CONVERTER
@@ -15,8 +16,8 @@ from .._inputs import present
 from .._rulebook import Rulebook
 from .._rulebook_loading import load_rulebook
 
-__all__ = ["add_command", "check_rulebook_path", "engine_from", "numbered", "print_json",
-           "rulebook_from", "show_help", "stage_mapping"]
+__all__ = ["add_command", "check_rulebook_path", "day_argument", "engine_from", "numbered",
+           "print_json", "rulebook_from", "show_help", "stage_mapping"]
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -50,6 +51,14 @@ def show_help(parser: argparse.ArgumentParser) -> None:
         parser.print_help()
         return 0
     parser.set_defaults(run=run)
+
+
+def day_argument(text: str) -> date:
+    """An option's date, as YYYY-MM-DD (argparse says what is wrong with any other)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def numbered(data: Any) -> Any:

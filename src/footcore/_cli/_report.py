@@ -51,16 +51,6 @@ def _problems(problems: Sequence[object]) -> str:
     return listed + (f"; and {more} more" if more > 0 else "")
 
 
-def _answering(decision: Decision, where: str) -> Decision:
-    """``decision``, which must answer a check-in: a page of check-ins refuses a goal
-    change, saying where it is."""
-    try:
-        decision.answered  # noqa: B018 (it raises for a goal change)
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}", code=exc.code) from None
-    return decision
-
-
 def _from_store(location: str, athlete: str) -> History:
     with open_store(location, readonly=True) as store:
         decisions = store.decisions(athlete)
@@ -84,8 +74,7 @@ def _from_log(path: Path, athlete: str) -> History:
     numbered, others = [], set()
     for record in AuditLog(path).records():
         if record.decision.state.athlete_id == athlete:
-            numbered.append((record.seq + 1, _answering(
-                record.decision, f"audit log {path} (record {record.seq + 1})")))
+            numbered.append((record.seq + 1, record.decision))
         else:
             others.add(record.decision.state.athlete_id)
     report = verify_log(path)
@@ -114,7 +103,7 @@ def _from_decisions(path: Path, athlete: str) -> History:
                 decision = from_json(line, Decision)
             except InputError as exc:
                 raise InputError(f"{where}: {exc}", code=exc.code) from None
-            numbered.append((number, _answering(decision, where)))
+            numbered.append((number, decision))
     return numbered, "row", Verification(None, _NO_CHAIN), sorted(others)
 
 

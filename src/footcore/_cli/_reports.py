@@ -1,5 +1,5 @@
-"""How the audit and store commands print what they read: a verification or replay report,
-an athlete's timeline."""
+"""How the commands print what they read or made: a verification or replay report, an
+athlete's timeline, a decision explained."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import sys
 from collections.abc import Sequence
 
 from .._audit_verify import LogReport
+from .._explain import explain
 from .._history import HistoryRow
+from .._models import Decision
 from .._replay import ReplayReport
 from .._store import StoreReport
 from ._common import print_json
 from ._style import ACTION_ROLES, paint_for
 
-__all__ = ["print_history", "print_report"]
+__all__ = ["explained", "print_history", "print_report"]
 
 
 def print_report(args: argparse.Namespace, report: LogReport | StoreReport | ReplayReport
@@ -47,3 +49,11 @@ def print_history(args: argparse.Namespace, rows: Sequence[HistoryRow], where: s
               + paint(f"{row.action.value:<8}", ACTION_ROLES[row.action])
               + f"  {row.rule_id or '-'}: {row.reason}")
     return 0
+
+
+def explained(decision: Decision) -> str:
+    """The explanation, its first line's action in colour on a terminal."""
+    text = explain(decision)
+    word = decision.action.value.upper()
+    paint = paint_for(sys.stdout)
+    return text.replace(f": {word}: ", f": {paint(word, ACTION_ROLES[decision.action])}: ", 1)

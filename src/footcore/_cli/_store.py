@@ -1,9 +1,12 @@
-"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init|
-upgrade``.
+"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init``;
+``store upgrade``, which moves every athlete to another rulebook; and ``store
+override|goal``, which record a coach's or clinician's override and a change of goal in the
+athlete's chain.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
 store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
-``evaluate --store --state`` (which add athletes) are the ones that create a store.
+``evaluate --store --state`` (which add athletes) are the ones that create a store;
+``override`` and ``goal`` need one that exists.
 """
 
 from __future__ import annotations
@@ -12,22 +15,23 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .._convert import CONVERTER
-from .._models import AthleteState
+from .._convert import CONVERTER, to_json
+from .._enums import REASONS, RULE_ACTIONS, ChangeKind, Goal, Role
+from .._models import AthleteState, Decision
 from .._store import Store, open_store
 from .._store._location import redact
 from .._store._sign import read_key
 from .._words import counted
-from ._commands import _day
 from ._common import (
     add_command,
+    day_argument,
     engine_from,
     print_json,
     rulebook_from,
     show_help,
     stage_mapping,
 )
-from ._reports import print_history, print_report
+from ._reports import explained, print_history, print_report
 from ._sources import expect
 
 if TYPE_CHECKING:
@@ -179,7 +183,7 @@ def _source(cmd: argparse.ArgumentParser) -> None:
 
 def add_store_commands(commands: Commands) -> None:
     """Declare ``store`` (verify, state, history, export, import, checkpoint, init,
-    upgrade)."""
+    upgrade, override, goal)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
                       "decisions.",
@@ -273,7 +277,7 @@ def add_store_commands(commands: Commands) -> None:
     _source(cmd)
     cmd.add_argument("--by", required=True, metavar="WHO",
                      help="who upgrades, recorded in each athlete's chain (ops:kim)")
-    cmd.add_argument("--on", type=_day, metavar="YYYY-MM-DD",
+    cmd.add_argument("--on", type=day_argument, metavar="YYYY-MM-DD",
                      help="the day of the upgrade (default: today)")
     cmd.add_argument("--role", default="operator",
                      help="their role: athlete, coach, clinician, app or operator "
@@ -285,3 +289,97 @@ def add_store_commands(commands: Commands) -> None:
     cmd.add_argument("--old-rules", action="append", default=[], metavar="DIR",
                      help="a rulebook athletes are on that the store does not keep (a store "
                           "written before footcore kept them); repeat for each")
+    _add_change_commands(actions)
+
+
+# ------------------------------------------------------------ overrides and goal changes
+
+_CLEARANCE = {"yes": True, "no": False}
+
+
+def _recorded(args: argparse.Namespace, decision: Decision, location: str) -> int:
+    """Print the decision recorded in the store at ``location``: as JSON (``--json``), or
+    explained, with where it went."""
+    if args.json:
+        print(to_json(decision, indent=2))
+    else:
+        print(explained(decision))
+        print(f"Recorded in {location}.")
+    return 0
+
+
+def _changing(source: str) -> Store:
+    """The store at ``source``, opened to record a change in it: it must exist (a log
+    given for it is refused, as a mistyped path is)."""
+    expect(source, "store", f"footcore store import STORE {redact(source)}, then record "
+                            f"the change in that store")
+    return open_store(source, create=False)
+
+
+def _override(args: argparse.Namespace) -> int:
+    engine = engine_from(args)
+    with _changing(args.source) as store:
+        decision = store.override(
+            engine, args.athlete, on=args.on, by=args.by, role=args.role, reason=args.reason,
+            action=args.action, comment=args.comment,
+            clearance=None if args.clearance is None else _CLEARANCE[args.clearance])
+    return _recorded(args, decision, store.location)
+
+
+def _goal(args: argparse.Namespace) -> int:
+    engine = engine_from(args)
+    with _changing(args.source) as store:
+        decision = store.change_goal(engine, args.athlete, args.goal, on=args.on, by=args.by,
+                                     role=args.role, reason=args.reason, comment=args.comment)
+    return _recorded(args, decision, store.location)
+
+
+def _who_and_why(cmd: argparse.ArgumentParser, kind: ChangeKind, roles: list[str],
+                 needed: bool) -> None:
+    """The options every change takes: the day, who made it in which role, why."""
+    cmd.add_argument("--on", required=True, type=day_argument, metavar="YYYY-MM-DD",
+                     help="the day of the change (on or after the athlete's last record)")
+    cmd.add_argument("--by", required=True, metavar="WHO",
+                     help="who makes the change, as the app names them (coach:maria)")
+    cmd.add_argument("--role", required=needed, choices=roles,
+                     help="the part they play for the athlete")
+    cmd.add_argument("--reason", required=needed, choices=REASONS[kind], metavar="CODE",
+                     help=f"why, a code of: {', '.join(REASONS[kind])}")
+    cmd.add_argument("--comment", metavar="TEXT", help="why, in their own words")
+
+
+def _add_change_commands(actions: Commands) -> None:
+    """Declare ``store override`` and ``store goal``."""
+    cmd = add_command(
+        actions, "override", _override,
+        "Record a coach's or clinician's override of the engine in the athlete's chain: "
+        "the action they choose in place of the rules' (or a clinician's clearance), who "
+        "and why; print it explained. An unsafe override (anything but a pause for a "
+        "paused athlete without a clinician's clearance, a rise on the day the rules "
+        "backed off) is refused with exit code 2, and nothing is recorded.",
+        "  footcore store override footcore.db a-17 --on 2026-03-02 --by coach:maria \\\n"
+        "      --role coach --action hold --reason travel --comment 'away until the 20th'\n"
+        "  footcore store override footcore.db a-17 --on 2026-03-09 --by clinician:dr-lee \\\n"
+        "      --role clinician --clearance yes --reason assessed-cleared",
+        json="the decision recorded")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    _who_and_why(cmd, ChangeKind.OVERRIDE, [Role.COACH.value, Role.CLINICIAN.value], True)
+    cmd.add_argument("--action", choices=[a.value for a in RULE_ACTIONS],
+                     help="the action chosen (default: what --clearance means: a paused "
+                          "athlete cleared resumes with a deload)")
+    cmd.add_argument("--clearance", choices=list(_CLEARANCE),
+                     help="a clinician gives (yes) or withdraws (no) the clearance P10 needs")
+
+    cmd = add_command(
+        actions, "goal", _goal,
+        "Record a change of the athlete's goal in their chain (P12): the same rung and "
+        "dose with the new goal's sessions; print it explained.",
+        "  footcore store goal footcore.db a-17 strength --on 2026-03-02 --by athlete:a-17 "
+        "\\\n      --role athlete --reason new-sport",
+        json="the decision recorded")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    cmd.add_argument("goal", metavar="GOAL", choices=[g.value for g in Goal],
+                     help=f"the new goal: {', '.join(g.value for g in Goal)}")
+    _who_and_why(cmd, ChangeKind.GOAL, [r.value for r in Role], False)

@@ -91,7 +91,8 @@ def escaping_output() -> Iterator[None]:
 
 ACTION_ROLES = {Action.PAUSE: "bad", Action.REGRESS: "bad", Action.REST: "warn",
                 Action.DELOAD: "warn", Action.EASE: "warn", Action.HOLD: "",
-                Action.PROGRESS: "good", Action.ADVANCE: "good", Action.RETARGET: ""}
+                Action.PROGRESS: "good", Action.ADVANCE: "good", Action.RETARGET: "",
+                Action.UPGRADE: ""}
 """How each action is coloured: back-offs in red and yellow, the load rising in green."""
 
 
