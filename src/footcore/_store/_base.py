@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -27,7 +27,9 @@ from .._ids import normal_id
 from .._models import AthleteState, CheckIn, Decision
 from .._population._histories import History
 from .._replay import ReplayReport, replay_records
-from ._db import SCHEMA, TABLES, StoreError, Tx
+from ._db import READS, SCHEMA, TABLES, StoreError, Tx, add_salt, salt, upgrade
+from ._erase import ErasureReceipt, erase, lock_signing
+from ._export import export_athlete
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (
     Row,
@@ -113,6 +115,7 @@ class Store(ABC):
         self.location = location
         self.readonly = readonly
         self.created = False
+        self.schema = SCHEMA  # the store's, once opened: a read-only schema-1 store keeps 1
         self._lock = threading.Lock()
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
@@ -178,6 +181,11 @@ class Store(ABC):
         """Make sure what this store has read or written is on disk, where a commit does
         not already see to that."""
 
+    @abstractmethod
+    def _scrub(self) -> None:
+        """Leave no copy of deleted rows in the database's files, where the database
+        keeps some outside its tables (SQLite's log)."""
+
     def _writable(self) -> None:
         """Refuse a write to a store opened read-only."""
         if self.readonly:
@@ -186,9 +194,10 @@ class Store(ABC):
 
     def _prepare(self, first: str | None = None, *, create: bool = True) -> None:
         """Check the schema version; with ``create``, create the tables first if missing,
-        after running the statement ``first`` in the same transaction; without, refuse a
-        database that holds no footcore store, writing nothing. Close the connection on
-        failure."""
+        after running the statement ``first`` in the same transaction, and upgrade a
+        schema-1 store to this schema; without, refuse a database that holds no footcore
+        store, writing nothing (a schema-1 store is then read as it is). Close the
+        connection on failure."""
         try:
             with self._write() if create else self._read() as tx:
                 if create:
@@ -209,10 +218,16 @@ class Store(ABC):
                     raise StoreError(f"store {self.location}: not a footcore store (its "
                                      f"footcore_meta table has no schema)",
                                      code="store-not-footcore")
-                elif found[0] != str(SCHEMA):
+                elif found[0] not in READS:
                     raise StoreError(f"{self.location}: a footcore store of schema "
-                                     f"{found[0]}; this footcore reads schema {SCHEMA}",
-                                     code="store-schema")
+                                     f"{found[0]}; this footcore reads schema "
+                                     f"{' and '.join(READS)}", code="store-schema")
+                self.schema = SCHEMA if found is None else int(found[0])
+                if create and self.schema < SCHEMA:
+                    upgrade(tx)
+                    self.schema = SCHEMA
+                if create:
+                    add_salt(tx)
         except BaseException:
             self.close()
             raise
@@ -459,13 +474,15 @@ class Store(ABC):
         if public_key is not None:
             check_key(public_key, private=False)
         with self._lock, self._read() as tx:
-            return verify_store(tx, self.location, public_key)
+            return verify_store(tx, self.location, public_key, self.schema)
 
     def checkpoint(self, private_key: Ed25519PrivateKey) -> Checkpoint:
         """Sign the heads of all athletes' chains as they stand, and store the signature.
 
         Keep the private key away from the database; :meth:`verify` needs only the public
-        key. Each checkpoint anchors every record made before it.
+        key. Each checkpoint anchors every record made before it, and the tombstones of
+        the athletes erased before it. The text it signs keys the heads by the salted
+        digest of each athlete's id, never the id (the returned object names them).
 
         Raises:
             InputError: ``private_key`` is not an Ed25519 private key.
@@ -475,12 +492,15 @@ class Store(ABC):
         check_key(private_key, private=True)
         made_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock, self._write() as tx:
+            lock_signing(tx)
             heads = tuple(self._head(*row) for row in tx.all(
                 "SELECT athlete_id, records, head FROM footcore_athletes WHERE records > 0 "
                 "ORDER BY athlete_id"))
             last = tx.one("SELECT MAX(number) FROM footcore_checkpoints")
             number = (last[0] if last and last[0] is not None else 0) + 1
-            checkpoint, text = sign(private_key, number, made_at, heads)
+            erasures = tuple(h for (h,) in tx.all("SELECT hash FROM footcore_erasures"))
+            checkpoint, text = sign(private_key, number, made_at, heads,
+                                    salt(tx, self.location), erasures)
             tx.run("INSERT INTO footcore_checkpoints (number, body, signature) "
                    "VALUES (?, ?, ?)", (number, text, checkpoint.signature))
         return checkpoint
@@ -499,6 +519,55 @@ class Store(ABC):
                              f"refusing to sign it: verify the store", code="store-damaged")
         return athlete_id, records - 1, head
 
+    # ------------------------------------------------------------ one athlete's data
+
+    def export_athlete(self, athlete_id: str) -> dict[str, Any]:
+        """Everything the store holds about the athlete, as JSON data (GDPR Art. 20):
+        their id and state, and every record of their chain with its decision (plans
+        included), its link and its hash. The store is verified first, in the same
+        snapshot (docs/erasure.md says what the export holds).
+
+        Raises:
+            NotFound: no athlete has that id.
+            StoreError: the athlete's rows are damaged (``store-damaged``; its ``report``
+                says how); the database could not be read.
+        """
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock, self._read() as tx:
+            return export_athlete(tx, self.location, athlete_id, self.schema)
+
+    def erase(self, athlete_id: str, *, by: str, role: str = "operator", reason: str,
+              comment: str | None = None, on: date | None = None) -> ErasureReceipt:
+        """Erase the athlete (GDPR Art. 17), in one transaction: their row, all their
+        decisions, the plans only they used, and their id in checkpoints signed before
+        schema 2; a tombstone stays, naming them only by the salted digest of their id,
+        which lets :meth:`verify` check every checkpoint signed before and report the
+        erasure as such. On SQLite, the freed bytes are overwritten and the log emptied
+        before it returns (docs/erasure.md says what PostgreSQL keeps).
+
+        Args:
+            by: who erases (an id: ``"dpo"``, ``"ops:sam"``).
+            role: athlete, coach, clinician, app or operator.
+            reason: gdpr-art-17, athlete-request, account-closed, retention-expired or
+                other.
+            comment: a note kept in the tombstone: put nothing personal in it.
+            on: the day of the erasure; today (UTC) when None.
+
+        Raises:
+            NotFound: no athlete has that id.
+            InputError: an argument is not one accepted. Nothing is erased.
+            StoreError: the database could not be written (nothing is erased), or the
+                store is read-only.
+        """
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock, self._naming(athlete_id):
+            with self._write() as tx:
+                receipt = erase(tx, self.location, athlete_id, by=by, role=role,
+                                reason=reason, comment=comment, on=on)
+            self._states.pop(athlete_id, None)
+            self._scrub()
+        return receipt
+
     # ------------------------------------------------------------ interchange
 
     def export_jsonl(self, path: str | os.PathLike[str]) -> int:
@@ -514,7 +583,7 @@ class Store(ABC):
             InputError: the file cannot be written.
         """
         with self._lock, self._read() as tx:
-            report = verify_store(tx, self.location, None)
+            report = verify_store(tx, self.location, None, self.schema)
             if not report.ok:
                 raise StoreError(f"refusing to export a damaged store: {report}",
                                  report=report)

@@ -39,7 +39,7 @@ from typing import Any
 from .._audit_records import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
-from ._db import StoreError, Tx
+from ._db import SCHEMA, StoreError, Tx
 
 if sys.platform != "win32":
     import fcntl
@@ -130,10 +130,13 @@ class SQLiteStore(Store):
                 self._log, sync = f"{file}-wal", "normal"
             self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            # Freed content is overwritten with zeros, so an erased athlete's rows (and
+            # the states each check-in replaced) leave no bytes behind (docs/erasure.md).
+            self._conn.execute("PRAGMA secure_delete = ON")
         except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
-        if create:
+        if create or (not readonly and self.schema < SCHEMA):  # a schema-1 store: upgrade it
             self._prepare()
 
     def _connect(self, create: bool) -> sqlite3.Connection:
@@ -227,6 +230,15 @@ class SQLiteStore(Store):
         except OSError as exc:
             raise StoreError(f"store {self.location}: cannot flush its log ({exc})",
                              code="store-io") from None
+
+    def _scrub(self) -> None:
+        """Copy the log into the file and truncate it to nothing, so that the pages an
+        erasure replaced are in no file (secure_delete zeroed them in the new ones). Other
+        connections reading at that moment keep it from finishing: it waits for them up to
+        the timeout, and then leaves the rest to the next checkpoint."""
+        with self._single() as tx:
+            tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._settle()
 
     @contextmanager
     def _queue(self) -> Iterator[None]:
