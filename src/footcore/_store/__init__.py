@@ -1,5 +1,6 @@
 """The audit store: athletes' states and decisions in SQLite or PostgreSQL, one
-transaction per check-in, a hash chain per athlete, signed checkpoints.
+transaction per check-in, a hash chain per athlete, signed checkpoints, erasure and export
+of one athlete.
 
 An outer layer: it uses the core, and the core never imports it.
 """
@@ -11,6 +12,7 @@ import os
 from .._errors import InputError
 from ._base import Store
 from ._db import StoreError
+from ._erase import ErasureReceipt
 from ._interchange import ImportReport
 from ._location import conninfo
 from ._postgres import PostgresStore
@@ -18,7 +20,7 @@ from ._sign import Checkpoint
 from ._sqlite import SQLiteStore
 from ._verify import StoreProblem, StoreReport
 
-__all__ = ["Checkpoint", "ImportReport", "PostgresStore", "SQLiteStore", "Store",
+__all__ = ["Checkpoint", "ErasureReceipt", "ImportReport", "PostgresStore", "SQLiteStore", "Store",
            "StoreError", "StoreProblem", "StoreReport", "open_store"]
 
 

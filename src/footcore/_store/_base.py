@@ -557,7 +557,8 @@ class Store(ABC):
             NotFound: no athlete has that id.
             InputError: an argument is not one accepted. Nothing is erased.
             StoreError: the database could not be written (nothing is erased), or the
-                store is read-only.
+                store is read-only; ``store-unscrubbed`` when the athlete is erased but
+                the bytes of their rows could not be scrubbed from SQLite's files yet.
         """
         athlete_id = _athlete_id(athlete_id)
         with self._lock, self._naming(athlete_id):
@@ -565,7 +566,12 @@ class Store(ABC):
                 receipt = erase(tx, self.location, athlete_id, by=by, role=role,
                                 reason=reason, comment=comment, on=on)
             self._states.pop(athlete_id, None)
-            self._scrub()
+            try:
+                self._scrub()
+            except StoreError as exc:
+                raise StoreError(f"{exc}; the athlete is erased, but copies of their rows "
+                                 f"may be left in the database's files until the next "
+                                 f"erasure scrubs them", code="store-unscrubbed") from None
         return receipt
 
     # ------------------------------------------------------------ interchange

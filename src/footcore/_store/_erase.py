@@ -195,8 +195,8 @@ def erase(tx: Tx, location: str, athlete_id: str, *, by: object, role: object,
         "SELECT prior_plan FROM footcore_decisions WHERE athlete_id = ?",
         (athlete_id, athlete_id))]
     redacted = []
-    for number, text in tx.all("SELECT number, body FROM footcore_checkpoints "
-                               "WHERE body LIKE '{\"heads\":%' ORDER BY number"):
+    for number, text in tx.all("SELECT number, body FROM footcore_checkpoints "  # format 1
+                               "WHERE body LIKE ? ORDER BY number", ('{"heads":%',)):
         changed = redact(text, athlete_id, salted) if isinstance(text, str) else None
         if changed is not None:
             tx.run("UPDATE footcore_checkpoints SET body = ? WHERE number = ?",

@@ -232,13 +232,17 @@ class SQLiteStore(Store):
                              code="store-io") from None
 
     def _scrub(self) -> None:
-        """Copy the log into the file and truncate it to nothing, so that the pages an
-        erasure replaced are in no file (secure_delete zeroed them in the new ones). Other
-        connections reading at that moment keep it from finishing: it waits for them up to
-        the timeout, and then leaves the rest to the next checkpoint."""
-        with self._single() as tx:
-            tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._settle()
+        """Rebuild the file (``VACUUM``) and truncate the log to nothing, so that no byte
+        of the rows an erasure deleted is left in either: ``secure_delete`` zeroes what a
+        delete frees, but SQLite leaves stale copies of cells it moved between pages in
+        the unused space of others. Readers of other connections keep the log from being
+        truncated until they finish; it waits for them up to the timeout."""
+        with self._queue(), self._single() as tx:
+            tx.run("VACUUM")
+            busy = tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
+        if busy and busy[0]:
+            raise StoreError(f"store {self.location}: busy: another connection kept the "
+                             f"log from being emptied", code="store-busy")
 
     @contextmanager
     def _queue(self) -> Iterator[None]:
