@@ -7,6 +7,9 @@
   retry's answer as ``{"id": ..., "decision": <JSON>}`` lines.
 - ``kill``: start a check-in and SIGKILL this process in the middle of its transaction,
   once the decision row is written and before the commit.
+- ``erase``: start erasing an athlete and SIGKILL this process in the middle of its
+  transaction, once every row of theirs is deleted and the tombstone written, before the
+  commit.
 - ``append``: append the decisions of a JSON Lines file to an audit log, printing each
   record's seq and hash as it is acknowledged.
 """
@@ -114,6 +117,22 @@ def _kill(args: dict[str, Any]) -> None:
                    fc.from_json(args["checkin"], fc.CheckIn))
 
 
+def _erase(args: dict[str, Any]) -> None:
+    from footcore._store import _erase as erasure
+
+    store = fc.open_store(args["url"])
+    write = erasure.store_tombstone
+
+    def write_then_die(*a: Any) -> None:
+        write(*a)
+        sys.stdout.write("written\n")
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    erasure.store_tombstone = write_then_die  # type: ignore[assignment]
+    store.erase(args["athlete"], by="dpo", reason="gdpr-art-17")
+
+
 def _append(args: dict[str, Any]) -> None:
     log = fc.audit.AuditLog(args["log"])
     for line in Path(args["decisions"]).read_text().splitlines():
@@ -123,4 +142,4 @@ def _append(args: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     mode, raw = sys.argv[1], json.loads(sys.argv[2])
-    {"concurrent": _concurrent, "kill": _kill, "append": _append}[mode](raw)
+    {"concurrent": _concurrent, "kill": _kill, "erase": _erase, "append": _append}[mode](raw)
