@@ -1,4 +1,5 @@
-"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init``.
+"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init|
+export-athlete|erase``.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
 store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
@@ -8,15 +9,18 @@ store is missing) instead of a new, empty store that verifies; ``init``, ``impor
 from __future__ import annotations
 
 import argparse
+import json
 from typing import TYPE_CHECKING
 
 from .._convert import CONVERTER
 from .._models import AthleteState
 from .._store import Store, open_store
+from .._store._erase import REASONS, ROLES
 from .._store._location import redact
 from .._store._sign import read_key
 from .._words import counted
 from ._common import add_command, print_json, show_help
+from ._files import replacing
 from ._reports import print_history, print_report
 from ._sources import expect
 
@@ -146,18 +150,57 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_athlete(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    with reading(args.source, f"footcore audit history {source} {args.athlete}") as store:
+        data = store.export_athlete(args.athlete)
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        print(text, end="")
+        return 0
+    with replacing(args.out, text, "export file", mode=0o600):  # personal data: theirs only
+        pass
+    if args.json:
+        print_json({"source": store.location, "out": args.out,
+                    "records": len(data["records"])})
+    else:
+        print(f"Wrote athlete {args.athlete}'s data ({counted(len(data['records']), 'record')}) "
+              f"from {store.location} to {args.out}.")
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    expect(args.source, "store", "footcore store erase on the store that holds the athlete "
+                                 "(an audit log is append-only: it erases nothing)")
+    with open_store(args.source, create=False) as store:
+        receipt = store.erase(args.athlete, by=args.by, role=args.role, reason=args.reason,
+                              comment=args.comment)
+    if args.json:
+        print_json({**CONVERTER.unstructure(receipt), "source": store.location})
+        return 0
+    print(f"{store.location}: {receipt}; tombstone {receipt.hash[:12]}.")
+    if receipt.redacted:
+        print(f"Checkpoints {', '.join(map(str, receipt.redacted))} named the athlete and "
+              f"were redacted: their signatures can no longer be checked.")
+    print(f"Sign a checkpoint to anchor the erasure: footcore store checkpoint "
+          f"{store.location} --key PRIVATE.pem")
+    return 0
+
+
 def _source(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("source", metavar="STORE", help=STORE_HELP)
 
 
 def add_store_commands(commands: Commands) -> None:
-    """Declare ``store`` (verify, state, history, export, import, checkpoint, init)."""
+    """Declare ``store`` (verify, state, history, export, import, checkpoint, init,
+    export-athlete, erase)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
-                      "decisions.",
+                      "decisions; export or erase one athlete.",
         description="Verify, read, export, import or sign a store of athletes and "
                     "decisions (a SQLite file or a PostgreSQL URL) that evaluate --store "
-                    "writes. Commands that only read open it read-only and never create it.",
+                    "writes; export or erase one athlete. Commands that only read open it "
+                    "read-only and never create it.",
         epilog="example:\n  footcore store verify footcore.db\n"
                "  footcore store export footcore.db audit.jsonl\n"
                "  footcore store checkpoint footcore.db --key signing.pem",
@@ -232,3 +275,35 @@ def add_store_commands(commands: Commands) -> None:
         "  footcore store init postgresql://app@db/footcore", rules=False,
         json="whether it was created")
     _source(cmd)
+
+    cmd = add_command(
+        actions, "export-athlete", _export_athlete,
+        "Write everything the store holds about one athlete as JSON (GDPR Art. 20): their "
+        "state and every record with its decision, plans and hashes; verified first. "
+        "Without OUT.json, print it.",
+        "  footcore store export-athlete footcore.db a-17 a-17.json", rules=False,
+        json="what was written (with OUT.json)")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    cmd.add_argument("out", metavar="OUT.json", nargs="?",
+                     help="the file to write (readable by its owner only)")
+
+    cmd = add_command(
+        actions, "erase", _erase,
+        "Erase an athlete (GDPR Art. 17): their state, decisions and id go, in one "
+        "transaction; a tombstone that names them by a salted digest stays, so store "
+        "verify still checks every chain and checkpoint and reports the erasure.",
+        "  footcore store export-athlete footcore.db a-17 a-17.json\n"
+        "  footcore store erase footcore.db a-17 --by dpo --reason gdpr-art-17",
+        rules=False, json="the erasure's receipt")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    cmd.add_argument("--by", required=True, metavar="WHO",
+                     help="who erases: an id such as dpo or ops:sam")
+    cmd.add_argument("--reason", required=True, metavar="CODE",
+                     help="why: " + ", ".join(REASONS))
+    cmd.add_argument("--role", default="operator", metavar="ROLE",
+                     help=f"the role of whoever erases: {', '.join(ROLES)} (default: "
+                          f"operator)")
+    cmd.add_argument("--comment", metavar="TEXT",
+                     help="a note kept in the tombstone (nothing personal)")
