@@ -100,19 +100,24 @@ def _concurrent(args: dict[str, Any]) -> None:
     store.close()
 
 
+def _die_after(module: Any, name: str, said: str) -> None:
+    """Make ``module.name`` do its work, print ``said`` and SIGKILL this process."""
+    work = getattr(module, name)
+
+    def work_then_die(*a: Any) -> None:
+        work(*a)
+        sys.stdout.write(f"{said}\n")
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    setattr(module, name, work_then_die)
+
+
 def _kill(args: dict[str, Any]) -> None:
     from footcore._store import _base
 
     store = fc.open_store(args["url"])
-    insert = _base.insert_row
-
-    def insert_then_die(*a: Any) -> None:
-        insert(*a)
-        sys.stdout.write("inserted\n")
-        sys.stdout.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    _base.insert_row = insert_then_die  # type: ignore[assignment]
+    _die_after(_base, "insert_row", "inserted")
     store.check_in(fc.Engine(backend="native"), args["athlete"],
                    fc.from_json(args["checkin"], fc.CheckIn))
 
@@ -121,15 +126,7 @@ def _erase(args: dict[str, Any]) -> None:
     from footcore._store import _erase as erasure
 
     store = fc.open_store(args["url"])
-    write = erasure.store_tombstone
-
-    def write_then_die(*a: Any) -> None:
-        write(*a)
-        sys.stdout.write("written\n")
-        sys.stdout.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    erasure.store_tombstone = write_then_die  # type: ignore[assignment]
+    _die_after(erasure, "store_tombstone", "written")
     store.erase(args["athlete"], by="dpo", reason="gdpr-art-17")
 
 
