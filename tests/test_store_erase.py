@@ -297,6 +297,29 @@ def test_no_byte_of_an_erased_athlete_is_left_in_the_sqlite_files(tmp_path: Path
     assert report.ok and len(report.erasures) == 1 and report.athletes == 30, report
 
 
+def test_a_reader_that_keeps_the_log_is_reported_and_the_next_erasure_scrubs(
+        tmp_path: Path, engine: Engine) -> None:
+    """Another connection in the middle of a read keeps SQLite from emptying the log: the
+    athlete is erased all the same, the caller is told (store-unscrubbed), and the next
+    erasure, with the reader gone, leaves no byte of either athlete."""
+    path = tmp_path / "footcore.db"
+    with fc.open_store(path, timeout=0.2) as store:
+        fill(store, engine, {"zq-first-5501": 6, "zq-second-5502": 6, "keep": 3})
+        with closing(sqlite3.connect(path, isolation_level=None)) as reader:
+            reader.execute("BEGIN")
+            reader.execute("SELECT COUNT(*) FROM footcore_decisions").fetchone()
+            with pytest.raises(fc.store.StoreError, match="the athlete is erased") as err:
+                erase(store, "zq-first-5501")
+            assert err.value.code == "store-unscrubbed"
+            assert b"zq-first-5501" in b"".join(
+                p.read_bytes() for p in tmp_path.glob("footcore.db*"))
+        assert store.athletes() == ("keep", "zq-second-5502")
+        erase(store, "zq-second-5502")
+        assert len(store.verify().erasures) == 2
+    found = b"".join(p.read_bytes() for p in tmp_path.glob("footcore.db*"))
+    assert b"zq-first" not in found and b"zq-second" not in found and b"keep/2" in found
+
+
 # ---------------------------------------------------------------- export
 
 

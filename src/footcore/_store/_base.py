@@ -522,15 +522,14 @@ class Store(ABC):
     # ------------------------------------------------------------ one athlete's data
 
     def export_athlete(self, athlete_id: str) -> dict[str, Any]:
-        """Everything the store holds about the athlete, as JSON data (GDPR Art. 20):
-        their id and state, and every record of their chain with its decision (plans
-        included), its link and its hash. The store is verified first, in the same
-        snapshot (docs/erasure.md says what the export holds).
+        """Everything the store holds about the athlete, as JSON data (GDPR Art. 20): id,
+        state, and every record with its decision whole and its hashes; verified first, in
+        the same snapshot (docs/erasure.md).
 
         Raises:
             NotFound: no athlete has that id.
-            StoreError: the athlete's rows are damaged (``store-damaged``; its ``report``
-                says how); the database could not be read.
+            StoreError: the athlete's rows are damaged (``store-damaged``, with the
+                ``report``); the database could not be read.
         """
         athlete_id = _athlete_id(athlete_id)
         with self._lock, self._read() as tx:
@@ -538,27 +537,23 @@ class Store(ABC):
 
     def erase(self, athlete_id: str, *, by: str, role: str = "operator", reason: str,
               comment: str | None = None, on: date | None = None) -> ErasureReceipt:
-        """Erase the athlete (GDPR Art. 17), in one transaction: their row, all their
-        decisions, the plans only they used, and their id in checkpoints signed before
-        schema 2; a tombstone stays, naming them only by the salted digest of their id,
-        which lets :meth:`verify` check every checkpoint signed before and report the
-        erasure as such. On SQLite, the freed bytes are overwritten and the log emptied
-        before it returns (docs/erasure.md says what PostgreSQL keeps).
+        """Erase the athlete (GDPR Art. 17) in one transaction: their row, decisions, the
+        plans only they used, their id in checkpoints signed before schema 2. A tombstone
+        naming them by the salted digest of their id stays: :meth:`verify` reports the
+        erasure and checks the checkpoints signed before it (docs/erasure.md).
 
         Args:
-            by: who erases (an id: ``"dpo"``, ``"ops:sam"``).
+            by: who erases (an id: ``"dpo"``).
             role: athlete, coach, clinician, app or operator.
-            reason: gdpr-art-17, athlete-request, account-closed, retention-expired or
-                other.
-            comment: a note kept in the tombstone: put nothing personal in it.
-            on: the day of the erasure; today (UTC) when None.
+            reason: gdpr-art-17, athlete-request, account-closed, retention-expired, other.
+            comment: a note kept in the tombstone (nothing personal).
+            on: the day; today (UTC) when None.
 
         Raises:
             NotFound: no athlete has that id.
-            InputError: an argument is not one accepted. Nothing is erased.
-            StoreError: the database could not be written (nothing is erased), or the
-                store is read-only; ``store-unscrubbed`` when the athlete is erased but
-                the bytes of their rows could not be scrubbed from SQLite's files yet.
+            InputError: an argument is not one accepted; nothing is erased.
+            StoreError: the database could not be written (nothing is erased), or is
+                read-only; ``store-unscrubbed``: erased, SQLite's files not yet scrubbed.
         """
         athlete_id = _athlete_id(athlete_id)
         with self._lock, self._naming(athlete_id):
@@ -566,12 +561,7 @@ class Store(ABC):
                 receipt = erase(tx, self.location, athlete_id, by=by, role=role,
                                 reason=reason, comment=comment, on=on)
             self._states.pop(athlete_id, None)
-            try:
-                self._scrub()
-            except StoreError as exc:
-                raise StoreError(f"{exc}; the athlete is erased, but copies of their rows "
-                                 f"may be left in the database's files until the next "
-                                 f"erasure scrubs them", code="store-unscrubbed") from None
+            self._scrub()
         return receipt
 
     # ------------------------------------------------------------ interchange

@@ -237,12 +237,18 @@ class SQLiteStore(Store):
         delete frees, but SQLite leaves stale copies of cells it moved between pages in
         the unused space of others. Readers of other connections keep the log from being
         truncated until they finish; it waits for them up to the timeout."""
-        with self._queue(), self._single() as tx:
-            tx.run("VACUUM")
-            busy = tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
-        if busy and busy[0]:
-            raise StoreError(f"store {self.location}: busy: another connection kept the "
-                             f"log from being emptied", code="store-busy")
+        try:
+            with self._queue(), self._single() as tx:
+                tx.run("VACUUM")
+                busy = tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StoreError as exc:
+            busy, why = None, str(exc).removeprefix(f"store {self.location}: ")
+        else:
+            why = "another connection kept the log from being emptied"
+        if busy is None or busy[0]:
+            raise StoreError(f"store {self.location}: {why}; the athlete is erased, but "
+                             f"copies of their rows may be left in the database's files "
+                             f"until the next erasure scrubs them", code="store-unscrubbed")
 
     @contextmanager
     def _queue(self) -> Iterator[None]:
