@@ -182,9 +182,9 @@ class Store(ABC):
         not already see to that."""
 
     @abstractmethod
-    def _scrub(self) -> None:
-        """Leave no copy of deleted rows in the database's files, where the database
-        keeps some outside its tables (SQLite's log)."""
+    def _scrubbing(self) -> AbstractContextManager[None]:
+        """Around an erasure: leave no copy of the rows it deletes in the database's files,
+        where the database keeps some outside its tables (SQLite)."""
 
     def _writable(self) -> None:
         """Refuse a write to a store opened read-only."""
@@ -556,12 +556,11 @@ class Store(ABC):
                 read-only; ``store-unscrubbed``: erased, SQLite's files not yet scrubbed.
         """
         athlete_id = _athlete_id(athlete_id)
-        with self._lock, self._naming(athlete_id):
+        with self._lock, self._naming(athlete_id), self._scrubbing():
             with self._write() as tx:
                 receipt = erase(tx, self.location, athlete_id, by=by, role=role,
                                 reason=reason, comment=comment, on=on)
             self._states.pop(athlete_id, None)
-            self._scrub()
         return receipt
 
     # ------------------------------------------------------------ interchange

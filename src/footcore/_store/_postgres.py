@@ -151,9 +151,11 @@ class PostgresStore(Store):
         """Nothing to do: the server makes a commit visible only once it is as durable as
         its settings (``synchronous_commit``) ask."""
 
-    def _scrub(self) -> None:
+    @contextmanager
+    def _scrubbing(self) -> Iterator[None]:
         """Nothing the store can do: the server keeps deleted rows' bytes until VACUUM
         reuses their space, and in its log and backups (docs/erasure.md)."""
+        yield
 
     @contextmanager
     def _transaction(self, isolation: str | None) -> Iterator[Tx]:

@@ -130,9 +130,6 @@ class SQLiteStore(Store):
                 self._log, sync = f"{file}-wal", "normal"
             self._conn.execute(f"PRAGMA synchronous = {sync.upper()}")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            # Freed content is overwritten with zeros, so an erased athlete's rows (and
-            # the states each check-in replaced) leave no bytes behind (docs/erasure.md).
-            self._conn.execute("PRAGMA secure_delete = ON")
         except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
@@ -231,12 +228,21 @@ class SQLiteStore(Store):
             raise StoreError(f"store {self.location}: cannot flush its log ({exc})",
                              code="store-io") from None
 
-    def _scrub(self) -> None:
-        """Rebuild the file (``VACUUM``) and truncate the log to nothing, so that no byte
-        of the rows an erasure deleted is left in either: ``secure_delete`` zeroes what a
-        delete frees, but SQLite leaves stale copies of cells it moved between pages in
-        the unused space of others. Readers of other connections keep the log from being
-        truncated until they finish; it waits for them up to the timeout."""
+    @contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Delete with ``secure_delete`` on (what a delete frees is overwritten with
+        zeros); then rebuild the file (``VACUUM``: SQLite leaves stale copies of cells it
+        moved between pages in the unused space of others) and truncate the log to
+        nothing, so that no byte of the deleted rows is left in either. Readers of other
+        connections keep the log from being truncated; it waits for them up to the
+        timeout."""
+        with self._single() as tx:
+            tx.run("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            with self._single() as tx:
+                tx.run("PRAGMA secure_delete = OFF")
         try:
             with self._queue(), self._single() as tx:
                 tx.run("VACUUM")
