@@ -364,6 +364,8 @@ def make_schema_1(url: str, engine: Engine) -> list[str]:
                       "DELETE FROM footcore_meta WHERE key = 'salt'",
                       "UPDATE footcore_meta SET value = '1' WHERE key = 'schema'"):
         sql(url, statement)
+    assert tables(url) == {"footcore_meta", "footcore_athletes", "footcore_plans",
+                           "footcore_decisions", "footcore_checkpoints"}  # schema 1's
     heads = tuple((a, n - 1, h) for a, n, h in sql(
         url, "SELECT athlete_id, records, head FROM footcore_athletes ORDER BY athlete_id"))
     public = KEY.public_key().public_bytes_raw().hex()
