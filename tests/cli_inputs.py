@@ -90,6 +90,8 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store export", "{store} {out_file}"),
     ("store import", "{store} {other_log}"),
     ("store checkpoint", "{store} --key {private_key}"),
+    ("store export-athlete", "{store} a-1 {out_file}"),
+    ("store erase", "{store} a-1 --by dpo --reason other --json"),
     ("impact", "{rules} {new_rules} {athletes} --workers 1 --backend native"),
     ("impact", "{rules} {rules} {decisions} --workers 1 --backend native --json"),
     ("impact", "{rules} {new_rules} {log} --workers 1 --backend native --report {out_dir}"),
