@@ -108,14 +108,15 @@ class Store(ABC):
     ``location`` names the database: its path, or its URL without the password.
     ``readonly`` is True for a store opened ``readonly=True``, whose writes raise
     :class:`StoreError` (``store-readonly``); ``created`` is True when opening it created
-    the store (its tables).
+    the store (its tables). ``schema`` is the store's schema: 2, or 1 for a store made
+    before schema 2 and opened read-only (opened to write, it is upgraded).
     """
 
     def __init__(self, location: str, *, readonly: bool = False) -> None:
         self.location = location
         self.readonly = readonly
         self.created = False
-        self.schema = SCHEMA  # the store's, once opened: a read-only schema-1 store keeps 1
+        self.schema = SCHEMA
         self._lock = threading.Lock()
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
