@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import footcore as fc
 import footcore.store
 from footcore import Engine
+from footcore._cli import main
 from footcore._store._sign import Checkpoint, body
 from store_worker import GOOD, START, checkins
 from test_store import KEY, fill, kinds, sql
@@ -397,16 +398,27 @@ def test_a_schema_1_store_opened_for_writing_is_upgraded(store_url: str,
                                                          engine: Engine) -> None:
     make_schema_1(store_url, engine)
     with fc.open_store(store_url, create=False) as store:
-        assert store.schema == 2 and not store.created
+        assert store.schema == 2 and store.upgraded and not store.created
         assert store.verify(public_key=PUBLIC).ok
     assert {"footcore_erasures", "footcore_rulebooks"} <= tables(store_url)
     meta = dict(sql(store_url, "SELECT key, value FROM footcore_meta"))
     assert meta["schema"] == "2" and len(bytes.fromhex(meta["salt"])) == 32
     with fc.open_store(store_url) as store:  # opened again: the same salt
+        assert not store.upgraded
         store.check_in(engine, "a-2", checkins("a-2", 4)[3])
         store.checkpoint(KEY)
         assert store.verify(public_key=PUBLIC).ok
     assert dict(sql(store_url, "SELECT key, value FROM footcore_meta")) == meta
+
+
+def test_store_init_says_it_upgraded_a_schema_1_store(store_url: str, engine: Engine,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    make_schema_1(store_url, engine)
+    assert main(["store", "init", store_url]) == 0
+    assert "upgraded the store to schema 2 (2 athletes)" in capsys.readouterr().out
+    assert main(["store", "init", store_url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["upgraded"] is False
 
 
 def test_a_format_1_checkpoint_naming_an_erased_athlete_is_redacted(

@@ -141,9 +141,13 @@ def _init(args: argparse.Namespace) -> int:
     with open_store(args.source, create=True) as store:
         athletes = len(store.athletes())
     if args.json:
-        print_json({"source": store.location, "created": store.created, "athletes": athletes})
+        print_json({"source": store.location, "created": store.created, "athletes": athletes,
+                    "upgraded": store.upgraded})
     elif store.created:
         print(f"Created a footcore store in {store.location}.")
+    elif store.upgraded:
+        print(f"{store.location}: upgraded the store to schema {store.schema} "
+              f"({counted(athletes, 'athlete')}).")
     else:
         print(f"{store.location} is a footcore store already ({counted(athletes, 'athlete')}); "
               f"nothing changed.")

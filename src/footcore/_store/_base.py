@@ -109,14 +109,14 @@ class Store(ABC):
     ``readonly`` is True for a store opened ``readonly=True``, whose writes raise
     :class:`StoreError` (``store-readonly``); ``created`` is True when opening it created
     the store (its tables). ``schema`` is the store's schema: 2, or 1 for a store made
-    before schema 2 and opened read-only (opened to write, it is upgraded).
+    before schema 2 and opened read-only; opened to write, it is upgraded (``upgraded``).
     """
 
     def __init__(self, location: str, *, readonly: bool = False) -> None:
         self.location = location
         self.readonly = readonly
         self.created = False
-        self.schema = SCHEMA
+        self.schema, self.upgraded = SCHEMA, False
         self._lock = threading.Lock()
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
@@ -226,7 +226,7 @@ class Store(ABC):
                 self.schema = SCHEMA if found is None else int(found[0])
                 if create and self.schema < SCHEMA:
                     upgrade(tx)
-                    self.schema = SCHEMA
+                    self.schema, self.upgraded = SCHEMA, True
                 if create:
                     add_salt(tx)
         except BaseException:
