@@ -95,6 +95,8 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store override", "{store} a-1 --on 2030-01-01 --by coach:maria --role coach --action "
                        "hold --reason travel --comment 'away' --rules {rules} --json"),
     ("store goal", "{store} a-1 strength --on 2030-01-01 --by athlete --rules {rules}"),
+    ("store export-athlete", "{store} a-1 {out_file}"),
+    ("store erase", "{store} a-1 --by dpo --reason other --json"),
     ("impact", "{rules} {new_rules} {athletes} --workers 1 --backend native"),
     ("impact", "{rules} {rules} {decisions} --workers 1 --backend native --json"),
     ("impact", "{rules} {new_rules} {log} --workers 1 --backend native --report {out_dir}"),

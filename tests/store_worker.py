@@ -7,6 +7,9 @@
   retry's answer as ``{"id": ..., "decision": <JSON>}`` lines.
 - ``kill``: start a check-in and SIGKILL this process in the middle of its transaction,
   once the decision row is written and before the commit.
+- ``erase``: start erasing an athlete and SIGKILL this process in the middle of its
+  transaction, once every row of theirs is deleted and the tombstone written, before the
+  commit.
 - ``append``: append the decisions of a JSON Lines file to an audit log, printing each
   record's seq and hash as it is acknowledged.
 - ``upgrade``: upgrade the store to the rulebook in a folder and SIGKILL this process in
@@ -100,19 +103,24 @@ def _concurrent(args: dict[str, Any]) -> None:
     store.close()
 
 
+def _die_after(module: Any, name: str, said: str) -> None:
+    """Make ``module.name`` do its work, print ``said`` and SIGKILL this process."""
+    work = getattr(module, name)
+
+    def work_then_die(*a: Any) -> None:
+        work(*a)
+        sys.stdout.write(f"{said}\n")
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    setattr(module, name, work_then_die)
+
+
 def _kill(args: dict[str, Any]) -> None:
     from footcore._store import _base
 
     store = fc.open_store(args["url"])
-    insert = _base.insert_row
-
-    def insert_then_die(*a: Any) -> None:
-        insert(*a)
-        sys.stdout.write("inserted\n")
-        sys.stdout.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    _base.insert_row = insert_then_die  # type: ignore[assignment]
+    _die_after(_base, "insert_row", "inserted")
     store.check_in(fc.Engine(backend="native"), args["athlete"],
                    fc.from_json(args["checkin"], fc.CheckIn))
 
@@ -134,6 +142,12 @@ def _upgrade(args: dict[str, Any]) -> None:
     _base.insert_row = insert_or_die  # type: ignore[assignment]
     store.upgrade(fc.Engine(fc.load_rulebook(args["rules"]), backend="native"),
                   on=date.fromisoformat(args["on"]), by="ops", mapping=args["mapping"])
+def _erase(args: dict[str, Any]) -> None:
+    from footcore._store import _erase as erasure
+
+    store = fc.open_store(args["url"])
+    _die_after(erasure, "store_tombstone", "written")
+    store.erase(args["athlete"], by="dpo", reason="gdpr-art-17")
 
 
 def _append(args: dict[str, Any]) -> None:
@@ -145,5 +159,5 @@ def _append(args: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     mode, raw = sys.argv[1], json.loads(sys.argv[2])
-    {"concurrent": _concurrent, "kill": _kill, "append": _append,
+    {"concurrent": _concurrent, "kill": _kill, "erase": _erase, "append": _append,
      "upgrade": _upgrade}[mode](raw)

@@ -1,4 +1,5 @@
-"""``footcore store verify|state|history|export|import|checkpoint|init``; reading commands
+"""``footcore store verify|state|history|export|import|checkpoint|init|export-athlete|erase``;
+reading commands
 that never create a store and open it read-only; a store given where a log belongs, and a
 log where a store belongs, refused with the command to use."""
 
@@ -102,6 +103,55 @@ def test_store_commands_read_verify_and_sign_a_store(cli: Run, capsys: pytest.Ca
     assert code == 0 and "matching 1 signed checkpoint;" in out
 
 
+def test_store_export_athlete_then_erase(cli: Run, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path, store_url: str) -> None:
+    recorded(cli, tmp_path, store_url)
+    private, public = write_key_pair(tmp_path)
+    assert cli("store", "checkpoint", store_url, "--key", private)[0] == 0
+    out_file = tmp_path / "a-17.json"
+    code, out, _ = cli("store", "export-athlete", store_url, "a-17", out_file)
+    assert code == 0 and out == (f"Wrote athlete a-17's data (2 records) from "
+                                 f"{fc.open_store(store_url, readonly=True).location} to "
+                                 f"{out_file}.\n")
+    data = json.loads(out_file.read_text())
+    assert out_file.stat().st_mode & 0o777 == 0o600
+    assert data["athlete_id"] == "a-17" and len(data["records"]) == 2
+    code, printed, _ = cli("store", "export-athlete", store_url, "a-17")
+    assert code == 0 and printed == out_file.read_text()
+    code, out, _ = cli("store", "export-athlete", store_url, "a-17", tmp_path / "b.json",
+                       "--json")
+    assert code == 0 and json.loads(out)["records"] == 2
+
+    assert "reason: got 'tidy'; accepted: one of gdpr-art-17" in fails(
+        capsys, "store", "erase", store_url, "a-17", "--by", "dpo", "--reason", "tidy")
+    code, out, _ = cli("store", "erase", store_url, "a-17", "--by", "dpo", "--reason",
+                       "gdpr-art-17", "--comment", "ticket 9", "--json")
+    receipt = json.loads(out)
+    assert code == 0 and (receipt["records"], receipt["by"], receipt["role"]) == (
+        2, "dpo", "operator")
+    assert receipt["comment"] == "ticket 9" and "a-17" not in out
+    err = fails(capsys, "store", "erase", store_url, "a-17", "--by", "dpo", "--reason",
+                "other")
+    assert "athlete_id: no athlete 'a-17'" in err
+    assert "no athlete 'a-17'" in fails(capsys, "store", "export-athlete", store_url, "a-17")
+    code, out, _ = cli("store", "verify", store_url, "--public-key", public)
+    assert code == 0 and "0 athletes, 0 records, 1 erasure" in out
+    assert "athlete erased on " in out and "by dpo (operator, gdpr-art-17: ticket 9)" in out
+    code, out, _ = cli("store", "verify", store_url, "--json")
+    assert code == 0 and json.loads(out)["erasures"][0]["hash"] == receipt["hash"]
+
+
+def test_store_erase_in_words_says_to_sign_a_checkpoint(cli: Run, tmp_path: Path) -> None:
+    db = tmp_path / "footcore.db"
+    recorded(cli, tmp_path, db)
+    code, out, _ = cli("store", "erase", db, "a-17", "--by", "ops:sam", "--reason",
+                       "account-closed", "--role", "app")
+    assert code == 0
+    assert f"{db}: athlete erased on " in out and "by ops:sam (app, account-closed), 2 " \
+        "records; tombstone " in out
+    assert f"footcore store checkpoint {db} --key PRIVATE.pem" in out
+
+
 def test_store_init_creates_once_and_refuses_what_is_not_a_store(
         cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: str,
         log: Path) -> None:
@@ -141,6 +191,8 @@ def test_reading_commands_refuse_a_missing_store_and_create_nothing(
                 ["store", "verify", store_url], ["store", "state", store_url, "a-17"],
                 ["store", "history", store_url, "a-17"],
                 ["store", "export", store_url, tmp_path / "out.jsonl"],
+                ["store", "export-athlete", store_url, "a-17", tmp_path / "a-17.json"],
+                ["store", "erase", store_url, "a-17", "--by", "dpo", "--reason", "other"],
                 ["impact", rules, rules, store_url, "--workers", "1"],
                 ["report", store_url, "a-17", "--out", tmp_path / "pages", "--no-chart"],
                 ["evaluate", "--store", store_url, "--athlete", "a-17", "--checkin", checkin]]
@@ -153,7 +205,7 @@ def test_reading_commands_refuse_a_missing_store_and_create_nothing(
             assert not list(tmp_path.glob("*.db*")), command
     with pytest.raises(fc.store.StoreError):
         fc.open_store(store_url, readonly=True)
-    assert not (tmp_path / "out.jsonl").exists()
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "a-17.json").exists()
 
 
 def test_reading_commands_open_the_store_read_only(cli: Run, tmp_path: Path) -> None:
@@ -168,6 +220,7 @@ def test_reading_commands_open_the_store_read_only(cli: Run, tmp_path: Path) -> 
     for command in (["store", "verify", db], ["store", "state", db, "a-17"],
                     ["store", "history", db, "a-17"],
                     ["store", "export", db, tmp_path / "out.jsonl"],
+                    ["store", "export-athlete", db, "a-17", tmp_path / "a-17.json"],
                     ["audit", "verify", "--store", db],
                     ["audit", "replay", "--store", db, "--backend", "native"],
                     ["audit", "history", "--store", db, "a-17"],
@@ -228,6 +281,9 @@ def test_a_log_given_to_a_store_command_names_the_log_command(
             (["store", "import", log, log], f"footcore store import STORE {log}"),
             (["store", "checkpoint", log, "--key", key], f"footcore audit verify {log}"),
             (["store", "init", log], f"footcore store import NEW.db {log}"),
+            (["store", "export-athlete", log, "a-17"], f"footcore audit history {log} a-17"),
+            (["store", "erase", log, "a-17", "--by", "dpo", "--reason", "other"],
+             "footcore store erase on the store that holds the athlete"),
             (["evaluate", "--store", log, "--athlete", "a-17", "--checkin", checkin],
              f"--log {log}")):
         err = fails(capsys, *command)

@@ -224,13 +224,20 @@ def server(pg_server: str) -> dict[str, str]:
         time.sleep(0.05)
     else:
         pytest.fail("the test server still lets the role in without its password")
+    _add_athlete(host)
+    return host
+
+
+def _add_athlete(host: dict[str, str]) -> None:
+    """Athlete ``a-1`` and two check-ins in the role's database, unless it holds them."""
     engine = fc.Engine(fc.load_rulebook(), backend="native")
     for db in DATABASES:
         with fc.open_store(FORMS["user:password@"](host, f"{ROLE}_{db}", PASSWORD)) as store:
+            if ATHLETE in store.athletes():
+                continue
             store.add_athlete(engine.new_athlete(ATHLETE, goal=fc.Goal.RUNNER, start=START))
             for _ in range(2):
                 store.check_in(engine, ATHLETE, _checkin())
-    return host
 
 
 def _checkin() -> fc.CheckIn:
@@ -446,6 +453,7 @@ def test_no_command_shows_the_password_of_a_real_store(
         words: tuple[str, ...], as_json: bool, form: str, server: dict[str, str], key: Path,
         tmp_path: Path, drawn: list[str], capsys: pytest.CaptureFixture[str],
         request: pytest.FixtureRequest) -> None:
+    _add_athlete(server)  # store erase removes them
     location = _real(server, form, db="changes" if words in CHANGING else "db")
     code, out, err = _run(capsys, _argv(words, location, Files(tmp_path, key, location),
                                         as_json=as_json))

@@ -1,6 +1,6 @@
 """Several real processes on one store or one audit log: concurrent check-ins with retries,
-a writer killed in the middle of its transaction (a check-in's, an upgrade's), two processes
-appending to one log."""
+a writer killed in the middle of its transaction (a check-in's, an upgrade's, an
+erasure's), two processes appending to one log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import footcore as fc
 import footcore.audit
@@ -104,6 +105,30 @@ def test_a_writer_killed_mid_transaction_leaves_the_store_consistent(
         assert again.prior_state == first[-1].state
         assert store.check_in(engine, "a-1", plan[3]).prior_state == again.state
         assert len(store.decisions("a-1")) == 4 and store.verify().ok
+
+
+def test_an_erasure_killed_mid_transaction_leaves_the_athlete_whole(
+        store_url: str, engine: Engine) -> None:
+    """Killed once every row is deleted and the tombstone written, before the commit: the
+    athlete is whole, their checkpoint verifies, and erasing them again goes through."""
+    key = Ed25519PrivateKey.generate()
+    with fc.open_store(store_url) as store:
+        for name in ("a-1", "a-2"):
+            store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+            for checkin in checkins(name, 4):
+                store.check_in(engine, name, checkin)
+        store.checkpoint(key)
+        before = store.decisions("a-1")
+    killed = start("erase", url=store_url, athlete="a-1")
+    out, err = killed.communicate(timeout=120)
+    assert killed.returncode == -9 and out == "written\n", err
+    with fc.open_store(store_url, timeout=5) as store:
+        report = store.verify(public_key=key.public_key())
+        assert report.ok and report.erasures == () and report.records == 8, report
+        assert store.decisions("a-1") == before and store.athletes() == ("a-1", "a-2")
+        receipt = store.erase("a-1", by="dpo", reason="gdpr-art-17")
+        report = store.verify(public_key=key.public_key())
+        assert report.ok and report.erasures == (receipt,) and report.records == 4, report
 
 
 def test_two_processes_appending_to_one_audit_log_are_safe(tmp_path: Path,

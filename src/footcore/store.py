@@ -10,6 +10,7 @@ imports it, and importing it does not import the command line.
 from ._errors import CheckInConflict
 from ._store import (
     Checkpoint,
+    ErasureReceipt,
     ImportReport,
     PostgresStore,
     SQLiteStore,
@@ -23,6 +24,7 @@ from ._store import (
 __all__ = [
     "CheckInConflict",
     "Checkpoint",
+    "ErasureReceipt",
     "ImportReport",
     "PostgresStore",
     "SQLiteStore",

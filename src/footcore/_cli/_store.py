@@ -1,7 +1,7 @@
 """The commands over a store: ``store verify|state|history|export|import|checkpoint|init``;
-``store upgrade``, which moves every athlete to another rulebook; and ``store
+``store upgrade``, which moves every athlete to another rulebook; ``store
 override|goal``, which record a coach's or clinician's override and a change of goal in the
-athlete's chain.
+athlete's chain; and ``store export-athlete|erase``, one athlete's data and its erasure.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
 store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
@@ -12,6 +12,7 @@ store is missing) instead of a new, empty store that verifies; ``init``, ``impor
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from ._common import (
     show_help,
     stage_mapping,
 )
+from ._files import replacing
 from ._reports import explained, print_history, print_report
 from ._sources import expect
 
@@ -151,9 +153,13 @@ def _init(args: argparse.Namespace) -> int:
     with open_store(args.source, create=True) as store:
         athletes = len(store.athletes())
     if args.json:
-        print_json({"source": store.location, "created": store.created, "athletes": athletes})
+        print_json({"source": store.location, "created": store.created, "athletes": athletes,
+                    "upgraded": store.upgraded})
     elif store.created:
         print(f"Created a footcore store in {store.location}.")
+    elif store.upgraded:
+        print(f"{store.location}: upgraded the store to schema {store.schema} "
+              f"({counted(athletes, 'athlete')}).")
     else:
         print(f"{store.location} is a footcore store already ({counted(athletes, 'athlete')}); "
               f"nothing changed.")
@@ -177,19 +183,57 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_athlete(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    with reading(args.source, f"footcore audit history {source} {args.athlete}") as store:
+        data = store.export_athlete(args.athlete)
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        print(text, end="")
+        return 0
+    with replacing(args.out, text, "export file", mode=0o600):  # personal data: theirs only
+        pass
+    if args.json:
+        print_json({"source": store.location, "out": args.out,
+                    "records": len(data["records"])})
+    else:
+        print(f"Wrote athlete {args.athlete}'s data ({counted(len(data['records']), 'record')}) "
+              f"from {store.location} to {args.out}.")
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    expect(args.source, "store", "footcore store erase on the store that holds the athlete "
+                                 "(an audit log is append-only: it erases nothing)")
+    with open_store(args.source, create=False) as store:
+        receipt = store.erase(args.athlete, by=args.by, role=args.role, reason=args.reason,
+                              comment=args.comment)
+    if args.json:
+        print_json({**CONVERTER.unstructure(receipt), "source": store.location})
+        return 0
+    print(f"{store.location}: {receipt}; tombstone {receipt.hash[:12]}.")
+    if receipt.redacted:
+        print(f"Checkpoints {', '.join(map(str, receipt.redacted))} named the athlete and "
+              f"were redacted: their signatures can no longer be checked.")
+    print(f"Sign a checkpoint to anchor the erasure: footcore store checkpoint "
+          f"{store.location} --key PRIVATE.pem")
+    return 0
+
+
 def _source(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("source", metavar="STORE", help=STORE_HELP)
 
 
 def add_store_commands(commands: Commands) -> None:
     """Declare ``store`` (verify, state, history, export, import, checkpoint, init,
-    upgrade, override, goal)."""
+    upgrade, override, goal, export-athlete, erase)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
-                      "decisions.",
+                      "decisions; export or erase one athlete.",
         description="Verify, read, export, import or sign a store of athletes and "
                     "decisions (a SQLite file or a PostgreSQL URL) that evaluate --store "
-                    "writes. Commands that only read open it read-only and never create it.",
+                    "writes; export or erase one athlete. Commands that only read open it "
+                    "read-only and never create it.",
         epilog="example:\n  footcore store verify footcore.db\n"
                "  footcore store export footcore.db audit.jsonl\n"
                "  footcore store checkpoint footcore.db --key signing.pem",
@@ -289,6 +333,41 @@ def add_store_commands(commands: Commands) -> None:
     cmd.add_argument("--old-rules", action="append", default=[], metavar="DIR",
                      help="a rulebook athletes are on that the store does not keep (a store "
                           "written before footcore kept them); repeat for each")
+
+    cmd = add_command(
+        actions, "export-athlete", _export_athlete,
+        "Write everything the store holds about one athlete as JSON (GDPR Art. 20): their "
+        "state and every record with its decision, plans and hashes; verified first. "
+        "Without OUT.json, print it.",
+        "  footcore store export-athlete footcore.db a-17 a-17.json", rules=False,
+        json="what was written (with OUT.json)")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    cmd.add_argument("out", metavar="OUT.json", nargs="?",
+                     help="the file to write (readable by its owner only)")
+
+    cmd = add_command(
+        actions, "erase", _erase,
+        "Erase an athlete (GDPR Art. 17): their state, decisions and id go, in one "
+        "transaction; a tombstone that names them by a salted digest stays, so store "
+        "verify still checks every chain and checkpoint and reports the erasure.",
+        "  footcore store export-athlete footcore.db a-17 a-17.json\n"
+        "  footcore store erase footcore.db a-17 --by dpo --reason gdpr-art-17",
+        rules=False, json="the erasure's receipt")
+    _source(cmd)
+    cmd.add_argument("athlete", metavar="ATHLETE_ID")
+    cmd.add_argument("--by", required=True, metavar="WHO",
+                     help="who erases: an id such as dpo or ops:sam")
+    cmd.add_argument("--reason", required=True, metavar="CODE",
+                     choices=REASONS[ChangeKind.ERASURE],
+                     help="why: " + ", ".join(REASONS[ChangeKind.ERASURE]))
+    cmd.add_argument("--role", default="operator", metavar="ROLE",
+                     choices=[r.value for r in Role],
+                     help=f"the role of whoever erases: {', '.join(Role)} (default: "
+                          f"operator)")
+    cmd.add_argument("--comment", metavar="TEXT",
+                     help="a note kept in the tombstone (nothing personal)")
+
     _add_change_commands(actions)
 
 

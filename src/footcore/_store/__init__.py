@@ -1,5 +1,6 @@
 """The audit store: athletes' states and decisions in SQLite or PostgreSQL, one
-transaction per check-in, a hash chain per athlete, signed checkpoints.
+transaction per check-in, a hash chain per athlete, signed checkpoints, erasure and export
+of one athlete.
 
 An outer layer: it uses the core, and the core never imports it.
 """
@@ -11,6 +12,7 @@ import os
 from .._errors import InputError
 from ._base import Store
 from ._db import StoreError
+from ._erase import ErasureReceipt
 from ._interchange import ImportReport
 from ._location import conninfo
 from ._postgres import PostgresStore
@@ -19,8 +21,8 @@ from ._sqlite import SQLiteStore
 from ._upgrade import UpgradeReport
 from ._verify import StoreProblem, StoreReport
 
-__all__ = ["Checkpoint", "ImportReport", "PostgresStore", "SQLiteStore", "Store",
-           "StoreError", "StoreProblem", "StoreReport", "UpgradeReport", "open_store"]
+__all__ = ["Checkpoint", "ErasureReceipt", "ImportReport", "PostgresStore", "SQLiteStore",
+           "Store", "StoreError", "StoreProblem", "StoreReport", "UpgradeReport", "open_store"]
 
 
 def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True,

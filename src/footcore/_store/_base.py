@@ -32,7 +32,9 @@ from .._models import AthleteState, Change, CheckIn, Decision
 from .._population._histories import History, HistoryBuilder, decision_part
 from .._replay import ReplayReport, replay_records, reproduce_records
 from .._rulebook import Rulebook
-from ._db import SCHEMA, TABLES, StoreError, Tx
+from ._db import READS, SCHEMA, TABLES, StoreError, Tx, add_salt, salt, upgrade
+from ._erase import ErasureReceipt, erase, lock_signing
+from ._export import export_athlete
 from ._interchange import ImportReport, read_log, write_log
 from ._rows import (
     Row,
@@ -138,13 +140,15 @@ class Store(ABC):
     ``location`` names the database: its path, or its URL without the password.
     ``readonly`` is True for a store opened ``readonly=True``, whose writes raise
     :class:`StoreError` (``store-readonly``); ``created`` is True when opening it created
-    the store (its tables).
+    the store (its tables). ``schema`` is the store's schema: 2, or 1 for a store made
+    before schema 2 and opened read-only; opened to write, it is upgraded (``upgraded``).
     """
 
     def __init__(self, location: str, *, readonly: bool = False) -> None:
         self.location = location
         self.readonly = readonly
         self.created = False
+        self.schema, self.upgraded = SCHEMA, False
         self._lock = threading.Lock()
         # The states this store wrote last, by athlete, with the chain head they go with:
         # while the head is unchanged, the stored state is this one.
@@ -211,6 +215,11 @@ class Store(ABC):
         """Make sure what this store has read or written is on disk, where a commit does
         not already see to that."""
 
+    @abstractmethod
+    def _scrubbing(self) -> AbstractContextManager[None]:
+        """Around an erasure: leave no copy of the rows it deletes in the database's files,
+        where the database keeps some outside its tables (SQLite)."""
+
     def _writable(self) -> None:
         """Refuse a write to a store opened read-only."""
         if self.readonly:
@@ -219,9 +228,10 @@ class Store(ABC):
 
     def _prepare(self, first: str | None = None, *, create: bool = True) -> None:
         """Check the schema version; with ``create``, create the tables first if missing,
-        after running the statement ``first`` in the same transaction; without, refuse a
-        database that holds no footcore store, writing nothing. Close the connection on
-        failure."""
+        after running the statement ``first`` in the same transaction, and upgrade a
+        schema-1 store to this schema; without, refuse a database that holds no footcore
+        store, writing nothing (a schema-1 store is then read as it is). Close the
+        connection on failure."""
         try:
             with self._write() if create else self._read() as tx:
                 if create:
@@ -242,10 +252,16 @@ class Store(ABC):
                     raise StoreError(f"store {self.location}: not a footcore store (its "
                                      f"footcore_meta table has no schema)",
                                      code="store-not-footcore")
-                elif found[0] != str(SCHEMA):
+                elif found[0] not in READS:
                     raise StoreError(f"{self.location}: a footcore store of schema "
-                                     f"{found[0]}; this footcore reads schema {SCHEMA}",
-                                     code="store-schema")
+                                     f"{found[0]}; this footcore reads schema "
+                                     f"{' and '.join(READS)}", code="store-schema")
+                self.schema = SCHEMA if found is None else int(found[0])
+                if create and self.schema < SCHEMA:
+                    upgrade(tx)
+                    self.schema, self.upgraded = SCHEMA, True
+                if create:
+                    add_salt(tx)
         except BaseException:
             self.close()
             raise
@@ -692,13 +708,15 @@ class Store(ABC):
         if public_key is not None:
             check_key(public_key, private=False)
         with self._lock, self._read() as tx:
-            return verify_store(tx, self.location, public_key)
+            return verify_store(tx, self.location, public_key, self.schema)
 
     def checkpoint(self, private_key: Ed25519PrivateKey) -> Checkpoint:
         """Sign the heads of all athletes' chains as they stand, and store the signature.
 
         Keep the private key away from the database; :meth:`verify` needs only the public
-        key. Each checkpoint anchors every record made before it.
+        key. Each checkpoint anchors every record made before it, and the tombstones of
+        the athletes erased before it. The text it signs keys the heads by the salted
+        digest of each athlete's id, never the id (the returned object names them).
 
         Raises:
             InputError: ``private_key`` is not an Ed25519 private key.
@@ -708,12 +726,15 @@ class Store(ABC):
         check_key(private_key, private=True)
         made_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock, self._write() as tx:
+            lock_signing(tx)
             heads = tuple(self._head(*row) for row in tx.all(
                 "SELECT athlete_id, records, head FROM footcore_athletes WHERE records > 0 "
                 "ORDER BY athlete_id"))
             last = tx.one("SELECT MAX(number) FROM footcore_checkpoints")
             number = (last[0] if last and last[0] is not None else 0) + 1
-            checkpoint, text = sign(private_key, number, made_at, heads)
+            erasures = tuple(h for (h,) in tx.all("SELECT hash FROM footcore_erasures"))
+            checkpoint, text = sign(private_key, number, made_at, heads,
+                                    salt(tx, self.location), erasures)
             tx.run("INSERT INTO footcore_checkpoints (number, body, signature) "
                    "VALUES (?, ?, ?)", (number, text, checkpoint.signature))
         return checkpoint
@@ -732,6 +753,50 @@ class Store(ABC):
                              f"refusing to sign it: verify the store", code="store-damaged")
         return athlete_id, records - 1, head
 
+    # ------------------------------------------------------------ one athlete's data
+
+    def export_athlete(self, athlete_id: str) -> dict[str, Any]:
+        """Everything the store holds about the athlete, as JSON data (GDPR Art. 20): id,
+        state, and every record with its decision whole and its hashes; verified first, in
+        the same snapshot (docs/erasure.md).
+
+        Raises:
+            NotFound: no athlete has that id.
+            StoreError: the athlete's rows are damaged (``store-damaged``, with the
+                ``report``); the database could not be read.
+        """
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock, self._read() as tx:
+            return export_athlete(tx, self.location, athlete_id, self.schema)
+
+    def erase(self, athlete_id: str, *, by: str, role: str = "operator", reason: str,
+              comment: str | None = None, on: date | None = None) -> ErasureReceipt:
+        """Erase the athlete (GDPR Art. 17) in one transaction: their row, decisions, the
+        plans only they used, their id in checkpoints signed before schema 2. A tombstone
+        naming them by the salted digest of their id stays: :meth:`verify` reports the
+        erasure and checks the checkpoints signed before it (docs/erasure.md).
+
+        Args:
+            by: who erases (an id: ``"dpo"``).
+            role: athlete, coach, clinician, app or operator.
+            reason: gdpr-art-17, athlete-request, account-closed, retention-expired, other.
+            comment: a note kept in the tombstone (nothing personal).
+            on: the day; today (UTC) when None.
+
+        Raises:
+            NotFound: no athlete has that id.
+            InputError: an argument is not one accepted; nothing is erased.
+            StoreError: the database could not be written (nothing is erased), or is
+                read-only; ``store-unscrubbed``: erased, SQLite's files not yet scrubbed.
+        """
+        athlete_id = _athlete_id(athlete_id)
+        with self._lock, self._naming(athlete_id), self._scrubbing():
+            with self._write() as tx:
+                receipt = erase(tx, self.location, athlete_id, by=by, role=role,
+                                reason=reason, comment=comment, on=on)
+            self._states.pop(athlete_id, None)
+        return receipt
+
     # ------------------------------------------------------------ interchange
 
     def export_jsonl(self, path: str | os.PathLike[str]) -> int:
@@ -747,7 +812,7 @@ class Store(ABC):
             InputError: the file cannot be written.
         """
         with self._lock, self._read() as tx:
-            report = verify_store(tx, self.location, None)
+            report = verify_store(tx, self.location, None, self.schema)
             if not report.ok:
                 raise StoreError(f"refusing to export a damaged store: {report}",
                                  report=report)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from .._errors import FootcoreError
 
-__all__ = ["SCHEMA", "TABLES", "StoreError", "Tx"]
+__all__ = ["READS", "SCHEMA", "TABLES", "StoreError", "Tx", "add_salt", "salt", "upgrade"]
 
-SCHEMA = 1
+SCHEMA = 2
+"""The store's schema. 2 added the salt (``footcore_meta`` key ``salt``: 32 random bytes as
+hex, made with the store), the tombstones of erased athletes and the rulebooks the store has
+used; opening a schema-1 store read-write upgrades it in one transaction."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS footcore_meta (
@@ -44,12 +48,20 @@ CREATE TABLE IF NOT EXISTS footcore_checkpoints (
     body TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS footcore_erasures (
+    hash TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS footcore_erasures_digest ON footcore_erasures (digest);
 CREATE TABLE IF NOT EXISTS footcore_rulebooks (
     digest TEXT PRIMARY KEY,
     rulebook TEXT NOT NULL
 );
 """
 TABLES = [sql.strip() for sql in _TABLES.split(";") if sql.strip()]
+READS = ("1", str(SCHEMA))
+"""The schemas this footcore reads: a read-only schema-1 store is read as it is."""
 
 
 class StoreError(FootcoreError):
@@ -76,3 +88,34 @@ class Tx(Protocol):
     def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]: ...
 
     def run(self, sql: str, params: Sequence[object] = ()) -> int: ...
+
+
+def add_salt(tx: Tx) -> None:
+    """Give the store its salt (32 random bytes, as hex) unless it has one: the key of
+    the digests that stand for athlete ids in checkpoints and tombstones."""
+    # Looked for first: a store with a salt is not written to (a read-only file opens too)
+    if tx.one("SELECT 1 FROM footcore_meta WHERE key = 'salt'") is None:
+        tx.run("INSERT INTO footcore_meta (key, value) VALUES ('salt', ?)",
+               (secrets.token_hex(32),))
+
+
+def upgrade(tx: Tx) -> None:
+    """Make a schema-1 store schema 2, in the caller's transaction (which created the new
+    tables, and gives the salt): the schema's number is the last thing to change."""
+    tx.run("UPDATE footcore_meta SET value = ? WHERE key = 'schema' AND value = '1'",
+           (str(SCHEMA),))
+
+
+def salt(tx: Tx, location: str) -> bytes:
+    """The store's salt (a store opened for writing has one: opening it upgraded it).
+
+    Raises:
+        StoreError: (``store-damaged``) the salt is missing or not 32 bytes as hex.
+    """
+    found = tx.one("SELECT value FROM footcore_meta WHERE key = 'salt'")
+    value = found[0] if found else None
+    if not (isinstance(value, str) and len(value) == 64
+            and all(c in "0123456789abcdef" for c in value)):
+        raise StoreError(f"store {location}: damaged: its salt is missing or not 64 hex "
+                         f"digits; verify the store", code="store-damaged")
+    return bytes.fromhex(value)

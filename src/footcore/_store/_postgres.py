@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import FootcoreError, InputError
 from ._base import Store
-from ._db import StoreError, Tx
+from ._db import SCHEMA, StoreError, Tx
 from ._location import redact
 
 if TYPE_CHECKING:
@@ -122,10 +122,10 @@ class PostgresStore(Store):
         self._psycopg = psycopg
         self._url = url  # to connect again after a dropped connection
         self._connection()
-        if create and not readonly:
-            self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
-        else:
+        if not (create and not readonly):
             self._prepare(create=False)
+        if not readonly and (create or self.schema < SCHEMA):  # a schema-1 store: upgrade it
+            self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
 
     def _connection(self) -> psycopg.Connection[Any]:
         """The connection, made (again, when the last one dropped) with the session's
@@ -150,6 +150,12 @@ class PostgresStore(Store):
     def _settle(self) -> None:
         """Nothing to do: the server makes a commit visible only once it is as durable as
         its settings (``synchronous_commit``) ask."""
+
+    @contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Nothing the store can do: the server keeps deleted rows' bytes until VACUUM
+        reuses their space, and in its log and backups (docs/erasure.md)."""
+        yield
 
     @contextmanager
     def _transaction(self, isolation: str | None) -> Iterator[Tx]:

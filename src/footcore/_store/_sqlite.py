@@ -39,7 +39,7 @@ from typing import Any
 from .._audit_records import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
-from ._db import StoreError, Tx
+from ._db import SCHEMA, StoreError, Tx
 
 if sys.platform != "win32":
     import fcntl
@@ -133,7 +133,7 @@ class SQLiteStore(Store):
         except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
-        if create:
+        if create or (not readonly and self.schema < SCHEMA):  # a schema-1 store: upgrade it
             self._prepare()
 
     def _connect(self, create: bool) -> sqlite3.Connection:
@@ -227,6 +227,34 @@ class SQLiteStore(Store):
         except OSError as exc:
             raise StoreError(f"store {self.location}: cannot flush its log ({exc})",
                              code="store-io") from None
+
+    @contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Delete with ``secure_delete`` on (what a delete frees is overwritten with
+        zeros); then rebuild the file (``VACUUM``: SQLite leaves stale copies of cells it
+        moved between pages in the unused space of others) and truncate the log to
+        nothing, so that no byte of the deleted rows is left in either. Readers of other
+        connections keep the log from being truncated; it waits for them up to the
+        timeout."""
+        with self._single() as tx:
+            tx.run("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            with self._single() as tx:
+                tx.run("PRAGMA secure_delete = OFF")
+        try:
+            with self._queue(), self._single() as tx:
+                tx.run("VACUUM")
+                busy = tx.one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StoreError as exc:
+            busy, why = None, str(exc).removeprefix(f"store {self.location}: ")
+        else:
+            why = "another connection kept the log from being emptied"
+        if busy is None or busy[0]:
+            raise StoreError(f"store {self.location}: {why}; the athlete is erased, but "
+                             f"copies of their rows may be left in the database's files "
+                             f"until the next erasure scrubs them", code="store-unscrubbed")
 
     @contextmanager
     def _queue(self) -> Iterator[None]:

@@ -11,10 +11,11 @@ import attrs
 
 from .._audit_records import _encode
 from .._words import counted
-from ._db import Tx
+from ._db import StoreError, Tx, salt
+from ._erase import ErasureReceipt, Tombstone, read_tombstones
 from ._rows import genesis, plan_hash, record_hash, stored_json
 from ._rulebooks import rulebook_problem
-from ._sign import parse, signature_ok
+from ._sign import FORMAT, Signed, parse, signature_ok
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,10 +36,13 @@ class StoreProblem:
     with the end of their chain), ``"state"`` (the athlete's current state is not the one
     their last decision left), ``"athlete"`` (decisions of an athlete the store does not
     list, or an athlete whose id is not text), ``"damaged"`` (a row footcore cannot read
-    back: not JSON, nested too deep, a number too large, a value of the wrong type) or
+    back: not JSON, nested too deep, a number too large, a value of the wrong type),
     ``"checkpoint"`` (a checkpoint that is not validly signed by the key, or missing from
-    the sequence 1, 2, 3...) or ``"rulebook"`` (a kept rulebook that is not the rulebook
-    of the digest it is kept under).
+    the sequence 1, 2, 3...), ``"rulebook"`` (a kept rulebook that is not the rulebook
+    of the digest it is kept under) or ``"erasure"`` (an erased athlete's tombstone edited, or
+    rewritten so that it contradicts a checkpoint signed before the erasure, or removed or
+    rewritten after a checkpoint signed it; such a problem names no athlete: the store no
+    longer knows the id).
     """
 
     kind: str
@@ -61,6 +65,11 @@ class StoreReport:
     public key). With a key, ``unanchored`` lists, per athlete, the records after the last
     checkpoint as ``(athlete_id, first seq, last seq)``: intact as far as the hashes go,
     but not yet anchored by a signature.
+
+    ``erasures`` holds the athletes erased from the store, as their tombstones record them:
+    an erasure is not a problem. With a key, ``redacted`` lists the checkpoints signed
+    before schema 2 that named an athlete since erased, whose signatures can therefore no
+    longer be checked (docs/erasure.md).
     """
 
     location: str
@@ -70,6 +79,8 @@ class StoreReport:
     signed: bool
     checkpoints: int
     unanchored: tuple[tuple[str, int, int], ...]
+    erasures: tuple[ErasureReceipt, ...] = ()
+    redacted: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -77,8 +88,16 @@ class StoreReport:
         return not self.problems
 
     def __str__(self) -> str:
+        return "\n".join([self._verdict(),
+                          *(f"  {erasure}" for erasure in self.erasures),
+                          *(f"  checkpoint {number}: redacted by erasure (signature no longer "
+                            f"checkable)" for number in self.redacted)])
+
+    def _verdict(self) -> str:
         head = (f"{self.location}: {counted(self.athletes, 'athlete')}, "
                 f"{counted(self.records, 'record')}")
+        if self.erasures:
+            head += f", {counted(len(self.erasures), 'erasure')}"
         if not self.ok:
             lines = [f"{head}: {counted(len(self.problems), 'problem')}:"]
             lines.extend(f"  {problem}" for problem in self.problems)
@@ -237,8 +256,73 @@ def _checkpoint_gaps(numbers: list[int]) -> list[StoreProblem]:
     return problems
 
 
-def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreReport:
-    """Verify the store as ``tx`` sees it."""
+def _erasures(tx: Tx, schema: int, problems: list[StoreProblem]
+              ) -> tuple[bytes | None, list[Tombstone]]:
+    """The store's salt and the tombstones that check out; a problem for each that does
+    not, and for a salt missing or damaged. A schema-1 store has neither."""
+    if schema < 2:
+        return None, []
+    key: bytes | None = None
+    try:
+        key = salt(tx, "")
+    except StoreError:
+        problems.append(StoreProblem("damaged", None, None, "the store's salt is missing "
+                                     "or not 64 hex digits"))
+    tombstones, bad = read_tombstones(tx)
+    problems.extend(StoreProblem("erasure", None, None, f"the erasure {h[:12]}: {why}")
+                    for h, why in bad)
+    return key, tombstones
+
+
+def _redaction(signed: Signed, erased: list[Tombstone]) -> str | None:
+    """Why a redacted checkpoint is not one an erasure redacted, if it is not."""
+    number = signed.checkpoint.number
+    for salted in signed.redacted:
+        if not any(t.receipt.digest == salted and number in t.receipt.redacted
+                   for t in erased):
+            return (f"checkpoint {number}: its body says an erasure redacted it, but no "
+                    f"erasure records doing so: it was altered")
+    return None
+
+
+def _owner(salted: str, number: int, erased: dict[str, list[Tombstone]],
+           ids: dict[str, str]) -> Tombstone | str | None:
+    """What a format-2 checkpoint's head keyed ``salted`` names: the chain of an athlete
+    erased after checkpoint ``number`` (the first such tombstone of that digest), else the
+    live athlete with that digest, else nothing the store holds."""
+    for tombstone in erased.get(salted, ()):
+        if tombstone.checkpoint >= number:
+            return tombstone
+    return ids.get(salted)
+
+
+def _signed_heads(checkpoints: list[Signed], erased: list[Tombstone], ids: dict[str, str]
+                  ) -> list[tuple[int, str, Tombstone | str | None, int, str]]:
+    """(checkpoint number, key, owner, seq, hash) for each head the checkpoints sign."""
+    by_digest: dict[str, list[Tombstone]] = {}
+    for tombstone in erased:
+        by_digest.setdefault(tombstone.receipt.digest, []).append(tombstone)
+    return [(signed.checkpoint.number, name,
+             name if signed.format == 1 else _owner(name, signed.checkpoint.number,
+                                                    by_digest, ids), seq, digest_)
+            for signed in checkpoints for name, seq, digest_ in signed.checkpoint.heads]
+
+
+def _check_erased(number: int, tombstone: Tombstone, seq: int, signed: str) -> str | None:
+    """Why a tombstone contradicts a checkpoint's head of the chain it erased, if it does."""
+    hashes = tombstone.hashes
+    if seq < len(hashes) and hashes[seq] == signed:
+        return None
+    held = (f"records {hashes[seq][:12]} there" if seq < len(hashes)
+            else f"holds {counted(len(hashes), 'record')}")
+    return (f"the erasure {tombstone.receipt.hash[:12]} ({tombstone.receipt}): checkpoint "
+            f"{number} signed record {seq + 1} of that chain as {signed[:12]}; the "
+            f"tombstone {held}: it was rewritten")
+
+
+def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
+                 schema: int = 2) -> StoreReport:
+    """Verify the store as ``tx`` sees it (a store of ``schema``)."""
     problems: list[StoreProblem] = []
     athletes = {r[0]: r[1:] for r in tx.all(
         "SELECT athlete_id, state, records, head FROM footcore_athletes")}
@@ -249,26 +333,37 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
         if wrong is not None:
             problems.append(StoreProblem("rulebook", None, None,
                                          f"rulebook {str(digest)[:12]}: {wrong}"))
+    salt_value, erased = _erasures(tx, schema, problems)
     stored = tx.all("SELECT number, body, signature FROM footcore_checkpoints ORDER BY number")
     problems.extend(_checkpoint_gaps([row[0] for row in stored]))
-    checkpoints = []
+    checkpoints, redacted = [], []
     for number, text, signature in stored:
         if key is None:
             continue
         found = (parse(number, text, signature)
                  if isinstance(text, str) and isinstance(signature, str)
                  else "its body or signature is not text")
-        if isinstance(found, str) or not signature_ok(key, text, signature):
+        if isinstance(found, Signed) and found.redacted:
+            why = _redaction(found, erased)
+            if why:
+                problems.append(StoreProblem("checkpoint", None, None, why))
+            else:
+                redacted.append(number)
+        elif isinstance(found, str) or not signature_ok(key, text, signature):
             why = found if isinstance(found, str) else "its signature does not verify with " \
                 "this key: it was altered or forged, or signed with another key"
             problems.append(StoreProblem("checkpoint", None, None,
                                          f"checkpoint {number}: {why}"))
         else:
             checkpoints.append(found)
+    ids = ({digest(salt_value, a): a for a in athletes if isinstance(a, str)}
+           if salt_value is not None and any(c.format == FORMAT for c in checkpoints)
+           else {})
+    heads = _signed_heads(checkpoints, erased, ids)
     wanted: dict[str, set[int]] = {}
-    for checkpoint in checkpoints:
-        for athlete, seq, _ in checkpoint.heads:
-            wanted.setdefault(athlete, set()).add(seq)
+    for _, _, owner, seq, _ in heads:
+        if isinstance(owner, str):
+            wanted.setdefault(owner, set()).add(seq)
 
     chains: dict[str, _Chain] = {}
     rows = tx.stream("SELECT athlete_id, seq, prev, hash, checkin_id, plan, prior_plan, "
@@ -292,23 +387,35 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
 
     anchored: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
-    for checkpoint in checkpoints:
-        for athlete, seq, digest in checkpoint.heads:
-            chain = chains.get(athlete)
-            kind, detail = "", ""
-            if chain is None or seq >= chain.count:
-                kind = "removed"
-                detail = (f"checkpoint {checkpoint.number} signed records up to {seq + 1}; "
-                          f"the store has {chain.count if chain else 0}")
-            elif chain.hashes.get(seq) != digest:
-                kind = "forged"
-                detail = (f"record {seq + 1} is not the one checkpoint {checkpoint.number} "
-                          f"signed: records up to it were rewritten, hashes recomputed")
-            elif chain.good >= seq:
-                anchored[athlete] = max(anchored.get(athlete, -1), seq)
-            if kind and (athlete, kind) not in seen:
-                seen.add((athlete, kind))
-                problems.append(StoreProblem(kind, athlete, seq, detail))
+    for number, name, owner, seq, digest_ in heads:
+        kind, detail, athlete = "", "", owner if isinstance(owner, str) else None
+        chain = chains.get(athlete) if athlete is not None else None
+        if isinstance(owner, Tombstone):
+            kind, detail = "erasure", _check_erased(number, owner, seq, digest_) or ""
+        elif chain is None or seq >= chain.count:
+            kind = "removed"
+            whose = ("" if athlete is not None else f" of an athlete (digest {name[:12]}) "
+                     f"the store no longer lists, nor records as erased")
+            detail = (f"checkpoint {number} signed records up to {seq + 1}{whose}; the "
+                      f"store has {chain.count if chain else 0}")
+        elif chain.hashes.get(seq) != digest_:
+            kind = "forged"
+            detail = (f"record {seq + 1} is not the one checkpoint {number} signed: records "
+                      f"up to it were rewritten, hashes recomputed")
+        elif chain.good >= seq and athlete is not None:
+            anchored[athlete] = max(anchored.get(athlete, -1), seq)
+        which = owner.receipt.hash if isinstance(owner, Tombstone) else athlete or name
+        if detail and (which, kind) not in seen:
+            seen.add((which, kind))
+            problems.append(StoreProblem(kind, athlete, None if athlete is None else seq,
+                                         detail))
+    kept = {t.receipt.hash for t in erased}
+    for signed in checkpoints:
+        for missing in sorted(set(signed.checkpoint.erasures) - kept):
+            problems.append(StoreProblem(
+                "erasure", None, None, f"checkpoint {signed.checkpoint.number} signed the "
+                f"erasure {missing[:12]}, which the store no longer holds as signed: it "
+                f"was removed or rewritten"))
     unanchored = tuple(
         (athlete, anchored.get(athlete, -1) + 1, chain.count - 1)
         for athlete, chain in sorted(chains.items())
@@ -316,4 +423,5 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None) -> StoreRe
     problems.sort(key=lambda p: (p.athlete_id or "", p.seq if p.seq is not None else -1,
                                  p.kind))
     return StoreReport(location, len(athletes), sum(c.count for c in chains.values()),
-                       tuple(problems), key is not None, len(checkpoints), unanchored)
+                       tuple(problems), key is not None, len(checkpoints), unanchored,
+                       tuple(t.receipt for t in erased), tuple(redacted))
