@@ -359,10 +359,8 @@ def add_store_commands(commands: Commands) -> None:
     cmd.add_argument("--by", required=True, metavar="WHO",
                      help="who erases: an id such as dpo or ops:sam")
     cmd.add_argument("--reason", required=True, metavar="CODE",
-                     choices=REASONS[ChangeKind.ERASURE],
                      help="why: " + ", ".join(REASONS[ChangeKind.ERASURE]))
     cmd.add_argument("--role", default="operator", metavar="ROLE",
-                     choices=[r.value for r in Role],
                      help=f"the role of whoever erases: {', '.join(Role)} (default: "
                           f"operator)")
     cmd.add_argument("--comment", metavar="TEXT",

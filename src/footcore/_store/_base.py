@@ -526,6 +526,8 @@ class Store(ABC):
             StoreError: (``store-damaged``) a stored rulebook cannot be loaded or is not
                 the rulebook of its digest; the database could not be read.
         """
+        if self.schema < 2:  # a schema-1 store, opened read-only, kept none
+            return {}
         with self._lock, self._read() as tx:
             found = read_rulebooks(tx, self.location)
         self._kept.update(found)

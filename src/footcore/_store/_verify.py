@@ -15,7 +15,7 @@ from ._db import StoreError, Tx, salt
 from ._erase import ErasureReceipt, Tombstone, read_tombstones
 from ._rows import genesis, plan_hash, record_hash, stored_json
 from ._rulebooks import rulebook_problem
-from ._sign import FORMAT, Signed, parse, signature_ok
+from ._sign import FORMAT, Signed, digest, parse, signature_ok
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -328,11 +328,13 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
         "SELECT athlete_id, state, records, head FROM footcore_athletes")}
     plans = {key_: isinstance(text, str) and plan_hash(text) == key_ for key_, text in
              tx.stream("SELECT hash, plan FROM footcore_plans")}
-    for digest, text in tx.all("SELECT digest, rulebook FROM footcore_rulebooks"):
-        wrong = rulebook_problem(digest, text)
+    kept_rulebooks = [] if schema < 2 else tx.all(  # schema 1 kept none
+        "SELECT digest, rulebook FROM footcore_rulebooks")
+    for kept, text in kept_rulebooks:
+        wrong = rulebook_problem(kept, text)
         if wrong is not None:
             problems.append(StoreProblem("rulebook", None, None,
-                                         f"rulebook {str(digest)[:12]}: {wrong}"))
+                                         f"rulebook {str(kept)[:12]}: {wrong}"))
     salt_value, erased = _erasures(tx, schema, problems)
     stored = tx.all("SELECT number, body, signature FROM footcore_checkpoints ORDER BY number")
     problems.extend(_checkpoint_gaps([row[0] for row in stored]))
