@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from referencing.jsonschema import DRAFT202012
 import footcore as fc
 import footcore.service
 import footcore.store
+from conftest import new_database
 from footcore._schema import SCHEMA_TYPES, schema_file
 from footcore._service._tokens import parse_scopes
 
@@ -366,6 +368,13 @@ def test_no_token_file_no_server(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and said in done.stderr, done.stderr
         assert "Uvicorn running" not in done.stderr
+    tokens = tmp_path / "tokens.toml"
+    footcore.service.add_token(tokens, "app", {"read"})
+    url = f"postgresql://fc:s3cret-pw@127.0.0.1:{free_port()}/fc?connect_timeout=5"
+    done = subprocess.run([sys.executable, "-m", "footcore", "serve", url, "--tokens",
+                           str(tokens)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "cannot connect" in done.stderr, done.stderr
+    assert "s3cret-pw" not in done.stderr and "***" in done.stderr
 
 
 # ---------------------------------------------------------------- errors and limits
@@ -553,3 +562,40 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     with fc.open_store(store, create=False) as opened:
         assert len(opened.decisions("a-1")) == 1
     assert os.path.exists(store)
+
+
+# ---------------------------------------------------------------- PostgreSQL, two workers
+
+
+def test_two_workers_on_postgresql_record_every_check_in_once(
+        pg_server: str, tmp_path: Path) -> None:
+    url = new_database(pg_server)
+    fc.open_store(url, create=True).close()
+    tokens = tmp_path / "tokens.toml"
+    token = footcore.service.add_token(tokens, "app", {"read", "write", "admin"})
+    base, process, log = start(tmp_path, url, "--tokens", str(tokens), "--workers", "2")
+    headers = {"Authorization": f"Bearer {token}"}
+    athletes = [f"pg-{n}" for n in range(4)]
+
+    def season(athlete_id: str) -> list[int]:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            statuses = [client.post("/v1/athletes", json={
+                "id": athlete_id, "goal": "everyday", "start": START.isoformat()}).status_code]
+            for day in range(1, 6):  # each sent twice: the second is a retry
+                for _ in range(2):
+                    statuses.append(client.post(f"/v1/athletes/{athlete_id}/checkins",
+                                                json=checkin(day)).status_code)
+            return statuses
+
+    try:
+        with ThreadPoolExecutor(len(athletes)) as pool:
+            results = list(pool.map(season, athletes))
+        assert results == [[201, *[201, 200] * 5]] * len(athletes)
+        with httpx.Client(base_url=base, headers=headers) as client:
+            report = client.post("/v1/verify").json()
+        assert report["ok"] and report["records"] == 5 * len(athletes)
+        pids = set(re.findall(r"Started server process \[(\d+)\]", log.read_text()))
+        assert len(pids) == 2, log.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
