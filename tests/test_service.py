@@ -494,6 +494,14 @@ class _Down(footcore.store.SQLiteStore):
                                         code="store-unreachable")
 
 
+class _Slow(footcore.store.SQLiteStore):
+    """A store that takes its time."""
+
+    def state(self, athlete_id: str) -> fc.AthleteState:
+        time.sleep(1.5)
+        return super().state(athlete_id)
+
+
 class _Buggy(footcore.store.SQLiteStore):
     """A store with a bug."""
 
@@ -518,7 +526,7 @@ def serving(app: Any) -> Iterator[httpx.Client]:
         thread.join(timeout=30)
 
 
-def test_a_store_down_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> None:
+def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> None:
     engine = fc.Engine(backend="native")
     app = footcore.service.create_app(_Down(str(tmp_path / "footcore.db")), engine, None)
     with serving(app) as client:
@@ -526,6 +534,12 @@ def test_a_store_down_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> None:
         body = is_problem(answer, 503, "store-unreachable")
         assert answer.headers["retry-after"] == "1" and "footcore.db" not in body["detail"]
         is_problem(client.get("/v1/athletes/a-1"), 503, "store-unreachable")
+    app = footcore.service.create_app(_Slow(str(tmp_path / "footcore.db")), engine, None,
+                                      timeout=0.3)
+    with serving(app) as client:
+        began = time.monotonic()
+        is_problem(client.get("/v1/athletes/a-1"), 503, "request-timeout")
+        assert time.monotonic() - began < 1.2
     app = footcore.service.create_app(_Buggy(str(tmp_path / "footcore.db")), engine, None)
     with serving(app) as client:
         body = is_problem(client.get("/v1/athletes/a-1/plan"), 500, "internal-error")

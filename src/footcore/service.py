@@ -8,6 +8,7 @@ imports it. See docs/service.md for the routes.
 """
 
 from ._service import SCOPES, Token, Tokens, add_token, read_tokens
-from ._service._app import MAX_BODY, create_app
+from ._service._app import MAX_BODY, TIMEOUT, create_app
 
-__all__ = ["MAX_BODY", "SCOPES", "Token", "Tokens", "add_token", "create_app", "read_tokens"]
+__all__ = ["MAX_BODY", "SCOPES", "TIMEOUT", "Token", "Tokens", "add_token", "create_app",
+           "read_tokens"]

@@ -49,7 +49,7 @@ class _RunByDefault(argparse._SubParsersAction):  # type: ignore[type-arg]
 def _run(args: argparse.Namespace) -> int:
     serve(Settings(store=args.source, tokens=args.tokens, insecure=args.insecure,
                    host=args.host, port=args.port, workers=args.workers, rules=args.rules,
-                   backend=args.backend, max_body=args.max_body,
+                   backend=args.backend, max_body=args.max_body, timeout=args.timeout,
                    cors_origins=tuple(args.cors_origin), grace=args.grace))
     return 0
 
@@ -101,6 +101,9 @@ def add_serve_commands(commands: Commands) -> None:
                      help="rule engine backend (default: auto)")
     cmd.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
                      help="largest request body (default 1 MiB; 413 past it)")
+    cmd.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                     help="how long a request waits for the engine and store (default 30; "
+                          "503 past it)")
     cmd.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                      help="an origin browsers may call from (repeat; CORS is off without)")
     cmd.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",

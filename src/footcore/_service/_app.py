@@ -14,16 +14,17 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import date
+from functools import partial
 from typing import Any
 
 try:
+    import anyio
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 except ImportError:  # pragma: no cover - the message is the whole point
@@ -44,10 +45,13 @@ from ._problems import MEDIA_TYPE, Problem, from_error
 from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation
 from ._tokens import Tokens
 
-__all__ = ["MAX_BODY", "create_app"]
+__all__ = ["MAX_BODY", "TIMEOUT", "create_app"]
 
 MAX_BODY = 1024 * 1024
 """The largest request body the service reads by default, in bytes (413 past it)."""
+TIMEOUT = 30.0
+"""How long the service waits for the engine and the store by default, in seconds (503
+past it)."""
 _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
 _LOG = logging.getLogger("footcore.service")
 
@@ -111,11 +115,12 @@ class _Service:
     """What the routes share: the store, the engine, the tokens and the limits."""
 
     def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
-                 max_body: int, metrics: Metrics) -> None:
+                 max_body: int, timeout: float, metrics: Metrics) -> None:
         self.store = store
         self.engine = _Watched(engine.rulebook, engine.backend)
         self.tokens = tokens
         self.max_body = max_body
+        self.timeout = timeout
         self.metrics = metrics
 
     # ------------------------------------------------------------ what every route does
@@ -174,8 +179,20 @@ class _Service:
             raise from_error(exc, parsed=False) from None
 
     async def call(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``work(*args, **kwargs)`` in a worker thread."""
-        return await run_in_threadpool(work, *args, **kwargs)
+        """``work(*args, **kwargs)`` in a worker thread, within the timeout.
+
+        Raises:
+            Problem: 503 past the timeout. The work goes on in its thread: a check-in may
+                still be recorded, and its retry (same id) gets the decision once it is.
+        """
+        try:
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(partial(work, *args, **kwargs),
+                                                      abandon_on_cancel=True)
+        except TimeoutError:
+            raise Problem(503, "request-timeout", f"no answer within {self.timeout:g} s; "
+                                                  f"retry the same request later",
+                          headers={"Retry-After": "1"}) from None
 
     @staticmethod
     def athlete(request: Request) -> str:
@@ -347,7 +364,7 @@ class _Service:
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def openapi_document(self, request: Request) -> Response:
-        return JSONResponse(openapi())
+        return _json(openapi())
 
     def routes(self) -> list[Route]:
         athlete = "/v1/athletes/{athlete_id}"
@@ -389,7 +406,8 @@ async def _failed(request: Request, exc: Exception) -> Response:
 
 
 def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
-               max_body: int = MAX_BODY, cors_origins: tuple[str, ...] = (),
+               max_body: int = MAX_BODY, timeout: float = TIMEOUT,
+               cors_origins: tuple[str, ...] = (),
                on_shutdown: Callable[[], None] | None = None) -> Starlette:
     """The ASGI application of ``footcore serve`` over ``store``, deciding with ``engine``.
 
@@ -399,11 +417,14 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
         tokens: the bearer tokens accepted (:func:`read_tokens`); ``None`` accepts every
             request with every scope: only for a server on a loopback address.
         max_body: the largest request body read, in bytes; a larger one gets 413.
+        timeout: how long a request waits for the engine and the store, in seconds; 503
+            past it.
         cors_origins: the origins a browser may call from (CORS is off without any).
         on_shutdown: called when the server stops (to close the store it opened).
     """
     metrics = Metrics()
-    service = _Service(store, engine, tokens, max_body=max_body, metrics=metrics)
+    service = _Service(store, engine, tokens, max_body=max_body, timeout=timeout,
+                       metrics=metrics)
     middleware = [Middleware(_Logged, metrics=metrics)]
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),

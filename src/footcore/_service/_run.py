@@ -41,6 +41,7 @@ class Settings:
     rules: str | None = None
     backend: str = "auto"
     max_body: int = 1024 * 1024
+    timeout: float = 30.0
     cors_origins: tuple[str, ...] = ()
     grace: float = 30.0
 
@@ -75,8 +76,8 @@ def check(settings: Settings) -> None:
                          f"::1, localhost), or a token file", code="insecure-refused")
     if settings.tokens is not None:
         read_tokens(settings.tokens)
-    if settings.workers < 1 or settings.max_body < 1:
-        raise InputError("--workers and --max-body: accepted: 1 or more")
+    if settings.workers < 1 or settings.max_body < 1 or not settings.timeout > 0:
+        raise InputError("--workers, --max-body and --timeout: accepted: more than 0")
     load_rulebook(settings.rules)
     open_store(settings.store, create=False).close()
 
@@ -92,7 +93,8 @@ def app_from_environment() -> Any:
     tokens = read_tokens(settings.tokens) if settings.tokens is not None else None
     store = open_store(settings.store, create=False)
     return create_app(store, engine, tokens, max_body=settings.max_body,
-                      cors_origins=settings.cors_origins, on_shutdown=store.close)
+                      timeout=settings.timeout, cors_origins=settings.cors_origins,
+                      on_shutdown=store.close)
 
 
 def _logging() -> dict[str, Any]:
