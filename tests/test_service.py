@@ -40,6 +40,7 @@ import footcore as fc
 import footcore.service
 import footcore.store
 from conftest import new_database
+from footcore._cli import main
 from footcore._schema import SCHEMA_TYPES, schema_file
 from footcore._service._tokens import parse_scopes
 
@@ -319,26 +320,31 @@ def test_tokens_and_scopes_guard_every_route(server: Server, spec: dict[str, Any
                 is_problem(client.request(method, url, json={}), 403, "forbidden")
 
 
-def test_the_token_file_holds_digests_only(tmp_path: Path) -> None:
-    path = tmp_path / "tokens.toml"
-    made = subprocess.run([sys.executable, "-m", "footcore", "serve", "token", "add", "app",
-                           "--scopes", "read,write", "--tokens", str(path)],
-                          capture_output=True, text=True, check=True)
-    token = made.stdout.strip()
-    assert token.startswith("fct_") and len(token) > 40
-    assert token not in path.read_text()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+def footcore_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command line in this process: exit code, standard output and error."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_token_file_holds_digests_only(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path / "tokens.toml")
+    code, out, _ = footcore_cli(capsys, "serve", "token", "add", "app", "--scopes",
+                                "read,write", "--tokens", path)
+    token = out.strip()
+    assert code == 0 and token.startswith("fct_") and len(token) > 40
+    assert token not in Path(path).read_text()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     found = footcore.service.read_tokens(path).find(token)
     assert found is not None and (found.name, found.scopes) == ("app", {"read", "write"})
     assert footcore.service.read_tokens(path).find(token[:-1]) is None
-    again = subprocess.run([sys.executable, "-m", "footcore", "serve", "token", "add", "app",
-                            "--scopes", "read", "--tokens", str(path)],
-                           capture_output=True, text=True)
-    assert again.returncode == 2 and "'app' is in" in again.stderr
-    bad = subprocess.run([sys.executable, "-m", "footcore", "serve", "token", "add", "other",
-                          "--scopes", "read,root", "--tokens", str(path)],
-                         capture_output=True, text=True)
-    assert bad.returncode == 2 and "read, write, admin" in bad.stderr
+    code, _, err = footcore_cli(capsys, "serve", "token", "add", "app", "--scopes", "read",
+                                "--tokens", path)
+    assert code == 2 and "'app' is in" in err
+    code, _, err = footcore_cli(capsys, "serve", "token", "add", "other", "--scopes",
+                                "read,root", "--tokens", path)
+    assert code == 2 and "read, write, admin" in err
 
 
 @settings(max_examples=25, deadline=None)
@@ -358,23 +364,20 @@ def test_a_token_is_found_exactly_when_it_was_made(names: list[str], other: str)
     assert (tokens.find(other) is None) == (other not in names)
 
 
-def test_no_token_file_no_server(tmp_path: Path) -> None:
+def test_no_token_file_no_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = str(tmp_path / "footcore.db")
     fc.open_store(store, create=True).close()
     for extra, said in (([], "--tokens: a token file is needed"),
                         (["--insecure", "--host", "0.0.0.0"], "refused on --host 0.0.0.0"),
                         (["--tokens", str(tmp_path / "missing.toml")], "no such file")):
-        done = subprocess.run([sys.executable, "-m", "footcore", "serve", store, *extra],
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 2 and said in done.stderr, done.stderr
-        assert "Uvicorn running" not in done.stderr
+        code, _, err = footcore_cli(capsys, "serve", store, *extra)
+        assert code == 2 and said in err, err
     tokens = tmp_path / "tokens.toml"
     footcore.service.add_token(tokens, "app", {"read"})
     url = f"postgresql://fc:s3cret-pw@127.0.0.1:{free_port()}/fc?connect_timeout=5"
-    done = subprocess.run([sys.executable, "-m", "footcore", "serve", url, "--tokens",
-                           str(tokens)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "cannot connect" in done.stderr, done.stderr
-    assert "s3cret-pw" not in done.stderr and "***" in done.stderr
+    code, _, err = footcore_cli(capsys, "serve", url, "--tokens", str(tokens))
+    assert code == 2 and "cannot connect" in err, err
+    assert "s3cret-pw" not in err and "***" in err
 
 
 # ---------------------------------------------------------------- errors and limits
