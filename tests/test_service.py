@@ -616,3 +616,24 @@ def test_two_workers_on_postgresql_record_every_check_in_once(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_cors_is_off_unless_origins_are_given(tmp_path: Path) -> None:
+    engine = fc.Engine(backend="native")
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization"}
+    with fc.open_store(tmp_path / "footcore.db") as store:
+        with serving(footcore.service.create_app(store, engine, None)) as client:
+            answer = client.options("/v1/athletes", headers=preflight)
+            assert "access-control-allow-origin" not in answer.headers
+            assert "access-control-allow-origin" not in client.get(
+                "/healthz", headers={"Origin": "https://app.example"}).headers
+        app = footcore.service.create_app(store, engine, None,
+                                          cors_origins=("https://app.example",))
+        with serving(app) as client:
+            answer = client.options("/v1/athletes", headers=preflight)
+            assert answer.status_code == 200
+            assert answer.headers["access-control-allow-origin"] == "https://app.example"
+            other = client.options("/v1/athletes", headers={**preflight,
+                                                            "Origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in other.headers
