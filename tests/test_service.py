@@ -278,6 +278,9 @@ def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
         records = client.get(f"{base}/decisions").json()["records"]
         assert [r["decision"]["change"] and r["decision"]["change"]["kind"]
                 for r in records] == [None, "goal", "override"]
+        for record in (2, 3):  # a change answers no check-in; it is explained all the same
+            explained = client.get(f"{base}/decisions/{record}/explain")
+            assert explained.json()["action"] == records[record - 1]["decision"]["action"]
 
 
 def test_the_rulebook_verify_health_and_readiness(server: Server, spec: dict[str, Any]) -> None:
