@@ -372,7 +372,9 @@ def test_no_token_file_no_server(tmp_path: Path, capsys: pytest.CaptureFixture[s
     fc.open_store(store, create=True).close()
     for extra, said in (([], "--tokens: a token file is needed"),
                         (["--insecure", "--host", "0.0.0.0"], "refused on --host 0.0.0.0"),
-                        (["--tokens", str(tmp_path / "missing.toml")], "no such file")):
+                        (["--tokens", str(tmp_path / "missing.toml")], "no such file"),
+                        (["--insecure", "--workers", "0"], "accepted: more than 0"),
+                        (["--insecure", "--timeout", "0"], "accepted: more than 0")):
         code, _, err = footcore_cli(capsys, "serve", store, *extra)
         assert code == 2 and said in err, err
     tokens = tmp_path / "tokens.toml"

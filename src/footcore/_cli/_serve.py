@@ -106,7 +106,7 @@ def add_serve_commands(commands: Commands) -> None:
                           "503 past it)")
     cmd.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                      help="an origin browsers may call from (repeat; CORS is off without)")
-    cmd.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+    cmd.add_argument("--grace", type=int, default=30, metavar="SECONDS",
                      help="on SIGTERM, how long requests in flight may take (default 30)")
 
     token = actions.add_parser("token", help="Make bearer tokens for the service.",

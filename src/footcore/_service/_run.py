@@ -43,7 +43,7 @@ class Settings:
     max_body: int = 1024 * 1024
     timeout: float = 30.0
     cors_origins: tuple[str, ...] = ()
-    grace: float = 30.0
+    grace: int = 30
 
 
 def is_loopback(host: str) -> bool:
@@ -76,8 +76,9 @@ def check(settings: Settings) -> None:
                          f"::1, localhost), or a token file", code="insecure-refused")
     if settings.tokens is not None:
         read_tokens(settings.tokens)
-    if settings.workers < 1 or settings.max_body < 1 or not settings.timeout > 0:
-        raise InputError("--workers, --max-body and --timeout: accepted: more than 0")
+    if min(settings.workers, settings.max_body, settings.grace) < 1 or settings.timeout <= 0:
+        raise InputError("--workers, --max-body, --grace and --timeout: accepted: more "
+                         "than 0")
     load_rulebook(settings.rules)
     open_store(settings.store, create=False).close()
 
@@ -130,4 +131,4 @@ def serve(settings: Settings) -> None:
     uvicorn.run("footcore._service._run:app_from_environment", factory=True,
                 host=settings.host, port=settings.port, workers=settings.workers,
                 access_log=False, log_config=_logging(), server_header=False,
-                timeout_graceful_shutdown=int(settings.grace))
+                timeout_graceful_shutdown=settings.grace)
