@@ -211,7 +211,8 @@ def test_decisions_come_in_pages_with_a_next_link(server: Server) -> None:
         tail = client.get(f"/v1/athletes/{athlete_id}/decisions?after=5").json()
         assert [r["record"] for r in tail["records"]] == [6, 7] and tail["next"] is None
         for query, field in (("after=-1", "after"), ("limit=0", "limit"),
-                             ("limit=501", "limit"), ("after=x", "after")):
+                             ("limit=501", "limit"), ("after=x", "after"),
+                             ("after=" + "9" * 5000, "after")):
             body = is_problem(client.get(f"/v1/athletes/{athlete_id}/decisions?{query}"),
                               400, "invalid-input")
             assert body["field"] == field
@@ -226,7 +227,7 @@ def test_one_decision_and_its_explanation_by_record(server: Server) -> None:
         explained = client.get(f"{base}/1/explain").json()
         assert explained == fc.explain(fc.from_dict(made, fc.Decision), format="dict")
         assert explained["action"] == made["action"] and "why_not" in explained
-        for record in ("2", "0", "x"):
+        for record in ("2", "0", "x", "9" * 5000):
             body = is_problem(client.get(f"{base}/{record}"), 404, "record-not-found")
             assert body["field"] == "record"
         is_problem(client.get("/v1/athletes/nobody/decisions/1"), 404, "athlete-not-found")
