@@ -31,7 +31,7 @@ import httpx
 import jsonschema
 import pytest
 import uvicorn
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -43,6 +43,7 @@ from conftest import new_database
 from footcore._cli import main
 from footcore._schema import SCHEMA_TYPES, schema_file
 from footcore._service._tokens import parse_scopes
+from footcore.testing import checkins
 
 START = date(2026, 1, 5)
 
@@ -384,6 +385,47 @@ def test_no_token_file_no_server(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, _, err = footcore_cli(capsys, "serve", url, "--tokens", str(tokens))
     assert code == 2 and "cannot connect" in err, err
     assert "s3cret-pw" not in err and "***" in err
+
+
+# ---------------------------------------------------------------- any input
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(checkins(fc.load_rulebook(), on=st.dates(START, START + timedelta(days=60))))
+def test_any_valid_check_in_is_decided_once_and_retried(server: Server,
+                                                        drawn: fc.CheckIn) -> None:
+    """A check-in the model accepts is never a 400 or a 5xx: 201 with a decision, and its
+    retry 200 with the same one."""
+    drawn = attrs.evolve(drawn, id=drawn.id or "c-drawn")
+    with server.client() as client:
+        athlete_id = new_athlete(client)
+        url = f"/v1/athletes/{athlete_id}/checkins"
+        first = client.post(url, json=fc.to_dict(drawn))
+        assert first.status_code == 201, first.text
+        assert fc.from_dict(first.json(), fc.Decision).answered == drawn
+        again = client.post(url, json=fc.to_dict(drawn))
+        assert (again.status_code, again.json()) == (200, first.json())
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+CHECKIN_KEYS = ["id", "on", "completed", "minutes", "symptoms", "compensations", "metrics"]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(JSON, st.dictionaries(st.sampled_from(CHECKIN_KEYS), JSON, max_size=5)),
+       st.sampled_from(["/v1/athletes", "/v1/evaluate", "/v1/athletes/a-any/checkins",
+                        "/v1/athletes/a-any/overrides", "/v1/athletes/a-any/goal"]))
+def test_any_body_gets_an_answer_never_a_server_error(server: Server, body: Any,
+                                                      path: str) -> None:
+    with server.client() as client:
+        answer = client.post(path, content=json.dumps(body))
+    assert answer.status_code < 500, answer.text
+    if answer.status_code >= 400:
+        is_problem(answer, answer.status_code, answer.json()["code"])
 
 
 # ---------------------------------------------------------------- errors and limits
