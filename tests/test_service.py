@@ -194,6 +194,23 @@ def test_a_retry_gets_the_stored_decision_and_other_content_a_409(server: Server
         assert len(page["records"]) == 1
 
 
+def test_one_check_in_sent_at_once_from_many_clients_is_recorded_once(server: Server) -> None:
+    with server.client() as client:
+        athlete_id = new_athlete(client)
+
+    def send(_: int) -> tuple[int, str]:
+        with server.client() as client:
+            answer = client.post(f"/v1/athletes/{athlete_id}/checkins", json=checkin(2))
+            return answer.status_code, answer.text
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    assert sorted(status for status, _ in answers) == [200] * 7 + [201]
+    assert len({text for _, text in answers}) == 1
+    with server.client() as client:
+        assert len(client.get(f"/v1/athletes/{athlete_id}/decisions").json()["records"]) == 1
+
+
 def test_decisions_come_in_pages_with_a_next_link(server: Server) -> None:
     with server.client() as client:
         athlete_id = new_athlete(client)
