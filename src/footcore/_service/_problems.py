@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from .._errors import Conflict, DuplicateCheckIn, FootcoreError, InputError, NotFound
+from .._errors import Conflict, FootcoreError, InputError, NotFound
 from .._store import StoreError
 
 __all__ = ["MEDIA_TYPE", "Problem", "from_error"]
@@ -71,7 +71,7 @@ def from_error(exc: FootcoreError, *, parsed: bool, location: str = "") -> Probl
     detail = _SAID.get(exc.code, detail)
     if isinstance(exc, NotFound):
         return Problem(404, exc.code, detail, field=field)
-    if isinstance(exc, Conflict | DuplicateCheckIn):
+    if isinstance(exc, Conflict):  # DuplicateCheckIn and CheckInConflict are ones
         return Problem(409, exc.code, detail, field=field)
     if isinstance(exc, InputError):
         return Problem(422 if parsed else 400, exc.code, detail, field=field)

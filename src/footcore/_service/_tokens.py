@@ -145,6 +145,10 @@ def add_token(path: str | os.PathLike[str], name: str, scopes: Iterable[str]) ->
     head = "" if known else ("# footcore serve tokens: SHA-256 digests only; "
                              "'footcore serve token add' adds one\n")
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
-    with os.fdopen(os.open(path, flags, 0o600), "a", encoding="utf-8") as out:
-        out.write(f"{head}\n{entry}")
+    try:
+        with os.fdopen(os.open(path, flags, 0o600), "a", encoding="utf-8") as out:
+            out.write(f"{head}\n{entry}")
+    except OSError as exc:
+        raise InputError(f"tokens {path}: cannot be written ({exc.strerror or exc})",
+                         code="file-unreadable") from None
     return token
