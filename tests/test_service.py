@@ -211,6 +211,23 @@ def test_one_check_in_sent_at_once_from_many_clients_is_recorded_once(server: Se
         assert len(client.get(f"/v1/athletes/{athlete_id}/decisions").json()["records"]) == 1
 
 
+def test_an_id_beyond_ascii_is_percent_encoded_in_paths_and_links(server: Server) -> None:
+    athlete_id = "läufer 日本"
+    with server.client() as client:
+        made = client.post("/v1/athletes", json={"id": athlete_id, "goal": "runner",
+                                                 "start": START.isoformat()})
+        assert made.status_code == 201, made.text
+        location = made.headers["location"]
+        assert location.isascii() and client.get(location).json()["athlete_id"] == athlete_id
+        for day in (1, 2):
+            client.post(f"{location}/checkins", json=checkin(day))
+        page = client.get(f"{location}/decisions?limit=1").json()
+        assert client.get(page["next"]).json()["records"][0]["record"] == 2
+        body = is_problem(client.post("/v1/athletes", json={
+            "id": "a/b", "goal": "runner", "start": START.isoformat()}), 400, "invalid-id")
+        assert body["field"] == "$.id"
+
+
 def test_decisions_come_in_pages_with_a_next_link(server: Server) -> None:
     with server.client() as client:
         athlete_id = new_athlete(client)

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 try:
     import anyio
@@ -81,6 +82,12 @@ def _model(value: object, status: int = 200, headers: dict[str, str] | None = No
     """A footcore model as its canonical JSON (``to_json``: a tenth of the time of
     dumping its dict)."""
     return Response(to_json(value), status, headers, media_type="application/json")
+
+
+def _athlete_path(athlete_id: str) -> str:
+    """The path of the athlete's resource, the id percent-encoded (ASCII, as a header and
+    a link need it)."""
+    return f"/v1/athletes/{quote(athlete_id, safe='')}"
 
 
 def _whole(text: str) -> int | None:
@@ -282,7 +289,7 @@ class _Service:
                 prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
                 clinician_cleared=given.get("clinician_cleared", False))
         await self.call(self.store.add_athlete, state)
-        return _model(state, 201, {"Location": f"/v1/athletes/{state.athlete_id}"})
+        return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
 
     async def state(self, request: Request) -> Response:
         state = await self.call(self.store.state, self.athlete(request))
@@ -311,7 +318,7 @@ class _Service:
         records = await self._records(athlete_id)
         page = records[after:after + limit]
         more = after + limit < len(records)
-        following = (f"/v1/athletes/{athlete_id}/decisions?after={after + limit}"
+        following = (f"{_athlete_path(athlete_id)}/decisions?after={after + limit}"
                      f"&limit={limit}") if more else None
         items = ",".join(f'{{"record":{after + n},"decision":{to_json(d)}}}'
                          for n, d in enumerate(page, 1))

@@ -33,7 +33,12 @@ def text(value: object, at: str) -> str:
 
 
 def ident(value: object, at: str) -> str:
-    return normal_id(value, at)
+    """An athlete id that a URL path can hold: no '/'."""
+    found = normal_id(value, at)
+    if "/" in found:
+        raise InputError(f"{at}: got {_shown(value)}; accepted: an id without '/', which a "
+                         f"URL path cannot hold", code="invalid-id", field=at)
+    return found
 
 
 def boolean(value: object, at: str) -> bool:
