@@ -602,7 +602,9 @@ def serving(app: Any) -> Iterator[httpx.Client]:
     thread = threading.Thread(target=server.run)
     thread.start()
     try:
+        deadline = time.monotonic() + 30
         while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.02)
         with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}") as client:
             yield client
