@@ -521,15 +521,25 @@ def test_the_request_log_names_routes_never_bodies_or_ids(server: Server) -> Non
     assert "Traceback" not in log
 
 
+def decisions_counted(server: Server, action: str) -> int:
+    found = re.search(rf'footcore_decisions_total\{{action="{action}"\}} (\d+)',
+                      httpx.get(f"{server.url}/metrics").text)
+    return int(found[1]) if found else 0
+
+
 def test_the_metrics_count_requests_and_decisions(server: Server) -> None:
     with server.client() as client:
-        athlete_id = new_athlete(client)
-        action = client.post(f"/v1/athletes/{athlete_id}/checkins",
-                             json=checkin(2)).json()["action"]
+        first, second = new_athlete(client), new_athlete(client)
+        action = client.post(f"/v1/athletes/{first}/checkins", json=checkin(2)).json()["action"]
+        before = decisions_counted(server, action)
+        url = f"/v1/athletes/{second}/checkins"  # the same inputs: the same action
+        assert client.post(url, json=checkin(2)).json()["action"] == action
+        assert decisions_counted(server, action) == before + 1
+        client.post(url, json=checkin(2))  # a retry makes no decision
+        assert decisions_counted(server, action) == before + 1
     text = httpx.get(f"{server.url}/metrics").text
     assert re.search(r'footcore_http_requests_total\{route="/v1/athletes/\{athlete_id\}/'
                      r'checkins",method="POST",status="201"\} [1-9]', text)
-    assert re.search(rf'footcore_decisions_total\{{action="{action}"\}} [1-9]', text)
     buckets = re.findall(r'footcore_http_request_duration_seconds_bucket\{route="/v1/athletes"'
                          r',le="[^"]+"\} (\d+)', text)
     assert buckets and [int(b) for b in buckets] == sorted(int(b) for b in buckets)

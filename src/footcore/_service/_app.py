@@ -256,8 +256,11 @@ class _Service:
         with _bad_request():
             return fields(data, spec, what)
 
-    def decided(self, decision: Decision, status: int) -> Response:
-        self.metrics.decision(decision.action.value)
+    def decided(self, decision: Decision, status: int, *, new: bool = True) -> Response:
+        """The decision as the answer, counted in the metrics when ``new`` (a retry's
+        stored decision is not made again)."""
+        if new:
+            self.metrics.decision(decision.action.value)
         return _model(decision, status)
 
     async def _records(self, athlete_id: str) -> tuple[Decision, ...]:
@@ -309,7 +312,7 @@ class _Service:
             decision = self.store.check_in(self.engine, athlete_id, checkin)
             return decision, decision.state is self.engine.last.state
         decision, new = await self.call(record)
-        return self.decided(decision, 201 if new else 200)
+        return self.decided(decision, 201 if new else 200, new=new)
 
     async def decisions(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
