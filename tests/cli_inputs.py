@@ -42,13 +42,19 @@ from fuzz_inputs import EXTREME_JSON, EXTREME_TEXT, RULEBOOK, json_texts, toml_e
 # ---------------------------------------------------------------- the commands
 
 
+# Commands that serve until stopped, so no baseline run of theirs ends: tests/test_service.py
+# starts them, refuses their bad arguments and stops them.
+SERVING = frozenset({"serve run"})
+
+
 def commands(parser: argparse.ArgumentParser | None = None,
              path: tuple[str, ...] = ()) -> Iterator[tuple[str, argparse.ArgumentParser]]:
-    """(``"audit verify"``, its parser) for every command that runs something."""
+    """(``"audit verify"``, its parser) for every command that runs something and ends."""
     parser = parser or build_parser()
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not subs:
-        yield " ".join(path), parser
+        if " ".join(path) not in SERVING:
+            yield " ".join(path), parser
         return
     for name, sub in subs[0].choices.items():
         yield from commands(sub, (*path, name))
@@ -101,6 +107,7 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("impact", "{rules} {rules} {decisions} --workers 1 --backend native --json"),
     ("impact", "{rules} {new_rules} {log} --workers 1 --backend native --report {out_dir}"),
     ("impact", "{rules} {rules} {store} --workers 1 --backend native"),
+    ("serve token add", "app --scopes read,write --tokens {out_file}"),
 )
 
 # What each file of the workspace holds; the outputs are paths nothing is at yet.

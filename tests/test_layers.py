@@ -42,9 +42,11 @@ OUTER = (
     "footcore._chart",  # charts (matplotlib)
     "footcore._page",  # the HTML page of an athlete's history
     "footcore._pickling",  # how models pickle (registered by the facade)
+    "footcore._service",  # the HTTP service (footcore serve)
     "footcore.store",  # the public namespaces of the outer layers
     "footcore.audit",
     "footcore.impact",
+    "footcore.service",
 )
 
 

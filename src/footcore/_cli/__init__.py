@@ -27,6 +27,7 @@ from ._common import show_help
 from ._impact import add_impact_command
 from ._project import add_project_commands
 from ._report import add_report_command
+from ._serve import add_serve_commands
 from ._store import add_store_commands
 from ._style import escaping_output, paint_for, shown
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(commands)
     add_store_commands(commands)
     add_impact_command(commands)
+    add_serve_commands(commands)
     return parser
 
 
@@ -60,7 +62,8 @@ def _name(args: argparse.Namespace | None) -> str:
     """``footcore audit verify``: the command that ran, for the start of an error line."""
     if args is None:
         return "footcore"
-    words = [getattr(args, key, None) for key in ("command", "audit_command", "store_command")]
+    words = [getattr(args, key, None) for key in ("command", "audit_command", "store_command",
+                                                  "serve_command", "token_command")]
     return " ".join(["footcore", *(w for w in words if w)])
 
 

@@ -1,0 +1,462 @@
+"""The service's ASGI application: routes over a store and an engine, bearer tokens with
+scopes, problem details for every failure, a body limit, request logs and metrics.
+
+Every engine and store call runs in a worker thread (the store serialises the calls made on
+it), so the event loop only reads requests and writes answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from datetime import date
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+try:
+    import anyio
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+except ImportError:  # pragma: no cover - the message is the whole point
+    raise ImportError("footcore.service needs starlette and uvicorn: "
+                      "pip install 'footcore[serve]'") from None
+
+from .._convert import from_dict, to_json
+from .._engine import Engine
+from .._errors import FootcoreError, InputError, NotFound
+from .._explain import explain
+from .._ids import normal_id
+from .._jsonparse import parse_json
+from .._models import AthleteState, CheckIn, Decision
+from .._store import Store
+from ._metrics import Metrics
+from ._openapi import openapi
+from ._problems import MEDIA_TYPE, Problem, from_error
+from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation
+from ._tokens import Tokens
+
+__all__ = ["MAX_BODY", "TIMEOUT", "create_app"]
+
+MAX_BODY = 1024 * 1024
+"""The largest request body the service reads by default, in bytes (413 past it)."""
+TIMEOUT = 30.0
+"""How long the service waits for the engine and the store by default, in seconds (503
+past it)."""
+_PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
+_LOG = logging.getLogger("footcore.service")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _Watched(Engine):
+    """The engine the service decides with: it notes, per thread, the last state it
+    decided, so that a check-in the store answered from its records (a retry) is told
+    from one it decided now."""
+
+    last = threading.local()
+
+    def evaluate(self, state: AthleteState, checkin: CheckIn) -> Decision:
+        decision = super().evaluate(state, checkin)
+        self.last.state = decision.state
+        return decision
+
+
+def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body, status, headers, media_type="application/json")
+
+
+def _model(value: object, status: int = 200, headers: dict[str, str] | None = None
+           ) -> Response:
+    """A footcore model as its canonical JSON (``to_json``: a tenth of the time of
+    dumping its dict)."""
+    return Response(to_json(value), status, headers, media_type="application/json")
+
+
+def _athlete_path(athlete_id: str) -> str:
+    """The path of the athlete's resource, the id percent-encoded (ASCII, as a header and
+    a link need it)."""
+    return f"/v1/athletes/{quote(athlete_id, safe='')}"
+
+
+def _whole(text: str) -> int | None:
+    """The whole number ``text`` spells in at most 16 ASCII digits, or None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 16 else None
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """An :class:`InputError` in the block is the request's fault (400), not a rule's."""
+    try:
+        yield
+    except InputError as exc:
+        raise from_error(exc, parsed=False) from None
+
+
+def _problem(problem: Problem, path: str) -> Response:
+    body = json.dumps(problem.document(path), ensure_ascii=False)
+    return Response(body, problem.status, problem.headers, media_type=MEDIA_TYPE)
+
+
+class _Logged:
+    """ASGI middleware: one log line and one metrics sample per request: method, route
+    (its template, never the ids in the path), status and latency; never a body."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            took = time.perf_counter() - start
+            route = scope.get("footcore.route", "unmatched")
+            self.metrics.request(scope["method"], route, status, took)
+            _LOG.info("%s %s %d %.1fms", scope["method"], route, status, took * 1000)
+
+
+class _Service:
+    """What the routes share: the store, the engine, the tokens and the limits."""
+
+    def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
+                 max_body: int, timeout: float, metrics: Metrics) -> None:
+        self.store = store
+        self.engine = _Watched(engine.rulebook, engine.backend)
+        self.tokens = tokens
+        self.max_body = max_body
+        self.timeout = timeout
+        self.metrics = metrics
+
+    # ------------------------------------------------------------ what every route does
+
+    def route(self, method: str, path: str, run: Handler, scope: str | None) -> Route:
+        """The route ``method path`` answered by ``run`` for a token with ``scope`` (None:
+        anyone), every failure a problem."""
+        async def endpoint(request: Request) -> Response:
+            request.scope["footcore.route"] = path
+            try:
+                if scope is not None:
+                    self._allow(request, scope)
+                return await run(request)
+            except Problem as problem:
+                return _problem(problem, request.url.path)
+            except FootcoreError as exc:
+                return _problem(from_error(exc, parsed=True, location=self.store.location),
+                                request.url.path)
+        return Route(path, endpoint, methods=[method], name=f"{method} {path}")
+
+    def _allow(self, request: Request, scope: str) -> None:
+        if self.tokens is None:
+            return
+        kind, _, presented = request.headers.get("authorization", "").partition(" ")
+        token = (self.tokens.find(presented.strip())
+                 if kind.lower() == "bearer" and presented.strip() else None)
+        if token is None:
+            raise Problem(401, "unauthorized", "a bearer token is needed: Authorization: "
+                                               "Bearer TOKEN",
+                          headers={"WWW-Authenticate": 'Bearer realm="footcore"'})
+        if scope not in token.scopes:
+            raise Problem(403, "forbidden", f"this token lacks the scope {scope!r}",
+                          headers={"WWW-Authenticate": f'Bearer scope="{scope}", '
+                                                       f'error="insufficient_scope"'})
+
+    async def body(self, request: Request) -> Any:
+        """The request's JSON body, read up to the limit.
+
+        Raises:
+            Problem: 413 past the limit; 400 when it is not JSON within footcore's limits.
+        """
+        declared = request.headers.get("content-length", "")
+        too_big = Problem(413, "body-too-large", f"the body is over {self.max_body} bytes; "
+                                                 f"accepted: at most {self.max_body}")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise too_big
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise too_big
+            chunks.append(chunk)
+        with _bad_request():
+            return parse_json(b"".join(chunks), "request body")
+
+    async def call(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``work(*args, **kwargs)`` in a worker thread, within the timeout.
+
+        Raises:
+            Problem: 503 past the timeout. The work goes on in its thread: a check-in may
+                still be recorded, and its retry (same id) gets the decision once it is.
+        """
+        try:
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(partial(work, *args, **kwargs),
+                                                      abandon_on_cancel=True)
+        except TimeoutError:
+            raise Problem(503, "request-timeout", f"no answer within {self.timeout:g} s; "
+                                                  f"retry the same request later",
+                          headers={"Retry-After": "1"}) from None
+
+    @staticmethod
+    def athlete(request: Request) -> str:
+        """The athlete id in the path.
+
+        Raises:
+            Problem: 400 when it is not an id.
+        """
+        with _bad_request():
+            return normal_id(request.path_params["athlete_id"], "athlete_id")
+
+    @staticmethod
+    def number(request: Request, name: str, default: int, low: int, high: int) -> int:
+        """The whole number in query parameter ``name``, ``low`` to ``high``."""
+        text = request.query_params.get(name)
+        if text is None:
+            return default
+        number = _whole(text)
+        if number is None or not low <= number <= high:
+            raise Problem(400, "invalid-input", f"{name}: got {text[:40]!r}; accepted: a "
+                                                f"whole number from {low} to {high}",
+                          field=name)
+        return number
+
+    async def read(self, request: Request, kind: type[Any]) -> Any:
+        """The body read into the model ``kind`` (400 when it does not fit)."""
+        data = await self.body(request)
+        with _bad_request():
+            return from_dict(data, kind)
+
+    async def spec(self, request: Request, spec: Any, what: str) -> dict[str, Any]:
+        """The body read as ``spec`` says (:func:`._requests.fields`; 400 when it does not
+        fit)."""
+        data = await self.body(request)
+        with _bad_request():
+            return fields(data, spec, what)
+
+    def decided(self, decision: Decision, status: int, *, new: bool = True) -> Response:
+        """The decision as the answer, counted in the metrics when ``new`` (a retry's
+        stored decision is not made again)."""
+        if new:
+            self.metrics.decision(decision.action.value)
+        return _model(decision, status)
+
+    async def _records(self, athlete_id: str) -> tuple[Decision, ...]:
+        """The athlete's decisions (404 for an athlete not in the store)."""
+        def read() -> tuple[Decision, ...]:
+            self.store.state(athlete_id)
+            return self.store.decisions(athlete_id)
+        found: tuple[Decision, ...] = await self.call(read)
+        return found
+
+    async def _record(self, request: Request) -> Decision:
+        athlete_id = self.athlete(request)
+        records = await self._records(athlete_id)
+        text = request.path_params["record"]
+        number = _whole(text)
+        if number is None or not 1 <= number <= len(records):
+            raise Problem(404, "record-not-found", f"athlete {athlete_id!r} has no record "
+                                                   f"{text[:20]!r}; accepted: 1 to "
+                                                   f"{len(records)}", field="record")
+        return records[number - 1]
+
+    # ------------------------------------------------------------ the routes
+
+    async def add_athlete(self, request: Request) -> Response:
+        given = await self.spec(request, NEW_ATHLETE, "a new athlete")
+        with _bad_request():
+            state = self.engine.new_athlete(
+                given["id"], goal=given["goal"], start=given["start"],
+                prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
+                clinician_cleared=given.get("clinician_cleared", False))
+        await self.call(self.store.add_athlete, state)
+        return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
+
+    async def state(self, request: Request) -> Response:
+        state = await self.call(self.store.state, self.athlete(request))
+        return _model(state)
+
+    async def plan(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        plan = await self.call(lambda: self.engine.plan(self.store.state(athlete_id)))
+        return _model(plan)
+
+    async def check_in(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        checkin = await self.read(request, CheckIn)
+
+        def record() -> tuple[Decision, bool]:
+            self.engine.last.state = None
+            decision = self.store.check_in(self.engine, athlete_id, checkin)
+            return decision, decision.state is self.engine.last.state
+        decision, new = await self.call(record)
+        return self.decided(decision, 201 if new else 200, new=new)
+
+    async def decisions(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        after = self.number(request, "after", 0, 0, 2**53)
+        limit = self.number(request, "limit", _PAGE, 1, _MOST_PAGE)
+        records = await self._records(athlete_id)
+        page = records[after:after + limit]
+        more = after + limit < len(records)
+        following = (f"{_athlete_path(athlete_id)}/decisions?after={after + limit}"
+                     f"&limit={limit}") if more else None
+        items = ",".join(f'{{"record":{after + n},"decision":{to_json(d)}}}'
+                         for n, d in enumerate(page, 1))
+        return Response(f'{{"records":[{items}],"next":{json.dumps(following)}}}',
+                        media_type="application/json")
+
+    async def decision(self, request: Request) -> Response:
+        return _model(await self._record(request))
+
+    async def explanation(self, request: Request) -> Response:
+        return _json(explain(await self._record(request), format="dict"))
+
+    async def evaluate(self, request: Request) -> Response:
+        data = await self.body(request)
+        with _bad_request():
+            state, checkin = read_evaluation(data)
+        return self.decided(await self.call(self.engine.evaluate, state, checkin), 200)
+
+    async def override(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        given = await self.spec(request, OVERRIDE, "an override")
+        on: date = given.pop("on")
+        decision = await self.call(self.store.override, self.engine, athlete_id, on=on,
+                                   **given)
+        return self.decided(decision, 201)
+
+    async def change_goal(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        given = await self.spec(request, GOAL_CHANGE, "a goal change")
+        goal, on = given.pop("goal"), given.pop("on")
+        decision = await self.call(self.store.change_goal, self.engine, athlete_id, goal,
+                                   on=on, **given)
+        return self.decided(decision, 201)
+
+    async def rulebook(self, request: Request) -> Response:
+        book = self.engine.rulebook
+        return _json({"id": book.id, "version": book.version, "digest": book.digest,
+                      "unsafe": list(book.unsafe), "backend": self.engine.backend,
+                      "stages": [{"id": s.id, "order": s.order, "name": s.name,
+                                  "intent": s.intent} for s in book.stages]})
+
+    async def verify(self, request: Request) -> Response:
+        report = await self.call(self.store.verify)
+        return _json({"ok": report.ok, "athletes": report.athletes, "records": report.records,
+                      "problems": [{"athlete_id": p.athlete_id, "record": p.seq + 1
+                                    if p.seq is not None else None, "kind": p.kind}
+                                   for p in report.problems]})
+
+    async def healthz(self, request: Request) -> Response:
+        return _json({"status": "ok"})
+
+    async def readyz(self, request: Request) -> Response:
+        def probe() -> None:
+            with suppress(NotFound):  # no such athlete: the store answered, so it is reachable
+                self.store.state("readyz")
+        await self.call(probe)
+        return _json({"status": "ready"})
+
+    async def metrics_text(self, request: Request) -> Response:
+        return PlainTextResponse(self.metrics.text(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def openapi_document(self, request: Request) -> Response:
+        return _json(openapi())
+
+    def routes(self) -> list[Route]:
+        athlete = "/v1/athletes/{athlete_id}"
+        table: list[tuple[str, str, Handler, str | None]] = [
+            ("POST", "/v1/athletes", self.add_athlete, "write"),
+            ("GET", athlete, self.state, "read"),
+            ("GET", f"{athlete}/plan", self.plan, "read"),
+            ("POST", f"{athlete}/checkins", self.check_in, "write"),
+            ("GET", f"{athlete}/decisions", self.decisions, "read"),
+            ("GET", f"{athlete}/decisions/{{record}}", self.decision, "read"),
+            ("GET", f"{athlete}/decisions/{{record}}/explain", self.explanation, "read"),
+            ("POST", f"{athlete}/overrides", self.override, "write"),
+            ("POST", f"{athlete}/goal", self.change_goal, "write"),
+            ("POST", "/v1/evaluate", self.evaluate, "read"),
+            ("GET", "/v1/rulebook", self.rulebook, "read"),
+            ("POST", "/v1/verify", self.verify, "admin"),
+            ("GET", "/healthz", self.healthz, None),
+            ("GET", "/readyz", self.readyz, None),
+            ("GET", "/metrics", self.metrics_text, None),
+            ("GET", "/openapi.json", self.openapi_document, None),
+        ]
+        return [self.route(*row) for row in table]
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) as problems."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "route-not-found", 405: "method-not-allowed"}.get(exc.status_code,
+                                                                    "bad-request")
+    return _problem(Problem(exc.status_code, code, str(exc.detail), headers=exc.headers),
+                    request.url.path)
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    """A bug: a problem with no detail of it; the log names its type only."""
+    _LOG.error("internal error: %s", type(exc).__name__)
+    return _problem(Problem(500, "internal-error", "the server failed; an operator must look "
+                                                   "at its log"), request.url.path)
+
+
+def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
+               max_body: int = MAX_BODY, timeout: float = TIMEOUT,
+               cors_origins: tuple[str, ...] = (),
+               on_shutdown: Callable[[], None] | None = None) -> Starlette:
+    """The ASGI application of ``footcore serve`` over ``store``, deciding with ``engine``.
+
+    Args:
+        store: the store of athletes; the application shares it among its threads.
+        engine: the engine whose rulebook decides.
+        tokens: the bearer tokens accepted (:func:`read_tokens`); ``None`` accepts every
+            request with every scope: only for a server on a loopback address.
+        max_body: the largest request body read, in bytes; a larger one gets 413.
+        timeout: how long a request waits for the engine and the store, in seconds; 503
+            past it.
+        cors_origins: the origins a browser may call from (CORS is off without any).
+        on_shutdown: called when the server stops (to close the store it opened).
+    """
+    metrics = Metrics()
+    service = _Service(store, engine, tokens, max_body=max_body, timeout=timeout,
+                       metrics=metrics)
+    middleware = [Middleware(_Logged, metrics=metrics)]
+    if cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
+                                     allow_methods=["GET", "POST"],
+                                     allow_headers=["Authorization", "Content-Type"]))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
+    return Starlette(routes=service.routes(), middleware=middleware, lifespan=lifespan,
+                     exception_handlers={HTTPException: _refused, Exception: _failed})
