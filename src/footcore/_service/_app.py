@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -38,7 +37,7 @@ from .._errors import FootcoreError, InputError, NotFound
 from .._explain import explain
 from .._ids import normal_id
 from .._jsonparse import parse_json
-from .._models import AthleteState, CheckIn, Decision
+from .._models import CheckIn, Decision
 from .._store import Store
 from ._metrics import Metrics
 from ._openapi import openapi
@@ -57,19 +56,6 @@ _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
 _LOG = logging.getLogger("footcore.service")
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-class _Watched(Engine):
-    """The engine the service decides with: it notes, per thread, the last state it
-    decided, so that a check-in the store answered from its records (a retry) is told
-    from one it decided now."""
-
-    last = threading.local()
-
-    def evaluate(self, state: AthleteState, checkin: CheckIn) -> Decision:
-        decision = super().evaluate(state, checkin)
-        self.last.state = decision.state
-        return decision
 
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -145,7 +131,7 @@ class _Service:
     def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
                  max_body: int, timeout: float, metrics: Metrics) -> None:
         self.store = store
-        self.engine = _Watched(engine.rulebook, engine.backend)
+        self.engine = engine
         self.tokens = tokens
         self.max_body = max_body
         self.timeout = timeout
@@ -307,11 +293,8 @@ class _Service:
         athlete_id = self.athlete(request)
         checkin = await self.read(request, CheckIn)
 
-        def record() -> tuple[Decision, bool]:
-            self.engine.last.state = None
-            decision = self.store.check_in(self.engine, athlete_id, checkin)
-            return decision, decision.state is self.engine.last.state
-        decision, new = await self.call(record)
+        decision, new = await self.call(self.store.record_check_in, self.engine, athlete_id,
+                                        checkin)
         return self.decided(decision, 201 if new else 200, new=new)
 
     async def decisions(self, request: Request) -> Response:

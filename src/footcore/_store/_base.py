@@ -395,6 +395,17 @@ class Store(ABC):
                 ``CheckIn.id``, which records it once); the athlete's stored rows are
                 damaged (``store-damaged``). The message names the athlete and the record.
         """
+        return self.record_check_in(engine, athlete_id, checkin, by=by, role=role)[0]
+
+    def record_check_in(self, engine: Engine, athlete_id: str, checkin: CheckIn, *,
+                        by: str | None = None, role: Role | str | None = None
+                        ) -> tuple[Decision, bool]:
+        """What :meth:`check_in` does, with whether this call recorded the decision: False
+        for a retry answered from the store (a service answers 201 or 200 by it).
+
+        Raises:
+            As :meth:`check_in`.
+        """
         _engine(engine)
         if not isinstance(checkin, CheckIn):
             raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
@@ -409,13 +420,13 @@ class Store(ABC):
                     _same_checkin(snap.stored.answered, checkin, athlete_id)
                     with self._naming(athlete_id):
                         self._settle()  # answer a retry only with what a power cut keeps
-                    return snap.stored
+                    return snap.stored, False
                 _on_rulebook(engine, snap.state)
                 decision = engine.evaluate(snap.state, checkin)
                 if change is not None:
                     decision = attrs.evolve(decision, change=change)
                 if self._record(athlete_id, snap, decision, engine.rulebook):
-                    return decision
+                    return decision, True
                 # Another writer recorded a decision for this athlete first: read again.
 
     def _record(self, athlete_id: str, snap: _Snapshot, decision: Decision,
