@@ -60,6 +60,7 @@ LAST_WORDS = {
     "audit_log.py": "intact, 18 records",
     "audit_store.py": "checkpoint 1 signed 1 chain head(s)",
     "clean_runner.py": "Reached the top of maintenance",
+    "coach_override.py": "1 erasure: chains intact",
     "quickstart.py": "plan change(s); the first:",
     "web_handler.py": "200 hold",
 }
