@@ -2,7 +2,8 @@
 override keeps a pause unless a clinician clears the athlete, applies its action as the
 rules apply it and never rises on a back-off's day; a change of goal and an upgrade keep
 the rung. And :func:`forbidden`: the overrides those invariants forbid, which the engine
-must refuse. Each check raises :class:`InvariantViolation`.
+must refuse. Each check raises :class:`InvariantViolation`, and is given decisions of its
+invariant's kinds only (``Invariant.kinds``).
 
 Pure Python; it does not import Hypothesis.
 """
@@ -13,10 +14,11 @@ from datetime import date
 
 import attrs
 
-from .._enums import Action, ChangeKind, Role
+from .._enums import Action, Role
 from .._facts import record
 from .._models import AthleteState, CheckIn, Decision
 from .._plan import build_plan
+from .._rulebook import Rulebook
 from .._transition import BACK_OFF_ACTIONS, next_state
 from ._checking import CheckContext, violation
 from ._safety_checks import RISING, load_rose
@@ -38,9 +40,15 @@ _RECORD = ("athlete_id", "started_on", "prior_foot_ankle_problems", "last_checki
            "consecutive_missed", "metrics", "recent_checkins", "awareness")
 
 
-def _differs(before: AthleteState, after: AthleteState, names: tuple[str, ...]) -> list[str]:
-    return [f"{n} {getattr(before, n)!r} became {getattr(after, n)!r}" for n in names
-            if getattr(before, n) != getattr(after, n)]
+def _unlike(wanted: AthleteState, d: Decision, rulebook: Rulebook, plan: str) -> list[str]:
+    """How ``d``'s state differs from ``wanted``, field by field, and whether its plan is
+    not its state's (``plan`` says what it should be)."""
+    fields = [f.name for f in attrs.fields(AthleteState)]
+    problems = [f"{n} {getattr(wanted, n)!r} became {getattr(d.state, n)!r}" for n in fields
+                if getattr(wanted, n) != getattr(d.state, n)]
+    if d.plan != build_plan(rulebook, d.state):
+        problems.append(f"the plan is not {plan}")
+    return problems
 
 
 def athlete_words(state: AthleteState) -> str:
@@ -56,8 +64,7 @@ def _clearance(d: Decision) -> bool | None:
 
 def override_keeps_pause(ctx: CheckContext, d: Decision) -> None:
     name = "override-keeps-pause"
-    if d.kind is not ChangeKind.OVERRIDE or d.change is None:
-        return
+    assert d.change is not None  # an override's (Invariant.kinds)
     before, after = d.prior_state, d.state
     clinician = d.change.role is Role.CLINICIAN
     problems = []
@@ -83,10 +90,8 @@ def override_keeps_pause(ctx: CheckContext, d: Decision) -> None:
 
 def override_as_the_rules_apply(ctx: CheckContext, d: Decision) -> None:
     name = "override-as-the-rules-apply"
-    if d.kind is not ChangeKind.OVERRIDE:
-        return
     rb = ctx.engine.rulebook
-    before, new, on = d.prior_state, d.state, d.on
+    before, on = d.prior_state, d.on
     probe = CheckIn(on=on, completed=False)
     rules = next_state(rb, before, probe, record(rb, before, probe), d.action)
     restarted = d.action in BACK_OFF_ACTIONS or d.action is Action.EASE
@@ -98,9 +103,7 @@ def override_as_the_rules_apply(ctx: CheckContext, d: Decision) -> None:
         backoff=rules.backoff, backoff_until=rules.backoff_until, paused=rules.paused,
         last_backoff_on=rules.last_backoff_on, last_change_on=on,
         clean_streak=0 if restarted else before.clean_streak, clinician_cleared=cleared)
-    problems = _differs(wanted, new, tuple(f.name for f in attrs.fields(AthleteState)))
-    if d.plan != build_plan(rb, new):
-        problems.append("the plan is not the new state's")
+    problems = _unlike(wanted, d, rb, "the new state's")
     if problems:
         raise violation(name, f"an override of {d.action} on {on} did not leave the athlete "
                         f"where the rules' own {d.action} would: {'; '.join(problems[:3])}",
@@ -113,7 +116,7 @@ def override_as_the_rules_apply(ctx: CheckContext, d: Decision) -> None:
 def no_rise_over_a_backoff_day(ctx: CheckContext, d: Decision) -> None:
     name = "no-rise-over-a-backoff-day"
     last = ctx.after
-    if d.kind is not ChangeKind.OVERRIDE or last is None or not _cautious_day(last, d.on):
+    if last is None or not _cautious_day(last, d.on):
         return
     rose = load_rose(ctx.engine.rulebook, d)
     if rose:
@@ -151,17 +154,13 @@ def forbidden(state: AthleteState, *, on: date, role: Role | str, action: Action
 
 def goal_change_keeps_the_rung(ctx: CheckContext, d: Decision) -> None:
     name = "goal-change-keeps-the-rung"
-    if d.kind is not ChangeKind.GOAL:
-        return
     before, new = d.prior_state, d.state
     wanted = attrs.evolve(before, goal=new.goal, last_change_on=d.on)
-    problems = _differs(wanted, new, tuple(f.name for f in attrs.fields(AthleteState)))
+    problems = _unlike(wanted, d, ctx.engine.rulebook, "the new goal's at the rung")
     if d.action is not Action.RETARGET:
         problems.insert(0, f"the action is {d.action}")
     if new.goal is before.goal:
         problems.append(f"the goal stayed {new.goal}")
-    if d.plan != build_plan(ctx.engine.rulebook, new):
-        problems.append("the plan is not the new goal's at the rung")
     if problems:
         raise violation(name, f"changing goal from {before.goal} to {new.goal}: "
                         f"{'; '.join(problems[:3])}",
@@ -172,8 +171,6 @@ def goal_change_keeps_the_rung(ctx: CheckContext, d: Decision) -> None:
 
 def upgrade_keeps_the_rung(ctx: CheckContext, d: Decision) -> None:
     name = "upgrade-keeps-the-rung"
-    if d.kind is not ChangeKind.UPGRADE:
-        return
     rb = ctx.engine.rulebook
     before, new = d.prior_state, d.state
     stage_id = dict(ctx.mapping or {}).get(before.stage, before.stage)
@@ -187,14 +184,12 @@ def upgrade_keeps_the_rung(ctx: CheckContext, d: Decision) -> None:
     dose = min(before.dose_level, last)
     wanted = attrs.evolve(before, stage=stage_id, dose_level=dose, rulebook_digest=rb.digest,
                           last_change_on=new.last_change_on)
-    problems += _differs(wanted, new, tuple(f.name for f in attrs.fields(AthleteState)))
+    problems += _unlike(wanted, d, rb, "the new rulebook's at the rung")
     if dose < before.dose_level and new.last_change_on != d.on:
         problems.append(f"the dose step fell to {dose} and the days at the dose did not "
                         f"count again from {d.on}")
     if d.action is not Action.UPGRADE:
         problems.insert(0, f"the action is {d.action}")
-    if d.plan != build_plan(rb, new):
-        problems.append("the plan is not the new rulebook's at the rung")
     if problems:
         raise violation(name, f"moving to rulebook {rb.id} {rb.version}: "
                         f"{'; '.join(problems[:3])}",
