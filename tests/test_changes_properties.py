@@ -301,7 +301,7 @@ def test_a_coach_override_that_lifts_a_pause_is_caught() -> None:
     machine = athlete_machine(engine=engine, only=("override-keeps-pause",), liveness=False)
     with pytest.raises(InvariantViolation, match="override-keeps-pause"):
         run_state_machine_as_test(machine, settings=settings(
-            max_examples=60, stateful_step_count=40, derandomize=True, database=None,
+            max_examples=200, stateful_step_count=40, derandomize=True, database=None,
             deadline=None, suppress_health_check=[HealthCheck.too_slow],
             phases=[Phase.generate], report_multiple_bugs=False))  # found, not shrunk
 
@@ -311,6 +311,29 @@ def fresh_walk() -> Any:
     tried.cache_clear()  # the prover's overrides, asked of the doctored engine
     yield
     tried.cache_clear()
+
+
+def test_the_prover_finds_a_coach_override_that_lifts_a_pause(
+        monkeypatch: pytest.MonkeyPatch, fresh_walk: Any) -> None:
+    import footcore._engine as engine_module
+
+    real = engine_module.override
+
+    def lifting(rulebook: Rulebook, ref: Any, backend: str, state: AthleteState,
+                **asked: Any) -> Decision:
+        if not state.paused or asked["role"] == "clinician":
+            return real(rulebook, ref, backend, state, **asked)
+        made = real(rulebook, ref, backend, attrs.evolve(state, paused=False), **asked)
+        return attrs.evolve(made, prior_state=state,
+                            prior_plan=Engine(rulebook).plan(state))
+
+    monkeypatch.setattr(engine_module, "override", lifting)
+    result = prove(RULEBOOK, only=("override-keeps-pause",)).results["override-keeps-pause"]
+    assert result.status == "counterexample", str(result)
+    example = result.counterexample
+    assert example is not None and example.state.paused
+    assert example.decision.change is not None
+    assert example.decision.change.role is footcore.models.Role.COACH
 
 
 def test_a_deload_override_that_keeps_the_dose_is_a_counterexample(

@@ -327,7 +327,7 @@ def test_the_state_machines_inputs_fall_inside_the_reachable_model() -> None:
     run_state_machine_as_test(_Inside, settings=settings(
         max_examples=25, stateful_step_count=50, derandomize=True, database=None,
         deadline=None, suppress_health_check=[HealthCheck.too_slow]))
-    assert _Inside.stats["steps"] > 300
+    assert _Inside.stats["steps"] > 250  # besides the changes among them
     assert _Inside.stats["retarget"]  # a goal change may set the last change after the last
     # check-in: the check-ins that follow must fall inside the model too; so may an
     # override, which may also pause the athlete or open a back-off window since

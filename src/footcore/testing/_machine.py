@@ -72,20 +72,20 @@ def twins(engine: Engine, spec: Rulebook) -> tuple[Book, ...]:
     """The books an athlete plays on: ``engine``'s own, the same with every other stage
     renamed (an upgrade needs a mapping), and, where the rulebooks have it, the same with
     ``min_days_per_step`` a day longer (a new release)."""
-    book = engine.rulebook
+    book, kind = engine.rulebook, type(engine)  # an engine of the same class on each
     same = {s.id: s.id for s in book.stages}
     found = [Book(engine, spec, same)]
     names = {s.id: f"{s.id}-2" for s in book.stages[::2]}
     if all(stage in {s.id for s in spec.stages} for stage in names):
-        found.append(Book(Engine(derive(book, rename=names, label="stages renamed"),
-                                 backend=engine.backend),
+        found.append(Book(kind(derive(book, rename=names, label="stages renamed"),
+                               backend=engine.backend),
                           derive(spec, rename=names, label="stages renamed"),
                           {**same, **names}))
     param = "min_days_per_step"
     if param in book.params and param in spec.params:
         longer = {param: book.number(param) + 1}
-        found.append(Book(Engine(derive(book, params=longer, label="a day longer"),
-                                 backend=engine.backend),
+        found.append(Book(kind(derive(book, params=longer, label="a day longer"),
+                               backend=engine.backend),
                           derive(spec, params={param: spec.number(param) + 1},
                                  label="a day longer"), same))
     return tuple(found)
