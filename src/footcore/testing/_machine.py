@@ -70,24 +70,25 @@ class Book:
 
 def twins(engine: Engine, spec: Rulebook) -> tuple[Book, ...]:
     """The books an athlete plays on: ``engine``'s own, the same with every other stage
-    renamed (an upgrade needs a mapping), and, where the rulebooks have it, the same with
-    ``min_days_per_step`` a day longer (a new release)."""
+    renamed (an upgrade needs a mapping), and, where the rulebook and the spec have it
+    alike, the same with ``min_days_per_step`` a day longer (a new release). Each twin's
+    spec is ``spec`` changed alike."""
     book, kind = engine.rulebook, type(engine)  # an engine of the same class on each
     same = {s.id: s.id for s in book.stages}
     found = [Book(engine, spec, same)]
-    names = {s.id: f"{s.id}-2" for s in book.stages[::2]}
-    if all(stage in {s.id for s in spec.stages} for stage in names):
-        found.append(Book(kind(derive(book, rename=names, label="stages renamed"),
-                               backend=engine.backend),
-                          derive(spec, rename=names, label="stages renamed"),
-                          {**same, **names}))
+
+    def twin(names: Mapping[str, str], label: str, **change: Any) -> None:
+        made = derive(book, label=label, **change)
+        found.append(Book(kind(made, backend=engine.backend), made if spec is book else
+                          derive(spec, label=label, **change), {**same, **names}))
+
+    renamed = {s.id: f"{s.id}-2" for s in book.stages[::2]}
+    if all(stage in {s.id for s in spec.stages} for stage in renamed):
+        twin(renamed, "stages renamed", rename=renamed)
     param = "min_days_per_step"
-    if param in book.params and param in spec.params:
-        longer = {param: book.number(param) + 1}
-        found.append(Book(kind(derive(book, params=longer, label="a day longer"),
-                               backend=engine.backend),
-                          derive(spec, params={param: spec.number(param) + 1},
-                                 label="a day longer"), same))
+    if param in book.params and param in spec.params and book.number(param) == spec.number(
+            param):
+        twin({}, "a day longer", params={param: book.number(param) + 1})
     return tuple(found)
 
 
