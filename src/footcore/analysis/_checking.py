@@ -1,6 +1,6 @@
 """What every invariant check shares: the context it runs in (the engine that decided, the
-rulebook whose thresholds it reads, the backend to compare with), the check-in fact, words
-for symptoms and compensations, and the violation it raises.
+rulebook whose thresholds it reads, the backend to compare with, what a change follows),
+the check-in fact, words for symptoms and compensations, and the violation it raises.
 
 Pure Python; it does not import Hypothesis.
 """
@@ -37,11 +37,15 @@ Fact = Mapping[str, Scalar]
 @attrs.frozen
 class CheckContext:
     """What a check runs with: the engine that decided, the rulebook whose thresholds it
-    reads, and the engine backends-agree compares with (None: the other backend)."""
+    reads, and the engine backends-agree compares with (None: the other backend); for a
+    change, the athlete's decision before it (``after``: what an override overrides) and
+    the stage mapping of an upgrade."""
 
     engine: Engine
     spec: Rulebook
     other: Engine | None = None
+    after: Decision | None = None
+    mapping: Mapping[str, str] | None = None
 
 
 def checkin_fact(spec: Rulebook, state: AthleteState, checkin: CheckIn) -> Fact:

@@ -15,12 +15,24 @@ Pure Python; it does not import Hypothesis.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from datetime import date
 
 import attrs
 
 from .._engine import Engine
+from .._enums import Action, ChangeKind, Goal, Role
+from .._errors import Conflict
 from .._models import AthleteState, CheckIn, Decision
 from .._rulebook import Rulebook
+from ._change_checks import (
+    athlete_words,
+    forbidden,
+    goal_change_keeps_the_rung,
+    no_rise_over_a_backoff_day,
+    override_as_the_rules_apply,
+    override_keeps_pause,
+    upgrade_keeps_the_rung,
+)
 from ._checking import CheckContext
 from ._conformance import responses
 from ._engine_checks import backends_agree, cues_agree_with_action, deterministic
@@ -35,6 +47,7 @@ from ._safety_checks import (
     stiffness_never_raises_load,
 )
 from ._shape_checks import one_rung_at_most, session_shape
+from ._violations import InvariantViolation
 
 __all__ = [
     "CONFORMANCE",
@@ -43,6 +56,7 @@ __all__ = [
     "Invariant",
     "check_backends_agree",
     "check_backoff_never_raises_load",
+    "check_change_goal",
     "check_cues_agree_with_action",
     "check_decision",
     "check_deterministic",
@@ -52,11 +66,13 @@ __all__ = [
     "check_no_hops_before_clearance",
     "check_no_rise_unless_ready",
     "check_one_rung_at_most",
+    "check_override",
     "check_pain_pauses",
     "check_pause_holds_until_clearance",
     "check_responses",
     "check_session_shape",
     "check_stiffness_never_raises_load",
+    "check_upgrade",
     "select",
 ]
 
@@ -66,7 +82,9 @@ class Invariant:
     """One invariant: its name, what it means in training terms, the parameters it reads,
     and the check. ``conformance`` marks checks of the article's exact responses (which a
     rulebook that adds triggers of its own may skip); the others are safety invariants.
-    ``engine_level`` marks checks of the engine rather than the rulebook.
+    ``engine_level`` marks checks of the engine rather than the rulebook. ``kinds`` are
+    the kinds of decision it checks: a check-in's, or a change's (an override, a change
+    of goal, an upgrade).
     """
 
     name: str
@@ -76,6 +94,7 @@ class Invariant:
     check: Callable[[CheckContext, Decision], None]
     conformance: bool = False
     engine_level: bool = False
+    kinds: tuple[ChangeKind, ...] = (ChangeKind.CHECKIN,)
 
 
 _LIST = (
@@ -135,6 +154,28 @@ _LIST = (
                "min_days_per_step", "persistent_symptom_days", "irritation_rest_min",
                "stiffness_deload_min", "soreness_hold_min", "fatigue_hold_min",
                "short_layoff_days", "long_layoff_days"), responses, conformance=True),
+    Invariant("override-keeps-pause", "only a clinician clears an athlete or lifts a pause: "
+              "anyone else's override of a paused athlete is a pause or refused "
+              "(override-unsafe), never a higher load, and a clinician's resume records the "
+              "clearance", ("P10",), (), override_keeps_pause, engine_level=True,
+              kinds=(ChangeKind.OVERRIDE,)),
+    Invariant("override-as-the-rules-apply", "an override of an action leaves the stage, "
+              "dose step and back-off window the rules' own action would, restarts the days "
+              "at the dose, keeps the record of sessions, and is refused only where an "
+              "invariant forbids it", (), (), override_as_the_rules_apply, engine_level=True,
+              kinds=(ChangeKind.OVERRIDE,)),
+    Invariant("no-rise-over-a-backoff-day", "an override to a rise on the day the rules "
+              "backed off or eased is refused (override-conflict, naming the rules)",
+              ("P8", "P9", "P10"), (), no_rise_over_a_backoff_day, engine_level=True,
+              kinds=(ChangeKind.OVERRIDE,)),
+    Invariant("goal-change-keeps-the-rung", "a change of goal keeps the rung, the dose step "
+              "and everything else, gives the new goal's plan there and restarts the days at "
+              "the dose", ("P12",), (), goal_change_keeps_the_rung, engine_level=True,
+              kinds=(ChangeKind.GOAL,)),
+    Invariant("upgrade-keeps-the-rung", "a move to another rulebook keeps the stage (by id, "
+              "or by the mapping) and the dose step, lowered to the new stage's last when it "
+              "has fewer, never raised", (), (), upgrade_keeps_the_rung, engine_level=True,
+              kinds=(ChangeKind.UPGRADE,)),
 )
 
 
@@ -163,8 +204,10 @@ def select(only: Collection[str] | None = None, skip: Collection[str] = ()
 
 def check_decision(decision: Decision, *, engine: Engine, rulebook: Rulebook | None = None,
                    only: Collection[str] | None = None, skip: Collection[str] = (),
-                   other: Engine | None = None) -> None:
-    """Check one decision of ``engine`` against the invariants.
+                   other: Engine | None = None, after: Decision | None = None,
+                   mapping: Mapping[str, str] | None = None) -> None:
+    """Check one decision of ``engine`` against the invariants of its kind (a check-in's,
+    an override's, a change of goal's, an upgrade's: ``Invariant.kinds``).
 
     Args:
         engine: the engine that made the decision (some checks evaluate again).
@@ -172,13 +215,17 @@ def check_decision(decision: Decision, *, engine: Engine, rulebook: Rulebook | N
         only, skip: invariants to run or leave out, by name (see ``INVARIANTS``).
         other: the engine ``backends-agree`` compares with; by default durable for a
             native engine, native for a durable one.
+        after: for an override, the athlete's decision before it (what it overrides).
+        mapping: for an upgrade, the stage mapping it was made with.
 
     Raises:
         InvariantViolation: the first invariant the decision breaks.
     """
-    ctx = CheckContext(engine, rulebook if rulebook is not None else engine.rulebook, other)
+    ctx = CheckContext(engine, rulebook if rulebook is not None else engine.rulebook, other,
+                       after, mapping)
     for inv in select(only, skip):
-        inv.check(ctx, decision)
+        if decision.kind in inv.kinds:
+            inv.check(ctx, decision)
 
 
 def check_invariants(engine: Engine, state: AthleteState, checkin: CheckIn, *,
@@ -356,3 +403,85 @@ def check_responses(engine: Engine, state: AthleteState, checkin: CheckIn, *,
         InvariantViolation: they do not.
     """
     return _one("article-responses")(engine, state, checkin, rulebook=rulebook)
+
+
+def check_override(engine: Engine, state: AthleteState, *, on: date, by: str,
+                   role: Role | str, reason: str, action: Action | str | None = None,
+                   clearance: bool | None = None, comment: str | None = None,
+                   after: Decision | None = None, rulebook: Rulebook | None = None,
+                   only: Collection[str] | None = None, skip: Collection[str] = ()
+                   ) -> Decision:
+    """:meth:`Engine.override`, checked: an override the invariants forbid (see
+    ``override-keeps-pause`` and ``no-rise-over-a-backoff-day``) must be refused with the
+    ``Conflict`` they name, and any other is made and its decision checked against the
+    override's invariants. Arguments as for :meth:`Engine.override` and
+    :func:`check_decision`.
+
+    Returns the decision.
+
+    Raises:
+        Conflict: the engine's refusal, when the invariants forbid the override.
+        InputError: the engine's, for an invalid override.
+        InvariantViolation: the engine made an override the invariants forbid, refused one
+            they allow (``override-as-the-rules-apply``), or refused with another code; or
+            the decision breaks an invariant.
+    """
+    chosen = {inv.name for inv in select(only, skip)}
+    must = forbidden(state, on=on, role=role, action=action, clearance=clearance,
+                     after=after)
+    try:
+        decision = engine.override(state, on=on, by=by, role=role, reason=reason,
+                                   action=action, clearance=clearance, comment=comment,
+                                   after=after)
+    except Conflict as refused:
+        name = must.get(refused.code) or next(iter(must.values()), None) or (
+            "override-as-the-rules-apply")
+        if refused.code in must or name not in chosen:
+            raise
+        wanted = f"refused with {', '.join(must)}" if must else "made"
+        raise InvariantViolation(
+            name, f"{role}'s override ({action}, clearance {clearance}) of "
+            f"{athlete_words(state)} was refused ({refused.code}): {refused}",
+            expectation=f"the override {wanted}", state=state) from refused
+    broken = [name for name in must.values() if name in chosen]
+    if broken:
+        raise InvariantViolation(
+            broken[0], f"{role}'s override ({decision.action}, clearance {clearance}) of "
+            f"{athlete_words(state)} was made",
+            expectation=f"refused with {', '.join(must)}", decision=decision)
+    check_decision(decision, engine=engine, rulebook=rulebook, only=only, skip=skip,
+                   after=after)
+    return decision
+
+
+def check_change_goal(engine: Engine, state: AthleteState, goal: Goal | str, *, on: date,
+                      rulebook: Rulebook | None = None, only: Collection[str] | None = None,
+                      skip: Collection[str] = ()) -> Decision:
+    """:meth:`Engine.change_goal`, its decision checked against ``goal-change-keeps-the-rung``
+    (P12). Returns the decision.
+
+    Raises:
+        InputError: the engine's, for an invalid change (``same-goal``...).
+        InvariantViolation: the decision breaks the invariant.
+    """
+    decision = engine.change_goal(state, goal, on=on)
+    check_decision(decision, engine=engine, rulebook=rulebook, only=only, skip=skip)
+    return decision
+
+
+def check_upgrade(engine: Engine, state: AthleteState, old: Rulebook, *, on: date,
+                  mapping: Mapping[str, str] | None = None, rulebook: Rulebook | None = None,
+                  only: Collection[str] | None = None, skip: Collection[str] = ()
+                  ) -> Decision:
+    """:meth:`Engine.upgrade` from ``old`` to ``engine``'s rulebook, its decision checked
+    against ``upgrade-keeps-the-rung``. Returns the decision.
+
+    Raises:
+        InputError: the engine's: ``stage-unmapped`` when the athlete's stage has no place
+            in the new ladder, ``rulebook-mismatch``...
+        InvariantViolation: the decision breaks the invariant.
+    """
+    decision = engine.upgrade(state, old, on=on, mapping=mapping)
+    check_decision(decision, engine=engine, rulebook=rulebook, only=only, skip=skip,
+                   mapping=mapping)
+    return decision

@@ -274,15 +274,17 @@ class Model:
         sessions = self._starts("days_since_last_session")
         changes = self._starts("days_at_dose")
         backoffs = self._starts("days_since_backoff")
-        if not paused and backoff is BackOff.NONE:  # a new athlete, days after the start
-            for since, completed, minutes in itertools.product(
-                    sorted({*gaps, *sessions, *changes}), (True, False), self.minutes):
-                yield [{"fresh": True, "completed": completed, **minutes, "since_checkin": None,
-                        "since_session": None, "since_start": since},
-                       [{"since_change": None}, *({"since_change": v} for v in changes
-                                                  if v <= since)],  # a change of goal
-                       [{"since_backoff": None}],
-                       [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
+        # a new athlete, days after the start (paused, or in a window, by an override)
+        for since, completed, minutes in itertools.product(
+                sorted({*gaps, *sessions, *changes, *backoffs, length}), (True, False),
+                self.minutes):
+            yield [{"fresh": True, "completed": completed, **minutes, "since_checkin": None,
+                    "since_session": None, "since_start": since},
+                   [{"since_change": None}, *({"since_change": v} for v in changes
+                                              if v <= since)],  # a change of goal
+                   [{"since_backoff": v, "window_open": is_open} for v, is_open in
+                    self._backoffs(None, since, paused, backoff, length, length, backoffs)],
+                   [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
         for checkin, trained, completed, minutes in itertools.product(
                 gaps, (True, False), (True, False), self.minutes):
             later = {v for v in (*sessions, *gaps) if v >= checkin}
@@ -304,17 +306,21 @@ class Model:
                        *self._counts(checkin, since, trained, paused, window)]
 
     @staticmethod
-    def _backoffs(checkin: int, bound: int | None, paused: bool, backoff: BackOff,
+    def _backoffs(checkin: int | None, bound: int | None, paused: bool, backoff: BackOff,
                   length: int, kept: int, starts: Sequence[int]
                   ) -> list[tuple[int | None, bool]]:
-        """(days since the back-off or None, whether its window is still open): the last
-        check-in came less than ``kept`` days after the back-off (at least one)."""
-        options = sorted({max(checkin, v) for v in (*starts, length)})
+        """(days since the back-off or None, whether its window is still open): a back-off
+        at the last check-in (``checkin`` days ago; None: none yet), which came less than
+        ``kept`` days after it (at least one), or by an override since."""
+        options = sorted({*starts, length, *([] if checkin is None else [checkin])})
         options = [v for v in options if bound is None or v <= bound]
-        if paused:  # paused at the last check-in
-            return [(checkin, False)]
+        if paused:  # paused at the last check-in, or by an override since
+            since: list[tuple[int | None, bool]] = [
+                (v, False) for v in options if checkin is None or v < checkin]
+            return since + ([] if checkin is None else [(checkin, False)])
         if backoff is not BackOff.NONE:
-            return [(v, v < length) for v in options if v < checkin + max(kept, 1)]
+            return [(v, v < length) for v in options
+                    if checkin is None or v < checkin + max(kept, 1)]
         return [(None, False)] + [(v, False) for v in options]
 
     def _counts(self, checkin: int, since: int, trained: bool, paused: bool,

@@ -27,7 +27,9 @@ class Counterexample:
     """A smallest input that breaks an invariant, replayed through the engine.
 
     Attributes:
-        state, checkin: the input (``engine.evaluate(state, checkin)`` replays it).
+        state, checkin: the input (``engine.evaluate(state, checkin)`` replays it); for a
+            change (an override, a change of goal), ``checkin`` is None and
+            ``decision.change`` says what was asked of the engine.
         decision: the engine's decision on it.
         violation: the kit's :class:`InvariantViolation` for it (what went wrong, the rules
             responsible, the inputs as JSON).
@@ -35,25 +37,31 @@ class Counterexample:
     """
 
     state: AthleteState
-    checkin: CheckIn
+    checkin: CheckIn | None
     decision: Decision
     violation: InvariantViolation
     facts: int
 
     def words(self) -> str:
         """The counterexample in plain words: what went wrong, the athlete and the
-        check-in."""
-        return (f"{self.violation.problem}. Athlete: {_state_words(self.state)}. Check-in: "
-                f"{_checkin_words(self.checkin)}. Decision: {self.decision.action.value} "
+        check-in (or the change)."""
+        asked = (f"Check-in: {_checkin_words(self.checkin)}" if self.checkin is not None
+                 else f"Change: {_change_words(self.decision)}")
+        return (f"{self.violation.problem}. Athlete: {_state_words(self.state)}. {asked}. "
+                f"Decision: {self.decision.action.value} "
                 f"(rules: {', '.join(self.violation.rules) or 'none fired'}).")
 
     def to_data(self) -> dict[str, Any]:
         """The counterexample as JSON-ready data: the invariant, the problem, the rules
-        responsible, the action, and the state and check-in to replay."""
-        return {"invariant": self.violation.invariant, "problem": self.violation.problem,
+        responsible, the action, and the state and check-in to replay (with the change,
+        for a change)."""
+        data = {"invariant": self.violation.invariant, "problem": self.violation.problem,
                 "rules": list(self.violation.rules), "action": self.decision.action.value,
                 "state": CONVERTER.unstructure(self.state),
                 "checkin": CONVERTER.unstructure(self.checkin)}
+        if self.decision.change is not None:
+            data["change"] = CONVERTER.unstructure(self.decision.change)
+        return data
 
 
 @attrs.frozen
@@ -140,6 +148,14 @@ def _state_words(s: AthleteState) -> str:
                      f"session(s), {s.consecutive_completed} done and "
                      f"{s.consecutive_missed} missed in a row, clean streak {s.clean_streak}")
     return "; ".join(parts)
+
+
+def _change_words(d: Decision) -> str:
+    change = d.change
+    assert change is not None  # a decision answering no check-in has one
+    who = f" by {change.by} ({change.role.value})" if change.by and change.role else ""
+    return f"{change.kind.value} on {change.on}{who}" + (
+        f", {change.reason}" if change.reason else "")
 
 
 def _checkin_words(c: CheckIn) -> str:

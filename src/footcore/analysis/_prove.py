@@ -17,7 +17,9 @@ A counterexample is the smallest input found (fewest symptoms and compensations,
 smallest values, then the plainest athlete) and is replayed through the real
 :class:`~footcore.Engine` and the kit's own check before it is reported. Work is counted;
 past ``budget`` steps the invariants not yet decided are "unknown", never "proved". The
-walk is :mod:`._search`'s, the report :mod:`._proof`'s; this module decides each invariant.
+walk is :mod:`._search`'s, the report :mod:`._proof`'s, the changes' invariants (what an
+override and a change of goal may do) :mod:`._prove_changes`'s; this module decides each
+invariant.
 
 Pure Python and deterministic; it does not import Hypothesis.
 """
@@ -42,6 +44,7 @@ from ._invariants import INVARIANTS, check_decision, check_invariants
 from ._model import Model
 from ._plans import plans
 from ._proof import Counterexample, ProofReport, ProofResult
+from ._prove_changes import CHANGES, decide_change
 from ._reachable import reachability_problems
 from ._search import BACKOFF, PAIN, STIFF, ContextClass, Found, OutOfBudget, Search, barred
 from ._spec import caution, param
@@ -52,7 +55,7 @@ __all__ = ["DEFAULT_BUDGET", "PROVABLE", "prove", "prover_check"]
 PROVABLE: tuple[str, ...] = (
     "pain-pauses", "backoff-never-raises-load", "stiffness-never-raises-load", "monotone",
     "one-rung-at-most", "no-hops-before-clearance", "pause-holds-until-clearance",
-    "hold-explained", "cues-agree-with-action",
+    "hold-explained", "cues-agree-with-action", *CHANGES,
 )
 DEFAULT_BUDGET = 20_000_000
 
@@ -152,6 +155,8 @@ def _cues_agree(search: Search, engine: Engine, spec: Rulebook) -> ProofResult:
 
 def _decide(search: Search, name: str, engine: Engine, spec: Rulebook) -> ProofResult:
     model = search.model
+    if name in CHANGES:
+        return decide_change(search, name, engine, spec)
     if name == "one-rung-at-most":
         return _one_rung(model, engine, spec)
     if name == "cues-agree-with-action":
@@ -264,5 +269,8 @@ def prover_check(spec: Rulebook, *, reachable: bool = True,
                  only: Collection[str] | None = None) -> Callable[[Rulebook], None]:
     """:func:`prove` as a check for :func:`mutation_score`: called with a rulebook, it
     raises the first counterexample's :class:`InvariantViolation` (at the thresholds of
-    ``spec``)."""
-    return _ProverCheck(spec, reachable, tuple(only) if only is not None else None)
+    ``spec``). By default it decides every invariant of ``PROVABLE`` but the changes'
+    (``CHANGES``): they hold the engine's overrides to its own transition, which no
+    rulebook mutant can break."""
+    return _ProverCheck(spec, reachable, tuple(only) if only is not None else tuple(
+        name for name in PROVABLE if name not in CHANGES))

@@ -19,17 +19,20 @@ from ._violations import InvariantViolation
 __all__ = ["REACHABILITY", "check_reachable", "reachability_problems"]
 
 REACHABILITY: Mapping[str, str] = {
-    "new-athlete": "before the first check-in the state is a new athlete's: nothing "
-                   "recorded (but the day of a change of goal), not paused, no back-off",
+    "new-athlete": "before the first check-in nothing is recorded of sessions (an override "
+                   "may have paused the athlete or opened a back-off window, a change of "
+                   "goal set the last change)",
     "paused": "a paused athlete has no back-off window, a clean streak of 0, no clearance "
-              "on record, and was paused at the last check-in (its back-off date)",
+              "on record, and was paused at the last check-in or by an override since (its "
+              "back-off date)",
     "window": "an open deload window ends deload_days after the last back-off date, a rest "
-              "window the longer of deload_days and rest_days after it, and the last "
-              "check-in came less than that many days (at least one) after it; a rest "
-              "window still open at a check-in rest_days after it has turned into a deload",
-    "dates": "the last session and back-off are on or before the last check-in, and none "
-             "of them, nor the last change, is before the start (a change of goal may come "
-             "after the last check-in, or before the first)",
+              "window the longer of deload_days and rest_days after it; a window opened at a "
+              "check-in (not by an override since) saw the last check-in less than that many "
+              "days (at least one) after it; a rest window still open at a check-in "
+              "rest_days after it has turned into a deload",
+    "dates": "the last session is on or before the last check-in, and none of the dates is "
+             "before the start (an override may set the last back-off, and any change the "
+             "last change, after the last check-in, or before the first)",
     "recent-sessions": "the recent sessions are distinct days in order, within the window "
                        "ending at the last check-in, none after the last session, which is "
                        "among them when it falls in that window",
@@ -51,16 +54,17 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
         if not ok:
             problems.append(f"{name}: {detail}")
 
-    if s.last_checkin_on is None:
-        need(not s.paused and s.backoff is BackOff.NONE and s.last_session_on is None
-             and s.last_backoff_on is None
-             and not s.recent_sessions and not s.recent_checkins and not s.awareness
+    last = s.last_checkin_on
+    if last is None:
+        need(s.last_session_on is None and not s.recent_sessions and not s.recent_checkins
+             and not s.awareness
              and s.consecutive_completed == s.consecutive_missed == s.clean_streak == 0,
-             "new-athlete", "no check-in yet, but something is recorded")
-        return problems
+             "new-athlete", "no check-in yet, but a session is recorded")
+    since_checkin = s.last_backoff_on is not None and (last is None or s.last_backoff_on > last)
     if s.paused:
         need(s.backoff is BackOff.NONE and s.clean_streak == 0 and not s.clinician_cleared
-             and s.last_backoff_on == s.last_checkin_on, "paused",
+             and s.last_backoff_on is not None and (since_checkin or s.last_backoff_on == last),
+             "paused",
              f"backoff {s.backoff.value}, clean streak {s.clean_streak}, cleared "
              f"{s.clinician_cleared}, last back-off {s.last_backoff_on}")
     if s.backoff is not BackOff.NONE:
@@ -68,16 +72,17 @@ def reachability_problems(rulebook: Rulebook, state: AthleteState) -> list[str]:
         kept = length if s.backoff is BackOff.DELOAD else rulebook.whole("rest_days")
         need(s.last_backoff_on is not None and s.backoff_until is not None
              and s.backoff_until == s.last_backoff_on + timedelta(days=length)
-             and 0 <= (s.last_checkin_on - s.last_backoff_on).days < max(kept, 1),
+             and (since_checkin or (last is not None
+                  and 0 <= (last - s.last_backoff_on).days < max(kept, 1))),
              "window",
              f"{s.backoff.value} until {s.backoff_until}, last back-off {s.last_backoff_on}, "
-             f"last check-in {s.last_checkin_on}")
-    for label, day in (("last session", s.last_session_on),
-                       ("last back-off", s.last_backoff_on)):
-        need(day is None or s.started_on <= day <= s.last_checkin_on, "dates",
-             f"{label} {day} is not within {s.started_on}..{s.last_checkin_on}")
-    need(s.started_on <= s.last_checkin_on, "dates", "last check-in before the start")
-    since = s.last_checkin_on - timedelta(days=rulebook.whole("window_days") - 1)
+             f"last check-in {last}")
+    if last is None:
+        return problems
+    need(s.last_session_on is None or s.started_on <= s.last_session_on <= last, "dates",
+         f"last session {s.last_session_on} is not within {s.started_on}..{last}")
+    need(s.started_on <= last, "dates", "last check-in before the start")
+    since = last - timedelta(days=rulebook.whole("window_days") - 1)
     days = s.recent_sessions
     need(list(days) == sorted(set(days))
          and all(since <= d and s.last_session_on is not None and d <= s.last_session_on

@@ -16,13 +16,16 @@ import attrs
 from .._enums import Action, Category, SymptomKind
 from .._facts import single_leg_week
 from .._models import CheckIn, Decision
+from .._rulebook import Rulebook
 from ._checking import CheckContext, compensation_words, plan_items, symptom_words, violation
 from ._spec import backoff_compensation, backoff_symptom, caution, pain_sign, param
 from ._triggers import rises_allowed, triggers
 
 __all__ = [
+    "RISING",
     "backoff_never_raises_load",
     "hold_explained",
+    "load_rose",
     "monotone",
     "no_hops_before_clearance",
     "no_rise_unless_ready",
@@ -88,9 +91,9 @@ def backoff_never_raises_load(ctx: CheckContext, d: Decision) -> None:
                         "higher dose or rung (P8, P9, P10)", d)
 
 
-def _load_rose(ctx: CheckContext, d: Decision) -> str | None:
+def load_rose(rulebook: Rulebook, d: Decision) -> str | None:
     """How the load rose from the prior state, in words, or None."""
-    order = {s.id: s.order for s in ctx.engine.rulebook.stages}
+    order = {s.id: s.order for s in rulebook.stages}
     before, after = d.prior_state, d.state
     if d.action in RISING:
         return f"the action is {d.action}"
@@ -106,7 +109,7 @@ def stiffness_never_raises_load(ctx: CheckContext, d: Decision) -> None:
     stiff = [s for s in d.answered.symptoms if s.kind is SymptomKind.STIFFNESS]
     if not stiff:
         return
-    rose = _load_rose(ctx, d) or (caution(d.action) < caution(Action.EASE)
+    rose = load_rose(ctx.engine.rulebook, d) or (caution(d.action) < caution(Action.EASE)
                                   and f"the action is {d.action}, milder than an ease")
     if rose:
         raise violation(name, f"{symptom_words(stiff[0])} was reported and {rose}",

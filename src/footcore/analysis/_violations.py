@@ -76,6 +76,8 @@ class InvariantViolation(AssertionError):
             lines.append(f"  state:   {to_json(self.state)}")
         if self.checkin is not None:
             lines.append(f"  checkin: {to_json(self.checkin)}")
+        elif decision is not None and decision.change is not None:
+            lines.append(f"  change:  {to_json(decision.change)}")
         super().__init__("\n".join(lines))
 
 

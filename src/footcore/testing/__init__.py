@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Invariant,
         check_backends_agree,
         check_backoff_never_raises_load,
+        check_change_goal,
         check_cues_agree_with_action,
         check_decision,
         check_deterministic,
@@ -38,11 +39,13 @@ if TYPE_CHECKING:
         check_no_hops_before_clearance,
         check_no_rise_unless_ready,
         check_one_rung_at_most,
+        check_override,
         check_pain_pauses,
         check_pause_holds_until_clearance,
         check_responses,
         check_session_shape,
         check_stiffness_never_raises_load,
+        check_upgrade,
     )
     from ..analysis._proof import Counterexample, ProofReport, ProofResult
     from ..analysis._prove import PROVABLE, prove, prover_check
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from ..analysis._triggers import Trigger, triggers
     from ..analysis._violations import InvariantViolation, MissingParam
     from ._cases import boundary_cases
+    from ._change_strategies import overrides
     from ._check import CheckReport, check_rulebook
     from ._harsher import (
         CAUTION_NEVER_SOONER,
@@ -122,6 +126,7 @@ __all__ = [
     "check_backends_agree",
     "check_backoff_never_raises_load",
     "check_caution_never_sooner",
+    "check_change_goal",
     "check_cues_agree_with_action",
     "check_decision",
     "check_deterministic",
@@ -132,6 +137,7 @@ __all__ = [
     "check_no_hops_before_clearance",
     "check_no_rise_unless_ready",
     "check_one_rung_at_most",
+    "check_override",
     "check_pain_pauses",
     "check_pause_holds_until_clearance",
     "check_reachable",
@@ -139,6 +145,7 @@ __all__ = [
     "check_rulebook",
     "check_session_shape",
     "check_stiffness_never_raises_load",
+    "check_upgrade",
     "checkins",
     "clean_gap",
     "compensations",
@@ -158,6 +165,7 @@ __all__ = [
     "mild_checkins",
     "mutants",
     "mutation_score",
+    "overrides",
     "pain_symptoms",
     "population",
     "prove",
@@ -174,17 +182,19 @@ __all__ = [
 # time one of its names is.
 _HOMES = {
     "._cases": ("boundary_cases",),
+    "._change_strategies": ("overrides",),
     "._check": ("CheckReport", "check_rulebook"),
     "._harsher": ("CAUTION_NEVER_SOONER", "Variant", "check_caution_never_sooner",
                  "days_to_rungs", "harsher_variants", "histories"),
     "._hook": ("register_strategies",),
     "..analysis._invariants": (
         "CONFORMANCE", "INVARIANTS", "SAFETY", "Invariant", "check_backends_agree",
-        "check_backoff_never_raises_load", "check_cues_agree_with_action", "check_decision",
-        "check_deterministic", "check_hold_explained", "check_invariants", "check_monotone",
-        "check_no_hops_before_clearance", "check_no_rise_unless_ready",
-        "check_one_rung_at_most", "check_pain_pauses", "check_pause_holds_until_clearance",
-        "check_responses", "check_session_shape", "check_stiffness_never_raises_load",
+        "check_backoff_never_raises_load", "check_change_goal", "check_cues_agree_with_action",
+        "check_decision", "check_deterministic", "check_hold_explained", "check_invariants",
+        "check_monotone", "check_no_hops_before_clearance", "check_no_rise_unless_ready",
+        "check_one_rung_at_most", "check_override", "check_pain_pauses",
+        "check_pause_holds_until_clearance", "check_responses", "check_session_shape",
+        "check_stiffness_never_raises_load", "check_upgrade",
     ),
     "..analysis._triggers": ("Trigger", "triggers"),
     "._liveness": ("LIVENESS", "check_liveness", "clean_gap", "ladder_bound"),

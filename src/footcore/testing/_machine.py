@@ -1,4 +1,5 @@
-"""A Hypothesis state machine that plays one athlete through long runs of check-ins.
+"""A Hypothesis state machine that plays one athlete through long runs of check-ins, with
+the changes the rules do not make among them: overrides, changes of goal, upgrades.
 
 Requires hypothesis (``pip install footcore[testing]``).
 """
@@ -6,9 +7,9 @@ Requires hypothesis (``pip install footcore[testing]``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 from hypothesis import strategies as st
@@ -21,17 +22,25 @@ from hypothesis.stateful import (
 )
 
 from .._engine import Engine
-from .._enums import Action, Goal, SymptomKind
-from .._errors import DuplicateCheckIn, InputError
-from .._models import AthleteState, CheckIn, Compensation, Symptom
+from .._enums import RULE_ACTIONS, Goal, SymptomKind
+from .._errors import Conflict, DuplicateCheckIn, InputError
+from .._models import AthleteState, CheckIn, Compensation, Decision, Symptom
 from .._rulebook import Rulebook
 from .._rulebook_loading import load_rulebook
 from ..analysis._engine_checks import other_backend
-from ..analysis._invariants import check_invariants, select
+from ..analysis._invariants import (
+    check_change_goal,
+    check_invariants,
+    check_override,
+    check_upgrade,
+    select,
+)
 from ..analysis._reachable import check_reachable
 from ..analysis._spec import PAIN_KINDS, param_or
 from ..analysis._violations import InvariantViolation
+from ._change_strategies import overrides
 from ._liveness import check_liveness
+from ._mutants import derive
 from ._strategies import (
     EPOCH,
     checkins,
@@ -46,12 +55,50 @@ __all__ = ["AthleteMachine", "athlete_machine"]
 _GAP = st.integers(1, 3)
 
 
+@attrs.frozen
+class Book:
+    """A rulebook the machine's athlete may be moved to: its engine, the rulebook its
+    checks read (the spec), and the id each stage of the first book has in it."""
+
+    engine: Engine
+    spec: Rulebook
+    names: Mapping[str, str]
+
+    def __repr__(self) -> str:
+        return f"Book({self.engine.rulebook.location!r})"
+
+
+def twins(engine: Engine, spec: Rulebook) -> tuple[Book, ...]:
+    """The books an athlete plays on: ``engine``'s own, the same with every other stage
+    renamed (an upgrade needs a mapping), and, where the rulebook and the spec have it
+    alike, the same with ``min_days_per_step`` a day longer (a new release). Each twin's
+    spec is ``spec`` changed alike."""
+    book, kind = engine.rulebook, type(engine)  # an engine of the same class on each
+    same = {s.id: s.id for s in book.stages}
+    found = [Book(engine, spec, same)]
+
+    def twin(names: Mapping[str, str], label: str, **change: Any) -> None:
+        made = derive(book, label=label, **change)
+        found.append(Book(kind(made, backend=engine.backend), made if spec is book else
+                          derive(spec, label=label, **change), {**same, **names}))
+
+    renamed = {s.id: f"{s.id}-2" for s in book.stages[::2]}
+    if all(stage in {s.id for s in spec.stages} for stage in renamed):
+        twin(renamed, "stages renamed", rename=renamed)
+    param = "min_days_per_step"
+    if param in book.params and param in spec.params and book.number(param) == spec.number(
+            param):
+        twin({}, "a day longer", params={param: book.number(param) + 1})
+    return tuple(found)
+
+
 class AthleteMachine(RuleBasedStateMachine):
     """Base class of the machines :func:`athlete_machine` makes (one per rulebook).
 
     ``stats`` counts, over every run of the class: ``runs`` (athletes played), ``steps``
-    (check-ins evaluated), ``liveness`` (clean records played to the top) and the actions
-    decided.
+    (check-ins evaluated), ``liveness`` (clean records played to the top), the actions
+    decided, ``overrides`` made and ``refused`` (by the Conflict the invariants name), and
+    ``unmapped`` upgrades refused.
 
     Requires hypothesis.
     """
@@ -64,6 +111,7 @@ class AthleteMachine(RuleBasedStateMachine):
     start: ClassVar[date]
     liveness: ClassVar[bool]
     stats: ClassVar[Counter[str]]
+    books: ClassVar[tuple[Book, ...]]
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,6 +119,8 @@ class AthleteMachine(RuleBasedStateMachine):
         self.day = self.start
         self.played_clean = False
         self.last: CheckIn | None = None
+        self.decision: Decision | None = None  # the athlete's last decision, of any kind
+        self.book = self.books[0]  # the rulebook the athlete is on
         type(self).stats["runs"] += 1
 
     @initialize(goal=st.sampled_from(Goal), history=st.booleans())
@@ -83,12 +133,16 @@ class AthleteMachine(RuleBasedStateMachine):
         stats = type(self).stats
         stats["steps"] += 1
         checkin = attrs.evolve(checkin, id=f"check-in-{stats['steps']}")
-        decision = check_invariants(self.engine, self.athlete, checkin, rulebook=self.spec,
-                                    only=self.only, skip=self.skip, other=self.other)
-        self.athlete = decision.state
-        self.day = checkin.on
+        book = self.book
+        decision = check_invariants(book.engine, self.athlete, checkin, rulebook=book.spec,
+                                    only=self.only, skip=self.skip,
+                                    other=self.other if book is self.books[0] else None)
         self.last = checkin
-        stats[decision.action.value] += 1
+        self._decided(decision)
+
+    def _decided(self, decision: Decision) -> None:
+        self.athlete, self.day, self.decision = decision.state, decision.on, decision
+        type(self).stats[decision.action.value] += 1
 
     def _on(self, gap: int) -> date:
         return self.day + timedelta(days=gap)
@@ -166,7 +220,7 @@ class AthleteMachine(RuleBasedStateMachine):
         and the athlete's record is left as it was."""
         assert self.athlete is not None and self.last is not None
         try:
-            self.engine.evaluate(self.athlete, self.last)
+            self.book.engine.evaluate(self.athlete, self.last)
         except DuplicateCheckIn as refused:
             assert refused.id == self.last.id
         else:
@@ -193,23 +247,64 @@ class AthleteMachine(RuleBasedStateMachine):
     @rule(gap=st.integers(0, 3), goal=st.sampled_from(Goal))
     def change_of_goal(self, gap: int, goal: Goal) -> None:
         """The athlete turns to another goal (P12): the same rung and dose, the new goal's
-        plan, a pause kept; the athlete's own goal again is refused."""
+        plan, a pause kept (``goal-change-keeps-the-rung``); the athlete's own goal again
+        is refused."""
         assert self.athlete is not None
-        before, on = self.athlete, self._on(gap)
         try:
-            decision = self.engine.change_goal(before, goal, on=on)
+            decision = check_change_goal(self.book.engine, self.athlete, goal,
+                                         on=self._on(gap), rulebook=self.book.spec,
+                                         only=self.only, skip=self.skip)
         except InputError as refused:
-            if refused.code != "same-goal" or goal is not before.goal:
+            if refused.code != "same-goal" or goal is not self.athlete.goal:
                 raise
             return
-        if (decision.action is not Action.RETARGET or decision.state != attrs.evolve(
-                before, goal=goal, last_change_on=on)
-                or decision.plan != self.engine.plan(decision.state)):
-            raise InvariantViolation("goal-change", f"changing goal to {goal} gave "
-                                     f"{decision.action}, not the same rung and dose with the "
-                                     f"new goal's plan", state=before)
-        self.athlete, self.day = decision.state, on
-        type(self).stats[decision.action.value] += 1
+        self._decided(decision)
+
+    @rule(gap=st.integers(0, 2), asked=overrides(
+        action=st.sampled_from((None, *RULE_ACTIONS)),
+        clearance=st.sampled_from((None, None, True, False))))
+    def override(self, gap: int, asked: dict[str, Any]) -> None:
+        """A coach or clinician sets the action, on the day of the last decision or a day
+        or two later (``check_override``): one the invariants forbid is refused with the
+        Conflict they name and changes nothing; one they allow is applied as the rules
+        apply its action."""
+        assert self.athlete is not None
+        try:
+            decision = check_override(self.book.engine, self.athlete, on=self._on(gap),
+                                      after=self.decision, rulebook=self.book.spec,
+                                      only=self.only, skip=self.skip, **asked)
+        except Conflict:
+            type(self).stats["refused"] += 1
+            return
+        except InputError as refused:
+            if refused.code != "override-empty":
+                raise
+            return
+        type(self).stats["overrides"] += 1
+        self._decided(decision)
+
+    @precondition(lambda self: len(self.books) > 1)
+    @rule(gap=st.integers(0, 3), to=st.data(), mapped=st.booleans())
+    def upgrade(self, gap: int, to: st.DataObject, mapped: bool) -> None:
+        """The app moves the athlete to another rulebook (``check_upgrade``): the same rung
+        by id, or by the mapping where ids changed; without the mapping, a stage with no
+        place in the new ladder is refused (``stage-unmapped``) and nothing changes."""
+        assert self.athlete is not None
+        old = self.book
+        new: Book = to.draw(st.sampled_from([b for b in self.books if b is not old]))
+        ids = {old.names[stage]: name for stage, name in new.names.items()}
+        mapping = {a: b for a, b in ids.items() if a != b}
+        try:
+            decision = check_upgrade(new.engine, self.athlete, old.engine.rulebook,
+                                     on=self._on(gap), mapping=mapping if mapped else None,
+                                     rulebook=new.spec, only=self.only, skip=self.skip)
+        except InputError as refused:
+            if refused.code != "stage-unmapped" or (mapped or self.athlete.stage not in mapping):
+                raise
+            type(self).stats["unmapped"] += 1
+            return
+        self.book = new
+        self._decided(decision)
 
     @rule(gap=_GAP, checkin=st.data())
     def any_checkin(self, gap: int, checkin: st.DataObject) -> None:
@@ -222,7 +317,8 @@ class AthleteMachine(RuleBasedStateMachine):
         """From wherever the athlete is: a clean record reaches the top within the bound."""
         assert self.athlete is not None
         self.played_clean = True
-        check_liveness(self.engine, self.athlete, rulebook=self.spec, since=self.day)
+        check_liveness(self.book.engine, self.athlete, rulebook=self.book.spec,
+                       since=self.day)
         type(self).stats["liveness"] += 1
 
     def teardown(self) -> None:
@@ -235,13 +331,13 @@ class AthleteMachine(RuleBasedStateMachine):
         """Every state the engine produces meets the reachability constraints the prover
         assumes (``REACHABILITY``)."""
         if self.athlete is not None:
-            check_reachable(self.engine.rulebook, self.athlete)
+            check_reachable(self.book.engine.rulebook, self.athlete)
 
     @invariant()
     def state_fits_the_ladder(self) -> None:
         if self.athlete is None:
             return
-        stage = self.engine.rulebook.stage(self.athlete.stage)
+        stage = self.book.engine.rulebook.stage(self.athlete.stage)
         if not 0 <= self.athlete.dose_level < len(stage.steps):
             raise InvariantViolation("one-rung-at-most",
                                      f"dose step {self.athlete.dose_level} is outside "
@@ -267,8 +363,12 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
     weeks), a session with a symptom at the rulebook's thresholds, one with sharp or
     persistent pain, one with a compensation, a check-in bringing clearance (with or without
     pain), any check-in at all, the last check-in retried (refused by its id), a second
-    report of a day already trained (no session added) and a change of goal (P12: the
-    same rung and dose, the new goal's plan); and once per run (at a random step,
+    report of a day already trained (no session added), a change of goal (P12: the
+    same rung and dose, the new goal's plan), an override by a coach or clinician (any
+    action or none, with clearance given, withdrawn or not; those the invariants forbid
+    must be refused with the Conflict they name) and an upgrade to a twin rulebook (stages
+    renamed, needing a mapping, or ``min_days_per_step`` a day longer; see :func:`twins`),
+    each checked against the invariants of its kind; and once per run (at a random step,
     or at the end), a clean record played from wherever the athlete is, which must reach the
     top of the ladder within :func:`ladder_bound` days (liveness). Every state it reaches
     must meet the reachability constraints (:func:`check_reachable`).
@@ -301,6 +401,7 @@ def athlete_machine(rulebook: Rulebook | None = None, *, engine: Engine | None =
         "start": start,
         "liveness": liveness,
         "stats": Counter(),
+        "books": twins(engine, spec if spec is not None else book),
         "mild": mild_checkins(book, on=start),
         "edgy": edge_symptoms(
             book, kinds=st.sampled_from([k for k in SymptomKind if k not in PAIN_KINDS]),

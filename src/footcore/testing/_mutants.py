@@ -50,7 +50,7 @@ _SHIFT = {Op.GE: Op.GT, Op.GT: Op.GE, Op.LE: Op.LT, Op.LT: Op.LE}
 def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
            rules: Mapping[str, Mapping[str, Any]] | None = None, drop: Collection[str] = (),
            precedence: Sequence[Action] | None = None, default_action: Action | None = None,
-           label: str = "derived") -> Rulebook:
+           rename: Mapping[str, str] | None = None, label: str = "derived") -> Rulebook:
     """A changed copy of ``rulebook``, validated like any rulebook (with
     ``footcore._rulebook_loading.assemble``), except that it may break the safety floor (mutants
     often do): its ``unsafe`` says what it breaks.
@@ -62,14 +62,19 @@ def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
         drop: ids of rules to leave out.
         precedence: a new order of actions, most cautious first.
         default_action: a new action for check-ins no rule fires on.
+        rename: new ids of stages, by their old id (the rules that name them follow): a
+            rulebook an upgrade needs a ``mapping`` for.
         label: appended to the rulebook's location, to tell it apart in messages.
 
     Raises:
         RulebookError: the changed rulebook is not valid.
-        KeyError: an unknown parameter or rule id.
+        KeyError: an unknown parameter, rule or stage id.
 
     Requires hypothesis.
     """
+    names = dict(rename or {})
+    for stage_id in names:
+        rulebook.stage(stage_id)  # KeyError for an unknown stage
     new_params = dict(rulebook.params)
     for name, value in (params or {}).items():
         new_params[name] = attrs.evolve(rulebook.params[name], value=value)
@@ -77,15 +82,27 @@ def derive(rulebook: Rulebook, *, params: Mapping[str, float] | None = None,
     for rule_id in (*(rules or {}), *drop):
         if rule_id not in known:
             raise KeyError(f"no rule {rule_id!r} in rulebook {rulebook.id}")
-    new_rules = [attrs.evolve(r, **(rules or {}).get(r.id, {}))
+    new_rules = [attrs.evolve(r, **{"when": tuple(_renamed(c, names) for c in r.when),
+                                     **(rules or {}).get(r.id, {})})
                  for r in rulebook.rules if r.id not in drop]
     meta = rulebook.meta
     if precedence is not None:
         meta = attrs.evolve(meta, precedence=tuple(precedence))
     if default_action is not None:
         meta = attrs.evolve(meta, default_action=default_action)
-    return assemble(meta, new_params, rulebook.exercises.values(), rulebook.stages, new_rules,
+    stages = [attrs.evolve(s, id=names.get(s.id, s.id)) for s in rulebook.stages]
+    return assemble(meta, new_params, rulebook.exercises.values(), stages, new_rules,
                     location=f"{rulebook.location} [{label}]", allow_unsafe=True)
+
+
+def _renamed(condition: Condition, names: Mapping[str, str]) -> Condition:
+    """``condition``, naming the stages of ``names`` by their new ids."""
+    value = condition.value
+    if condition.field != "stage" or not names:
+        return condition
+    if isinstance(value, str):
+        return attrs.evolve(condition, value=names.get(value, value))
+    return attrs.evolve(condition, value=type(value)(names.get(v, v) for v in value))
 
 
 @attrs.frozen
