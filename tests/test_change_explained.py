@@ -153,8 +153,10 @@ def test_every_kind_explains_alike_read_back_from_json(decisions: list[fc.Decisi
 @given(action=st.sampled_from([a for a in fc.Action
                                if a not in (fc.Action.RETARGET, fc.Action.UPGRADE)]),
        reason=st.sampled_from(REASONS[ChangeKind.OVERRIDE]),
-       by=st.text(min_size=1, max_size=20).filter(str.strip),
-       comment=st.none() | st.text(min_size=1, max_size=40).filter(str.strip),
+       by=st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=20),
+       comment=st.none() | st.text(st.characters(codec="utf-8", exclude_categories=(
+           "Cc", "Cs", "Cn")) | st.sampled_from("\n\t"), min_size=1, max_size=40)
+       .filter(str.strip),
        role=st.sampled_from([Role.COACH, Role.CLINICIAN]))
 def test_any_override_is_said_with_who_why_and_their_words(
         engine: fc.Engine, action: fc.Action, reason: str, by: str, comment: str | None,

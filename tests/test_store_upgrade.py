@@ -173,14 +173,21 @@ def test_an_upgrade_with_a_renamed_stage_and_a_mapping_moves_every_athlete(
 def test_an_upgrade_refused_for_an_unmappable_stage_writes_nothing(
         store: fc.store.Store, store_url: str, new_engine: Engine) -> None:
     before = rows(store_url)
-    for mapping in (None, {"baseline": "baseline"}, {"activation": "no-such-stage"}):
+    with pytest.raises(fc.InputError) as caught:
+        store.upgrade(new_engine, on=DAY, by="ops")
+    assert caught.value.code == "stage-unmapped"
+    message = str(caught.value)
+    assert "the stage of 2 athletes has no place in rulebook footcore-article 2.0.0" \
+        in message and "a-1 (activation), a-3 (activation)" in message
+    assert "nothing was written" in message and "a-2" not in message
+    assert rows(store_url) == before
+    # A mapping that is no rename (a stage both rulebooks have, a stage the new one lacks)
+    # is refused too: a slip must not move athletes to another rung.
+    for mapping in ({"baseline": "baseline"}, {"activation": "no-such-stage"},
+                    {"baseline": "foundation"}):
         with pytest.raises(fc.InputError) as caught:
             store.upgrade(new_engine, on=DAY, by="ops", mapping=mapping)
-        assert caught.value.code == "stage-unmapped"
-        message = str(caught.value)
-        assert "the stage of 2 athletes has no place in rulebook footcore-article 2.0.0" \
-            in message and "a-1 (activation), a-3 (activation)" in message
-        assert "nothing was written" in message and "a-2" not in message
+        assert caught.value.code == "mapping-not-a-rename", mapping
         assert rows(store_url) == before
     with pytest.raises(fc.InputError, match="on or after the athlete's last check-in"):
         store.upgrade(new_engine, on=START, by="ops", mapping=RENAMED)

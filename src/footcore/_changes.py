@@ -58,7 +58,8 @@ def _change(kind: ChangeKind, state: AthleteState, on: object, by: object, role:
             reason: object, comment: object) -> Change:
     """The change's record, its day checked against the athlete's dated events."""
     if type(on) is not date or on > LATEST_DATE:  # a day a state can hold
-        raise InputError(f"on: got {on!r}; accepted: a date up to {LATEST_DATE}")
+        got = on.isoformat() if isinstance(on, date) else repr(on)
+        raise InputError(f"on: got {got}; accepted: a date up to {LATEST_DATE}")
     for what, last in (("start", state.started_on), ("last check-in", state.last_checkin_on),
                        ("last change of the plan", state.last_change_on)):
         if last is not None and on < last:
@@ -96,6 +97,10 @@ def override(rulebook: Rulebook, ref: RulebookRef, backend: str, state: AthleteS
         raise Conflict(f"clearance: given by a {change.role}; accepted: a clinician's only "
                        f"(P10)", code="clearance-needs-clinician")
     chosen = _action(action, state, clearance)
+    if clearance is True and chosen is Action.PAUSE:
+        raise InputError("clearance, action: got a clearance with a pause; accepted: a "
+                         "clearance that resumes training, or a pause without one",
+                         code="override-contradicts")
     if state.paused and chosen is not Action.PAUSE:
         if not clinician:
             raise Conflict(f"action: got {chosen.value!r} for an athlete paused until a "
@@ -105,12 +110,14 @@ def override(rulebook: Rulebook, ref: RulebookRef, backend: str, state: AthleteS
             raise Conflict(f"clearance: got {clearance!r} with {chosen.value!r} for a paused "
                            f"athlete; accepted: true, the clearance that resumes training "
                            f"(P10)", code="override-unsafe")
-    if chosen in RISES and after is not None and after.on == change.on \
-            and after.action in _CAUTIOUS:
-        named = ", ".join(f.rule_id for f in after.winners) or "the rulebook's default"
-        raise Conflict(f"action: got {chosen.value!r} on {change.on}, the day the rules "
-                       f"answered with {after.action.value} ({named}); accepted: an action "
-                       f"no higher than a hold that day", code="override-conflict")
+    last_cautious = after is not None and after.on == change.on and after.action in _CAUTIOUS
+    if chosen in RISES and (last_cautious or state.last_backoff_on == change.on):
+        rules = ", ".join(f.rule_id for f in after.winners) if after is not None else ""
+        said = (f"{after.action.value} ({rules or 'the rulebook default'})"
+                if after is not None and last_cautious else "a back-off or ease")
+        raise Conflict(f"action: got {chosen.value!r} on {change.on}, the day the athlete "
+                       f"was answered with {said}; accepted: an action no higher than a "
+                       f"hold that day", code="override-conflict")
     new = changed_state(rulebook, state, change.on, chosen, clearance)
     matched: list[tuple[str, bool | int | float | str]] = [
         ("by", change.by), ("role", change.role.value), ("reason", change.reason)]
@@ -141,7 +148,7 @@ def _action(action: Action | str | None, state: AthleteState,
     except ValueError:
         chosen = None
     if chosen not in RULE_ACTIONS:
-        raise InputError(f"action: got {action!r}; accepted: one of "
+        raise InputError(f"action: got {getattr(action, 'value', action)!r}; accepted: one of "
                          f"{', '.join(RULE_ACTIONS)}")
     assert chosen is not None
     return chosen
@@ -189,6 +196,7 @@ def upgrade(rulebook: Rulebook, ref: RulebookRef, backend: str, state: AthleteSt
             isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())):
         raise InputError("mapping: accepted: old stage id -> new stage id, as strings")
     change = _change(ChangeKind.UPGRADE, state, on, by, role, reason, comment)
+    _check_mapping(mapping or {}, old, rulebook)
     stage_id = (mapping or {}).get(state.stage, state.stage)
     try:
         stage = rulebook.stage(stage_id)
@@ -202,7 +210,7 @@ def upgrade(rulebook: Rulebook, ref: RulebookRef, backend: str, state: AthleteSt
     new = attrs.evolve(state, stage=stage.id, dose_level=dose,
                        rulebook_digest=rulebook.digest,
                        last_change_on=change.on if dose != state.dose_level
-                       else state.last_change_on)
+                       or stage.id != state.stage else state.last_change_on)
     summary = (f"Moved to rulebook {rulebook.id} {rulebook.version}: "
                + (f"the same rung ({stage.id}) and dose step" if dose == state.dose_level
                   and stage.id == state.stage else
@@ -212,3 +220,17 @@ def upgrade(rulebook: Rulebook, ref: RulebookRef, backend: str, state: AthleteSt
         ("stage_before", state.stage), ("stage_now", stage.id),
         ("dose_before", state.dose_level), ("dose_now", dose)))), True)
     return _decision(Action.UPGRADE, new, rulebook, firing, state, old, ref, backend, change)
+
+
+def _check_mapping(mapping: Mapping[str, str], old: Rulebook, new: Rulebook) -> None:
+    """Refuse a mapping of a stage ``new`` also has (it keeps its id, so a slip cannot
+    move its athletes to another rung), or of a stage ``old`` lacks, or to a stage ``new``
+    lacks."""
+    olds, news = {s.id for s in old.stages}, {s.id for s in new.stages}
+    for key, value in sorted(mapping.items()):
+        if key not in olds or key in news or value not in news:
+            raise InputError(
+                f"mapping: got {key!r} -> {value!r}; accepted: a stage of rulebook "
+                f"{old.id} {old.version} that {new.id} {new.version} lacks "
+                f"({', '.join(sorted(olds - news)) or 'none'}), to one of the new "
+                f"rulebook's stages", code="mapping-not-a-rename")

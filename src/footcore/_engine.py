@@ -309,8 +309,8 @@ class Engine:
                              f"check-in, {state.last_checkin_on} (check-ins come in date order)")
         if state.last_change_on is not None and checkin.on < state.last_change_on:
             raise InputError(f"CheckIn.on: got {checkin.on}; accepted: on or after the last "
-                             f"change of the plan, {state.last_change_on} (a change of goal "
-                             f"on that day comes before this check-in)")
+                             f"change of the plan, {state.last_change_on} (a change "
+                             f"of the plan on that day comes before this check-in)")
         for number, comp in enumerate(checkin.compensations):
             if comp.exercise is not None and comp.exercise not in self.rulebook.exercises:
                 week = build_plan(self.rulebook, state)

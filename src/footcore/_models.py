@@ -45,12 +45,14 @@ from ._validators import (
     opt_day,
     opt_number,
     opt_text,
+    opt_words,
     sha256,
     text,
     to_athlete_id,
     to_awareness,
     to_back_off,
     to_category,
+    to_change_by,
     to_change_kind,
     to_checkin_id,
     to_compensation_kind,
@@ -446,11 +448,11 @@ class Change:
     kind: ChangeKind = attrs.field(converter=to_change_kind,
                                    validator=member_of(ChangeKind))
     on: date = attrs.field(validator=day)
-    by: str | None = attrs.field(default=None, validator=opt_text)
+    by: str | None = attrs.field(default=None, converter=to_change_by)
     role: Role | None = attrs.field(default=None, converter=to_role,
                                     validator=attrs.validators.optional(member_of(Role)))
     reason: str | None = attrs.field(default=None, validator=opt_text)
-    comment: str | None = attrs.field(default=None, validator=opt_text)
+    comment: str | None = attrs.field(default=None, validator=opt_words)
 
     def __attrs_post_init__(self) -> None:
         codes = REASONS[self.kind]

@@ -45,12 +45,14 @@ __all__ = [
     "opt_day",
     "opt_number",
     "opt_text",
+    "opt_words",
     "sha256",
     "text",
     "to_athlete_id",
     "to_awareness",
     "to_back_off",
     "to_category",
+    "to_change_by",
     "to_change_kind",
     "to_checkin_id",
     "to_compensation_kind",
@@ -226,8 +228,28 @@ def to_ref_id(value: object) -> str:
     return normal_id(value, "CheckInRef.id")
 
 
-for _convert in (to_athlete_id, to_plan_athlete_id, to_checkin_id, to_ref_id):
+def to_change_by(value: object) -> str | None:
+    return None if value is None else normal_id(value, "Change.by")
+
+
+for _convert in (to_athlete_id, to_plan_athlete_id, to_checkin_id, to_ref_id, to_change_by):
     hint(_convert, **_ID_SCHEMA)
+
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f"  # control characters but tab and line breaks
+
+
+def opt_words(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Words people wrote (a comment): text with a visible character and no control
+    characters but tabs and line breaks, or None."""
+    if value is None:
+        return
+    text(inst, attribute, value)
+    if re.search(f"[{_CONTROL}]", str(value)):
+        _fail(inst, attribute, "text without control characters (tabs and line breaks "
+                               "are fine)", value)
+
+
+hint(opt_words, pattern=f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$")
 
 
 def sha256(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

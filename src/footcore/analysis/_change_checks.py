@@ -116,20 +116,23 @@ def override_as_the_rules_apply(ctx: CheckContext, d: Decision) -> None:
 def no_rise_over_a_backoff_day(ctx: CheckContext, d: Decision) -> None:
     name = "no-rise-over-a-backoff-day"
     last = ctx.after
-    if last is None or not _cautious_day(last, d.on):
+    if not _cautious_day(d.prior_state, last, d.on):
         return
     rose = load_rose(ctx.engine.rulebook, d)
     if rose:
-        raise violation(name, f"an override on {d.on}, the day of a {last.action} "
-                        f"({', '.join(f.rule_id for f in last.winners) or 'no rule'}): {rose}",
+        said = (f"a {last.action} ({', '.join(f.rule_id for f in last.winners) or 'no rule'})"
+                if last is not None and last.on == d.on else "a back-off or ease")
+        raise violation(name, f"an override on {d.on}, the day of {said}: {rose}",
                         "no rise on a day the rules backed off or eased: the override is "
                         "refused (override-conflict), a hold or a back-off is not (P8, P9)", d)
 
 
-def _cautious_day(last: Decision, on: date) -> bool:
-    """Whether ``last`` backed off or eased on day ``on``."""
-    return last.on == on and last.action in CAUTION \
-        and caution(last.action) >= caution(Action.EASE)
+def _cautious_day(state: AthleteState, last: Decision | None, on: date) -> bool:
+    """Whether the athlete was backed off or eased on day ``on``: by ``last``, their last
+    decision, or by an earlier one of that day (``state.last_backoff_on``)."""
+    return state.last_backoff_on == on or (
+        last is not None and last.on == on and last.action in CAUTION
+        and caution(last.action) >= caution(Action.EASE))
 
 
 def forbidden(state: AthleteState, *, on: date, role: Role | str, action: Action | str | None,
@@ -147,7 +150,7 @@ def forbidden(state: AthleteState, *, on: date, role: Role | str, action: Action
     if state.paused and chosen not in (None, Action.PAUSE) and (
             who is not Role.CLINICIAN or clearance is not True):
         found["override-unsafe"] = "override-keeps-pause"
-    if chosen in RISING and after is not None and _cautious_day(after, on):
+    if chosen in RISING and _cautious_day(state, after, on):
         found["override-conflict"] = "no-rise-over-a-backoff-day"
     return found
 
