@@ -463,3 +463,24 @@ def test_another_key_does_not_verify_an_upgraded_stores_checkpoints(
         store.checkpoint(KEY)
         report = store.verify(public_key=other)
     assert kinds(report) == [("checkpoint", None, None)] * 2
+
+
+def test_the_same_id_erased_twice_after_one_checkpoint_verifies(store: Any,
+                                                                engine: Engine) -> None:
+    """Review: with one checkpoint before two erasures of the same id (added again between
+    them), verify picked the tombstones in the order of their hashes and, half the time,
+    called the first one rewritten. Each checkpoint's head is now matched to the tombstone
+    that holds the record it signed."""
+    key = Ed25519PrivateKey.generate()
+    for attempt in range(4):  # the tombstones' hashes fall in either order
+        athlete = f"twice-{attempt}"
+        store.add_athlete(engine.new_athlete(athlete, goal=fc.Goal.RUNNER, start=START), engine)
+        store.check_in(engine, athlete, checkins(athlete, 1)[0])
+        store.checkpoint(key)
+        store.erase(athlete, by="dpo", reason="gdpr-art-17")
+        store.add_athlete(engine.new_athlete(athlete, goal=fc.Goal.RUNNER, start=START), engine)
+        for checkin in checkins(athlete, attempt % 3):
+            store.check_in(engine, athlete, checkin)
+        store.erase(athlete, by="dpo", reason="account-closed")
+        report = store.verify(public_key=key.public_key())
+        assert report.ok, str(report)

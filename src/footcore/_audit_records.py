@@ -38,6 +38,7 @@ __all__ = [
     "read_entry",
     "refuse_a_database",
     "refuse_a_header",
+    "refuse_to_write_over_a_database",
     "whole_lines",
 ]
 
@@ -184,6 +185,23 @@ def refuse_a_database(path: Path) -> None:
         InputError: there is no file at ``path``, or it is a SQLite database.
     """
     refuse_a_header(path, read_start(path, "audit log", len(SQLITE_HEADER)))
+
+
+def refuse_to_write_over_a_database(path: Path, what: str) -> None:
+    """Refuse to put ``what`` in place of a SQLite database (a store: its own export
+    named after it would wipe it out).
+
+    Raises:
+        InputError: (``would-overwrite``) the file at ``path`` is a SQLite database.
+    """
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # nothing there, or nothing readable: writing it says so itself
+    if start == SQLITE_HEADER:
+        raise InputError(f"{what} {path}: a SQLite database (a footcore store?); footcore "
+                         f"will not write over it: give another file", code="would-overwrite")
 
 
 def refuse_a_header(path: Path, start: bytes) -> None:

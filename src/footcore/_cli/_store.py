@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._audit_records import refuse_to_write_over_a_database
 from .._convert import CONVERTER, to_json
 from .._enums import REASONS, RULE_ACTIONS, ChangeKind, Goal, Role
 from .._models import AthleteState, Decision
@@ -185,6 +187,8 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _export_athlete(args: argparse.Namespace) -> int:
     source = redact(args.source)
+    if args.out is not None:
+        refuse_to_write_over_a_database(Path(args.out), "export file")
     with reading(args.source, f"footcore audit history {source} {args.athlete}") as store:
         data = store.export_athlete(args.athlete)
     text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -317,8 +321,12 @@ def add_store_commands(commands: Commands) -> None:
         "a crash to move the rest. Preview it first with footcore impact OLD NEW STORE.",
         "  footcore impact rules-1.0 rules-2.0 footcore.db\n"
         "  footcore store upgrade footcore.db --rules rules-2.0 --by ops:kim "
-        "--reason rulebook-release --map arch-basics=activation", json="the report")
+        "--reason rulebook-release --map arch-basics=activation", rules=False,
+        json="the report")
     _source(cmd)
+    cmd.add_argument("--rules", required=True, metavar="DIR",
+                     help="the rulebook folder to move to (no default: an upgrade names "
+                          "its rulebook, so it never moves athletes back to the shipped one)")
     cmd.add_argument("--by", required=True, metavar="WHO",
                      help="who upgrades, recorded in each athlete's chain (ops:kim)")
     cmd.add_argument("--on", type=day_argument, metavar="YYYY-MM-DD",

@@ -115,8 +115,9 @@ def _on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
     if state.rulebook_digest != book.digest:
         raise InputError(f"engine: rulebook {book.id} {book.version} ({book.digest[:12]}); "
                          f"athlete {state.athlete_id} is on rulebook "
-                         f"{state.rulebook_digest[:12]}: move the store's athletes to it with "
-                         f"store.upgrade(engine) (footcore store upgrade) first",
+                         f"{state.rulebook_digest[:12]}: decide with that rulebook (--rules), "
+                         f"or move the store's athletes to this one first with "
+                         f"store.upgrade(engine) (footcore store upgrade --rules)",
                          code="rulebook-mismatch")
     return state
 

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .._audit import AuditLog
-from .._audit_records import GENESIS, _encode, _hash
+from .._audit_records import GENESIS, _encode, _hash, refuse_to_write_over_a_database
 from .._audit_verify import verify_log
 from .._errors import InputError
 from .._models import Decision
@@ -45,6 +45,7 @@ def write_log(records: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -
     """Write whole decisions (JSON data) as an audit log at ``path``, replacing any file
     there only once the new one is complete and on disk; return the number written."""
     target = Path(path)
+    refuse_to_write_over_a_database(target, "export file")
     partial = target.with_name(f".{target.name}.partial")
     count, prev = 0, GENESIS
     try:

@@ -285,15 +285,18 @@ def _redaction(signed: Signed, erased: list[Tombstone]) -> str | None:
     return None
 
 
-def _owner(salted: str, number: int, erased: dict[str, list[Tombstone]],
-           ids: dict[str, str]) -> Tombstone | str | None:
+def _owner(salted: str, number: int, seq: int, signed: str,
+           erased: dict[str, list[Tombstone]], ids: dict[str, str]) -> Tombstone | str | None:
     """What a format-2 checkpoint's head keyed ``salted`` names: the chain of an athlete
-    erased after checkpoint ``number`` (the first such tombstone of that digest), else the
-    live athlete with that digest, else nothing the store holds."""
-    for tombstone in erased.get(salted, ()):
-        if tombstone.checkpoint >= number:
+    erased after checkpoint ``number`` (of the tombstones of that digest, the one whose
+    record ``seq`` is the hash ``signed``, else the first: the same id may have been added
+    and erased again since), else the live athlete with that digest, else nothing the
+    store holds."""
+    later = [t for t in erased.get(salted, ()) if t.checkpoint >= number]
+    for tombstone in later:
+        if seq < len(tombstone.hashes) and tombstone.hashes[seq] == signed:
             return tombstone
-    return ids.get(salted)
+    return later[0] if later else ids.get(salted)
 
 
 def _signed_heads(checkpoints: list[Signed], erased: list[Tombstone], ids: dict[str, str]
@@ -303,8 +306,8 @@ def _signed_heads(checkpoints: list[Signed], erased: list[Tombstone], ids: dict[
     for tombstone in erased:
         by_digest.setdefault(tombstone.receipt.digest, []).append(tombstone)
     return [(signed.checkpoint.number, name,
-             name if signed.format == 1 else _owner(name, signed.checkpoint.number,
-                                                    by_digest, ids), seq, digest_)
+             name if signed.format == 1 else _owner(name, signed.checkpoint.number, seq,
+                                                    digest_, by_digest, ids), seq, digest_)
             for signed in checkpoints for name, seq, digest_ in signed.checkpoint.heads]
 
 
