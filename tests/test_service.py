@@ -104,8 +104,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = str(tmp / "footcore.db")
     fc.open_store(store, create=True).close()
     tokens = {key: footcore.service.add_token(tmp / "tokens.toml", key, parse_scopes(scopes))
-              for key, scopes in (("rw", "read,write"), ("read", "read"),
-                                  ("admin", "admin"))}
+              for key, scopes in (("rw", "read,write,coach"), ("read", "read"),
+                                  ("admin", "admin"), ("clinic", "read,write,clinician"))}
     url, process, log = start(tmp, store, "--tokens", str(tmp / "tokens.toml"),
                               "--max-body", "65536")
     yield Server(url, process, log, store, tokens)
@@ -311,12 +311,23 @@ def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
         body = is_problem(client.post(f"{base}/overrides", json={**override,
                                                                   "clearance": True}),
                           409, "clearance-needs-clinician")
+        # Review: a token could claim any role; an override needs the scope of its role.
+        is_problem(client.post(f"{base}/overrides", json={**override, "role": "clinician",
+                                                          "clearance": True}),
+                   403, "forbidden")
         records = client.get(f"{base}/decisions").json()["records"]
         assert [r["decision"]["change"] and r["decision"]["change"]["kind"]
                 for r in records] == [None, "goal", "override"]
         for record in (2, 3):  # a change answers no check-in; it is explained all the same
             explained = client.get(f"{base}/decisions/{record}/explain")
             assert explained.json()["action"] == records[record - 1]["decision"]["action"]
+    with server.client("clinic") as clinic:  # a token with the clinician scope clears
+        cleared = clinic.post(f"{base}/overrides", json={**override, "role": "clinician",
+                                                         "by": "clinician:dr-lee",
+                                                         "clearance": True,
+                                                         "reason": "assessed-cleared"})
+        assert cleared.status_code == 201, cleared.text
+        assert cleared.json()["state"]["clinician_cleared"] is True
 
 
 def test_the_rulebook_verify_health_and_readiness(server: Server, spec: dict[str, Any]) -> None:
@@ -731,3 +742,14 @@ def test_cors_is_off_unless_origins_are_given(tmp_path: Path) -> None:
             other = client.options("/v1/athletes", headers={**preflight,
                                                             "Origin": "https://evil.example"})
             assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_rulebook_mismatch_is_the_servers_fault_not_the_clients() -> None:
+    """Review: after `store upgrade`, a server still on the old rulebook answered every
+    check-in 422, which clients do not retry; it is a 503 for an operator to mend."""
+    from footcore._service._problems import from_error
+
+    problem = from_error(fc.InputError("engine: rulebook ...", code="rulebook-mismatch"),
+                         parsed=True)
+    assert (problem.status, problem.code) == (503, "rulebook-mismatch")
+    assert from_error(fc.InputError("x", code="same-goal"), parsed=True).status == 422

@@ -33,12 +33,14 @@ except ImportError:  # pragma: no cover - the message is the whole point
 
 from .._convert import from_dict, to_json
 from .._engine import Engine
+from .._enums import Role
 from .._errors import FootcoreError, InputError, NotFound
 from .._explain import explain
 from .._ids import normal_id
 from .._jsonparse import parse_json
 from .._models import CheckIn, Decision
 from .._store import Store
+from .._store._base import on_rulebook
 from ._metrics import Metrics
 from ._openapi import openapi
 from ._problems import MEDIA_TYPE, Problem, from_error
@@ -277,7 +279,7 @@ class _Service:
                 given["id"], goal=given["goal"], start=given["start"],
                 prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
                 clinician_cleared=given.get("clinician_cleared", False))
-        await self.call(self.store.add_athlete, state)
+        await self.call(self.store.add_athlete, state, self.engine)
         return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
 
     async def state(self, request: Request) -> Response:
@@ -286,7 +288,8 @@ class _Service:
 
     async def plan(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        plan = await self.call(lambda: self.engine.plan(self.store.state(athlete_id)))
+        plan = await self.call(lambda: self.engine.plan(
+            on_rulebook(self.engine, self.store.state(athlete_id))))
         return _model(plan)
 
     async def check_in(self, request: Request) -> Response:
@@ -326,6 +329,7 @@ class _Service:
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
         given = await self.spec(request, OVERRIDE, "an override")
+        self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
         on: date = given.pop("on")
         decision = await self.call(self.store.override, self.engine, athlete_id, on=on,
                                    **given)

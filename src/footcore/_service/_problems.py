@@ -69,6 +69,11 @@ def from_error(exc: FootcoreError, *, parsed: bool, location: str = "") -> Probl
                                                              "later"),
                        headers={"Retry-After": "1"} if status == 503 else None)
     detail = _SAID.get(exc.code, detail)
+    if exc.code == "rulebook-mismatch" and parsed:  # the deployment's fault, not the client's
+        return Problem(503, exc.code, "the server decides with another rulebook than the "
+                                      "athlete's: an operator must upgrade the store or "
+                                      "restart the server with its rulebook",
+                       headers={"Retry-After": "60"})
     if isinstance(exc, NotFound):
         return Problem(404, exc.code, detail, field=field)
     if isinstance(exc, Conflict):  # DuplicateCheckIn and CheckInConflict are ones

@@ -22,7 +22,7 @@ from .._errors import InputError
 
 __all__ = ["SCOPES", "Token", "Tokens", "add_token", "parse_scopes", "read_tokens"]
 
-SCOPES = ("read", "write", "admin")
+SCOPES = ("read", "write", "admin", "coach", "clinician")
 """What a token may do: read athletes and decisions, write them, verify the store."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
-__all__ = ["Store"]
+__all__ = ["Store", "on_rulebook"]
 
 _REMEMBERED = 4096  # athletes whose last written state a store keeps
 
@@ -104,7 +104,7 @@ def _engine(engine: object) -> Engine:
     return engine
 
 
-def _on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
+def on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
     """``state``, when ``engine`` decides under the rulebook it was made under: a store
     moves its athletes to another rulebook only by an upgrade, which its chains record.
 
@@ -422,7 +422,7 @@ class Store(ABC):
                     with self._naming(athlete_id):
                         self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored, False
-                _on_rulebook(engine, snap.state)
+                on_rulebook(engine, snap.state)
                 decision = engine.evaluate(snap.state, checkin)
                 if change is not None:
                     decision = attrs.evolve(decision, change=change)
@@ -491,7 +491,7 @@ class Store(ABC):
             StoreError: as :meth:`check_in`.
         """
         made = self._change(engine, athlete_id, lambda state, last: engine.override(
-            _on_rulebook(engine, state), on=on, by=by, role=role, reason=reason,
+            on_rulebook(engine, state), on=on, by=by, role=role, reason=reason,
             action=action, clearance=clearance, comment=comment, after=last))
         assert made is not None
         return made
@@ -508,7 +508,7 @@ class Store(ABC):
             StoreError: as :meth:`check_in`.
         """
         made = self._change(engine, athlete_id, lambda state, _: engine.change_goal(
-            _on_rulebook(engine, state), goal, on=on, by=by, role=role, reason=reason,
+            on_rulebook(engine, state), goal, on=on, by=by, role=role, reason=reason,
             comment=comment))
         assert made is not None
         return made
