@@ -10,7 +10,7 @@ import json
 from functools import cache
 from typing import Any
 
-from .._enums import Action, Goal, Role
+from .._enums import REASONS, RULE_ACTIONS, ChangeKind, Goal, Role
 from .._schema import SCHEMA_TYPES, schema_file
 from .._version import __version__
 
@@ -81,15 +81,16 @@ def _bodies() -> dict[str, Any]:
         "Override": _object({
             "on": _DAY, "by": _TEXT,
             "role": {"type": "string", "enum": [Role.COACH.value, Role.CLINICIAN.value]},
-            "reason": _TEXT,
-            "action": _nullable({"type": "string", "enum": [a.value for a in Action]}),
+            "reason": {"type": "string", "enum": list(REASONS[ChangeKind.OVERRIDE])},
+            "action": _nullable({"type": "string", "enum": [a.value for a in RULE_ACTIONS]}),
             "clearance": _nullable(_BOOL), "comment": _nullable(_TEXT)},
             ["on", "by", "role", "reason"],
             "A coach's or clinician's action in place of the rules' (docs/changes.md)."),
         "GoalChange": _object({
             "goal": goal, "on": _DAY, "by": _nullable(_TEXT),
             "role": _nullable({"type": "string", "enum": [r.value for r in Role]}),
-            "reason": _nullable(_TEXT), "comment": _nullable(_TEXT)}, ["goal", "on"]),
+            "reason": _nullable({"type": "string", "enum": list(REASONS[ChangeKind.GOAL])}),
+            "comment": _nullable(_TEXT)}, ["goal", "on"]),
         "DecisionPage": _object({
             "records": {"type": "array", "items": _object(
                 {"record": {"type": "integer", "minimum": 1}, "decision": _ref("Decision")},

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from .._convert import from_dict
-from .._enums import Action, Goal, Role
+from .._enums import RULE_ACTIONS, Action, Goal, Role
 from .._errors import InputError
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn
@@ -79,7 +79,8 @@ NEW_ATHLETE: Mapping[str, tuple[Reader, bool]] = {
 OVERRIDE: Mapping[str, tuple[Reader, bool]] = {
     "on": (day, True), "by": (text, True),
     "role": (choice(Role, Role.COACH, Role.CLINICIAN), True), "reason": (text, True),
-    "action": (optional(choice(Action)), False), "clearance": (optional(boolean), False),
+    "action": (optional(choice(Action, *RULE_ACTIONS)), False),
+    "clearance": (optional(boolean), False),
     "comment": (optional(text), False)}
 GOAL_CHANGE: Mapping[str, tuple[Reader, bool]] = {
     "goal": (choice(Goal), True), "on": (day, True), "by": (optional(text), False),
