@@ -39,7 +39,7 @@ _WHAT = {
     Action.REGRESS: "steps back down a rung",
     Action.PAUSE: "pauses training until a clinician clears it",
     Action.RETARGET: "switches to the new goal's sessions at the same rung and dose",
-    Action.UPGRADE: "moves to another rulebook at the same rung and dose step",
+    Action.UPGRADE: "moves to another rulebook, keeping the rung and dose step where it can",
 }
 _WHERE = {
     "ball_of_foot": "under the ball of the foot", "arch": "under the arch",
