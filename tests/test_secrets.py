@@ -332,7 +332,7 @@ class Files:
             path = self.folder / "checkin.json"
             path.write_text(json.dumps(_checkin_data()))
             return str(path)
-        if dest in {"old_rules", "new_rules"}:
+        if dest in {"old_rules", "new_rules", "rules"}:
             return str(ROOT / "rules")
         if dest in {"out", "report"}:
             return str(self.out)

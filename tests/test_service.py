@@ -753,3 +753,12 @@ def test_a_rulebook_mismatch_is_the_servers_fault_not_the_clients() -> None:
                          parsed=True)
     assert (problem.status, problem.code) == (503, "rulebook-mismatch")
     assert from_error(fc.InputError("x", code="same-goal"), parsed=True).status == 422
+
+
+def test_a_token_file_nested_deep_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """The CLI fuzz found `serve token add` on a hostile file ending in a RecursionError:
+    the token file is read within footcore's TOML limits."""
+    deep = tmp_path / "tokens.toml"
+    deep.write_text("a = " + "[" * 3000 + "1" + "]" * 3000 + "\n")
+    with pytest.raises(fc.InputError, match="toml_depth"):
+        footcore.service.read_tokens(deep)

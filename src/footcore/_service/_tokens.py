@@ -12,13 +12,13 @@ import hmac
 import os
 import re
 import secrets
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
 from .._errors import InputError
+from .._tomlparse import parse_toml
 
 __all__ = ["SCOPES", "Token", "Tokens", "add_token", "parse_scopes", "read_tokens"]
 
@@ -88,17 +88,17 @@ def read_tokens(path: str | os.PathLike[str]) -> Tokens:
             (``invalid-input``, naming the entry and the field).
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"tokens {path}: no such file; footcore serve token add NAME "
                          f"--tokens {path} makes one", code="file-missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(f"tokens {path}: cannot be read ({type(exc).__name__})",
                          code="file-unreadable") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"tokens {path}: not TOML ({exc})") from None
+        data = parse_toml(raw)  # within the limits: a file nested deep is no crash
+    except InputError as exc:
+        raise InputError(f"tokens {path}: {exc}") from None
     entries = data.get("token", [])
     if set(data) - {"token"} or not isinstance(entries, list):
         raise InputError(f"tokens {path}: expected only [[token]] tables")
