@@ -267,3 +267,22 @@ def test_an_export_with_every_kind_imports_hash_for_hash(store: fc.store.Store,
         copy.import_jsonl(log)
         assert copy.decisions("a-2") == store.decisions("a-2")
         assert copy.verify().ok
+
+
+def test_an_override_or_goal_change_asked_again_is_a_retry(store: fc.store.Store) -> None:
+    """Review: an app retrying an override after a timeout recorded the coach's action
+    twice, and a retried goal change was refused as the same goal. The same change asked
+    right after it is answered from the store, as a check-in's id is."""
+    store.add_athlete(ENGINE.new_athlete("a-3", goal=fc.Goal.RUNNER, start=START))
+    store.check_in(ENGINE, "a-3", fc.CheckIn(on=START, completed=True, minutes=20))
+    asked: dict[str, Any] = {"on": START + timedelta(1), "by": "coach:maria", "role": "coach",
+                             "action": "hold", "reason": "travel", "comment": "away"}
+    first, recorded = store.record_override(ENGINE, "a-3", **asked)
+    assert recorded
+    assert store.record_override(ENGINE, "a-3", **asked) == (first, False)
+    changed, recorded = store.record_override(ENGINE, "a-3", **{**asked, "comment": "back"})
+    assert recorded and changed != first
+    goal = store.change_goal(ENGINE, "a-3", "strength", on=START + timedelta(2), by="athlete")
+    assert store.record_goal_change(ENGINE, "a-3", fc.Goal.STRENGTH, on=START + timedelta(2),
+                                    by="athlete") == (goal, False)
+    assert len(store.decisions("a-3")) == 4 and store.verify().ok

@@ -304,6 +304,8 @@ def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
                     "action": "hold"}
         made = client.post(f"{base}/overrides", json=override)
         assert made.status_code == 201, made.text
+        again = client.post(f"{base}/overrides", json=override)  # a retry: recorded once
+        assert again.status_code == 200 and again.json() == made.json()
         assert (made.json()["action"], made.json()["change"]["by"]) == ("hold", "coach:maria")
         body = is_problem(client.post(f"{base}/overrides", json={**override, "role": "app"}),
                           400, "invalid-input")

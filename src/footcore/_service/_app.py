@@ -331,17 +331,17 @@ class _Service:
         given = await self.spec(request, OVERRIDE, "an override")
         self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
         on: date = given.pop("on")
-        decision = await self.call(self.store.override, self.engine, athlete_id, on=on,
-                                   **given)
-        return self.decided(decision, 201)
+        decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
+                                        on=on, **given)
+        return self.decided(decision, 201 if new else 200, new=new)
 
     async def change_goal(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
         given = await self.spec(request, GOAL_CHANGE, "a goal change")
         goal, on = given.pop("goal"), given.pop("on")
-        decision = await self.call(self.store.change_goal, self.engine, athlete_id, goal,
-                                   on=on, **given)
-        return self.decided(decision, 201)
+        decision, new = await self.call(self.store.record_goal_change, self.engine,
+                                        athlete_id, goal, on=on, **given)
+        return self.decided(decision, 201 if new else 200, new=new)
 
     async def rulebook(self, request: Request) -> Response:
         book = self.engine.rulebook

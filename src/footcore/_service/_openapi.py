@@ -143,7 +143,8 @@ def _operation(summary: str, answer: tuple[int, str | None], problems: tuple[int
     responses: dict[str, Any] = {str(status): {"description": summary, "content": content}}
     if status == 201 and schema == "Decision":
         responses["200"] = {"description": "a retry: the decision stored for this check-in "
-                                           "id", "content": content}
+                                           "id, or for the same change asked again right "
+                                           "after it", "content": content}
     for code in sorted({*problems, *((401, 403, 503) if scope else ())}):
         responses[str(code)] = {"description": _REASONS[code], "content": {
             "application/problem+json": {"schema": _ref("Problem")}}}

@@ -122,6 +122,15 @@ def on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
     return state
 
 
+def _same_change(last: Decision, kind: ChangeKind, on: date, by: object, role: object,
+                 reason: object, comment: object) -> bool:
+    """Whether ``last`` records the change of ``kind`` these arguments ask for."""
+    change = last.change
+    return (change is not None and change.kind is kind and change.on == on
+            and (change.by, change.reason, change.comment) == (by, reason, comment)
+            and (change.role.value if change.role else None) == getattr(role, "value", role))
+
+
 def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
     """Refuse a check-in that reuses a stored one's id for other content."""
     if stored == given:
@@ -444,10 +453,13 @@ class Store(ABC):
         return appended
 
     def _change(self, engine: Engine, athlete_id: str,
-                make: Callable[[AthleteState, Decision | None], Decision | None]
-                ) -> Decision | None:
+                make: Callable[[AthleteState, Decision | None], Decision | None],
+                retried: Callable[[Decision], bool] | None = None
+                ) -> tuple[Decision | None, bool]:
         """Record the decision ``make`` makes under ``engine`` from the athlete's state and
-        last decision (nothing, when it makes none)."""
+        last decision (nothing, when it makes none), and whether it was recorded: the last
+        decision, not recorded again, when ``retried`` says it is the one asked for (a
+        retry, as a check-in's id is)."""
         _engine(engine)
         athlete_id = _athlete_id(athlete_id)
         with self._lock:
@@ -455,10 +467,12 @@ class Store(ABC):
                 with self._naming(athlete_id), self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, None)
                     last = self._last(tx, athlete_id, snap.records)
+                if last is not None and retried is not None and retried(last):
+                    return last, False
                 decision = make(snap.state, last)
                 if decision is None or self._record(athlete_id, snap, decision,
                                                     engine.rulebook):
-                    return decision
+                    return decision, decision is not None
 
     def _last(self, tx: Tx, athlete_id: str, records: int) -> Decision | None:
         """The athlete's last decision (None before their first)."""
@@ -480,7 +494,9 @@ class Store(ABC):
                  clearance: bool | None = None, comment: str | None = None) -> Decision:
         """A coach or clinician sets the athlete's action in place of the rules', recorded
         in their chain as an ``override`` (see :meth:`Engine.override`, which makes it
-        after the athlete's last decision).
+        after the athlete's last decision). The same override asked again right after it
+        (same day, who, role, reason, comment, action and clearance) is a retry: it gets
+        the recorded decision back, and nothing is recorded.
 
         Raises:
             NotFound: no athlete has that id.
@@ -490,28 +506,71 @@ class Store(ABC):
             InputError: as :meth:`Engine.override`. Nothing is recorded.
             StoreError: as :meth:`check_in`.
         """
-        made = self._change(engine, athlete_id, lambda state, last: engine.override(
-            on_rulebook(engine, state), on=on, by=by, role=role, reason=reason,
-            action=action, clearance=clearance, comment=comment, after=last))
+        return self.record_override(engine, athlete_id, on=on, by=by, role=role,
+                                    reason=reason, action=action, clearance=clearance,
+                                    comment=comment)[0]
+
+    def record_override(self, engine: Engine, athlete_id: str, *, on: date, by: str,
+                        role: Role | str, reason: str, action: Action | str | None = None,
+                        clearance: bool | None = None, comment: str | None = None
+                        ) -> tuple[Decision, bool]:
+        """What :meth:`override` does, with whether this call recorded it (False: a
+        retry answered from the store).
+
+        Raises:
+            As :meth:`override`.
+        """
+        def make(state: AthleteState, last: Decision | None) -> Decision:
+            return engine.override(on_rulebook(engine, state), on=on, by=by, role=role,
+                                   reason=reason, action=action, clearance=clearance,
+                                   comment=comment, after=last)
+
+        def retried(last: Decision) -> bool:
+            asked = (action is None or last.action.value == getattr(action, "value", action))
+            return (asked and _same_change(last, ChangeKind.OVERRIDE, on, by, role, reason,
+                                           comment)
+                    and dict(last.firings[0].matched).get("clearance") == clearance)
+
+        made, recorded = self._change(engine, athlete_id, make, retried)
         assert made is not None
-        return made
+        return made, recorded
 
     def change_goal(self, engine: Engine, athlete_id: str, goal: Goal | str, *, on: date,
                     by: str | None = None, role: Role | str | None = None,
                     reason: str | None = None, comment: str | None = None) -> Decision:
         """The athlete trains for ``goal`` from ``on`` (P12), recorded in their chain as a
-        ``goal`` change (see :meth:`Engine.change_goal`).
+        ``goal`` change (see :meth:`Engine.change_goal`). The same change asked again right
+        after it is a retry: it gets the recorded decision back.
 
         Raises:
             NotFound: no athlete has that id.
             InputError: as :meth:`Engine.change_goal`. Nothing is recorded.
             StoreError: as :meth:`check_in`.
         """
-        made = self._change(engine, athlete_id, lambda state, _: engine.change_goal(
-            on_rulebook(engine, state), goal, on=on, by=by, role=role, reason=reason,
-            comment=comment))
+        return self.record_goal_change(engine, athlete_id, goal, on=on, by=by, role=role,
+                                       reason=reason, comment=comment)[0]
+
+    def record_goal_change(self, engine: Engine, athlete_id: str, goal: Goal | str, *,
+                           on: date, by: str | None = None, role: Role | str | None = None,
+                           reason: str | None = None, comment: str | None = None
+                           ) -> tuple[Decision, bool]:
+        """What :meth:`change_goal` does, with whether this call recorded it (False: a
+        retry answered from the store).
+
+        Raises:
+            As :meth:`change_goal`.
+        """
+        def make(state: AthleteState, _: Decision | None) -> Decision:
+            return engine.change_goal(on_rulebook(engine, state), goal, on=on, by=by,
+                                      role=role, reason=reason, comment=comment)
+
+        def retried(last: Decision) -> bool:
+            return last.state.goal.value == getattr(goal, "value", goal) and _same_change(
+                last, ChangeKind.GOAL, on, by, role, reason, comment)
+
+        made, recorded = self._change(engine, athlete_id, make, retried)
         assert made is not None
-        return made
+        return made, recorded
 
     def _append(self, athlete_id: str, head: str, row: Row, rulebook: Rulebook | None) -> bool:
         """Record ``row`` (and ``rulebook``, the one that made it, when the store may lack
@@ -594,7 +653,7 @@ class Store(ABC):
                                   mapping=mapping)
 
         for state in moving:
-            made = self._change(engine, state.athlete_id, move)
+            made, _ = self._change(engine, state.athlete_id, move)
             if made is None:
                 skipped.append(state.athlete_id)
             else:
