@@ -117,19 +117,19 @@ def _die_after(module: Any, name: str, said: str) -> None:
 
 
 def _kill(args: dict[str, Any]) -> None:
-    from footcore._store import _base
+    from footcore._store import _writing
 
     store = fc.open_store(args["url"])
-    _die_after(_base, "insert_row", "inserted")
+    _die_after(_writing, "insert_row", "inserted")
     store.check_in(fc.Engine(backend="native"), args["athlete"],
                    fc.from_json(args["checkin"], fc.CheckIn))
 
 
 def _upgrade(args: dict[str, Any]) -> None:
-    from footcore._store import _base
+    from footcore._store import _writing
 
     store = fc.open_store(args["url"])
-    insert, moved = _base.insert_row, []
+    insert, moved = _writing.insert_row, []
 
     def insert_or_die(*a: Any) -> None:
         insert(*a)
@@ -139,7 +139,7 @@ def _upgrade(args: dict[str, Any]) -> None:
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    _base.insert_row = insert_or_die  # type: ignore[assignment]
+    _writing.insert_row = insert_or_die  # type: ignore[assignment]
     store.upgrade(fc.Engine(fc.load_rulebook(args["rules"]), backend="native"),
                   on=date.fromisoformat(args["on"]), by="ops", mapping=args["mapping"])
 def _erase(args: dict[str, Any]) -> None:

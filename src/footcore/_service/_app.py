@@ -40,7 +40,7 @@ from .._ids import normal_id
 from .._jsonparse import parse_json
 from .._models import CheckIn, Decision
 from .._store import Store
-from .._store._base import on_rulebook
+from .._store._core import on_rulebook
 from ._metrics import Metrics
 from ._openapi import openapi
 from ._problems import MEDIA_TYPE, Problem, from_error
