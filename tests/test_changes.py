@@ -87,7 +87,9 @@ def test_an_override_moves_the_athlete_as_the_rules_own_action_would(
     made = ENGINE.override(last.state, on=on, by="coach:maria", role="coach", action=action,
                            reason="clinical-judgement")
     from footcore._transition import _moved
-    stage, dose, backoff, until, _ = _moved(ENGINE.rulebook, last.state, on, action)
+    stage, dose, backoff, until, _ = _moved(ENGINE.rulebook, last.state,
+                                            ENGINE.rulebook.stage(last.state.stage), on,
+                                            action)
     assert (made.state.stage, made.state.dose_level, made.state.backoff,
             made.state.backoff_until, made.state.paused) == (
         stage, dose, backoff, until, action is fc.Action.PAUSE)

@@ -11,7 +11,7 @@ from ._facts import Record, window_start
 from ._limits import MAX_INT, limit
 from ._models import AthleteState, CheckIn, CheckInRef
 from ._plan import rest_days_end
-from ._rulebook import Rulebook
+from ._rulebook import Rulebook, Stage
 from ._trusted import trusted
 
 __all__ = ["BACK_OFF_ACTIONS", "changed_state", "next_state", "window_days"]
@@ -53,8 +53,8 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     again, unless a counter outgrew the integer limit: then the checking constructor
     refuses it with its own message.
     """
-    stage_id, dose, backoff, until, eased = _moved(rulebook, state, checkin.on, action)
     stage = rulebook.stage(state.stage)
+    stage_id, dose, backoff, until, eased = _moved(rulebook, state, stage, checkin.on, action)
     changed = (stage_id, dose) != (state.stage, state.dose_level)
     backed_off = action in BACK_OFF_ACTIONS
     restarted = backed_off or action is Action.EASE
@@ -88,11 +88,11 @@ def next_state(rulebook: Rulebook, state: AthleteState, checkin: CheckIn,
     )
 
 
-def _moved(rulebook: Rulebook, state: AthleteState, on: date,
+def _moved(rulebook: Rulebook, state: AthleteState, stage: Stage, on: date,
            action: Action) -> tuple[str, int, BackOff, date | None, bool]:
-    """Where ``action`` on day ``on`` leaves the athlete: stage, dose step, back-off window
-    and its end, and whether it eased (see :func:`next_state`)."""
-    stage = rulebook.stage(state.stage)
+    """Where ``action`` on day ``on`` leaves the athlete, who is on ``stage`` (looked up
+    once, by the caller): stage, dose step, back-off window and its end, and whether it
+    eased (see :func:`next_state`)."""
     stage_id, dose = stage.id, state.dose_level
     backoff, until = state.backoff, state.backoff_until
     if until is not None and on >= until:
@@ -127,7 +127,8 @@ def changed_state(rulebook: Rulebook, state: AthleteState, on: date, action: Act
     check-in, as :func:`next_state` applies it; ``cleared`` (when not None) is a
     clinician's clearance given or withdrawn. The record of sessions stays as it is; the
     days at the dose count again from ``on``, the plan having been set by hand."""
-    stage_id, dose, backoff, until, eased = _moved(rulebook, state, on, action)
+    stage_id, dose, backoff, until, eased = _moved(rulebook, state,
+                                                   rulebook.stage(state.stage), on, action)
     backed_off = action in BACK_OFF_ACTIONS
     return attrs.evolve(
         state, stage=stage_id, dose_level=dose, rulebook_digest=rulebook.digest,
