@@ -599,12 +599,15 @@ def test_the_request_log_names_routes_never_bodies_or_ids(server: Server) -> Non
         athlete_id = new_athlete(client)
         client.post(f"/v1/athletes/{athlete_id}/checkins",
                     json=checkin(2, id="marker-7f3a", minutes=17))
+    with server.client("admin") as admin:  # nor a query string
+        admin.delete(f"/v1/athletes/{athlete_id}?reason=other&comment=marker-5e1c")
     time.sleep(0.2)
     log = server.log.read_text()
-    line = r"POST /v1/athletes/\{athlete_id\}/checkins 201 \d+\.\dms"
-    assert re.search(line, log), log
+    for line in (r"POST /v1/athletes/\{athlete_id\}/checkins 201 \d+\.\dms",
+                 r"DELETE /v1/athletes/\{athlete_id\} 200 \d+\.\dms"):
+        assert re.search(line, log), log
     assert "marker-7f3a" not in log and athlete_id not in log and '"minutes"' not in log
-    assert "Traceback" not in log
+    assert "marker-5e1c" not in log and "Traceback" not in log
 
 
 def decisions_counted(server: Server, action: str) -> int:
@@ -735,8 +738,13 @@ def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> Non
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     store = str(tmp_path / "footcore.db")
     fc.open_store(store, create=True).close()
-    url, process, log = start(tmp_path, store, "--insecure")
+    url, process, log = start(tmp_path, store, "--insecure",
+                              "--cors-origin", "https://app.example")
     assert "WARNING: --insecure" in log.read_text()
+    preflight = httpx.options(f"{url}/v1/athletes/a-1", headers={  # --cors-origin reaches it
+        "Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"})
+    assert preflight.status_code == 200, preflight.text  # DELETE is allowed from there
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
     httpx.post(f"{url}/v1/athletes", json={"id": "a-1", "goal": "runner",
                                            "start": START.isoformat()})
     body = json.dumps(checkin(2)).encode()
