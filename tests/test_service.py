@@ -127,10 +127,12 @@ def pg_served(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Itera
         yield served
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.once)])
 def served(request: pytest.FixtureRequest) -> Server:
     """The server on SQLite, then on PostgreSQL: the routes that read and write the store
-    run on both databases."""
+    run on both databases (on PostgreSQL once: the store's own tests run there on every
+    interpreter, and the service's code is the same over either database)."""
     found: Server = request.getfixturevalue("server" if request.param == "sqlite"
                                             else "pg_served")
     return found
