@@ -98,10 +98,10 @@ def stopped(process: subprocess.Popen[bytes], log: Path) -> bool:
     return code in (0, -signal.SIGTERM) and "Application shutdown complete" in log.read_text()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve")
-    store = str(tmp / "footcore.db")
+@contextmanager
+def serving_store(tmp: Path, store: str) -> Iterator[Server]:
+    """A server over a new store at ``store``, with a token of each kind (each named for
+    its key), stopped cleanly at the end."""
     fc.open_store(store, create=True).close()
     tokens = {key: footcore.service.add_token(tmp / "tokens.toml", key, parse_scopes(scopes))
               for key, scopes in (("rw", "read,write,coach"), ("read", "read"),
@@ -110,6 +110,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                               "--max-body", "65536")
     yield Server(url, process, log, store, tokens)
     assert stopped(process, log)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The module's server, on SQLite."""
+    tmp = tmp_path_factory.mktemp("serve")
+    with serving_store(tmp, str(tmp / "footcore.db")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def pg_served(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Iterator[Server]:
+    """A server on a PostgreSQL store, for the tests of what the store does."""
+    with serving_store(tmp_path_factory.mktemp("serve-pg"), new_database(pg_server)) as served:
+        yield served
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.once)])
+def served(request: pytest.FixtureRequest) -> Server:
+    """The server on SQLite, then on PostgreSQL: the routes that read and write the store
+    run on both databases (on PostgreSQL once: the store's own tests run there on every
+    interpreter, and the service's code is the same over either database)."""
+    found: Server = request.getfixturevalue("server" if request.param == "sqlite"
+                                            else "pg_served")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +183,8 @@ def is_problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]
 # ---------------------------------------------------------------- the routes
 
 
-def test_a_week_through_the_api(server: Server, spec: dict[str, Any]) -> None:
-    with server.client() as client:
+def test_a_week_through_the_api(served: Server, spec: dict[str, Any]) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client, prior_foot_ankle_problems=True)
         state = client.get(f"/v1/athletes/{athlete_id}").json()
         conforms(spec, "AthleteState", state)
@@ -172,15 +198,19 @@ def test_a_week_through_the_api(server: Server, spec: dict[str, Any]) -> None:
             conforms(spec, "Decision", answer.json())
             decisions.append(answer.json())
         # The state is the one the last decision left; the engine's decision, replayed here,
-        # is the one the service recorded.
+        # is the one the service recorded, with who sent it: the app whose token it was.
         assert client.get(f"/v1/athletes/{athlete_id}").json() == decisions[-1]["state"]
         first = fc.from_dict(decisions[0], fc.Decision)
+        assert first.change == fc.models.Change(fc.models.ChangeKind.CHECKIN,
+                                                START + timedelta(days=2), "rw", fc.models.Role.APP)
         again = fc.Engine(backend="native").evaluate(first.prior_state, first.answered)
-        assert fc.to_dict(again) == decisions[0]
+        assert fc.to_dict(attrs.evolve(again, change=first.change)) == decisions[0]
+        assert "Check-in sent by rw (app)." in client.get(
+            f"/v1/athletes/{athlete_id}/decisions/1/explain").text
 
 
-def test_a_retry_gets_the_stored_decision_and_other_content_a_409(server: Server) -> None:
-    with server.client() as client:
+def test_a_retry_gets_the_stored_decision_and_other_content_a_409(served: Server) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client)
         url = f"/v1/athletes/{athlete_id}/checkins"
         first = client.post(url, json=checkin(2))
@@ -194,12 +224,12 @@ def test_a_retry_gets_the_stored_decision_and_other_content_a_409(server: Server
         assert len(page["records"]) == 1
 
 
-def test_one_check_in_sent_at_once_from_many_clients_is_recorded_once(server: Server) -> None:
-    with server.client() as client:
+def test_one_check_in_sent_at_once_from_many_clients_is_recorded_once(served: Server) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client)
 
     def send(_: int) -> tuple[int, str]:
-        with server.client() as client:
+        with served.client() as client:
             answer = client.post(f"/v1/athletes/{athlete_id}/checkins", json=checkin(2))
             return answer.status_code, answer.text
 
@@ -207,7 +237,7 @@ def test_one_check_in_sent_at_once_from_many_clients_is_recorded_once(server: Se
         answers = list(pool.map(send, range(8)))
     assert sorted(status for status, _ in answers) == [200] * 7 + [201]
     assert len({text for _, text in answers}) == 1
-    with server.client() as client:
+    with served.client() as client:
         assert len(client.get(f"/v1/athletes/{athlete_id}/decisions").json()["records"]) == 1
 
 
@@ -228,8 +258,8 @@ def test_an_id_beyond_ascii_is_percent_encoded_in_paths_and_links(server: Server
         assert body["field"] == "$.id"
 
 
-def test_decisions_come_in_pages_with_a_next_link(server: Server) -> None:
-    with server.client() as client:
+def test_decisions_come_in_pages_with_a_next_link(served: Server) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client)
         for day in range(1, 8):
             assert client.post(f"/v1/athletes/{athlete_id}/checkins",
@@ -253,8 +283,8 @@ def test_decisions_come_in_pages_with_a_next_link(server: Server) -> None:
             assert body["field"] == field
 
 
-def test_one_decision_and_its_explanation_by_record(server: Server) -> None:
-    with server.client() as client:
+def test_one_decision_and_its_explanation_by_record(served: Server) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client)
         made = client.post(f"/v1/athletes/{athlete_id}/checkins", json=checkin(2)).json()
         base = f"/v1/athletes/{athlete_id}/decisions"
@@ -288,14 +318,15 @@ def test_evaluate_decides_and_stores_nothing(server: Server, spec: dict[str, Any
                    "invalid-input")
 
 
-def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
-    with server.client() as client:
+def test_overrides_and_goal_changes_are_recorded(served: Server) -> None:
+    with served.client() as client:
         athlete_id = new_athlete(client)
         base = f"/v1/athletes/{athlete_id}"
         client.post(f"{base}/checkins", json=checkin(2))
         goal = client.post(f"{base}/goal", json={"goal": "strength", "on": "2026-01-08"})
         assert goal.status_code == 201, goal.text
-        assert goal.json()["change"]["kind"] == "goal"
+        said = goal.json()["change"]  # no one named: the app whose token sent it
+        assert (said["kind"], said["by"], said["role"]) == ("goal", "rw", "app")
         assert client.get(base).json()["goal"] == "strength"
         is_problem(client.post(f"{base}/goal", json={"goal": "strength",
                                                      "on": "2026-01-09"}), 422, "same-goal")
@@ -318,12 +349,13 @@ def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
                                                           "clearance": True}),
                    403, "forbidden")
         records = client.get(f"{base}/decisions").json()["records"]
-        assert [r["decision"]["change"] and r["decision"]["change"]["kind"]
-                for r in records] == [None, "goal", "override"]
+        assert [(r["decision"]["change"]["kind"], r["decision"]["change"]["by"])
+                for r in records] == [("checkin", "rw"), ("goal", "rw"),
+                                      ("override", "coach:maria")]
         for record in (2, 3):  # a change answers no check-in; it is explained all the same
             explained = client.get(f"{base}/decisions/{record}/explain")
             assert explained.json()["action"] == records[record - 1]["decision"]["action"]
-    with server.client("clinic") as clinic:  # a token with the clinician scope clears
+    with served.client("clinic") as clinic:  # a token with the clinician scope clears
         cleared = clinic.post(f"{base}/overrides", json={**override, "role": "clinician",
                                                          "by": "clinician:dr-lee",
                                                          "clearance": True,
@@ -332,21 +364,64 @@ def test_overrides_and_goal_changes_are_recorded(server: Server) -> None:
         assert cleared.json()["state"]["clinician_cleared"] is True
 
 
-def test_the_rulebook_verify_health_and_readiness(server: Server, spec: dict[str, Any]) -> None:
+def test_an_athletes_export_and_erasure(served: Server, spec: dict[str, Any]) -> None:
+    """GDPR Art. 20 and 17 for an operator (admin): the export is every record with its
+    hashes and the state; the erasure answers the tombstone's receipt, after which the
+    athlete is gone and a second erasure is a 404 (the store holds no athlete by that id)."""
+    with served.client() as client:
+        athlete_id = new_athlete(client)
+        base = f"/v1/athletes/{athlete_id}"
+        for day in (2, 4):
+            client.post(f"{base}/checkins", json=checkin(day))
+        client.post(f"{base}/goal", json={"goal": "strength", "on": "2026-01-10"})
+        page = client.get(f"{base}/decisions").json()["records"]
+        is_problem(client.get(f"{base}/export"), 403, "forbidden")  # health data: admin
+        is_problem(client.delete(f"{base}?reason=athlete-request"), 403, "forbidden")
+    with served.client("admin") as admin:
+        answer = admin.get(f"{base}/export")
+        assert answer.status_code == 200, answer.text
+        export = answer.json()
+        conforms(spec, "AthleteExport", export)
+        assert (export["athlete_id"], export["source"]) == (athlete_id, base)
+        assert [r["decision"] for r in export["records"]] == [r["decision"] for r in page]
+        assert export["state"] == page[-1]["decision"]["state"]
+        assert export["head"] == export["records"][-1]["hash"]
+        assert served.store not in answer.text
+        for query, field in (("", "reason"), ("?reason=bored", "reason"),
+                             ("?reason=other&comment=%20", "comment")):
+            body = is_problem(admin.delete(base + query), 400, "invalid-input")
+            assert body["field"] == field
+        erased = admin.delete(f"{base}?reason=athlete-request&comment=asked+by+email")
+        assert erased.status_code == 200, erased.text
+        receipt = erased.json()
+        conforms(spec, "ErasureReceipt", receipt)
+        assert (receipt["by"], receipt["role"], receipt["reason"], receipt["comment"],
+                receipt["records"], receipt["head"]) == (
+            "admin", "operator", "athlete-request", "asked by email", 3, export["head"])
+        assert athlete_id not in erased.text
+        is_problem(admin.delete(f"{base}?reason=athlete-request"), 404, "athlete-not-found")
+        is_problem(admin.get(f"{base}/export"), 404, "athlete-not-found")
+        assert admin.post("/v1/verify").json()["ok"] is True
+    with served.client() as client:
+        is_problem(client.get(base), 404, "athlete-not-found")
+        is_problem(client.get(f"{base}/decisions"), 404, "athlete-not-found")
+
+
+def test_the_rulebook_verify_health_and_readiness(served: Server, spec: dict[str, Any]) -> None:
     rulebook = fc.load_rulebook()
-    with server.client("read") as client:
+    with served.client("read") as client:
         book = client.get("/v1/rulebook").json()
         conforms(spec, "Rulebook", book)
         assert (book["id"], book["version"], book["digest"]) == (
             rulebook.id, rulebook.version, rulebook.digest)
         assert [s["id"] for s in book["stages"]] == [s.id for s in rulebook.stages]
-    with server.client("admin") as client:
+    with served.client("admin") as client:
         report = client.post("/v1/verify")
         assert report.status_code == 200
         conforms(spec, "VerifyReport", report.json())
         assert report.json()["ok"] is True and report.json()["athletes"] >= 1
-    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{server.url}/readyz").json() == {"status": "ready"}
+    assert httpx.get(f"{served.url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{served.url}/readyz").json() == {"status": "ready"}
 
 
 # ---------------------------------------------------------------- tokens
@@ -499,7 +574,7 @@ def test_every_failure_is_problem_details(server: Server) -> None:
             (client.post("/v1/athletes/nobody/checkins", json=checkin(3)), 404,
              "athlete-not-found"),
             (client.get("/v1/nothing"), 404, "route-not-found"),
-            (client.delete(base), 405, "method-not-allowed"),
+            (client.put(base), 405, "method-not-allowed"),
         ]
         fields = []
         for answer, status, code in cases:
@@ -526,12 +601,15 @@ def test_the_request_log_names_routes_never_bodies_or_ids(server: Server) -> Non
         athlete_id = new_athlete(client)
         client.post(f"/v1/athletes/{athlete_id}/checkins",
                     json=checkin(2, id="marker-7f3a", minutes=17))
+    with server.client("admin") as admin:  # nor a query string
+        admin.delete(f"/v1/athletes/{athlete_id}?reason=other&comment=marker-5e1c")
     time.sleep(0.2)
     log = server.log.read_text()
-    line = r"POST /v1/athletes/\{athlete_id\}/checkins 201 \d+\.\dms"
-    assert re.search(line, log), log
+    for line in (r"POST /v1/athletes/\{athlete_id\}/checkins 201 \d+\.\dms",
+                 r"DELETE /v1/athletes/\{athlete_id\} 200 \d+\.\dms"):
+        assert re.search(line, log), log
     assert "marker-7f3a" not in log and athlete_id not in log and '"minutes"' not in log
-    assert "Traceback" not in log
+    assert "marker-5e1c" not in log and "Traceback" not in log
 
 
 def decisions_counted(server: Server, action: str) -> int:
@@ -662,8 +740,13 @@ def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> Non
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     store = str(tmp_path / "footcore.db")
     fc.open_store(store, create=True).close()
-    url, process, log = start(tmp_path, store, "--insecure")
+    url, process, log = start(tmp_path, store, "--insecure",
+                              "--cors-origin", "https://app.example")
     assert "WARNING: --insecure" in log.read_text()
+    preflight = httpx.options(f"{url}/v1/athletes/a-1", headers={  # --cors-origin reaches it
+        "Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"})
+    assert preflight.status_code == 200, preflight.text  # DELETE is allowed from there
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
     httpx.post(f"{url}/v1/athletes", json={"id": "a-1", "goal": "runner",
                                            "start": START.isoformat()})
     body = json.dumps(checkin(2)).encode()
@@ -683,8 +766,10 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
     assert process.wait(timeout=30) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in log.read_text()
-    with fc.open_store(store, create=False) as opened:
-        assert len(opened.decisions("a-1")) == 1
+    with fc.open_store(store, create=False) as opened:  # the record is whole
+        (decision,) = opened.decisions("a-1")
+        assert decision.change is not None and decision.change.by == "insecure"
+        assert opened.verify().ok
     assert os.path.exists(store)
 
 

@@ -95,6 +95,31 @@ def test_check_ins_record_what_evaluate_decides(store: fc.store.Store, engine: E
     assert report.ok and (report.athletes, report.records) == (2, 17), report
 
 
+def test_decisions_come_a_page_at_a_time(store: fc.store.Store, engine: Engine,
+                                         store_url: str) -> None:
+    made = fill(store, engine, {"a-1": 7, "a-2": 3})["a-1"]
+    pages = [store.decisions("a-1", after=after, limit=3) for after in range(0, 9, 3)]
+    assert [list(p) for p in pages] == [made[0:3], made[3:6], made[6:7]]
+    assert store.decisions("a-1", after=5) == tuple(made[5:])
+    assert store.decisions("a-1", after=7) == () == store.decisions("nobody", limit=2)
+    assert store.decisions("a-1", after=2**70, limit=2**70) == ()
+    assert store.decisions("a-1", limit=2**70) == tuple(made)
+    refused: list[tuple[dict[str, Any], str]] = [
+        ({"after": -1}, "after"), ({"limit": 0}, "limit"), ({"after": True}, "after"),
+        ({"limit": 2.0}, "limit")]
+    for arguments, field in refused:
+        with pytest.raises(fc.InputError) as err:
+            store.decisions("a-1", **arguments)
+        assert err.value.field == field
+    # A page reads its own records: one missing before it is not its concern; one missing
+    # within it is damage, named where it is, never a shorter page.
+    sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-1' AND seq = 4")
+    assert store.decisions("a-1", after=5, limit=2) == tuple(made[5:7])
+    with pytest.raises(fc.store.StoreError, match="record 5") as damage:
+        store.decisions("a-1", after=3, limit=3)
+    assert damage.value.code == "store-damaged"
+
+
 def test_a_new_athlete_has_their_starting_state_and_no_decisions(store: fc.store.Store,
                                                                   engine: Engine) -> None:
     state = engine.new_athlete("w-3", goal=fc.Goal.EVERYDAY, start=START,

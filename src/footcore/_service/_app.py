@@ -17,6 +17,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+import attrs
+
 try:
     import anyio
     from starlette.applications import Starlette
@@ -33,21 +35,21 @@ except ImportError:  # pragma: no cover - the message is the whole point
 
 from .._convert import from_dict, to_json
 from .._engine import Engine
-from .._enums import Role
+from .._enums import REASONS, ChangeKind, Role
 from .._errors import FootcoreError, InputError, NotFound
 from .._explain import explain
 from .._ids import normal_id
 from .._jsonparse import parse_json
 from .._models import CheckIn, Decision
-from .._store import Store
+from .._store import ErasureReceipt, Store
 from .._store._core import on_rulebook
 from ._metrics import Metrics
 from ._openapi import openapi
 from ._problems import MEDIA_TYPE, Problem, from_error
-from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation
+from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation, text
 from ._tokens import Tokens
 
-__all__ = ["MAX_BODY", "TIMEOUT", "create_app"]
+__all__ = ["INSECURE", "MAX_BODY", "TIMEOUT", "create_app"]
 
 MAX_BODY = 1024 * 1024
 """The largest request body the service reads by default, in bytes (413 past it)."""
@@ -55,6 +57,10 @@ TIMEOUT = 30.0
 """How long the service waits for the engine and the store by default, in seconds (503
 past it)."""
 _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
+_LAST = 2**53  # the largest record number a query names (a JSON number's whole range)
+INSECURE = "insecure"
+"""Who a server without tokens (``--insecure``) records as the sender of its writes."""
+_ERASURE_REASONS = REASONS[ChangeKind.ERASURE]
 _LOG = logging.getLogger("footcore.service")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -148,7 +154,7 @@ class _Service:
             request.scope["footcore.route"] = path
             try:
                 if scope is not None:
-                    self._allow(request, scope)
+                    request.scope["footcore.sender"] = self._allow(request, scope)
                 return await run(request)
             except Problem as problem:
                 return _problem(problem, request.url.path)
@@ -157,9 +163,15 @@ class _Service:
                                 request.url.path)
         return Route(path, endpoint, methods=[method], name=f"{method} {path}")
 
-    def _allow(self, request: Request, scope: str) -> None:
+    def _allow(self, request: Request, scope: str) -> str:
+        """The name of the request's token, when it has ``scope`` (:data:`INSECURE` for a
+        server without tokens).
+
+        Raises:
+            Problem: 401 without a token the server knows; 403 when it lacks ``scope``.
+        """
         if self.tokens is None:
-            return
+            return INSECURE
         kind, _, presented = request.headers.get("authorization", "").partition(" ")
         token = (self.tokens.find(presented.strip())
                  if kind.lower() == "bearer" and presented.strip() else None)
@@ -171,6 +183,13 @@ class _Service:
             raise Problem(403, "forbidden", f"this token lacks the scope {scope!r}",
                           headers={"WWW-Authenticate": f'Bearer scope="{scope}", '
                                                        f'error="insufficient_scope"'})
+        return token.name
+
+    @staticmethod
+    def sender(request: Request) -> str:
+        """Who sent the request, recorded as ``by`` in what it changes: its token's name."""
+        name: str = request.scope["footcore.sender"]
+        return name
 
     async def body(self, request: Request) -> Any:
         """The request's JSON body, read up to the limit.
@@ -251,24 +270,30 @@ class _Service:
             self.metrics.decision(decision.action.value)
         return _model(decision, status)
 
-    async def _records(self, athlete_id: str) -> tuple[Decision, ...]:
-        """The athlete's decisions (404 for an athlete not in the store)."""
+    async def _page(self, athlete_id: str, after: int, limit: int) -> tuple[Decision, ...]:
+        """The athlete's decisions after the first ``after``, at most ``limit``: only those
+        are read (404 for an athlete not in the store)."""
         def read() -> tuple[Decision, ...]:
-            self.store.state(athlete_id)
-            return self.store.decisions(athlete_id)
-        found: tuple[Decision, ...] = await self.call(read)
-        return found
+            found = self.store.decisions(athlete_id, after=after, limit=limit)
+            if not found:  # no athlete, or none of their records there
+                self.store.state(athlete_id)
+            return found
+        page: tuple[Decision, ...] = await self.call(read)
+        return page
 
     async def _record(self, request: Request) -> Decision:
+        """The decision the path names by its record number (1 first)."""
         athlete_id = self.athlete(request)
-        records = await self._records(athlete_id)
         text = request.path_params["record"]
         number = _whole(text)
-        if number is None or not 1 <= number <= len(records):
+        found = (await self._page(athlete_id, number - 1, 1)
+                 if number is not None and 1 <= number <= _LAST else ())
+        if not found:
             raise Problem(404, "record-not-found", f"athlete {athlete_id!r} has no record "
-                                                   f"{text[:20]!r}; accepted: 1 to "
-                                                   f"{len(records)}", field="record")
-        return records[number - 1]
+                                                   f"{text[:20]!r}; accepted: a record "
+                                                   f"number from 1 to their last",
+                          field="record")
+        return found[0]
 
     # ------------------------------------------------------------ the routes
 
@@ -297,16 +322,16 @@ class _Service:
         checkin = await self.read(request, CheckIn)
 
         decision, new = await self.call(self.store.record_check_in, self.engine, athlete_id,
-                                        checkin)
+                                        checkin, by=self.sender(request), role=Role.APP)
         return self.decided(decision, 201 if new else 200, new=new)
 
     async def decisions(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        after = self.number(request, "after", 0, 0, 2**53)
+        after = self.number(request, "after", 0, 0, _LAST)
         limit = self.number(request, "limit", _PAGE, 1, _MOST_PAGE)
-        records = await self._records(athlete_id)
-        page = records[after:after + limit]
-        more = after + limit < len(records)
+        page = await self._page(athlete_id, after, limit + 1)  # one more: is there a next?
+        more = len(page) > limit
+        page = page[:limit]
         following = (f"{_athlete_path(athlete_id)}/decisions?after={after + limit}"
                      f"&limit={limit}") if more else None
         items = ",".join(f'{{"record":{after + n},"decision":{to_json(d)}}}'
@@ -339,9 +364,35 @@ class _Service:
         athlete_id = self.athlete(request)
         given = await self.spec(request, GOAL_CHANGE, "a goal change")
         goal, on = given.pop("goal"), given.pop("on")
+        if given.get("by") is None:  # the app changed it: its token says which app
+            given["by"] = self.sender(request)
+            given["role"] = given.get("role") or Role.APP
         decision, new = await self.call(self.store.record_goal_change, self.engine,
                                         athlete_id, goal, on=on, **given)
         return self.decided(decision, 201 if new else 200, new=new)
+
+    async def export(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        data = await self.call(self.store.export_athlete, athlete_id)
+        data["source"] = _athlete_path(athlete_id)  # not the store's location
+        return _json(data)
+
+    async def erase(self, request: Request) -> Response:
+        athlete_id = self.athlete(request)
+        query = request.query_params
+        reason = query.get("reason")
+        if reason not in _ERASURE_REASONS:
+            raise Problem(400, "invalid-input", f"reason: got {reason!r:.60}; accepted: "
+                                                f"{', '.join(_ERASURE_REASONS)}",
+                          field="reason")
+        comment = query.get("comment")
+        if comment is not None:
+            with _bad_request():
+                text(comment, "comment")
+        receipt: ErasureReceipt = await self.call(
+            self.store.erase, athlete_id, by=self.sender(request), role=Role.OPERATOR,
+            reason=reason, comment=comment)
+        return _json({**attrs.asdict(receipt), "erased_on": receipt.erased_on.isoformat()})
 
     async def rulebook(self, request: Request) -> Response:
         book = self.engine.rulebook
@@ -379,6 +430,8 @@ class _Service:
         table: list[tuple[str, str, Handler, str | None]] = [
             ("POST", "/v1/athletes", self.add_athlete, "write"),
             ("GET", athlete, self.state, "read"),
+            ("DELETE", athlete, self.erase, "admin"),
+            ("GET", f"{athlete}/export", self.export, "admin"),
             ("GET", f"{athlete}/plan", self.plan, "read"),
             ("POST", f"{athlete}/checkins", self.check_in, "write"),
             ("GET", f"{athlete}/decisions", self.decisions, "read"),
@@ -436,7 +489,7 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     middleware = [Middleware(_Logged, metrics=metrics)]
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
-                                     allow_methods=["GET", "POST"],
+                                     allow_methods=["GET", "POST", "DELETE"],
                                      allow_headers=["Authorization", "Content-Type"]))
 
     @asynccontextmanager

@@ -166,7 +166,41 @@ _PARAMS = {
     "after": {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     "limit": {"name": "limit", "in": "query",
               "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+    "reason": {"name": "reason", "in": "query", "required": True,
+               "schema": {"type": "string", "enum": list(REASONS[ChangeKind.ERASURE])}},
+    "comment": {"name": "comment", "in": "query", "schema": _TEXT},
 }
+
+
+_HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+
+def _athlete_data() -> dict[str, Any]:
+    """The schemas of one athlete's data as a whole: the export and the erasure's
+    receipt."""
+    return {
+        "AthleteExport": _object({
+            "athlete_id": _ref("AthleteState", "properties", "athlete_id"),
+            "format": {"type": "integer", "const": 1}, "head": _HASH,
+            "records": {"type": "array", "items": _object(
+                {"seq": {"type": "integer", "minimum": 0}, "prev": _HASH, "hash": _HASH,
+                 "decision": _ref("Decision")}, ["seq", "prev", "hash", "decision"])},
+            "source": {"type": "string"}, "state": _ref("AthleteState")},
+            ["athlete_id", "format", "head", "records", "source", "state"],
+            "Everything the store holds about the athlete (GDPR Art. 20): the state and "
+            "every record of the chain with its hashes; source is the athlete's path."),
+        "ErasureReceipt": _object({
+            "digest": _HASH, "erased_on": _DAY, "by": {"type": "string"},
+            "role": {"type": "string", "enum": [r.value for r in Role]},
+            "reason": {"type": "string", "enum": list(REASONS[ChangeKind.ERASURE])},
+            "comment": _nullable({"type": "string"}),
+            "records": {"type": "integer", "minimum": 0}, "head": _nullable(_HASH),
+            "hash": _HASH, "redacted": {"type": "array", "items": {"type": "integer"}}},
+            ["digest", "erased_on", "by", "role", "reason", "comment", "records", "head",
+             "hash", "redacted"],
+            "What the erasure did, as the athlete's tombstone records it: digest stands "
+            "for the id (docs/erasure.md)."),
+    }
 
 
 @cache
@@ -216,6 +250,13 @@ def openapi() -> dict[str, Any]:
         "/metrics": {"get": _operation("Metrics in the Prometheus text format", (200, None),
                                        ())},
     }
+    # One athlete's data as a whole, for an operator: the export and the erasure.
+    paths[athlete]["delete"] = _operation(
+        "Erase the athlete (GDPR Art. 17); a tombstone stays; the answer is its receipt",
+        (200, "ErasureReceipt"), (400, 404), scope="admin", params=(*one, "reason", "comment"))
+    paths[f"{athlete}/export"] = {"get": _operation(
+        "Everything the store holds about the athlete (GDPR Art. 20), verified first",
+        (200, "AthleteExport"), (400, 404), scope="admin", params=one)}
     return {
         "openapi": "3.1.0",
         "info": {"title": "footcore", "version": __version__,
@@ -223,6 +264,6 @@ def openapi() -> dict[str, Any]:
                                 "footcore store (docs/service.md)."},
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
-        "components": {"schemas": {**_models(), **_bodies()},
+        "components": {"schemas": {**_models(), **_bodies(), **_athlete_data()},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -27,6 +27,9 @@ _SAID = {
     "store-readonly": "the store is read-only here",
     "store-damaged": "the store's records for this request are damaged; an operator must "
                      "verify it",
+    "store-unscrubbed": "the athlete is erased, but copies of their rows may be left in "
+                        "the store's files until the next erasure scrubs them; an operator "
+                        "must look at its log",
     "athlete-not-found": "no athlete with this id; POST /v1/athletes adds one",
     "athlete-exists": "an athlete with this id exists already; accepted: a new id",
 }

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._audit_records import _HEX
 from .._engine import Engine
+from .._errors import InputError
 from .._history import HistoryRow, history_row
 from .._models import Decision
 from .._population._histories import History, HistoryBuilder, decision_part
@@ -56,6 +57,15 @@ def _in_sequence(where: str, seq: object, number: int) -> None:
     if seq != number:
         raise damaged(where, f"the record is missing: the chain goes on at record {seq + 1}")
 
+def _count(value: object, name: str, least: int) -> int:
+    """A whole number from ``least``, as a page's ``after`` and ``limit`` are; one past any
+    chain's length is cut to a length no chain reaches, which the databases hold."""
+    if type(value) is not int or value < least:
+        raise InputError(f"{name}: got {value!r:.40}; accepted: a whole number from {least}",
+                         field=name)
+    return min(value, 2**62)
+
+
 def _history_part(where: str, text: object) -> tuple[dict[str, Any], str, Any]:
     """What a history needs of a stored decision: its JSON data (whose prior state and state
     are objects), and its check-in or change (:func:`decision_part`); the replay that reads
@@ -85,30 +95,43 @@ class Store(WritingStore):
 
     # ------------------------------------------------------------ reading back
 
-    def decisions(self, athlete_id: str) -> tuple[Decision, ...]:
-        """The athlete's decisions, oldest first (none for an athlete not in the store).
+    def decisions(self, athlete_id: str, *, after: int = 0,
+                  limit: int | None = None) -> tuple[Decision, ...]:
+        """The athlete's decisions, oldest first (none for an athlete not in the store):
+        those after the first ``after``, at most ``limit`` of them (all when None). A page
+        reads only its own records: ``decisions(id, after=100, limit=50)`` is records 101
+        to 150.
 
         Raises:
+            InputError: ``after`` is not a whole number from 0, or ``limit`` not one from 1
+                (``field`` names it).
             StoreError: a record is damaged or missing (``store-damaged``, naming the
                 athlete and the record), or the database could not be read.
         """
-        return tuple(d for _, d in self._records(checked_athlete_id(athlete_id)))
+        athlete_id = checked_athlete_id(athlete_id)
+        return tuple(d for _, d in self._records(athlete_id, _count(after, "after", 0),
+                                                 None if limit is None
+                                                 else _count(limit, "limit", 1)))
 
-    def _records(self, athlete_id: str | None) -> Iterator[tuple[int, Decision]]:
-        """(seq, decision) of one athlete's records, or of all, by athlete then seq; each
-        athlete's must be numbered 0, 1, 2... (a record missing in the middle is damage,
+    def _records(self, athlete_id: str | None, after: int = 0,
+                 limit: int | None = None) -> Iterator[tuple[int, Decision]]:
+        """(seq, decision) of one athlete's records from seq ``after``, at most ``limit``,
+        or of all athletes' records, by athlete then seq; each athlete's must be numbered
+        on from ``after`` (0, 1, 2... for all: a record missing in the middle is damage,
         not a shorter history)."""
-        where, params = ("WHERE d.athlete_id = ? ", (athlete_id,)) if athlete_id else ("", ())
+        where, params = ("WHERE d.athlete_id = ? AND d.seq >= ? ", (athlete_id, after)
+                         ) if athlete_id else ("", ())
+        page = "" if limit is None else f" LIMIT {limit}"
         with self._lock, self._naming(athlete_id), self._read() as tx:
             rows = tx.all(
                 "SELECT d.athlete_id, d.seq, d.decision, d.plan, p.plan, d.prior_plan, q.plan "
                 "FROM footcore_decisions d "
                 "LEFT JOIN footcore_plans p ON p.hash = d.plan "
                 "LEFT JOIN footcore_plans q ON q.hash = d.prior_plan " + where +
-                "ORDER BY d.athlete_id, d.seq", params)
+                "ORDER BY d.athlete_id, d.seq" + page, params)
         expected: dict[object, int] = {}
         for athlete, seq, text, plan, plan_text, prior, prior_text in rows:
-            number = expected.get(athlete, 0)
+            number = expected.get(athlete, after)
             at = self._where(str(athlete), number)
             _in_sequence(at, seq, number)
             expected[athlete] = number + 1
