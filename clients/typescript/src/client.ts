@@ -1,6 +1,6 @@
 /**
  * A typed client of `footcore serve`: openapi-fetch over the paths and schemas that
- * openapi-typescript generated from the server's OpenAPI document (src/api.d.ts, made by
+ * openapi-typescript generated from the server's OpenAPI document (src/api.ts, made by
  * `npm run generate`). Each call's path, parameters, body and answers are checked by tsc
  * against that document.
  */
