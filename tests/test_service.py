@@ -41,7 +41,7 @@ from conftest import new_database
 from footcore._cli import main
 from footcore._schema import SCHEMA_TYPES, schema_file
 from footcore.testing import checkins
-from live_server import Server, free_port, launched, start
+from serving import Server, free_port, launched, start
 
 START = date(2026, 1, 5)
 

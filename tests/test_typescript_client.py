@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from live_server import launched
+from serving import launched
 
 CLIENT = Path(__file__).resolve().parents[1] / "clients" / "typescript"
 NODE = 20  # the oldest Node the client is tested on (package.json's engines)

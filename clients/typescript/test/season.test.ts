@@ -100,7 +100,8 @@ test("a season through the typed client", async (t) => {
         "/v1/athletes/{athlete_id}/decisions/{record}/explain",
         { params: { path: { athlete_id: athleteId, record: index + 1 } } });
       assert.equal(explained.response.status, 200);
-      const body = explained.data ?? {};
+      assert.ok(explained.data);
+      const body = explained.data;
       assert.equal(body.action, decision.action);
       assert.ok(Array.isArray(body.why_not));
       // The explanation's "why not" names the rules the decision says did not fire.
