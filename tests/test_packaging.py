@@ -86,9 +86,16 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     (sdist,) = dist.glob("footcore-*.tar.gz")
     with tarfile.open(sdist) as archive:
         assert any(name.endswith("/LICENSE") for name in archive.getnames())
+        # The TypeScript client's sources come with the tests that run it, its installed
+        # packages and build never (.gitignore).
+        assert any(name.endswith("/clients/typescript/package-lock.json")
+                   for name in archive.getnames())
+        assert not [name for name in archive.getnames()
+                    if "node_modules" in name or "/clients/typescript/dist" in name]
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+    assert not [name for name in names if "clients/" in name or "node_modules" in name]
     rules = sorted(p.name for p in (REPO / "rules").iterdir() if p.is_file())
     assert rules, "the checkout has a rules/ directory with files"
     missing = {f"footcore/rules/{name}" for name in rules} - names

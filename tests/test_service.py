@@ -15,8 +15,6 @@ import re
 import signal
 import socket
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,88 +40,28 @@ import footcore.store
 from conftest import new_database
 from footcore._cli import main
 from footcore._schema import SCHEMA_TYPES, schema_file
-from footcore._service._tokens import parse_scopes
 from footcore.testing import checkins
+from serving import Server, free_port, launched, start
 
 START = date(2026, 1, 5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@attrs.frozen
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    store: str
-    tokens: dict[str, str]  # by scope set: "rw", "read", "admin"
-
-    def client(self, token: str | None = "rw") -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-
-def start(tmp: Path, *extra: str) -> tuple[str, subprocess.Popen[bytes], Path]:
-    """A ``footcore serve`` process with ``extra`` arguments, once it answers /healthz."""
-    port = free_port()
-    log = tmp / f"serve-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "footcore", "serve", *extra, "--port", str(port),
-         "--backend", "native"], stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-        cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server stopped: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return url, process, log
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"the server did not answer: {log.read_text()}")
-
-
-def stopped(process: subprocess.Popen[bytes], log: Path) -> bool:
-    """True when SIGTERM stops the server cleanly: uvicorn finishes, closes the
-    application (the store), and ends by the signal it caught (-15) or with 0."""
-    process.send_signal(signal.SIGTERM)
-    code = process.wait(timeout=30)
-    return code in (0, -signal.SIGTERM) and "Application shutdown complete" in log.read_text()
-
-
-@contextmanager
-def serving_store(tmp: Path, store: str) -> Iterator[Server]:
-    """A server over a new store at ``store``, with a token of each kind (each named for
-    its key), stopped cleanly at the end."""
-    fc.open_store(store, create=True).close()
-    tokens = {key: footcore.service.add_token(tmp / "tokens.toml", key, parse_scopes(scopes))
-              for key, scopes in (("rw", "read,write,coach"), ("read", "read"),
-                                  ("admin", "admin"), ("clinic", "read,write,clinician"))}
-    url, process, log = start(tmp, store, "--tokens", str(tmp / "tokens.toml"),
-                              "--max-body", "65536")
-    yield Server(url, process, log, store, tokens)
-    assert stopped(process, log)
+SCOPES = {"rw": "read,write,coach", "read": "read", "admin": "admin",
+          "clinic": "read,write,clinician"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The module's server, on SQLite."""
-    tmp = tmp_path_factory.mktemp("serve")
-    with serving_store(tmp, str(tmp / "footcore.db")) as served:
+    with launched(tmp_path_factory.mktemp("serve"), SCOPES, "--max-body", "65536") as served:
         yield served
 
 
 @pytest.fixture(scope="module")
 def pg_served(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Iterator[Server]:
     """A server on a PostgreSQL store, for the tests of what the store does."""
-    with serving_store(tmp_path_factory.mktemp("serve-pg"), new_database(pg_server)) as served:
+    with launched(tmp_path_factory.mktemp("serve-pg"), SCOPES, "--max-body", "65536",
+                  store=new_database(pg_server)) as served:
         yield served
 
 
