@@ -16,8 +16,9 @@ run and every version lints the same rulebooks.
 Each round is a fresh process that lints every size once (untimed, to warm imports), then
 ``--runs`` times in turn; a size keeps its fastest run in that round. Printed per size: the
 median, min and max over the rounds, and the ratio against the 35-rule rulebook of the same
-round; then the growth exponent, the slope of log(seconds) over log(rules) fitted by least
-squares (1: linear; N log N over this range fits about 1.1; 2: quadratic).
+round, and the findings (how many, and a digest of their words, to compare versions by);
+then the growth exponent, the slope of log(seconds) over log(rules) fitted by least
+squares (1: linear; N log N over these sizes fits 1.20; 2: quadratic).
 
 ``--baseline REF`` times the same rulebooks on ``git archive REF`` (imported from a
 temporary folder) in the same run, its rule limit raised by hand where it is below the
@@ -27,6 +28,7 @@ largest size, and prints its exponent too.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -117,9 +119,9 @@ def worker(src: str | None, sizes: list[int], runs: int) -> dict[str, Any]:
     from footcore.analysis import lint
 
     limits = sys.modules["footcore._limits"]
-    limits._BY_NAME["rules"] = max(limits._BY_NAME["rules"], max(sizes))  # type: ignore[attr-defined]
+    limits._BY_NAME["rules"] = max(limits._BY_NAME["rules"], max(sizes))
     books = {size: grown(size) for size in sizes}
-    findings = {size: len(lint(books[size])) for size in sizes}
+    findings = {size: _summary(lint(books[size])) for size in sizes}
     best = {size: math.inf for size in sizes}
     for _ in range(runs):
         for size in sizes:
@@ -127,6 +129,13 @@ def worker(src: str | None, sizes: list[int], runs: int) -> dict[str, Any]:
             lint(books[size])
             best[size] = min(best[size], time.perf_counter() - started)
     return {"module": footcore.__file__, "seconds": best, "findings": findings}
+
+
+def _summary(findings: tuple[Any, ...]) -> str:
+    """How many findings, and a digest of their words: the same on every version that finds
+    the same."""
+    text = "\n".join(map(str, findings)).encode()
+    return f"{len(findings)} {hashlib.sha256(text).hexdigest()[:8]}"
 
 
 def exponent(sizes: list[int], seconds: list[float]) -> float:
@@ -153,13 +162,14 @@ def rounds(src: Path | None, sizes: list[int], runs: int, count: int) -> list[di
 
 def report(name: str, found: list[dict[str, Any]], sizes: list[int]) -> None:
     print(f"{name}: footcore from {found[0]['module']}")
-    print(f"  {'rules':>6} {'seconds: median (min-max)':>30} {'x 35 rules':>12} {'findings':>9}")
+    print(f"  {'rules':>6} {'seconds: median (min-max)':>30} {'x 35 rules':>12} "
+          f"{'findings (digest)':>18}")
     for size in sizes:
         times = [f["seconds"][str(size)] for f in found]
         ratios = [f["seconds"][str(size)] / f["seconds"][str(sizes[0])] for f in found]
         print(f"  {size:>6} {statistics.median(times):>12.4f} ({min(times):.4f}-"
               f"{max(times):.4f}) {statistics.median(ratios):>10.1f}x "
-              f"{found[0]['findings'][str(size)]:>9}")
+              f"{found[0]['findings'][str(size)]:>18}")
     slopes = [exponent(sizes, [f["seconds"][str(s)] for s in sizes]) for f in found]
     print(f"  growth exponent: median {statistics.median(slopes):.2f} "
           f"(min {min(slopes):.2f}, max {max(slopes):.2f})")
