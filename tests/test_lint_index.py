@@ -75,7 +75,7 @@ def grown_rulebooks(draw: st.DrawFn, rulebook: Rulebook) -> Rulebook:
         return rulebook
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_indexed_lint_finds_what_comparing_every_pair_finds(rulebook: Rulebook,
                                                                 data: st.DataObject) -> None:
