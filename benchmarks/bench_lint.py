@@ -1,12 +1,12 @@
-"""How ``lint`` grows with the rulebook: generated rulebooks of 35 to 1,024 rules, timed in
+"""How ``lint`` grows with the rulebook: generated rulebooks of 36 to 1,024 rules, timed in
 one run, with the growth exponent fitted over them.
 
 Usage::
 
-    python benchmarks/bench_lint.py [--runs 5] [--sizes 35,64,128,256,512,1024]
+    python benchmarks/bench_lint.py [--runs 5] [--sizes 36,64,128,256,512,1024]
                                     [--baseline 5286cea]
 
-Each size is the shipped rulebook (35 rules) plus generated back-off rules
+Each size is the shipped rulebook (36 rules) plus generated back-off rules
 (:func:`grown`): on check-ins, symptoms and compensations, most tied to one stage, each
 with one to three thresholds on fields where a higher value is worse, drawn from a band
 that rises with the action's severity (a harsher action needs a worse value), as a rule
@@ -15,7 +15,7 @@ run and every version lints the same rulebooks.
 
 Each round is a fresh process that lints every size once (untimed, to warm imports), then
 ``--runs`` times in turn; a size keeps its fastest run in that round. Printed per size: the
-median, min and max over the rounds, and the ratio against the 35-rule rulebook of the same
+median, min and max over the rounds, and the ratio against the smallest rulebook of the same
 round, and the findings (how many, and a digest of their words, to compare versions by);
 then the growth exponent, the slope of log(seconds) over log(rules) fitted by least
 squares (1: linear; N log N over these sizes fits 1.20; 2: quadratic).
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = (35, 64, 128, 256, 512, 1024)
+SIZES = (36, 64, 128, 256, 512, 1024)
 # Back-off actions from mildest to harshest: the band of a threshold rises with the index.
 _ACTIONS = ("hold", "ease", "deload", "rest", "regress")
 # Fields on which a higher value is worse, with the range their thresholds are drawn from.
@@ -162,7 +162,7 @@ def rounds(src: Path | None, sizes: list[int], runs: int, count: int) -> list[di
 
 def report(name: str, found: list[dict[str, Any]], sizes: list[int]) -> None:
     print(f"{name}: footcore from {found[0]['module']}")
-    print(f"  {'rules':>6} {'seconds: median (min-max)':>30} {'x 35 rules':>12} "
+    print(f"  {'rules':>6} {'seconds: median (min-max)':>30} {f'x {sizes[0]} rules':>12} "
           f"{'findings (digest)':>18}")
     for size in sizes:
         times = [f["seconds"][str(size)] for f in found]
