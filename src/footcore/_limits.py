@@ -88,7 +88,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("rulebook_files", 64, "files", "TOML files in one rulebook folder"),
     Limit("toml_depth", 16, "levels", "nesting of arrays and inline tables in a TOML file"),
     Limit("toml_key_parts", 8, "parts", "parts of one dotted key or table header in TOML"),
-    Limit("rules", 256, "rules", "rules in one rulebook"),
+    Limit("rules", 1024, "rules", "rules in one rulebook"),
     Limit("stages", 64, "stages", "stages in one rulebook"),
     Limit("exercises", 1024, "exercises", "exercises in one rulebook"),
     Limit("params", 1024, "parameters", "parameters in one rulebook"),

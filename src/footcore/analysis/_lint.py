@@ -5,7 +5,9 @@ set of conditions can hold together is decided field by field, by trying every v
 which a comparison can change its answer (the constants, their neighbours and the field's
 natural bounds). That decides which rules can never fire, which are always outranked by a
 more conservative rule that fires whenever they do, which stages cannot be reached or
-left, and which thresholds are ordered against the severity they grade.
+left, and which thresholds are ordered against the severity they grade. The checks on
+pairs of rules ask :class:`._rule_index.RuleIndex`, which compares only rules that can
+overlap, so lint grows about linearly with the rulebook rather than with its square.
 
 :func:`safety` adds what the prover (:mod:`._prove`) decides: a safety invariant
 some input breaks is an error, with the smallest such input.
@@ -14,7 +16,7 @@ some input breaks is an error, with the smallest such input.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
@@ -23,13 +25,13 @@ from .._enums import Action, Observation
 from .._rulebook import Rule, Rulebook, Stage
 from .._rulebook_checks import OPTIONAL_PARAMS, REQUIRED_PARAMS
 from ._prove import prove
-from ._values import candidate_values
+from ._rule_index import RuleIndex, by_field, lower_bound
 
 __all__ = ["ERROR", "WARNING", "Finding", "lint", "safety"]
 
 ERROR, WARNING = "error", "warning"
 # Fields on which a higher value is worse, so a harsher action should need a higher value.
-_WORSE_WHEN_HIGHER = {
+WORSE_WHEN_HIGHER = {
     FactType.SYMPTOM: ("severity", "days"),
     FactType.CHECKIN: ("max_severity", "foot_fatigue", "days_since_last_session",
                        "days_since_last_checkin", "consecutive_missed", "symptom_count",
@@ -61,34 +63,6 @@ class Finding:
                 if self.counterexample else None}
 
 
-def _by_field(tests: Iterable[Test]) -> dict[str, list[Test]]:
-    fields: dict[str, list[Test]] = {}
-    for test in tests:
-        fields.setdefault(test.field, []).append(test)
-    return fields
-
-
-def _holds(fact: FactType, tests: Sequence[Test], rulebook: Rulebook,
-           unless: Test | None = None) -> bool:
-    """Some value of each field meets ``tests`` (and, on ``unless``'s field, fails it)."""
-    fields = _by_field(tests)
-    if unless is not None:
-        fields.setdefault(unless.field, [])
-    for field, group in fields.items():
-        fails = [unless] if unless is not None and unless.field == field else []
-        if not any(all(t.holds({field: v}) for t in group)
-                   and not any(t.holds({field: v}) for t in fails)
-                   for v in candidate_values(fact, field, [*group, *fails], rulebook)):
-            return False
-    return True
-
-
-def _implies(fact: FactType, tests: Sequence[Test], consequence: Sequence[Test],
-             rulebook: Rulebook) -> bool:
-    """Whenever ``tests`` hold on a fact, so do all of ``consequence``."""
-    return all(not _holds(fact, tests, rulebook, unless=t) for t in consequence)
-
-
 def _show(rule: Rule, field: str, rulebook: Rulebook) -> str:
     shown = []
     for cond in rule.when:
@@ -99,61 +73,56 @@ def _show(rule: Rule, field: str, rulebook: Rulebook) -> str:
     return " and ".join(shown) or f"{field} (guard)"
 
 
-def _never_fires(rulebook: Rulebook) -> Iterable[Finding]:
-    for rule, compiled in zip(rulebook.rules, rulebook.compiled, strict=True):
-        for field, group in _by_field(compiled.tests).items():
-            if not _holds(compiled.fact, group, rulebook):
-                yield Finding(ERROR, "never-fires", f"rule {rule.id}",
-                              f"can never fire: no {compiled.fact} fact meets "
-                              f"{_show(rule, field, rulebook)}")
+def _never_fires(index: RuleIndex) -> Iterable[Finding]:
+    for entry in index.entries:
+        for field, group in entry.groups.items():
+            if not index.meets(entry.fact, field, group):
+                yield Finding(ERROR, "never-fires", f"rule {entry.rule.id}",
+                              f"can never fire: no {entry.fact} fact meets "
+                              f"{_show(entry.rule, field, index.rulebook)}")
                 break
 
 
-def _live(rulebook: Rulebook) -> list[tuple[Rule, CompiledRule]]:
-    return [(rule, compiled) for rule, compiled in zip(rulebook.rules, rulebook.compiled,
-                                                         strict=True)
-            if _holds(compiled.fact, compiled.tests, rulebook)]
+def shadowed(rule: Rule, other: Rule) -> Finding:
+    """The finding that ``rule`` never wins, for ``other`` fires whenever it does."""
+    return Finding(WARNING, "shadowed", f"rule {rule.id}",
+                   f"never wins: whenever it fires, {other.id} fires too and its "
+                   f"{other.action.value} outranks {rule.action.value}")
 
 
-def _shadowed(rulebook: Rulebook) -> Iterable[Finding]:
-    live = _live(rulebook)
-    for rule, compiled in live:
-        for other, stronger in live:
-            if (stronger.fact is compiled.fact
-                    and rulebook.rank(other.action) < rulebook.rank(rule.action)
-                    and _implies(compiled.fact, compiled.tests, stronger.tests, rulebook)):
-                yield Finding(WARNING, "shadowed", f"rule {rule.id}",
-                              f"never wins: whenever it fires, {other.id} fires too and its "
-                              f"{other.action.value} outranks {rule.action.value}")
-                break
+def _shadowed(index: RuleIndex) -> Iterable[Finding]:
+    for entry in index.live:
+        other = index.first_outranking(entry.fact, entry.groups, entry.rank, live=True)
+        if other is not None:
+            yield shadowed(entry.rule, other.rule)
 
 
-def _bound(tests: Sequence[Test], field: str) -> float | None:
-    lows = [float(t.value) + (1e-9 if t.op is Op.GT else 0.0) for t in tests
-            if t.field == field and t.op in (Op.GE, Op.GT) and isinstance(t.value, int | float)]
-    return max(lows) if lows else None
+def threshold_order(harsh: Rule, harsh_tests: Sequence[Test], mild: Rule,
+                    mild_tests: Sequence[Test], rulebook: Rulebook) -> Iterable[Finding]:
+    """The findings on two rules that can fire together, the harsher ``harsh`` starting
+    lower than ``mild`` on a field where a higher value is worse."""
+    for field in WORSE_WHEN_HIGHER.get(harsh.fact, ()):
+        low_harsh, low_mild = lower_bound(harsh_tests, field), lower_bound(mild_tests, field)
+        if low_harsh is not None and low_mild is not None and low_harsh < low_mild:
+            yield Finding(
+                WARNING, "threshold-order", f"rule {mild.id}",
+                f"where it and the harsher {harsh.action.value} rule {harsh.id} both "
+                f"apply, that one starts lower ({_show(harsh, field, rulebook)}) than "
+                f"this one ({_show(mild, field, rulebook)}), so this one never wins "
+                f"there")
 
 
-def _threshold_order(rulebook: Rulebook) -> Iterable[Finding]:
-    live = _live(rulebook)
-    for harsh, harsh_c in live:
-        for mild, mild_c in live:
-            if (mild_c.fact is not harsh_c.fact
-                    or rulebook.rank(harsh.action) >= rulebook.rank(mild.action)
-                    or not _holds(harsh_c.fact, [*harsh_c.tests, *mild_c.tests], rulebook)):
-                continue
-            for field in _WORSE_WHEN_HIGHER.get(harsh_c.fact, ()):
-                low_harsh, low_mild = _bound(harsh_c.tests, field), _bound(mild_c.tests, field)
-                if low_harsh is not None and low_mild is not None and low_harsh < low_mild:
-                    yield Finding(
-                        WARNING, "threshold-order", f"rule {mild.id}",
-                        f"where it and the harsher {harsh.action.value} rule {harsh.id} both "
-                        f"apply, that one starts lower ({_show(harsh, field, rulebook)}) than "
-                        f"this one ({_show(mild, field, rulebook)}), so this one never wins "
-                        f"there")
+def _threshold_order(index: RuleIndex) -> Iterable[Finding]:
+    pairs = sorted(index.harsher_lower(WORSE_WHEN_HIGHER),
+                   key=lambda pair: (pair[0].position, pair[1].position))
+    for harsh, mild in pairs:
+        if index.overlap(harsh, mild):
+            yield from threshold_order(harsh.rule, harsh.tests, mild.rule, mild.tests,
+                                       index.rulebook)
 
 
-def _context(rulebook: Rulebook, stage: Stage, top_dose: bool | None = None) -> list[Test]:
+def context(rulebook: Rulebook, stage: Stage, top_dose: bool | None = None) -> list[Test]:
+    """What a check-in fact holds in ``stage`` (not the last), at the top dose or not."""
     following = rulebook.stages[stage.order + 1]
     tests = [Test("stage", Op.EQ, stage.id), Test("stage_order", Op.EQ, stage.order),
              Test("final_stage", Op.EQ, False),
@@ -163,37 +132,41 @@ def _context(rulebook: Rulebook, stage: Stage, top_dose: bool | None = None) -> 
     return tests
 
 
-def _can_win(rulebook: Rulebook, rule: CompiledRule, context: list[Test]) -> bool:
-    """``rule`` can fire on a check-in in this context without a harsher rule always
+CanWin = Callable[[CompiledRule, list[Test]], bool]
+
+
+def _can_win(index: RuleIndex) -> CanWin:
+    """Whether a rule can fire on a check-in in a context without a harsher rule always
     firing with it."""
-    tests = [*rule.tests, *context]
-    if not _holds(FactType.CHECKIN, tests, rulebook):
-        return False
-    return not any(other.fact is FactType.CHECKIN
-                   and rulebook.rank(other.action) < rulebook.rank(rule.action)
-                   and _implies(FactType.CHECKIN, tests, other.tests, rulebook)
-                   for other in rulebook.compiled)
+    def can_win(rule: CompiledRule, where: list[Test]) -> bool:
+        groups = by_field([*rule.tests, *where])
+        return (index.satisfiable(FactType.CHECKIN, groups)
+                and index.first_outranking(FactType.CHECKIN, groups,
+                                           index.rulebook.rank(rule.action),
+                                           live=False) is None)
+    return can_win
 
 
-def _leaves(rulebook: Rulebook, stage: Stage) -> bool:
+def _leaves(rulebook: Rulebook, stage: Stage, can_win: CanWin) -> bool:
     by_action = {action: [c for c in rulebook.compiled
                           if c.action is action and c.fact is FactType.CHECKIN]
                  for action in (Action.ADVANCE, Action.PROGRESS)}
     rises = len(stage.steps) == 1 or any(
-        _can_win(rulebook, rule, _context(rulebook, stage, top_dose=False))
+        can_win(rule, context(rulebook, stage, top_dose=False))
         for rule in by_action[Action.PROGRESS])
-    return any(_can_win(rulebook, rule, _context(rulebook, stage, top_dose=top))
+    return any(can_win(rule, context(rulebook, stage, top_dose=top))
                for rule in by_action[Action.ADVANCE]
                for top in ((False, True) if rises else (False,)))
 
 
-def _ladder(rulebook: Rulebook) -> Iterable[Finding]:
+def ladder(rulebook: Rulebook, can_win: CanWin) -> Iterable[Finding]:
+    """The stages that cannot be left, and those above them, deciding with ``can_win``."""
     stuck: Stage | None = None
     for stage in rulebook.stages[:-1]:
         if stuck is not None:
             yield Finding(ERROR, "unreachable-stage", f"stage {stage.id}",
                           f"cannot be reached: athletes never get past {stuck.id}")
-        elif not _leaves(rulebook, stage):
+        elif not _leaves(rulebook, stage, can_win):
             stuck = stage
             yield Finding(ERROR, "stuck-stage", f"stage {stage.id}",
                           "cannot be left: no advance rule can win here (it never fires in "
@@ -204,7 +177,7 @@ def _ladder(rulebook: Rulebook) -> Iterable[Finding]:
                       f"cannot be reached: athletes never get past {stuck.id}")
 
 
-def _unused(rulebook: Rulebook) -> Iterable[Finding]:
+def unused(rulebook: Rulebook) -> Iterable[Finding]:
     used = {cond.param for rule in rulebook.rules for cond in rule.when}
     for name in sorted(set(rulebook.params) - used - {*REQUIRED_PARAMS, *OPTIONAL_PARAMS}):
         yield Finding(WARNING, "unused-param", f"param {name}",
@@ -226,8 +199,13 @@ def lint(rulebook: Rulebook) -> tuple[Finding, ...]:
 
     Schema errors are not among them: :func:`load_rulebook` raises those.
     """
-    findings = [*_never_fires(rulebook), *_shadowed(rulebook), *_threshold_order(rulebook),
-                *_ladder(rulebook), *_unused(rulebook)]
+    index = RuleIndex(rulebook)
+    return ordered([*_never_fires(index), *_shadowed(index), *_threshold_order(index),
+                    *ladder(rulebook, _can_win(index)), *unused(rulebook)])
+
+
+def ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """``findings`` errors first, each level in the order found."""
     return tuple(sorted(findings, key=lambda f: f.level != ERROR))
 
 
