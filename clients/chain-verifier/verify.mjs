@@ -427,9 +427,14 @@ function rawPublic(key) {
 
 /**
  * Check a checkpoint ({body, signature}) against a key and the chains an export rebuilt:
- * the signature, the body's form, and every head it signs against the chains.
+ * the signature, the body's form, and the heads it signs against the chains: every head
+ * when the export holds the whole store (`whole`), else (one athlete's export, which needs
+ * the salt) the heads keyed by the digests of the export's athletes.
  */
-export function verifyCheckpoint(checkpoint, key, chains, { salt } = {}) {
+export function verifyCheckpoint(checkpoint, key, chains, { salt, whole = true } = {}) {
+  if (!whole && salt === undefined) {
+    return ["checking one athlete's export against a checkpoint needs the store's salt"];
+  }
   const problems = [];
   const { body, signature } = checkpoint;
   if (typeof body !== 'string' || typeof signature !== 'string' || !HEX128.test(signature)) {
@@ -461,6 +466,7 @@ export function verifyCheckpoint(checkpoint, key, chains, { salt } = {}) {
       continue;
     }
     const n = Number(seq.text);
+    if (!whole && !ids.has(name)) continue; // another athlete's head
     const owners = salt !== undefined ? [ids.get(name)].filter((id) => id !== undefined) : [...chains.keys()];
     if (!owners.some((id) => chains.get(id)[n] === digest)) {
       problems.push(`head ${name.slice(0, 12)}: record ${n + 1} (${digest.slice(0, 12)}) signed by `
@@ -484,7 +490,7 @@ export function verifyExport(text, { head, checkpoint, key, salt } = {}) {
     ? verifyAthleteExport(whole, { head })
     : verifyLog(text, { head });
   if (checkpoint !== undefined) {
-    const found = verifyCheckpoint(checkpoint, key, report.chains, { salt });
+    const found = verifyCheckpoint(checkpoint, key, report.chains, { salt, whole: report.kind === 'log' });
     report.problems.push(...found.map((p) => `checkpoint: ${p}`));
     report.ok = report.problems.length === 0;
     report.checked = true;
