@@ -525,7 +525,7 @@ function main(args) {
   let text;
   const given = { head: options.head, salt: options.salt };
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(files[0]));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(files[0]));
     if (options.checkpoint !== undefined) {
       const found = parseJson(readFileSync(options.checkpoint, 'utf8'));
       given.checkpoint = { body: found.get?.('body'), signature: found.get?.('signature') };
