@@ -10,8 +10,7 @@
 // verified (each problem is printed); 2: the command line is wrong or a file is unreadable.
 
 import { createHash, createHmac, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
 import { argv, exit } from 'node:process';
 import { fileURLToPath } from 'node:url';
 
@@ -549,4 +548,13 @@ function main(args) {
   exit(0);
 }
 
-if (argv[1] && fileURLToPath(import.meta.url) === resolve(argv[1])) main(argv.slice(2));
+/** Whether this file is the program node runs (through a symbolic link too), not an import. */
+function isMain() {
+  try {
+    return argv[1] !== undefined && realpathSync(argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) main(argv.slice(2));
