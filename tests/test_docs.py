@@ -77,7 +77,8 @@ def test_a_broken_link_or_reference_fails_the_build(tmp_path: Path, broken: str)
 
 def test_every_page_is_in_the_nav() -> None:
     config = (ROOT / "mkdocs.yml").read_text()
-    assert {p.name for p in DOCS.glob("*.md")} == set(re.findall(r"(\S+\.md)", config))
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
+    assert pages == set(re.findall(r"(\S+\.md)", config))
 
 
 def test_readme_links_work_outside_the_repository() -> None:
