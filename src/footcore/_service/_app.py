@@ -27,8 +27,10 @@ try:
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from ._openapi import conforms, openapi
 except ImportError:  # pragma: no cover - the message is the whole point
-    raise ImportError("footcore.service needs starlette and uvicorn: "
+    raise ImportError("footcore.service needs starlette, uvicorn and jsonschema: "
                       "pip install 'footcore[serve]'") from None
 
 from .._convert import from_dict, to_json
@@ -42,7 +44,6 @@ from .._models import CheckIn, Decision
 from .._store import Store
 from .._store._core import on_rulebook
 from ._metrics import Metrics
-from ._openapi import openapi
 from ._problems import MEDIA_TYPE, Problem, from_error
 from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation
 from ._tokens import Tokens
@@ -90,6 +91,17 @@ def _bad_request() -> Iterator[None]:
         yield
     except InputError as exc:
         raise from_error(exc, parsed=False) from None
+
+
+@contextmanager
+def _against(body: object, schema: str) -> Iterator[None]:
+    """An :class:`InputError` in the block refuses ``body``: for its form (400) when the
+    OpenAPI document's ``schema`` refuses it too, else by a rule the schema cannot state, one
+    that compares a field with another (422)."""
+    try:
+        yield
+    except InputError as exc:
+        raise from_error(exc, parsed=conforms(body, schema)) from None
 
 
 def _problem(problem: Problem, path: str) -> Response:
@@ -213,10 +225,12 @@ class _Service:
         """The athlete id in the path.
 
         Raises:
-            Problem: 400 when it is not an id.
+            Problem: when it is not an id: 400 when the document's ``Id`` refuses it too,
+                else 422 (an id beyond ASCII that breaks the rules of ids).
         """
-        with _bad_request():
-            return normal_id(request.path_params["athlete_id"], "athlete_id")
+        given = request.path_params["athlete_id"]
+        with _against(given, "Id"):
+            return normal_id(given, "athlete_id")
 
     @staticmethod
     def number(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -232,16 +246,18 @@ class _Service:
         return number
 
     async def read(self, request: Request, kind: type[Any]) -> Any:
-        """The body read into the model ``kind`` (400 when it does not fit)."""
+        """The body read into the model ``kind`` (:func:`_against` when it does not fit: its
+        schema is the model's)."""
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, kind.__name__):
             return from_dict(data, kind)
 
-    async def spec(self, request: Request, spec: Any, what: str) -> dict[str, Any]:
-        """The body read as ``spec`` says (:func:`._requests.fields`; 400 when it does not
-        fit)."""
+    async def spec(self, request: Request, spec: Any, what: str, schema: str
+                   ) -> dict[str, Any]:
+        """The body read as ``spec`` says (:func:`._requests.fields`; :func:`_against`
+        against the document's ``schema`` when it does not fit)."""
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, schema):
             return fields(data, spec, what)
 
     def decided(self, decision: Decision, status: int, *, new: bool = True) -> Response:
@@ -273,12 +289,11 @@ class _Service:
     # ------------------------------------------------------------ the routes
 
     async def add_athlete(self, request: Request) -> Response:
-        given = await self.spec(request, NEW_ATHLETE, "a new athlete")
-        with _bad_request():
-            state = self.engine.new_athlete(
-                given["id"], goal=given["goal"], start=given["start"],
-                prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
-                clinician_cleared=given.get("clinician_cleared", False))
+        given = await self.spec(request, NEW_ATHLETE, "a new athlete", "NewAthlete")
+        state = self.engine.new_athlete(  # the body fits: a refusal here is a rule's (422)
+            given["id"], goal=given["goal"], start=given["start"],
+            prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
+            clinician_cleared=given.get("clinician_cleared", False))
         await self.call(self.store.add_athlete, state, self.engine)
         return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
 
@@ -322,13 +337,13 @@ class _Service:
 
     async def evaluate(self, request: Request) -> Response:
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, "Evaluation"):
             state, checkin = read_evaluation(data)
         return self.decided(await self.call(self.engine.evaluate, state, checkin), 200)
 
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        given = await self.spec(request, OVERRIDE, "an override")
+        given = await self.spec(request, OVERRIDE, "an override", "Override")
         self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
         on: date = given.pop("on")
         decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
@@ -337,7 +352,7 @@ class _Service:
 
     async def change_goal(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        given = await self.spec(request, GOAL_CHANGE, "a goal change")
+        given = await self.spec(request, GOAL_CHANGE, "a goal change", "GoalChange")
         goal, on = given.pop("goal"), given.pop("on")
         decision, new = await self.call(self.store.record_goal_change, self.engine,
                                         athlete_id, goal, on=on, **given)
