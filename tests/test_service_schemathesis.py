@@ -1,7 +1,8 @@
 """Schemathesis, an OpenAPI tester nobody here wrote, against a live ``footcore serve``.
 
 It reads the server's own /openapi.json and, with a token of every scope, sends each
-operation the requests it makes from the document: its coverage phase (each field's edge
+operation the requests it makes from the document: the document's examples, its coverage
+phase (each field's edge
 values, a value of the wrong type, a field missing or unknown), random ones in its fuzzing
 phase, and sequences in its stateful phase that follow the links it infers (an athlete
 added, then its check-ins, decisions and explanations). Every answer goes through all its
@@ -83,8 +84,7 @@ def test_schemathesis_finds_no_failure_in_any_operation(tmp_path: Path) -> None:
     operations = sum(len(item) for item in document["paths"].values())
     assert report["operations"]["tested"] == report["operations"]["selected"] == operations
     ran = {phase: outcome["status"] for phase, outcome in report["phases"].items()}
-    assert ran == {"examples": "skip", "coverage": "success", "fuzzing": "success",
-                   "stateful": "success"}, ran  # the document gives no examples
+    assert set(ran.values()) == {"success"} and len(ran) == 4, ran
     cases = report["test_cases"]
     assert cases["generated"] > 50 * operations and cases["with_failures"] == 0, cases
     print(f"schemathesis: {cases['generated']} cases over {operations} operations in "

@@ -184,6 +184,18 @@ _HEADERS = {
 }
 
 
+# A request body of each kind, as docs/service.md shows them: for clients to read, and for
+# Schemathesis's examples phase to send.
+_EXAMPLES = {
+    "NewAthlete": {"id": "a-17", "goal": "runner", "start": "2026-01-05"},
+    "CheckIn": {"id": "c-1", "on": "2026-01-07", "completed": True, "minutes": 16},
+    "Override": {"on": "2026-01-09", "by": "coach:maria", "role": "coach", "reason": "travel",
+                 "action": "hold", "comment": "away until the 20th"},
+    "GoalChange": {"goal": "strength", "on": "2026-01-12", "by": "coach:maria",
+                   "role": "coach", "reason": "season-change"},
+}
+
+
 def _headers(headers: dict[str, str]) -> dict[str, Any]:
     """Response headers the answer always carries, each a non-empty string."""
     return {name: {"description": description, "required": True,
@@ -220,15 +232,16 @@ def _operation(summary: str, answer: tuple[int, str | None], problems: tuple[int
     if params:
         operation["parameters"] = [_PARAMS[name] for name in params]
     if body:
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _ref(body)}}}
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": _ref(body), **({"example": _EXAMPLES[body]} if body in _EXAMPLES
+                                     else {})}}}
     operation["security"] = [{"bearer": [scope]}] if scope else []
     return operation
 
 
 _PARAMS = {
     "athlete_id": {"name": "athlete_id", "in": "path", "required": True,
-                   "schema": _ref("Id")},
+                   "schema": _ref("Id"), "example": "a-17"},
     "record": {"name": "record", "in": "path", "required": True,
                "schema": {"type": "integer", "minimum": 1}},
     "after": {"name": "after", "in": "query",
