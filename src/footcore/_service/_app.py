@@ -96,8 +96,8 @@ def _bad_request() -> Iterator[None]:
 @contextmanager
 def _against(body: object, schema: str) -> Iterator[None]:
     """An :class:`InputError` in the block refuses ``body``: for its form (400) when the
-    OpenAPI document's ``schema`` refuses it too, else by a rule the schema cannot state, one
-    that compares a field with another (422)."""
+    OpenAPI document's ``schema`` refuses it too, else by a rule the schema cannot state (422):
+    one that compares a field with another, or the rules of an id beyond ASCII."""
     try:
         yield
     except InputError as exc:

@@ -171,8 +171,9 @@ _REASONS = {400: "the request does not match this document: not JSON, a field mi
             401: "no valid token", 403: "the token lacks the scope",
             404: "no such athlete or record", 409: "a conflict with what is recorded",
             413: "the body is too large",
-            422: "the body matches this document, but a rule that compares one field with "
-                 "another, or with what is recorded, refuses it (the detail says which)",
+            422: "the request matches this document, but a rule it cannot state refuses it: "
+                 "one that compares a field with another or with what is recorded, or the "
+                 "rules of an id beyond ASCII (the detail says which)",
             500: "the server failed: a bug, or the store's records are damaged; nothing of "
                  "the server's internals is said",
             503: "the store is down or slow, or the server decides with another rulebook "
@@ -320,6 +321,6 @@ def _validator(name: str) -> Draft202012Validator:
 
 def conforms(data: object, name: str) -> bool:
     """Whether ``data`` is valid against the document's schema ``name``, its dates checked
-    as dates. Asked only of a body the service refused, to say why: for its form (400), or
-    by a rule that compares one field with another or with the store (422)."""
+    as dates. Asked only of a request the service refused, to say why: for its form (400),
+    or by a rule the document cannot state (422)."""
     return bool(_validator(name).is_valid(data))
