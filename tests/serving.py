@@ -1,7 +1,7 @@
 """A real ``footcore serve`` process for the tests that drive one over HTTP (test_service.py
-with httpx, test_typescript_client.py with a TypeScript client): started on 127.0.0.1 and a
-free port over a SQLite store and a token file, ready once it answers /healthz, stopped by
-SIGTERM."""
+with httpx, test_service_schemathesis.py with Schemathesis, test_typescript_client.py with a
+TypeScript client): started on 127.0.0.1 and a free port over a store and a token file,
+ready once it answers /healthz, stopped by SIGTERM."""
 
 from __future__ import annotations
 

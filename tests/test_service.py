@@ -325,9 +325,10 @@ def test_an_athletes_export_and_erasure(served: Server, spec: dict[str, Any]) ->
         assert export["state"] == page[-1]["decision"]["state"]
         assert export["head"] == export["records"][-1]["hash"]
         assert served.store not in answer.text
-        for query, field in (("", "reason"), ("?reason=bored", "reason"),
-                             ("?reason=other&comment=%20", "comment")):
-            body = is_problem(admin.delete(base + query), 400, "invalid-input")
+        for query, field, code in (("", "reason", "unknown-reason"),
+                                   ("?reason=bored", "reason", "unknown-reason"),
+                                   ("?reason=other&comment=%20", "comment", "invalid-input")):
+            body = is_problem(admin.delete(base + query), 400, code)
             assert body["field"] == field
         erased = admin.delete(f"{base}?reason=athlete-request&comment=asked+by+email")
         assert erased.status_code == 200, erased.text
@@ -520,6 +521,51 @@ def test_every_failure_is_problem_details(server: Server) -> None:
         assert fields[1] == "$.age" and fields[4] is not None
 
 
+def valid(spec: dict[str, Any], name: str, data: object) -> bool:
+    try:
+        conforms(spec, name, data)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def test_400_is_a_request_the_document_refuses_422_one_a_rule_refuses(
+        server: Server, spec: dict[str, Any]) -> None:
+    engine = fc.Engine(backend="native")
+    state = fc.to_dict(engine.new_athlete("a-rule", goal=fc.Goal.RUNNER, start=START))
+    with server.client() as client:
+        athlete_id = new_athlete(client)
+        base = f"/v1/athletes/{athlete_id}"
+        override = {"on": "2026-01-09", "by": "coach:maria", "role": "coach",
+                    "reason": "travel", "action": "hold"}
+        cases = [  # (path, body, the body's schema, status, code)
+            # a state's date before its start: JSON Schema cannot compare two fields
+            ("/v1/evaluate", {"state": {**state, "last_checkin_on": "2025-12-01"},
+                              "checkin": checkin(2)}, "Evaluation", 422, "invalid-input"),
+            ("/v1/evaluate", {"state": {**state, "dose_level": -1}, "checkin": checkin(2)},
+             "Evaluation", 400, "invalid-input"),
+            # U+001E is a space to str.strip, and no printable ASCII to the document
+            (f"{base}/overrides", {**override, "by": "\x1e"}, "Override", 400,
+             "invalid-id"),
+            # beyond ASCII, the document takes the id; the rules of ids refuse a control
+            (f"{base}/overrides", {**override, "by": "\u00d3\x01"}, "Override", 422,
+             "invalid-id"),
+            (f"{base}/overrides", {**override, "reason": "whim"}, "Override", 400,
+             "unknown-reason"),
+            (f"{base}/goal", {"goal": "runner", "on": "2026-01-09"}, "GoalChange", 422,
+             "same-goal"),
+        ]
+        for path, body, schema, status, code in cases:
+            assert valid(spec, schema, body) == (status == 422), body
+            is_problem(client.post(path, json=body), status, code)
+        # The same for an id in a path: the document's Id takes it beyond ASCII only.
+        assert not valid(spec, "Id", "a\x01") and valid(spec, "Id", "\u00d3\x01")
+        is_problem(client.get("/v1/athletes/a%01"), 400, "invalid-id")
+        is_problem(client.get("/v1/athletes/%C3%93%01"), 422, "invalid-id")
+        for status in ("400", "404", "422"):
+            assert status in spec["paths"]["/v1/athletes/{athlete_id}"]["get"]["responses"]
+
+
 def test_a_body_over_the_limit_gets_413(server: Server) -> None:
     big = json.dumps(checkin(2, id="x" * 70_000)).encode()
     with server.client() as client:
@@ -577,6 +623,21 @@ def test_the_metrics_count_requests_and_decisions(server: Server) -> None:
 # ---------------------------------------------------------------- OpenAPI
 
 
+ID = "#/$defs/Id"
+
+
+def same(own: Any, shipped: Any) -> bool:
+    """``own`` (the document's schema) is ``shipped``, but for each id's schema, which is
+    a reference to ``Id`` there."""
+    if own == {"$ref": ID}:
+        return "^[!-~]([ -~]*[!-~])?$" in json.dumps(shipped)  # the id's pattern
+    if isinstance(own, dict) and isinstance(shipped, dict):
+        return own.keys() == shipped.keys() and all(same(own[k], shipped[k]) for k in own)
+    if isinstance(own, list) and isinstance(shipped, list):
+        return len(own) == len(shipped) and all(map(same, own, shipped))
+    return bool(own == shipped)
+
+
 def test_the_openapi_document_holds_each_shipped_schema_once(spec: dict[str, Any]) -> None:
     assert spec["openapi"].startswith("3.1")
     schemas = spec["components"]["schemas"]
@@ -584,11 +645,14 @@ def test_the_openapi_document_holds_each_shipped_schema_once(spec: dict[str, Any
         shipped = json.loads(schema_file(name).read_text())
         own = json.loads(json.dumps(schemas[model.__name__]).replace(
             "#/components/schemas/", "#/$defs/"))
-        assert own["properties"] == shipped["properties"]
+        assert same(own["properties"], shipped["properties"])
         for key, schema in shipped["$defs"].items():
-            assert json.loads(json.dumps(schemas[key]).replace(
-                "#/components/schemas/", "#/$defs/")) == {
-                    k: v for k, v in schema.items() if k != "title"}
+            assert same(json.loads(json.dumps(schemas[key]).replace(
+                "#/components/schemas/", "#/$defs/")), {
+                    k: v for k, v in schema.items() if k != "title"})
+        if name == "athlete-state":  # an id: the shipped schemas' (ASCII), or beyond ASCII
+            assert schemas["Id"]["anyOf"][0] == shipped["properties"]["athlete_id"]
+    assert ID.replace("$defs", "components/schemas") in json.dumps(schemas["Change"])
     jsonschema.Draft202012Validator.check_schema({"$defs": schemas})
     text = json.dumps(spec)
     assert "#/$defs/" not in text

@@ -185,12 +185,18 @@ def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+SPACES = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""What ``str.strip`` strips (``str.isspace``), as ranges of a pattern's class in escapes
+that Python, ECMA-262 and Rust read alike: a JSON Schema's ``\\s`` is ECMA-262's, which
+differs (U+001C to U+001F and U+0085 are no spaces there, U+FEFF is one)."""
+
+
 def text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         _fail(inst, attribute, "a non-empty string", value)
 
 
-hint(text, pattern=r"\S")
+hint(text, pattern=f"[^{SPACES}]")
 
 
 def opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -198,7 +204,7 @@ def opt_text(inst: object, attribute: attrs.Attribute[Any], value: object) -> No
         text(inst, attribute, value)
 
 
-hint(opt_text, pattern=r"\S")
+hint(opt_text, pattern=f"[^{SPACES}]")
 
 
 _ID_SCHEMA = {
@@ -249,7 +255,7 @@ def opt_words(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
                                "are fine)", value)
 
 
-hint(opt_words, pattern=f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$")
+hint(opt_words, pattern=f"^[^{_CONTROL}]*[^{SPACES}{_CONTROL}][^{_CONTROL}]*$")
 
 
 def sha256(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -29,13 +29,15 @@ try:
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from ._openapi import conforms, openapi
 except ImportError:  # pragma: no cover - the message is the whole point
-    raise ImportError("footcore.service needs starlette and uvicorn: "
+    raise ImportError("footcore.service needs starlette, uvicorn and jsonschema: "
                       "pip install 'footcore[serve]'") from None
 
 from .._convert import from_dict, to_json
 from .._engine import Engine
-from .._enums import REASONS, ChangeKind, Role
+from .._enums import ChangeKind, Role
 from .._errors import FootcoreError, InputError, NotFound
 from .._explain import explain
 from .._ids import normal_id
@@ -44,9 +46,17 @@ from .._models import CheckIn, Decision
 from .._store import ErasureReceipt, Store
 from .._store._core import on_rulebook
 from ._metrics import Metrics
-from ._openapi import openapi
 from ._problems import MEDIA_TYPE, Problem, from_error
-from ._requests import GOAL_CHANGE, NEW_ATHLETE, OVERRIDE, fields, read_evaluation, text
+from ._requests import (
+    GOAL_CHANGE,
+    NEW_ATHLETE,
+    OVERRIDE,
+    fields,
+    optional,
+    read_evaluation,
+    reason,
+    words,
+)
 from ._tokens import Tokens
 
 __all__ = ["INSECURE", "MAX_BODY", "TIMEOUT", "create_app"]
@@ -60,7 +70,7 @@ _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
 _LAST = 2**53  # the largest record number a query names (a JSON number's whole range)
 INSECURE = "insecure"
 """Who a server without tokens (``--insecure``) records as the sender of its writes."""
-_ERASURE_REASONS = REASONS[ChangeKind.ERASURE]
+_ERASURE_REASON = reason(ChangeKind.ERASURE)
 _LOG = logging.getLogger("footcore.service")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -96,6 +106,17 @@ def _bad_request() -> Iterator[None]:
         yield
     except InputError as exc:
         raise from_error(exc, parsed=False) from None
+
+
+@contextmanager
+def _against(body: object, schema: str) -> Iterator[None]:
+    """An :class:`InputError` in the block refuses ``body``: for its form (400) when the
+    OpenAPI document's ``schema`` refuses it too, else by a rule the schema cannot state (422):
+    one that compares a field with another, or the rules of an id beyond ASCII."""
+    try:
+        yield
+    except InputError as exc:
+        raise from_error(exc, parsed=conforms(body, schema)) from None
 
 
 def _problem(problem: Problem, path: str) -> Response:
@@ -147,11 +168,13 @@ class _Service:
 
     # ------------------------------------------------------------ what every route does
 
-    def route(self, method: str, path: str, run: Handler, scope: str | None) -> Route:
-        """The route ``method path`` answered by ``run`` for a token with ``scope`` (None:
-        anyone), every failure a problem."""
+    def route(self, path: str, handlers: dict[str, tuple[Handler, str | None]]) -> Route:
+        """The route ``path``, each method answered by its handler for a token with its
+        scope (None: anyone), every failure a problem. One route per path, so that a
+        method it lacks gets 405 with every method it has in ``Allow``."""
         async def endpoint(request: Request) -> Response:
             request.scope["footcore.route"] = path
+            run, scope = handlers[request.method if request.method != "HEAD" else "GET"]
             try:
                 if scope is not None:
                     request.scope["footcore.sender"] = self._allow(request, scope)
@@ -161,7 +184,7 @@ class _Service:
             except FootcoreError as exc:
                 return _problem(from_error(exc, parsed=True, location=self.store.location),
                                 request.url.path)
-        return Route(path, endpoint, methods=[method], name=f"{method} {path}")
+        return Route(path, endpoint, methods=list(handlers), name=path)
 
     def _allow(self, request: Request, scope: str) -> str:
         """The name of the request's token, when it has ``scope`` (:data:`INSECURE` for a
@@ -232,10 +255,12 @@ class _Service:
         """The athlete id in the path.
 
         Raises:
-            Problem: 400 when it is not an id.
+            Problem: when it is not an id: 400 when the document's ``Id`` refuses it too,
+                else 422 (an id beyond ASCII that breaks the rules of ids).
         """
-        with _bad_request():
-            return normal_id(request.path_params["athlete_id"], "athlete_id")
+        given = request.path_params["athlete_id"]
+        with _against(given, "Id"):
+            return normal_id(given, "athlete_id")
 
     @staticmethod
     def number(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -251,16 +276,18 @@ class _Service:
         return number
 
     async def read(self, request: Request, kind: type[Any]) -> Any:
-        """The body read into the model ``kind`` (400 when it does not fit)."""
+        """The body read into the model ``kind`` (:func:`_against` when it does not fit: its
+        schema is the model's)."""
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, kind.__name__):
             return from_dict(data, kind)
 
-    async def spec(self, request: Request, spec: Any, what: str) -> dict[str, Any]:
-        """The body read as ``spec`` says (:func:`._requests.fields`; 400 when it does not
-        fit)."""
+    async def spec(self, request: Request, spec: Any, what: str, schema: str
+                   ) -> dict[str, Any]:
+        """The body read as ``spec`` says (:func:`._requests.fields`; :func:`_against`
+        against the document's ``schema`` when it does not fit)."""
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, schema):
             return fields(data, spec, what)
 
     def decided(self, decision: Decision, status: int, *, new: bool = True) -> Response:
@@ -298,12 +325,11 @@ class _Service:
     # ------------------------------------------------------------ the routes
 
     async def add_athlete(self, request: Request) -> Response:
-        given = await self.spec(request, NEW_ATHLETE, "a new athlete")
-        with _bad_request():
-            state = self.engine.new_athlete(
-                given["id"], goal=given["goal"], start=given["start"],
-                prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
-                clinician_cleared=given.get("clinician_cleared", False))
+        given = await self.spec(request, NEW_ATHLETE, "a new athlete", "NewAthlete")
+        state = self.engine.new_athlete(  # the body fits: a refusal here is a rule's (422)
+            given["id"], goal=given["goal"], start=given["start"],
+            prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
+            clinician_cleared=given.get("clinician_cleared", False))
         await self.call(self.store.add_athlete, state, self.engine)
         return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
 
@@ -347,13 +373,13 @@ class _Service:
 
     async def evaluate(self, request: Request) -> Response:
         data = await self.body(request)
-        with _bad_request():
+        with _against(data, "Evaluation"):
             state, checkin = read_evaluation(data)
         return self.decided(await self.call(self.engine.evaluate, state, checkin), 200)
 
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        given = await self.spec(request, OVERRIDE, "an override")
+        given = await self.spec(request, OVERRIDE, "an override", "Override")
         self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
         on: date = given.pop("on")
         decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
@@ -362,7 +388,7 @@ class _Service:
 
     async def change_goal(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
-        given = await self.spec(request, GOAL_CHANGE, "a goal change")
+        given = await self.spec(request, GOAL_CHANGE, "a goal change", "GoalChange")
         goal, on = given.pop("goal"), given.pop("on")
         if given.get("by") is None:  # the app changed it: its token says which app
             given["by"] = self.sender(request)
@@ -380,15 +406,9 @@ class _Service:
     async def erase(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
         query = request.query_params
-        reason = query.get("reason")
-        if reason not in _ERASURE_REASONS:
-            raise Problem(400, "invalid-input", f"reason: got {reason!r:.60}; accepted: "
-                                                f"{', '.join(_ERASURE_REASONS)}",
-                          field="reason")
-        comment = query.get("comment")
-        if comment is not None:
-            with _bad_request():
-                text(comment, "comment")
+        with _bad_request():
+            reason = _ERASURE_REASON(query.get("reason"), "reason")
+            comment = optional(words)(query.get("comment"), "comment")
         receipt: ErasureReceipt = await self.call(
             self.store.erase, athlete_id, by=self.sender(request), role=Role.OPERATOR,
             reason=reason, comment=comment)
@@ -447,7 +467,10 @@ class _Service:
             ("GET", "/metrics", self.metrics_text, None),
             ("GET", "/openapi.json", self.openapi_document, None),
         ]
-        return [self.route(*row) for row in table]
+        paths: dict[str, dict[str, tuple[Handler, str | None]]] = {}
+        for method, path, run, scope in table:
+            paths.setdefault(path, {})[method] = run, scope
+        return [self.route(path, handlers) for path, handlers in paths.items()]
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

@@ -1,7 +1,12 @@
 """The service's OpenAPI 3.1 document, built from the JSON Schemas footcore ships
 (``footcore/schemas/*.json``), so each model has one schema: the check-in, athlete state and
 decision files and their definitions become ``components.schemas``; the bodies that are not
-models (a new athlete, an override...) point into them for each field they share.
+models (a new athlete, an override...) point into them for each field they share. Every id
+is the schema ``Id``: the shipped schemas' (printable ASCII), or text beyond ASCII, which the
+rules of ids then judge.
+
+:func:`conforms` tells a request the document refuses (400) from one it takes that a rule
+then refuses (422).
 """
 
 from __future__ import annotations
@@ -10,17 +15,34 @@ import json
 from functools import cache
 from typing import Any
 
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
 from .._enums import REASONS, RULE_ACTIONS, ChangeKind, Goal, Role
+from .._limits import limit
 from .._schema import SCHEMA_TYPES, schema_file
+from .._validators import _ID_SCHEMA
 from .._version import __version__
 
-__all__ = ["openapi"]
+__all__ = ["conforms", "openapi"]
 
 _REF = "#/components/schemas/"
 
 
+def _is_id(node: Any) -> bool:
+    """Whether ``node`` is the shipped schemas' schema of an id (``Change.by``'s says
+    the id's pattern alone)."""
+    return isinstance(node, dict) and any(
+        isinstance(part, dict) and part.get("pattern") == _ID_SCHEMA["pattern"]
+        for part in [node, *node.get("allOf", ())])
+
+
 def _refs(node: Any) -> Any:
-    """``node`` with every ``#/$defs/X`` reference made ``#/components/schemas/X``."""
+    """``node`` with every ``#/$defs/X`` reference made ``#/components/schemas/X``, and
+    every id's schema a reference to ``Id``."""
+    if _is_id(node):
+        return _ref("Id")
     if isinstance(node, dict):
         return {key: (value.replace("#/$defs/", _REF) if key == "$ref" else _refs(value))
                 for key, value in node.items()}
@@ -52,6 +74,17 @@ def _ref(name: str, *path: str) -> dict[str, str]:
     return {"$ref": _REF + "/".join([name, *path])}
 
 
+def _id() -> dict[str, Any]:
+    """The schema of an id: the shipped schemas' (printable ASCII), or text beyond ASCII."""
+    shipped = json.loads(schema_file("athlete-state").read_text(encoding="utf-8"))
+    return {"anyOf": [shipped["properties"]["athlete_id"], {
+        "type": "string", "minLength": 1, "maxLength": limit("id_length"),
+        "pattern": "[^\\x00-\\x7f]",
+        "description": "An id beyond ASCII: the rules of ids hold (printable, the first and "
+                       "last character visible, Unicode NFC), which this schema cannot "
+                       "state; the service refuses an id that breaks them with 422."}]}
+
+
 def _object(properties: dict[str, Any], required: list[str],
             description: str = "") -> dict[str, Any]:
     schema = {"type": "object", "properties": properties, "required": required,
@@ -63,7 +96,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-_TEXT = {"type": "string", "maxLength": 2000, "pattern": r"\S"}
+_BY = _ref("Change", "properties", "by")
+_COMMENT = _ref("Change", "properties", "comment")
 _DAY = _ref("Change", "properties", "on")
 _BOOL = {"type": "boolean"}
 
@@ -73,24 +107,27 @@ def _bodies() -> dict[str, Any]:
     goal = {"type": "string", "enum": [g.value for g in Goal]}
     return {
         "NewAthlete": _object({
-            "id": _ref("AthleteState", "properties", "athlete_id"), "goal": goal,
+            "id": {"allOf": [_ref("Id"),
+                             {"pattern": "^[^/]*$", "description": "no '/', which a URL "
+                                                                   "path cannot hold"}]},
+            "goal": goal,
             "start": _DAY, "prior_foot_ankle_problems": _BOOL, "clinician_cleared": _BOOL},
             ["id", "goal", "start"], "An athlete to add, starting on the first rung."),
         "Evaluation": _object({"state": _ref("AthleteState"), "checkin": _ref("CheckIn")},
                               ["state", "checkin"]),
         "Override": _object({
-            "on": _DAY, "by": _TEXT,
+            "on": _DAY, "by": _ref("Id"),
             "role": {"type": "string", "enum": [Role.COACH.value, Role.CLINICIAN.value]},
             "reason": {"type": "string", "enum": list(REASONS[ChangeKind.OVERRIDE])},
             "action": _nullable({"type": "string", "enum": [a.value for a in RULE_ACTIONS]}),
-            "clearance": _nullable(_BOOL), "comment": _nullable(_TEXT)},
+            "clearance": _nullable(_BOOL), "comment": _COMMENT},
             ["on", "by", "role", "reason"],
             "A coach's or clinician's action in place of the rules' (docs/changes.md)."),
         "GoalChange": _object({
-            "goal": goal, "on": _DAY, "by": _nullable(_TEXT),
+            "goal": goal, "on": _DAY, "by": _BY,
             "role": _nullable({"type": "string", "enum": [r.value for r in Role]}),
             "reason": _nullable({"type": "string", "enum": list(REASONS[ChangeKind.GOAL])}),
-            "comment": _nullable(_TEXT)}, ["goal", "on"]),
+            "comment": _COMMENT}, ["goal", "on"]),
         "DecisionPage": _object({
             "records": {"type": "array", "items": _object(
                 {"record": {"type": "integer", "minimum": 1}, "decision": _ref("Decision")},
@@ -117,58 +154,104 @@ def _bodies() -> dict[str, Any]:
                 ["athlete_id", "record", "kind"])}},
             ["ok", "athletes", "records", "problems"]),
         "Status": _object({"status": {"type": "string"}}, ["status"]),
-        "Problem": {
-            "type": "object", "description": "RFC 9457 problem details; code is footcore's "
-            "stable error code (docs/errors.md), field the path of the field at fault.",
-            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                           "status": {"type": "integer"}, "detail": {"type": "string"},
-                           "instance": {"type": "string"}, "code": {"type": "string"},
-                           "field": {"type": "string"}},
-            "required": ["type", "title", "status", "detail", "code"]},
+        "Problem": _object({
+            "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string"}, "instance": {"type": "string"},
+            "code": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+            "field": {"type": "string"}},
+            ["type", "title", "status", "detail", "instance", "code"],
+            "RFC 9457 problem details; code is footcore's stable error code "
+            "(docs/errors.md), field the path of the field at fault."),
     }
 
 
-_REASONS = {400: "invalid input", 401: "no valid token", 403: "the token lacks the scope",
+_REASONS = {400: "the request does not match this document: not JSON, a field missing, "
+                 "unknown, of the wrong type or out of its range",
+            401: "no valid token", 403: "the token lacks the scope",
             404: "no such athlete or record", 409: "a conflict with what is recorded",
-            413: "the body is too large", 422: "a rule refuses the request",
-            503: "the store is down"}
+            413: "the body is too large",
+            422: "the request matches this document, but a rule it cannot state refuses it: "
+                 "one that compares a field with another or with what is recorded, or the "
+                 "rules of an id beyond ASCII (the detail says which)",
+            500: "the server failed: a bug, or the store's records are damaged; nothing of "
+                 "the server's internals is said",
+            503: "the store is down or slow, or the server decides with another rulebook "
+                 "than the athlete's; retry after Retry-After seconds"}
+_HEADERS = {
+    401: {"WWW-Authenticate": "Bearer realm=\"footcore\""},
+    403: {"WWW-Authenticate": "Bearer scope=\"SCOPE\", error=\"insufficient_scope\""},
+    503: {"Retry-After": "seconds to wait before retrying"},
+}
+
+
+# A request body of each kind, as docs/service.md shows them: for clients to read, and for
+# Schemathesis's examples phase to send.
+_EXAMPLES = {
+    "NewAthlete": {"id": "a-17", "goal": "runner", "start": "2026-01-05"},
+    "CheckIn": {"id": "c-1", "on": "2026-01-07", "completed": True, "minutes": 16},
+    "Override": {"on": "2026-01-09", "by": "coach:maria", "role": "coach", "reason": "travel",
+                 "action": "hold", "comment": "away until the 20th"},
+    "GoalChange": {"goal": "strength", "on": "2026-01-12", "by": "coach:maria",
+                   "role": "coach", "reason": "season-change"},
+}
+
+
+def _headers(headers: dict[str, str]) -> dict[str, Any]:
+    """Response headers the answer always carries, each a non-empty string."""
+    return {name: {"description": description, "required": True,
+                   "schema": {"type": "string", "minLength": 1}}
+            for name, description in headers.items()}
 
 
 def _operation(summary: str, answer: tuple[int, str | None], problems: tuple[int, ...], *,
                body: str | None = None, scope: str | None = None,
-               params: tuple[str, ...] = ()) -> dict[str, Any]:
+               params: tuple[str, ...] = (),
+               headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """An operation answering ``answer`` (status, schema; None: text) with ``headers``, or
+    problem details of the statuses ``problems``, and of those every operation can send: 500
+    for any, 401, 403 and 503 for one that needs a token, 400, 413 and 422 for one with a
+    body, 400, 404 and 422 for one on an athlete."""
     status, schema = answer
     content = ({"application/json": {"schema": _ref(schema)}} if schema
                else {"text/plain": {"schema": {"type": "string"}}})
     responses: dict[str, Any] = {str(status): {"description": summary, "content": content}}
+    if headers:
+        responses[str(status)]["headers"] = _headers(headers)
     if status == 201 and schema == "Decision":
         responses["200"] = {"description": "a retry: the decision stored for this check-in "
                                            "id, or for the same change asked again right "
                                            "after it", "content": content}
-    for code in sorted({*problems, *((401, 403, 503) if scope else ())}):
+    every = {500, *((401, 403, 503) if scope else ()), *((400, 413, 422) if body else ()),
+             *((400, 404, 422) if "athlete_id" in params else ())}
+    for code in sorted({*problems, *every}):
         responses[str(code)] = {"description": _REASONS[code], "content": {
             "application/problem+json": {"schema": _ref("Problem")}}}
+        if code in _HEADERS:
+            responses[str(code)]["headers"] = _headers(_HEADERS[code])
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if params:
         operation["parameters"] = [_PARAMS[name] for name in params]
     if body:
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _ref(body)}}}
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": _ref(body), **({"example": _EXAMPLES[body]} if body in _EXAMPLES
+                                     else {})}}}
     operation["security"] = [{"bearer": [scope]}] if scope else []
     return operation
 
 
 _PARAMS = {
     "athlete_id": {"name": "athlete_id", "in": "path", "required": True,
-                   "schema": _ref("AthleteState", "properties", "athlete_id")},
+                   "schema": _ref("Id"), "example": "a-17"},
     "record": {"name": "record", "in": "path", "required": True,
                "schema": {"type": "integer", "minimum": 1}},
-    "after": {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    "after": {"name": "after", "in": "query",
+              "schema": {"type": "integer", "minimum": 0, "maximum": 2**53}},
     "limit": {"name": "limit", "in": "query",
               "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
     "reason": {"name": "reason", "in": "query", "required": True,
                "schema": {"type": "string", "enum": list(REASONS[ChangeKind.ERASURE])}},
-    "comment": {"name": "comment", "in": "query", "schema": _TEXT},
+    "comment": {"name": "comment", "in": "query", "schema": _COMMENT},
 }
 
 
@@ -212,7 +295,7 @@ def openapi() -> dict[str, Any]:
     paths = {
         "/v1/athletes": {"post": _operation(
             "Add an athlete; the answer is their state", (201, "AthleteState"), (400, 409),
-            body="NewAthlete", scope="write")},
+            body="NewAthlete", scope="write", headers={"Location": "the athlete's path"})},
         athlete: {"get": _operation("The athlete's current state", (200, "AthleteState"),
                                     (400, 404), scope="read", params=one)},
         f"{athlete}/plan": {"get": _operation("The athlete's week as it stands",
@@ -264,6 +347,21 @@ def openapi() -> dict[str, Any]:
                                 "footcore store (docs/service.md)."},
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
-        "components": {"schemas": {**_models(), **_bodies(), **_athlete_data()},
+        "components": {"schemas": {**_models(), "Id": _id(), **_bodies(), **_athlete_data()},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    resource = DRAFT202012.create_resource(openapi())
+    registry: Registry[Any] = Registry().with_resource("urn:footcore:openapi", resource)
+    return Draft202012Validator({"$ref": f"urn:footcore:openapi#/components/schemas/{name}"},
+                                registry=registry, format_checker=FormatChecker())
+
+
+def conforms(data: object, name: str) -> bool:
+    """Whether ``data`` is valid against the document's schema ``name``, its dates checked
+    as dates. Asked only of a request the service refused, to say why: for its form (400),
+    or by a rule the document cannot state (422)."""
+    return bool(_validator(name).is_valid(data))

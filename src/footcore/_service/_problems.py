@@ -61,9 +61,10 @@ class Problem(Exception):
 
 
 def from_error(exc: FootcoreError, *, parsed: bool, location: str = "") -> Problem:
-    """The problem a client is told for ``exc``. ``parsed`` is True once the request body
-    was read into models: an :class:`InputError` then is a rule refusing it (422), before
-    then bad input (400). ``location`` (the store's) is never shown."""
+    """The problem a client is told for ``exc``. ``parsed`` is True once the request
+    matches the OpenAPI document (its body was read, or the document's schema takes it): an
+    :class:`InputError` then is a rule refusing it (422), before then bad input (400).
+    ``location`` (the store's) is never shown."""
     field = exc.field
     detail = str(exc).replace(location, "the store") if location else str(exc)
     if isinstance(exc, StoreError):

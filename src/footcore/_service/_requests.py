@@ -5,16 +5,18 @@ values, refusing what its schema (:mod:`._openapi`) refuses, with the field's pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
 from typing import Any
 
 from .._convert import from_dict
-from .._enums import RULE_ACTIONS, Action, Goal, Role
+from .._enums import REASONS, RULE_ACTIONS, Action, ChangeKind, Goal, Role
 from .._errors import InputError
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn
+from .._validators import _CONTROL
 
 __all__ = ["GOAL_CHANGE", "NEW_ATHLETE", "OVERRIDE", "fields", "read_evaluation"]
 
@@ -25,10 +27,13 @@ def _shown(value: object) -> str:
     return f"{value!r:.60}"
 
 
-def text(value: object, at: str) -> str:
-    if not isinstance(value, str) or value.isspace() or not 0 < len(value) <= 2000:
+def words(value: object, at: str) -> str:
+    """Words people wrote (a comment), as :class:`~footcore.models.Change` takes them."""
+    if (not isinstance(value, str) or not value.strip() or len(value) > 2000
+            or re.search(f"[{_CONTROL}]", value)):
         raise InputError(f"{at}: got {_shown(value)}; accepted: text of 1 to 2000 "
-                         f"characters, not all spaces", field=at)
+                         f"characters, not all spaces, without control characters but tabs "
+                         f"and line breaks", field=at)
     return value
 
 
@@ -68,6 +73,18 @@ def choice(kind: type[Enum], *members: Enum) -> Reader:
     return read
 
 
+def reason(kind: ChangeKind) -> Reader:
+    """A reader of the reason codes a change of ``kind`` takes (``unknown-reason``)."""
+    codes = REASONS[kind]
+
+    def read(value: object, at: str) -> str:
+        if value not in codes:
+            raise InputError(f"{at}: got {_shown(value)}; accepted: {', '.join(codes)}",
+                             code="unknown-reason", field=at)
+        return str(value)
+    return read
+
+
 def optional(reader: Reader) -> Reader:
     return lambda value, at: None if value is None else reader(value, at)
 
@@ -77,15 +94,17 @@ NEW_ATHLETE: Mapping[str, tuple[Reader, bool]] = {
     "id": (ident, True), "goal": (choice(Goal), True), "start": (day, True),
     "prior_foot_ankle_problems": (boolean, False), "clinician_cleared": (boolean, False)}
 OVERRIDE: Mapping[str, tuple[Reader, bool]] = {
-    "on": (day, True), "by": (text, True),
-    "role": (choice(Role, Role.COACH, Role.CLINICIAN), True), "reason": (text, True),
+    "on": (day, True), "by": (normal_id, True),
+    "role": (choice(Role, Role.COACH, Role.CLINICIAN), True),
+    "reason": (reason(ChangeKind.OVERRIDE), True),
     "action": (optional(choice(Action, *RULE_ACTIONS)), False),
     "clearance": (optional(boolean), False),
-    "comment": (optional(text), False)}
+    "comment": (optional(words), False)}
 GOAL_CHANGE: Mapping[str, tuple[Reader, bool]] = {
-    "goal": (choice(Goal), True), "on": (day, True), "by": (optional(text), False),
-    "role": (optional(choice(Role)), False), "reason": (optional(text), False),
-    "comment": (optional(text), False)}
+    "goal": (choice(Goal), True), "on": (day, True), "by": (optional(normal_id), False),
+    "role": (optional(choice(Role)), False),
+    "reason": (optional(reason(ChangeKind.GOAL)), False),
+    "comment": (optional(words), False)}
 
 
 def fields(data: object, spec: Mapping[str, tuple[Reader, bool]],
