@@ -23,6 +23,13 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "a-17",
+                     *       "goal": "runner",
+                     *       "start": "2026-01-05"
+                     *     }
+                     */
                     "application/json": components["schemas"]["NewAthlete"];
                 };
             };
@@ -30,13 +37,15 @@ export interface paths {
                 /** @description Add an athlete; the answer is their state */
                 201: {
                     headers: {
+                        /** @description the athlete's path */
+                        Location: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["AthleteState"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -48,6 +57,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -57,6 +68,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -72,9 +85,38 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the body is too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -102,7 +144,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
@@ -117,7 +160,7 @@ export interface paths {
                         "application/json": components["schemas"]["AthleteState"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -129,6 +172,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -138,6 +183,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -153,9 +200,29 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -166,7 +233,102 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Erase the athlete (GDPR Art. 17); a tombstone stays; the answer is its receipt */
+        delete: {
+            parameters: {
+                query: {
+                    reason: "gdpr-art-17" | "athlete-request" | "account-closed" | "retention-expired" | "other";
+                    comment?: components["schemas"]["Change"]["comment"];
+                };
+                header?: never;
+                path: {
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Erase the athlete (GDPR Art. 17); a tombstone stays; the answer is its receipt */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErasureReceipt"];
+                    };
+                };
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no valid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the token lacks the scope */
+                403: {
+                    headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such athlete or record */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -185,7 +347,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
@@ -200,7 +363,7 @@ export interface paths {
                         "application/json": components["schemas"]["WeekPlan"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -212,6 +375,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -221,6 +386,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -236,9 +403,29 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -270,12 +457,21 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "c-1",
+                     *       "on": "2026-01-07",
+                     *       "completed": true,
+                     *       "minutes": 16
+                     *     }
+                     */
                     "application/json": components["schemas"]["CheckIn"];
                 };
             };
@@ -298,7 +494,7 @@ export interface paths {
                         "application/json": components["schemas"]["Decision"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -310,6 +506,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -319,6 +517,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -352,7 +552,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description a rule refuses the request */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -361,9 +561,20 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -394,7 +605,8 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
@@ -409,7 +621,7 @@ export interface paths {
                         "application/json": components["schemas"]["DecisionPage"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -421,6 +633,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -430,6 +644,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -445,9 +661,29 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -477,7 +713,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                     record: number;
                 };
                 cookie?: never;
@@ -493,7 +730,7 @@ export interface paths {
                         "application/json": components["schemas"]["Decision"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -505,6 +742,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -514,6 +753,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -529,9 +770,29 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -561,7 +822,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                     record: number;
                 };
                 cookie?: never;
@@ -577,7 +839,7 @@ export interface paths {
                         "application/json": components["schemas"]["Explanation"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -589,6 +851,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -598,6 +862,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -613,9 +879,29 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -647,12 +933,23 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "on": "2026-01-09",
+                     *       "by": "coach:maria",
+                     *       "role": "coach",
+                     *       "reason": "travel",
+                     *       "action": "hold",
+                     *       "comment": "away until the 20th"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Override"];
                 };
             };
@@ -675,7 +972,7 @@ export interface paths {
                         "application/json": components["schemas"]["Decision"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -687,6 +984,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -696,6 +995,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -729,7 +1030,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description a rule refuses the request */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -738,9 +1039,20 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -770,12 +1082,22 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
                 };
                 cookie?: never;
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "goal": "strength",
+                     *       "on": "2026-01-12",
+                     *       "by": "coach:maria",
+                     *       "role": "coach",
+                     *       "reason": "season-change"
+                     *     }
+                     */
                     "application/json": components["schemas"]["GoalChange"];
                 };
             };
@@ -798,7 +1120,7 @@ export interface paths {
                         "application/json": components["schemas"]["Decision"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -810,6 +1132,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -819,6 +1143,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -843,7 +1169,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description a rule refuses the request */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -852,9 +1178,20 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -901,7 +1238,7 @@ export interface paths {
                         "application/json": components["schemas"]["Decision"];
                     };
                 };
-                /** @description invalid input */
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -913,6 +1250,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -922,6 +1261,8 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -946,7 +1287,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description a rule refuses the request */
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -955,9 +1296,20 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1001,6 +1353,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1010,15 +1364,28 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1066,6 +1433,8 @@ export interface paths {
                 /** @description no valid token */
                 401: {
                     headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1075,15 +1444,28 @@ export interface paths {
                 /** @description the token lacks the scope */
                 403: {
                     headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1124,6 +1506,15 @@ export interface paths {
                         "application/json": components["schemas"]["Status"];
                     };
                 };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1160,9 +1551,20 @@ export interface paths {
                         "application/json": components["schemas"]["Status"];
                     };
                 };
-                /** @description the store is down */
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1205,6 +1607,123 @@ export interface paths {
                         "text/plain": string;
                     };
                 };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/athletes/{athlete_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the store holds about the athlete (GDPR Art. 20), verified first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example a-17 */
+                    athlete_id: components["schemas"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Everything the store holds about the athlete (GDPR Art. 20), verified first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AthleteExport"];
+                    };
+                };
+                /** @description the request does not match this document: not JSON, a field missing, unknown, of the wrong type or out of its range */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no valid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="footcore" */
+                        "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the token lacks the scope */
+                403: {
+                    headers: {
+                        /** @description Bearer scope="SCOPE", error="insufficient_scope" */
+                        "WWW-Authenticate": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such athlete or record */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the request matches this document, but a rule it cannot state refuses it: one that compares a field with another or with what is recorded, or the rules of an id beyond ASCII (the detail says which) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the server failed: a bug, or the store's records are damaged; nothing of the server's internals is said */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the store is down or slow, or the server decides with another rulebook than the athlete's; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After": string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1221,7 +1740,7 @@ export interface components {
     schemas: {
         /** @description Everything the engine remembers about one athlete between check-ins. Besides each field's bounds, rules that tie its fields together: backoff_until is a date exactly when backoff is 'deload' or 'rest' (the if/then below); no date lies before started_on; last_session_on is on or before last_checkin_on, which is then not null; recent_sessions are distinct dates in increasing order from started_on to last_session_on, which is then not null; recent_checkins have distinct ids and are dated from started_on to last_checkin_on, which is then not null. */
         AthleteState: {
-            athlete_id: string;
+            athlete_id: components["schemas"]["Id"];
             /** @enum {string} */
             goal: "runner" | "strength" | "everyday";
             stage: string;
@@ -1253,7 +1772,7 @@ export interface components {
             kind: "checkin" | "override" | "goal" | "upgrade" | "erasure";
             /** Format: date */
             on: string;
-            by?: string | null;
+            by?: components["schemas"]["Id"] | null;
             role?: ("athlete" | "coach" | "clinician" | "app" | "operator") | null;
             reason?: string | null;
             comment?: string | null;
@@ -1268,12 +1787,12 @@ export interface components {
             compensations?: components["schemas"]["Compensation"][];
             metrics?: components["schemas"]["Metrics"];
             clinician_cleared?: boolean;
-            id?: (string) | null;
+            id?: components["schemas"]["Id"] | null;
             observations?: ("flattening" | "over_gripping")[];
         };
         /** @description A check-in the athlete's state remembers by its id, with its date. */
         CheckInRef: {
-            id: string;
+            id: components["schemas"]["Id"];
             /** Format: date */
             on: string;
         };
@@ -1386,7 +1905,7 @@ export interface components {
         };
         /** @description Next week's training: sessions, daily habits (P11) and cues. */
         WeekPlan: {
-            athlete_id: string;
+            athlete_id: components["schemas"]["Id"];
             stage: string;
             dose_level: number;
             /** @enum {string} */
@@ -1406,9 +1925,10 @@ export interface components {
             summary: string;
             unmet: components["schemas"]["Unmet"][];
         };
+        Id: (string) | string;
         /** @description An athlete to add, starting on the first rung. */
         NewAthlete: {
-            id: components["schemas"]["AthleteState"]["athlete_id"];
+            id: components["schemas"]["Id"] & unknown;
             /** @enum {string} */
             goal: "runner" | "strength" | "everyday";
             start: components["schemas"]["Change"]["on"];
@@ -1422,23 +1942,23 @@ export interface components {
         /** @description A coach's or clinician's action in place of the rules' (docs/changes.md). */
         Override: {
             on: components["schemas"]["Change"]["on"];
-            by: string;
+            by: components["schemas"]["Id"];
             /** @enum {string} */
             role: "coach" | "clinician";
             /** @enum {string} */
             reason: "travel" | "illness" | "injury-concern" | "schedule" | "athlete-request" | "clinical-judgement" | "assessed-cleared" | "assessed-not-cleared" | "equipment" | "other";
             action?: ("advance" | "progress" | "hold" | "ease" | "deload" | "rest" | "regress" | "pause") | null;
             clearance?: boolean | null;
-            comment?: string | null;
+            comment?: components["schemas"]["Change"]["comment"];
         };
         GoalChange: {
             /** @enum {string} */
             goal: "runner" | "strength" | "everyday";
             on: components["schemas"]["Change"]["on"];
-            by?: string | null;
+            by?: components["schemas"]["Change"]["by"];
             role?: ("athlete" | "coach" | "clinician" | "app" | "operator") | null;
             reason?: ("athlete-request" | "new-sport" | "season-change" | "clinical-advice" | "other") | null;
-            comment?: string | null;
+            comment?: components["schemas"]["Change"]["comment"];
         };
         /** @description Records after the page's start, oldest first; next is the following page. */
         DecisionPage: {
@@ -1478,13 +1998,44 @@ export interface components {
         };
         /** @description RFC 9457 problem details; code is footcore's stable error code (docs/errors.md), field the path of the field at fault. */
         Problem: {
+            /** Format: uri */
             type: string;
             title: string;
             status: number;
             detail: string;
-            instance?: string;
+            instance: string;
             code: string;
             field?: string;
+        };
+        /** @description Everything the store holds about the athlete (GDPR Art. 20): the state and every record of the chain with its hashes; source is the athlete's path. */
+        AthleteExport: {
+            athlete_id: components["schemas"]["AthleteState"]["athlete_id"];
+            /** @constant */
+            format: 1;
+            head: string;
+            records: {
+                seq: number;
+                prev: string;
+                hash: string;
+                decision: components["schemas"]["Decision"];
+            }[];
+            source: string;
+            state: components["schemas"]["AthleteState"];
+        };
+        /** @description What the erasure did, as the athlete's tombstone records it: digest stands for the id (docs/erasure.md). */
+        ErasureReceipt: {
+            digest: string;
+            erased_on: components["schemas"]["Change"]["on"];
+            by: string;
+            /** @enum {string} */
+            role: "athlete" | "coach" | "clinician" | "app" | "operator";
+            /** @enum {string} */
+            reason: "gdpr-art-17" | "athlete-request" | "account-closed" | "retention-expired" | "other";
+            comment: string | null;
+            records: number;
+            head: string | null;
+            hash: string;
+            redacted: number[];
         };
     };
     responses: never;
