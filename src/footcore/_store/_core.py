@@ -21,6 +21,7 @@ from .._ids import normal_id
 from .._models import AthleteState, Decision
 from ._db import READS, SCHEMA, TABLES, StoreError, Tx, add_salt, upgrade
 from ._rows import (
+    Written,
     damaged,
     genesis,
     read_decision,
@@ -80,13 +81,13 @@ class StoreCore(ABC):
         self.created = False
         self.schema, self.upgraded = SCHEMA, False
         self._lock = threading.Lock()
-        # The states this store wrote last, by athlete, with the chain head they go with:
-        # while the head is unchanged, the stored state is this one.
-        self._states: OrderedDict[str, tuple[str, AthleteState]] = OrderedDict()
+        # What this store wrote last, by athlete, with the chain head it goes with: while
+        # the head is unchanged, the stored state is this one.
+        self._states: OrderedDict[str, Written] = OrderedDict()
         self._kept: set[str] = set()  # the digests of the rulebooks the store holds
 
-    def _remember(self, athlete_id: str, head: str, state: AthleteState) -> None:
-        self._states[athlete_id] = (head, state)
+    def _remember(self, athlete_id: str, written: Written) -> None:
+        self._states[athlete_id] = written
         self._states.move_to_end(athlete_id)
         if len(self._states) > _REMEMBERED:
             self._states.popitem(last=False)
@@ -280,8 +281,8 @@ class StoreCore(ABC):
             raise damaged(self._where(athlete_id), "its row's record count or chain head is "
                                                    "not one footcore wrote")
         cached = self._states.get(athlete_id)
-        if cached is not None and cached[0] == head:
-            state = cached[1]
+        if cached is not None and cached.head == head:
+            state = cached.state
         else:
             state = self._stored_state(athlete_id, text)
         stored = None
