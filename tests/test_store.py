@@ -260,6 +260,41 @@ def test_plans_are_stored_once_and_rows_are_compact(store: fc.store.Store, store
     assert stored < whole / 2
 
 
+def test_rows_written_from_what_the_store_wrote_last_are_the_rows_written_afresh(
+        store: fc.store.Store, store_url: str, engine: Engine) -> None:
+    """The store takes each row's prior state and prior plan from what it wrote last for
+    the athlete, and stores only new plans: the bytes are those of a row written from the
+    decision alone, in turn and after a change (an override, a goal) as much as in a row."""
+    from footcore._store._rows import genesis, make_row
+
+    names = ["a-1", "a-2", "a-3"]
+    for name in names:
+        store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+    plans = {name: checkins(name, 14) for name in names}
+    for number in range(14):
+        for name in names:  # athletes in turn, as an app serves them
+            store.check_in(engine, name, plans[name][number])
+        if number == 6:
+            store.override(engine, "a-1", on=plans["a-1"][number].on, by="coach:maria",
+                           role="coach", reason="travel", action="hold")
+            store.change_goal(engine, "a-2", fc.Goal.STRENGTH, on=plans["a-2"][number].on)
+    wanted: dict[str, str] = {}
+    for name in names:
+        prev = genesis(name)
+        rows = sql(store_url, "SELECT seq, prev, hash, decision FROM footcore_decisions "
+                              "WHERE athlete_id = ? ORDER BY seq", name)
+        for (seq, stored_prev, stored_hash, text), decision in zip(
+                rows, store.decisions(name), strict=True):
+            row = make_row(decision, seq, prev)
+            assert (stored_prev, stored_hash, text) == (row.prev, row.hash, row.decision)
+            wanted.update(row.plans)
+            prev = row.hash
+        assert sql(store_url, "SELECT state, head FROM footcore_athletes WHERE athlete_id = ?",
+                   name) == [(row.state, row.hash)]
+    assert dict(sql(store_url, "SELECT hash, plan FROM footcore_plans")) == wanted
+    assert store.verify().ok
+
+
 def test_every_field_of_a_decision_comes_back_unchanged(store: fc.store.Store,
                                                         engine: Engine) -> None:
     made = fill(store, engine, {"a-1": 40})["a-1"]

@@ -7,8 +7,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Self
 
 import attrs
@@ -21,6 +20,7 @@ from .._ids import normal_id
 from .._models import AthleteState, Decision
 from ._db import READS, SCHEMA, TABLES, StoreError, Tx, add_salt, upgrade
 from ._rows import (
+    Written,
     damaged,
     genesis,
     read_decision,
@@ -70,6 +70,26 @@ def on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
                          code="rulebook-mismatch")
     return state
 
+class _Naming:
+    """What :meth:`StoreCore._naming` returns: a class, not a generator, as it wraps each
+    of a check-in's queries (benchmarks/bench_store_overhead.py)."""
+
+    __slots__ = ("_athlete_id", "_seq", "_store")
+
+    def __init__(self, store: StoreCore, athlete_id: str | None, seq: int | None) -> None:
+        self._store, self._athlete_id, self._seq = store, athlete_id, seq
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
+        if isinstance(exc, StoreError) and exc.code != "store-damaged":
+            store = self._store
+            detail = str(exc).removeprefix(f"store {store.location}: ")
+            raise StoreError(f"{store._where(self._athlete_id, self._seq)}: {detail}",
+                             code=exc.code) from None
+
+
 class StoreCore(ABC):
     """What every layer of :class:`~footcore.store.Store` needs: the connection (which a
     database's subclass supplies), the lock, the schema, and the athletes' rows."""
@@ -80,13 +100,13 @@ class StoreCore(ABC):
         self.created = False
         self.schema, self.upgraded = SCHEMA, False
         self._lock = threading.Lock()
-        # The states this store wrote last, by athlete, with the chain head they go with:
-        # while the head is unchanged, the stored state is this one.
-        self._states: OrderedDict[str, tuple[str, AthleteState]] = OrderedDict()
+        # What this store wrote last, by athlete, with the chain head it goes with: while
+        # the head is unchanged, the stored state is this one.
+        self._states: OrderedDict[str, Written] = OrderedDict()
         self._kept: set[str] = set()  # the digests of the rulebooks the store holds
 
-    def _remember(self, athlete_id: str, head: str, state: AthleteState) -> None:
-        self._states[athlete_id] = (head, state)
+    def _remember(self, athlete_id: str, written: Written) -> None:
+        self._states[athlete_id] = written
         self._states.move_to_end(athlete_id)
         if len(self._states) > _REMEMBERED:
             self._states.popitem(last=False)
@@ -100,18 +120,10 @@ class StoreCore(ABC):
         record = f", record {seq + 1}" if seq is not None else ""
         return f"store {self.location}{athlete}{record}"
 
-    @contextmanager
-    def _naming(self, athlete_id: str | None, seq: int | None = None) -> Iterator[None]:
+    def _naming(self, athlete_id: str | None, seq: int | None = None) -> _Naming:
         """Name the athlete (and the record, where one applies) in a StoreError the
         database raises in the block; a damaged row is named where it is found."""
-        try:
-            yield
-        except StoreError as exc:
-            if exc.code == "store-damaged":
-                raise
-            detail = str(exc).removeprefix(f"store {self.location}: ")
-            raise StoreError(f"{self._where(athlete_id, seq)}: {detail}",
-                             code=exc.code) from None
+        return _Naming(self, athlete_id, seq)
 
     def __enter__(self) -> Self:
         return self
@@ -280,8 +292,8 @@ class StoreCore(ABC):
             raise damaged(self._where(athlete_id), "its row's record count or chain head is "
                                                    "not one footcore wrote")
         cached = self._states.get(athlete_id)
-        if cached is not None and cached[0] == head:
-            state = cached[1]
+        if cached is not None and cached.head == head:
+            state = cached.state
         else:
             state = self._stored_state(athlete_id, text)
         stored = None

@@ -23,8 +23,8 @@ from .._memo import remember
 from .._models import AthleteState, Decision, WeekPlan
 from ._db import StoreError, Tx
 
-__all__ = ["PLAN_FIELDS", "Row", "damaged", "genesis", "insert_row", "make_row", "plan_hash",
-           "read_decision", "record_hash", "stored_json", "whole_decision"]
+__all__ = ["PLAN_FIELDS", "Row", "Written", "damaged", "genesis", "insert_row", "make_row",
+           "plan_hash", "read_decision", "record_hash", "stored_json", "whole_decision"]
 
 PLAN_FIELDS = ("plan", "prior_plan")
 """The decision fields that hold a WeekPlan: stored once by hash, referenced from rows."""
@@ -62,6 +62,21 @@ class Row:
     state: str  # the new state, canonical JSON
 
 
+@attrs.frozen
+class Written:
+    """What a store wrote last for an athlete, good while their chain ends at ``head``:
+    their stored state (its row's ``text``), and the plan of the record at ``head``, which
+    the store holds under ``plan_key``. The next row takes the prior state's text and the
+    prior plan's hash from here instead of writing them again, and leaves that plan out of
+    the plans it stores (benchmarks/bench_store_overhead.py)."""
+
+    head: str
+    state: AthleteState
+    text: str
+    plan: WeekPlan
+    plan_key: str
+
+
 # Each field of a decision with the compact writer of its type, in key order (a plan field
 # is written as its plan's hash instead).
 _WRITERS = tuple((field, writer(kind, True))
@@ -86,16 +101,22 @@ def _plan(plan: WeekPlan) -> tuple[str, str]:
 RowTexts = tuple[str, tuple[str, str], dict[str, str], str]
 
 
-def _row_texts(decision: Decision) -> RowTexts:
+def _row_texts(decision: Decision, last: Written | None = None) -> RowTexts:
     """A row's texts, written straight from the objects (the state's text is remembered
-    from the decision's)."""
+    from the decision's), but for what ``last`` holds: the plans are those to store."""
     parts, plans, keys = [], {}, {}
     for field, write in _WRITERS:
         value = getattr(decision, field)
         if field in PLAN_FIELDS:
-            key, plan = _plan(value)
-            plans[key], keys[field] = plan, key
+            if last is not None and value is last.plan:
+                key = last.plan_key
+            else:
+                key, plan = _plan(value)
+                plans[key] = plan
+            keys[field] = key
             parts.append(f'"{field}":"{key}"')
+        elif last is not None and value is last.state:
+            parts.append(f'"{field}":{last.text}')
         else:
             parts.append(f'"{field}":{write(value)}')
     refs = (keys["plan"], keys["prior_plan"])
@@ -119,10 +140,12 @@ def _general_row_texts(decision: Decision) -> RowTexts:
             _encode(data["state"]).decode())
 
 
-def make_row(decision: Decision, seq: int, prev: str) -> Row:
-    """The row recording ``decision`` as record ``seq`` of its athlete's chain."""
+def make_row(decision: Decision, seq: int, prev: str, last: Written | None = None) -> Row:
+    """The row recording ``decision`` as record ``seq`` of its athlete's chain; with
+    ``last``, what the store wrote for the athlete when their chain ended at ``prev``, the
+    row's plans leave out the one stored already."""
     try:
-        text, refs, plans, state = _row_texts(decision)
+        text, refs, plans, state = _row_texts(decision, last)
     except (Unwritable, TypeError, AttributeError, KeyError, ValueError):
         text, refs, plans, state = _general_row_texts(decision)
     checkin_id = decision.checkin.id if decision.checkin is not None else None
@@ -200,11 +223,12 @@ def read_decision(text: object, plans: dict[Any, object], where: str) -> Decisio
 
 
 def insert_row(tx: Tx, athlete_id: str, row: Row) -> None:
-    """Insert ``row`` and the plans it uses (each plan once: a stored one is kept)."""
+    """Insert ``row`` and its plans (each plan once: a stored one is kept)."""
     plans = sorted(row.plans.items())
-    tx.run("INSERT INTO footcore_plans (hash, plan) VALUES "
-           + ", ".join(["(?, ?)"] * len(plans)) + " ON CONFLICT (hash) DO NOTHING",
-           [value for pair in plans for value in pair])
+    if plans:
+        tx.run("INSERT INTO footcore_plans (hash, plan) VALUES "
+               + ", ".join(["(?, ?)"] * len(plans)) + " ON CONFLICT (hash) DO NOTHING",
+               [value for pair in plans for value in pair])
     tx.run("INSERT INTO footcore_decisions (athlete_id, seq, prev, hash, checkin_id, plan, "
            "prior_plan, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
            (athlete_id, row.seq, row.prev, row.hash, row.checkin_id, *row.refs, row.decision))

@@ -78,6 +78,41 @@ class _SQLiteTx:
         return self._conn.execute(sql, params).rowcount
 
 
+class _Turn:
+    """What :meth:`SQLiteStore._queue` returns; this and :class:`_Single` are classes, not
+    generators, as they wrap each check-in's queries (benchmarks/bench_store_overhead.py)."""
+
+    __slots__ = ("_fd",)
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+
+    def __enter__(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+class _Single:
+    """What :meth:`SQLiteStore._single` returns: statements outside a transaction, SQLite's
+    errors raised as StoreError."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> Tx:
+        return _SQLiteTx(self._store._conn)
+
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
+        if isinstance(exc, _FAILED):
+            raise self._store._error(exc) from None
+
+
 class SQLiteStore(Store):
     """A store in a SQLite file; made by :func:`open_store` from a path.
 
@@ -174,8 +209,10 @@ class SQLiteStore(Store):
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    @contextmanager
     def _transaction(self, begin: str) -> Iterator[Tx]:
+        """The body of :meth:`_read` and :meth:`_write`, which delegate to it (``yield
+        from``): a generator, not a context manager of its own, as it wraps each check-in's
+        write (benchmarks/bench_store_overhead.py)."""
         try:
             self._rollback()  # one a failed ROLLBACK left open
             self._conn.execute(begin)
@@ -202,15 +239,14 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
-        with self._transaction("BEGIN DEFERRED") as tx:
-            yield tx
+        yield from self._transaction("BEGIN DEFERRED")
         self._settle()
 
     @contextmanager
     def _write(self) -> Iterator[Tx]:
         self._writable()
-        with self._queue(), self._transaction("BEGIN IMMEDIATE") as tx:
-            yield tx
+        with self._queue():
+            yield from self._transaction("BEGIN IMMEDIATE")
         self._settle()
 
     def _settle(self) -> None:
@@ -256,26 +292,14 @@ class SQLiteStore(Store):
                              f"copies of their rows may be left in the database's files "
                              f"until the next erasure scrubs them", code="store-unscrubbed")
 
-    @contextmanager
-    def _queue(self) -> Iterator[None]:
+    def _queue(self) -> _Turn:
         """Wait for this file's writers before us. SQLite's own busy handler sleeps ever
         longer (up to 100 ms) between tries, so under contention the write lock sits idle;
         an OS lock on a file beside the database hands it on at once."""
-        if self._lock_fd is None:
-            yield
-            return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        return _Turn(self._lock_fd)
 
-    @contextmanager
-    def _single(self) -> Iterator[Tx]:
-        try:
-            yield _SQLiteTx(self._conn)
-        except _FAILED as exc:
-            raise self._error(exc) from None
+    def _single(self) -> _Single:
+        return _Single(self)
 
     def _error(self, exc: sqlite3.Error | UnicodeDecodeError | OSError, doing: str = ""
                ) -> StoreError:

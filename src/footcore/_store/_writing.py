@@ -18,6 +18,7 @@ from .._rulebook import Rulebook
 from ._db import Tx
 from ._rows import (
     Row,
+    Written,
     damaged,
     insert_row,
     make_row,
@@ -117,12 +118,15 @@ class WritingStore(StoreCore):
                 rulebook: Rulebook) -> bool:
         """Append ``decision``, made under ``rulebook``, to the athlete's chain if it still
         ends where ``snap`` saw it end; False when another writer appended first."""
-        row = make_row(decision, snap.records, snap.head)
+        last = self._states.get(athlete_id)
+        row = make_row(decision, snap.records, snap.head,
+                       last if last is not None and last.head == snap.head else None)
         keep = rulebook if rulebook.digest not in self._kept else None
         with self._naming(athlete_id, row.seq):
             appended = self._append(athlete_id, snap.head, row, keep)
         if appended:
-            self._remember(athlete_id, row.hash, decision.state)
+            self._remember(athlete_id, Written(row.hash, decision.state, row.state,
+                                               decision.plan, row.refs[0]))
             self._kept.add(rulebook.digest)
         return appended
 
@@ -250,7 +254,8 @@ class WritingStore(StoreCore):
         """Record ``row`` (and ``rulebook``, the one that made it, when the store may lack
         it) if the athlete's chain still ends at ``head``. The update comes first: it locks
         the athlete's row (PostgreSQL) or holds the write lock (SQLite) and checks the head
-        in one statement."""
+        in one statement; so the plan the record at ``head`` uses, which the row may leave
+        out of its plans (see :class:`Written`), is stored."""
         with self._write() as tx:
             if not tx.run("UPDATE footcore_athletes SET state = ?, records = ?, head = ? "
                           "WHERE athlete_id = ? AND head = ?",
