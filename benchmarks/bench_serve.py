@@ -33,6 +33,7 @@ import asyncio
 import importlib.util
 import math
 import os
+import re
 import signal
 import socket
 import statistics
@@ -41,10 +42,12 @@ import sys
 import tarfile
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
@@ -58,6 +61,7 @@ WARM = 2  # untimed check-ins per athlete before the clock starts
 CLIENTS = (1, 8, 32)
 WORKERS = (1, 2)
 LIBRARY = "library"
+SPEEDUPS = ("uvloop", "httptools")  # what uvicorn runs on when they are installed
 
 
 
@@ -192,14 +196,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(store: str, tokens: Path, workers: int, src: Path | None,
+def serving(store: str, tokens: Path, workers: int, path: Sequence[Path],
             log: Path) -> Iterator[tuple[str, int]]:
-    """``footcore serve`` (from ``src``, else the working tree) on a free port; its URL and
-    process id once it answers. Stopped by SIGTERM afterwards."""
+    """``footcore serve`` (imported from ``path``) on a free port; its URL and process id
+    once it answers. Stopped by SIGTERM afterwards."""
     import httpx
 
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(src or ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, path))}
     with log.open("ab") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "footcore", "serve", store, "--tokens", str(tokens),
@@ -226,15 +230,25 @@ def serving(store: str, tokens: Path, workers: int, src: Path | None,
             process.wait()
 
 
-def baseline_tree(ref: str, into: Path) -> Path:
-    """footcore at ``ref`` (its src and rules), extracted into ``into``: its src folder."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src",
-                              "rules"], capture_output=True, check=True).stdout
+def baseline_path(ref: str, into: Path) -> list[Path]:
+    """The import path that serves footcore as ``ref`` installs it: its src and rules,
+    extracted into ``into``, behind a folder that hides the speed-ups uvicorn would use
+    (:data:`SPEEDUPS`) which ``ref``'s serve extra does not install."""
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
+                              check=True).stdout
     tar_path = into / "baseline.tar"
-    tar_path.write_bytes(archive)
+    tar_path.write_bytes(git("archive", "--format=tar", ref, "src", "rules"))
     with tarfile.open(tar_path) as tar:
         tar.extractall(into / "baseline", filter="data")
-    return into / "baseline" / "src"
+    extra = tomllib.loads(git("show", f"{ref}:pyproject.toml").decode())["project"][
+        "optional-dependencies"].get("serve", [])
+    named = {re.split(r"[^A-Za-z0-9_.-]", item, maxsplit=1)[0].lower() for item in extra}
+    for package in set(SPEEDUPS) - named:
+        (into / "hidden" / package).mkdir(parents=True)
+        (into / "hidden" / package / "__init__.py").write_text(
+            f"raise ImportError('{package}: not in the serve extra at {ref}')\n")
+    return [into / "hidden", into / "baseline" / "src"]
 
 
 class Stores:
@@ -280,17 +294,17 @@ def measure(n: int, runs: int, kinds: Sequence[str], workers: Sequence[int],
         stores = Stores(folder, postgres)
         tokens = folder / "tokens.toml"
         token = add_token(tokens, "bench", ["read", "write"])
-        servings: dict[str, Path | None] = {"tree": None}
+        servings = {"tree": [ROOT / "src"]}
         if baseline is not None:
-            servings[baseline] = baseline_tree(baseline, folder)
+            servings[baseline] = baseline_path(baseline, folder)
         for run in range(runs):
             for kind in kinds:
-                for name, src in servings.items():
+                for name, path in servings.items():
                     for count in workers:
                         tag = f"r{run}{kind[0]}{len(figures)}"
                         lib = library(stores.new(kind), f"{tag}-lib", n)
                         figures.setdefault((kind, LIBRARY, 0, 1), []).append((lib, lib))
-                        with serving(stores.new(kind), tokens, count, src,
+                        with serving(stores.new(kind), tokens, count, path,
                                      folder / "serve.log") as (url, pid):
                             for level in clients:
                                 http = asyncio.run(drive(url, pid, token, f"{tag}-c{level}",
@@ -302,9 +316,10 @@ def measure(n: int, runs: int, kinds: Sequence[str], workers: Sequence[int],
 
 
 def report(figures: Figures, n: int, runs: int) -> None:
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    print(f"footcore {fc.__version__}, {os.cpu_count()} cores, uvicorn on {loop} and {http}; "
+    found = [p for p in SPEEDUPS if importlib.util.find_spec(p)]
+    print(f"footcore {fc.__version__}, {os.cpu_count()} cores, uvicorn with "
+          f"{' and '.join(found) or 'neither uvloop nor httptools'} installed (a baseline "
+          f"without those its serve extra lacks); "
           f"{runs} runs of {n} check-ins per level; median (min-max) over the runs.\n"
           f"'cpu ms': the server's processes' CPU per check-in (PostgreSQL's own not "
           f"counted); the columns 'vs library' compare each server with the library loop "
@@ -352,15 +367,112 @@ def goals(figures: Figures) -> None:
               f"check-ins/s at 32 clients (goal: at least 1.6x)")
 
 
+# ---------------------------------------------------------------- the service's parts
+
+
+def parts(rounds: int, batch: int = 100) -> None:
+    """The service layer's own cost, in this process with no socket or client: a check-in
+    through the ASGI application against ``store.check_in`` on the same kind of store
+    (SQLite, ``sync="normal"``, so no disk flush swamps the difference), and the parts of
+    a request, each the best of ``rounds`` interleaved batches."""
+    import anyio
+    import anyio.to_thread
+
+    from footcore._service._app import _Service, create_app
+    from footcore._service._metrics import Metrics
+    from footcore._service._tokens import read_tokens
+
+    engine = fc.Engine(backend="native")
+    work = checkins("p", WARM + rounds * batch)
+    bodies = [fc.to_json(c).encode() for c in work]
+    with tempfile.TemporaryDirectory() as folder:
+        token = add_token(Path(folder) / "tokens.toml", "bench", ["read", "write"])
+        tokens = read_tokens(Path(folder) / "tokens.toml")
+        stores = [fc.open_store(f"{folder}/{name}.db", sync="normal") for name in "la"]
+        for store in stores:
+            store.add_athlete(engine.new_athlete("p", goal=fc.Goal.RUNNER, start=START))
+        lib, served = stores
+        app = create_app(served, engine, tokens)
+        service = _Service(served, engine, tokens, max_body=1 << 20, timeout=30,
+                           metrics=Metrics())
+        headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode()),
+                   (b"content-type", b"application/json")]
+        loop = asyncio.new_event_loop()
+
+        async def asgi(body: bytes) -> None:
+            sent: list[Any] = []
+
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: dict[str, Any]) -> None:
+                sent.append(message)
+            path = "/v1/athletes/p/checkins"
+            await app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                       "method": "POST", "scheme": "http", "path": path,
+                       "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                       "headers": [*headers, (b"content-length", str(len(body)).encode())],
+                       "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2)},
+                      receive, send)
+            assert sent[0]["status"] == 201, sent
+
+        async def anyio_hop() -> None:
+            with anyio.fail_after(30):
+                await anyio.to_thread.run_sync(int, abandon_on_cancel=True)
+
+        left = {"library": iter(work[WARM:]), "asgi": iter(bodies[WARM:])}
+        for checkin, body in zip(work[:WARM], bodies[:WARM], strict=True):
+            lib.check_in(engine, "p", checkin)
+            loop.run_until_complete(asgi(body))
+
+        def repeat(step: Any) -> Any:
+            async def steps() -> None:
+                for _ in range(batch):
+                    await step()
+            return lambda: loop.run_until_complete(steps())
+        timed = {
+            "store.check_in (library)": lambda: [lib.check_in(engine, "p", next(
+                left["library"])) for _ in range(batch)],
+            "check-in through the ASGI app": repeat(lambda: asgi(next(left["asgi"]))),
+            "the service's thread hop (call)": repeat(lambda: service.call(int)),
+            "anyio.to_thread under fail_after": repeat(anyio_hop),
+            "token lookup (SHA-256, compare)": lambda: [tokens.find(token)
+                                                        for _ in range(batch)],
+            "body: parse_json and from_dict": lambda: [fc.from_json(bodies[0], fc.CheckIn)
+                                                       for _ in range(batch)],
+        }
+        best = {name: math.inf for name in timed}
+        for _ in range(rounds):
+            for name, run in timed.items():
+                began = time.perf_counter()
+                run()
+                best[name] = min(best[name], (time.perf_counter() - began) / batch)
+        service.worker.shutdown()
+        for store in stores:
+            store.close()
+    print(f"footcore {fc.__version__}: each the best of {rounds} batches of {batch}, "
+          f"microseconds per call")
+    for name, seconds in best.items():
+        print(f"  {name:<36} {seconds * 1e6:8.1f}")
+    added = best["check-in through the ASGI app"] - best["store.check_in (library)"]
+    print(f"  the service layer adds {added * 1e6:.1f} us to a check-in (no socket, no "
+          f"uvicorn, no client)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=480, help="check-ins per level (480)")
     parser.add_argument("--runs", type=int, default=3, help="runs (3)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--baseline", metavar="REF", help="serve git ref REF side by side")
+    parser.add_argument("--parts", action="store_true",
+                        help="time the service layer's parts in this process instead")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: SQLite, 1 worker, 1 and 8 clients, 48 check-ins")
     args = parser.parse_args(argv)
+    if args.parts:
+        parts(40 if not args.quick else 3)
+        return 0
     kinds = ["sqlite"] if args.no_postgres or args.quick else ["sqlite", "postgresql"]
     if args.quick:
         figures = measure(48, 1, kinds, (1,), (1, 8), None)
