@@ -5,6 +5,7 @@ Usage::
 
     python benchmarks/bench_serve.py [--n 480] [--runs 3] [--no-postgres] [--baseline REF]
     python benchmarks/bench_serve.py --quick     # a smoke test: SQLite, 1 worker, seconds
+    python benchmarks/bench_serve.py --parts     # the service layer's parts, in-process
 
 Each run starts real ``footcore serve`` processes (uvicorn, with a token file, as deployed)
 with 1 and 2 workers, each on a fresh store: a SQLite file at the service's durability
@@ -19,8 +20,11 @@ kind of store at the same durability, the library's own loop times ``--n`` calls
 Reported, as median (min-max) over the runs: check-ins per second, the 50th and 99th
 percentile of each check-in's latency as its client saw it (the client's own work
 included), each against the library loop of the same run (the rate as a ratio, the p50 as
-milliseconds HTTP adds), and the issue's three goals. ``--baseline REF`` serves footcore at
-git ref REF too, side by side in each run, for a before/after in one run.
+milliseconds HTTP adds), the CPU per check-in of the server's processes against the
+loop's (which holds where wall times do not: on a shared machine those swing tenfold), the
+clients' own CPU, and the issue's three goals. ``--baseline REF`` serves footcore at
+git ref REF too (as its own serve extra installs it), up beside the working tree's server
+and timed in turn with it at each level, for a before and after seconds apart.
 
 The clients run in this process, on the same cores as the servers: at 32 clients they take
 a share of the CPU a server would have on a machine of its own.
@@ -285,8 +289,9 @@ def spread(values: Sequence[float], digits: int = 0, unit: str = "") -> str:
 
 def measure(n: int, runs: int, kinds: Sequence[str], workers: Sequence[int],
             clients: Sequence[int], baseline: str | None) -> Figures:
-    """Each run: for each store kind, serving and worker count, the library loop, then a
-    fresh server timed at each level of ``clients``."""
+    """Each run: for each store kind and worker count, the library loop, then a fresh
+    server of each serving (the working tree, the baseline), all up at once and timed in
+    turn at each level of ``clients``, so that a before and after are seconds apart."""
     figures: Figures = {}
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -299,15 +304,18 @@ def measure(n: int, runs: int, kinds: Sequence[str], workers: Sequence[int],
             servings[baseline] = baseline_path(baseline, folder)
         for run in range(runs):
             for kind in kinds:
-                for name, path in servings.items():
-                    for count in workers:
-                        tag = f"r{run}{kind[0]}{len(figures)}"
-                        lib = library(stores.new(kind), f"{tag}-lib", n)
-                        figures.setdefault((kind, LIBRARY, 0, 1), []).append((lib, lib))
-                        with serving(stores.new(kind), tokens, count, path,
-                                     folder / "serve.log") as (url, pid):
-                            for level in clients:
-                                http = asyncio.run(drive(url, pid, token, f"{tag}-c{level}",
+                for count in workers:
+                    tag = f"r{run}{kind[0]}{count}"
+                    lib = library(stores.new(kind), f"{tag}-lib", n)
+                    figures.setdefault((kind, LIBRARY, 0, 1), []).append((lib, lib))
+                    with ExitStack() as servers:
+                        started = {name: servers.enter_context(serving(
+                            stores.new(kind), tokens, count, path, folder / "serve.log"))
+                            for name, path in servings.items()}
+                        for level in clients:  # each serving in turn, seconds apart
+                            for name, (url, pid) in started.items():
+                                http = asyncio.run(drive(url, pid, token,
+                                                         f"{tag}-{name[:8]}-c{level}",
                                                          level, n))
                                 figures.setdefault((kind, name, count, level), []).append(
                                     (http, lib))
