@@ -383,9 +383,6 @@ def parts(rounds: int, batch: int = 100) -> None:
     through the ASGI application against ``store.check_in`` on the same kind of store
     (SQLite, ``sync="normal"``, so no disk flush swamps the difference), and the parts of
     a request, each the best of ``rounds`` interleaved batches."""
-    import anyio
-    import anyio.to_thread
-
     from footcore._service._app import _Service, create_app
     from footcore._service._metrics import Metrics
     from footcore._service._tokens import read_tokens
@@ -424,10 +421,6 @@ def parts(rounds: int, batch: int = 100) -> None:
                       receive, send)
             assert sent[0]["status"] == 201, sent
 
-        async def anyio_hop() -> None:
-            with anyio.fail_after(30):
-                await anyio.to_thread.run_sync(int, abandon_on_cancel=True)
-
         left = {"library": iter(work[WARM:]), "asgi": iter(bodies[WARM:])}
         for checkin, body in zip(work[:WARM], bodies[:WARM], strict=True):
             lib.check_in(engine, "p", checkin)
@@ -443,7 +436,6 @@ def parts(rounds: int, batch: int = 100) -> None:
                 left["library"])) for _ in range(batch)],
             "check-in through the ASGI app": repeat(lambda: asgi(next(left["asgi"]))),
             "the service's thread hop (call)": repeat(lambda: service.call(int)),
-            "anyio.to_thread under fail_after": repeat(anyio_hop),
             "token lookup (SHA-256, compare)": lambda: [tokens.find(token)
                                                         for _ in range(batch)],
             "body: parse_json and from_dict": lambda: [fc.from_json(bodies[0], fc.CheckIn)
@@ -455,7 +447,6 @@ def parts(rounds: int, batch: int = 100) -> None:
                 began = time.perf_counter()
                 run()
                 best[name] = min(best[name], (time.perf_counter() - began) / batch)
-        service.worker.shutdown()
         for store in stores:
             store.close()
     print(f"footcore {fc.__version__}: each the best of {rounds} batches of {batch}, "

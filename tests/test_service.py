@@ -656,29 +656,6 @@ def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> Non
         assert "bug" not in body["detail"]
 
 
-class _Counted(footcore.store.SQLiteStore):
-    """A slow store that counts the reads it began."""
-
-    began = 0
-
-    def state(self, athlete_id: str) -> fc.AthleteState:
-        _Counted.began += 1
-        time.sleep(0.6)
-        return super().state(athlete_id)
-
-
-def test_a_call_queued_past_its_timeout_never_runs(tmp_path: Path) -> None:
-    """The store's calls wait in one queue: of two requests past their timeout, the one
-    under way finishes in its thread (before the store closes), the queued one never
-    starts."""
-    app = footcore.service.create_app(_Counted(str(tmp_path / "footcore.db")),
-                                      fc.Engine(backend="native"), None, timeout=0.2)
-    with serving(app) as client, ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(client.get, ["/v1/athletes/a-1", "/v1/athletes/a-2"]))
-    assert [a.json()["code"] for a in answers] == ["request-timeout"] * 2
-    assert _Counted.began == 1
-
-
 # ---------------------------------------------------------------- stopping
 
 

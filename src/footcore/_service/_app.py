@@ -1,19 +1,16 @@
 """The service's ASGI application: routes over a store and an engine, bearer tokens with
 scopes, problem details for every failure, a body limit, request logs and metrics.
 
-Every engine and store call runs in the store's one worker thread, first come first served
-(the store serialises the calls made on it), so the event loop only reads requests and
-writes answers.
+Every engine and store call runs in a worker thread (the store serialises the calls made on
+it), so the event loop only reads requests and writes answers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
 from functools import partial
@@ -21,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 try:
+    import anyio
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
@@ -140,7 +138,6 @@ class _Service:
         self.max_body = max_body
         self.timeout = timeout
         self.metrics = metrics
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="footcore-store")
 
     # ------------------------------------------------------------ what every route does
 
@@ -196,25 +193,16 @@ class _Service:
             return parse_json(b"".join(chunks), "request body")
 
     async def call(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``work(*args, **kwargs)`` in the store's worker thread, within the timeout.
-
-        One thread, first come first served: the store serialises its calls, so more
-        threads would only wait on its lock, which is no queue (a late request may pass an
-        early one), and each call would pay anyio's pool hand-off and cancel scope. The hop
-        takes about 40 us here against 60-70 for ``anyio.to_thread.run_sync`` under
-        ``fail_after``; benchmarks/bench_serve.py --parts times it, its 'cpu adds' column
-        the whole request.
+        """``work(*args, **kwargs)`` in a worker thread, within the timeout.
 
         Raises:
-            Problem: 503 past the timeout. A call still queued then never runs; one under
-                way goes on in its thread: a check-in may still be recorded, and its retry
-                (same id) gets the decision once it is.
+            Problem: 503 past the timeout. The work goes on in its thread: a check-in may
+                still be recorded, and its retry (same id) gets the decision once it is.
         """
-        queued = asyncio.get_running_loop().run_in_executor(
-            self.worker, partial(work, *args, **kwargs))
         try:
-            async with asyncio.timeout(self.timeout):
-                return await queued
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(partial(work, *args, **kwargs),
+                                                      abandon_on_cancel=True)
         except TimeoutError:
             raise Problem(503, "request-timeout", f"no answer within {self.timeout:g} s; "
                                                   f"retry the same request later",
@@ -454,7 +442,6 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        service.worker.shutdown()  # a call past its timeout finishes before the store closes
         if on_shutdown is not None:
             on_shutdown()
 
