@@ -438,8 +438,9 @@ def test_no_token_file_no_server(tmp_path: Path, capsys: pytest.CaptureFixture[s
                         (["--tokens", str(tmp_path / "missing.toml")], "no such file"),
                         (["--insecure", "--workers", "0"], "accepted: more than 0"),
                         (["--insecure", "--timeout", "0"], "accepted: more than 0")):
-        code, _, err = footcore_cli(capsys, "serve", store, *extra)
-        assert code == 2 and said in err, err
+        for words in ([store, *extra], [*extra, store], ["run", *extra, store]):
+            code, _, err = footcore_cli(capsys, "serve", *words)  # options before the store too
+            assert code == 2 and said in err, (words, err)
     tokens = tmp_path / "tokens.toml"
     footcore.service.add_token(tokens, "app", {"read"})
     url = f"postgresql://fc:s3cret-pw@127.0.0.1:{free_port()}/fc?connect_timeout=5"

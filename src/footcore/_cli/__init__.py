@@ -27,7 +27,7 @@ from ._common import show_help
 from ._impact import add_impact_command
 from ._project import add_project_commands
 from ._report import add_report_command
-from ._serve import add_serve_commands
+from ._serve import add_serve_commands, run_by_default
 from ._store import add_store_commands
 from ._style import escaping_output, paint_for, shown
 
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(run_by_default(list(sys.argv[1:] if argv is None else argv)))
         with escaping_output():
             code: int = args.run(args)
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed

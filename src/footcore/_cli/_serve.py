@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._engine import BACKENDS
 from .._service._run import Settings, serve
@@ -18,32 +17,19 @@ from ._common import add_command, print_json, show_help
 if TYPE_CHECKING:
     from ._common import Commands
 
-__all__ = ["add_serve_commands"]
+__all__ = ["add_serve_commands", "run_by_default"]
 
 
-class _AnyName(dict[str, argparse.ArgumentParser]):
-    """Sub-commands that, once all are declared (``open``), let any first word through
-    argparse's check of choices."""
-
-    open = False
-
-    def __contains__(self, name: object) -> bool:
-        return self.open or dict.__contains__(self, name)
+_ACTIONS = ("run", "token", "-h", "--help")
 
 
-class _RunByDefault(argparse._SubParsersAction):  # type: ignore[type-arg]
-    """``footcore serve STORE`` reads as ``footcore serve run STORE``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.names = self._name_parser_map = self.choices = _AnyName()
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
-        given = list(values or [])
-        if given and not dict.__contains__(self._name_parser_map, given[0]):
-            given = ["run", *given]
-        super().__call__(parser, namespace, given, option_string)
+def run_by_default(argv: list[str]) -> list[str]:
+    """``footcore serve [OPTIONS] STORE`` reads as ``footcore serve run [OPTIONS] STORE``:
+    when the word after ``serve`` names none of its actions (nor asks for help), the options
+    given before the store are run's too."""
+    if argv[:1] == ["serve"] and len(argv) > 1 and argv[1] not in _ACTIONS:
+        return ["serve", "run", *argv[1:]]
+    return argv
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -76,8 +62,7 @@ def add_serve_commands(commands: Commands) -> None:
                "tokens.toml\n  footcore serve footcore.db --tokens tokens.toml --port 8000",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     show_help(parser)
-    actions: _RunByDefault = parser.add_subparsers(  # type: ignore[assignment]
-        dest="serve_command", metavar="ACTION", action=_RunByDefault)
+    actions = parser.add_subparsers(dest="serve_command", metavar="ACTION")
 
     cmd = add_command(
         actions, "run", _run,
@@ -123,4 +108,3 @@ def add_serve_commands(commands: Commands) -> None:
     cmd.add_argument("--scopes", required=True,
                      help=f"comma-separated, of {', '.join(SCOPES)}")
     cmd.add_argument("--tokens", required=True, metavar="TOKENS.toml")
-    actions.names.open = True
