@@ -175,7 +175,7 @@ class StoreCore(ABC):
         store, writing nothing (a schema-1 store is then read as it is). Close the
         connection on failure."""
         try:
-            with self._write() if create else self._read() as tx:
+            with self._lock, self._write() if create else self._read() as tx:
                 if create:
                     if first:
                         tx.one(first)
