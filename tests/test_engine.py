@@ -34,14 +34,11 @@ def play(engine: fc.Engine, count: int = 30) -> list[str]:
     return out
 
 
-def test_auto_picks_durable_where_it_imports_else_native() -> None:
-    engine = fc.Engine()
-    try:
-        import durable_rules_engine  # noqa: F401
-    except ImportError:
+def test_auto_picks_native_everywhere() -> None:
+    """The default is the compiled native backend, whether durable_rules imports or not."""
+    for engine in (fc.Engine(), fc.Engine(backend="auto")):
         assert engine.backend == "native"
-    else:
-        assert engine.backend == "durable"
+        assert isinstance(engine._matcher, CompiledMatcher)
 
 
 def test_native_backend_is_always_there() -> None:
@@ -67,8 +64,10 @@ def test_durable_backend_where_it_cannot_import_says_what_to_do() -> None:
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError:
-        with pytest.raises(fc.EngineError, match="native"):
+        with pytest.raises(fc.EngineError) as refused:
             fc.Engine(backend="durable")
+        assert refused.value.code == "durable-missing"
+        assert "footcore[durable]" in str(refused.value)
     else:
         assert fc.Engine(backend="durable").backend == "durable"
 

@@ -12,7 +12,7 @@ from ._changes import check_fits, override, retarget, upgrade
 from ._compiled import CompiledMatcher
 from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_native
 from ._enums import Action, Goal, Role
-from ._errors import DuplicateCheckIn, EngineError, InputError
+from ._errors import DuplicateCheckIn, InputError
 from ._facts import build_facts, record
 from ._memo import remember
 from ._models import (
@@ -66,16 +66,11 @@ def _make_matcher(rules: Sequence[CompiledRule], backend: str) -> tuple[str, _Ma
         return "native", _Interpreter(rules)
     if backend not in BACKENDS:
         raise InputError(f"backend: got {backend!r}; accepted: {', '.join(BACKENDS)}")
-    if backend == "native":
+    if backend != "durable":
         return "native", CompiledMatcher(rules)
-    from ._durable import DurableMatcher, durable_available
+    from ._durable import DurableMatcher
 
-    if durable_available():
-        return "durable", DurableMatcher(rules)
-    if backend == "durable":
-        raise EngineError("backend 'durable' needs durable-rules, which does not import here "
-                          "(it supports CPython 3.11 and 3.12); use backend='native' or 'auto'")
-    return "native", CompiledMatcher(rules)
+    return "durable", DurableMatcher(rules)
 
 
 @attrs.frozen(eq=False)
@@ -131,9 +126,9 @@ class Engine:
 
     Args:
         rulebook: a loaded rulebook; ``None`` loads the one shipped with footcore.
-        backend: ``"durable"`` (durable_rules' Rete engine), ``"native"`` (the rulebook
-            compiled to Python) or ``"auto"`` (durable where it imports, else native). Both
-            fire the same rules.
+        backend: ``"native"`` (the rulebook compiled to Python), ``"auto"`` (the default:
+            native, everywhere) or ``"durable"`` (durable_rules' Rete engine, with the
+            ``footcore[durable]`` extra on CPython 3.11 and 3.12). Both fire the same rules.
 
     An engine holds no per-athlete data: one engine can serve every athlete, from
     several threads at once.
