@@ -111,6 +111,26 @@ def test_one_engine_shared_by_threads_decides_as_serial() -> None:
     assert results == [expected] * 4
 
 
+def test_states_read_back_from_json_in_turn_decide_as_the_engines_own() -> None:
+    """An app reads each state back from JSON, its athletes in turn: the engine remembers
+    plans by what they are built from, not by state object, and decides the same."""
+    athletes = [f"a-{n}" for n in range(3)]
+    expected = play(fc.Engine(backend="native"))  # one athlete's, as the engine made them
+    engine = fc.Engine(backend="native")
+    texts = {name: fc.to_json(engine.new_athlete(name, goal=fc.Goal.STRENGTH, start=START))
+             for name in athletes}
+    got: dict[str, list[str]] = {name: [] for name in athletes}
+    for checkin in checkins(30):
+        for name in athletes:
+            decision = engine.evaluate(fc.from_json(texts[name], fc.AthleteState), checkin)
+            texts[name] = fc.to_json(decision.state)
+            got[name].append(fc.to_json(decision).replace(f'"{name}"', '"a-1"')
+                             .replace('"native"', '"?"'))
+    assert got == dict.fromkeys(athletes, expected)
+    # A plan is remembered once per distinct week, not once per state.
+    assert len(engine._plans) < 3 * 30
+
+
 @pytest.mark.parametrize(("call", "named"), [
     (lambda: fc.Engine("rules/"), "rulebook"),  # type: ignore[arg-type]
     (lambda: fc.load_rulebook(5), "path"),  # type: ignore[arg-type]
