@@ -172,9 +172,11 @@ def test_sibling_condition_limit() -> None:
     matcher = DurableMatcher([*wide, rule(FactType.SYMPTOM, Condition("severity", Op.EQ, 3))])
     facts = {FactType.SYMPTOM: [neutral(FactType.SYMPTOM, days=7, severity=3)]}
     assert matcher.match(facts) == {Match(7, 0), Match(255, 0)}
-    with pytest.raises(RulebookError, match="'last'"):
+    with pytest.raises(RulebookError, match="'last'") as refused:
         DurableMatcher([*wide, rule(FactType.SYMPTOM, Condition("days", Op.IN, (1, 2)),
                                     rule_id="last")])
+    assert refused.value.code == "durable-limit"
+    assert f"more than {_durable.MAX_SIDE_BY_SIDE} conditions" in str(refused.value)
 
 
 @pytest.mark.parametrize(("test", "field"), [
@@ -202,15 +204,24 @@ def test_unsendable_facts_are_engine_errors(fact: Mapping[str, object]) -> None:
         Match(0, 0)}
 
 
-def test_unavailable_engine_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("failure", "said"), [
+    (ModuleNotFoundError("No module named 'durable_rules_engine'", name="durable_rules_engine"),
+     "durable_rules is not installed"),
+    (ImportError("PyEval_CallObject"), "does not import on this Python (PyEval_CallObject)"),
+])
+def test_unavailable_engine_is_an_engine_error_naming_the_extra(
+        monkeypatch: pytest.MonkeyPatch, failure: ImportError, said: str) -> None:
     def broken() -> None:
-        raise ImportError("PyEval_CallObject")
+        raise failure
 
     monkeypatch.setattr(_durable, "_engine", broken)
-    durable_available.cache_clear()
+    _durable._unavailable.cache_clear()
     try:
         assert not durable_available()
-        with pytest.raises(EngineError, match="native"):
+        with pytest.raises(EngineError) as refused:
             DurableMatcher(SAMPLE_RULES)
+        assert refused.value.code == "durable-missing"
+        for needle in (said, "pip install 'footcore[durable]'", "backend='native'"):
+            assert needle in str(refused.value)
     finally:
-        durable_available.cache_clear()
+        _durable._unavailable.cache_clear()

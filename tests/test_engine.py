@@ -34,14 +34,11 @@ def play(engine: fc.Engine, count: int = 30) -> list[str]:
     return out
 
 
-def test_auto_picks_durable_where_it_imports_else_native() -> None:
-    engine = fc.Engine()
-    try:
-        import durable_rules_engine  # noqa: F401
-    except ImportError:
+def test_auto_picks_native_everywhere() -> None:
+    """The default is the compiled native backend, whether durable_rules imports or not."""
+    for engine in (fc.Engine(), fc.Engine(backend="auto")):
         assert engine.backend == "native"
-    else:
-        assert engine.backend == "durable"
+        assert isinstance(engine._matcher, CompiledMatcher)
 
 
 def test_native_backend_is_always_there() -> None:
@@ -67,8 +64,10 @@ def test_durable_backend_where_it_cannot_import_says_what_to_do() -> None:
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError:
-        with pytest.raises(fc.EngineError, match="native"):
+        with pytest.raises(fc.EngineError) as refused:
             fc.Engine(backend="durable")
+        assert refused.value.code == "durable-missing"
+        assert "footcore[durable]" in str(refused.value)
     else:
         assert fc.Engine(backend="durable").backend == "durable"
 
@@ -110,6 +109,26 @@ def test_one_engine_shared_by_threads_decides_as_serial() -> None:
     for thread in threads:
         thread.join()
     assert results == [expected] * 4
+
+
+def test_states_read_back_from_json_in_turn_decide_as_the_engines_own() -> None:
+    """An app reads each state back from JSON, its athletes in turn: the engine remembers
+    plans by what they are built from, not by state object, and decides the same."""
+    athletes = [f"a-{n}" for n in range(3)]
+    expected = play(fc.Engine(backend="native"))  # one athlete's, as the engine made them
+    engine = fc.Engine(backend="native")
+    texts = {name: fc.to_json(engine.new_athlete(name, goal=fc.Goal.STRENGTH, start=START))
+             for name in athletes}
+    got: dict[str, list[str]] = {name: [] for name in athletes}
+    for checkin in checkins(30):
+        for name in athletes:
+            decision = engine.evaluate(fc.from_json(texts[name], fc.AthleteState), checkin)
+            texts[name] = fc.to_json(decision.state)
+            got[name].append(fc.to_json(decision).replace(f'"{name}"', '"a-1"')
+                             .replace('"native"', '"?"'))
+    assert got == dict.fromkeys(athletes, expected)
+    # A plan is remembered once per distinct week, not once per state.
+    assert len(engine._plans) < 3 * 30
 
 
 @pytest.mark.parametrize(("call", "named"), [

@@ -16,8 +16,9 @@ import pytest
 import footcore as fc
 import footcore.audit
 import footcore.models
-from footcore import AthleteState, CheckIn, Decision, InputError, RulebookError
+from footcore import AthleteState, CheckIn, Decision, InputError, RulebookError, _durable
 from footcore._limits import EARLIEST_DATE, LATEST_DATE, LIMITS, MAX_INT, limit
+from footcore.testing import check_backends_agree
 
 START = date(2026, 1, 5)
 DAY = date(2026, 1, 7)
@@ -336,12 +337,29 @@ def test_a_condition_against_a_non_finite_or_huge_constant(tmp_path: Path,
                "rules-backoff.toml", "stiffness-deload")
 
 
-def test_too_many_side_by_side_conditions_name_the_file(tmp_path: Path) -> None:
+def test_past_the_per_fact_condition_limit_native_decides_and_durable_refuses(
+        tmp_path: Path) -> None:
+    """600 conditions side by side on symptom facts: past durable_rules' 511 (docs/limits.md),
+    so the durable backend refuses the rulebook, naming why; native fires the wide rule."""
     many = ", ".join(str(n) for n in range(600))
     old = '{ field = "kind", op = "eq", value = "stiffness" }'
-    load_error(edited(tmp_path, "rules-backoff.toml", old,
-                      f'{{ field = "days", op = "in", value = [{many}] }}'),
-               "rules-backoff.toml", "side by side")
+    rulebook = fc.load_rulebook(edited(tmp_path, "rules-backoff.toml", old,
+                                       f'{{ field = "days", op = "in", value = [{many}] }}'))
+    engine = fc.Engine(rulebook)
+    assert engine.backend == "native"
+    state = engine.new_athlete("a-1", goal=fc.Goal.RUNNER, start=START)
+    for days, fires in ((599, True), (600, False)):
+        symptom = fc.Symptom(fc.SymptomKind.SORENESS, fc.Location.ARCH, severity=3, days=days)
+        checkin = CheckIn(on=DAY, completed=True, minutes=18, symptoms=(symptom,))
+        decision = engine.evaluate(state, checkin)
+        assert ("stiffness-deload" in {f.rule_id for f in decision.firings}) is fires
+    # The kit's backends-agree check leaves a rulebook durable refuses out, as it says.
+    assert check_backends_agree(engine, state, checkin) == decision
+    available = _durable.durable_available()  # else the extra is missing: that is said
+    with pytest.raises(RulebookError if available else fc.EngineError) as refused:
+        fc.Engine(rulebook, backend="durable")
+    assert refused.value.code == ("durable-limit" if available else "durable-missing")
+    assert ("511" if available else "footcore[durable]") in str(refused.value)
 
 
 @pytest.mark.parametrize(("stage_id", "needle"), [('""', "got ''"), ('"  "', "got '  '"),

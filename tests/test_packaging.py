@@ -4,7 +4,8 @@ This runs in the normal suite (about 10-60 s, most of it pip; marked ``once``, s
 runs it under its first interpreter only: the wheel is the same for all). It catches the
 packaging mistakes no import-from-the-checkout test can see: rules/ or an example script
 not shipped inside the package, py.typed or the Hypothesis strategies missing, a default
-rulebook that only loads from a source tree, a prover that needs Hypothesis after all.
+rulebook that only loads from a source tree, a prover that needs Hypothesis after all, a
+core that needs durable_rules (the ``durable`` extra) after all.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ TIMEOUT = 600
 pytestmark = [pytest.mark.once, pytest.mark.long]
 
 SCRIPT = """
+import importlib.util
 import json
 import sys
 from datetime import date
@@ -41,13 +43,13 @@ checkin = footcore.CheckIn(
                                severity=4),),
 )
 actions = {}
-for backend in ("native", "auto"):
+for backend in ("native", "auto", "durable"):
     try:
         engine = footcore.Engine(rulebook, backend=backend)
         state = engine.new_athlete("a-17", goal=footcore.Goal.RUNNER, start=date(2026, 1, 5))
         actions[backend] = engine.evaluate(state, checkin).action.value
     except Exception as exc:  # reported by the test, after the checks that do not need it
-        actions[backend] = f"{type(exc).__name__}: {exc}"
+        actions[backend] = f"{type(exc).__name__} {getattr(exc, 'code', '')}: {exc}"
 print(actions["native"], file=sys.stderr)
 # The prover needs no Hypothesis (not installed here): it proves the shipped rulebook safe.
 report = footcore.testing.prove(rulebook)
@@ -58,6 +60,9 @@ print(json.dumps({
     "location": str(rulebook.location),
     "module": footcore.__file__,
     "actions": actions,
+    # the core install has no durable_rules (an extra), and none of its modules is loaded
+    "durable": [importlib.util.find_spec("durable_rules_engine") is not None,
+                sorted(name for name in sys.modules if name.startswith("durable"))],
     "version": footcore.__version__,
 }))
 """
@@ -135,7 +140,10 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
         f"the default rulebook was loaded from {out['location']}, not from the wheel")
     assert out["digest"] == footcore.load_rulebook(REPO / "rules").digest
     assert out["version"] == footcore.__version__
+    durable = out["actions"].pop("durable")
     assert out["actions"] == {"native": "deload", "auto": "deload"}
+    assert durable.startswith("EngineError durable-missing: ") and "footcore[durable]" in durable
+    assert out["durable"] == [False, []]
     assert out["proof"] == {"ok": True, "invariants": len(PROVABLE), "hypothesis": False}
 
     # The command, as a new user runs it from an empty folder: no checkout, no matplotlib.
@@ -167,7 +175,7 @@ def test_wheel_ships_the_rulebook_and_works_from_a_fresh_virtualenv(tmp_path: Pa
     assert not (empty / "out").exists()  # refused before the run, nothing written
     timeline = _run([footcore_cmd, "simulate", "scenarios/sharp_pain.toml", "--out", "out",
                      "--no-chart", "--rules", "rules"], cwd=empty, env=env)
-    assert "PAUSE" in timeline
+    assert "PAUSE" in timeline and "backend native" in timeline  # without durable_rules
     _run([footcore_cmd, "report", "out/decisions.jsonl", "runner-sharp", "--out", "pages",
           "--no-chart"], cwd=empty, env=env)
     (page,) = (empty / "pages").glob("runner-sharp-*.html")

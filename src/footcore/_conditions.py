@@ -24,7 +24,6 @@ __all__ = [
     "FACT_FIELDS",
     "FACT_TYPES",
     "MAX_SET_GROUPS",
-    "MAX_SIDE_BY_SIDE",
     "CompiledRule",
     "FactType",
     "FieldSpec",
@@ -62,11 +61,10 @@ class Op(NamedEnum):
     NOT_IN = "not_in"
 
 
-# Limits of durable_rules 2.0.28 that every rulebook keeps, so that it loads the same way
-# on both backends: `in` conditions with several values in one rule (15 fail to compile),
-# and conditions side by side on one fact type (512 hang the engine).
+# A limit of durable_rules 2.0.28 that every rulebook keeps, so that a rule loads the same
+# way on both backends: `in` conditions with several values in one rule (15 fail to
+# compile). Its per-fact condition limit is the durable backend's alone (_durable.py).
 MAX_SET_GROUPS = 14
-MAX_SIDE_BY_SIDE = 511
 
 ORDERING_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
 SET_OPS = frozenset({Op.IN, Op.NOT_IN})

@@ -30,7 +30,6 @@ from ._conditions import (
     FACT_FIELDS,
     FACT_TYPES,
     MAX_SET_GROUPS,
-    MAX_SIDE_BY_SIDE,
     SET_OPS,
     CompiledRule,
     Facts,
@@ -41,10 +40,13 @@ from ._conditions import (
 )
 from ._errors import EngineError, RulebookError
 
-__all__ = ["DurableMatcher", "durable_available"]
+__all__ = ["MAX_SIDE_BY_SIDE", "DurableMatcher", "durable_available"]
 
 # Limits measured on durable_rules 2.0.28.
 _MAX_EXACT_INT = 2**53  # the engine compares an int with a float as two doubles
+# Conditions side by side on one fact type (a rule's widest `in` counts its values): 512
+# hang the engine, so the durable backend refuses a rulebook with more. Native has no limit.
+MAX_SIDE_BY_SIDE = 511
 
 _TYPE = "_type"
 _INDEX = "_index"
@@ -76,13 +78,24 @@ def _engine() -> Any:
 
 
 @functools.cache
-def durable_available() -> bool:
-    """Whether durable_rules' engine imports here (CPython 3.11 and 3.12, not 3.13+)."""
+def _unavailable() -> str | None:
+    """Why durable_rules' engine does not import here, or None where it does."""
     try:
         _engine()
-    except Exception:
-        return False
-    return True
+    except ImportError as error:
+        if isinstance(error, ModuleNotFoundError) and error.name == "durable_rules_engine":
+            return "durable_rules is not installed"
+        return f"durable_rules does not import on this Python ({error})"
+    except Exception as error:
+        return f"durable_rules does not import on this Python ({error!r})"
+    return None
+
+
+def durable_available() -> bool:
+    """Whether durable_rules' engine imports here: installed (``footcore[durable]``) on
+    CPython 3.11 or 3.12. Its package does not import on 3.13+."""
+    return _unavailable() is None
+
 
 
 def _bool(value: bool) -> str:
@@ -232,9 +245,12 @@ class DurableMatcher:
         self._build(tuple(rules))
 
     def _build(self, rules: tuple[CompiledRule, ...]) -> None:
-        if not durable_available():
-            raise EngineError("durable_rules does not import on this Python; use the native "
-                              "backend (backend='native' or 'auto')")
+        missing = _unavailable()
+        if missing is not None:
+            raise EngineError(
+                f"backend 'durable': {missing}; install the extra (pip install "
+                f"'footcore[durable]', CPython 3.11 and 3.12) or use the native backend "
+                f"(backend='native' or 'auto')", code="durable-missing")
         engine = _engine()
         self._rules = rules
         self._numbers: dict[str, int] = {}
@@ -245,8 +261,11 @@ class DurableMatcher:
             self._numbers[f"r{number}"] = number
             branches[rule.fact] += width
             if branches[rule.fact] > MAX_SIDE_BY_SIDE:
-                raise _rule_error(rule, f"more than {MAX_SIDE_BY_SIDE} conditions on {rule.fact} "
-                                  "facts side by side; durable_rules hangs on that many")
+                raise RulebookError(
+                    f"more than {MAX_SIDE_BY_SIDE} conditions on {rule.fact} facts side by "
+                    f"side (the per-fact condition limit of durable_rules, which hangs on that "
+                    f"many); use the native backend, which has no such limit",
+                    item=f"rule {rule.id!r}", code="durable-limit")
         # Only the fact types and fields some rule reads are sent, in a fixed order.
         read = {kind: {test.field for rule in rules if rule.fact == kind for test in rule.tests}
                 for kind in FACT_TYPES if any(rule.fact == kind for rule in rules)}

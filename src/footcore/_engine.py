@@ -12,7 +12,7 @@ from ._changes import check_fits, override, retarget, upgrade
 from ._compiled import CompiledMatcher
 from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_native
 from ._enums import Action, Goal, Role
-from ._errors import DuplicateCheckIn, EngineError, InputError
+from ._errors import DuplicateCheckIn, InputError
 from ._facts import build_facts, record
 from ._memo import remember
 from ._models import (
@@ -23,7 +23,7 @@ from ._models import (
     ParamUse,
     WeekPlan,
 )
-from ._plan import build_plan, same_week, winning_cues, with_cues
+from ._plan import build_plan, plan_inputs, winning_cues, with_cues
 from ._rulebook import Rule, Rulebook
 from ._rulebook_loading import load_rulebook
 from ._transition import next_state
@@ -41,7 +41,7 @@ interpreter (:func:`match_native`) rather than the compiled rulebook, for the te
 check the two agree. Its decisions say ``native``."""
 
 _FIRING = trusted(Firing)
-_KNOWN_PLANS = 1024
+_KNOWN_PLANS = 4096
 _MADE_MOST = 256
 _DECISION = trusted(Decision)
 
@@ -66,16 +66,11 @@ def _make_matcher(rules: Sequence[CompiledRule], backend: str) -> tuple[str, _Ma
         return "native", _Interpreter(rules)
     if backend not in BACKENDS:
         raise InputError(f"backend: got {backend!r}; accepted: {', '.join(BACKENDS)}")
-    if backend == "native":
+    if backend != "durable":
         return "native", CompiledMatcher(rules)
-    from ._durable import DurableMatcher, durable_available
+    from ._durable import DurableMatcher
 
-    if durable_available():
-        return "durable", DurableMatcher(rules)
-    if backend == "durable":
-        raise EngineError("backend 'durable' needs durable-rules, which does not import here "
-                          "(it supports CPython 3.11 and 3.12); use backend='native' or 'auto'")
-    return "native", CompiledMatcher(rules)
+    return "durable", DurableMatcher(rules)
 
 
 @attrs.frozen(eq=False)
@@ -131,9 +126,9 @@ class Engine:
 
     Args:
         rulebook: a loaded rulebook; ``None`` loads the one shipped with footcore.
-        backend: ``"durable"`` (durable_rules' Rete engine), ``"native"`` (the rulebook
-            compiled to Python) or ``"auto"`` (durable where it imports, else native). Both
-            fire the same rules.
+        backend: ``"native"`` (the rulebook compiled to Python), ``"auto"`` (the default:
+            native, everywhere) or ``"durable"`` (durable_rules' Rete engine, with the
+            ``footcore[durable]`` extra on CPython 3.11 and 3.12). Both fire the same rules.
 
     An engine holds no per-athlete data: one engine can serve every athlete, from
     several threads at once.
@@ -150,9 +145,10 @@ class Engine:
         self._ref = self.rulebook.ref
         self._gates = Gates(self.rulebook)
         self._traces = _traces(self.rulebook)
-        # The plans of states this engine made lately, by state object: the next
-        # check-in's prior plan is usually the plan of the state the last decision made.
-        self._plans: dict[int, tuple[AthleteState, WeekPlan]] = {}
+        # The plans this engine made lately, by what they were built from (plan_inputs):
+        # a check-in's prior plan is usually the plan of the state the athlete's last
+        # decision made, whether that state is the object it made or one read back from JSON.
+        self._plans: dict[tuple[object, ...], WeekPlan] = {}
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
@@ -195,9 +191,8 @@ class Engine:
         self._check_checkin(state, checkin)
         rulebook = self.rulebook
         counted = record(rulebook, state, checkin)
-        known = self._plans.get(id(state))
-        prior_plan = known[1] if known is not None and known[0] is state else build_plan(
-            rulebook, state)
+        inputs = plan_inputs(state)
+        prior_plan = self._plan(inputs, state)
         facts = build_facts(rulebook, state, checkin, counted)
         matches = self._matcher.ordered(facts)
         traces = self._traces
@@ -218,12 +213,19 @@ class Engine:
         else:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
-        own = prior_plan if same_week(state, new) else build_plan(rulebook, new)
-        remember(self._plans, id(new), (new, own), _KNOWN_PLANS)
+        new_inputs = plan_inputs(new)
+        own = prior_plan if new_inputs == inputs else self._plan(new_inputs, new)
         plan = with_cues(own, cues) if cues else own
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,
                          self._gates.why_not(facts[FactType.CHECKIN][0], fired), None)
+
+    def _plan(self, inputs: tuple[object, ...], state: AthleteState) -> WeekPlan:
+        """The plan of ``state``, whose :func:`plan_inputs` are ``inputs``: remembered."""
+        plan = self._plans.get(inputs)
+        if plan is None:
+            plan = remember(self._plans, inputs, build_plan(self.rulebook, state), _KNOWN_PLANS)
+        return plan
 
     def change_goal(self, state: AthleteState, goal: Goal | str, *, on: date,
                     by: str | None = None, role: Role | str | None = None,

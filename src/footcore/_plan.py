@@ -12,7 +12,7 @@ from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
 from ._words import day
 
-__all__ = ["build_plan", "planned_week", "rest_days_end", "same_week", "winning_cues",
+__all__ = ["build_plan", "plan_inputs", "planned_week", "rest_days_end", "winning_cues",
            "with_cues"]
 
 
@@ -183,16 +183,12 @@ def _emphasis_note(rulebook: Rulebook, found: Observation, lead: str) -> str:
             f"(P1).")
 
 
-def same_week(before: AthleteState, after: AthleteState) -> bool:
-    """Whether :func:`build_plan` plans the same week for two states of one athlete (what
-    it reads of them is equal): a decision that changed none of it keeps its plan."""
-    return (before.stage == after.stage and before.dose_level == after.dose_level
-            and before.paused is after.paused and before.backoff is after.backoff
-            and before.backoff_until == after.backoff_until
-            and before.clinician_cleared is after.clinician_cleared
-            and before.prior_foot_ankle_problems is after.prior_foot_ankle_problems
-            and before.goal is after.goal and before.athlete_id == after.athlete_id
-            and before.awareness == after.awareness)
+def plan_inputs(state: AthleteState) -> tuple[object, ...]:
+    """What :func:`build_plan` reads of ``state``: states with equal inputs get equal plans
+    (under one rulebook), so a plan may be remembered under them."""
+    return (state.athlete_id, state.stage, state.dose_level, state.paused, state.backoff,
+            state.backoff_until, state.last_backoff_on, state.clinician_cleared,
+            state.prior_foot_ankle_problems, state.goal, state.awareness)
 
 
 def winning_cues(fired: Iterable[Rule], action: Action) -> list[str]:

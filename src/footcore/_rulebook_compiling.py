@@ -26,7 +26,7 @@ from ._limits import MAX_INT, limit
 from ._models import Exercise
 from ._rulebook import Param, Rule, Stage
 
-__all__ = ["compile_rule", "rule_width"]
+__all__ = ["compile_rule"]
 
 _ENUM_DOMAINS: Mapping[str, frozenset[str]] = {
     kind.__name__: frozenset(member.value for member in kind)
@@ -116,8 +116,3 @@ def compile_rule(rule: Rule, params: Mapping[str, Param], stages: list[Stage],
                             file=file, item=item, field="when")
     return CompiledRule(rule.id, rule.action, rule.fact, (*guards, *tests))
 
-
-def rule_width(rule: CompiledRule) -> int:
-    """How many conditions a rule puts side by side: its widest 'in', or 1."""
-    return max((len(t.value) for t in rule.tests
-                if t.op is Op.IN and isinstance(t.value, tuple)), default=1)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
-from ._conditions import FACT_FIELDS, MAX_SIDE_BY_SIDE, CompiledRule, FactType
+from ._conditions import FACT_FIELDS, CompiledRule, FactType
 from ._convert import CONVERTER, describe_error
 from ._enums import ENGINE_ACTIONS, RULE_ACTIONS, Action
 from ._errors import FootcoreError, InputError, RulebookError
@@ -37,7 +37,7 @@ from ._rulebook_checks import (
     check_ways_forward,
     not_a_rule_action,
 )
-from ._rulebook_compiling import _domain, compile_rule, rule_width
+from ._rulebook_compiling import _domain, compile_rule
 from ._safety import floor_breaches
 from ._tomlparse import read_toml
 
@@ -334,13 +334,6 @@ def assemble(meta: RulebookMeta, params: Mapping[str, Param], exercises: Iterabl
         check_source(rule.source, rule.rationale, file, f"rule {rule.id}")
         compiled.append(compile_rule(rule, params, ladder, catalogue, file))
     check_ways_forward(ladder, written, stage_files)
-    for fact in FactType:
-        width = sum(rule_width(c) for c in compiled if c.fact is fact)
-        if width > MAX_SIDE_BY_SIDE:
-            where = sorted({rule_files[c.id] for c in compiled if c.fact is fact})
-            raise RulebookError(f"the rules on {fact} facts hold {width} conditions side by "
-                                f"side; at most {MAX_SIDE_BY_SIDE}", file=", ".join(where),
-                                field="rule")
     breaches = floor_breaches(meta.precedence, meta.default_action, compiled, lambda name: (
         _domain(FACT_FIELDS[FactType.SYMPTOM][name], ladder, catalogue)))
     if breaches and not allow_unsafe:

@@ -37,7 +37,7 @@ def add_command(commands: Commands, name: str, run: Callable[[argparse.Namespace
                             help="rulebook folder (default: the rulebook shipped with footcore)")
     if backend:
         parser.add_argument("--backend", choices=BACKENDS, default="auto",
-                            help="rule engine backend (default: auto, durable where it imports)")
+                            help="rule engine backend (default: auto, the native one)")
     if json:
         parser.add_argument("--json", action="store_true", help=f"print {json} as JSON")
     parser.set_defaults(parser=parser)

@@ -13,6 +13,7 @@ import attrs
 
 from .._convert import to_json
 from .._engine import Engine
+from .._errors import RulebookError
 from .._models import Decision
 from .._rulebook import Rulebook
 from .._rulebook_loading import assemble
@@ -32,19 +33,26 @@ def _fresh(rulebook: Rulebook, backend: str) -> Engine:
 
 @functools.lru_cache(maxsize=32)
 def _other_backend(rulebook: Rulebook, backend: str) -> Engine | None:
-    """An engine on the backend other than ``backend``, or None where durable is missing."""
+    """An engine on the backend other than ``backend``, or None where durable is missing
+    or refuses the rulebook."""
     if backend == "durable":
         return Engine(rulebook, backend="native")
     from .._durable import durable_available
 
     if not durable_available():
         return None
-    return Engine(rulebook, backend="durable")
+    try:
+        return Engine(rulebook, backend="durable")
+    except RulebookError as error:
+        if error.code == "durable-limit":
+            return None
+        raise
 
 
 def other_backend(engine: Engine) -> Engine | None:
     """The engine to compare ``engine`` with: durable for native, native for durable; None
-    where durable-rules does not import (it supports CPython 3.11 and 3.12)."""
+    where durable-rules does not import (the ``footcore[durable]`` extra, on CPython 3.11
+    and 3.12) or the rulebook is past its per-fact condition limit."""
     return _other_backend(engine.rulebook, engine.backend)
 
 

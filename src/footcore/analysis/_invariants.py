@@ -145,8 +145,8 @@ _LIST = (
     Invariant("deterministic", "the same inputs give byte-identical decisions", (), (),
               deterministic, engine_level=True),
     Invariant("backends-agree", "the durable and native backends give the same decision "
-              "(skipped where durable-rules does not import)", (), (), backends_agree,
-              engine_level=True),
+              "(skipped where durable-rules does not import or refuses the rulebook)", (), (),
+              backends_agree, engine_level=True),
     Invariant("article-responses", "each trigger of the article's table gets its response "
               "at the rulebook's thresholds, the most cautious winning, and the trace lists "
               "every response and no other", ("P2", "P3", "P8", "P9", "P10", "P11"),
@@ -384,7 +384,8 @@ def check_backends_agree(engine: Engine, state: AthleteState, checkin: CheckIn, 
                          other: Engine | None = None) -> Decision:
     """Invariant ``backends-agree``: ``other`` (by default the engine's rulebook on the
     other backend) gives the same decision but for its ``backend``. Passes without checking
-    where durable-rules does not import and no ``other`` is given. Returns the decision.
+    where durable-rules does not import or refuses the rulebook, and no ``other`` is given.
+    Returns the decision.
 
     Raises:
         InvariantViolation: they differ.

@@ -132,7 +132,8 @@ def check_rulebook(rulebook: Rulebook | str | Path | None = None, *, max_example
     if "backends-agree" in only:
         other = other_backend(engine)
         if other is None:
-            skipped.append(("backends-agree", "durable-rules does not import here"))
+            skipped.append(("backends-agree", "durable-rules does not import here or "
+                                               "refuses this rulebook"))
             only = tuple(n for n in only if n != "backends-agree")
 
     proof = None
