@@ -121,7 +121,7 @@ class Search:
                 for i in m.items_for(ctx))
             found[signature] = ContextClass(
                 ctx, checkin, positions, items,
-                self._table(FactType.SYMPTOM, (sym, ctx.single_leg), items),
+                self._table(FactType.SYMPTOM, (sym,), items),  # the same every week
                 self._table(FactType.COMPENSATION, (comp, ctx.single_leg), items),
                 barred(facts))
         return list(found.values())
@@ -226,8 +226,8 @@ class Search:
         (key, dose, rest) of the check-in fact in this class with the list fields letting
         ``lists`` through."""
         ctx = cls.context
-        memo = (cls.checkin & lists, cls.positions, ctx.stage.id, ctx.doses,
-                ctx.paused, ctx.backoff, clean)
+        memo = (cls.checkin & lists, cls.positions, len(ctx.stage.steps), ctx.doses,
+                ctx.paused, ctx.backoff, clean)  # the dose parts read the stage's length
         found = self._tops.get(memo)
         if found is not None:
             return found
@@ -254,8 +254,8 @@ class Search:
         letting ``before`` and then ``after`` through (with whether the session is clean),
         with the plainest parts that give it."""
         ctx = cls.context
-        memo = (cls.checkin & before[0], cls.checkin & after[0], ctx.stage.id, ctx.doses,
-                ctx.paused, ctx.backoff, before[1], after[1])
+        memo = (cls.checkin & before[0], cls.checkin & after[0], len(ctx.stage.steps),
+                ctx.doses, ctx.paused, ctx.backoff, before[1], after[1])
         found = self._pairs.get(memo)
         if found is not None:
             return found
