@@ -19,6 +19,7 @@ Pure Python; it does not import Hypothesis.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -279,16 +280,19 @@ class Search:
     # -------------------------------------------------------- deciding
 
     def _lists_of(self, cls: ContextClass, bit: int, most: int | None,
-                  limit: tuple[Any, ...] | None = None, grow: bool = False
+                  limit: tuple[Any, ...] | None = None, grow: bool = False, least: int = 0
                   ) -> Iterator[tuple[tuple[Any, ...], tuple[Item, ...], Lists, Lists, int]]:
         """The pairs of a symptom state and a compensation state of this class (each cut
-        down by :meth:`_side`), smallest list first, of at most ``most`` items and no
-        larger than ``limit``: the key, items, the two states, and the check-in rules the
-        list fields let through."""
-        comps = self._side(cls, FactType.COMPENSATION, bit, grow)
+        down by :meth:`_side`), smallest list first, of at most ``most`` items, no larger
+        than ``limit``, whose items' actions both rank ``least`` or after: the key, items,
+        the two states, and the check-in rules the list fields let through."""
+        comps = [c for c in self._side(cls, FactType.COMPENSATION, bit, grow)
+                 if c[1][4] >= least]
         for (skey, sitems), sym, sbits in self._side(cls, FactType.SYMPTOM, bit, grow):
             if most is not None and skey[0] > most:
                 break
+            if sym[4] < least:
+                continue
             self.spend(len(comps))
             for (ckey, citems), comp, cbits in comps:
                 key = (skey[0] + ckey[0], skey[1] + ckey[1])
@@ -303,10 +307,13 @@ class Search:
         best: Found | None = None
         bit = _SIGN_BITS[sign] if sign else 0
         for cls in self.classes:
-            if not where(cls):
+            # the action ranks no later than the items' own: lists whose items rank
+            # before every bad action cannot end in one
+            least = next((r for r, a in enumerate(self.actions) if bad(cls.context, a)), None)
+            if least is None or not where(cls):
                 continue
             for key, items, sym, comp, through in self._lists_of(
-                    cls, bit, *_bound(best)):
+                    cls, bit, *_bound(best), least=least):
                 if bit and not (sym[5] | comp[5]) & bit:
                     continue
                 top = min(sym[4], comp[4])
@@ -324,9 +331,8 @@ class Search:
             return None
         best: Found | None = None
         for cls in self.classes:
-            for key, items, sym, comp, through in self._lists_of(cls, 0, *_bound(best)):
-                if sym[4] != NO_ACTION or comp[4] != NO_ACTION:
-                    continue
+            for key, items, sym, comp, through in self._lists_of(cls, 0, *_bound(best),
+                                                                 least=NO_ACTION):
                 found = self.tops(cls, through, sym[3] and comp[3]).get((NO_ACTION, True))
                 if found is not None:
                     inner, dose, part = found
@@ -339,7 +345,13 @@ class Search:
         cautious action than without it."""
         best: Found | None = None
         caution_of = self.caution
+        # precedence in order of caution, and no item's action milder than the default:
+        # an item the check-in fact does not see can then only add caution (it changes no
+        # rule of the check-in fact, and the items' rank only falls)
+        ordered = all(a >= b for a, b in itertools.pairwise(caution_of[:NO_ACTION]))
         for cls in self.classes:
+            steady = ordered and all(caution_of[rank] >= caution_of[NO_ACTION]
+                                     for _, rank in cls.items)
             # the plainest item of each effect on the lists, and of each rank within it
             effects: dict[tuple[Any, ...], dict[int, Item]] = {}
             for item, rank in cls.items:
@@ -358,6 +370,8 @@ class Search:
                     else:
                         grown, other = self.step(comp, some, NO_ACTION), sym
                         after = (self.lists(other, grown), grown[3] and other[3])
+                    if steady and (cls.checkin & after[0], after[1]) == before:
+                        continue
                     pairs = self.pairs(cls, before, after)
                     for rank, item in ranked.items():
                         then = min(top, rank)
