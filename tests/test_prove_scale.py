@@ -186,6 +186,7 @@ def _domain(name: str) -> frozenset[str] | None:
         else None
 
 
+@pytest.mark.once
 @settings(FEW, max_examples=300)
 @given(_pause_rules())
 def test_the_floor_decides_a_pain_pause_as_trying_every_combination_does(

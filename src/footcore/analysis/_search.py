@@ -358,11 +358,14 @@ class Search:
                 effects.setdefault((item.fact, item.severity, item.pain, item.clean),
                                    {}).setdefault(rank, item)
             most = None if best is None else best.key[0][0] - 1  # before one more item
+            moving: dict[tuple[FactType, Lists], list[dict[int, Item]]] = {}
+            tried = functools.partial(self._tried, cls, effects, steady, moving)
             for key, items, sym, comp, through in self._lists_of(cls, 0, most, grow=True):
                 before = (through, sym[3] and comp[3])
                 top = min(sym[4], comp[4])
-                self.spend(len(effects))
-                for ranked in effects.values():
+                chosen = [*tried(FactType.SYMPTOM, sym), *tried(FactType.COMPENSATION, comp)]
+                self.spend(1 + len(chosen))
+                for ranked in chosen:
                     some = next(iter(ranked.values()))
                     if some.fact is FactType.SYMPTOM:
                         grown, other = self.step(sym, some, NO_ACTION), comp
@@ -384,6 +387,23 @@ class Search:
                                                tuple(sorted((*items, item),
                                                             key=lambda i: i.key)))
         return best
+
+    def _tried(self, cls: ContextClass, effects: Mapping[tuple[Any, ...], dict[int, Item]],
+               steady: bool, moving: dict[tuple[FactType, Lists], list[dict[int, Item]]],
+               fact: FactType, state: Lists) -> list[dict[int, Item]]:
+        """The effects of ``fact`` monotone tries on a list of it in ``state``: when
+        ``steady``, only those the check-in fact sees (``moving``: the memo)."""
+        found = moving.get((fact, state))
+        if found is None:
+            seen = (cls.checkin & self.through(fact, state), state[3])
+            found = moving[(fact, state)] = []
+            for (of, *_), ranked in effects.items():
+                if of is fact:
+                    grown = self.step(state, next(iter(ranked.values())), NO_ACTION)
+                    if not steady or seen != (cls.checkin & self.through(fact, grown),
+                                              grown[3]):
+                        found.append(ranked)
+        return found
 
 
 def _bound(best: Found | None) -> tuple[int | None, tuple[Any, ...] | None]:
