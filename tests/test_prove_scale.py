@@ -132,23 +132,24 @@ def test_each_invariant_pairs_the_states_it_tells_apart_with_their_smallest_list
         every = [((skey[0] + ckey[0], skey[1] + ckey[1]), sym, comp)
                  for (sym, (skey, _)), (comp, (ckey, _)) in itertools.product(
                      cls.symptoms.items(), cls.compensations.items())]
-        for bit, grow in ((0, False), (1, False), (2, False), (4, False), (0, True)):
+        for bit, grow in ((0, None), (1, None), (2, None), (4, None), (0, FactType.SYMPTOM),
+                          (0, FactType.COMPENSATION)):
             cut = [(key, sym, comp) for key, _, sym, comp, _ in search._lists_of(
                 cls, bit, None, grow=grow)]
             seen = functools.partial(_outcome, search, cls, bit, grow)
             assert _least(cut, seen) == _least(every, seen)
 
 
-def _outcome(search: Search, cls: ContextClass, bit: int, grow: bool, sym: Lists,
+def _outcome(search: Search, cls: ContextClass, bit: int, grow: FactType | None, sym: Lists,
              comp: Lists) -> list[Any]:
     """What an invariant reads of a pair of lists: for monotone (``grow``), with what one
-    more item of each effect makes of it."""
+    more item of that fact, of each effect, makes of it."""
     now = (cls.checkin & search.lists(sym, comp), sym[3] and comp[3], min(sym[4], comp[4]),
            bool((sym[5] | comp[5]) & bit))
-    if not grow:
+    if grow is None:
         return [now]
     after = []
-    effects = {(i.fact, i.severity, i.pain, i.clean): i for i, _ in cls.items}
+    effects = {(i.fact, i.severity, i.pain, i.clean): i for i, _ in cls.items if i.fact is grow}
     for effect, item in effects.items():
         if item.fact is FactType.SYMPTOM:
             grown = (search.step(sym, item, NO_ACTION), comp)

@@ -280,15 +280,19 @@ class Search:
     # -------------------------------------------------------- deciding
 
     def _lists_of(self, cls: ContextClass, bit: int, most: int | None,
-                  limit: tuple[Any, ...] | None = None, grow: bool = False, least: int = 0
+                  limit: tuple[Any, ...] | None = None, grow: FactType | None = None,
+                  least: int = 0
                   ) -> Iterator[tuple[tuple[Any, ...], tuple[Item, ...], Lists, Lists, int]]:
         """The pairs of a symptom state and a compensation state of this class (each cut
         down by :meth:`_side`), smallest list first, of at most ``most`` items, no larger
-        than ``limit``, whose items' actions both rank ``least`` or after: the key, items,
-        the two states, and the check-in rules the list fields let through."""
-        comps = [c for c in self._side(cls, FactType.COMPENSATION, bit, grow)
+        than ``limit``, whose items' actions both rank ``least`` or after (``grow``: the
+        fact whose side is told apart by what one more item makes of it too): the key,
+        items, the two states, and the check-in rules the list fields let through."""
+        comps = [c for c in self._side(cls, FactType.COMPENSATION, bit,
+                                       grow is FactType.COMPENSATION)
                  if c[1][4] >= least]
-        for (skey, sitems), sym, sbits in self._side(cls, FactType.SYMPTOM, bit, grow):
+        for (skey, sitems), sym, sbits in self._side(cls, FactType.SYMPTOM, bit,
+                                                     grow is FactType.SYMPTOM):
             if most is not None and skey[0] > most:
                 break
             if sym[4] < least:
@@ -359,33 +363,45 @@ class Search:
                                    {}).setdefault(rank, item)
             most = None if best is None else best.key[0][0] - 1  # before one more item
             moving: dict[tuple[FactType, Lists], list[dict[int, Item]]] = {}
-            tried = functools.partial(self._tried, cls, effects, steady, moving)
-            for key, items, sym, comp, through in self._lists_of(cls, 0, most, grow=True):
-                before = (through, sym[3] and comp[3])
-                top = min(sym[4], comp[4])
-                chosen = [*tried(FactType.SYMPTOM, sym), *tried(FactType.COMPENSATION, comp)]
-                self.spend(1 + len(chosen))
-                for ranked in chosen:
-                    some = next(iter(ranked.values()))
-                    if some.fact is FactType.SYMPTOM:
-                        grown, other = self.step(sym, some, NO_ACTION), comp
-                        after = (self.lists(grown, other), grown[3] and other[3])
-                    else:
-                        grown, other = self.step(comp, some, NO_ACTION), sym
-                        after = (self.lists(other, grown), grown[3] and other[3])
-                    if steady and (cls.checkin & after[0], after[1]) == before:
-                        continue
-                    pairs = self.pairs(cls, before, after)
-                    for rank, item in ranked.items():
-                        then = min(top, rank)
-                        for before_rank, after_rank, (inner, dose, part) in pairs:
-                            if caution_of[min(after_rank, then)] < caution_of[
-                                    min(before_rank, top)]:
-                                total = (key[0] + 1, tuple(sorted((*key[1], item.key))))
-                                best = _better(best, (total, cls.context.key, inner),
-                                               cls.context, dose, part,
-                                               tuple(sorted((*items, item),
-                                                            key=lambda i: i.key)))
+            # one more symptom (the compensations told apart only as far as that reads
+            # them), then one more compensation
+            for fact in (FactType.SYMPTOM, FactType.COMPENSATION):
+                best = self._grown(cls, fact, effects, steady, moving, caution_of, most, best)
+        return best
+
+    def _grown(self, cls: ContextClass, fact: FactType,
+               effects: Mapping[tuple[Any, ...], dict[int, Item]], steady: bool,
+               moving: dict[tuple[FactType, Lists], list[dict[int, Item]]],
+               caution_of: Sequence[int], most: int | None, best: Found | None
+               ) -> Found | None:
+        """:meth:`monotone` for one more item of ``fact`` in this class."""
+        for key, items, sym, comp, through in self._lists_of(cls, 0, most, grow=fact):
+            before = (through, sym[3] and comp[3])
+            top = min(sym[4], comp[4])
+            chosen = self._tried(cls, effects, steady, moving, fact,
+                                 sym if fact is FactType.SYMPTOM else comp)
+            self.spend(1 + len(chosen))
+            for ranked in chosen:
+                some = next(iter(ranked.values()))
+                if some.fact is FactType.SYMPTOM:
+                    grown, other = self.step(sym, some, NO_ACTION), comp
+                    after = (self.lists(grown, other), grown[3] and other[3])
+                else:
+                    grown, other = self.step(comp, some, NO_ACTION), sym
+                    after = (self.lists(other, grown), grown[3] and other[3])
+                if steady and (cls.checkin & after[0], after[1]) == before:
+                    continue
+                pairs = self.pairs(cls, before, after)
+                for rank, item in ranked.items():
+                    then = min(top, rank)
+                    for before_rank, after_rank, (inner, dose, part) in pairs:
+                        if caution_of[min(after_rank, then)] < caution_of[
+                                min(before_rank, top)]:
+                            total = (key[0] + 1, tuple(sorted((*key[1], item.key))))
+                            best = _better(best, (total, cls.context.key, inner),
+                                           cls.context, dose, part,
+                                           tuple(sorted((*items, item),
+                                                        key=lambda i: i.key)))
         return best
 
     def _tried(self, cls: ContextClass, effects: Mapping[tuple[Any, ...], dict[int, Item]],
