@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_prove.py [--runs 5] [--mutants] [--wheel]
+    python benchmarks/bench_prove.py [--runs 5] [--mutants] [--wheel] [--scale]
 
 - Timing: ``prove(load_rulebook())`` in ``--runs`` fresh processes (cold: the model is
   built in the call) and once more in each (warm), against the baseline of the same run:
@@ -13,6 +13,13 @@ Usage::
   reachable inputs, and over every valid input) and checked by the sampled checks of the
   same invariants; prints the mutants each flags, whether the prover's set contains the
   sampled set, what only the prover flags, and the time per mutant.
+- ``--scale``: the rulebooks that grow the prover's work (``tests/big_rulebooks.py``), each
+  in ``--runs`` fresh processes: ``prove`` on the shipped rulebook grown to 64 rules with
+  10 conditions each (some pause rules on symptoms); ``prove`` and ``lint`` on a rulebook
+  at every documented limit; and loading the shipped rulebook with one more 10-condition
+  pause rule (the safety floor). Prints the CPU seconds (median, min, max) and the
+  verdict: how many invariants proved, with a counterexample, unknown; or whether it
+  loaded.
 - ``--wheel``: builds the wheel, installs it (with its ``testing`` extra) in a fresh
   virtualenv and runs the timing there, from another directory.
 """
@@ -51,6 +58,59 @@ print(json.dumps({"ok": report.ok, "steps": report.steps, "import_load": loaded 
                   "sampled": sampled - drawn, "cases": len(check.corpus),
                   "module": footcore.__file__}))
 """
+
+
+SCALE_RUN = """
+import json, sys, time
+sys.path.insert(0, "tests")
+import footcore
+from big_rulebooks import at_limits, floor_case, sixty_four
+from footcore._rulebook_loading import rulebook_from_data
+from footcore.analysis import lint, prove
+case = sys.argv[1]
+shipped = footcore.load_rulebook()
+if case == "floor":
+    data = floor_case(shipped)
+    started = time.process_time()
+    try:
+        rulebook_from_data(data, location="floor case")
+        verdict = "loads"
+    except footcore.RulebookError as exc:
+        verdict = "refused: " + str(exc).split("safety floor: ")[-1].split(";")[0]
+    print(json.dumps({"cpu": time.process_time() - started, "verdict": verdict}))
+    raise SystemExit
+rulebook = sixty_four(shipped) if case == "prove-64" else at_limits(shipped)
+started = time.process_time()
+if case == "lint-limits":
+    findings = lint(rulebook)
+    codes = sorted({f.code for f in findings if f.code in ("unsafe", "not-proved")})
+    verdict = ", ".join(codes) or "no unsafe or not-proved finding"
+else:
+    report = prove(rulebook)
+    counts = {s: sum(r.status == s for r in report.results.values())
+              for s in ("proved", "counterexample", "unknown")}
+    verdict = ", ".join(f"{n} {s}" for s, n in counts.items())
+print(json.dumps({"cpu": time.process_time() - started, "verdict": verdict,
+                  "rules": len(rulebook.rules)}))
+"""
+SCALE_CASES = {
+    "prove-64": "prove, 64 rules (shipped + generated, 10 conditions each)",
+    "prove-limits": "prove, a rulebook at every documented limit",
+    "lint-limits": "lint, a rulebook at every documented limit",
+    "floor": "safety floor, shipped + one 10-condition pause rule",
+}
+
+
+def scale(runs: int) -> None:
+    for case, label in SCALE_CASES.items():
+        found = []
+        for _ in range(runs):
+            done = subprocess.run([sys.executable, "-c", SCALE_RUN, case], capture_output=True,
+                                  text=True, cwd=REPO, check=True, timeout=3600)
+            found.append(json.loads(done.stdout))
+        verdicts = sorted({f["verdict"] for f in found})
+        print(f"{label}: CPU {spread([f['cpu'] for f in found])}; verdict: "
+              f"{' | '.join(verdicts)}", flush=True)
 
 
 def spread(values: list[float], unit: str = "s") -> str:
@@ -133,8 +193,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--mutants", action="store_true")
     parser.add_argument("--wheel", action="store_true")
+    parser.add_argument("--scale", action="store_true")
     args = parser.parse_args()
-    if args.wheel:
+    if args.scale:
+        scale(args.runs)
+    elif args.wheel:
         wheel(args.runs)
     else:
         timing(sys.executable, args.runs, REPO)

@@ -7,25 +7,32 @@
   wherever it is felt, however severe and long, and whatever the athlete's stage, goal,
   history and clearance, some ``pause`` rule on symptom facts fires.
 
-The last point is checked by evaluating the pause rules on every combination of the values
-that matter: for each field the rules read, each value of its domain, or each number the
-rules compare it with and its neighbours.
+The last point is decided by case splitting, not by trying every combination of values:
+the pause rules' tests on one field at a time (the field the most rules still test first,
+then by name) split its values into the groups the remaining tests answer alike (each value of
+its domain, or each number the rules compare it with and its neighbours); a group on which
+some pause rule has no test left is covered, a group on which no pause rule can still fire
+is a counterexample, and the rest are split further. The work is counted in steps (a group
+tried); past ``FLOOR_BUDGET`` steps the rulebook is refused as undecided, never passed.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from ._conditions import FACT_FIELDS, CompiledRule, FactType, Scalar
+from ._conditions import FACT_FIELDS, CompiledRule, FactType, Scalar, Test
 from ._enums import Action, SymptomKind
 from ._limits import MAX_INT
 
-__all__ = ["LOAD_RAISING", "floor_breaches"]
+__all__ = ["FLOOR_BUDGET", "LOAD_RAISING", "floor_breaches"]
 
 LOAD_RAISING = frozenset({Action.PROGRESS, Action.ADVANCE})
 PAIN_KINDS = (SymptomKind.SHARP_PAIN, SymptomKind.PERSISTENT_PAIN)
-_MAX_COMBINATIONS = 100_000
+FLOOR_BUDGET = 200_000
+"""The most groups of values the safety floor tries before it refuses a rulebook as
+undecided (docs/limits.md)."""
+
+_Rule = tuple[Test, ...]  # the tests of a pause rule not yet decided
 
 
 def _candidates(field: str, rules: Sequence[CompiledRule],
@@ -51,26 +58,62 @@ def _candidates(field: str, rules: Sequence[CompiledRule],
     return sorted(n for n in numbers if n >= 0)
 
 
+class _Undecided(Exception):
+    """The floor's budget ran out."""
+
+
 def _unpaused_pain(rules: Sequence[CompiledRule],
                    domain: Callable[[str], frozenset[str] | None]) -> str | None:
     """A pain symptom no pause rule fires on, in words; ``None`` when there is none."""
     pausing = [r for r in rules if r.fact is FactType.SYMPTOM and r.action is Action.PAUSE]
     fields = sorted({test.field for rule in pausing for test in rule.tests} - {"kind"})
-    values = [_candidates(field, pausing, domain) for field in fields]
-    combinations = 1
-    for options in values:
-        combinations *= len(options)
-    if combinations > _MAX_COMBINATIONS:
-        return (f"the pause rules on symptoms read too many fields to check ({combinations} "
-                f"combinations); pause on sharp_pain and persistent_pain with a plain rule "
-                f"on kind")
+    values = {field: _candidates(field, pausing, domain) for field in fields}
+    steps = [0]
     for kind in PAIN_KINDS:
-        for combination in itertools.product(*values):
-            fact: dict[str, Scalar] = {"kind": kind.value, **dict(zip(fields, combination,
-                                                                       strict=True))}
-            if not any(all(test.holds(fact) for test in rule.tests) for rule in pausing):
-                shown = ", ".join(f"{k} {v!r}" for k, v in fact.items())
-                return f"a {kind.value} symptom does not pause training (for example: {shown})"
+        fact: dict[str, Scalar] = {"kind": kind.value}
+        live = [tuple(t for t in r.tests if t.field != "kind") for r in pausing
+                if all(t.holds(fact) for t in r.tests if t.field == "kind")]
+        try:
+            found = _uncovered(live, fact, values, steps)
+        except _Undecided:
+            return (f"the pause rules on symptoms could not be decided within {FLOOR_BUDGET} "
+                    f"steps; pause on sharp_pain and persistent_pain with a plain rule on kind")
+        if found is not None:
+            example = {**found, **{f: values[f][0] for f in fields if f not in found}}
+            shown = ", ".join(f"{k} {example[k]!r}" for k in ("kind", *fields))
+            return f"a {kind.value} symptom does not pause training (for example: {shown})"
+    return None
+
+
+def _uncovered(live: Sequence[_Rule], fact: dict[str, Scalar],
+               values: Mapping[str, Sequence[Scalar]], steps: list[int]
+               ) -> dict[str, Scalar] | None:
+    """The values of the fields split so far, extended to a fact no rule of ``live``
+    fires on, or None when every such fact has one (each field's values tried smallest
+    first)."""
+    if any(not rule for rule in live):
+        return None  # a rule fires whatever the fields still open
+    if not live:
+        return fact
+    open_by: dict[str, int] = {}
+    for rule in live:
+        for test in rule:
+            open_by[test.field] = open_by.get(test.field, 0) + 1
+    field = min(open_by, key=lambda f: (-open_by[f], f))
+    tried: set[tuple[_Rule, ...]] = set()
+    for value in values[field]:
+        at = {field: value}
+        rest = tuple(tuple(t for t in rule if t.field != field) for rule in live
+                     if all(t.holds(at) for t in rule if t.field == field))
+        if rest in tried:
+            continue  # a value the remaining tests answer as an earlier one
+        tried.add(rest)
+        steps[0] += 1
+        if steps[0] > FLOOR_BUDGET:
+            raise _Undecided
+        found = _uncovered(rest, {**fact, field: value}, values, steps)
+        if found is not None:
+            return found
     return None
 
 

@@ -161,14 +161,15 @@ class Model:
         """Every context, in order of key: one per way the week's single-leg work falls
         over the stage's dose steps."""
         rb = self.rulebook
+        planned = plans(rb)  # found by the rulebook's whole catalogue: once, not per context
         found = []
         for stage, goal, history, cleared, today, paused, backoff in itertools.product(
                 rb.stages, Goal, (False, True), (False, True), (False, True), (False, True),
                 BackOff):
             if self.reachable and paused and (cleared or backoff is not BackOff.NONE):
                 continue
-            weeks = plans(rb).single_leg(stage.id, goal, paused, backoff,
-                                         history and not cleared)
+            weeks = planned.single_leg(stage.id, goal, paused, backoff,
+                                       history and not cleared)
             for week in sorted(set(weeks)):
                 doses = tuple(level for level, planned in enumerate(weeks) if planned == week)
                 found.append(Context(stage, goal, history, cleared, today, paused, backoff,

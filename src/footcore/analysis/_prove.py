@@ -113,9 +113,10 @@ def _forced(model: Model, engine: Engine, spec: Rulebook, name: str, prior: Athl
 
 def _one_rung(model: Model, engine: Engine, spec: Rulebook) -> ProofResult:
     """Every action from every stage and dose moves one rung or step at most."""
+    planned = plans(model.rulebook)
     for stage in model.rulebook.stages:
         for dose in range(len(stage.steps)):
-            prior = plans(model.rulebook).state(stage.id, Goal.RUNNER, dose, False,
+            prior = planned.state(stage.id, Goal.RUNNER, dose, False,
                                                 BackOff.NONE, False)
             for action in RULE_ACTIONS:
                 found = _forced(model, engine, spec, "one-rung-at-most", prior, action)

@@ -1,8 +1,17 @@
 """The prover's search: the model's cells walked for each invariant, contexts grouped where
-no invariant tells them apart, lists of symptoms and compensations breadth first by
-length, and for each the most conservative action the check-in fact can bring. Work is
-counted in steps; past the budget the search stops (:class:`OutOfBudget`). What it finds
-is the smallest violating cell (:class:`Found`), which the prover builds and replays.
+no invariant tells them apart, and for each the most conservative action the check-in
+fact can bring. Work is counted in steps; past the budget the search stops
+(:class:`OutOfBudget`). What it finds is the smallest violating cell (:class:`Found`),
+which the prover builds and replays.
+
+The symptoms and the compensations are walked per fact, never as their product: for each
+fact type, its lists breadth first by length (one item of each effect on the list: the
+plainest), each state keeping what the check-in fact sees of them (count, highest
+severity, pain, cleanliness), their most conservative action and the invariants' signs
+among them. An invariant then pairs a symptom state with a compensation state only after
+each side is cut down to what that invariant and context can tell apart (the check-in
+rules its fields let through, cleanliness, action, and the sign the invariant looks
+for), keeping the smallest list of each: the pairs are few where the states are many.
 
 Pure Python; it does not import Hypothesis.
 """
@@ -10,7 +19,8 @@ Pure Python; it does not import Hypothesis.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -43,8 +53,12 @@ class Found:
     items: tuple[Item, ...]
 
 
-_Core = tuple[int, int, bool, bool, int, int]  # symptoms, severity run, pain, clean, comps, rank
-_State = tuple[_Core, int]  # and the signs seen
+# One fact type's list: how many (up to the most the rules tell apart), the run of the
+# highest severity, pain, clean, the rank of its most conservative action, its signs.
+Lists = tuple[int, int, bool, bool, int, int]
+Entry = tuple[tuple[Any, ...], tuple[Item, ...]]  # the smallest list's key, and its items
+Table = Mapping[Lists, Entry]
+_START: Lists = (0, 0, False, True, NO_ACTION, 0)
 
 
 @attrs.frozen(eq=False)
@@ -56,7 +70,8 @@ class ContextClass:
     checkin: int  # check-in rules whose context tests hold
     positions: int  # raising rules whose position tests on the context hold
     items: tuple[tuple[Item, int], ...]  # its symptoms and compensations, with their ranks
-    table: Mapping[_State, tuple[tuple[Any, ...], tuple[Item, ...]]]
+    symptoms: Table  # every state lists of its symptoms reach, smallest list first
+    compensations: Table  # and of its compensations
     barred: frozenset[Action]  # the rises no-hops-before-clearance forbids here
 
 
@@ -71,13 +86,14 @@ class Search:
         self.ck = model.bits[FactType.CHECKIN]
         self.actions = (*model.precedence, rb.meta.default_action)  # by rank; NO_ACTION last
         self.caution = [caution(a) for a in self.actions]
-        self._max_symptoms = int(model.runs(FactType.CHECKIN, "symptom_count")[-1])
-        self._max_comps = int(model.runs(FactType.CHECKIN, "compensation_count")[-1])
+        self._most = {FactType.SYMPTOM: int(model.runs(FactType.CHECKIN, "symptom_count")[-1]),
+                      FactType.COMPENSATION: int(model.runs(FactType.CHECKIN,
+                                                           "compensation_count")[-1])}
         self._severities = model.runs(FactType.CHECKIN, "max_severity")
-        self._lists: dict[_Core, int] = {}
-        self._tables: dict[tuple[int, int, bool], Any] = {}
+        self._tables: dict[tuple[Any, ...], Table] = {}
         self._tops: dict[tuple[Any, ...], dict[tuple[int, bool], tuple[Any, ...]]] = {}
         self._pairs: dict[tuple[Any, ...], list[tuple[int, int, tuple[Any, ...]]]] = {}
+        self._sides: dict[tuple[Any, ...], list[tuple[Entry, Lists, int]]] = {}
 
     def spend(self, steps: int) -> None:
         self.steps += steps
@@ -104,80 +120,122 @@ class Search:
             items = tuple((i, m.bits[i.fact].top(
                 i.bits & (sym if i.fact is FactType.SYMPTOM else comp)))
                 for i in m.items_for(ctx))
-            found[signature] = ContextClass(ctx, checkin, positions, items,
-                                            self._table(sym, comp, ctx.single_leg, items),
-                                            barred(facts))
+            found[signature] = ContextClass(
+                ctx, checkin, positions, items,
+                self._table(FactType.SYMPTOM, (sym,), items),  # the same every week
+                self._table(FactType.COMPENSATION, (comp, ctx.single_leg), items),
+                barred(facts))
         return list(found.values())
 
     # -------------------------------------------------------- symptoms and compensations
 
-    def step(self, state: _State, item: Item, rank: int) -> _State:
-        (symptoms, severity, pain, clean, comps, top), signs = state
-        if item.fact is FactType.SYMPTOM:
-            symptoms = min(symptoms + 1, self._max_symptoms)
-            severity = max(severity, item.severity)
-        else:
-            comps = min(comps + 1, self._max_comps)
-        signs |= sum(_SIGN_BITS[s] for s in item.signs)
-        return ((symptoms, severity, pain or item.pain, clean and item.clean, comps,
-                 min(top, rank)), signs)
+    def step(self, lists: Lists, item: Item, rank: int) -> Lists:
+        """The state of a fact's list with ``item`` (of ``rank``) added."""
+        count, severity, pain, clean, top, signs = lists
+        return (min(count + 1, self._most[item.fact]), max(severity, item.severity),
+                pain or item.pain, clean and item.clean, min(top, rank),
+                signs | sum(_SIGN_BITS[s] for s in item.signs))
 
-    def _table(self, sym: int, comp: int, single_leg: bool,
-               ranked: Sequence[tuple[Item, int]]
-               ) -> Mapping[_State, tuple[tuple[Any, ...], tuple[Item, ...]]]:
-        """Every state the symptoms and compensations reach, with the smallest list
-        reaching it (key: how many, then their sorted keys), smallest first."""
-        cached = self._tables.get((sym, comp, single_leg))
+    def _table(self, fact: FactType, memo: tuple[Any, ...],
+               ranked: Sequence[tuple[Item, int]]) -> Table:
+        """Every state lists of ``fact``'s items reach, with the smallest list reaching it
+        (key: how many, then their sorted keys), smallest first."""
+        cached = self._tables.get((fact, *memo))
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        start: _State = ((0, 0, False, True, 0, NO_ACTION), 0)
-        best: dict[_State, tuple[tuple[Any, ...], tuple[Item, ...]]] = {
-            start: ((0, ()), ())}
-        frontier = [start]
+            return cached
+        # one item per effect on the state: the plainest (any other gives a larger key)
+        plainest: dict[tuple[Any, ...], tuple[Item, int]] = {}
+        for item, rank in ranked:
+            if item.fact is fact:
+                effect = (item.severity, item.pain, item.clean, rank, item.signs)
+                if effect not in plainest or item.key < plainest[effect][0].key:
+                    plainest[effect] = (item, rank)
+        effects = sorted(plainest.values(), key=lambda pair: pair[0].key)
+        best: dict[Lists, Entry] = {_START: ((0, ()), ())}
+        frontier = [_START]
         while frontier:
-            found: dict[_State, tuple[tuple[Any, ...], tuple[Item, ...]]] = {}
+            found: dict[Lists, Entry] = {}
             for state in frontier:
                 key, items = best[state]
-                self.spend(len(ranked))
-                for item, rank in ranked:
+                self.spend(len(effects))
+                for item, rank in effects:
                     nxt = self.step(state, item, rank)
                     if nxt in best:
                         continue
                     new_key = (key[0] + 1, tuple(sorted((*key[1], item.key))))
                     old = found.get(nxt)
                     if old is None or new_key < old[0]:
-                        found[nxt] = (new_key, (*items, item))
+                        found[nxt] = (new_key, tuple(sorted((*items, item),
+                                                            key=lambda i: i.key)))
             best.update(found)
             frontier = sorted(found, key=lambda s: found[s][0])
         table = dict(sorted(best.items(), key=lambda kv: kv[1][0]))
-        self._tables[(sym, comp, single_leg)] = table
+        self._tables[(fact, *memo)] = table
         return table
 
-    def lists(self, core: _Core) -> int:
-        """The check-in rules whose tests on the list fields hold for this core."""
-        bits = self._lists.get(core)
-        if bits is None:
-            symptoms, severity, pain, _, comps, _ = core
-            bits = self._lists[core] = self.ck.all({
-                "symptom_count": symptoms, "max_severity": self._severities[severity],
-                "pain_today": pain, "compensation_count": comps})
-        return bits
+    def lists(self, symptoms: Lists, compensations: Lists) -> int:
+        """The check-in rules whose tests on the list fields hold for these lists."""
+        return self.through(FactType.SYMPTOM, symptoms) & self.through(
+            FactType.COMPENSATION, compensations)
+
+    def through(self, fact: FactType, lists: Lists) -> int:
+        """The check-in rules whose tests on the list fields of ``fact`` hold for its
+        lists."""
+        of = self.ck.of
+        if fact is FactType.COMPENSATION:
+            return of("compensation_count", lists[0])
+        return (of("symptom_count", lists[0]) & of("max_severity", self._severities[lists[1]])
+                & of("pain_today", lists[2]))
+
+    def _side(self, cls: ContextClass, fact: FactType, bit: int, grow: bool
+              ) -> list[tuple[Entry, Lists, int]]:
+        """The states of one fact's lists in this class, cut down to what tells them apart
+        for the check-in fact (the check-in rules their list fields let through, with
+        those of the other fact's start), cleanliness, action and sign ``bit``; with
+        ``grow``, also what each grows into with one more item of that fact. The smallest
+        list of each, smallest first, with the rules it lets through."""
+        table = cls.symptoms if fact is FactType.SYMPTOM else cls.compensations
+        memo = (id(table), cls.checkin, bit, grow)
+        found = self._sides.get(memo)
+        if found is not None:
+            return found
+        effects = {(item.severity, item.pain, item.clean): item
+                   for item, _ in cls.items if item.fact is fact} if grow else {}
+
+        def bits(state: Lists) -> int:
+            return cls.checkin & self.through(fact, state)
+
+        seen: set[tuple[Any, ...]] = set()
+        found = []
+        self.spend(len(table) * (1 + len(effects)))
+        for state, entry in table.items():
+            through = bits(state)
+            cut = (through, state[3], state[4], bool(state[5] & bit), tuple(
+                (bits(after), after[3]) for after in (
+                    self.step(state, item, NO_ACTION) for item in effects.values())))
+            if cut not in seen:
+                seen.add(cut)
+                found.append((entry, state, through))
+        self._sides[memo] = found
+        return found
 
     # -------------------------------------------------------- the check-in fact
 
-    def tops(self, cls: ContextClass, core: _Core) -> dict[tuple[int, bool], tuple[Any, ...]]:
+    def tops(self, cls: ContextClass, lists: int, clean: bool
+             ) -> dict[tuple[int, bool], tuple[Any, ...]]:
         """For each (rank, whether every raising rule fails a position test), the plainest
-        (key, dose, rest) of the check-in fact in this class with these lists."""
+        (key, dose, rest) of the check-in fact in this class with the list fields letting
+        ``lists`` through."""
         ctx = cls.context
-        memo = (cls.checkin & self.lists(core), cls.positions, ctx.stage.id, ctx.doses,
-                ctx.paused, ctx.backoff, core[3])
+        memo = (cls.checkin & lists, cls.positions, len(ctx.stage.steps), ctx.doses,
+                ctx.paused, ctx.backoff, clean)  # the dose parts read the stage's length
         found = self._tops.get(memo)
         if found is not None:
             return found
         m = self.model
         rest = m.rest(ctx.paused, ctx.backoff)
         found = {}
-        side = 0 if core[3] else 1
+        side = 0 if clean else 1
         for dose in m.doses(ctx):
             bits = memo[0] & dose.bits[0]
             blocked = not (cls.positions & dose.values["positions"])
@@ -191,20 +249,21 @@ class Search:
         self._tops[memo] = found
         return found
 
-    def pairs(self, cls: ContextClass, before: _Core, after: _Core
+    def pairs(self, cls: ContextClass, before: tuple[int, bool], after: tuple[int, bool]
               ) -> list[tuple[int, int, tuple[Any, ...]]]:
-        """Each (rank before, rank after) the check-in fact can bring with the lists being
-        ``before`` and then ``after``, with the plainest parts that give it."""
+        """Each (rank before, rank after) the check-in fact can bring with the list fields
+        letting ``before`` and then ``after`` through (with whether the session is clean),
+        with the plainest parts that give it."""
         ctx = cls.context
-        memo = (cls.checkin & self.lists(before), cls.checkin & self.lists(after),
-                ctx.stage.id, ctx.doses, ctx.paused, ctx.backoff, before[3], after[3])
+        memo = (cls.checkin & before[0], cls.checkin & after[0], len(ctx.stage.steps),
+                ctx.doses, ctx.paused, ctx.backoff, before[1], after[1])
         found = self._pairs.get(memo)
         if found is not None:
             return found
         m = self.model
         rest = m.rest(ctx.paused, ctx.backoff)
         cells: dict[tuple[int, int], tuple[Any, ...]] = {}
-        sides = (0 if before[3] else 1, 0 if after[3] else 1)
+        sides = (0 if before[1] else 1, 0 if after[1] else 1)
         for dose in m.doses(ctx):
             a, b = memo[0] & dose.bits[0], memo[1] & dose.bits[0]
             self.spend(len(rest))
@@ -220,6 +279,31 @@ class Search:
 
     # -------------------------------------------------------- deciding
 
+    def _lists_of(self, cls: ContextClass, bit: int, most: int | None,
+                  limit: tuple[Any, ...] | None = None, grow: FactType | None = None,
+                  least: int = 0
+                  ) -> Iterator[tuple[tuple[Any, ...], tuple[Item, ...], Lists, Lists, int]]:
+        """The pairs of a symptom state and a compensation state of this class (each cut
+        down by :meth:`_side`), smallest list first, of at most ``most`` items, no larger
+        than ``limit``, whose items' actions both rank ``least`` or after (``grow``: the
+        fact whose side is told apart by what one more item makes of it too): the key,
+        items, the two states, and the check-in rules the list fields let through."""
+        comps = [c for c in self._side(cls, FactType.COMPENSATION, bit,
+                                       grow is FactType.COMPENSATION)
+                 if c[1][4] >= least]
+        for (skey, sitems), sym, sbits in self._side(cls, FactType.SYMPTOM, bit,
+                                                     grow is FactType.SYMPTOM):
+            if most is not None and skey[0] > most:
+                break
+            if sym[4] < least:
+                continue
+            self.spend(len(comps))
+            for (ckey, citems), comp, cbits in comps:
+                key = (skey[0] + ckey[0], skey[1] + ckey[1])
+                if (most is not None and key[0] > most) or (limit is not None and key > limit):
+                    break
+                yield key, (*sitems, *citems), sym, comp, sbits & cbits
+
     def winner(self, sign: str | None, where: Callable[[ContextClass], bool],
                bad: Callable[[Context, Action], bool]) -> Found | None:
         """The smallest input whose context passes ``where``, whose symptoms and
@@ -227,16 +311,19 @@ class Search:
         best: Found | None = None
         bit = _SIGN_BITS[sign] if sign else 0
         for cls in self.classes:
-            if not where(cls):
+            # the action ranks no later than the items' own: lists whose items rank
+            # before every bad action cannot end in one
+            least = next((r for r, a in enumerate(self.actions) if bad(cls.context, a)), None)
+            if least is None or not where(cls):
                 continue
-            for state, (key, items) in cls.table.items():
-                if best is not None and key > best.key[0]:
-                    break
-                core, signs = state
-                if bit and not signs & bit:
+            for key, items, sym, comp, through in self._lists_of(
+                    cls, bit, *_bound(best), least=least):
+                if bit and not (sym[5] | comp[5]) & bit:
                     continue
-                for (rank, _), (inner, dose, part) in self.tops(cls, core).items():
-                    if bad(cls.context, self.actions[min(rank, core[5])]):
+                top = min(sym[4], comp[4])
+                for (rank, _), (inner, dose, part) in self.tops(
+                        cls, through, sym[3] and comp[3]).items():
+                    if bad(cls.context, self.actions[min(rank, top)]):
                         best = _better(best, (key, cls.context.key, inner), cls.context,
                                        dose, part, items)
         return best
@@ -248,12 +335,9 @@ class Search:
             return None
         best: Found | None = None
         for cls in self.classes:
-            for (core, _), (key, items) in cls.table.items():
-                if best is not None and key > best.key[0]:
-                    break
-                if core[5] != NO_ACTION:
-                    continue
-                found = self.tops(cls, core).get((NO_ACTION, True))
+            for key, items, sym, comp, through in self._lists_of(cls, 0, *_bound(best),
+                                                                 least=NO_ACTION):
+                found = self.tops(cls, through, sym[3] and comp[3]).get((NO_ACTION, True))
                 if found is not None:
                     inner, dose, part = found
                     best = _better(best, (key, cls.context.key, inner), cls.context, dose,
@@ -265,32 +349,82 @@ class Search:
         cautious action than without it."""
         best: Found | None = None
         caution_of = self.caution
+        # precedence in order of caution, and no item's action milder than the default:
+        # an item the check-in fact does not see can then only add caution (it changes no
+        # rule of the check-in fact, and the items' rank only falls)
+        ordered = all(a >= b for a, b in itertools.pairwise(caution_of[:NO_ACTION]))
         for cls in self.classes:
-            cores: dict[_Core, tuple[tuple[Any, ...], tuple[Item, ...]]] = {}
-            for (core, _), entry in cls.table.items():
-                cores.setdefault(core, entry)
+            steady = ordered and all(caution_of[rank] >= caution_of[NO_ACTION]
+                                     for _, rank in cls.items)
             # the plainest item of each effect on the lists, and of each rank within it
             effects: dict[tuple[Any, ...], dict[int, Item]] = {}
             for item, rank in cls.items:
                 effects.setdefault((item.fact, item.severity, item.pain, item.clean),
                                    {}).setdefault(rank, item)
-            for core, (key, items) in cores.items():
-                if best is not None and key[0] + 1 > best.key[0][0]:
-                    break
-                self.spend(len(cls.items))
-                for ranked in effects.values():
-                    some = next(iter(ranked.values()))
-                    after = self.step((core, 0), some, NO_ACTION)[0]
-                    pairs = self.pairs(cls, core, after)
-                    for rank, item in ranked.items():
-                        top = min(core[5], rank)
-                        for before_rank, after_rank, (inner, dose, part) in pairs:
-                            if caution_of[min(after_rank, top)] < caution_of[
-                                    min(before_rank, core[5])]:
-                                total = (key[0] + 1, tuple(sorted((*key[1], item.key))))
-                                best = _better(best, (total, cls.context.key, inner),
-                                               cls.context, dose, part, (*items, item))
+            most = None if best is None else best.key[0][0] - 1  # before one more item
+            moving: dict[tuple[FactType, Lists], list[dict[int, Item]]] = {}
+            # one more symptom (the compensations told apart only as far as that reads
+            # them), then one more compensation
+            for fact in (FactType.SYMPTOM, FactType.COMPENSATION):
+                best = self._grown(cls, fact, effects, steady, moving, caution_of, most, best)
         return best
+
+    def _grown(self, cls: ContextClass, fact: FactType,
+               effects: Mapping[tuple[Any, ...], dict[int, Item]], steady: bool,
+               moving: dict[tuple[FactType, Lists], list[dict[int, Item]]],
+               caution_of: Sequence[int], most: int | None, best: Found | None
+               ) -> Found | None:
+        """:meth:`monotone` for one more item of ``fact`` in this class."""
+        for key, items, sym, comp, through in self._lists_of(cls, 0, most, grow=fact):
+            before = (through, sym[3] and comp[3])
+            top = min(sym[4], comp[4])
+            chosen = self._tried(cls, effects, steady, moving, fact,
+                                 sym if fact is FactType.SYMPTOM else comp)
+            self.spend(1 + len(chosen))
+            for ranked in chosen:
+                some = next(iter(ranked.values()))
+                if some.fact is FactType.SYMPTOM:
+                    grown, other = self.step(sym, some, NO_ACTION), comp
+                    after = (self.lists(grown, other), grown[3] and other[3])
+                else:
+                    grown, other = self.step(comp, some, NO_ACTION), sym
+                    after = (self.lists(other, grown), grown[3] and other[3])
+                if steady and (cls.checkin & after[0], after[1]) == before:
+                    continue
+                pairs = self.pairs(cls, before, after)
+                for rank, item in ranked.items():
+                    then = min(top, rank)
+                    for before_rank, after_rank, (inner, dose, part) in pairs:
+                        if caution_of[min(after_rank, then)] < caution_of[
+                                min(before_rank, top)]:
+                            total = (key[0] + 1, tuple(sorted((*key[1], item.key))))
+                            best = _better(best, (total, cls.context.key, inner),
+                                           cls.context, dose, part,
+                                           tuple(sorted((*items, item),
+                                                        key=lambda i: i.key)))
+        return best
+
+    def _tried(self, cls: ContextClass, effects: Mapping[tuple[Any, ...], dict[int, Item]],
+               steady: bool, moving: dict[tuple[FactType, Lists], list[dict[int, Item]]],
+               fact: FactType, state: Lists) -> list[dict[int, Item]]:
+        """The effects of ``fact`` monotone tries on a list of it in ``state``: when
+        ``steady``, only those the check-in fact sees (``moving``: the memo)."""
+        found = moving.get((fact, state))
+        if found is None:
+            seen = (cls.checkin & self.through(fact, state), state[3])
+            found = moving[(fact, state)] = []
+            for (of, *_), ranked in effects.items():
+                if of is fact:
+                    grown = self.step(state, next(iter(ranked.values())), NO_ACTION)
+                    if not steady or seen != (cls.checkin & self.through(fact, grown),
+                                              grown[3]):
+                        found.append(ranked)
+        return found
+
+
+def _bound(best: Found | None) -> tuple[int | None, tuple[Any, ...] | None]:
+    """The most items, and the largest key, of a list that can still beat ``best``."""
+    return (None, None) if best is None else (best.key[0][0], best.key[0])
 
 
 def barred(facts: Mapping[str, Any]) -> frozenset[Action]:
