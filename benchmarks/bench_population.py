@@ -190,17 +190,18 @@ def report(results: dict[tuple[str, int], list[dict[str, dict[str, Any]]]],
                 line += f" ({statistics.median(cpu) / evaluate:.2f}x evaluate's)"
             line += (f"; peak {max(each(mode, 'peak_mib')):.0f} / "
                      f"{max(each(mode, 'tree_mib')):.0f} MiB")
-            if mode != "serial" and "serial" in rounds[0]:
+            if mode in MODES[1:] and "serial" in rounds[0]:
                 walls = zip(each("serial", "seconds"), wall, strict=True)
                 cpus = zip(each("serial", "cpu"), cpu, strict=True)
                 line += (f"; speed-up wall {spread([s / m for s, m in walls])}, "
                          f"by CPU {spread([2 * s / m for s, m in cpus])}")
             print(line)
     print("  (speed-up by CPU: 2 x serial's CPU / theirs, the most 2 free cores could give)")
-    biggest = max(a for s, a in results if s == "file")
-    rounds = results[("file", biggest)]
-    if not {"read", "dask"} <= set(rounds[0]):
+    sizes = [a for s, a in results if s == "file"]
+    if not sizes or not {"read", "dask"} <= set(results[("file", max(sizes))][0]):
         return
+    biggest = max(sizes)
+    rounds = results[("file", biggest)]
     chunks = rounds[0]["read"]["chunks"]
     client = statistics.median(r["read"]["cpu"] for r in rounds) / chunks
     worker = statistics.median(r["dask"]["cpu"] - r["read"]["cpu"] for r in rounds) / chunks
