@@ -23,112 +23,49 @@ take.
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import attrs
+from impact_runs import (
+    CHUNK,
+    child_main,
+    estimate,
+    evaluate_all,
+    file_head,
+    measure,
+    rulebooks,
+    run_impact,
+    spread,
+)
 
-try:
-    import footcore
-except ImportError:  # run from a checkout without an install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import footcore
-
-import footcore.impact
-from footcore import Engine
-from footcore._population._run import Job, _chunks, _text, run_chunk
-from footcore._rulebook_loading import assemble
-from footcore.impact import read_histories, write_histories
-from footcore.models import Rulebook
+from footcore._population._run import Job, _chunks, run_chunk
+from footcore.impact import write_histories
 from footcore.testing import population
 
-CHUNK = 2000  # check-ins per chunk: impact's default
-NETWORK = 110e6  # bytes a second through the client's network card (about 1 Gbit/s)
 
-
-def rulebooks() -> tuple[Rulebook, Rulebook]:
-    old = footcore.load_rulebook()
-    values = {"irritation_rest_min": 3, "stiffness_deload_min": 4}
-    params = {n: attrs.evolve(p, value=values[n]) if n in values else p
-              for n, p in old.params.items()}
-    new = assemble(attrs.evolve(old.meta, version="1.1.0"), params, old.exercises.values(),
-                   old.stages, old.rules, location="bench")
-    return old, new
-
-
-def _head(path: Path, athletes: int) -> Any:
-    return (h for number, h in enumerate(read_histories(path)) if number < athletes)
-
-
-def child(mode: str, path: Path, athletes: int) -> dict[str, Any]:
+def child(mode: str, path: str, athletes: str) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
-    old, new = rulebooks()
-    out: dict[str, Any] = {}
-    client = cluster = None
-    if mode == "dask":
-        from distributed import Client, LocalCluster
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
-        client = Client(cluster)
-    began = time.perf_counter()
+    source, count = Path(path), int(athletes)
     if mode == "evaluate":
-        engine, checkins = Engine(old, "native"), 0
-        for history in _head(path, athletes):
-            state, taken = history.load()
-            for checkin in taken:
-                state = engine.evaluate(state, checkin).state
-            checkins += len(taken)
-        out["checkins"] = checkins
-    elif mode == "read":
-        sizes = [len(chunk) for chunk in _chunks(_head(path, athletes), CHUNK)]
-        out.update(chunks=len(sizes), chunk_bytes=statistics.mean(sizes))
-    else:
-        workers = {"serial": 1, "processes": 2, "dask": None}[mode]
-        report = footcore.impact.impact(old, new, _head(path, athletes), workers=workers,
-                                        executor=client)
-        out.update(checkins=report.decisions, changed=report.changed_decisions)
-    out["seconds"] = time.perf_counter() - began
-    if mode == "read":  # what a chunk's answer weighs on the wire
-        job = Job(_text(old), _text(new), "native", 3)
-        first = next(_chunks(_head(path, athletes), CHUNK))
-        out["result_bytes"] = len(pickle.dumps(run_chunk(job, first)))
-        out["job_bytes"] = len(pickle.dumps(job))
-    if client is not None and cluster is not None:
-        client.close()
-        cluster.close()
-    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        began = time.perf_counter()
+        return {"checkins": evaluate_all(file_head(source, count)),
+                "seconds": time.perf_counter() - began}
+    if mode != "read":
+        return run_impact(mode, file_head(source, count))
+    began = time.perf_counter()
+    sizes = [len(chunk) for chunk in _chunks(file_head(source, count), CHUNK)]
+    out: dict[str, Any] = {"chunks": len(sizes), "chunk_bytes": statistics.mean(sizes),
+                           "seconds": time.perf_counter() - began}
+    old, new = rulebooks()  # what a chunk's answer weighs on the wire
+    job = Job.of(old, new, "native", 3, athletes=False)
+    first = next(_chunks(file_head(source, count), CHUNK))
+    out["result_bytes"] = len(pickle.dumps(run_chunk(job, first)))
+    out["job_bytes"] = len(pickle.dumps(job))
     return out
-
-
-def _cpu() -> float:
-    """CPU seconds of this process's children that have ended, and theirs (worker
-    processes included, once their parents have collected them)."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
-def measure(mode: str, path: Path, athletes: int) -> dict[str, Any]:
-    """One measurement in a fresh child process, with the CPU seconds it and everything it
-    started used, from start to exit (a Dask cluster's start and close included)."""
-    cpu = _cpu()
-    done = subprocess.run([sys.executable, __file__, "--child", mode, str(path),
-                           str(athletes)], capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["cpu"] = _cpu() - cpu
-    return result
-
-
-def spread(values: list[float], digits: int = 2) -> str:
-    return (f"median {statistics.median(values):.{digits}f} (min {min(values):.{digits}f}, "
-            f"max {max(values):.{digits}f})")
 
 
 def main() -> None:
@@ -140,8 +77,7 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        mode, path, athletes = args.child
-        print(json.dumps(child(mode, Path(path), int(athletes))))
+        child_main(child, args.child)
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "athletes.jsonl"
@@ -151,9 +87,9 @@ def main() -> None:
               f"{time.perf_counter() - began:.0f} s ({path.stat().st_size / 2**20:.0f} MiB)")
         rounds: list[dict[str, dict[str, Any]]] = []
         for number in range(args.rounds):
-            found = {mode: measure(mode, path, args.athletes)
+            found = {mode: measure(__file__, mode, path, args.athletes)
                      for mode in ("evaluate", "serial", "processes", "dask", "read")}
-            found["eighth"] = measure("serial", path, args.athletes // 8)
+            found["eighth"] = measure(__file__, "serial", path, args.athletes // 8)
             rounds.append(found)
             print(f"round {number + 1}: " + ", ".join(
                 f"{mode} {r['seconds']:.1f} s" for mode, r in found.items()), flush=True)
@@ -206,15 +142,8 @@ def report(rounds: list[dict[str, dict[str, Any]]], athletes: int, checkins: int
           f"{read['job_bytes'] / 1024:.0f} KiB of rulebooks with it; "
           f"{chunk_cost:.2f} s to replay on one core, {client_cost * 1000:.1f} ms to read "
           f"and encode on the client, {dask_overhead:.2f} s of Dask overhead at 2 workers")
-    big = 10**6 * checkins / CHUNK
-    compute = big * (chunk_cost + dask_overhead) / 100
-    client = big * client_cost
-    wire = big * (read["chunk_bytes"] + read["result_bytes"] + read["job_bytes"]) / NETWORK
-    print(f"  10^6 athletes x {checkins} on 100 Dask workers: {big:.0f} chunks; replay "
-          f"{compute / 60:.1f} min (chunk cost / 100), client reading {client / 60:.1f} min, "
-          f"transfer {wire / 60:.1f} min at 1 Gbit/s; the run takes about the largest, "
-          f"{max(compute, client, wire) / 60:.1f} min, as they overlap")
-
+    print("  " + estimate(checkins, chunk_cost, dask_overhead, client_cost,
+                          read["chunk_bytes"] + read["result_bytes"] + read["job_bytes"]))
 
 if __name__ == "__main__":
     main()

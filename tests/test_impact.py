@@ -13,7 +13,7 @@ import shutil
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +304,31 @@ def test_the_report_does_not_depend_on_how_the_athletes_are_split(
     split, again = run(rulebook, new, histories, chunk_checkins=chunk, examples=examples)
     assert split == whole and again == everyone
     assert all(len(g.examples) == min(g.count, examples) for g in whole.by_rule)
+
+
+class _Recording(ThreadPoolExecutor):
+    """One thread, keeping every future it gives."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.sent: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.sent.append(super().submit(fn, *args, **kwargs))
+        return self.sent[-1]
+
+
+def test_workers_send_each_athlete_back_only_when_on_athlete_wants_them(
+        rulebook: Rulebook) -> None:
+    histories = list(population(6, seed=4, checkins=25))
+    new = changed(rulebook, irritation_rest_min=3, stiffness_deload_min=4)
+    for wanted in (False, True):
+        with _Recording() as pool:
+            report = fc.impact.impact(rulebook, new, histories, executor=pool,
+                                      chunk_checkins=50,
+                                      on_athlete=(lambda _: None) if wanted else None)
+        assert report == run(rulebook, new, histories)[0]
+        assert sum(len(f.result().athletes) for f in pool.sent) == (6 if wanted else 0)
 
 
 def test_progress_is_reported_after_each_chunk(rulebook: Rulebook) -> None:
