@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal, Protocol
@@ -14,7 +15,7 @@ from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_nativ
 from ._enums import Action, Goal, Role
 from ._errors import DuplicateCheckIn, EngineError, InputError
 from ._facts import build_facts, record
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import (
     AthleteState,
     CheckIn,
@@ -41,7 +42,9 @@ interpreter (:func:`match_native`) rather than the compiled rulebook, for the te
 check the two agree. Its decisions say ``native``."""
 
 _FIRING = trusted(Firing)
-_KNOWN_PLANS = 1024
+# The plans of the states an engine made lately: one per athlete served, for over a
+# thousand athletes served in turn (bench_speed.py, "evaluate, athletes in turn").
+_KNOWN_PLANS = 2048
 _MADE_MOST = 256
 _DECISION = trusted(Decision)
 
@@ -152,7 +155,7 @@ class Engine:
         self._traces = _traces(self.rulebook)
         # The plans of states this engine made lately, by state object: the next
         # check-in's prior plan is usually the plan of the state the last decision made.
-        self._plans: dict[int, tuple[AthleteState, WeekPlan]] = {}
+        self._plans: OrderedDict[int, tuple[AthleteState, WeekPlan]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
@@ -219,7 +222,7 @@ class Engine:
             action, firings, fired, cues = rulebook.meta.default_action, (), set(), []
         new = next_state(rulebook, state, checkin, counted, action)
         own = prior_plan if same_week(state, new) else build_plan(rulebook, new)
-        remember(self._plans, id(new), (new, own), _KNOWN_PLANS)
+        keep_latest(self._plans, id(new), (new, own), _KNOWN_PLANS)
         plan = with_cues(own, cues) if cues else own
         return _DECISION(action, new, plan, firings, state, prior_plan, checkin, self._ref,
                          self.backend, __version__,

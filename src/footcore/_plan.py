@@ -202,7 +202,7 @@ def winning_cues(fired: Iterable[Rule], action: Action) -> list[str]:
     return list(dict.fromkeys(rule.cue for rule in fired if rule.action is action and rule.cue))
 
 
-_CUED_MOST = 1024
+_CUED_MOST = 2048  # a plan per athlete, over a thousand served in turn (bench_speed.py)
 _cued: dict[tuple[int, tuple[str, ...]], tuple[WeekPlan, WeekPlan]] = {}
 
 
