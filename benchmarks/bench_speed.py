@@ -34,7 +34,9 @@ last written for it, ``evaluate``, then ``to_json`` of the decision and of the n
 athlete after athlete, with every check-in's ``id`` set, and with ids for ``--in-turn``
 athletes served in turn (check-in k of each before check-in k + 1 of any; their first
 ``--in-turn-checkins``), compared with ``evaluate`` on those athletes in turn and one after
-another. ``--app-only`` times only these and ``evaluate``.
+another; and in turn with each state's text as another process would have written it
+(compact; the same data), which the process reading it has not seen. ``--app-only`` times
+only these and ``evaluate``.
 
 The machine is shared and noisy, so every figure is taken the same way: the inputs are cut
 into chunks of 50; in each pass every figure's chunk k is timed right after the others'
@@ -193,10 +195,13 @@ def _app_steps(fc: ModuleType, athletes: int, in_turn: bool, ids: bool,
     return [play[k] for k in range(longest) for play in plays if k < len(play)]
 
 
-def served(engine: Any, fc: ModuleType, steps: list[tuple[int, Any]], app: bool) -> Figure:
+def served(engine: Any, fc: ModuleType, steps: list[tuple[int, Any]], app: bool,
+           elsewhere: bool = False) -> Figure:
     """``evaluate`` on the steps, each athlete's check-in from the state of its previous
     decision; or, with ``app``, the app's round trip: the athlete's state read from the
-    JSON text last written for it, evaluated, the decision and the new state written."""
+    JSON text last written for it, evaluated, the decision and the new state written.
+    ``elsewhere``: the state's text as another process would have written it (the same
+    data, compact: untimed), which this one has not seen."""
     states: dict[int, Any] = {}
 
     def prepare(step: tuple[int, Any]) -> Any:
@@ -206,6 +211,9 @@ def served(engine: Any, fc: ModuleType, steps: list[tuple[int, Any]], app: bool)
             state = engine.new_athlete(profile.pop("athlete_id"), **profile)
             states[number] = fc.to_json(state) if app else state
             return None
+        if elsewhere:
+            states[number] = json.dumps(json.loads(states[number]), separators=(",", ":"),
+                                        ensure_ascii=False)
         return step
 
     def evaluate(step: tuple[int, Any]) -> None:
@@ -234,6 +242,8 @@ def app_figures(fc: ModuleType, engine: Any, athletes: int, in_turn: int,
         "app path, ids": served(engine, fc, steps(athletes, False, True), app=True),
         "app path, ids, athletes in turn": served(
             engine, fc, steps(in_turn, True, True, most), app=True),
+        "app path, ids, in turn, states from elsewhere": served(
+            engine, fc, steps(in_turn, True, True, most), app=True, elsewhere=True),
         "evaluate, athletes in turn": served(engine, fc, steps(in_turn, True, False, most),
                                              app=False),
         "evaluate, same athletes one by one": served(
@@ -445,6 +455,9 @@ RATIOS: list[tuple[str, str, str]] = [
     ("app path / evaluate", "app path", "evaluate"),
     ("app path with ids / app path", "app path, ids", "app path"),
     ("app path with ids, athletes in turn / evaluate", "app path, ids, athletes in turn",
+     "evaluate, same athletes one by one"),
+    ("... states written elsewhere / evaluate",
+     "app path, ids, in turn, states from elsewhere",
      "evaluate, same athletes one by one"),
     ("evaluate, athletes in turn / one by one", "evaluate, athletes in turn",
      "evaluate, same athletes one by one"),
