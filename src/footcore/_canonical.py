@@ -64,10 +64,11 @@ _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # And so is a check-in reference: one recurs in each state of its athlete within the window,
 # read back as the same object (footcore._reading).
 _ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WeekPlan, WhyNot)
-# States (read back as the same object: footcore._convert) and check-in references, a few
-# per state, recur for over a thousand athletes served in turn (bench_speed.py, "app path,
-# ids, athletes in turn"): their memos have sizes of their own.
-_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192}
+# States (read back as the same object: footcore._convert), their plans and check-in
+# references, a few per state, recur for over a thousand athletes served in turn
+# (bench_speed.py, "app path, ids, athletes in turn"): their memos have sizes of their own
+# (a plan's text is about 7 KB: 14 MB at most).
+_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192, WeekPlan: 2048}
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
 # Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
