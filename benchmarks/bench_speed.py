@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_speed.py [--athletes 40] [--rounds 5] [--passes 5]
-                                     [--baseline v0.1.0]
+                                     [--baseline v0.1.0] [--in-turn 1100]
+                                     [--in-turn-checkins 12] [--clock wall|cpu] [--app-only]
 
 footcore 0.1.0 is checked out beside the working tree (``git archive`` of the tag into a
 temporary folder) and imported in the same process under another package name
@@ -28,13 +29,23 @@ decisions are the same JSON and that the floor agrees with the engine. ``to_dict
 and ``from_json(json.dumps(data))``): the generated builders of ``footcore/_data.py`` are
 kept only while ``to_dict`` stays well under it.
 
+The app's round trip (issue 25): the athlete's state read with ``from_json`` from the text
+last written for it, ``evaluate``, then ``to_json`` of the decision and of the new state;
+athlete after athlete, with every check-in's ``id`` set, and with ids for ``--in-turn``
+athletes served in turn (check-in k of each before check-in k + 1 of any; their first
+``--in-turn-checkins``), compared with ``evaluate`` on those athletes in turn and one after
+another; and in turn with each state's text as another process would have written it
+(compact; the same data), which the process reading it has not seen. ``--app-only`` times
+only these and ``evaluate``.
+
 The machine is shared and noisy, so every figure is taken the same way: the inputs are cut
 into chunks of 50; in each pass every figure's chunk k is timed right after the others'
 chunk k; each chunk keeps its fastest pass; a figure is the sum of its chunks. Where an item
 needs preparing (an athlete's start; the evaluate before a to_json), that is done untimed
 right before the item's call, which is timed alone. Ratios are
 taken within each round, then the median, min and max over the rounds (each round a fresh
-process) are printed.
+process) are printed. ``--clock cpu`` reads the thread's CPU time instead of the wall
+clock, for a machine busy with other work.
 """
 
 from __future__ import annotations
@@ -71,9 +82,15 @@ class Figure:
     prepare: Callable[[Any], Any] | None = None
 
 
+# The clock every figure is read on: wall time by default; with --clock cpu, this thread's
+# CPU time, which other processes on a busy shared machine do not add to.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = [CLOCKS["wall"]]
+
+
 def _run(figure: Figure, part: Sequence[Any]) -> tuple[float, int]:
     """Seconds spent calling ``figure`` on ``part``, and how many calls."""
-    clock, call = time.perf_counter, figure.call
+    clock, call = _clock[0], figure.call
     if figure.prepare is None:
         began = clock()
         for item in part:
@@ -156,7 +173,99 @@ def playing(engine: Any, fc: ModuleType, athletes: int, then: Callable[[Any], ob
     return Figure(lambda: steps, evaluate if then is None else then, prepare)
 
 
-def worker(baseline_src: str | None, athletes: int, passes: int) -> dict[str, Any]:
+def _app_steps(fc: ModuleType, athletes: int, in_turn: bool, ids: bool,
+               most: int | None = None) -> list[tuple[int, Any]]:
+    """The trajectories' steps as (athlete number, profile or check-in): each athlete's
+    start, then its check-ins (the first ``most``), athlete after athlete or, ``in_turn``,
+    check-in k of every athlete before check-in k + 1 of any. With ``ids``, every check-in
+    has an id, as the store docs recommend."""
+    import attrs
+    import trajectories
+
+    plays = []
+    for number, (profile, checkins) in enumerate(trajectories.athletes(fc, athletes)):
+        checkins = checkins[:most]
+        if ids:
+            checkins = [attrs.evolve(checkin, id=f"{profile['athlete_id']}-{k}")
+                        for k, checkin in enumerate(checkins)]
+        plays.append([(number, profile), *((number, checkin) for checkin in checkins)])
+    if not in_turn:
+        return [step for play in plays for step in play]
+    longest = max(map(len, plays))
+    return [play[k] for k in range(longest) for play in plays if k < len(play)]
+
+
+def served(engine: Any, fc: ModuleType, steps: list[tuple[int, Any]], app: bool,
+           elsewhere: bool = False) -> Figure:
+    """``evaluate`` on the steps, each athlete's check-in from the state of its previous
+    decision; or, with ``app``, the app's round trip: the athlete's state read from the
+    JSON text last written for it, evaluated, the decision and the new state written.
+    ``elsewhere``: the state's text as another process would have written it (the same
+    data, compact: untimed), which this one has not seen."""
+    states: dict[int, Any] = {}
+
+    def prepare(step: tuple[int, Any]) -> Any:
+        number, value = step
+        if isinstance(value, dict):
+            profile = dict(value)
+            state = engine.new_athlete(profile.pop("athlete_id"), **profile)
+            states[number] = fc.to_json(state) if app else state
+            return None
+        if elsewhere:
+            states[number] = json.dumps(json.loads(states[number]), separators=(",", ":"),
+                                        ensure_ascii=False)
+        return step
+
+    def evaluate(step: tuple[int, Any]) -> None:
+        number, checkin = step
+        states[number] = engine.evaluate(states[number], checkin).state
+
+    def round_trip(step: tuple[int, Any]) -> None:
+        number, checkin = step
+        decision = engine.evaluate(fc.from_json(states[number], fc.AthleteState), checkin)
+        fc.to_json(decision)
+        states[number] = fc.to_json(decision.state)
+
+    return Figure(lambda: steps, round_trip if app else evaluate, prepare)
+
+
+def app_figures(fc: ModuleType, engine: Any, athletes: int, in_turn: int,
+                most: int) -> dict[str, Figure]:
+    """The app's round trip (``served``) athlete after athlete, with check-in ids, and with
+    ids for ``in_turn`` athletes served in turn (their first ``most`` check-ins); and
+    ``evaluate`` on those athletes in turn and one after another."""
+    def steps(count: int, turn: bool, ids: bool, first: int | None = None) -> list[Any]:
+        return _app_steps(fc, count, turn, ids, first)
+
+    return {
+        "app path": served(engine, fc, steps(athletes, False, False), app=True),
+        "app path, ids": served(engine, fc, steps(athletes, False, True), app=True),
+        "app path, ids, athletes in turn": served(
+            engine, fc, steps(in_turn, True, True, most), app=True),
+        "app path, ids, in turn, states from elsewhere": served(
+            engine, fc, steps(in_turn, True, True, most), app=True, elsewhere=True),
+        "evaluate, athletes in turn": served(engine, fc, steps(in_turn, True, False, most),
+                                             app=False),
+        "evaluate, same athletes one by one": served(
+            engine, fc, steps(in_turn, False, False, most), app=False),
+    }
+
+
+def app_worker(athletes: int, passes: int, in_turn: int, most: int) -> dict[str, Any]:
+    """Only the app's figures (``app_figures``) and the evaluate they are compared with."""
+    import footcore as fc
+
+    native = fc.Engine(fc.load_rulebook(), backend="native")
+    figures = {"evaluate": playing(native, fc, athletes),
+               **app_figures(fc, native, athletes, in_turn, most)}
+    out: dict[str, Any] = {"version": fc.__version__,
+                           "checkins": len(played(native, fc, athletes))}
+    out.update(interleaved(figures, passes))
+    return out
+
+
+def worker(baseline_src: str | None, athletes: int, passes: int, in_turn: int,
+           most: int) -> dict[str, Any]:
     import handwritten
 
     import footcore as fc
@@ -190,6 +299,7 @@ def worker(baseline_src: str | None, athletes: int, passes: int) -> dict[str, An
             native, fc, athletes, then=lambda decision: json.loads(fc.to_json(decision))),
         "pickle.dumps": Figure(lambda: decisions, pickle.dumps),
         "pickle.loads": Figure(lambda: [pickle.dumps(d) for d in decisions], pickle.loads),
+        **app_figures(fc, native, athletes, in_turn, most),
     }
     if baseline_src is not None:
         old = baseline(baseline_src)
@@ -342,6 +452,15 @@ RATIOS: list[tuple[str, str, str]] = [
      "json.loads(to_json), in trajectory order"),
     ("from_dict / from_json(json.dumps(data))", "from_dict", "from_json(json.dumps(data))"),
     ("pickle dumps + loads / evaluate", "pickle", "evaluate"),
+    ("app path / evaluate", "app path", "evaluate"),
+    ("app path with ids / app path", "app path, ids", "app path"),
+    ("app path with ids, athletes in turn / evaluate", "app path, ids, athletes in turn",
+     "evaluate, same athletes one by one"),
+    ("... states written elsewhere / evaluate",
+     "app path, ids, in turn, states from elsewhere",
+     "evaluate, same athletes one by one"),
+    ("evaluate, athletes in turn / one by one", "evaluate, athletes in turn",
+     "evaluate, same athletes one by one"),
     ("durable evaluate / durable_rules directly (its API)", "durable evaluate",
      "durable_rules directly (its API)"),
     ("durable evaluate / durable_rules C driver", "durable evaluate",
@@ -355,20 +474,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--baseline", default="v0.1.0", help="git ref of the baseline")
+    parser.add_argument("--in-turn", type=int, default=1100,
+                        help="athletes served in turn (the app path's last figures)")
+    parser.add_argument("--in-turn-checkins", type=int, default=12,
+                        help="check-ins of each athlete served in turn")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall")
+    parser.add_argument("--app-only", action="store_true",
+                        help="only the app path's figures and evaluate")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--baseline-src", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         sys.path[:0] = [str(ROOT / "src"), str(HERE)]
-        print(json.dumps(worker(args.baseline_src, args.athletes, args.passes)))
+        _clock[0] = CLOCKS[args.clock]
+        if args.app_only:
+            out = app_worker(args.athletes, args.passes, args.in_turn, args.in_turn_checkins)
+        else:
+            out = worker(args.baseline_src, args.athletes, args.passes, args.in_turn,
+                         args.in_turn_checkins)
+        print(json.dumps(out))
         return 0
 
     rounds = []
     with tempfile.TemporaryDirectory() as folder:
         src = baseline_tree(args.baseline, Path(folder))
         command = [sys.executable, __file__, "--worker", "--athletes", str(args.athletes),
-                   "--passes", str(args.passes)]
+                   "--passes", str(args.passes), "--in-turn", str(args.in_turn),
+                   "--in-turn-checkins", str(args.in_turn_checkins), "--clock", args.clock,
+                   *(["--app-only"] if args.app_only else [])]
         if src is not None:
             command += ["--baseline-src", str(src)]
         for number in range(args.rounds):
@@ -381,12 +515,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = rounds[0]
     print(f"the working tree (footcore {first['version']}) against {args.baseline}; Python "
           f"{platform.python_version()}; {args.rounds} rounds of {args.passes} passes; "
-          f"{args.athletes} athletes, {first['checkins']} check-ins")
+          f"{args.athletes} athletes, {first['checkins']} check-ins; {args.in_turn} athletes "
+          f"in turn, {args.in_turn_checkins} check-ins each; {args.clock} clock")
     for key in first:
         if key.startswith(("same", "floor")):
             print(f"  {key}: {min(r[key] for r in rounds)} of {first['checkins']}")
-    print(f"  bytes per decision: JSON {first['json bytes']:.0f}, pickle "
-          f"{first['pickle bytes']:.0f}")
+    if "json bytes" in first:
+        print(f"  bytes per decision: JSON {first['json bytes']:.0f}, pickle "
+              f"{first['pickle bytes']:.0f}")
     print(f"\n{'microseconds per decision':<52} {'median':>9} {'min':>9} {'max':>9}")
     for key, value in first.items():
         if isinstance(value, float) and "bytes" not in key:

@@ -124,6 +124,33 @@ def test_a_key_repeated_inside_a_remembered_week_is_refused() -> None:
         fc.from_json(repeated, fc.Decision)
 
 
+def test_a_key_repeated_inside_a_remembered_check_in_reference_is_refused() -> None:
+    state = ENGINE.new_athlete("a", goal=fc.Goal.RUNNER, start=EPOCH)
+    state = ENGINE.evaluate(state, fc.CheckIn(on=EPOCH, completed=True, id="c-1")).state
+    text = fc.to_json(state).replace('"athlete_id": "a"', '"athlete_id": "b"')
+    assert agree(text, fc.AthleteState) is not None  # the reference is remembered now
+    repeated = text.replace('"on": ', '"on": "2026-01-01", "on": ', 1)
+    assert agree(repeated, fc.AthleteState) is None
+    with pytest.raises(fc.InputError, match="appears twice"):
+        fc.from_json(repeated, fc.AthleteState)
+
+
+@SETTINGS
+@given(decisions, st.booleans())
+def test_a_state_read_where_it_was_written_is_that_state(decision: fc.Decision,
+                                                          again: bool) -> None:
+    """The app's round trip (bench_speed.py, "app path"): a state's text, read back in the
+    process that wrote it, is the state written, as the general path reads it."""
+    state = decision.state
+    text = fc.to_json(decision) and fc.to_json(state)
+    if again:  # written once more, as another object: read back as the latest
+        state = fc.from_json(fc.to_json(decision), fc.Decision).state
+        assert fc.to_json(state) == text
+    assert fc.from_json(text, fc.AthleteState) is state
+    expected, error = general(text, fc.AthleteState)
+    assert error is None and expected == state and fc.to_json(expected) == text
+
+
 def test_no_model_nests_deeper_than_json_may() -> None:
     assert _reading._reader(fc.Decision) is not None
     assert _reading._model(fc.Decision, limit("json_depth") - 7)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import typing
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -34,9 +35,10 @@ from typing import Any, get_args, get_origin
 import attrs
 
 from ._limits import type_hints
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import (
     AthleteState,
+    CheckInRef,
     Firing,
     ParamUse,
     PlanItem,
@@ -59,7 +61,14 @@ _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # that a decision leaves unchanged is its prior plan), a firing and a "why not" (the engine
 # hands out the same ones for the same facts) and a rulebook reference (an engine's
 # decisions share one).
-_ONCE = (AthleteState, Firing, RulebookRef, WeekPlan, WhyNot)
+# And so is a check-in reference: one recurs in each state of its athlete within the window,
+# read back as the same object (footcore._reading).
+_ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WeekPlan, WhyNot)
+# States (read back as the same object: footcore._convert), their plans and check-in
+# references, a few per state, recur for over a thousand athletes served in turn
+# (bench_speed.py, "app path, ids, athletes in turn"): their memos have sizes of their own
+# (a plan's text is about 7 KB: 14 MB at most).
+_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192, WeekPlan: 2048}
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
 # Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
@@ -150,14 +159,16 @@ def _unexpected(value: object) -> str:
 _MEMOS: dict[Writer, tuple[Callable[[int], tuple[object, str] | None], Writer]] = {}
 
 
-def _remembered(inner: Writer, most: int) -> Writer:
+def _remembered(inner: Writer, most: int, latest: bool = False) -> Writer:
     """``inner``, remembering its text per object (the object is kept alive with it, so its
-    id cannot be reused while it is remembered)."""
-    memo: dict[int, tuple[object, str]] = {}
+    id cannot be reused while it is remembered); ``latest``: the latest ``most`` texts
+    (footcore._memo.keep_latest), rather than emptied when full."""
+    memo: dict[int, tuple[object, str]] = OrderedDict() if latest else {}
+    keep = keep_latest if latest else remember
 
     def fill(value: Any) -> str:
         text = inner(value)
-        remember(memo, id(value), (value, text), most)
+        keep(memo, id(value), (value, text), most)  # type: ignore[arg-type]
         return text
 
     def write(value: Any) -> str:
@@ -252,6 +263,8 @@ def _writer(kind: Any, compact: bool) -> Writer:
             raise Unwritable(kind)
         if kind not in _ONCE:
             return written
+        if kind in _LASTING:
+            return _remembered(written, _LASTING[kind], latest=True)
         return _remembered(written, _SHARED_MOST if kind in _SHARED else _RECENT_MOST)
     origin, args = get_origin(kind), get_args(kind)
     if origin in (UnionType, typing.Union):
@@ -339,10 +352,9 @@ def write(value: object, *, compact: bool = False) -> str:
     Raises:
         Unwritable: this writer does not know the value or one of its parts.
     """
-    kind: Any = type(value)
-    written = _model(kind, compact)
-    if written is None:
-        raise Unwritable(kind)
+    # Through the remembering writer of its type, if it has one: an app writes a decision,
+    # then its new state on its own (bench_speed.py, "app path"), which is then a lookup.
+    written = writer(type(value), compact)
     try:
         return written(value)
     except (TypeError, AttributeError, KeyError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal, Protocol
@@ -14,7 +15,7 @@ from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_nativ
 from ._enums import Action, Goal, Role
 from ._errors import DuplicateCheckIn, InputError
 from ._facts import build_facts, record
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import (
     AthleteState,
     CheckIn,
@@ -41,6 +42,8 @@ interpreter (:func:`match_native`) rather than the compiled rulebook, for the te
 check the two agree. Its decisions say ``native``."""
 
 _FIRING = trusted(Firing)
+# The plans of the states an engine made lately: one per athlete served, for over a
+# thousand athletes served in turn (bench_speed.py, "evaluate, athletes in turn").
 _KNOWN_PLANS = 4096
 _MADE_MOST = 256
 _DECISION = trusted(Decision)
@@ -148,7 +151,7 @@ class Engine:
         # The plans this engine made lately, by what they were built from (plan_inputs):
         # a check-in's prior plan is usually the plan of the state the athlete's last
         # decision made, whether that state is the object it made or one read back from JSON.
-        self._plans: dict[tuple[object, ...], WeekPlan] = {}
+        self._plans: OrderedDict[tuple[object, ...], WeekPlan] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"Engine({self.rulebook!r}, backend={self.backend!r})"
@@ -224,7 +227,8 @@ class Engine:
         """The plan of ``state``, whose :func:`plan_inputs` are ``inputs``: remembered."""
         plan = self._plans.get(inputs)
         if plan is None:
-            plan = remember(self._plans, inputs, build_plan(self.rulebook, state), _KNOWN_PLANS)
+            plan = keep_latest(self._plans, inputs, build_plan(self.rulebook, state),
+                               _KNOWN_PLANS)
         return plan
 
     def change_goal(self, state: AthleteState, goal: Goal | str, *, on: date,

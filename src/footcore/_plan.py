@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from ._enums import Action, BackOff, Category, Goal, Observation
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import AthleteState, Dose, Exercise, PlanItem, Session, WeekPlan
 from ._rulebook import Rule, Rulebook, Step
 from ._trusted import trusted
@@ -198,8 +199,8 @@ def winning_cues(fired: Iterable[Rule], action: Action) -> list[str]:
     return list(dict.fromkeys(rule.cue for rule in fired if rule.action is action and rule.cue))
 
 
-_CUED_MOST = 1024
-_cued: dict[tuple[int, tuple[str, ...]], tuple[WeekPlan, WeekPlan]] = {}
+_CUED_MOST = 2048  # a plan per athlete, over a thousand served in turn (bench_speed.py)
+_cued: OrderedDict[tuple[int, tuple[str, ...]], tuple[WeekPlan, WeekPlan]] = OrderedDict()
 
 
 def with_cues(plan: WeekPlan, cues: Iterable[str]) -> WeekPlan:
@@ -213,5 +214,5 @@ def with_cues(plan: WeekPlan, cues: Iterable[str]) -> WeekPlan:
         return known[1]
     made = _PLAN(plan.athlete_id, plan.stage, plan.dose_level, plan.mode, plan.sessions,
                  plan.habits, wanted, plan.tracking, plan.notes)
-    remember(_cued, key, (plan, made), _CUED_MOST)
+    keep_latest(_cued, key, (plan, made), _CUED_MOST)
     return made

@@ -26,9 +26,10 @@ refuse more than the general path, never less, and what it accepts reads the sam
   take only the nesting their model's fields give, shallower than the ``json_depth`` limit
   (checked when a reader is made).
 
-A week's sessions or habits recur from decision to decision: their data is read once per
-distinct value, remembered under its ``marshal`` bytes (which give the value back exactly,
-types and key order included, so equal bytes are equal data).
+A week's sessions or habits recur from decision to decision, and a state's check-in
+references and metrics from one state of an athlete to the next: their data is read once
+per distinct value, remembered under its ``marshal`` bytes (which give the value back
+exactly, types and key order included, so equal bytes are equal data).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
 from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints, whole
 from ._memo import remember
-from ._models import Firing, PlanItem, Session, Unmet
+from ._models import CheckInRef, Firing, Metrics, PlanItem, Session, Unmet
 
 __all__ = ["read", "typed_matches"]
 
@@ -60,6 +61,11 @@ Reader = Callable[[Any, list[int]], Any]
 _SCALARS = (bool, int, float, str)
 _WEEK_PARTS = (PlanItem, Session)
 _REMEMBERED_MOST = 1024
+# A state's parts that recur in the next state of the athlete: an app reads each state it
+# wrote (bench_speed.py, "app path, ids"), for over a thousand athletes served in turn
+# ("athletes in turn"), each with a few check-in references within the window.
+_STATE_PARTS = (CheckInRef, Metrics)
+_STATE_PARTS_MOST = 8192
 _SPACE = b" \t\n\r"
 
 
@@ -196,8 +202,9 @@ def _tuple(inner: Reader, most: int) -> Reader:
     return check
 
 
-def _remembered(inner: Reader) -> Reader:
-    """``inner``, remembering what it made, and how many keys it read, per distinct data."""
+def _remembered(inner: Reader, most: int = _REMEMBERED_MOST) -> Reader:
+    """``inner``, remembering what it made, and how many keys it read, per distinct data
+    (at most ``most``)."""
     memo: dict[bytes, tuple[Any, int]] = {}
 
     def check(value: Any, keys: list[int]) -> Any:
@@ -206,7 +213,7 @@ def _remembered(inner: Reader) -> Reader:
         if found is None:
             before = keys[0]
             made = inner(value, keys)
-            found = remember(memo, key, (made, keys[0] - before), _REMEMBERED_MOST)
+            found = remember(memo, key, (made, keys[0] - before), most)
         else:
             keys[0] += found[1]
         return found[0]
@@ -263,7 +270,8 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
     if isinstance(kind, type) and issubclass(kind, Enum):
         return _member(kind)
     if isinstance(kind, type) and attrs.has(kind):
-        return _model(kind, depth + 1)
+        made = _model(kind, depth + 1)
+        return _remembered(made, _STATE_PARTS_MOST) if kind in _STATE_PARTS else made
     if origin in (UnionType, typing.Union):
         if set(args) == {int, float}:
             return _number
