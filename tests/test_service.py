@@ -737,6 +737,22 @@ def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> Non
         assert "bug" not in body["detail"]
 
 
+
+def test_a_bug_is_answered_not_raised_to_the_server(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Review: Starlette raises on what its handler of errors answered, so uvicorn logged
+    a bug's message (here naming the store's file; a request's health data elsewhere) and
+    its traceback; the log names the bug's type and line only."""
+    from starlette.testclient import TestClient
+
+    app = footcore.service.create_app(_Buggy(str(tmp_path / "footcore.db")),
+                                      fc.Engine(backend="native"), None)
+    with caplog.at_level("ERROR"), TestClient(app) as client:  # raises what the app raises
+        is_problem(client.get("/v1/athletes/a-1"), 500, "internal-error")
+    assert "footcore.db" not in caplog.text
+    assert re.search(r"internal error: RuntimeError at test_service\.py:\d+", caplog.text)
+
+
 # ---------------------------------------------------------------- stopping
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -124,9 +126,22 @@ def _problem(problem: Problem, path: str) -> Response:
     return Response(body, problem.status, problem.headers, media_type=MEDIA_TYPE)
 
 
+_BUG = Problem(500, "internal-error", "the server failed; an operator must look at its log")
+
+
+def _failed(exc: Exception) -> None:
+    """Log a bug by its type and the line that raised it, never its message (which may
+    hold a request's health data or the store's location) nor a traceback."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    _LOG.error("internal error: %s%s", type(exc).__name__,
+               f" at {Path(where.filename).name}:{where.lineno}" if where else "")
+
+
 class _Logged:
     """ASGI middleware: one log line and one metrics sample per request: method, route
-    (its template, never the ids in the path), status and latency; never a body."""
+    (its template, never the ids in the path), status and latency; never a body. A bug
+    is answered here with a bare 500: raised on, uvicorn would log its message and
+    traceback (Starlette re-raises what its own handler of errors answered)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -137,16 +152,20 @@ class _Logged:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
+        status, started = 500, False
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
+        except Exception as exc:  # a bug: answered here, for the server would log its text
+            _failed(exc)
+            if not started:
+                await _problem(_BUG, scope["path"])(scope, receive, sending)
         finally:
             took = time.perf_counter() - start
             route = scope.get("footcore.route", "unmatched")
@@ -482,13 +501,6 @@ async def _refused(request: Request, exc: Exception) -> Response:
                     request.url.path)
 
 
-async def _failed(request: Request, exc: Exception) -> Response:
-    """A bug: a problem with no detail of it; the log names its type only."""
-    _LOG.error("internal error: %s", type(exc).__name__)
-    return _problem(Problem(500, "internal-error", "the server failed; an operator must look "
-                                                   "at its log"), request.url.path)
-
-
 def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
                max_body: int = MAX_BODY, timeout: float = TIMEOUT,
                cors_origins: tuple[str, ...] = (),
@@ -522,4 +534,4 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
             on_shutdown()
 
     return Starlette(routes=service.routes(), middleware=middleware, lifespan=lifespan,
-                     exception_handlers={HTTPException: _refused, Exception: _failed})
+                     exception_handlers={HTTPException: _refused})
