@@ -286,6 +286,10 @@ def test_overrides_and_goal_changes_are_recorded(served: Server) -> None:
         is_problem(client.post(f"{base}/overrides", json={**override, "role": "clinician",
                                                           "clearance": True}),
                    403, "forbidden")
+        for role in ("clinician", "operator"):  # so does a goal change (review)
+            is_problem(client.post(f"{base}/goal", json={"goal": "everyday", "on": "2026-01-09",
+                                                         "by": "dr-lee", "role": role}),
+                       403, "forbidden")
         records = client.get(f"{base}/decisions").json()["records"]
         assert [(r["decision"]["change"]["kind"], r["decision"]["change"]["by"])
                 for r in records] == [("checkin", "rw"), ("goal", "rw"),

@@ -73,6 +73,8 @@ _LAST = 2**53  # the largest record number a query names (a JSON number's whole 
 INSECURE = "insecure"
 """Who a server without tokens (``--insecure``) records as the sender of its writes."""
 _ERASURE_REASON = reason(ChangeKind.ERASURE)
+# The scope a change claiming a role needs beside write (an app's or athlete's needs none).
+_CLAIMED = {Role.COACH: "coach", Role.CLINICIAN: "clinician", Role.OPERATOR: "admin"}
 _LOG = logging.getLogger("footcore.service")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -226,6 +228,14 @@ class _Service:
                           headers={"WWW-Authenticate": f'Bearer scope="{scope}", '
                                                        f'error="insufficient_scope"'})
         return token.name
+
+    def claim(self, request: Request, role: Role | None) -> None:
+        """Refuse a change that claims ``role`` from a token without its scope (403): a
+        coach's or clinician's needs theirs, an operator's ``admin``, so that an app's token
+        cannot record a change as theirs."""
+        scope = _CLAIMED.get(role) if role is not None else None
+        if scope is not None:
+            self._allow(request, scope)
 
     @staticmethod
     def sender(request: Request) -> str:
@@ -399,7 +409,7 @@ class _Service:
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
         given = await self.spec(request, OVERRIDE, "an override", "Override")
-        self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
+        self.claim(request, given["role"])  # only a clinician's token clears
         on: date = given.pop("on")
         decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
                                         on=on, **given)
@@ -409,6 +419,7 @@ class _Service:
         athlete_id = self.athlete(request)
         given = await self.spec(request, GOAL_CHANGE, "a goal change", "GoalChange")
         goal, on = given.pop("goal"), given.pop("on")
+        self.claim(request, given.get("role"))
         if given.get("by") is None:  # the app changed it: its token says which app
             given["by"] = self.sender(request)
             given["role"] = given.get("role") or Role.APP
