@@ -751,7 +751,8 @@ def test_a_bug_is_answered_not_raised_to_the_server(tmp_path: Path,
 
     app = footcore.service.create_app(_Buggy(str(tmp_path / "footcore.db")),
                                       fc.Engine(backend="native"), None)
-    with caplog.at_level("ERROR"), TestClient(app) as client:  # raises what the app raises
+    client = TestClient(app, base_url="http://127.0.0.1")  # raises what the app raises
+    with caplog.at_level("ERROR"), client:
         is_problem(client.get("/v1/athletes/a-1"), 500, "internal-error")
     assert "footcore.db" not in caplog.text
     assert re.search(r"internal error: RuntimeError at test_service\.py:\d+", caplog.text)
@@ -775,7 +776,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     body = json.dumps(checkin(2)).encode()
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(b"POST /v1/athletes/a-1/checkins HTTP/1.1\r\nHost: x\r\n"
+        sock.sendall(b"POST /v1/athletes/a-1/checkins HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: application/json\r\n"
                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
         time.sleep(0.3)
@@ -853,6 +854,25 @@ def test_cors_is_off_unless_origins_are_given(tmp_path: Path) -> None:
                                                             "Origin": "https://evil.example"})
             assert "access-control-allow-origin" not in other.headers
 
+
+
+def test_a_server_without_tokens_refuses_pages_of_other_origins(tmp_path: Path) -> None:
+    """Review: a page of any origin could post to an --insecure server on this machine (a
+    form's POST has no CORS preflight), recording overrides with every scope, and a name
+    rebound to 127.0.0.1 could read athletes; such a request is now a 403."""
+    body = {"id": "a-1", "goal": "runner", "start": START.isoformat()}
+    with fc.open_store(tmp_path / "footcore.db") as store:
+        app = footcore.service.create_app(store, fc.Engine(backend="native"), None,
+                                          cors_origins=("https://app.example",))
+        with serving(app) as client:
+            for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                            {"Host": "rebound.example:8000"}):
+                is_problem(client.post("/v1/athletes", json=body, headers=headers),
+                           403, "forbidden")
+            assert client.post("/v1/athletes", json=body, headers={
+                "Origin": "https://app.example"}).status_code == 201
+            assert client.get("/v1/athletes/a-1", headers={
+                "Host": "localhost:8000"}).status_code == 200
 
 def test_a_rulebook_mismatch_is_the_servers_fault_not_the_clients() -> None:
     """Review: after `store upgrade`, a server still on the old rulebook answered every

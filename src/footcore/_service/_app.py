@@ -59,6 +59,7 @@ from ._requests import (
     reason,
     words,
 )
+from ._run import is_loopback
 from ._tokens import Tokens
 
 __all__ = ["INSECURE", "MAX_BODY", "TIMEOUT", "create_app"]
@@ -179,8 +180,10 @@ class _Service:
     """What the routes share: the store, the engine, the tokens and the limits."""
 
     def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
-                 max_body: int, timeout: float, metrics: Metrics) -> None:
+                 max_body: int, timeout: float, metrics: Metrics,
+                 cors_origins: tuple[str, ...]) -> None:
         self.store = store
+        self.cors_origins = cors_origins
         self.engine = engine
         self.tokens = tokens
         self.max_body = max_body
@@ -215,6 +218,7 @@ class _Service:
             Problem: 401 without a token the server knows; 403 when it lacks ``scope``.
         """
         if self.tokens is None:
+            self._local(request)
             return INSECURE
         kind, _, presented = request.headers.get("authorization", "").partition(" ")
         token = (self.tokens.find(presented.strip())
@@ -236,6 +240,21 @@ class _Service:
         scope = _CLAIMED.get(role) if role is not None else None
         if scope is not None:
             self._allow(request, scope)
+
+    def _local(self, request: Request) -> None:
+        """Without tokens, answer only this machine's programs: not a page of another
+        origin in a browser (a form's POST needs no CORS preflight), nor one that reached
+        the server through its own name rebound to a loopback address (DNS rebinding).
+
+        Raises:
+            Problem: 403 for a request from such a page.
+        """
+        origin = request.headers.get("origin")
+        if (origin is not None and origin not in self.cors_origins) or not is_loopback(
+                request.url.hostname or ""):
+            raise Problem(403, "forbidden", "a server without tokens (--insecure) answers "
+                                            "only requests sent to a loopback address, and "
+                                            "from a browser only those from a --cors-origin")
 
     @staticmethod
     def sender(request: Request) -> str:
@@ -522,7 +541,9 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
         store: the store of athletes; the application shares it among its threads.
         engine: the engine whose rulebook decides.
         tokens: the bearer tokens accepted (:func:`read_tokens`); ``None`` accepts every
-            request with every scope: only for a server on a loopback address.
+            request with every scope: only for a server on a loopback address (a request
+            to another name, or from a browser page of an origin not in ``cors_origins``,
+            gets 403).
         max_body: the largest request body read, in bytes; a larger one gets 413.
         timeout: how long a request waits for the engine and the store, in seconds; 503
             past it.
@@ -531,7 +552,7 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     """
     metrics = Metrics()
     service = _Service(store, engine, tokens, max_body=max_body, timeout=timeout,
-                       metrics=metrics)
+                       metrics=metrics, cors_origins=cors_origins)
     middleware = [Middleware(_Logged, metrics=metrics)]
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
