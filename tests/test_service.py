@@ -850,6 +850,10 @@ def test_cors_is_off_unless_origins_are_given(tmp_path: Path) -> None:
             answer = client.options("/v1/athletes", headers=preflight)
             assert answer.status_code == 200
             assert answer.headers["access-control-allow-origin"] == "https://app.example"
+            made = client.post("/v1/athletes", headers={"Origin": "https://app.example"},
+                               json={"id": "a-1", "goal": "runner", "start": "2026-01-05"})
+            assert made.status_code == 201  # a page may read where the athlete is (review)
+            assert "location" in made.headers["access-control-expose-headers"].lower()
             other = client.options("/v1/athletes", headers={**preflight,
                                                             "Origin": "https://evil.example"})
             assert "access-control-allow-origin" not in other.headers

@@ -557,7 +557,9 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
                                      allow_methods=["GET", "POST", "DELETE"],
-                                     allow_headers=["Authorization", "Content-Type"]))
+                                     allow_headers=["Authorization", "Content-Type"],
+                                     expose_headers=["Location", "Retry-After",
+                                                     "WWW-Authenticate"]))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
