@@ -181,7 +181,7 @@ class _Service:
 
     def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
                  max_body: int, timeout: float, metrics: Metrics,
-                 cors_origins: tuple[str, ...]) -> None:
+                 cors_origins: tuple[str, ...] = ()) -> None:
         self.store = store
         self.cors_origins = cors_origins
         self.engine = engine
