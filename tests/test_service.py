@@ -747,13 +747,19 @@ def test_a_bug_is_answered_not_raised_to_the_server(tmp_path: Path,
     """Review: Starlette raises on what its handler of errors answered, so uvicorn logged
     a bug's message (here naming the store's file; a request's health data elsewhere) and
     its traceback; the log names the bug's type and line only."""
-    from starlette.testclient import TestClient
+    import anyio
 
     app = footcore.service.create_app(_Buggy(str(tmp_path / "footcore.db")),
                                       fc.Engine(backend="native"), None)
-    client = TestClient(app, base_url="http://127.0.0.1")  # raises what the app raises
-    with caplog.at_level("ERROR"), client:
-        is_problem(client.get("/v1/athletes/a-1"), 500, "internal-error")
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # raises what the app raises
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://127.0.0.1") as client:
+            return await client.get("/v1/athletes/a-1")
+
+    with caplog.at_level("ERROR"):
+        is_problem(anyio.run(get), 500, "internal-error")
     assert "footcore.db" not in caplog.text
     assert re.search(r"internal error: RuntimeError at test_service\.py:\d+", caplog.text)
 
