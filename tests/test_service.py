@@ -286,6 +286,10 @@ def test_overrides_and_goal_changes_are_recorded(served: Server) -> None:
         is_problem(client.post(f"{base}/overrides", json={**override, "role": "clinician",
                                                           "clearance": True}),
                    403, "forbidden")
+        for role in ("clinician", "operator"):  # so does a goal change (review)
+            is_problem(client.post(f"{base}/goal", json={"goal": "everyday", "on": "2026-01-09",
+                                                         "by": "dr-lee", "role": role}),
+                       403, "forbidden")
         records = client.get(f"{base}/decisions").json()["records"]
         assert [(r["decision"]["change"]["kind"], r["decision"]["change"]["by"])
                 for r in records] == [("checkin", "rw"), ("goal", "rw"),
@@ -737,6 +741,29 @@ def test_a_store_down_or_slow_is_503_and_a_bug_a_bare_500(tmp_path: Path) -> Non
         assert "bug" not in body["detail"]
 
 
+
+def test_a_bug_is_answered_not_raised_to_the_server(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Review: Starlette raises on what its handler of errors answered, so uvicorn logged
+    a bug's message (here naming the store's file; a request's health data elsewhere) and
+    its traceback; the log names the bug's type and line only."""
+    import anyio
+
+    app = footcore.service.create_app(_Buggy(str(tmp_path / "footcore.db")),
+                                      fc.Engine(backend="native"), None)
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # raises what the app raises
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://127.0.0.1") as client:
+            return await client.get("/v1/athletes/a-1")
+
+    with caplog.at_level("ERROR"):
+        is_problem(anyio.run(get), 500, "internal-error")
+    assert "footcore.db" not in caplog.text
+    assert re.search(r"internal error: RuntimeError at test_service\.py:\d+", caplog.text)
+
+
 # ---------------------------------------------------------------- stopping
 
 
@@ -755,7 +782,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     body = json.dumps(checkin(2)).encode()
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(b"POST /v1/athletes/a-1/checkins HTTP/1.1\r\nHost: x\r\n"
+        sock.sendall(b"POST /v1/athletes/a-1/checkins HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: application/json\r\n"
                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
         time.sleep(0.3)
@@ -829,10 +856,33 @@ def test_cors_is_off_unless_origins_are_given(tmp_path: Path) -> None:
             answer = client.options("/v1/athletes", headers=preflight)
             assert answer.status_code == 200
             assert answer.headers["access-control-allow-origin"] == "https://app.example"
+            made = client.post("/v1/athletes", headers={"Origin": "https://app.example"},
+                               json={"id": "a-1", "goal": "runner", "start": "2026-01-05"})
+            assert made.status_code == 201  # a page may read where the athlete is (review)
+            assert "location" in made.headers["access-control-expose-headers"].lower()
             other = client.options("/v1/athletes", headers={**preflight,
                                                             "Origin": "https://evil.example"})
             assert "access-control-allow-origin" not in other.headers
 
+
+
+def test_a_server_without_tokens_refuses_pages_of_other_origins(tmp_path: Path) -> None:
+    """Review: a page of any origin could post to an --insecure server on this machine (a
+    form's POST has no CORS preflight), recording overrides with every scope, and a name
+    rebound to 127.0.0.1 could read athletes; such a request is now a 403."""
+    body = {"id": "a-1", "goal": "runner", "start": START.isoformat()}
+    with fc.open_store(tmp_path / "footcore.db") as store:
+        app = footcore.service.create_app(store, fc.Engine(backend="native"), None,
+                                          cors_origins=("https://app.example",))
+        with serving(app) as client:
+            for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                            {"Host": "rebound.example:8000"}):
+                is_problem(client.post("/v1/athletes", json=body, headers=headers),
+                           403, "forbidden")
+            assert client.post("/v1/athletes", json=body, headers={
+                "Origin": "https://app.example"}).status_code == 201
+            assert client.get("/v1/athletes/a-1", headers={
+                "Host": "localhost:8000"}).status_code == 200
 
 def test_a_rulebook_mismatch_is_the_servers_fault_not_the_clients() -> None:
     """Review: after `store upgrade`, a server still on the old rulebook answered every

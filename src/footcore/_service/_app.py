@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -57,6 +59,7 @@ from ._requests import (
     reason,
     words,
 )
+from ._run import is_loopback
 from ._tokens import Tokens
 
 __all__ = ["INSECURE", "MAX_BODY", "TIMEOUT", "create_app"]
@@ -71,6 +74,8 @@ _LAST = 2**53  # the largest record number a query names (a JSON number's whole 
 INSECURE = "insecure"
 """Who a server without tokens (``--insecure``) records as the sender of its writes."""
 _ERASURE_REASON = reason(ChangeKind.ERASURE)
+# The scope a change claiming a role needs beside write (an app's or athlete's needs none).
+_CLAIMED = {Role.COACH: "coach", Role.CLINICIAN: "clinician", Role.OPERATOR: "admin"}
 _LOG = logging.getLogger("footcore.service")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -124,9 +129,22 @@ def _problem(problem: Problem, path: str) -> Response:
     return Response(body, problem.status, problem.headers, media_type=MEDIA_TYPE)
 
 
+_BUG = Problem(500, "internal-error", "the server failed; an operator must look at its log")
+
+
+def _failed(exc: Exception) -> None:
+    """Log a bug by its type and the line that raised it, never its message (which may
+    hold a request's health data or the store's location) nor a traceback."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    _LOG.error("internal error: %s%s", type(exc).__name__,
+               f" at {Path(where.filename).name}:{where.lineno}" if where else "")
+
+
 class _Logged:
     """ASGI middleware: one log line and one metrics sample per request: method, route
-    (its template, never the ids in the path), status and latency; never a body."""
+    (its template, never the ids in the path), status and latency; never a body. A bug
+    is answered here with a bare 500: raised on, uvicorn would log its message and
+    traceback (Starlette re-raises what its own handler of errors answered)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -137,16 +155,20 @@ class _Logged:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
+        status, started = 500, False
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
+        except Exception as exc:  # a bug: answered here, for the server would log its text
+            _failed(exc)
+            if not started:
+                await _problem(_BUG, scope["path"])(scope, receive, sending)
         finally:
             took = time.perf_counter() - start
             route = scope.get("footcore.route", "unmatched")
@@ -158,8 +180,10 @@ class _Service:
     """What the routes share: the store, the engine, the tokens and the limits."""
 
     def __init__(self, store: Store, engine: Engine, tokens: Tokens | None, *,
-                 max_body: int, timeout: float, metrics: Metrics) -> None:
+                 max_body: int, timeout: float, metrics: Metrics,
+                 cors_origins: tuple[str, ...] = ()) -> None:
         self.store = store
+        self.cors_origins = cors_origins
         self.engine = engine
         self.tokens = tokens
         self.max_body = max_body
@@ -194,6 +218,7 @@ class _Service:
             Problem: 401 without a token the server knows; 403 when it lacks ``scope``.
         """
         if self.tokens is None:
+            self._local(request)
             return INSECURE
         kind, _, presented = request.headers.get("authorization", "").partition(" ")
         token = (self.tokens.find(presented.strip())
@@ -207,6 +232,29 @@ class _Service:
                           headers={"WWW-Authenticate": f'Bearer scope="{scope}", '
                                                        f'error="insufficient_scope"'})
         return token.name
+
+    def claim(self, request: Request, role: Role | None) -> None:
+        """Refuse a change that claims ``role`` from a token without its scope (403): a
+        coach's or clinician's needs theirs, an operator's ``admin``, so that an app's token
+        cannot record a change as theirs."""
+        scope = _CLAIMED.get(role) if role is not None else None
+        if scope is not None:
+            self._allow(request, scope)
+
+    def _local(self, request: Request) -> None:
+        """Without tokens, answer only this machine's programs: not a page of another
+        origin in a browser (a form's POST needs no CORS preflight), nor one that reached
+        the server through its own name rebound to a loopback address (DNS rebinding).
+
+        Raises:
+            Problem: 403 for a request from such a page.
+        """
+        origin = request.headers.get("origin")
+        if (origin is not None and origin not in self.cors_origins) or not is_loopback(
+                request.url.hostname or ""):
+            raise Problem(403, "forbidden", "a server without tokens (--insecure) answers "
+                                            "only requests sent to a loopback address, and "
+                                            "from a browser only those from a --cors-origin")
 
     @staticmethod
     def sender(request: Request) -> str:
@@ -380,7 +428,7 @@ class _Service:
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
         given = await self.spec(request, OVERRIDE, "an override", "Override")
-        self._allow(request, Role(given["role"]).value)  # only a clinician's token clears
+        self.claim(request, given["role"])  # only a clinician's token clears
         on: date = given.pop("on")
         decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
                                         on=on, **given)
@@ -390,6 +438,7 @@ class _Service:
         athlete_id = self.athlete(request)
         given = await self.spec(request, GOAL_CHANGE, "a goal change", "GoalChange")
         goal, on = given.pop("goal"), given.pop("on")
+        self.claim(request, given.get("role"))
         if given.get("by") is None:  # the app changed it: its token says which app
             given["by"] = self.sender(request)
             given["role"] = given.get("role") or Role.APP
@@ -482,13 +531,6 @@ async def _refused(request: Request, exc: Exception) -> Response:
                     request.url.path)
 
 
-async def _failed(request: Request, exc: Exception) -> Response:
-    """A bug: a problem with no detail of it; the log names its type only."""
-    _LOG.error("internal error: %s", type(exc).__name__)
-    return _problem(Problem(500, "internal-error", "the server failed; an operator must look "
-                                                   "at its log"), request.url.path)
-
-
 def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
                max_body: int = MAX_BODY, timeout: float = TIMEOUT,
                cors_origins: tuple[str, ...] = (),
@@ -499,7 +541,9 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
         store: the store of athletes; the application shares it among its threads.
         engine: the engine whose rulebook decides.
         tokens: the bearer tokens accepted (:func:`read_tokens`); ``None`` accepts every
-            request with every scope: only for a server on a loopback address.
+            request with every scope: only for a server on a loopback address (a request
+            to another name, or from a browser page of an origin not in ``cors_origins``,
+            gets 403).
         max_body: the largest request body read, in bytes; a larger one gets 413.
         timeout: how long a request waits for the engine and the store, in seconds; 503
             past it.
@@ -508,12 +552,14 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     """
     metrics = Metrics()
     service = _Service(store, engine, tokens, max_body=max_body, timeout=timeout,
-                       metrics=metrics)
+                       metrics=metrics, cors_origins=cors_origins)
     middleware = [Middleware(_Logged, metrics=metrics)]
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
                                      allow_methods=["GET", "POST", "DELETE"],
-                                     allow_headers=["Authorization", "Content-Type"]))
+                                     allow_headers=["Authorization", "Content-Type"],
+                                     expose_headers=["Location", "Retry-After",
+                                                     "WWW-Authenticate"]))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -522,4 +568,4 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
             on_shutdown()
 
     return Starlette(routes=service.routes(), middleware=middleware, lifespan=lifespan,
-                     exception_handlers={HTTPException: _refused, Exception: _failed})
+                     exception_handlers={HTTPException: _refused})
