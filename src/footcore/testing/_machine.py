@@ -277,8 +277,8 @@ class AthleteMachine(RuleBasedStateMachine):
             type(self).stats["refused"] += 1
             return
         except InputError as refused:
-            if refused.code != "override-empty":
-                raise
+            if refused.code not in ("override-empty", "override-contradicts"):
+                raise  # nothing to change, or a clearance with a pause: refused by design
             return
         type(self).stats["overrides"] += 1
         self._decided(decision)
