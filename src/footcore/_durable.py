@@ -97,7 +97,6 @@ def durable_available() -> bool:
     return _unavailable() is None
 
 
-
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 

@@ -57,6 +57,7 @@ def _in_sequence(where: str, seq: object, number: int) -> None:
     if seq != number:
         raise damaged(where, f"the record is missing: the chain goes on at record {seq + 1}")
 
+
 def _count(value: object, name: str, least: int) -> int:
     """A whole number from ``least``, as a page's ``after`` and ``limit`` are; one past any
     chain's length is cut to a length no chain reaches, which the databases hold."""
