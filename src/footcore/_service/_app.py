@@ -47,6 +47,7 @@ from .._jsonparse import parse_json
 from .._models import CheckIn, Decision
 from .._store import ErasureReceipt, Store
 from .._store._core import on_rulebook
+from ._hosts import is_loopback
 from ._metrics import Metrics
 from ._problems import MEDIA_TYPE, Problem, from_error
 from ._requests import (
@@ -59,7 +60,6 @@ from ._requests import (
     reason,
     words,
 )
-from ._run import is_loopback
 from ._tokens import Tokens
 
 __all__ = ["INSECURE", "MAX_BODY", "TIMEOUT", "create_app"]

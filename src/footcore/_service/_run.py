@@ -9,7 +9,6 @@ the ones in flight finish, then closes the store.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import sys
@@ -21,9 +20,10 @@ from .._engine import Engine
 from .._errors import InputError
 from .._rulebook_loading import load_rulebook
 from .._store import open_store
+from ._hosts import is_loopback
 from ._tokens import read_tokens
 
-__all__ = ["Settings", "app_from_environment", "is_loopback", "serve"]
+__all__ = ["Settings", "app_from_environment", "serve"]
 
 _ENVIRONMENT = "FOOTCORE_SERVE_SETTINGS"
 
@@ -44,16 +44,6 @@ class Settings:
     timeout: float = 30.0
     cors_origins: tuple[str, ...] = ()
     grace: int = 30
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address only this machine reaches (``localhost``, 127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check(settings: Settings) -> None:
