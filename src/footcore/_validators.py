@@ -242,15 +242,21 @@ for _convert in (to_athlete_id, to_plan_athlete_id, to_checkin_id, to_ref_id, to
     hint(_convert, **_ID_SCHEMA)
 
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f"  # control characters but tab and line breaks
+_CONTROLS = re.compile(f"[{_CONTROL}]")
+
+
+def are_words(value: str) -> bool:
+    """Whether ``value`` is words people wrote (a comment): text with a visible character
+    and no control characters but tabs and line breaks."""
+    return bool(value.strip()) and not _CONTROLS.search(value)
 
 
 def opt_words(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Words people wrote (a comment): text with a visible character and no control
-    characters but tabs and line breaks, or None."""
+    """Words people wrote (:func:`are_words`), or None."""
     if value is None:
         return
     text(inst, attribute, value)
-    if re.search(f"[{_CONTROL}]", str(value)):
+    if not are_words(str(value)):
         _fail(inst, attribute, "text without control characters (tabs and line breaks "
                                "are fine)", value)
 

@@ -5,7 +5,6 @@ values, refusing what its schema (:mod:`._openapi`) refuses, with the field's pa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
@@ -16,7 +15,7 @@ from .._enums import REASONS, RULE_ACTIONS, Action, ChangeKind, Goal, Role
 from .._errors import InputError
 from .._ids import normal_id
 from .._models import AthleteState, CheckIn
-from .._validators import _CONTROL
+from .._validators import are_words
 
 __all__ = ["GOAL_CHANGE", "NEW_ATHLETE", "OVERRIDE", "fields", "read_evaluation"]
 
@@ -29,8 +28,7 @@ def _shown(value: object) -> str:
 
 def words(value: object, at: str) -> str:
     """Words people wrote (a comment), as :class:`~footcore.models.Change` takes them."""
-    if (not isinstance(value, str) or not value.strip() or len(value) > 2000
-            or re.search(f"[{_CONTROL}]", value)):
+    if not isinstance(value, str) or not are_words(value) or len(value) > 2000:
         raise InputError(f"{at}: got {_shown(value)}; accepted: text of 1 to 2000 "
                          f"characters, not all spaces, without control characters but tabs "
                          f"and line breaks", field=at)
