@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ import footcore.models
 import footcore.store
 from footcore import Engine
 from footcore._rulebook_loading import assemble
+from footcore._store._sqlite import SQLiteStore
 from store_worker import START, checkins
 
 KEY = Ed25519PrivateKey.generate()
@@ -729,10 +731,6 @@ def test_threads_sharing_a_store_share_its_flushes(tmp_path: Path,
     store let the lock go while one flush runs and share the next, so 8 threads checking in
     at once flush far fewer times than they check in, and every record is whole and the
     one a serial replay makes."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from footcore._store._sqlite import SQLiteStore
-
     flushes: list[int] = []
     plain = SQLiteStore._flush
 
