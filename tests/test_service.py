@@ -254,6 +254,12 @@ def test_evaluate_decides_and_stores_nothing(server: Server, spec: dict[str, Any
         early = checkin(0, on=(START - timedelta(days=3)).isoformat())
         is_problem(client.post("/v1/evaluate", json={**body, "checkin": early}), 422,
                    "invalid-input")
+        # Review: a state another rulebook made was decided under the server's, silently.
+        other = {**body, "state": {**body["state"], "rulebook_digest": "0" * 64}}
+        refused = is_problem(client.post("/v1/evaluate", json=other), 422,
+                             "rulebook-mismatch")
+        assert refused["field"] == "$.state.rulebook_digest"
+        assert engine.rulebook.digest[:12] in refused["detail"]
 
 
 def test_overrides_and_goal_changes_are_recorded(served: Server) -> None:

@@ -28,7 +28,8 @@ from ._rulebook import Rulebook
 from ._transition import BACK_OFF_ACTIONS, changed_state
 from ._version import __version__
 
-__all__ = ["OVERRIDERS", "RISES", "check_fits", "override", "retarget", "upgrade"]
+__all__ = ["OVERRIDERS", "RISES", "check_fits", "check_made_under", "override", "retarget",
+           "upgrade"]
 
 OVERRIDERS = (Role.COACH, Role.CLINICIAN)
 """Who may override the engine's plan."""
@@ -52,6 +53,23 @@ def check_fits(rulebook: Rulebook, state: AthleteState, field: str = "AthleteSta
     if state.dose_level >= steps:
         raise InputError(f"{field}.dose_level: got {state.dose_level}; accepted: 0 to "
                          f"{steps - 1} for stage {state.stage!r}")
+
+
+def check_made_under(rulebook: Rulebook, state: AthleteState) -> None:
+    """Refuse a state made under a rulebook other than ``rulebook``: deciding under this
+    one would give a plan no rulebook of the athlete's made, and move them to it with no
+    record of the move (:meth:`Engine.upgrade` makes one).
+
+    Raises:
+        InputError: (``rulebook-mismatch``) the digests differ.
+    """
+    if state.rulebook_digest != rulebook.digest:
+        raise InputError(f"AthleteState.rulebook_digest: got {state.rulebook_digest[:12]}; "
+                         f"accepted: {rulebook.digest[:12]}, the digest of rulebook "
+                         f"{rulebook.id} {rulebook.version}, which decides here: move the "
+                         f"athlete to it first with Engine.upgrade(state, "
+                         f"<the rulebook of {state.rulebook_digest[:12]}>, on=...)",
+                         code="rulebook-mismatch")
 
 
 def _change(kind: ChangeKind, state: AthleteState, on: object, by: object, role: object,

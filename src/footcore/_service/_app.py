@@ -423,7 +423,17 @@ class _Service:
         data = await self.body(request)
         with _against(data, "Evaluation"):
             state, checkin = read_evaluation(data)
-        return self.decided(await self.call(self.engine.evaluate, state, checkin), 200)
+        try:
+            decision = await self.call(self.engine.evaluate, state, checkin)
+        except InputError as exc:
+            if exc.code != "rulebook-mismatch":
+                raise
+            # The client's state, made under another rulebook than the server's: a rule
+            # refuses the request (422), not the deployment's fault as in the store (503).
+            field = "$.state.rulebook_digest"
+            raise Problem(422, exc.code, f"{field}: {str(exc).partition(': ')[2]}",
+                          field=field) from None
+        return self.decided(decision, 200)
 
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)
