@@ -752,3 +752,51 @@ def test_threads_sharing_a_store_share_its_flushes(tmp_path: Path,
         assert store.verify().ok
         for name in names:
             assert store.decisions(name) == tuple(serial(engine, name, count))
+
+
+def test_a_close_racing_check_ins_lets_each_finish_whole_or_refuses_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: close() did not take the store's lock, so a close on one thread pulled the
+    connection and the lock file from under a check-in on another. Now it waits for the
+    call at work and its flush: each check-in is answered and recorded whole, or refused
+    with ``store-closed`` and not recorded; so is any call after the close."""
+    plain = SQLiteStore._flush
+
+    def slow(self: SQLiteStore, log: str) -> None:  # a close often comes during a flush
+        time.sleep(0.003)
+        plain(self, log)
+
+    monkeypatch.setattr(SQLiteStore, "_flush", slow)
+    engine, path = Engine(backend="native"), tmp_path / "s.db"
+    answered: dict[str, int] = {}
+    refused: list[str] = []
+
+    def season(store: SQLiteStore, name: str) -> None:
+        for checkin in checkins(name, 40):
+            try:
+                store.check_in(engine, name, checkin)
+            except fc.store.StoreError as exc:
+                refused.append(exc.code)
+                return
+            answered[name] += 1
+
+    for run, delay in enumerate((0.01, 0.03, 0.05)):  # closed at other points of a run
+        names = [f"r{run}-{n}" for n in range(4)]
+        store = SQLiteStore(path)
+        for name in names:
+            store.add_athlete(engine.new_athlete(name, goal=fc.Goal.RUNNER, start=START))
+            answered[name] = 0
+        with ThreadPoolExecutor(len(names)) as pool:
+            running = [pool.submit(season, store, name) for name in names]
+            time.sleep(delay)
+            store.close()
+            for future in running:
+                future.result()  # nothing but store-closed was raised
+        with pytest.raises(fc.store.StoreError) as caught:
+            store.state(names[0])
+        assert caught.value.code == "store-closed"
+    assert refused and set(refused) == {"store-closed"}
+    with fc.open_store(path) as store:
+        assert store.verify().ok
+        assert {name: len(store.decisions(name)) for name in answered} == answered
+        assert 0 < sum(answered.values()) < 40 * len(answered)

@@ -144,6 +144,7 @@ class SQLiteStore(Store):
         # take turns (see _settle).
         self._asked = self._flushed = 0
         self._flushing = threading.Lock()
+        self._closed = False
         create = create and not readonly
         _check_file(self.location, create)
         self._conn = self._connect(create)
@@ -209,10 +210,21 @@ class SQLiteStore(Store):
         return conn
 
     def close(self) -> None:
-        self._conn.close()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        """Close the connection once the call at work on it, if any, is done, its log
+        flushed: a check-in on another thread is recorded whole, or not begun. A call after
+        this raises StoreError ``store-closed``."""
+        with self._lock, self._flushing:
+            try:
+                if self._log is not None and self._flushed < self._asked:
+                    asked = self._asked
+                    self._flush(self._log)
+                    self._flushed = asked  # a caller waiting for its flush finds it done
+            finally:
+                self._closed = True
+                self._conn.close()
+                if self._lock_fd is not None:
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
 
     def _transaction(self, begin: str) -> Iterator[Tx]:
         """The body of :meth:`_read` and :meth:`_write`, which delegate to it (``yield
@@ -329,6 +341,9 @@ class SQLiteStore(Store):
                ) -> StoreError:
         """The StoreError for what SQLite (or the OS, while opening) reported, by SQLite's
         result code."""
+        if self._closed:  # SQLite's "Cannot operate on a closed database"
+            return StoreError(f"store {self.location}: closed; open it again to use it",
+                              code="store-closed")
         if isinstance(exc, UnicodeDecodeError):
             return StoreError(f"store {self.location}: the database file is damaged (SQLite "
                               f"reported it in bytes that are not text); restore it from a "
