@@ -27,7 +27,7 @@ try:
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -140,11 +140,14 @@ def _failed(exc: Exception) -> None:
                f" at {Path(where.filename).name}:{where.lineno}" if where else "")
 
 
+_GONE = "footcore.gone"  # set in a request's scope when its client left mid-request
+_CLOSED_REQUEST = 499  # the status a metric counts such a request under (nginx's)
+
+
 class _Logged:
-    """ASGI middleware: one log line and one metrics sample per request: method, route
-    (its template, never the ids in the path), status and latency; never a body. A bug
-    is answered here with a bare 500: raised on, uvicorn would log its message and
-    traceback (Starlette re-raises what its own handler of errors answered)."""
+    """ASGI middleware, the outermost: one log line and one metrics sample per request:
+    method, route (its template, never the ids in the path), status and latency; never a
+    body. A request whose client left before it was read says so instead of a status."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -155,25 +158,55 @@ class _Logged:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status, started = 500, False
+        status = 500
 
         async def sending(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status
             if message["type"] == "http.response.start":
-                status, started = message["status"], True
+                status = message["status"]
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
+        finally:
+            took = time.perf_counter() - start
+            route = scope.get("footcore.route", "unmatched")
+            if scope.get(_GONE):
+                self.metrics.request(scope["method"], route, _CLOSED_REQUEST, took)
+                _LOG.info("%s %s client disconnected", scope["method"], route)
+            else:
+                self.metrics.request(scope["method"], route, status, took)
+                _LOG.info("%s %s %d %.1fms", scope["method"], route, status, took * 1000)
+
+
+class _Answered:
+    """ASGI middleware, inside CORS (so that a 500 carries its headers too): a bug is
+    answered here with a bare 500: raised on, uvicorn would log its message and traceback
+    (Starlette re-raises what its own handler of errors answered). A client that left
+    mid-body is no bug: no one is there to answer, and nothing was done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            scope[_GONE] = True
         except Exception as exc:  # a bug: answered here, for the server would log its text
             _failed(exc)
             if not started:
                 await _problem(_BUG, scope["path"])(scope, receive, sending)
-        finally:
-            took = time.perf_counter() - start
-            route = scope.get("footcore.route", "unmatched")
-            self.metrics.request(scope["method"], route, status, took)
-            _LOG.info("%s %s %d %.1fms", scope["method"], route, status, took * 1000)
 
 
 class _Service:
@@ -570,6 +603,7 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
                                      allow_headers=["Authorization", "Content-Type"],
                                      expose_headers=["Location", "Retry-After",
                                                      "WWW-Authenticate"]))
+    middleware.append(Middleware(_Answered))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
