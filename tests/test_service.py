@@ -844,8 +844,35 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- PostgreSQL, two workers
 
 
+def workers_started(log: Path, count: int) -> set[str]:
+    """The process ids of the server's ``count`` workers, once each has started its
+    application (the first may answer before the others have)."""
+    deadline = time.monotonic() + 60
+    while True:
+        text = log.read_text()
+        pids = set(re.findall(r"Started server process \[(\d+)\]", text))
+        if len(pids) >= count and text.count("Application startup complete") >= count:
+            return pids
+        assert time.monotonic() < deadline, text
+        time.sleep(0.05)
+
+
+def posted(client: httpx.Client, url: str, body: dict[str, Any]) -> tuple[int, bool]:
+    """POST ``body`` as a client does: a 503 (the store busy, or no answer within the
+    timeout) is retried, the same body, after its Retry-After. The last status, and
+    whether a 503 came before it."""
+    for tries in range(20):
+        answer = client.post(url, json=body)
+        if answer.status_code != 503:
+            return answer.status_code, tries > 0
+        time.sleep(float(answer.headers["retry-after"]))
+    raise AssertionError(f"{url}: 503 twenty times: {answer.text}")
+
+
 def test_two_workers_on_postgresql_record_every_check_in_once(
         pg_server: str, tmp_path: Path) -> None:
+    """Two workers, both started before the load (it once failed under load, not
+    reproduced: the second may start late, and a 503 is a client's to retry)."""
     url = new_database(pg_server)
     fc.open_store(url, create=True).close()
     tokens = tmp_path / "tokens.toml"
@@ -855,24 +882,28 @@ def test_two_workers_on_postgresql_record_every_check_in_once(
     athletes = [f"pg-{n}" for n in range(4)]
 
     def season(athlete_id: str) -> list[int]:
+        """The statuses of an athlete's creation and check-ins. A retry after a 503 whose
+        first try was done all the same is answered as a retry (409 for the athlete, 200
+        for a check-in): it is counted as done (201)."""
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            statuses = [client.post("/v1/athletes", json={
-                "id": athlete_id, "goal": "everyday", "start": START.isoformat()}).status_code]
+            status, retried = posted(client, "/v1/athletes", {
+                "id": athlete_id, "goal": "everyday", "start": START.isoformat()})
+            statuses = [201 if retried and status == 409 else status]
+            path = f"/v1/athletes/{athlete_id}/checkins"
             for day in range(1, 6):  # each sent twice: the second is a retry
-                for _ in range(2):
-                    statuses.append(client.post(f"/v1/athletes/{athlete_id}/checkins",
-                                                json=checkin(day)).status_code)
+                status, retried = posted(client, path, checkin(day))
+                statuses.append(201 if retried and status == 200 else status)
+                statuses.append(posted(client, path, checkin(day))[0])
             return statuses
 
     try:
+        assert len(workers_started(log, 2)) == 2  # both serve before the load begins
         with ThreadPoolExecutor(len(athletes)) as pool:
             results = list(pool.map(season, athletes))
         assert results == [[201, *[201, 200] * 5]] * len(athletes)
         with httpx.Client(base_url=base, headers=headers) as client:
             report = client.post("/v1/verify").json()
         assert report["ok"] and report["records"] == 5 * len(athletes)
-        pids = set(re.findall(r"Started server process \[(\d+)\]", log.read_text()))
-        assert len(pids) == 2, log.read_text()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
