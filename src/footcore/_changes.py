@@ -55,21 +55,25 @@ def check_fits(rulebook: Rulebook, state: AthleteState, field: str = "AthleteSta
                          f"{steps - 1} for stage {state.stage!r}")
 
 
-def check_made_under(rulebook: Rulebook, state: AthleteState) -> None:
-    """Refuse a state made under a rulebook other than ``rulebook``: deciding under this
-    one would give a plan no rulebook of the athlete's made, and move them to it with no
-    record of the move (:meth:`Engine.upgrade` makes one).
+def check_made_under(rulebook: Rulebook, state: AthleteState, move: str = "") -> None:
+    """Refuse a state made under a rulebook other than ``rulebook``, where an athlete is
+    decided for real (a store, the service): deciding under this one would give a plan no
+    rulebook of the athlete's made, and move them to it with no record of the move
+    (:meth:`Engine.upgrade` makes one). ``move`` says how to move them instead, where the
+    caller knows better. :meth:`Engine.evaluate` itself takes such a state: the testing kit,
+    the prover, replays and impact reviews hold one rulebook's inputs to another's.
 
     Raises:
         InputError: (``rulebook-mismatch``) the digests differ.
     """
     if state.rulebook_digest != rulebook.digest:
-        raise InputError(f"AthleteState.rulebook_digest: got {state.rulebook_digest[:12]}; "
-                         f"accepted: {rulebook.digest[:12]}, the digest of rulebook "
-                         f"{rulebook.id} {rulebook.version}, which decides here: move the "
-                         f"athlete to it first with Engine.upgrade(state, "
-                         f"<the rulebook of {state.rulebook_digest[:12]}>, on=...)",
-                         code="rulebook-mismatch")
+        got = state.rulebook_digest[:12]
+        move = move or (f"move the athlete to it first with Engine.upgrade(state, <the "
+                        f"rulebook of {got}>, on=...)")
+        raise InputError(f"AthleteState.rulebook_digest: got {got} (athlete "
+                         f"{state.athlete_id}); accepted: {rulebook.digest[:12]}, the digest "
+                         f"of rulebook {rulebook.id} {rulebook.version}, which decides here: "
+                         f"{move}", code="rulebook-mismatch")
 
 
 def _change(kind: ChangeKind, state: AthleteState, on: object, by: object, role: object,

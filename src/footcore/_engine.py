@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 
 import attrs
 
-from ._changes import check_fits, check_made_under, override, retarget, upgrade
+from ._changes import check_fits, override, retarget, upgrade
 from ._compiled import CompiledMatcher
 from ._conditions import FACT_FIELDS, CompiledRule, Facts, FactType, match_native
 from ._enums import Action, Goal, Role
@@ -186,13 +186,11 @@ class Engine:
         Raises:
             DuplicateCheckIn: the check-in's ``id`` is one the state already holds (a
                 retry): answer it with the decision stored for it.
-            InputError: the state does not fit this rulebook, or was made under another
-                (``rulebook-mismatch``: move the athlete with :meth:`upgrade` first), or
-                the check-in is older than the last one or than the athlete's start.
+            InputError: the state does not fit this rulebook, or the check-in is older
+                than the last one or than the athlete's start.
             EngineError: the backend failed.
         """
         self._check_state(state)
-        check_made_under(self.rulebook, state)
         self._check_checkin(state, checkin)
         rulebook = self.rulebook
         counted = record(rulebook, state, checkin)

@@ -111,9 +111,7 @@ def remake(engine: Engine, recorded: Decision, after: Decision | None,
     """
     change, prior = recorded.change, recorded.prior_state
     if change is None or change.kind is ChangeKind.CHECKIN:
-        # Under another rulebook, a what-if: the same inputs decided by the engine's.
-        own = attrs.evolve(prior, rulebook_digest=engine.rulebook.digest)
-        again = engine.evaluate(own, recorded.answered)
+        again = engine.evaluate(prior, recorded.answered)
         return attrs.evolve(again, change=change) if change is not None else again
     if change.kind is not ChangeKind.UPGRADE:
         return redo(engine, prior, change, goal=recorded.state.goal, action=recorded.action,

@@ -91,9 +91,7 @@ class _Track:
     """One rulebook's replay in progress."""
 
     def __init__(self, engine: Engine, state: AthleteState, label: str) -> None:
-        # The history decided again from its start, as if made under the engine's rulebook.
-        self.state = attrs.evolve(state, rulebook_digest=engine.rulebook.digest)
-        self.engine, self.label = engine, label
+        self.engine, self.state, self.label = engine, state, label
         self.order = {stage.id: stage.order for stage in engine.rulebook.stages}
         self.start = self.order.get(state.stage, len(self.order))
         self.rungs: dict[str, int] = {}

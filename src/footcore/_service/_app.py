@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - the message is the whole point
     raise ImportError("footcore.service needs starlette, uvicorn and jsonschema: "
                       "pip install 'footcore[serve]'") from None
 
+from .._changes import check_made_under
 from .._convert import from_dict, to_json
 from .._engine import Engine
 from .._enums import ChangeKind, Role
@@ -456,17 +457,13 @@ class _Service:
         data = await self.body(request)
         with _against(data, "Evaluation"):
             state, checkin = read_evaluation(data)
-        try:
-            decision = await self.call(self.engine.evaluate, state, checkin)
-        except InputError as exc:
-            if exc.code != "rulebook-mismatch":
-                raise
-            # The client's state, made under another rulebook than the server's: a rule
-            # refuses the request (422), not the deployment's fault as in the store (503).
+        try:  # a state another rulebook made would be decided silently under this one
+            check_made_under(self.engine.rulebook, state)
+        except InputError as exc:  # the client's state: 422 (a store's athlete's is 503)
             field = "$.state.rulebook_digest"
             raise Problem(422, exc.code, f"{field}: {str(exc).partition(': ')[2]}",
                           field=field) from None
-        return self.decided(decision, 200)
+        return self.decided(await self.call(self.engine.evaluate, state, checkin), 200)
 
     async def override(self, request: Request) -> Response:
         athlete_id = self.athlete(request)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Self
 import attrs
 
 from .._audit_records import _encode
+from .._changes import check_made_under
 from .._convert import CONVERTER, structure
 from .._engine import Engine
 from .._errors import Conflict, InputError, NotFound
@@ -60,14 +61,9 @@ def on_rulebook(engine: Engine, state: AthleteState) -> AthleteState:
     Raises:
         InputError: (``rulebook-mismatch``) the engine's rulebook is another.
     """
-    book = engine.rulebook
-    if state.rulebook_digest != book.digest:
-        raise InputError(f"engine: rulebook {book.id} {book.version} ({book.digest[:12]}); "
-                         f"athlete {state.athlete_id} is on rulebook "
-                         f"{state.rulebook_digest[:12]}: decide with that rulebook (--rules), "
-                         f"or move the store's athletes to this one first with "
-                         f"store.upgrade(engine) (footcore store upgrade --rules)",
-                         code="rulebook-mismatch")
+    check_made_under(engine.rulebook, state, "decide with that rulebook (--rules), or move "
+                     "the store's athletes to this one first with store.upgrade(engine) "
+                     "(footcore store upgrade --rules)")
     return state
 
 class _Naming:

@@ -113,14 +113,12 @@ def histories(rulebook: Rulebook, *, start: date = EPOCH, min_checkins: int = 20
 
 def days_to_rungs(engine_or_rulebook: Engine | Rulebook, state: AthleteState,
                   checkins: Sequence[CheckIn]) -> dict[str, int]:
-    """Replay ``checkins`` from ``state``, as if it were made under the engine's rulebook
-    (to compare two rulebooks on one history): the days from the athlete's start to the
-    first check-in that reaches each rung above the one ``state`` is on.
+    """Replay ``checkins`` from ``state``: the days from the athlete's start to the first
+    check-in that reaches each rung above the one ``state`` is on.
 
     Requires hypothesis.
     """
     engine = _engine_for(engine_or_rulebook)
-    state = attrs.evolve(state, rulebook_digest=engine.rulebook.digest)
     order = {stage.id: stage.order for stage in engine.rulebook.stages}
     begun = order[state.stage]
     reached: dict[str, int] = {}
