@@ -260,6 +260,7 @@ def test_evaluate_decides_and_stores_nothing(server: Server, spec: dict[str, Any
                              "rulebook-mismatch")
         assert refused["field"] == "$.state.rulebook_digest"
         assert engine.rulebook.digest[:12] in refused["detail"]
+        assert "Engine.upgrade" in refused["detail"]
 
 
 def test_overrides_and_goal_changes_are_recorded(served: Server) -> None:
