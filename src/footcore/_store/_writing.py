@@ -43,8 +43,9 @@ _UNCHANGED = tuple(field.name for field in attrs.fields(Decision) if field.name 
 def _sent_by(decision: Decision, change: Change) -> Decision:
     """The engine's ``decision`` on a check-in with ``change``, a checked change of that
     check-in on its day (who sent it): no check of the decision's could fail anew, and
-    ``attrs.evolve`` would run them all again, which took longer than the engine's decision
-    itself (benchmarks/bench_serve.py --parts, "store.record_check_in, by and role")."""
+    ``attrs.evolve`` would run them all again: 25 us of CPU against 2, more than the
+    engine's evaluate of a check-in (benchmarks/bench_serve.py --parts, "store.record_check_in,
+    by and role" against "store.check_in")."""
     return _DECISION(**{name: getattr(decision, name) for name in _UNCHANGED}, change=change)
 
 
