@@ -68,7 +68,7 @@ _ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WeekPlan, WhyNot)
 # references, a few per state, recur for over a thousand athletes served in turn
 # (bench_speed.py, "app path, ids, athletes in turn"): their memos have sizes of their own
 # (a plan's text is about 7 KB: 14 MB at most).
-_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192, WeekPlan: 2048}
+_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192, WeekPlan: 4096}
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
 # Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
