@@ -41,6 +41,7 @@ import marshal
 import math
 import re
 import typing
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -52,7 +53,7 @@ import attrs
 from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
 from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints, whole
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import CheckInRef, Firing, Metrics, PlanItem, Session, Unmet
 from ._trusted import trusted
 
@@ -65,7 +66,8 @@ _WEEK_PARTS = (PlanItem, Session)
 _REMEMBERED_MOST = 1024
 # A state's parts that recur in the next state of the athlete: an app reads each state it
 # wrote (bench_speed.py, "app path, ids"), for over a thousand athletes served in turn
-# ("athletes in turn"), each with a few check-in references within the window.
+# ("athletes in turn"), each with a few check-in references within the window: the latest
+# are kept (a memo emptied when full would forget every athlete's at once).
 _STATE_PARTS = (CheckInRef, Metrics)
 _STATE_PARTS_MOST = 8192
 _SPACE = b" \t\n\r"
@@ -204,10 +206,11 @@ def _tuple(inner: Reader, most: int) -> Reader:
     return check
 
 
-def _remembered(inner: Reader, most: int = _REMEMBERED_MOST) -> Reader:
+def _remembered(inner: Reader, most: int = _REMEMBERED_MOST, latest: bool = False) -> Reader:
     """``inner``, remembering what it made, and how many keys it read, per distinct data
-    (at most ``most``)."""
-    memo: dict[bytes, tuple[Any, int]] = {}
+    (at most ``most``; ``latest``: the latest ``most``, rather than emptied when full)."""
+    memo: dict[bytes, tuple[Any, int]] = OrderedDict() if latest else {}
+    keep = keep_latest if latest else remember
 
     def check(value: Any, keys: list[int]) -> Any:
         key = marshal.dumps(value)
@@ -215,7 +218,7 @@ def _remembered(inner: Reader, most: int = _REMEMBERED_MOST) -> Reader:
         if found is None:
             before = keys[0]
             made = inner(value, keys)
-            found = remember(memo, key, (made, keys[0] - before), most)
+            found = keep(memo, key, (made, keys[0] - before), most)  # type: ignore[arg-type]
         else:
             keys[0] += found[1]
         return found[0]
@@ -273,7 +276,8 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
         return _member(kind)
     if isinstance(kind, type) and attrs.has(kind):
         made = _model(kind, depth + 1)
-        return _remembered(made, _STATE_PARTS_MOST) if kind in _STATE_PARTS else made
+        return (_remembered(made, _STATE_PARTS_MOST, latest=True) if kind in _STATE_PARTS
+                else made)
     if origin in (UnionType, typing.Union):
         if set(args) == {int, float}:
             return _number
@@ -308,7 +312,7 @@ def _model(kind: Any, depth: int) -> Reader:
     fields = attrs.fields(kind)
     probe = object.__new__(kind)  # what validators are shown as the instance (its type)
     namespace: dict[str, Any] = {
-        "_build": trusted(kind), "_dict": dict, "_no": _no,
+        "_build": trusted(kind), "_dict": dict, "_no": _no, "_M": _MISSING,
         "_names": frozenset(f.name for f in fields)}
     lines = ["def read(data, keys):",
              "    if data.__class__ is not _dict or not data.keys() <= _names:",
@@ -321,6 +325,15 @@ def _model(kind: Any, depth: int) -> Reader:
             hints[field.name], kind, field.name, depth)
         namespace[f"_v{number}"] = _vetting(field, probe, _plain(hints[field.name]))
         take = f"_v{number}(_r{number}(data[{field.name!r}], keys))"
+        raw = _raw_classes(hints[field.name]) if (kind, field.name) not in _SPECIAL else None
+        if raw is not None:  # a JSON scalar: its value looked up as it was read, first
+            memo: dict[Any, Any] = {}
+            namespace.update({f"_k{number}": raw, f"_g{number}": memo.get,
+                              f"_s{number}": _scalar_read(namespace[f"_r{number}"],
+                                                          _vetting(field, probe, False),
+                                                          raw, memo)})
+            take = (f"(_y if (_x := data[{field.name!r}]).__class__ in _k{number} and "
+                    f"(_y := _g{number}(_x, _M)) is not _M else _s{number}(_x, keys))")
         if field.default is attrs.NOTHING:
             lines.append(f"    v{number} = {take}")
         else:
@@ -365,6 +378,34 @@ def _plain(kind: Any) -> bool:
         return len(args) == 2 and args[1] is Ellipsis and args[0] is not int and _plain(
             args[0])
     return kind is NoneType
+
+
+_MISSING = object()
+
+
+def _raw_classes(kind: Any) -> frozenset[type] | None:
+    """The classes of the JSON scalars a field of annotated type ``kind`` reads, for a
+    :func:`_plain` type that is no tuple: values of one of these classes that are equal are
+    alike, so what one reads as may be remembered per value as read. None for others."""
+    if not _plain(kind) or get_origin(kind) is tuple:
+        return None
+    if get_origin(kind) in (UnionType, typing.Union):
+        return frozenset().union(*(_raw_classes(arg) or () for arg in get_args(kind)))
+    return frozenset({NoneType if kind is NoneType else bool if kind is bool
+                      else int if kind is int else str})
+
+
+def _scalar_read(reader: Reader, vet: Callable[[Any], Any], raw: frozenset[type],
+                 memo: dict[Any, Any]) -> Reader:
+    """``reader`` then ``vet`` of a JSON scalar, remembered in ``memo`` per value read when
+    its class is one of ``raw`` (another, such as ``18.0`` for a whole number, is read
+    anew each time)."""
+    def read(value: Any, keys: list[int]) -> Any:
+        made = vet(reader(value, keys))
+        if value.__class__ in raw:
+            remember(memo, value, made, _VETTED_MOST)
+        return made
+    return read
 
 
 def _vetting(field: attrs.Attribute[Any], probe: object, plain: bool) -> Callable[[Any], Any]:
