@@ -167,6 +167,9 @@ EDGE_VALUES = st.sampled_from([
     ["2026-01-05", "2026-01-05"], [{"id": "c", "on": "2026-01-05"}] * 2])
 
 
+# Once (on 3.11): the fast reader and the checks it calls are the same Python on every
+# interpreter, and the module's other tests compare the two paths on each of them.
+@pytest.mark.once
 @SETTINGS
 @given(decisions | st.from_type(fc.AthleteState), st.data())
 def test_the_fast_reader_checks_fields_as_the_constructor_does(value: Any,
