@@ -34,9 +34,14 @@ KINDS = (fc.Decision, fc.AthleteState, fc.CheckIn, fc.models.WeekPlan, fc.models
 def general(text: str | bytes, kind: type[Any]) -> tuple[Any, str | None]:
     """What the general path alone makes of ``text``: the model, or its error message."""
     try:
-        return structure(parse_json(text, kind.__name__), kind, kind.__name__), None
+        return general_only(text, kind), None
     except fc.InputError as exc:
         return None, str(exc)
+
+
+def general_only(text: str | bytes, kind: type[Any]) -> Any:
+    """The model the general path alone reads from ``text`` (InputError when it refuses)."""
+    return structure(parse_json(text, kind.__name__), kind, kind.__name__)
 
 
 def agree(text: str | bytes, kind: type[Any]) -> Any:
@@ -149,6 +154,48 @@ def test_a_state_read_where_it_was_written_is_that_state(decision: fc.Decision,
     assert fc.from_json(text, fc.AthleteState) is state
     expected, error = general(text, fc.AthleteState)
     assert error is None and expected == state and fc.to_json(expected) == text
+
+
+# Values of the JSON types the fields take, on and past the models' checks: ranges, ids,
+# digests, dates and their order, enums, awareness out of order or repeated.
+EDGE_VALUES = st.sampled_from([
+    0, -1, 1, 10, 11, 600, 601, 2**53 - 1, 2**53, -(2**53 - 1), 18.0, 0.5, -0.0, 1e300, "",
+    " ", "a", "a ", "\u00e9", "e\u0301", "\x7f", "x" * 129, "x" * 2001, "1899-12-31",
+    "1900-01-01", "2026-01-05", "2025-12-31", "9000-12-31", "9001-01-01", "9010-12-31",
+    "2024-02-30", "none", "deload", "rest", "runner", "flattening", "0" * 64, "A" * 64,
+    True, False, None, [], ["flattening", "flattening"], ["over_gripping", "flattening"],
+    ["2026-01-05", "2026-01-05"], [{"id": "c", "on": "2026-01-05"}] * 2])
+
+
+# Once (on 3.11): the fast reader and the checks it calls are the same Python on every
+# interpreter, and the module's other tests compare the two paths on each of them.
+@pytest.mark.once
+@SETTINGS
+@given(decisions | st.from_type(fc.AthleteState), st.data())
+def test_the_fast_reader_checks_fields_as_the_constructor_does(value: Any,
+                                                                data: st.DataObject) -> None:
+    """The fast reader converts and checks each field itself, once per distinct value
+    (bench_speed.py, "states from elsewhere"), then builds the model without its
+    constructor: a state with a field on or past its checks reads as the constructor
+    reads it, or fails with its error and code, whatever the reader read before it."""
+    state = value.state if isinstance(value, fc.Decision) else value
+    parsed = json.loads(fc.to_json(state))
+    paths = [path for path in json_paths(parsed) if path]
+    at = data.draw(st.sampled_from(paths))
+    broken = json.dumps(changed(parsed, at, "replace", data.draw(EDGE_VALUES)),
+                        separators=(",", ":"), ensure_ascii=False)  # as another process
+    for text in (broken, json.dumps(parsed), broken):  # and again, the valid one read
+        agree(text, fc.AthleteState)
+        assert code(fc.from_json, text) == code(general_only, text)
+
+
+def code(read: Any, text: str) -> str | None:
+    """The error code ``read`` refuses the state ``text`` with; None when it reads it."""
+    try:
+        read(text, fc.AthleteState)
+    except fc.InputError as exc:
+        return exc.code
+    return None
 
 
 def test_no_model_nests_deeper_than_json_may() -> None:

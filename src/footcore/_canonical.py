@@ -44,7 +44,6 @@ from ._models import (
     PlanItem,
     RulebookRef,
     Session,
-    WeekPlan,
     WhyNot,
 )
 
@@ -57,20 +56,26 @@ Writer = Callable[[Any], str]
 # Tuples of these are written once per tuple object (see the module's docstring; the engine
 # hands out the same tuple for a decision's only firing or "why not").
 _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
-# And so is a state (a decision's state is the next decision's prior state), a plan (one
-# that a decision leaves unchanged is its prior plan), a firing and a "why not" (the engine
-# hands out the same ones for the same facts) and a rulebook reference (an engine's
-# decisions share one).
+# And so is a state (a decision's state is the next decision's prior state), a firing and a
+# "why not" (the engine hands out the same ones for the same facts) and a rulebook reference
+# (an engine's decisions share one).
 # And so is a check-in reference: one recurs in each state of its athlete within the window,
 # read back as the same object (footcore._reading).
-_ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WeekPlan, WhyNot)
-# States (read back as the same object: footcore._convert), their plans and check-in
-# references, a few per state, recur for over a thousand athletes served in turn
-# (bench_speed.py, "app path, ids, athletes in turn"): their memos have sizes of their own
-# (a plan's text is about 7 KB: 14 MB at most).
-_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 8192, WeekPlan: 2048}
+# A plan is not: it is written inline, from its sessions' and habits' remembered texts,
+# which every athlete on the same week shares. A plan's own text (about 7 KB) would be one
+# per athlete, two in play for each (the prior plan, and the decision's with its cues):
+# for over a thousand athletes served in turn, copying them out of memory no cache holds
+# cost more than writing the plan again from the shared texts (bench_speed.py, "app path,
+# ids, athletes in turn": 3.02x evaluate remembered, 2.89x inline, in one run).
+_ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WhyNot)
+# States (read back as the same object: footcore._convert) and their check-in references,
+# a few per state, recur for over a thousand athletes served in turn (bench_speed.py, "app
+# path, ids, athletes in turn"): their memos have sizes of their own. With states read from
+# another process's text ("states from elsewhere"), a reference is two objects, the
+# engine's and the reader's, for as long as it stays in the window.
+_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 16384}
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
-# Texts per object. A state's or a plan's (about 7 KB) recurs only soon after it is made;
+# Texts per object. A state's (about 1 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
 # rulebook can plan (a few hundred for the shipped one), and so do the engine's firings and
 # "why not"s, one per rule and facts it reads (small texts, a few hundred bytes).

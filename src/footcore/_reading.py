@@ -35,11 +35,13 @@ exactly, types and key order included, so equal bytes are equal data).
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import marshal
 import math
 import re
 import typing
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -51,8 +53,9 @@ import attrs
 from ._conditions import FACT_FIELDS
 from ._jsonparse import lone_surrogate
 from ._limits import MAX_INT, checks_itself, field_limit, limit, type_hints, whole
-from ._memo import remember
+from ._memo import keep_latest, remember
 from ._models import CheckInRef, Firing, Metrics, PlanItem, Session, Unmet
+from ._trusted import trusted
 
 __all__ = ["read", "typed_matches"]
 
@@ -63,7 +66,8 @@ _WEEK_PARTS = (PlanItem, Session)
 _REMEMBERED_MOST = 1024
 # A state's parts that recur in the next state of the athlete: an app reads each state it
 # wrote (bench_speed.py, "app path, ids"), for over a thousand athletes served in turn
-# ("athletes in turn"), each with a few check-in references within the window.
+# ("athletes in turn"), each with a few check-in references within the window: the latest
+# are kept (a memo emptied when full would forget every athlete's at once).
 _STATE_PARTS = (CheckInRef, Metrics)
 _STATE_PARTS_MOST = 8192
 _SPACE = b" \t\n\r"
@@ -202,10 +206,11 @@ def _tuple(inner: Reader, most: int) -> Reader:
     return check
 
 
-def _remembered(inner: Reader, most: int = _REMEMBERED_MOST) -> Reader:
+def _remembered(inner: Reader, most: int = _REMEMBERED_MOST, latest: bool = False) -> Reader:
     """``inner``, remembering what it made, and how many keys it read, per distinct data
-    (at most ``most``)."""
-    memo: dict[bytes, tuple[Any, int]] = {}
+    (at most ``most``; ``latest``: the latest ``most``, rather than emptied when full)."""
+    memo: dict[bytes, tuple[Any, int]] = OrderedDict() if latest else {}
+    keep = keep_latest if latest else remember
 
     def check(value: Any, keys: list[int]) -> Any:
         key = marshal.dumps(value)
@@ -213,7 +218,7 @@ def _remembered(inner: Reader, most: int = _REMEMBERED_MOST) -> Reader:
         if found is None:
             before = keys[0]
             made = inner(value, keys)
-            found = remember(memo, key, (made, keys[0] - before), most)
+            found = keep(memo, key, (made, keys[0] - before), most)  # type: ignore[arg-type]
         else:
             keys[0] += found[1]
         return found[0]
@@ -271,7 +276,8 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
         return _member(kind)
     if isinstance(kind, type) and attrs.has(kind):
         made = _model(kind, depth + 1)
-        return _remembered(made, _STATE_PARTS_MOST) if kind in _STATE_PARTS else made
+        return (_remembered(made, _STATE_PARTS_MOST, latest=True) if kind in _STATE_PARTS
+                else made)
     if origin in (UnionType, typing.Union):
         if set(args) == {int, float}:
             return _number
@@ -288,33 +294,140 @@ def _field(kind: Any, owner: type, name: str, depth: int) -> Reader:
 
 def _model(kind: Any, depth: int) -> Reader:
     """The generated reader of the attrs class ``kind``: its source names only the class's
-    fields (identifiers); the class and the fields' readers reach it through its namespace."""
+    fields (identifiers); the class and the fields' readers reach it through its namespace.
+
+    It builds the model as its checking constructor does, without the constructor's
+    overhead: each field's converter and validator (the very functions the constructor
+    calls, limits included), then the object, then its ``__attrs_post_init__`` checks. A
+    field of a plain type (text, numbers, dates, enums, tuples of those) is converted and
+    checked once per distinct value, remembered: an app reading the states of over a
+    thousand athletes served in turn, written by another process (bench_speed.py, "app
+    path, ids, in turn, states from elsewhere"), reads the same digests, stages, dates
+    and ids over and over, and the constructor's checks were most of its read."""
     # Only for a class whose constructor checks the limits (the general path checks them
     # for any other), nested shallower than JSON may be (its fields' values one level more).
     if depth > limit("json_depth") - 1 or not checks_itself(kind):
         raise _Unread
     hints = type_hints(kind)
     fields = attrs.fields(kind)
+    probe = object.__new__(kind)  # what validators are shown as the instance (its type)
     namespace: dict[str, Any] = {
-        "_kind": kind, "_dict": dict, "_no": _no, "_names": frozenset(f.name for f in fields)}
+        "_build": trusted(kind), "_dict": dict, "_no": _no, "_M": _MISSING,
+        "_names": frozenset(f.name for f in fields)}
     lines = ["def read(data, keys):",
              "    if data.__class__ is not _dict or not data.keys() <= _names:",
              "        _no()",
-             "    keys[0] += len(data)",
-             "    made = {}"]
+             "    keys[0] += len(data)"]
     for number, field in enumerate(fields):
         if not field.name.isidentifier() or not field.init or field.alias != field.name:
             raise _Unread
         namespace[f"_r{number}"] = _SPECIAL.get((kind, field.name)) or _field(
             hints[field.name], kind, field.name, depth)
-        take = f"made[{field.name!r}] = _r{number}(data[{field.name!r}], keys)"
+        namespace[f"_v{number}"] = _vetting(field, probe, _plain(hints[field.name]))
+        take = f"_v{number}(_r{number}(data[{field.name!r}], keys))"
+        raw = _raw_classes(hints[field.name]) if (kind, field.name) not in _SPECIAL else None
+        if raw is not None:  # a JSON scalar: its value looked up as it was read, first
+            memo: dict[Any, Any] = {}
+            namespace.update({f"_k{number}": raw, f"_g{number}": memo.get,
+                              f"_s{number}": _scalar_read(namespace[f"_r{number}"],
+                                                          _vetting(field, probe, False),
+                                                          raw, memo)})
+            take = (f"(_y if (_x := data[{field.name!r}]).__class__ in _k{number} and "
+                    f"(_y := _g{number}(_x, _M)) is not _M else _s{number}(_x, keys))")
         if field.default is attrs.NOTHING:
-            lines.append(f"    {take}")
+            lines.append(f"    v{number} = {take}")
         else:
-            lines += [f"    if {field.name!r} in data:", f"        {take}"]
+            namespace[f"_d{number}"] = _default(field.default)
+            lines.append(f"    v{number} = {take} if {field.name!r} in data "
+                         f"else _v{number}(_d{number}())")
+    lines.append(f"    made = _build({', '.join(f'v{n}' for n in range(len(fields)))})")
+    post = getattr(kind, "__attrs_post_init__", None)
+    if post is not None:
+        namespace["_post"] = post
+        lines.append("    _post(made)")
     namespace["_after"] = _AFTER.get(kind)
-    lines.append("    return _kind(**made)" if kind not in _AFTER else
-                 "    return _after(_kind(**made))")
+    lines.append("    return made" if kind not in _AFTER else "    return _after(made)")
     exec(compile("\n".join(lines), f"<footcore reader {kind.__name__}>", "exec"), namespace)
     reader: Reader = namespace["read"]
     return reader
+
+
+def _default(default: Any) -> Callable[[], Any]:
+    """What a field left out of the data starts from, as the constructor makes it."""
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            raise _Unread
+        return cast(Callable[[], Any], default.factory)
+    return lambda: default
+
+
+_PLAIN = (str, int, bool, date)
+_VETTED_MOST = 4096
+
+
+def _plain(kind: Any) -> bool:
+    """Whether the readers give values of annotated type ``kind`` that are equal only when
+    they are alike (one class per field, no floats: 0.0 and -0.0 are equal), so that what a
+    value converts to and whether it passes may be remembered per value."""
+    args = get_args(kind)
+    if kind in _PLAIN or (isinstance(kind, type) and issubclass(kind, Enum)):
+        return True
+    if get_origin(kind) in (UnionType, typing.Union):
+        return len(args) == 2 and NoneType in args and all(map(_plain, args))
+    if get_origin(kind) is tuple:
+        return len(args) == 2 and args[1] is Ellipsis and args[0] is not int and _plain(
+            args[0])
+    return kind is NoneType
+
+
+_MISSING = object()
+
+
+def _raw_classes(kind: Any) -> frozenset[type] | None:
+    """The classes of the JSON scalars a field of annotated type ``kind`` reads, for a
+    :func:`_plain` type that is no tuple: values of one of these classes that are equal are
+    alike, so what one reads as may be remembered per value as read. None for others."""
+    if not _plain(kind) or get_origin(kind) is tuple:
+        return None
+    if get_origin(kind) in (UnionType, typing.Union):
+        return frozenset().union(*(_raw_classes(arg) or () for arg in get_args(kind)))
+    return frozenset({NoneType if kind is NoneType else bool if kind is bool
+                      else int if kind is int else str})
+
+
+def _scalar_read(reader: Reader, vet: Callable[[Any], Any], raw: frozenset[type],
+                 memo: dict[Any, Any]) -> Reader:
+    """``reader`` then ``vet`` of a JSON scalar, remembered in ``memo`` per value read when
+    its class is one of ``raw`` (another, such as ``18.0`` for a whole number, is read
+    anew each time)."""
+    def read(value: Any, keys: list[int]) -> Any:
+        made = vet(reader(value, keys))
+        if value.__class__ in raw:
+            remember(memo, value, made, _VETTED_MOST)
+        return made
+    return read
+
+
+def _vetting(field: attrs.Attribute[Any], probe: object, plain: bool) -> Callable[[Any], Any]:
+    """The value ``field`` holds for the value read, converted and checked as the model's
+    constructor converts and checks it (raising as it does); for a ``plain`` field (see
+    :func:`_plain`), once per distinct value, remembered."""
+    convert, validate = field.converter, field.validator
+    if convert is not None and not inspect.isfunction(convert):
+        raise _Unread  # an attrs Converter takes more than the value: the constructor's
+
+    def vet(value: Any) -> Any:
+        made = value if convert is None else convert(value)
+        if validate is not None:
+            validate(probe, field, made)
+        return made
+    if not plain:
+        return vet
+    memo: dict[Any, tuple[Any]] = {}
+
+    def vetted(value: Any) -> Any:
+        found = memo.get(value)
+        if found is None:
+            found = remember(memo, value, (vet(value),), _VETTED_MOST)
+        return found[0]
+    return vetted
