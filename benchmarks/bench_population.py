@@ -12,9 +12,8 @@ Writes (unless DIR has them from an earlier run) the largest population
 (``footcore.testing.population``, seed 0) to ``DIR/athletes.jsonl`` with
 ``write_histories``, streaming, and its first ``--store-athletes`` athletes (fewer if
 ``--store-seconds`` pass first) into the SQLite store ``DIR/store.db`` through
-``Store.check_in`` (``sync="normal"``: the fastest path the store offers, 6x full sync's
-rate here; ``import_jsonl`` needs an audit log of the decisions written first, with an
-fsync each, and holds every decision in memory), each with its rate and peak memory. Then,
+``Store.load_histories`` (``sync="normal"``; ``benchmarks/bench_store_load.py`` compares
+it with check-ins one at a time), each with its rate, peak memory and size. Then,
 for each number of athletes and each source (the file; the store, up to the athletes it
 holds), each measurement in a fresh child process: one evaluate per check-in, impact
 serial (up to ``--serial-most`` athletes), on 2 processes and on a 2-worker Dask
@@ -53,6 +52,8 @@ from footcore._population._run import _chunks
 from footcore.impact import History, write_histories
 from footcore.testing import population
 
+LOAD_CHUNK = 100  # athletes a transaction of the store's load: its default
+
 
 def _source(source: str, data: Path, athletes: int) -> Iterator[History]:
     if source == "file":
@@ -70,22 +71,22 @@ def write_file(data: str, athletes: str, checkins: str) -> dict[str, Any]:
 
 
 def write_store(data: str, athletes: str, budget: str) -> dict[str, Any]:
-    """Up to ``athletes`` into the store, stopping after the athlete at which ``budget``
-    seconds have passed."""
+    """Up to ``athletes`` into the store through ``Store.load_histories``, stopping at the
+    chunk during which ``budget`` seconds have passed."""
     engine = footcore.Engine(footcore.load_rulebook(), "native")
     store = footcore.open_store(Path(data) / "store.db", sync="normal")
-    began, checkins, written = time.perf_counter(), 0, 0
-    for history in file_head(Path(data) / "athletes.jsonl", int(athletes)):
-        state, taken = history.load()
-        store.add_athlete(state, engine)
-        for checkin in taken:
-            store.check_in(engine, state.athlete_id, checkin)
-        checkins, written = checkins + len(taken), written + 1
-        if time.perf_counter() - began > float(budget):
-            break
+    began = time.perf_counter()
+
+    def taken() -> Iterator[History]:
+        for history in file_head(Path(data) / "athletes.jsonl", int(athletes)):
+            yield history
+            if time.perf_counter() - began > float(budget):
+                return
+    report = store.load_histories(engine, taken(), chunk_athletes=LOAD_CHUNK)
     store.close()
-    return {"seconds": time.perf_counter() - began, "checkins": checkins,
-            "athletes": written, "mib": (Path(data) / "store.db").stat().st_size / 2**20}
+    return {"seconds": time.perf_counter() - began, "checkins": report.records,
+            "athletes": report.athletes,
+            "mib": (Path(data) / "store.db").stat().st_size / 2**20}
 
 
 def run(mode: str, source: str, data: str, athletes: str) -> dict[str, Any]:
@@ -151,6 +152,10 @@ def main() -> None:
     stored = json.loads((args.data / "write-store.json").read_text())["athletes"] \
         if "store" in sources else 0
     results: dict[tuple[str, int], list[dict[str, dict[str, Any]]]] = {}
+    idle = None
+    if "dask" in args.modes.split(","):  # the cluster's start and close, with no athletes
+        idle = measure(__file__, "run", "dask", "file", args.data, 0)["cpu"]
+        print(f"dask with no athletes (start and close): CPU {idle:.1f} s", flush=True)
     for athletes in sizes:
         for source in sources:
             if source == "store" and athletes > stored:
@@ -166,11 +171,11 @@ def main() -> None:
                           f"peak {found[mode]['peak_mib']:.0f} MiB, tree "
                           f"{found[mode]['tree_mib']:.0f} MiB", flush=True)
                 results.setdefault((source, athletes), []).append(found)
-    report(results, args.checkins)
+    report(results, args.checkins, idle)
 
 
 def report(results: dict[tuple[str, int], list[dict[str, dict[str, Any]]]],
-           checkins: int) -> None:
+           checkins: int, idle: float | None = None) -> None:
     print("\nper source and athletes: us per check-in, wall and CPU (workers included; x "
           "evaluate's CPU in the same rounds), peak MiB of the parent / the process tree, "
           "speed-up over serial by wall and by CPU")
@@ -196,6 +201,10 @@ def report(results: dict[tuple[str, int], list[dict[str, dict[str, Any]]]],
                 line += (f"; speed-up wall {spread([s / m for s, m in walls])}, "
                          f"by CPU {spread([2 * s / m for s, m in cpus])}")
             print(line)
+            if mode == "dask" and idle is not None and "serial" in rounds[0]:
+                cpus = zip(each("serial", "cpu"), cpu, strict=True)
+                print(f"            by CPU without the cluster's start and close "
+                      f"({idle:.1f} s): {spread([2 * s / (m - idle) for s, m in cpus])}")
     print("  (speed-up by CPU: 2 x serial's CPU / theirs, the most 2 free cores could give)")
     sizes = [a for s, a in results if s == "file"]
     if not sizes or not {"read", "dask"} <= set(results[("file", max(sizes))][0]):

@@ -1,11 +1,12 @@
-"""The commands over a store: ``store verify|state|history|export|import|checkpoint|init``;
+"""The commands over a store: ``store
+verify|state|history|export|import|load|checkpoint|init``;
 ``store upgrade``, which moves every athlete to another rulebook; ``store
 override|goal``, which record a coach's or clinician's override and a change of goal in the
 athlete's chain; and ``store export-athlete|erase``, one athlete's data and its erasure.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
-store is missing) instead of a new, empty store that verifies; ``init``, ``import`` and
-``evaluate --store --state`` (which add athletes) are the ones that create a store;
+store is missing) instead of a new, empty store that verifies; ``init``, ``import``,
+``load`` and ``evaluate --store --state`` (which add athletes) are the ones that create a store;
 ``override`` and ``goal`` need one that exists.
 """
 
@@ -21,6 +22,7 @@ from .._audit_records import refuse_to_write_over_a_database
 from .._convert import CONVERTER, to_json
 from .._enums import REASONS, RULE_ACTIONS, ChangeKind, Goal, Role
 from .._models import AthleteState, Decision
+from .._population._histories import read_histories
 from .._store import Store, open_store
 from .._store._location import redact
 from .._store._sign import read_key
@@ -132,6 +134,22 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    expect(args.source, "store", f"footcore store load STORE {source}")
+    engine = engine_from(args)
+    with open_store(args.source) as store:  # loading adds athletes: it may create
+        report = store.load_histories(engine, read_histories(args.histories),
+                                      chunk_athletes=args.chunk, by=args.by,
+                                      role=args.role)
+    if args.json:
+        print_json({**CONVERTER.unstructure(report), "source": store.location,
+                    "created": store.created})
+    else:
+        print(f"{store.location}: {report}" + (" (store created)" if store.created else ""))
+    return 0
+
+
 def _checkpoint(args: argparse.Namespace) -> int:
     source = redact(args.source)
     expect(args.source, "store", f"footcore audit verify {source} --head HASH (a log is "
@@ -229,7 +247,7 @@ def _source(cmd: argparse.ArgumentParser) -> None:
 
 
 def add_store_commands(commands: Commands) -> None:
-    """Declare ``store`` (verify, state, history, export, import, checkpoint, init,
+    """Declare ``store`` (verify, state, history, export, import, load, checkpoint, init,
     upgrade, override, goal, export-athlete, erase)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
@@ -291,6 +309,22 @@ def add_store_commands(commands: Commands) -> None:
         json="what was imported")
     _source(cmd)
     cmd.add_argument("log", metavar="AUDIT.jsonl")
+
+    cmd = add_command(
+        actions, "load", _load,
+        "Add many athletes with their histories (a file of JSON Lines, one athlete a line, "
+        "as footcore impact reads) to a store, each check-in and change decided under "
+        "--rules and recorded as check-ins one at a time would record them, in one "
+        "transaction per --chunk athletes; the store is created if missing.",
+        "  footcore store load footcore.db athletes.jsonl --chunk 200", json="what was loaded")
+    _source(cmd)
+    cmd.add_argument("histories", metavar="HISTORIES.jsonl")
+    cmd.add_argument("--chunk", type=int, default=100, metavar="N",
+                     help="athletes a transaction (default: 100)")
+    cmd.add_argument("--by", metavar="WHO",
+                     help="who sent the check-ins, recorded in each decision (default: none)")
+    cmd.add_argument("--role", choices=[r.value for r in Role], metavar="ROLE",
+                     help="the sender's role, with --by (default: athlete)")
 
     cmd = add_command(
         actions, "checkpoint", _checkpoint,

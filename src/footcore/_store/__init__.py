@@ -11,6 +11,7 @@ import os
 
 from .._errors import InputError
 from ._base import Store
+from ._bulk import LoadReport
 from ._db import StoreError
 from ._erase import ErasureReceipt
 from ._interchange import ImportReport
@@ -21,8 +22,9 @@ from ._sqlite import SQLiteStore
 from ._upgrade import UpgradeReport
 from ._verify import StoreProblem, StoreReport
 
-__all__ = ["Checkpoint", "ErasureReceipt", "ImportReport", "PostgresStore", "SQLiteStore",
-           "Store", "StoreError", "StoreProblem", "StoreReport", "UpgradeReport", "open_store"]
+__all__ = ["Checkpoint", "ErasureReceipt", "ImportReport", "LoadReport", "PostgresStore",
+           "SQLiteStore", "Store", "StoreError", "StoreProblem", "StoreReport", "UpgradeReport",
+           "open_store"]
 
 
 def open_store(url_or_path: str | os.PathLike[str], *, create: bool = True,

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from .._audit_records import _HEX
 from .._engine import Engine
+from .._enums import Role
 from .._errors import InputError
 from .._history import HistoryRow, history_row
 from .._models import Decision
 from .._population._histories import History, HistoryBuilder, decision_part
 from .._replay import ReplayReport, replay_records, reproduce_records
 from .._rulebook import Rulebook
+from ._bulk import LoadReport, chunks_of, decide, write_chunk
 from ._db import StoreError, salt
 from ._erase import ErasureReceipt, erase, lock_signing
 from ._export import export_athlete
@@ -33,6 +35,7 @@ from ._rows import (
     stored_json,
     whole_decision,
 )
+from ._rulebooks import keep_rulebook
 from ._sign import Checkpoint, check_key, sign
 from ._upgrade import given_rulebooks
 from ._verify import StoreReport, verify_store
@@ -359,4 +362,44 @@ class Store(WritingStore):
         """
         with self._lock, self._write() as tx:
             return read_log(tx, path)
+
+    def load_histories(self, engine: Engine, histories: Iterable[History], *,
+                       chunk_athletes: int = 100, by: str | None = None,
+                       role: Role | str | None = None) -> LoadReport:
+        """Add many athletes with their histories at once (a migration, a population):
+        the records are those :meth:`add_athlete` (with ``engine``) and then
+        :meth:`check_in` (with ``by`` and ``role``), :meth:`change_goal` and
+        :meth:`override` for each check-in and change, in order, would write, hash for
+        hash, but each ``chunk_athletes`` athletes are decided in memory and written in
+        one transaction. ``histories`` is any iterable of
+        :class:`~footcore.impact.History` (:func:`~footcore.impact.read_histories` reads
+        a file of them), read a chunk at a time. A check-in id repeated with the same
+        content is a retry, and records nothing, as in :meth:`check_in`.
+
+        Raises:
+            InputError: ``chunk_athletes`` is not a whole number from 1; a history is not
+                one, or a check-in or change in it is invalid or refused (the engine's code,
+                the message naming the history and its position), or it is on another
+                rulebook than ``engine``'s (``rulebook-mismatch``).
+            Conflict: (``athlete-exists``) the store has one of the athletes already, or
+                the histories hold one twice.
+            CheckInConflict: a history repeats a check-in id for other content.
+            StoreError: as :meth:`check_in`.
+
+        On an error nothing of the chunk it is in is written, and the chunks before it
+        stay written (:meth:`athletes` lists them): load the histories from that chunk on.
+        """
+        checked_engine(engine)
+        chunk = _count(chunk_athletes, "chunk_athletes", 1)
+        athletes = records = 0
+        for histories_ in chunks_of(histories, chunk):
+            decided = [decide(engine, history, by, role) for history in histories_]
+            keep = engine.rulebook if engine.rulebook.digest not in self._kept else None
+            with self._lock, self._write() as tx:
+                if keep is not None:
+                    keep_rulebook(tx, keep)
+                records += write_chunk(tx, decided)
+            self._kept.add(engine.rulebook.digest)
+            athletes += len(decided)
+        return LoadReport(athletes, records)
 

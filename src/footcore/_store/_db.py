@@ -89,6 +89,9 @@ class Tx(Protocol):
 
     def run(self, sql: str, params: Sequence[object] = ()) -> int: ...
 
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run ``sql`` once per row of parameters (a bulk insert)."""
+
 
 def add_salt(tx: Tx) -> None:
     """Give the store its salt (32 random bytes, as hex) unless it has one: the key of

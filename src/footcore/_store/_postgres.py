@@ -95,6 +95,10 @@ class _PostgresTx:
     def run(self, sql: str, params: Sequence[object] = ()) -> int:
         return self._conn.execute(_sql(sql), params).rowcount
 
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(_sql(sql), rows)
+
 
 class PostgresStore(Store):
     """A store in a PostgreSQL database; made by :func:`open_store` from a

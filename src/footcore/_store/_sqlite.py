@@ -78,6 +78,9 @@ class _SQLiteTx:
     def run(self, sql: str, params: Sequence[object] = ()) -> int:
         return self._conn.execute(sql, params).rowcount
 
+    def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        self._conn.executemany(sql, rows)
+
 
 class _Turn:
     """What :meth:`SQLiteStore._queue` returns; this and :class:`_Single` are classes, not

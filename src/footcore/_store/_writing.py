@@ -14,6 +14,7 @@ from .._engine import Engine
 from .._enums import Action, ChangeKind, Goal, Role
 from .._errors import CheckInConflict, InputError
 from .._models import AthleteState, Change, CheckIn, Decision
+from .._population._histories import HistoryChange
 from .._rulebook import Rulebook
 from .._trusted import trusted
 from ._db import Tx
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 from ._core import Snapshot, StoreCore, checked_athlete_id, checked_engine, on_rulebook
 
-__all__ = ["WritingStore"]
+__all__ = ["WritingStore", "checkin_change", "history_retried", "same_checkin"]
 
 _DECISION = trusted(Decision)
 _UNCHANGED = tuple(field.name for field in attrs.fields(Decision) if field.name != "change")
@@ -58,7 +59,7 @@ def _same_change(last: Decision, kind: ChangeKind, on: date, by: object, role: o
             and (change.by, change.reason, change.comment) == (by, reason, comment)
             and (change.role.value if change.role else None) == getattr(role, "value", role))
 
-def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
+def same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
     """Refuse a check-in that reuses a stored one's id for other content."""
     if stored == given:
         return
@@ -66,6 +67,45 @@ def _same_checkin(stored: CheckIn, given: CheckIn, athlete_id: str) -> None:
                if getattr(stored, field.name) != getattr(given, field.name)]
     raise CheckInConflict(str(given.id), athlete_id,
                           f"differs in {', '.join(differs)}" if differs else "differs")
+
+
+def checkin_change(checkin: CheckIn, by: str | None, role: Role | str | None
+                   ) -> Change | None:
+    """The change a check-in's decision records: who sent it (``by``, ``role``, the
+    athlete's by default), or none when neither is given."""
+    return None if by is None and role is None else Change(
+        ChangeKind.CHECKIN, checkin.on, by, Role.ATHLETE if role is None else role)
+
+
+def override_retried(on: date, by: object, role: object, reason: object, comment: object,
+                     action: object, clearance: bool | None) -> Callable[[Decision], bool]:
+    """Whether an athlete's last decision is this override: asked again, it is a retry."""
+    def retried(last: Decision) -> bool:
+        asked = (action is None or last.action.value == getattr(action, "value", action))
+        return (asked and _same_change(last, ChangeKind.OVERRIDE, on, by, role, reason,
+                                       comment)
+                and dict(last.firings[0].matched).get("clearance") == clearance)
+    return retried
+
+
+def goal_retried(goal: object, on: date, by: object, role: object, reason: object,
+                 comment: object) -> Callable[[Decision], bool]:
+    """Whether an athlete's last decision is this goal change: asked again, a retry."""
+    def retried(last: Decision) -> bool:
+        return last.state.goal.value == getattr(goal, "value", goal) and _same_change(
+            last, ChangeKind.GOAL, on, by, role, reason, comment)
+    return retried
+
+
+def history_retried(made: HistoryChange) -> Callable[[Decision], bool]:
+    """Whether an athlete's last decision is the change ``made`` of a history."""
+    change = made.change
+    if change.kind is ChangeKind.GOAL:
+        return goal_retried(made.goal, change.on, change.by, change.role, change.reason,
+                            change.comment)
+    return override_retried(change.on, change.by, change.role, change.reason,
+                            change.comment, made.action, made.clearance)
+
 
 class WritingStore(StoreCore):
     """The writes of :class:`Store`; see there."""
@@ -108,15 +148,14 @@ class WritingStore(StoreCore):
         checked_engine(engine)
         if not isinstance(checkin, CheckIn):
             raise InputError(f"checkin: got {type(checkin).__name__}; accepted: a CheckIn")
-        change = None if by is None and role is None else Change(
-            ChangeKind.CHECKIN, checkin.on, by, Role.ATHLETE if role is None else role)
+        change = checkin_change(checkin, by, role)
         athlete_id = checked_athlete_id(athlete_id)
         with self._lock:
             while True:
                 with self._naming(athlete_id), self._single() as tx:
                     snap = self._snapshot(tx, athlete_id, checkin.id)
                 if snap.stored is not None:
-                    _same_checkin(snap.stored.answered, checkin, athlete_id)
+                    same_checkin(snap.stored.answered, checkin, athlete_id)
                     with self._naming(athlete_id):
                         self._settle()  # answer a retry only with what a power cut keeps
                     return snap.stored, False
@@ -217,13 +256,8 @@ class WritingStore(StoreCore):
                                    reason=reason, action=action, clearance=clearance,
                                    comment=comment, after=last)
 
-        def retried(last: Decision) -> bool:
-            asked = (action is None or last.action.value == getattr(action, "value", action))
-            return (asked and _same_change(last, ChangeKind.OVERRIDE, on, by, role, reason,
-                                           comment)
-                    and dict(last.firings[0].matched).get("clearance") == clearance)
-
-        made, recorded = self._change(engine, athlete_id, make, retried)
+        made, recorded = self._change(engine, athlete_id, make, override_retried(
+            on, by, role, reason, comment, action, clearance))
         assert made is not None
         return made, recorded
 
@@ -256,11 +290,8 @@ class WritingStore(StoreCore):
             return engine.change_goal(on_rulebook(engine, state), goal, on=on, by=by,
                                       role=role, reason=reason, comment=comment)
 
-        def retried(last: Decision) -> bool:
-            return last.state.goal.value == getattr(goal, "value", goal) and _same_change(
-                last, ChangeKind.GOAL, on, by, role, reason, comment)
-
-        made, recorded = self._change(engine, athlete_id, make, retried)
+        made, recorded = self._change(engine, athlete_id, make, goal_retried(
+            goal, on, by, role, reason, comment))
         assert made is not None
         return made, recorded
 
