@@ -166,7 +166,8 @@ def test_a_load_refuses_athletes_the_store_has_or_another_rulebook(
         assert caught.value.code == "athlete-exists"
         with pytest.raises(fc.Conflict, match="twice in the histories"):
             store.load_histories(engine, [history(engine, "b", 1), history(engine, "b", 1)])
-        with pytest.raises(fc.InputError, match=r"^line c: engine: rulebook") as mismatch:
+        with pytest.raises(fc.InputError,
+                           match=r"^line c: AthleteState.rulebook_digest: got") as mismatch:
             store.load_histories(other, [history(engine, "c", 1)])
         assert mismatch.value.code == "rulebook-mismatch"
         changed = history(engine, "d", 2)
