@@ -91,7 +91,7 @@ class Search:
                                                            "compensation_count")[-1])}
         self._severities = model.runs(FactType.CHECKIN, "max_severity")
         self._tables: dict[tuple[Any, ...], Table] = {}
-        self._ranks: dict[tuple[Any, ...], tuple[tuple[Item, int], ...]] = {}
+        self._ranks: dict[tuple[Any, ...], tuple[tuple[tuple[Item, int], ...], Table]] = {}
         self._tops: dict[tuple[Any, ...], dict[tuple[int, bool], tuple[Any, ...]]] = {}
         self._pairs: dict[tuple[Any, ...], list[tuple[int, int, tuple[Any, ...]]]] = {}
         self._sides: dict[tuple[Any, ...], list[tuple[Entry, Lists, int]]] = {}
@@ -118,26 +118,28 @@ class Search:
                          ctx.doses, ctx.paused, ctx.backoff, ctx.cleared_today, barred(facts))
             if signature in found:
                 continue
-            items = (self._ranked(FactType.SYMPTOM, sym, None)
-                     + self._ranked(FactType.COMPENSATION, comp, ctx.single_leg))
+            symptoms, sym_table = self._ranked(FactType.SYMPTOM, sym, None)
+            compensations, comp_table = self._ranked(FactType.COMPENSATION, comp,
+                                                     ctx.single_leg)
+            items = symptoms + compensations
             found[signature] = ContextClass(
                 ctx, checkin, positions, items,
-                self._table(FactType.SYMPTOM, items), self._table(FactType.COMPENSATION, items),
+                sym_table, comp_table,
                 barred(facts))
         return list(found.values())
 
     def _ranked(self, fact: FactType, shared: int, week: bool | None
-                ) -> tuple[tuple[Item, int], ...]:
+                ) -> tuple[tuple[tuple[Item, int], ...], Table]:
         """The items of ``fact`` (compensations: made for ``week``) with the rank of their
-        most conservative action, where the context lets ``shared`` of its rules through:
-        the same for every context that does."""
+        most conservative action, where the context lets ``shared`` of its rules through,
+        and their :meth:`_table`: the same for every context that does."""
         memo = (fact, shared, week)
         found = self._ranks.get(memo)
         if found is None:
             bits = self.model.bits[fact]
-            found = self._ranks[memo] = tuple(
-                (i, bits.top(i.bits & shared)) for i in self.model.items
-                if i.fact is fact and i.week == week)
+            ranked = tuple((i, bits.top(i.bits & shared)) for i in self.model.items
+                           if i.fact is fact and i.week == week)
+            found = self._ranks[memo] = (ranked, self._table(fact, ranked))
         return found
 
     # -------------------------------------------------------- symptoms and compensations
