@@ -91,6 +91,7 @@ class Search:
                                                            "compensation_count")[-1])}
         self._severities = model.runs(FactType.CHECKIN, "max_severity")
         self._tables: dict[tuple[Any, ...], Table] = {}
+        self._ranks: dict[tuple[Any, ...], tuple[tuple[tuple[Item, int], ...], Table]] = {}
         self._tops: dict[tuple[Any, ...], dict[tuple[int, bool], tuple[Any, ...]]] = {}
         self._pairs: dict[tuple[Any, ...], list[tuple[int, int, tuple[Any, ...]]]] = {}
         self._sides: dict[tuple[Any, ...], list[tuple[Entry, Lists, int]]] = {}
@@ -117,15 +118,29 @@ class Search:
                          ctx.doses, ctx.paused, ctx.backoff, ctx.cleared_today, barred(facts))
             if signature in found:
                 continue
-            items = tuple((i, m.bits[i.fact].top(
-                i.bits & (sym if i.fact is FactType.SYMPTOM else comp)))
-                for i in m.items_for(ctx))
+            symptoms, sym_table = self._ranked(FactType.SYMPTOM, sym, None)
+            compensations, comp_table = self._ranked(FactType.COMPENSATION, comp,
+                                                     ctx.single_leg)
+            items = symptoms + compensations
             found[signature] = ContextClass(
                 ctx, checkin, positions, items,
-                self._table(FactType.SYMPTOM, (sym,), items),  # the same every week
-                self._table(FactType.COMPENSATION, (comp, ctx.single_leg), items),
+                sym_table, comp_table,
                 barred(facts))
         return list(found.values())
+
+    def _ranked(self, fact: FactType, shared: int, week: bool | None
+                ) -> tuple[tuple[tuple[Item, int], ...], Table]:
+        """The items of ``fact`` (compensations: made for ``week``) with the rank of their
+        most conservative action, where the context lets ``shared`` of its rules through,
+        and their :meth:`_table`: the same for every context that does."""
+        memo = (fact, shared, week)
+        found = self._ranks.get(memo)
+        if found is None:
+            bits = self.model.bits[fact]
+            ranked = tuple((i, bits.top(i.bits & shared)) for i in self.model.items
+                           if i.fact is fact and i.week == week)
+            found = self._ranks[memo] = (ranked, self._table(fact, ranked))
+        return found
 
     # -------------------------------------------------------- symptoms and compensations
 
@@ -134,15 +149,12 @@ class Search:
         count, severity, pain, clean, top, signs = lists
         return (min(count + 1, self._most[item.fact]), max(severity, item.severity),
                 pain or item.pain, clean and item.clean, min(top, rank),
-                signs | sum(_SIGN_BITS[s] for s in item.signs))
+                signs | _signs(item))
 
-    def _table(self, fact: FactType, memo: tuple[Any, ...],
-               ranked: Sequence[tuple[Item, int]]) -> Table:
+    def _table(self, fact: FactType, ranked: Sequence[tuple[Item, int]]) -> Table:
         """Every state lists of ``fact``'s items reach, with the smallest list reaching it
-        (key: how many, then their sorted keys), smallest first."""
-        cached = self._tables.get((fact, *memo))
-        if cached is not None:
-            return cached
+        (key: how many, then their sorted keys), smallest first. The same for every
+        context whose items of ``fact`` have the same plainest item of each effect."""
         # one item per effect on the state: the plainest (any other gives a larger key)
         plainest: dict[tuple[Any, ...], tuple[Item, int]] = {}
         for item, rank in ranked:
@@ -150,19 +162,28 @@ class Search:
                 effect = (item.severity, item.pain, item.clean, rank, item.signs)
                 if effect not in plainest or item.key < plainest[effect][0].key:
                     plainest[effect] = (item, rank)
-        effects = sorted(plainest.values(), key=lambda pair: pair[0].key)
+        effects = tuple(sorted(plainest.values(), key=lambda pair: pair[0].key))
+        cached = self._tables.get(effects)
+        if cached is not None:
+            return cached
+        most = self._most[fact]
+        moves = [(item, rank, item.severity, item.pain, item.clean, _signs(item))
+                 for item, rank in effects]
         best: dict[Lists, Entry] = {_START: ((0, ()), ())}
         frontier = [_START]
         while frontier:
             found: dict[Lists, Entry] = {}
             for state in frontier:
-                key, items = best[state]
-                self.spend(len(effects))
-                for item, rank in effects:
-                    nxt = self.step(state, item, rank)
+                (size, keys), items = best[state]
+                count, severity, pain, clean, top, signs = state
+                count = min(count + 1, most)
+                self.spend(len(moves))
+                for item, rank, sev, hurts, tidy, bits in moves:
+                    nxt = (count, max(severity, sev), pain or hurts, clean and tidy,
+                           min(top, rank), signs | bits)
                     if nxt in best:
                         continue
-                    new_key = (key[0] + 1, tuple(sorted((*key[1], item.key))))
+                    new_key = (size + 1, tuple(sorted((*keys, item.key))))
                     old = found.get(nxt)
                     if old is None or new_key < old[0]:
                         found[nxt] = (new_key, tuple(sorted((*items, item),
@@ -170,7 +191,7 @@ class Search:
             best.update(found)
             frontier = sorted(found, key=lambda s: found[s][0])
         table = dict(sorted(best.items(), key=lambda kv: kv[1][0]))
-        self._tables[(fact, *memo)] = table
+        self._tables[effects] = table
         return table
 
     def lists(self, symptoms: Lists, compensations: Lists) -> int:
@@ -420,6 +441,11 @@ class Search:
                                               grown[3]):
                         found.append(ranked)
         return found
+
+
+def _signs(item: Item) -> int:
+    """The bits of the signs ``item`` shows."""
+    return sum(_SIGN_BITS[s] for s in item.signs)
 
 
 def _bound(best: Found | None) -> tuple[int | None, tuple[Any, ...] | None]:
