@@ -437,20 +437,26 @@ export function saltedDigest(salt, id) {
   return createHmac('sha256', Buffer.from(salt, 'hex')).update(id, 'utf8').digest('hex');
 }
 
-function isHexList(value, pattern = HEX64) {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string' && pattern.test(item));
+function isHexList(value) {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string' && HEX64.test(item));
+}
+
+/** A stored body read as JSON: its value and its keys (sorted, joined by commas; '' for
+ * anything but an object), or why it is not JSON. */
+function readObject(body) {
+  try {
+    const data = parseJson(body);
+    return { data, keys: data instanceof Map ? [...data.keys()].sort().join(',') : '' };
+  } catch (error) {
+    return { why: `its body is not JSON (${error.message})` };
+  }
 }
 
 /** A checkpoint's body read and checked for form (checkpoints.md, step 2): its data and
  * format, or why it is not a checkpoint body. */
 function readBody(body) {
-  let data;
-  try {
-    data = parseJson(body);
-  } catch (error) {
-    return { why: `its body is not JSON (${error.message})` };
-  }
-  const keys = data instanceof Map ? [...data.keys()].sort().join(',') : '';
+  const { data, keys, why } = readObject(body);
+  if (why !== undefined) return { why };
   const form = data instanceof Map && data.has('format') ? canonical(data.get('format')) : '1';
   const heads = data instanceof Map ? data.get('heads') : undefined;
   if (!(FORMAT_KEYS[form] ?? []).includes(keys) || canonical(data) !== body || !(heads instanceof Map)
@@ -467,13 +473,8 @@ function readBody(body) {
 export function readTombstone({ hash, body }) {
   if (typeof hash !== 'string' || typeof body !== 'string') return { why: 'not a hash and a body' };
   if (sha256(body) !== hash) return { why: 'its body no longer matches its hash: it was edited' };
-  let data;
-  try {
-    data = parseJson(body);
-  } catch (error) {
-    return { why: `its body is not JSON (${error.message})` };
-  }
-  const keys = data instanceof Map ? [...data.keys()].sort().join(',') : '';
+  const { data, keys, why } = readObject(body);
+  if (why !== undefined) return { why };
   const text = (key) => typeof data.get(key) === 'string';
   const hashes = data instanceof Map ? data.get('hashes') : undefined;
   const redacted = data instanceof Map ? data.get('redacted') : undefined;
