@@ -96,6 +96,8 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store export", "{store} {out_file}"),
     ("store import", "{store} {other_log}"),
     ("store checkpoint", "{store} --key {private_key}"),
+    ("store checkpoints", "{store} --salt"),
+    ("store checkpoints", "{store} --json"),
     ("store upgrade", "{store} --rules {new_rules} --old-rules {rules} --by ops --on 2030-01-01 "
                       "--json"),
     ("store override", "{store} a-1 --on 2030-01-01 --by coach:maria --role coach --action "

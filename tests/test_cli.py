@@ -66,7 +66,7 @@ COMMANDS = [["simulate"], ["evaluate"], ["plan"], ["explain"], ["new-athlete"], 
             ["audit"], ["audit", "verify"], ["audit", "replay"], ["audit", "history"],
             ["impact"], ["store"], ["store", "verify"], ["store", "state"], ["store", "history"],
             ["store", "export"], ["store", "import"], ["store", "checkpoint"], ["store", "init"],
-            ["store", "upgrade"]]
+            ["store", "upgrade"], ["store", "checkpoints"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

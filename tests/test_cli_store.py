@@ -1,6 +1,6 @@
-"""``footcore store verify|state|history|export|import|checkpoint|init|export-athlete|erase``;
-reading commands
-that never create a store and open it read-only; a store given where a log belongs, and a
+"""``footcore store
+verify|state|history|export|import|checkpoint|checkpoints|init|export-athlete|erase``; reading
+commands that never create a store and open it read-only; a store given where a log belongs, and a
 log where a store belongs, refused with the command to use."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 import footcore as fc
 import footcore.store
@@ -141,6 +142,52 @@ def test_store_export_athlete_then_erase(cli: Run, capsys: pytest.CaptureFixture
     assert code == 0 and json.loads(out)["erasures"][0]["hash"] == receipt["hash"]
 
 
+@pytest.mark.parametrize("store_url", ["sqlite", pytest.param("postgres",
+                                                                marks=pytest.mark.once)],
+                         indirect=True)
+def test_store_checkpoints_prints_each_body_as_signed_and_each_tombstone(
+        cli: Run, capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: str) -> None:
+    """What a verifier in another language reads instead of the database's tables
+    (docs/spec/checkpoints.md); on PostgreSQL once (the command only reads two tables)."""
+    recorded(cli, tmp_path, store_url)
+    code, out, _ = cli("store", "checkpoints", store_url)
+    assert code == 0 and out.endswith(": 0 checkpoints, 0 erasures\n")
+    private, public = write_key_pair(tmp_path)
+    key = serialization.load_pem_public_key(public.read_bytes())
+    assert cli("store", "checkpoint", store_url, "--key", private)[0] == 0
+    assert cli("store", "erase", store_url, "a-17", "--by", "dpo", "--reason", "other")[0] == 0
+    assert cli("store", "checkpoint", store_url, "--key", private)[0] == 0
+
+    code, out, _ = cli("store", "checkpoints", store_url, "--json")
+    data = json.loads(out)
+    assert code == 0 and (data["format"], "salt" in data) == (1, False)
+    first, second = data["checkpoints"]
+    for number, checkpoint in enumerate(data["checkpoints"], start=1):
+        key.verify(bytes.fromhex(checkpoint["signature"]),  # type: ignore[union-attr,call-arg]
+                   checkpoint["body"].encode())  # the body exactly as signed
+        body = json.loads(checkpoint["body"])
+        assert (checkpoint["number"], checkpoint["format"], checkpoint["made_at"],
+                checkpoint["public_key"], checkpoint["redacted"]) == (
+            number, 2, body["made_at"], body["public_key"], [])
+    (erasure,) = data["erasures"]
+    assert hashlib.sha256(erasure["body"].encode()).hexdigest() == erasure["hash"]
+    assert json.loads(first["body"])["erasures"] == []
+    assert json.loads(second["body"])["erasures"] == [erasure["hash"]]
+    assert "a-17" not in out
+    salted = json.loads(cli("store", "checkpoints", store_url, "--json", "--salt")[1])
+    assert len(bytes.fromhex(salted["salt"])) == 32
+    assert {**salted, "salt": None} == {**data, "salt": None}
+
+    code, out, _ = cli("store", "checkpoints", store_url)
+    assert code == 0 and ": 2 checkpoints, 1 erasure\n" in out
+    assert f"  checkpoint 2: format 2, made {second['made_at']}, key " \
+           f"{second['public_key'][:12]}\n" in out
+    assert f"  erasure {erasure['hash'][:12]}: athlete erased on " in out
+    assert "by dpo, 2 records" in out and "store checkpoints" in out.splitlines()[-1]
+    assert "no such file" in fails(capsys, "store", "checkpoints", tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
 def test_store_erase_in_words_says_to_sign_a_checkpoint(cli: Run, tmp_path: Path) -> None:
     db = tmp_path / "footcore.db"
     recorded(cli, tmp_path, db)
@@ -192,6 +239,7 @@ def test_reading_commands_refuse_a_missing_store_and_create_nothing(
                 ["store", "history", store_url, "a-17"],
                 ["store", "export", store_url, tmp_path / "out.jsonl"],
                 ["store", "export-athlete", store_url, "a-17", tmp_path / "a-17.json"],
+                ["store", "checkpoints", store_url, "--json"],
                 ["store", "erase", store_url, "a-17", "--by", "dpo", "--reason", "other"],
                 ["impact", rules, rules, store_url, "--workers", "1"],
                 ["report", store_url, "a-17", "--out", tmp_path / "pages", "--no-chart"],
@@ -280,6 +328,7 @@ def test_a_log_given_to_a_store_command_names_the_log_command(
             (["store", "export", log, tmp_path / "out.jsonl"], f"footcore audit verify {log}"),
             (["store", "import", log, log], f"footcore store import STORE {log}"),
             (["store", "checkpoint", log, "--key", key], f"footcore audit verify {log}"),
+            (["store", "checkpoints", log], f"footcore audit verify {log} --head HASH"),
             (["store", "init", log], f"footcore store import NEW.db {log}"),
             (["store", "export-athlete", log, "a-17"], f"footcore audit history {log} a-17"),
             (["store", "erase", log, "a-17", "--by", "dpo", "--reason", "other"],

@@ -44,6 +44,12 @@ def test_the_vectors_cover_what_the_spec_promises() -> None:
     checkpoint = json.loads((VECTORS / "checkpoint.json").read_text(encoding="utf-8"))
     assert "TEST-ONLY" in checkpoint["WARNING"]
     assert [c["ok"] for c in checkpoint["checks"]] == [True, False, False]
+    erasure = json.loads((VECTORS / "erasure.json").read_text(encoding="utf-8"))
+    assert erasure["expected"]["redacted"] and len(erasure["expected"]["checked"]) >= 3
+    assert {"tombstone-edited", "tombstone-for-an-athlete-still-there", "format-1-head-changed",
+            "format-1-redaction-claimed"} <= {case["name"] for case in erasure["cases"]}
+    signed = json.loads((VECTORS / "erased-checkpoints.json").read_text(encoding="utf-8"))
+    assert {c["format"] for c in signed["checkpoints"]} == {1, 2} and signed["erasures"]
     tampered = json.loads((VECTORS / "tampered.json").read_text(encoding="utf-8"))
     assert {"changed-field", "removed-record", "reordered", "changed-hash"} <= {
         case["name"] for case in tampered["cases"]}

@@ -191,9 +191,29 @@ def test_a_tombstone_rewritten_with_its_hash_recomputed_contradicts_a_checkpoint
     rewrite_tombstone(store_url, {"hashes": hashes, "head": hashes[-1]}, rehash=True)
     assert store.verify().ok  # its own hash adds up: only a signature can tell
     report = store.verify(public_key=PUBLIC)
-    assert kinds(report) == [("erasure", None, None)], report
+    # After: the checkpoint signed the old tombstone, and does not sign the new one.
+    assert kinds(report) == [("erasure", None, None)] * (1 if when == "before" else 2), report
     assert ("it was rewritten" if when == "before" else "no longer holds as signed") in str(
         report)
+    assert (when == "after") == ("but checkpoint 1 does not sign it" in str(report))
+
+
+def test_an_erasure_undone_by_importing_the_records_again_is_found(
+        store: fc.store.Store, engine: Engine, tmp_path: Path) -> None:
+    """The records the tombstone says were erased are in a live chain again (an old export
+    imported): not an erasure (docs/spec/erasures.md, step 6)."""
+    log = tmp_path / "a-1.jsonl"
+    with fc.open_store(tmp_path / "a-1.db") as other:
+        fill(other, engine, {"a-1": 3})
+        other.export_jsonl(log)
+    store.import_jsonl(log)
+    fill(store, engine, {"a-2": 2})
+    erase(store, "a-1")
+    assert store.verify().ok
+    store.import_jsonl(log)
+    report = store.verify()
+    assert kinds(report) == [("erasure", None, None)], report
+    assert "the records it says were erased are still in the store" in str(report)
 
 
 def test_a_tombstone_removed_after_a_checkpoint_signed_the_chain_is_found(

@@ -6,7 +6,10 @@
 //                          [--salt HEX]]
 //
 // EXPORT is what `footcore store export` writes (JSON Lines, docs/spec/exports.md) or what
-// `footcore store export-athlete` writes (one JSON object). Exit status 0: verified; 1: not
+// `footcore store export-athlete` writes (one JSON object). FILE is one checkpoint ({body,
+// signature}) or what `footcore store checkpoints STORE --json` prints: every checkpoint, of
+// format 1 or 2, and the tombstones of the erased athletes (docs/spec/erasures.md), with the
+// salt if it printed it. Exit status 0: verified; 1: not
 // verified (each problem is printed); 2: the command line is wrong or a file is unreadable.
 
 import { createHash, createHmac, createPublicKey, verify as verifySignature } from 'node:crypto';
@@ -424,39 +427,111 @@ function rawPublic(key) {
   return key.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
 }
 
-/**
- * Check a checkpoint ({body, signature}) against a key and the chains an export rebuilt:
- * the signature, the body's form, and the heads it signs against the chains: every head
- * when the export holds the whole store (`whole`), else (one athlete's export, which needs
- * the salt) the heads keyed by the digests of the export's athletes.
- */
-export function verifyCheckpoint(checkpoint, key, chains, { salt, whole = true } = {}) {
-  if (!whole && salt === undefined) {
-    return ["checking one athlete's export against a checkpoint needs the store's salt"];
+const FORMAT_KEYS = {
+  1: ['heads,made_at,number,public_key', 'heads,made_at,number,public_key,redacted'],
+  2: ['erasures,format,heads,made_at,number,public_key'],
+};
+
+/** A salted digest: HMAC-SHA256(salt bytes, id as UTF-8), as hex. */
+export function saltedDigest(salt, id) {
+  return createHmac('sha256', Buffer.from(salt, 'hex')).update(id, 'utf8').digest('hex');
+}
+
+function isHexList(value) {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string' && HEX64.test(item));
+}
+
+/** A stored body read as JSON: its value and its keys (sorted, joined by commas; '' for
+ * anything but an object), or why it is not JSON. */
+function readObject(body) {
+  try {
+    const data = parseJson(body);
+    return { data, keys: data instanceof Map ? [...data.keys()].sort().join(',') : '' };
+  } catch (error) {
+    return { why: `its body is not JSON (${error.message})` };
   }
-  const problems = [];
+}
+
+/** A checkpoint's body read and checked for form (checkpoints.md, step 2): its data and
+ * format, or why it is not a checkpoint body. */
+function readBody(body) {
+  const { data, keys, why } = readObject(body);
+  if (why !== undefined) return { why };
+  const form = data instanceof Map && data.has('format') ? canonical(data.get('format')) : '1';
+  const heads = data instanceof Map ? data.get('heads') : undefined;
+  if (!(FORMAT_KEYS[form] ?? []).includes(keys) || canonical(data) !== body || !(heads instanceof Map)
+      || !isCount(data.get('number'))
+      || (form === '2' && !isHexList(data.get('erasures')))
+      || (data.has('redacted') && !isHexList(data.get('redacted')))) {
+    return { why: 'its body is not a checkpoint of format 1 or 2 in canonical form' };
+  }
+  return { data, format: Number(form), redacted: data.get('redacted') ?? [] };
+}
+
+/** A tombstone ({hash, body}) read and checked (erasures.md, step 1): its fields as plain
+ * values, or why it is not whole. */
+export function readTombstone({ hash, body }) {
+  if (typeof hash !== 'string' || typeof body !== 'string') return { why: 'not a hash and a body' };
+  if (sha256(body) !== hash) return { why: 'its body no longer matches its hash: it was edited' };
+  const { data, keys, why } = readObject(body);
+  if (why !== undefined) return { why };
+  const text = (key) => typeof data.get(key) === 'string';
+  const hashes = data instanceof Map ? data.get('hashes') : undefined;
+  const redacted = data instanceof Map ? data.get('redacted') : undefined;
+  if (keys !== 'by,checkpoint,comment,digest,erased_on,format,hashes,head,reason,records,redacted,role'
+      || canonical(data) !== body || canonical(data.get('format')) !== '1'
+      || !text('by') || !text('reason') || !text('role') || !text('erased_on')
+      || !(data.get('comment') === null || text('comment'))
+      || !(text('digest') && HEX64.test(data.get('digest')))
+      || !isCount(data.get('checkpoint')) || !isCount(data.get('records')) || !isHexList(hashes)
+      || !(Array.isArray(redacted) && redacted.every(isCount))
+      || Number(data.get('records').text) !== hashes.length
+      || data.get('head') !== (hashes.length ? hashes[hashes.length - 1] : null)) {
+    return { why: 'its body is not a tombstone of format 1 in canonical form' };
+  }
+  return { hash, digest: data.get('digest'), checkpoint: Number(data.get('checkpoint').text),
+    hashes, head: data.get('head'), redacted: redacted.map((n) => Number(n.text)),
+    erasedOn: data.get('erased_on') };
+}
+
+/**
+ * Check one checkpoint ({body, signature}) against a key and the chains an export rebuilt
+ * (checkpoints.md), given the store's tombstones as readTombstone reads them (erasures.md,
+ * step 3): every head when the export holds the whole store (`whole`), else (one athlete's
+ * export) only that athlete's. Returns the problems, whether it is a redacted format-1
+ * checkpoint (reported as such, not as a problem), and its body's data.
+ */
+export function checkCheckpoint(checkpoint, key, chains, { salt, whole = true, tombstones } = {}) {
   const { body, signature } = checkpoint;
+  const fail = (why) => ({ problems: [why], redacted: false, data: null });
   if (typeof body !== 'string' || typeof signature !== 'string' || !HEX128.test(signature)) {
-    return ['the checkpoint needs a body (text) and a signature (128 lowercase hex digits)'];
+    return fail('the checkpoint needs a body (text) and a signature (128 lowercase hex digits)');
+  }
+  const read = readBody(body);
+  if (read.why === undefined && read.redacted.length) {
+    const number = Number(read.data.get('number').text);
+    const unrecorded = read.redacted.filter((digest) => !(tombstones ?? []).some(
+      (t) => t.digest === digest && t.redacted.includes(number)));
+    if (unrecorded.length === 0) return { problems: [], redacted: true, data: read.data };
+    return fail(tombstones === undefined
+      ? 'its body says an erasure redacted it: give the store\'s tombstones (store checkpoints --json) to check that'
+      : 'its body says an erasure redacted it, but no erasure records doing so: it was altered');
   }
   if (!verifySignature(null, Buffer.from(body, 'utf8'), key, Buffer.from(signature, 'hex'))) {
-    return ['its signature does not verify with this key: altered, forged, or signed with another key'];
+    return fail('its signature does not verify with this key: altered, forged, or signed with another key');
   }
-  let data;
-  try {
-    data = parseJson(body);
-  } catch (error) {
-    return [`its body is not JSON (${error.message})`];
+  if (read.why !== undefined) return fail(read.why);
+  const { data, format } = read;
+  if (format === 2 && !whole && salt === undefined) {
+    return fail("checking one athlete's export against a format-2 checkpoint needs the store's salt");
   }
-  const keys = data instanceof Map ? [...data.keys()].sort().join(',') : '';
-  if (keys !== 'erasures,format,heads,made_at,number,public_key' || canonical(data.get('format')) !== '2'
-      || canonical(data) !== body || !(data.get('heads') instanceof Map)) {
-    return ['its body is not a format-2 checkpoint in canonical form'];
-  }
+  const problems = [];
   if (data.get('public_key') !== rawPublic(key)) problems.push('its body names another public key');
-  const ids = new Map(); // salted digest -> athlete id
-  if (salt !== undefined) {
-    for (const id of chains.keys()) ids.set(createHmac('sha256', Buffer.from(salt, 'hex')).update(id, 'utf8').digest('hex'), id);
+  const number = Number(data.get('number').text);
+  const ids = new Map(); // the key of each athlete's heads -> athlete id
+  for (const id of chains.keys()) {
+    if (format === 1) ids.set(id, id);
+    else if (salt !== undefined) ids.set(saltedDigest(salt, id), id);
   }
   for (const [name, signed] of data.get('heads')) {
     const [seq, digest] = Array.isArray(signed) ? signed : [];
@@ -465,34 +540,113 @@ export function verifyCheckpoint(checkpoint, key, chains, { salt, whole = true }
       continue;
     }
     const n = Number(seq.text);
+    const erased = format === 2 ? (tombstones ?? []).filter((t) => t.digest === name && t.checkpoint >= number) : [];
+    if (erased.length) { // erased after this checkpoint: the tombstone holds the head
+      if (!erased.some((t) => t.hashes[n] === digest)) {
+        problems.push(`head ${name.slice(0, 12)}: record ${n + 1} (${digest.slice(0, 12)}) signed by `
+          + `checkpoint ${number} is not in the tombstone of that athlete's erasure: it was rewritten`);
+      }
+      continue;
+    }
     if (!whole && !ids.has(name)) continue; // another athlete's head
-    const owners = salt !== undefined ? [ids.get(name)].filter((id) => id !== undefined) : [...chains.keys()];
+    const owners = format === 1 || salt !== undefined
+      ? [ids.get(name)].filter((id) => id !== undefined) : [...chains.keys()];
     if (!owners.some((id) => chains.get(id)[n] === digest)) {
       problems.push(`head ${name.slice(0, 12)}: record ${n + 1} (${digest.slice(0, 12)}) signed by `
-        + `checkpoint ${canonical(data.get('number'))} is not in this export: it was rewritten or removed`);
+        + `checkpoint ${number} is not in this export: it was rewritten or removed`);
     }
   }
-  return problems;
+  return { problems, redacted: false, data };
+}
+
+/** The problems of one checkpoint ({body, signature}) checked against the chains (no
+ * tombstones: for a store nobody was erased from). */
+export function verifyCheckpoint(checkpoint, key, chains, { salt, whole = true } = {}) {
+  return checkCheckpoint(checkpoint, key, chains, { salt, whole }).problems;
+}
+
+/**
+ * Check what `footcore store checkpoints STORE --json` printed (every checkpoint and
+ * tombstone) against a key and the chains an export rebuilt: erasures.md's steps 1-6.
+ * Returns the problems, the numbers of the redacted checkpoints, and how many checkpoints
+ * were checked by their signature.
+ */
+export function verifySigned(document, key, chains, { salt, whole = true } = {}) {
+  const problems = [];
+  const listed = document instanceof Map ? document.get('checkpoints') : undefined;
+  const given = document instanceof Map ? document.get('erasures') : undefined;
+  if (!Array.isArray(listed) || !Array.isArray(given)) {
+    return { problems: ['not what store checkpoints --json prints (checkpoints, erasures)'], redacted: [], checked: 0 };
+  }
+  const tombstones = [];
+  given.forEach((entry, index) => {
+    const found = readTombstone({ hash: entry?.get?.('hash'), body: entry?.get?.('body') });
+    if (found.why) problems.push(`erasure ${index + 1} (${String(entry?.get?.('hash')).slice(0, 12)}): ${found.why}`);
+    else tombstones.push(found);
+  });
+  const redacted = [];
+  let checked = 0;
+  listed.forEach((entry, index) => {
+    const checkpoint = { body: entry?.get?.('body'), signature: entry?.get?.('signature') };
+    const found = checkCheckpoint(checkpoint, key, chains, { salt, whole, tombstones });
+    const number = found.data ? Number(found.data.get('number').text) : null;
+    if (number !== null && number !== index + 1) {
+      problems.push(`checkpoint ${number} stands where checkpoint ${index + 1} should: checkpoints were removed or moved`);
+    }
+    problems.push(...found.problems.map((p) => `checkpoint ${number ?? index + 1}: ${p}`));
+    if (found.redacted) redacted.push(number);
+    if (!found.data || found.redacted || found.problems.length) return;
+    checked += 1;
+    if (found.data.has('erasures')) {
+      const signed = found.data.get('erasures');
+      for (const hash of signed.filter((h) => !tombstones.some((t) => t.hash === h))) {
+        problems.push(`checkpoint ${number}: it signed the erasure ${hash.slice(0, 12)}, which is not `
+          + 'among the tombstones: it was removed or rewritten');
+      }
+      for (const t of tombstones.filter((t) => t.checkpoint < number && !signed.includes(t.hash))) {
+        problems.push(`erasure ${t.hash.slice(0, 12)}: it says it came after checkpoint ${t.checkpoint}, `
+          + `but checkpoint ${number} does not sign it: it was added or rewritten afterwards`);
+      }
+    }
+  });
+  for (const t of tombstones) {
+    for (const [id, hashes] of chains) {
+      if (t.head !== null && hashes[t.hashes.length - 1] === t.head) {
+        problems.push(`erasure ${t.hash.slice(0, 12)}: the records it says were erased are in this export `
+          + `(athlete ${id}): it is not an erasure`);
+      }
+    }
+  }
+  return { problems, redacted, checked };
 }
 
 // ------------------------------------------------------------------ one file
 
-/** Verify an export's text, either kind; with `checkpoint` and `key`, check it too. */
-export function verifyExport(text, { head, checkpoint, key, salt } = {}) {
-  let whole = null;
+/** Verify an export's text, either kind; with `key` and `checkpoint` (one {body,
+ * signature}) or `signed` (what store checkpoints --json printed, parsed), check it too. */
+export function verifyExport(text, { head, checkpoint, signed, key, salt } = {}) {
+  let one = null;
   try {
-    whole = parseJson(text);
+    one = parseJson(text);
   } catch {
     // not one JSON value: JSON Lines
   }
-  const report = whole instanceof Map && whole.has('records') && !whole.has('decision')
-    ? verifyAthleteExport(whole, { head })
+  const report = one instanceof Map && one.has('records') && !one.has('decision')
+    ? verifyAthleteExport(one, { head })
     : verifyLog(text, { head });
+  const whole = report.kind === 'log';
   if (checkpoint !== undefined) {
-    const found = verifyCheckpoint(checkpoint, key, report.chains, { salt, whole: report.kind === 'log' });
+    const found = verifyCheckpoint(checkpoint, key, report.chains, { salt, whole });
     report.problems.push(...found.map((p) => `checkpoint: ${p}`));
     report.ok = report.problems.length === 0;
-    report.checked = true;
+    report.checked = 1;
+  }
+  if (signed !== undefined) {
+    const found = verifySigned(signed, key, report.chains, { salt, whole });
+    report.problems.push(...found.problems);
+    report.ok = report.problems.length === 0;
+    report.checked = found.checked;
+    report.redacted = found.redacted;
   }
   return report;
 }
@@ -527,7 +681,13 @@ function main(args) {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(files[0]));
     if (options.checkpoint !== undefined) {
       const found = parseJson(readFileSync(options.checkpoint, 'utf8'));
-      given.checkpoint = { body: found.get?.('body'), signature: found.get?.('signature') };
+      if (found instanceof Map && found.has('checkpoints')) { // store checkpoints --json
+        given.signed = found;
+        const salt = found.get('salt');
+        if (given.salt === undefined && typeof salt === 'string' && HEX64.test(salt)) given.salt = salt;
+      } else {
+        given.checkpoint = { body: found.get?.('body'), signature: found.get?.('signature') };
+      }
       const keyText = options['public-key'];
       given.key = publicKey(HEX64.test(keyText) ? keyText : readFileSync(keyText, 'utf8'));
     }
@@ -542,7 +702,14 @@ function main(args) {
     for (const problem of report.problems) console.log(`  ${problem}`);
     exit(1);
   }
-  const signed = report.checked ? '; the checkpoint is validly signed and matches' : '';
+  let signed = '';
+  if (given.checkpoint !== undefined) signed = '; the checkpoint is validly signed and matches';
+  if (given.signed !== undefined) {
+    signed = `; ${report.checked} checkpoint(s) validly signed and matching`;
+    if (report.redacted.length) {
+      signed += `; checkpoint(s) ${report.redacted.join(', ')} redacted by erasure (signature no longer checkable)`;
+    }
+  }
   console.log(`${files[0]}: verified: ${what}, ${report.records} record(s), `
     + `${report.chains.size} athlete(s), head ${report.head}${signed}`);
   exit(0);

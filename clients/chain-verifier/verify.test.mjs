@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import {
   JsonError, LOG_GENESIS, canonical, floatText, parseJson, publicKey, recordHash, rowText,
-  sha256, storeGenesis, verifyCheckpoint, verifyExport,
+  readTombstone, saltedDigest, sha256, storeGenesis, verifyCheckpoint, verifyExport,
 } from './verify.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -150,6 +150,75 @@ test('damage that is not an edit: a torn last line, a line not JSON, a duplicate
   const line = EXPORT.split('\n')[0];
   assert.equal(verifyExport(`${line.replace('{"decision":', '{"seq":0,"decision":')}\n`).ok, false);
   assert.equal(verifyExport('').ok, true); // a store with no decisions exports nothing
+});
+
+const ERASURE = vector('erasure.json');
+const SIGNED = read('erased-checkpoints.json');
+
+/** export.jsonl and erased-checkpoints.json (parsed) after one edit of erasure.json
+ * (erasures.md says how). */
+function erasureCopy(edit) {
+  const data = JSON.parse(SIGNED);
+  let text = EXPORT;
+  const replace = (body) => {
+    assert.ok(body.includes(edit.old), edit.op);
+    return edit.all ? body.split(edit.old).join(edit.new) : body.replace(edit.old, edit.new);
+  };
+  if (edit.op === 'tombstone') {
+    const [tombstone] = data.erasures;
+    tombstone.body = replace(tombstone.body);
+    if (edit.rehash) tombstone.hash = sha256(tombstone.body);
+  } else if (edit.op === 'drop-tombstone') {
+    data.erasures.pop();
+  } else if (edit.op === 'add-tombstone') {
+    data.erasures.push(edit.tombstone);
+  } else if (edit.op === 'checkpoint') {
+    const checkpoint = data.checkpoints.find((c) => c.number === edit.number);
+    checkpoint.body = replace(checkpoint.body);
+  } else if (edit.op === 'drop-checkpoint') {
+    data.checkpoints = data.checkpoints.filter((c) => c.number !== edit.number);
+  } else {
+    assert.equal(edit.op, 'export');
+    text = tampered(edit.edit);
+  }
+  return { text, signed: parseJson(JSON.stringify(data)), salt: data.salt };
+}
+
+test('a store with format-1 checkpoints and an erasure: verified, one checkpoint redacted', () => {
+  const { text, signed, salt } = erasureCopy({ op: 'drop-checkpoint', number: 0 }); // no edit
+  assert.equal(text, EXPORT);
+  for (const given of [salt, undefined]) {
+    const report = verifyExport(text, { signed, key: KEY, salt: given });
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.ok, ERASURE.expected.ok);
+    assert.equal(report.checked, ERASURE.expected.checked.length);
+    assert.deepEqual(report.redacted, ERASURE.expected.redacted);
+    assert.deepEqual(Object.fromEntries(report.chains), ERASURE.expected.athletes);
+  }
+  const [entry] = signed.get('erasures');
+  const tombstone = readTombstone({ hash: entry.get('hash'), body: entry.get('body') });
+  assert.equal(tombstone.why, undefined);
+  assert.deepEqual(tombstone.hashes, ERASURE.expected.erased.hashes);
+  assert.equal(tombstone.digest, saltedDigest(salt, 'b-2'));
+  assert.equal(tombstone.digest, ERASURE.expected.erased.digest);
+  assert.equal(ERASURE.public_key_hex, CHECKPOINT.public_key_hex);
+  // Each checkpoint alone: format 1 checks by id with no salt; the redacted one needs the
+  // tombstones to be told from an altered one.
+  const { chains } = verifyExport(text);
+  const [first, second] = signed.get('checkpoints').map((c) => ({ body: c.get('body'), signature: c.get('signature') }));
+  assert.deepEqual(verifyCheckpoint(first, KEY, chains), []);
+  assert.match(verifyCheckpoint(second, KEY, chains)[0], /redacted it: give the store's tombstones/);
+});
+
+test('every tampered copy of a store with an erasure fails, with the salt or without', () => {
+  assert.ok(ERASURE.cases.length >= 8);
+  for (const { name, edit, ok } of ERASURE.cases) {
+    const { text, signed, salt } = erasureCopy(edit);
+    for (const given of [salt, undefined]) {
+      const report = verifyExport(text, { signed, key: KEY, salt: given });
+      assert.equal(report.ok, ok, `${name} (salt: ${given !== undefined}): ${report.problems}`);
+    }
+  }
 });
 
 const CLI = join(HERE, 'verify.mjs');

@@ -1,5 +1,7 @@
 """The test vectors of docs/spec/, made by the library itself: canonical JSON, the hash
-chains, a store's export and tampered copies of it, and a signed checkpoint.
+chains, a store's export and tampered copies of it, a signed checkpoint, and a store with
+format-1 checkpoints and an erasure, as ``footcore store checkpoints --json`` prints them,
+with tampered copies.
 
     python docs/spec/vectors/make_vectors.py          # rewrite the files beside this one
     python docs/spec/vectors/make_vectors.py --check  # exit 1 if they differ from the files
@@ -34,7 +36,7 @@ from footcore._convert import CONVERTER
 from footcore._jsonparse import parse_json
 from footcore._store._interchange import write_log
 from footcore._store._rows import genesis, plan_hash, record_hash
-from footcore._store._sign import sign
+from footcore._store._sign import Checkpoint, body, sign
 
 HERE = Path(__file__).parent
 VERSION = "0.0.0+spec"  # every decision's footcore_version, so releases leave these alone
@@ -161,6 +163,20 @@ def pinned_export(folder: Path) -> Path:
     return folder / "export.jsonl"
 
 
+def store_chains(text: str) -> dict[str, list[str]]:
+    """Each athlete's store chain rebuilt from an export's text: their record hashes."""
+    chains: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        data = json.loads(line)["decision"]
+        athlete = data["state"]["athlete_id"]
+        row = dict(data, plan=plan_hash(_encode(data["plan"]).decode()),
+                   prior_plan=plan_hash(_encode(data["prior_plan"]).decode()))
+        hashes = chains.setdefault(athlete, [])
+        hashes.append(record_hash(len(hashes), hashes[-1] if hashes else genesis(athlete),
+                                  _encode(row).decode()))
+    return chains
+
+
 def store_heads(db: Path) -> dict[str, tuple[int, str]]:
     with fc.open_store(db) as store:
         return {a: (len(e["records"]) - 1, e["head"])
@@ -208,6 +224,129 @@ def checkpoint_vector(db: Path) -> dict[str, Any]:
              "signature": checkpoint.signature[:-1] + flipped, "ok": False},
         ],
     }
+
+
+ERASED_ON = date(2026, 2, 4)
+
+
+def _stored(db: Path, number: int, text: str, signature: str) -> None:
+    with sqlite3.connect(db) as connection:
+        connection.execute("INSERT INTO footcore_checkpoints VALUES (?, ?, ?)",
+                           (number, text, signature))
+    connection.close()
+
+
+def _format_1(db: Path, key: Ed25519PrivateKey, number: int) -> None:
+    """A checkpoint of format 1 (heads by athlete id), as footcore signed them before
+    schema 2, stored as the store's checkpoint ``number``."""
+    heads = tuple((a, seq, h) for a, (seq, h) in sorted(store_heads(db).items()))
+    public = key.public_key().public_bytes_raw().hex()
+    text = body(Checkpoint(number, f"2026-02-0{number}T12:00:00+00:00", heads, public, ""), 1)
+    _stored(db, number, text, key.sign(text.encode()).hex())
+
+
+def _format_2(db: Path, key: Ed25519PrivateKey, number: int) -> None:
+    with fc.open_store(db, readonly=True) as store:
+        erasures = tuple(e["hash"] for e in store.export_checkpoints()["erasures"])
+    heads = tuple((a, seq, h) for a, (seq, h) in store_heads(db).items())
+    checkpoint, text = sign(key, number, f"2026-02-0{number}T12:00:00+00:00", heads, SALT,
+                            erasures)
+    _stored(db, number, text, checkpoint.signature)
+
+
+def erased_store(folder: Path) -> tuple[str, dict[str, Any]]:
+    """A store's export and its checkpoints and tombstones (``store checkpoints --json
+    --salt``): a-1 and zoë (export.jsonl's) signed by checkpoint 1 (format 1); b-2 added,
+    all three signed by checkpoint 2 (format 1) and 3 (format 2); b-2 erased (redacting
+    checkpoint 2), then checkpoint 4 (format 2, signing the erasure). Verified by the
+    library first."""
+    engine = fc.Engine(fc.load_rulebook(), backend="native")
+    start = date(2026, 1, 5)
+    with fc.open_store(folder / "made-b.db") as store:
+        store.add_athlete(engine.new_athlete("b-2", goal=fc.Goal.RUNNER, start=start))
+        for n in range(2):
+            store.check_in(engine, "b-2", fc.CheckIn(on=start + timedelta(days=2 * n),
+                                                     completed=True, minutes=20, id=f"b-{n}"))
+        decisions = [attrs.evolve(d, footcore_version=VERSION) for d in store.decisions("b-2")]
+    write_log((CONVERTER.unstructure(d) for d in decisions), folder / "b-2.jsonl")
+    key = Ed25519PrivateKey.from_private_bytes(SEED)
+    db = folder / "erased.db"
+    with fc.open_store(db) as store:
+        store.import_jsonl(folder / "pinned.jsonl")
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE footcore_meta SET value = ? WHERE key = 'salt'", (SALT.hex(),))
+    connection.close()
+    _format_1(db, key, 1)
+    with fc.open_store(db) as store:
+        store.import_jsonl(folder / "b-2.jsonl")
+    _format_1(db, key, 2)
+    _format_2(db, key, 3)
+    with fc.open_store(db) as store:
+        receipt = store.erase("b-2", by="dpo", reason="gdpr-art-17", comment="ticket 4411",
+                              on=ERASED_ON)
+        assert receipt.redacted == (2,)
+    _format_2(db, key, 4)
+    with fc.open_store(db, readonly=True) as store:
+        report = store.verify(public_key=key.public_key())
+        assert report.ok and report.checkpoints == 3 and report.redacted == (2,), report
+        store.export_jsonl(folder / "erased.jsonl")
+        signed = store.export_checkpoints(salt=True)
+    return ((folder / "erased.jsonl").read_text(encoding="utf-8"),
+            {**signed, "source": "erased.db"})  # not the temporary folder's path
+
+
+def _forged_tombstone(text: str) -> dict[str, str]:
+    """A tombstone for a-1, whose records are still in the export: well formed, its hash
+    right, said to come after the last checkpoint (which therefore cannot sign it)."""
+    hashes = store_chains(text)["a-1"]
+    forged = _encode({"by": "dpo", "checkpoint": 4, "comment": None,
+                      "digest": hmac.new(SALT, b"a-1", hashlib.sha256).hexdigest(),
+                      "erased_on": "2026-02-06", "format": 1, "hashes": hashes,
+                      "head": hashes[-1], "reason": "other", "records": len(hashes),
+                      "redacted": [], "role": "operator"}).decode()
+    return {"hash": hashlib.sha256(forged.encode()).hexdigest(), "body": forged}
+
+
+def erasure_vector(text: str, signed: dict[str, Any]) -> dict[str, Any]:
+    """erasure.json: the store's export and checkpoints (erasures.md), what verifying them
+    gives, and tampered copies that must fail."""
+    (tombstone,) = signed["erasures"]
+    erased = json.loads(tombstone["body"])
+    first = json.loads(signed["checkpoints"][0]["body"])
+    public = first["public_key"]
+    a_1 = first["heads"]["a-1"][1]
+    cases = [
+        {"name": "tombstone-edited", "why": "erasures.md step 1",
+         "edit": {"op": "tombstone", "old": '"reason":"gdpr-art-17"', "new": '"reason":"other"'}},
+        {"name": "tombstone-rewritten-and-rehashed", "why": "erasures.md steps 4 and 5",
+         "edit": {"op": "tombstone", "old": '"by":"dpo"', "new": '"by":"ops"', "rehash": True}},
+        {"name": "tombstone-head-rewritten", "why": "erasures.md step 3",
+         "edit": {"op": "tombstone", "old": erased["head"], "new": "0" * 64, "all": True,
+                  "rehash": True}},
+        {"name": "tombstone-removed", "why": "erasures.md steps 3 and 4, checkpoints.md step 4",
+         "edit": {"op": "drop-tombstone"}},
+        {"name": "tombstone-for-an-athlete-still-there", "why": "erasures.md step 6",
+         "edit": {"op": "add-tombstone", "tombstone": _forged_tombstone(text)}},
+        {"name": "format-1-head-changed", "why": "checkpoints.md step 1",
+         "edit": {"op": "checkpoint", "number": 1, "old": a_1, "new": "0" * 64}},
+        {"name": "format-1-redaction-claimed", "why": "checkpoints.md step 4",
+         "edit": {"op": "checkpoint", "number": 1, "old": f'{public}"}}',
+                  "new": f'{public}","redacted":["{erased["digest"]}"]}}'}},
+        {"name": "checkpoint-removed", "why": "erasures.md step 2",
+         "edit": {"op": "drop-checkpoint", "number": 3}},
+        {"name": "export-rewritten-and-rehashed", "why": "checkpoints.md step 3 (formats 1 and 2)",
+         "edit": {"op": "export", "edit": TAMPERED[-1]["edit"]}},
+    ]
+    return {"about": "erasures.md: erased-checkpoints.json (store checkpoints --json --salt, "
+                     "its source renamed) of a store whose export after b-2's erasure is "
+                     "export.jsonl, byte for byte; signed with checkpoint.json's TEST-ONLY "
+                     "key; each case is an edit that must make verifying fail",
+            "public_key_hex": public,
+            "expected": {"ok": True, "checked": [1, 3, 4], "redacted": [2],
+                         "erased": {"digest": erased["digest"], "records": erased["records"],
+                                    "hashes": erased["hashes"]},
+                         "athletes": store_chains(text)},
+            "cases": [{**case, "ok": False} for case in cases]}
 
 
 # Edits that tamper with export.jsonl (lines counted from 1), and what each must give:
@@ -260,7 +399,12 @@ def build() -> dict[str, str]:
         text = pinned_export(folder).read_text(encoding="utf-8")
         checkpoint = checkpoint_vector(folder / "store.db")
         heads = store_heads(folder / "store.db")
-        return _files(text, checkpoint, heads, folder)
+        files = _files(text, checkpoint, heads, folder)
+        erased, signed = erased_store(folder)
+        assert erased == text  # an erasure leaves no trace in an export
+        files["erased-checkpoints.json"] = _json(signed)
+        files["erasure.json"] = _json(erasure_vector(erased, signed))
+        return files
 
 
 def _files(text: str, checkpoint: dict[str, Any], heads: dict[str, tuple[int, str]],
@@ -268,15 +412,7 @@ def _files(text: str, checkpoint: dict[str, Any], heads: dict[str, tuple[int, st
     report = _verified(text, folder)
     assert report.ok
     lines = text.splitlines()
-    chains: dict[str, list[str]] = {}
-    for line in lines:
-        data = json.loads(line)["decision"]
-        athlete = data["state"]["athlete_id"]
-        row = dict(data, plan=plan_hash(_encode(data["plan"]).decode()),
-                   prior_plan=plan_hash(_encode(data["prior_plan"]).decode()))
-        hashes = chains.setdefault(athlete, [])
-        hashes.append(record_hash(len(hashes), hashes[-1] if hashes else genesis(athlete),
-                                  _encode(row).decode()))
+    chains = store_chains(text)
     assert {a: (len(h) - 1, h[-1]) for a, h in chains.items()} == heads
     expected = {"about": "exports.md: what verifying export.jsonl gives",
                 "ok": True, "records": len(lines), "head": report.head,

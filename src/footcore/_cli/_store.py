@@ -1,8 +1,8 @@
 """The commands over a store: ``store
-verify|state|history|export|import|load|checkpoint|init``;
-``store upgrade``, which moves every athlete to another rulebook; ``store
-override|goal``, which record a coach's or clinician's override and a change of goal in the
-athlete's chain; and ``store export-athlete|erase``, one athlete's data and its erasure.
+verify|state|history|export|import|load|checkpoint|checkpoints|init``; ``store upgrade``,
+which moves every athlete to another rulebook; ``store override|goal``, which record a
+coach's or clinician's override and a change of goal in the athlete's chain; and ``store
+export-athlete|erase``, one athlete's data and its erasure.
 
 Commands that only read open the store read-only, so a mistyped path is an error (the
 store is missing) instead of a new, empty store that verifies; ``init``, ``import``,
@@ -16,7 +16,7 @@ import argparse
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._audit_records import refuse_to_write_over_a_database
 from .._convert import CONVERTER, to_json
@@ -166,6 +166,51 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signed_line(checkpoint: dict[str, Any]) -> str:
+    """One stored checkpoint, for a person: what its body says, not whether it verifies."""
+    number = checkpoint["number"]
+    if checkpoint["format"] is None:
+        return f"  checkpoint {number}: not a checkpoint footcore reads (store verify says why)"
+    line = (f"  checkpoint {number}: format {checkpoint['format']}, made "
+            f"{checkpoint['made_at']}, key {checkpoint['public_key'][:12]}")
+    if checkpoint["redacted"]:
+        line += ", redacted by erasure (signature no longer checkable)"
+    return line
+
+
+def _erasure_line(erasure: dict[str, Any]) -> str:
+    """One stored tombstone, for a person."""
+    try:
+        data = json.loads(erasure["body"])
+        said = (f": athlete erased on {data['erased_on']} by {data['by']}, "
+                f"{counted(len(data['hashes']), 'record')}")
+    except (TypeError, ValueError, KeyError):
+        said = ": not a tombstone footcore reads (store verify says why)"
+    return f"  erasure {str(erasure['hash'])[:12]}{said}"
+
+
+def _checkpoints(args: argparse.Namespace) -> int:
+    source = redact(args.source)
+    with reading(args.source, f"footcore audit verify {source} --head HASH (a log is not "
+                              f"signed)") as store:
+        data = store.export_checkpoints(salt=args.salt)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{store.location}: {counted(len(data['checkpoints']), 'checkpoint')}, "
+          f"{counted(len(data['erasures']), 'erasure')}")
+    for checkpoint in data["checkpoints"]:
+        print(_signed_line(checkpoint))
+    for erasure in data["erasures"]:
+        print(_erasure_line(erasure))
+    if "salt" in data:
+        print(f"  salt: {data['salt']}")
+    if data["checkpoints"] or data["erasures"]:
+        print(f"Each body as stored and its signature: footcore store checkpoints "
+              f"{source} --json")
+    return 0
+
+
 def _init(args: argparse.Namespace) -> int:
     source = redact(args.source)
     expect(args.source, "store", f"footcore store import NEW.db {source} to make a store "
@@ -247,8 +292,8 @@ def _source(cmd: argparse.ArgumentParser) -> None:
 
 
 def add_store_commands(commands: Commands) -> None:
-    """Declare ``store`` (verify, state, history, export, import, load, checkpoint, init,
-    upgrade, override, goal, export-athlete, erase)."""
+    """Declare ``store`` (verify, state, history, export, import, load, checkpoint,
+    checkpoints, init, upgrade, override, goal, export-athlete, erase)."""
     store = commands.add_parser(
         "store", help="Verify, read, export, import or sign a store of athletes and "
                       "decisions; export or erase one athlete.",
@@ -337,6 +382,22 @@ def add_store_commands(commands: Commands) -> None:
     _source(cmd)
     cmd.add_argument("--key", required=True, metavar="PRIVATE.pem",
                      help="the Ed25519 private key, PEM, unencrypted")
+
+    cmd = add_command(
+        actions, "checkpoints", _checkpoints,
+        "Print the store's signed checkpoints and the tombstones of its erased athletes; "
+        "with --json, each body exactly as stored (a checkpoint's as signed) and its "
+        "signature, for a verifier in another language (docs/spec/checkpoints.md). "
+        "Nothing is verified: store verify --public-key does that.",
+        "  footcore store checkpoints footcore.db\n"
+        "  footcore store checkpoints footcore.db --json > checkpoints.json\n"
+        "  node verify.mjs audit.jsonl --checkpoint checkpoints.json --public-key "
+        "signing.pub.pem", rules=False, json="the checkpoints and tombstones")
+    _source(cmd)
+    cmd.add_argument("--salt", action="store_true",
+                     help="also print the store's salt, which checking one athlete's export "
+                          "against a checkpoint needs (whoever has it can test a guessed id "
+                          "against the digests)")
 
     cmd = add_command(
         actions, "init", _init,

@@ -37,6 +37,7 @@ from ._rows import (
 )
 from ._rulebooks import keep_rulebook
 from ._sign import Checkpoint, check_key, sign
+from ._signed import export_signed
 from ._upgrade import given_rulebooks
 from ._verify import StoreReport, verify_store
 
@@ -262,6 +263,24 @@ class Store(WritingStore):
             tx.run("INSERT INTO footcore_checkpoints (number, body, signature) "
                    "VALUES (?, ?, ?)", (number, text, checkpoint.signature))
         return checkpoint
+
+    def export_checkpoints(self, *, salt: bool = False) -> dict[str, Any]:
+        """The store's checkpoints and the tombstones of its erased athletes as JSON data,
+        each body exactly as stored (a checkpoint's as signed), for a verifier that reads
+        the spec (docs/spec/checkpoints.md): ``format`` (1), ``source``, ``checkpoints``
+        (by number: ``number``, ``format``, ``made_at``, ``public_key``, ``redacted``,
+        ``body``, ``signature``) and ``erasures`` (``hash``, ``body``). Nothing is verified:
+        :meth:`verify` does that. With ``salt``, also the store's ``salt``, which one
+        athlete's export needs to be checked against a checkpoint; whoever has it can test
+        a guessed id against the digests.
+
+        Raises:
+            StoreError: the database could not be read.
+        """
+        if not isinstance(salt, bool):
+            raise InputError(f"salt: got {salt!r:.40}; accepted: True or False", field="salt")
+        with self._lock, self._read() as tx:
+            return export_signed(tx, self.location, self.schema, salt)
 
     def _head(self, athlete_id: object, records: object, head: object) -> tuple[str, int, str]:
         """An athlete's row as a checkpoint signs it: (id, last seq, head hash).

@@ -41,8 +41,8 @@ class StoreProblem:
     the sequence 1, 2, 3...), ``"rulebook"`` (a kept rulebook that is not the rulebook
     of the digest it is kept under) or ``"erasure"`` (an erased athlete's tombstone edited, or
     rewritten so that it contradicts a checkpoint signed before the erasure, or removed or
-    rewritten after a checkpoint signed it; such a problem names no athlete: the store no
-    longer knows the id).
+    rewritten after a checkpoint signed it, or not signed by a checkpoint made after it, or
+    whose records are still in the store; such a problem names no athlete).
     """
 
     kind: str
@@ -323,6 +323,37 @@ def _check_erased(number: int, tombstone: Tombstone, seq: int, signed: str) -> s
             f"tombstone {held}: it was rewritten")
 
 
+def _unsigned_or_undone(checkpoints: list[Signed], erased: list[Tombstone],
+                        ids: dict[str, str], chains: dict[str, _Chain]
+                        ) -> list[StoreProblem]:
+    """The erasures that checkpoints and chains contradict (docs/spec/erasures.md, steps 4
+    to 6): one a checkpoint signed that the store no longer holds; one said to come before
+    a checkpoint that does not sign it; one whose records a live chain still holds."""
+    problems, kept = [], {t.receipt.hash for t in erased}
+    for signed in checkpoints:
+        number = signed.checkpoint.number
+        for missing in sorted(set(signed.checkpoint.erasures) - kept):
+            problems.append(StoreProblem(
+                "erasure", None, None, f"checkpoint {number} signed the erasure "
+                f"{missing[:12]}, which the store no longer holds as signed: it was removed "
+                f"or rewritten"))
+        problems.extend(StoreProblem(
+            "erasure", None, None, f"the erasure {t.receipt.hash[:12]} ({t.receipt}) says "
+            f"it came after checkpoint {t.checkpoint}, but checkpoint {number} does not "
+            f"sign it: it was added or rewritten afterwards")
+            for t in erased if signed.format == FORMAT and t.checkpoint < number
+            and t.receipt.hash not in signed.checkpoint.erasures)
+    for t in erased:
+        chain = chains.get(ids.get(t.receipt.digest, ""))
+        if (chain is not None and t.receipt.head is not None
+                and chain.hashes.get(t.receipt.records - 1) == t.receipt.head):
+            problems.append(StoreProblem(
+                "erasure", None, None, f"the erasure {t.receipt.hash[:12]} ({t.receipt}): "
+                f"the records it says were erased are still in the store: it is not an "
+                f"erasure"))
+    return problems
+
+
 def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
                  schema: int = 2) -> StoreReport:
     """Verify the store as ``tx`` sees it (a store of ``schema``)."""
@@ -362,13 +393,18 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
         else:
             checkpoints.append(found)
     ids = ({digest(salt_value, a): a for a in athletes if isinstance(a, str)}
-           if salt_value is not None and any(c.format == FORMAT for c in checkpoints)
+           if salt_value is not None and (erased or any(c.format == FORMAT
+                                                         for c in checkpoints))
            else {})
     heads = _signed_heads(checkpoints, erased, ids)
     wanted: dict[str, set[int]] = {}
     for _, _, owner, seq, _ in heads:
         if isinstance(owner, str):
             wanted.setdefault(owner, set()).add(seq)
+    for tombstone in erased:  # where a live chain of its digest would hold its head
+        if tombstone.receipt.digest in ids and tombstone.receipt.head is not None:
+            wanted.setdefault(ids[tombstone.receipt.digest], set()).add(
+                tombstone.receipt.records - 1)
 
     chains: dict[str, _Chain] = {}
     rows = tx.stream("SELECT athlete_id, seq, prev, hash, checkin_id, plan, prior_plan, "
@@ -414,13 +450,7 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
             seen.add((which, kind))
             problems.append(StoreProblem(kind, athlete, None if athlete is None else seq,
                                          detail))
-    kept = {t.receipt.hash for t in erased}
-    for signed in checkpoints:
-        for missing in sorted(set(signed.checkpoint.erasures) - kept):
-            problems.append(StoreProblem(
-                "erasure", None, None, f"checkpoint {signed.checkpoint.number} signed the "
-                f"erasure {missing[:12]}, which the store no longer holds as signed: it "
-                f"was removed or rewritten"))
+    problems.extend(_unsigned_or_undone(checkpoints, erased, ids, chains))
     unanchored = tuple(
         (athlete, anchored.get(athlete, -1) + 1, chain.count - 1)
         for athlete, chain in sorted(chains.items())
