@@ -95,6 +95,7 @@ BASELINES: tuple[tuple[str, str], ...] = (
     ("store init", "{out_file}"),
     ("store export", "{store} {out_file}"),
     ("store import", "{store} {other_log}"),
+    ("store load", "{out_file} {athletes} --rules {rules} --json"),
     ("store checkpoint", "{store} --key {private_key}"),
     ("store checkpoints", "{store} --salt"),
     ("store checkpoints", "{store} --json"),
