@@ -27,6 +27,7 @@ from footcore.testing import (
     harsher_variants,
     histories,
 )
+from rerun import examples
 
 RULEBOOK = footcore.load_rulebook()
 VARIANTS = harsher_variants(RULEBOOK)
@@ -73,7 +74,9 @@ def test_every_back_off_threshold_deload_and_ease_rule_has_a_variant() -> None:
 
 
 @pytest.mark.long
-@settings(deadline=None, max_examples=150, derandomize=True,
+# Rerun on a fifth: the check compares two native engines' days to each rung, the code the
+# whole run searches with every example; the histories are the same on any interpreter.
+@settings(deadline=None, max_examples=examples(150, rerun=30), derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(history=histories(RULEBOOK), variant=st.sampled_from(VARIANTS))
 def test_no_harsher_variant_reaches_a_rung_sooner(history, variant) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +148,8 @@ HOLDING = derive(RULEBOOK, rules={"stiffness-ease": {"action": footcore.Action.H
 
 
 @pytest.mark.long
-@settings(deadline=None, max_examples=80, derandomize=True,
+# Rerun on a fifth: the same check of two native engines as P10 above.
+@settings(deadline=None, max_examples=examples(80, rerun=16), derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(history=histories(RULEBOOK))
 def test_an_ease_never_climbs_sooner_than_a_plain_hold(history) -> None:  # type: ignore[no-untyped-def]

@@ -454,6 +454,7 @@ def test_derive_rejects_an_invalid_change_with_the_loaders_error() -> None:
 
 
 @pytest.mark.long
+@pytest.mark.once  # the score is the rulebook's and the invariants' (.ci/run's header says)
 def test_footcore_kills_at_least_90_percent_of_the_mutants_of_its_rulebook() -> None:
     report = mutation_score(RULEBOOK, kit_check(RULEBOOK, examples=400))
     by_invariant = collections.Counter(why.split("'")[1] for _, why in report.killed
