@@ -26,6 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import footcore as fc
+import footcore.impact
 import footcore.store
 from footcore._cli import build_parser, main
 from footcore._store._location import conninfo, redact
@@ -342,6 +343,8 @@ class Files:
             return "ops"
         if dest == "log":
             return str(self._log())
+        if dest == "histories":
+            return str(self._histories())
         if dest == "backend":
             return "native"
         if dest == "workers":
@@ -373,6 +376,15 @@ class Files:
             store.check_in(engine, athlete, _checkin())
             store.export_jsonl(self.folder / "import.jsonl")
         return self.folder / "import.jsonl"
+
+    def _histories(self) -> Path:
+        """The history of one new athlete, as store load takes it."""
+        engine = fc.Engine(fc.load_rulebook(), backend="native")
+        state = engine.new_athlete(f"loaded-{uuid.uuid4().hex[:8]}", goal=fc.Goal.RUNNER,
+                                   start=START)
+        path = self.folder / "histories.jsonl"
+        fc.impact.write_histories(path, [fc.impact.History.of(state, [_checkin()])])
+        return path
 
 
 # Options left out unless listed: the ones the runs need even though argparse does not.
