@@ -344,7 +344,8 @@ class SQLiteStore(Store):
                ) -> StoreError:
         """The StoreError for what SQLite (or the OS, while opening) reported, by SQLite's
         result code."""
-        if self._closed:  # SQLite's "Cannot operate on a closed database"
+        if self._closed and isinstance(exc, (sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+            # "Cannot operate on a closed database", or SQLite's misuse of one closing
             return StoreError(f"store {self.location}: closed; open it again to use it",
                               code="store-closed")
         if isinstance(exc, UnicodeDecodeError):
