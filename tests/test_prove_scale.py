@@ -27,7 +27,7 @@ from footcore._conditions import CompiledRule, FactType, Op, Scalar
 from footcore._conditions import Test as Cond
 from footcore._rulebook_loading import rulebook_data, rulebook_from_data
 from footcore._safety import PAIN_KINDS, _candidates, _unpaused_pain
-from footcore.analysis import prove
+from footcore.analysis import PROVABLE, prove
 from footcore.analysis._bits import NO_ACTION
 from footcore.analysis._cells import SIGNS, Item
 from footcore.analysis._model import Model
@@ -261,3 +261,35 @@ def test_at_every_limit_the_sign_invariants_are_decided_within_a_third_of_the_bu
     report = prove(rulebook, only=("pain-pauses", "backoff-never-raises-load",
                                    "stiffness-never-raises-load"), budget=8_000_000)
     assert [r.status for r in report.results.values()] == ["proved"] * 3, str(report)
+
+
+@pytest.mark.once
+def test_at_every_limit_each_invariant_ends_within_its_budget() -> None:
+    """Building the check-in fact's clock and metric parts is counted in steps (at every
+    limit, one pause and back-off mode has more than a million anchors of clocks), so
+    ``prove`` ends with a verdict or "unknown" naming the budget for each invariant, never
+    runs on; even the two that build those parts most, each alone. A budget too small
+    for the pain invariant, proved within 8 million steps above, leaves it "unknown"."""
+    rulebook = at_limits(RULEBOOK)
+    budget = 150_000
+    reason = f"out of budget ({budget} steps)"
+    report = prove(rulebook, budget=budget)
+    assert set(report.results) == set(PROVABLE)
+    assert all(r.status != "unknown" or r.reason == reason
+               for r in report.results.values()), str(report)
+    assert report.results["pain-pauses"].status == "unknown", str(report)
+    for name in ("monotone", "no-hops-before-clearance"):
+        result = prove(rulebook, only=(name,), budget=budget).results[name]
+        assert (result.status, result.reason) == ("unknown", reason), result
+
+
+@pytest.mark.once
+def test_the_count_of_steps_does_not_depend_on_what_the_model_kept() -> None:
+    """The parts a model keeps built count again in each search, so a budget ends a
+    search at the same step whether or not an earlier one built them."""
+    Model.of.cache_clear()
+    cold = prove(RULEBOOK)
+    warm = prove(RULEBOOK)
+    assert cold.steps == warm.steps and cold.results == warm.results
+    assert prove(RULEBOOK, budget=cold.steps).ok
+    assert not prove(RULEBOOK, budget=cold.steps - 1).ok

@@ -7,7 +7,7 @@ Pure Python; it does not import Hypothesis.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -15,9 +15,15 @@ import attrs
 from .._conditions import Scalar, Test
 from .._enums import RULE_ACTIONS, Action
 
-__all__ = ["NO_ACTION", "Part", "RuleBits", "fold", "steady_part"]
+__all__ = ["NO_ACTION", "Part", "RuleBits", "Spend", "fold", "steady_part", "uncounted"]
 
 NO_ACTION = len(RULE_ACTIONS)  # the rank of "no rule fired" (after the precedence's ranks)
+
+Spend = Callable[[int], None]  # counts work against a budget (raises past it)
+
+
+def uncounted(steps: int) -> None:
+    """Work not counted."""
 
 
 class RuleBits:
@@ -89,12 +95,14 @@ class Part:
     values: Mapping[str, Any]
 
 
-def fold(*groups: Iterable[Part]) -> list[Part]:
+def fold(*groups: Iterable[Part], spend: Spend = uncounted) -> list[Part]:
     """Every combination of one part from each group, with the rule bits ANDed; of the
-    combinations with the same bits, the one of smallest key."""
+    combinations with the same bits, the one of smallest key. Each combination tried is
+    a step of ``spend``."""
     out = {(-1, -1): Part((-1, -1), (), {})}
     for group in groups:
         items = list(group)
+        spend(len(out) * len(items))
         nxt: dict[tuple[int, int], Part] = {}
         for a in out.values():
             for b in items:

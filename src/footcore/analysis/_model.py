@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,7 +45,7 @@ from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook
 from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
-from ._bits import Part, RuleBits, fold, steady_part
+from ._bits import Part, RuleBits, Spend, fold, steady_part, uncounted
 from ._cells import ON, SIGNS, Clock, Context, Item, cell_of, keep_plainest
 from ._plans import plans
 from ._values import candidate_values
@@ -116,6 +116,7 @@ class Model:
         lasting = spec.params.get("persistent_symptom_days")
         self._days = [Test("days", Op.GE, int(lasting.value))] if lasting and (
             {"pain", "backoff"} & set(self.signs)) else []
+        self._built: dict[tuple[Any, ...], tuple[list[Part], int]] = {}
 
     @classmethod
     @functools.lru_cache(maxsize=16)
@@ -223,28 +224,55 @@ class Model:
             groups.append(group)
         return groups
 
-    @functools.lru_cache(maxsize=32)  # noqa: B019
-    def rest(self, paused: bool, backoff: BackOff) -> list[Part]:
+    def rest(self, paused: bool, backoff: BackOff, spend: Spend = uncounted) -> list[Part]:
         """Metrics and clock folded: every way to fill the check-in fact's fields beyond the
-        context, the dose and the lists."""
-        return fold(*self.metrics, self.clocks(paused, backoff))
+        context, the dose and the lists. Building it is counted in steps of ``spend``:
+        each clock option made and each combination folded (at every documented limit,
+        millions); once built, each call counts the same steps again, so the count does
+        not depend on what an earlier call left built."""
+        return self._counted(("rest", paused, backoff), lambda count: fold(
+            *self.metrics, self.clocks(paused, backoff, count), spend=count), spend)
 
-    @functools.lru_cache(maxsize=32)  # noqa: B019
-    def clocks(self, paused: bool, backoff: BackOff) -> list[Part]:
+    def clocks(self, paused: bool, backoff: BackOff, spend: Spend = uncounted) -> list[Part]:
         """The clock parts for this pause and back-off mode: per anchor (whether the
         session was done, the days since the last check-in and session), its change,
-        back-off, window, in-a-row and streak parts, each enumerated on its own."""
+        back-off, window, in-a-row and streak parts, each enumerated on its own; counted
+        as :meth:`rest` is."""
+        return self._counted(("clocks", paused, backoff),
+                             lambda count: self._clocks(paused, backoff, count), spend)
+
+    def _counted(self, memo: tuple[Any, ...], build: Callable[[Spend], list[Part]],
+                 spend: Spend) -> list[Part]:
+        """``build``'s parts, built once and kept with the steps building them took; each
+        call spends those steps (building spends them as it goes, so a budget stops it)."""
+        found = self._built.get(memo)
+        if found is not None:
+            spend(found[1])
+            return found[0]
+        steps = 0
+
+        def count(more: int) -> None:
+            nonlocal steps
+            steps += more
+            spend(more)
+
+        parts = build(count)
+        self._built[memo] = (parts, steps)
+        return parts
+
+    def _clocks(self, paused: bool, backoff: BackOff, spend: Spend) -> list[Part]:
         groups = self._reachable_clocks(paused, backoff) if self.reachable else (
             self._loose_clocks())
         found: list[Part] = []
         for anchor, *options in groups:
+            spend(1 + sum(len(group) for group in options))  # the parts made
             base = Clock(**{**_QUIET, **anchor})
             found.extend(fold([self._clock_part(base, backoff, anchor, "anchor")],
                               *([self._clock_part(base, backoff, option, name)
                                  for option in group]
                                 for name, group in zip(list(_CLOCK_PARTS)[1:], options,
-                                                       strict=True))))
-        return fold(found)
+                                                       strict=True)), spend=spend))
+        return fold(found, spend=spend)
 
     def _clock_part(self, base: Clock, backoff: BackOff, values: Mapping[str, Any],
                     name: str) -> Part:

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from .._conditions import FactType
-from .._enums import Action
+from .._enums import Action, BackOff
 from ._bits import NO_ACTION, Part
 from ._cells import Context, Item
 from ._model import Model
@@ -95,11 +95,21 @@ class Search:
         self._tops: dict[tuple[Any, ...], dict[tuple[int, bool], tuple[Any, ...]]] = {}
         self._pairs: dict[tuple[Any, ...], list[tuple[int, int, tuple[Any, ...]]]] = {}
         self._sides: dict[tuple[Any, ...], list[tuple[Entry, Lists, int]]] = {}
+        self._rest: dict[tuple[bool, BackOff], list[Part]] = {}
 
     def spend(self, steps: int) -> None:
         self.steps += steps
         if self.steps > self.budget:
             raise OutOfBudget
+
+    def rest(self, ctx: Context) -> list[Part]:
+        """The model's :meth:`~Model.rest` for the context's pause and back-off mode, its
+        steps counted once per search."""
+        memo = (ctx.paused, ctx.backoff)
+        found = self._rest.get(memo)
+        if found is None:
+            found = self._rest[memo] = self.model.rest(*memo, spend=self.spend)
+        return found
 
     # -------------------------------------------------------- contexts
 
@@ -254,7 +264,7 @@ class Search:
         if found is not None:
             return found
         m = self.model
-        rest = m.rest(ctx.paused, ctx.backoff)
+        rest = self.rest(ctx)
         found = {}
         side = 0 if clean else 1
         for dose in m.doses(ctx):
@@ -282,7 +292,7 @@ class Search:
         if found is not None:
             return found
         m = self.model
-        rest = m.rest(ctx.paused, ctx.backoff)
+        rest = self.rest(ctx)
         cells: dict[tuple[int, int], tuple[Any, ...]] = {}
         sides = (0 if before[1] else 1, 0 if after[1] else 1)
         for dose in m.doses(ctx):
