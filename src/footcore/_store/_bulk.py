@@ -22,7 +22,7 @@ from .._words import counted
 from ._core import on_rulebook
 from ._db import Tx
 from ._rows import Row, Written, genesis, make_row
-from ._writing import checkin_change, history_retried, same_checkin
+from ._writing import checkin_change, history_retried, same_checkin, sent_by
 
 __all__ = ["Athlete", "LoadReport", "chunks_of", "decide", "write_chunk"]
 
@@ -118,7 +118,7 @@ def decide(engine: Engine, history: History, by: str | None, role: Role | str | 
             raise InputError(f"{where}: checkins[{index}]: {exc}", code=exc.code,
                              field=exc.field) from None
         change = checkin_change(checkin, by, role)
-        took(decision if change is None else attrs.evolve(decision, change=change))
+        took(decision if change is None else sent_by(decision, change))
         if checkin.id is not None:
             seen[checkin.id] = checkin
     change_until(len(checkins))

@@ -35,20 +35,19 @@ if TYPE_CHECKING:
 
 from ._core import Snapshot, StoreCore, checked_athlete_id, checked_engine, on_rulebook
 
-__all__ = ["WritingStore", "checkin_change", "history_retried", "same_checkin"]
+__all__ = ["WritingStore", "checkin_change", "history_retried", "same_checkin", "sent_by"]
 
 _DECISION = trusted(Decision)
 _UNCHANGED = tuple(field.name for field in attrs.fields(Decision) if field.name != "change")
 
 
-def _sent_by(decision: Decision, change: Change) -> Decision:
+def sent_by(decision: Decision, change: Change) -> Decision:
     """The engine's ``decision`` on a check-in with ``change``, a checked change of that
     check-in on its day (who sent it): no check of the decision's could fail anew, and
     ``attrs.evolve`` would run them all again: 25 us of CPU against 2, more than the
     engine's evaluate of a check-in (benchmarks/bench_serve.py --parts, "store.record_check_in,
     by and role" against "store.check_in")."""
     return _DECISION(**{name: getattr(decision, name) for name in _UNCHANGED}, change=change)
-
 
 
 def _same_change(last: Decision, kind: ChangeKind, on: date, by: object, role: object,
@@ -162,7 +161,7 @@ class WritingStore(StoreCore):
                 on_rulebook(engine, snap.state)
                 decision = engine.evaluate(snap.state, checkin)
                 if change is not None:
-                    decision = _sent_by(decision, change)
+                    decision = sent_by(decision, change)
                 if self._record(athlete_id, snap, decision, engine.rulebook):
                     return decision, True
                 # Another writer recorded a decision for this athlete first: read again.
