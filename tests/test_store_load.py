@@ -201,3 +201,8 @@ def test_store_load_loads_a_histories_file_and_says_what_it_refuses(
     err = fails(capsys, "store", "load", store, path)
     assert "'a-0' is in the store already" in err
     assert "footcore store load STORE" in fails(capsys, "store", "load", path, path)
+    # A mistyped or wrong histories file is refused before a new store is made.
+    (tmp_path / "bad.jsonl").write_text('{"bad": 1}\n')
+    for wrong, said in (("typo.jsonl", "no such file"), ("bad.jsonl", "bad.jsonl line 1")):
+        assert said in fails(capsys, "store", "load", tmp_path / "new.db", tmp_path / wrong)
+        assert not (tmp_path / "new.db").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,8 +139,12 @@ def _load(args: argparse.Namespace) -> int:
     source = redact(args.source)
     expect(args.source, "store", f"footcore store load STORE {source}")
     engine = engine_from(args)
+    # The first history read before the store is opened: a mistyped or wrong histories
+    # file leaves no new, empty store behind.
+    histories = read_histories(args.histories)
+    first = next(histories, None)
     with open_store(args.source) as store:  # loading adds athletes: it may create
-        report = store.load_histories(engine, read_histories(args.histories),
+        report = store.load_histories(engine, chain([first] if first else [], histories),
                                       chunk_athletes=args.chunk, by=args.by,
                                       role=args.role)
     if args.json:
