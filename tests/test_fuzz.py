@@ -25,8 +25,12 @@ from fuzz_inputs import (
     rules_copy,
     toml_edits,
 )
+from rerun import examples
 
-FUZZ = settings(max_examples=1000, deadline=None, database=None,
+# The reruns fuzz a quarter as many inputs: the texts and calls are Hypothesis's draws, alike
+# on any interpreter; each rerun shows that interpreter's json, tomllib and exceptions keep
+# the contract on a sample of them (tests/rerun.py).
+FUZZ = settings(max_examples=examples(1000, rerun=250), deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 SEEN: Counter[str] = Counter()
 
@@ -37,7 +41,7 @@ def test_json_states_and_checkins(state: str, checkin: str) -> None:
     check_pair(state, checkin, SEEN)
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(200, rerun=50))
 @given(json_texts(fc.Decision))
 def test_json_decisions(text: str) -> None:
     check_decision(text, SEEN)
@@ -61,7 +65,7 @@ def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return rules_copy(tmp_path_factory.mktemp("fuzz"))
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(200, rerun=50))
 @given(edit=toml_edits())
 def test_rulebook_files(rules: Path, edit: tuple[str, str]) -> None:
     check_toml(rules, *edit, SEEN)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, note, settings
 
 import footcore as fc
 from footcore.testing import EPOCH, inputs
+from rerun import examples
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -32,7 +33,10 @@ def agrees(state: fc.AthleteState, checkin: fc.CheckIn) -> None:
                                         decision.plan.habits)
 
 
-@settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+# The reruns compare a quarter as many inputs: Hypothesis's draws, alike on any interpreter
+# (tests/rerun.py); the floor itself is the benchmarks' baseline, not shipped.
+@settings(deadline=None, max_examples=examples(400, rerun=100),
+          suppress_health_check=[HealthCheck.too_slow])
 @given(inputs(RULEBOOK, today=EPOCH + timedelta(days=200)))
 def test_the_floor_decides_as_the_engine_on_generated_inputs(
         pair: tuple[fc.AthleteState, fc.CheckIn]) -> None:

@@ -88,7 +88,11 @@ CHECKINS = checkins(RULEBOOK, on=LATER)
 MILD_CHECKINS = mild_checkins(RULEBOOK, on=st.dates(TODAY, TODAY + timedelta(days=3)))
 INPUTS = inputs(RULEBOOK, today=TODAY)
 
-SETTINGS = settings(deadline=None, max_examples=200,
+# The reruns draw half as many examples: the draws are Hypothesis's, alike on any
+# interpreter, and the safety invariants among these are also proved for every input by the
+# prover, which runs whole on every interpreter (test_prove); each rerun checks that
+# interpreter decides a sample of the same inputs alike (tests/rerun.py).
+SETTINGS = settings(deadline=None, max_examples=examples(200, rerun=100),
                     suppress_health_check=[HealthCheck.too_slow])
 
 

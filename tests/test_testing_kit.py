@@ -67,6 +67,7 @@ from footcore.testing import (
     register_strategies,
     triggers,
 )
+from rerun import examples
 
 REPO = Path(__file__).resolve().parents[1]
 RULEBOOK = footcore.load_rulebook()
@@ -99,6 +100,8 @@ def test_inputs_are_valid_for_the_rulebook(pair: tuple[AthleteState, CheckIn]) -
     ENGINE.evaluate(*pair)  # raises InputError on anything the engine would refuse
 
 
+@pytest.mark.once  # what the strategies draw, derandomized: Hypothesis's search, the same
+# on any interpreter; the engine deciding those inputs runs on each one in test_properties
 def test_inputs_reach_every_action_including_the_rises() -> None:
     seen = collections.Counter(ENGINE.evaluate(*p).action
                                for p in draw_examples(inputs(RULEBOOK), 500))
@@ -393,7 +396,9 @@ def test_liveness_catches_a_ladder_that_never_tops_out() -> None:
 
 # ---------------------------------------------------------------- the athlete state machine
 
-STATEFUL_EXAMPLES = 40
+# The reruns play a quarter of the runs: the machine's rules and draws are searched alike on
+# any interpreter, so the whole search runs once (tests/rerun.py).
+STATEFUL_EXAMPLES = examples(40, rerun=10)
 STATEFUL_STEPS = 50
 
 
@@ -468,6 +473,8 @@ def test_footcore_kills_at_least_90_percent_of_the_mutants_of_its_rulebook() -> 
     assert report.score >= 0.9, report.summary()
 
 
+@pytest.mark.once  # as the score above: the rules' and the invariants'; mutation_score runs
+# on every interpreter in examples/custom_rulebook and test_prove
 def test_the_safety_invariants_alone_kill_most_unsafe_mutants() -> None:
     # Without the conformance check, a mutant that only makes the rulebook more cautious
     # (or trades rest days for a deload) is no safety fault and may survive; a pain,
