@@ -500,12 +500,9 @@ def test_the_store_round_trip(capsys: pytest.CaptureFixture[str], athlete: tuple
     assert code == 0 and "imported 2 records of 1 athlete" in out
     assert "'a-17' is in the store already" in fails(capsys, "store", "import", db, export)
 
-    import sqlite3
-    from contextlib import closing
-    with closing(sqlite3.connect(db)) as conn:
-        conn.execute("UPDATE footcore_decisions SET decision = REPLACE(decision, "
-                     "'\"minutes\":18', '\"minutes\":5') WHERE seq = 0")
-        conn.commit()
+    from test_store import sql
+    sql(str(db), "UPDATE footcore_decisions SET decision = packed(REPLACE(unpacked("
+                 "decision), '\"minutes\":18', '\"minutes\":5')) WHERE seq = 0")
     code, out, _ = run(capsys, "audit", "verify", "--store", db)
     assert code == 1 and "athlete a-17, record 1: edited" in out
     code, _, err = run(capsys, "store", "export", db, export)

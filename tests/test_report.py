@@ -298,8 +298,8 @@ def test_a_store_page_is_about_its_athlete_only(capsys: pytest.CaptureFixture[st
         assert not [t for t in texts if leak in t], leak
 
     # Damage in another athlete's chain is not this page's; damage in this one's is.
-    edit = ("UPDATE footcore_decisions SET decision = REPLACE(decision, '\"severity\":4', "
-            "'\"severity\":5') WHERE athlete_id = ?")
+    edit = ("UPDATE footcore_decisions SET decision = packed(REPLACE(unpacked(decision), "
+            "'\"severity\":4', '\"severity\":5')) WHERE athlete_id = ?")
     sql(store_url, edit, "other-athlete-9")
     code, out, _ = run(capsys, "report", store_url, "a-17", "--out", tmp_path / "pages",
                        "--no-chart")

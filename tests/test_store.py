@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -31,6 +32,7 @@ import footcore.models
 import footcore.store
 from footcore import Engine
 from footcore._rulebook_loading import assemble
+from footcore._store._packing import pack, unpack
 from footcore._store._sqlite import SQLiteStore
 from store_worker import START, checkins
 
@@ -40,17 +42,28 @@ _names = itertools.count()
 
 def sql(url: str, statement: str, *params: Any) -> list[tuple[Any, ...]]:
     """Run one statement on the store's database directly, as someone with access to it
-    would (``?`` placeholders on either database)."""
+    would (``?`` placeholders on either database). ``unpacked(x)`` is the text of a
+    decision or plan column, ``packed(x)`` a text as SQLite's schema 3 keeps it; on
+    PostgreSQL, which keeps texts as they are, both are the text itself."""
     if url.startswith("postgresql://"):
         import psycopg
 
+        statement = re.sub(r"\b(un)?packed\(", "(", statement)
         with psycopg.connect(url, autocommit=True) as conn:
             cursor = conn.execute(statement.replace("?", "%s"), params)
             return cursor.fetchall() if cursor.description else []
     with closing(sqlite3.connect(url)) as conn:
+        conn.create_function("packed", 1, pack, deterministic=True)
+        conn.create_function("unpacked", 1, unpack, deterministic=True)
         rows = conn.execute(statement, params).fetchall()
         conn.commit()
         return rows
+
+
+def as_text(url: str) -> None:
+    """Keep every decision and plan of the store as text, as schemas 1 and 2 did."""
+    sql(url, "UPDATE footcore_decisions SET decision = unpacked(decision)")
+    sql(url, "UPDATE footcore_plans SET plan = unpacked(plan)")
 
 
 @pytest.fixture
@@ -284,7 +297,8 @@ def test_rows_written_from_what_the_store_wrote_last_are_the_rows_written_afresh
     wanted: dict[str, str] = {}
     for name in names:
         prev = genesis(name)
-        rows = sql(store_url, "SELECT seq, prev, hash, decision FROM footcore_decisions "
+        rows = sql(store_url, "SELECT seq, prev, hash, unpacked(decision) "
+                              "FROM footcore_decisions "
                               "WHERE athlete_id = ? ORDER BY seq", name)
         for (seq, stored_prev, stored_hash, text), decision in zip(
                 rows, store.decisions(name), strict=True):
@@ -294,7 +308,7 @@ def test_rows_written_from_what_the_store_wrote_last_are_the_rows_written_afresh
             prev = row.hash
         assert sql(store_url, "SELECT state, head FROM footcore_athletes WHERE athlete_id = ?",
                    name) == [(row.state, row.hash)]
-    assert dict(sql(store_url, "SELECT hash, plan FROM footcore_plans")) == wanted
+    assert dict(sql(store_url, "SELECT hash, unpacked(plan) FROM footcore_plans")) == wanted
     assert store.verify().ok
 
 
@@ -314,8 +328,9 @@ def tampered(store: fc.store.Store, engine: Engine) -> fc.store.Store:
 
 
 def test_an_edited_row_is_found(tampered: fc.store.Store, store_url: str) -> None:
-    sql(store_url, "UPDATE footcore_decisions SET decision = REPLACE(decision, "
-                   "'\"minutes\":17', '\"minutes\":5') WHERE athlete_id = 'a-1' AND seq = 3")
+    sql(store_url, "UPDATE footcore_decisions SET decision = packed(REPLACE(unpacked("
+                   "decision), '\"minutes\":17', '\"minutes\":5')) WHERE athlete_id = 'a-1' "
+                   "AND seq = 3")
     assert kinds(tampered.verify()) == [("edited", "a-1", 3)]
 
 
@@ -345,8 +360,8 @@ def test_reordered_rows_are_found(tampered: fc.store.Store, store_url: str) -> N
 def test_an_edited_plan_or_state_is_found(tampered: fc.store.Store, store_url: str) -> None:
     plan = sql(store_url, "SELECT plan FROM footcore_decisions WHERE athlete_id = 'a-2' "
                           "AND seq = 1")[0][0]
-    sql(store_url, "UPDATE footcore_plans SET plan = REPLACE(plan, '\"sets\":', "
-                   "'\"sets\":1') WHERE hash = ?", plan)
+    sql(store_url, "UPDATE footcore_plans SET plan = packed(REPLACE(unpacked(plan), "
+                   "'\"sets\":', '\"sets\":1')) WHERE hash = ?", plan)
     sql(store_url, "UPDATE footcore_athletes SET state = REPLACE(state, "
                    "'\"paused\":false', '\"paused\":true') WHERE athlete_id = 'a-1'")
     report = tampered.verify()
@@ -377,12 +392,13 @@ def test_any_change_to_a_stored_record_is_found_at_that_record(
     seq = data.draw(st.integers(0, count - 1), label="seq")
     copy = tmp_path / f"copy-{next(_names)}.db"
     shutil.copy(filled, copy)
-    text = sql(str(copy), "SELECT decision FROM footcore_decisions WHERE athlete_id = ? "
+    text = sql(str(copy), "SELECT unpacked(decision) FROM footcore_decisions WHERE "
+                          "athlete_id = ? "
                           "AND seq = ?", name, seq)[0][0]
     at = data.draw(st.integers(0, len(text) - 1), label="at")
     new = data.draw(st.characters(codec="utf-8").filter(lambda c: c != text[at]), label="new")
-    sql(str(copy), "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = ? AND "
-                   "seq = ?", text[:at] + new + text[at + 1:], name, seq)
+    sql(str(copy), "UPDATE footcore_decisions SET decision = packed(?) WHERE athlete_id = ? "
+                   "AND seq = ?", text[:at] + new + text[at + 1:], name, seq)
     with fc.open_store(copy) as store:
         report = store.verify()
     assert ("edited", name, seq) in kinds(report)
@@ -394,14 +410,15 @@ def forge(store_url: str, athlete: str, seq: int) -> None:
     recompute its hash and every later one, and the athlete's head."""
     from footcore._store._rows import record_hash
 
-    rows = sql(store_url, "SELECT seq, prev, decision FROM footcore_decisions "
+    rows = sql(store_url, "SELECT seq, prev, unpacked(decision) FROM footcore_decisions "
                           "WHERE athlete_id = ? ORDER BY seq", athlete)
     prev = rows[seq][1]
     for number, _, text in rows[seq:]:
         if number == seq:
             text = text.replace('"minutes":17', '"minutes":60')
         digest = record_hash(number, prev, text)
-        sql(store_url, "UPDATE footcore_decisions SET prev = ?, hash = ?, decision = ? "
+        sql(store_url, "UPDATE footcore_decisions SET prev = ?, hash = ?, "
+                       "decision = packed(?) "
                        "WHERE athlete_id = ? AND seq = ?", prev, digest, text, athlete, number)
         prev = digest
     sql(store_url, "UPDATE footcore_athletes SET head = ? WHERE athlete_id = ?", prev, athlete)
@@ -437,8 +454,8 @@ def test_rows_removed_after_a_checkpoint_are_found_even_with_the_head_rewritten(
     head = sql(store_url, "SELECT hash FROM footcore_decisions WHERE athlete_id = 'a-2' "
                           "AND seq = 1")[0][0]
     sql(store_url, "DELETE FROM footcore_decisions WHERE athlete_id = 'a-2' AND seq >= 2")
-    state = sql(store_url, "SELECT decision FROM footcore_decisions WHERE athlete_id = 'a-2' "
-                           "AND seq = 1")[0][0]
+    state = sql(store_url, "SELECT unpacked(decision) FROM footcore_decisions "
+                           "WHERE athlete_id = 'a-2' AND seq = 1")[0][0]
     sql(store_url, "UPDATE footcore_athletes SET records = 2, head = ?, state = ? "
                    "WHERE athlete_id = 'a-2'", head, json.dumps(json.loads(state)["state"]))
     assert tampered.verify().ok

@@ -222,8 +222,8 @@ def reads(store: fc.store.Store, engine: Engine, tmp_path: Path) -> dict[str, Ca
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_decision_is_a_store_error_naming_its_record_and_verify_reports_it(
         small: str, engine: Engine, tmp_path: Path, damage: str) -> None:
-    text = sql(small, "SELECT decision FROM footcore_decisions WHERE athlete_id = 'a-1' "
-                      "AND seq = 2")[0][0]
+    text = sql(small, "SELECT unpacked(decision) FROM footcore_decisions "
+                      "WHERE athlete_id = 'a-1' AND seq = 2")[0][0]
     sql(small, "UPDATE footcore_decisions SET decision = ? WHERE athlete_id = 'a-1' AND "
                "seq = 2", DAMAGE[damage](text))
     with fc.open_store(small) as store:

@@ -26,7 +26,7 @@ from footcore import Engine
 from footcore._cli import main
 from footcore._store._sign import Checkpoint, body
 from store_worker import GOOD, START, checkins
-from test_store import KEY, fill, kinds, sql
+from test_store import KEY, as_text, fill, kinds, sql
 
 PUBLIC = KEY.public_key()
 ON = date(2026, 6, 1)
@@ -81,7 +81,7 @@ def test_an_erasure_removes_the_athlete_and_verify_reports_it(
             "8 records") in str(report)
     # Nothing of a-1 is left in any table: no row names them, and each plan left is used.
     for table, column in (("footcore_athletes", "athlete_id || state"),
-                          ("footcore_decisions", "athlete_id || decision"),
+                          ("footcore_decisions", "athlete_id || unpacked(decision)"),
                           ("footcore_erasures", "body"), ("footcore_meta", "value")):
         assert "a-1" not in texts(store_url, table, column), table
     unused = sql(store_url, "SELECT COUNT(*) FROM footcore_plans p WHERE NOT EXISTS (SELECT "
@@ -363,8 +363,9 @@ def test_an_export_holds_everything_about_the_athlete(store: fc.store.Store,
 def test_an_export_refuses_an_athlete_whose_rows_are_damaged(
         store: fc.store.Store, store_url: str, engine: Engine) -> None:
     fill(store, engine, {"a-1": 3, "a-2": 3})
-    sql(store_url, "UPDATE footcore_decisions SET decision = REPLACE(decision, "
-                   "'\"minutes\":17', '\"minutes\":60') WHERE athlete_id = 'a-2' AND seq = 1")
+    sql(store_url, "UPDATE footcore_decisions SET decision = packed(REPLACE(unpacked("
+                   "decision), '\"minutes\":17', '\"minutes\":60')) "
+                   "WHERE athlete_id = 'a-2' AND seq = 1")
     assert len(store.export_athlete("a-1")["records"]) == 3  # another's damage: no matter
     with pytest.raises(fc.store.StoreError, match="refusing to export athlete 'a-2'") as err:
         store.export_athlete("a-2")
@@ -377,10 +378,11 @@ def test_an_export_refuses_an_athlete_whose_rows_are_damaged(
 
 def make_schema_1(url: str, engine: Engine) -> list[str]:
     """A schema-1 store, as footcore before schema 2 left one: its tables (the rows of
-    schema 1 and 2 are the same), no salt, and a checkpoint signed in format 1 (heads by
-    athlete id); the athletes' ids."""
+    schema 1 and 2 are the same: texts as they are), no salt, and a checkpoint signed in
+    format 1 (heads by athlete id); the athletes' ids."""
     with fc.open_store(url) as store:
         fill(store, engine, {"a-1": 5, "a-2": 3})
+    as_text(url)
     for statement in ("DROP TABLE footcore_erasures", "DROP TABLE footcore_rulebooks",
                       "DELETE FROM footcore_meta WHERE key = 'salt'",
                       "UPDATE footcore_meta SET value = '1' WHERE key = 'schema'"):
@@ -418,11 +420,11 @@ def test_a_schema_1_store_opened_for_writing_is_upgraded(store_url: str,
                                                          engine: Engine) -> None:
     make_schema_1(store_url, engine)
     with fc.open_store(store_url, create=False) as store:
-        assert store.schema == 2 and store.upgraded and not store.created
+        assert store.schema == 3 and store.upgraded and not store.created
         assert store.verify(public_key=PUBLIC).ok
     assert {"footcore_erasures", "footcore_rulebooks"} <= tables(store_url)
     meta = dict(sql(store_url, "SELECT key, value FROM footcore_meta"))
-    assert meta["schema"] == "2" and len(bytes.fromhex(meta["salt"])) == 32
+    assert meta["schema"] == "3" and len(bytes.fromhex(meta["salt"])) == 32
     with fc.open_store(store_url) as store:  # opened again: the same salt
         assert not store.upgraded
         store.check_in(engine, "a-2", checkins("a-2", 4)[3])
@@ -436,7 +438,7 @@ def test_store_init_says_it_upgraded_a_schema_1_store(store_url: str, engine: En
                                                        ) -> None:
     make_schema_1(store_url, engine)
     assert main(["store", "init", store_url]) == 0
-    assert "upgraded the store to schema 2 (2 athletes)" in capsys.readouterr().out
+    assert "upgraded the store to schema 3 (2 athletes)" in capsys.readouterr().out
     assert main(["store", "init", store_url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["upgraded"] is False
 

@@ -155,9 +155,10 @@ def write_chunk(tx: Tx, athletes: list[Athlete]) -> int:
         for row in athlete.rows:
             plans.update(row.plans)
     tx.many("INSERT INTO footcore_plans (hash, plan) VALUES (?, ?) "
-            "ON CONFLICT (hash) DO NOTHING", sorted(plans.items()))
+            "ON CONFLICT (hash) DO NOTHING",
+            [(key, tx.pack(text)) for key, text in sorted(plans.items())])
     records = [(a.athlete_id, row.seq, row.prev, row.hash, row.checkin_id, *row.refs,
-                row.decision) for a in athletes for row in a.rows]
+                tx.pack(row.decision)) for a in athletes for row in a.rows]
     tx.many("INSERT INTO footcore_decisions (athlete_id, seq, prev, hash, checkin_id, plan, "
             "prior_plan, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
     return len(records)

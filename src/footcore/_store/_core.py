@@ -193,7 +193,8 @@ class StoreCore(ABC):
                 elif found[0] not in READS:
                     raise StoreError(f"{self.location}: a footcore store of schema "
                                      f"{found[0]}; this footcore reads schema "
-                                     f"{' and '.join(READS)}", code="store-schema")
+                                     f"{', '.join(READS[:-1])} and {READS[-1]}",
+                                     code="store-schema")
                 self.schema = SCHEMA if found is None else int(found[0])
                 if create and self.schema < SCHEMA:
                     upgrade(tx)

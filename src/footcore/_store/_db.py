@@ -10,10 +10,13 @@ from .._errors import FootcoreError
 
 __all__ = ["READS", "SCHEMA", "TABLES", "StoreError", "Tx", "add_salt", "salt", "upgrade"]
 
-SCHEMA = 2
+SCHEMA = 3
 """The store's schema. 2 added the salt (``footcore_meta`` key ``salt``: 32 random bytes as
 hex, made with the store), the tombstones of erased athletes and the rulebooks the store has
-used; opening a schema-1 store read-write upgrades it in one transaction."""
+used. 3 lets a SQLite store keep the texts of decisions and plans packed (``_packing``);
+the rows it packs before are kept as they are, and read alike (a PostgreSQL store keeps
+them as text, which its TOAST compresses). Opening a store of schema 1 or 2 read-write
+upgrades it in one transaction."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS footcore_meta (
@@ -60,8 +63,8 @@ CREATE TABLE IF NOT EXISTS footcore_rulebooks (
 );
 """
 TABLES = [sql.strip() for sql in _TABLES.split(";") if sql.strip()]
-READS = ("1", str(SCHEMA))
-"""The schemas this footcore reads: a read-only schema-1 store is read as it is."""
+READS = ("1", "2", str(SCHEMA))
+"""The schemas this footcore reads: a read-only store of schema 1 or 2 is read as it is."""
 
 
 class StoreError(FootcoreError):
@@ -92,6 +95,9 @@ class Tx(Protocol):
     def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         """Run ``sql`` once per row of parameters (a bulk insert)."""
 
+    def pack(self, text: str) -> object:
+        """A decision's or plan's text as the store keeps it (``_packing``)."""
+
 
 def add_salt(tx: Tx) -> None:
     """Give the store its salt (32 random bytes, as hex) unless it has one: the key of
@@ -103,9 +109,10 @@ def add_salt(tx: Tx) -> None:
 
 
 def upgrade(tx: Tx) -> None:
-    """Make a schema-1 store schema 2, in the caller's transaction (which created the new
-    tables, and gives the salt): the schema's number is the last thing to change."""
-    tx.run("UPDATE footcore_meta SET value = ? WHERE key = 'schema' AND value = '1'",
+    """Make a store of schema 1 or 2 this schema, in the caller's transaction (which created
+    the new tables, and gives the salt): the schema's number is the last thing to change.
+    Its rows stay as they are: schema 3 reads texts unpacked as well as packed."""
+    tx.run("UPDATE footcore_meta SET value = ? WHERE key = 'schema' AND value IN ('1', '2')",
            (str(SCHEMA),))
 
 

@@ -99,6 +99,10 @@ class _PostgresTx:
         with self._conn.cursor() as cursor:
             cursor.executemany(_sql(sql), rows)
 
+    def pack(self, text: str) -> object:
+        """The text as it is: TOAST compresses a long one (schema 3 packs on SQLite)."""
+        return text
+
 
 class PostgresStore(Store):
     """A store in a PostgreSQL database; made by :func:`open_store` from a
@@ -128,7 +132,7 @@ class PostgresStore(Store):
         self._connection()
         if not (create and not readonly):
             self._prepare(create=False)
-        if not readonly and (create or self.schema < SCHEMA):  # a schema-1 store: upgrade it
+        if not readonly and (create or self.schema < SCHEMA):  # an older schema: upgrade it
             self._prepare(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})")
 
     def _connection(self) -> psycopg.Connection[Any]:

@@ -22,6 +22,7 @@ from .._limits import type_hints
 from .._memo import remember
 from .._models import AthleteState, Decision, WeekPlan
 from ._db import StoreError, Tx
+from ._packing import unpack
 
 __all__ = ["PLAN_FIELDS", "Row", "Written", "damaged", "genesis", "insert_row", "make_row",
            "plan_hash", "read_decision", "record_hash", "stored_json", "whole_decision"]
@@ -160,13 +161,14 @@ def damaged(where: str, why: str) -> StoreError:
 
 
 def stored_json(text: object, what: str) -> Any:
-    """A stored text as JSON data, read within footcore's limits (size, nesting, integer
-    digits), as any document from outside is.
+    """A stored text (packed or not: ``_packing``) as JSON data, read within footcore's
+    limits (size, nesting, integer digits), as any document from outside is.
 
     Raises:
         ValueError: the value is not text, or not JSON footcore could have written; the
             message says why.
     """
+    text = unpack(text)
     if not isinstance(text, str):
         raise ValueError(f"its {what} is {type(text).__name__}, not text")
     try:
@@ -175,12 +177,12 @@ def stored_json(text: object, what: str) -> Any:
         raise ValueError(str(exc)) from None
 
 
-_PARSED: dict[str, Any] = {}  # plan text -> its JSON data; decisions share most plans
+_PARSED: dict[str | bytes, Any] = {}  # plan as stored -> its JSON data; decisions share plans
 
 
 def _plan_data(text: object) -> Any:
     """A stored plan as JSON data (shared between the decisions that use it: read only)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str | bytes):
         return stored_json(text, "plan")  # raises: not text
     if text not in _PARSED:
         remember(_PARSED, text, stored_json(text, "plan"), _HASHES_MOST)
@@ -228,7 +230,8 @@ def insert_row(tx: Tx, athlete_id: str, row: Row) -> None:
     if plans:
         tx.run("INSERT INTO footcore_plans (hash, plan) VALUES "
                + ", ".join(["(?, ?)"] * len(plans)) + " ON CONFLICT (hash) DO NOTHING",
-               [value for pair in plans for value in pair])
+               [value for key, text in plans for value in (key, tx.pack(text))])
     tx.run("INSERT INTO footcore_decisions (athlete_id, seq, prev, hash, checkin_id, plan, "
            "prior_plan, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-           (athlete_id, row.seq, row.prev, row.hash, row.checkin_id, *row.refs, row.decision))
+           (athlete_id, row.seq, row.prev, row.hash, row.checkin_id, *row.refs,
+            tx.pack(row.decision)))

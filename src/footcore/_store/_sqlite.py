@@ -41,6 +41,7 @@ from .._audit_records import SQLITE_HEADER
 from .._errors import InputError
 from ._base import Store
 from ._db import SCHEMA, StoreError, Tx
+from ._packing import pack
 
 if sys.platform != "win32":
     import fcntl
@@ -80,6 +81,8 @@ class _SQLiteTx:
 
     def many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         self._conn.executemany(sql, rows)
+
+    pack = staticmethod(pack)
 
 
 class _Turn:
@@ -177,7 +180,7 @@ class SQLiteStore(Store):
         except (OSError, *_FAILED) as exc:
             self.close()
             raise self._error(exc, "cannot open it") from None
-        if create or (not readonly and self.schema < SCHEMA):  # a schema-1 store: upgrade it
+        if create or (not readonly and self.schema < SCHEMA):  # an older schema: upgrade it
             self._prepare()
 
     def _connect(self, create: bool) -> sqlite3.Connection:

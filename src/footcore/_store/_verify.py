@@ -13,6 +13,7 @@ from .._audit_records import _encode
 from .._words import counted
 from ._db import StoreError, Tx, salt
 from ._erase import ErasureReceipt, Tombstone, read_tombstones
+from ._packing import unpack
 from ._rows import genesis, plan_hash, record_hash, stored_json
 from ._rulebooks import rulebook_problem
 from ._sign import FORMAT, Signed, digest, parse, signature_ok
@@ -148,6 +149,13 @@ def _check_row(athlete: str, row: tuple[Any, ...], plans: dict[str, bool]) -> st
     return None
 
 
+def _plan_intact(key: object, stored: object) -> bool:
+    """Whether a stored plan (packed or not) is text that matches the hash it is kept
+    under."""
+    text = unpack(stored)
+    return isinstance(text, str) and plan_hash(text) == key
+
+
 def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
           wanted: set[int], problems: list[StoreProblem]) -> _Chain:
     # Where each record sits when the chain is followed by its links, from the start.
@@ -166,7 +174,8 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
         broken = True
 
     for row in rows:
-        _, seq, link, digest, _, _, _, text = row
+        _, seq, link, digest, _, _, _, stored = row
+        text: Any = unpack(stored)
         if type(seq) is not int:
             problems.append(StoreProblem("damaged", athlete, None, f"a record numbered "
                                          f"{seq!r:.20}, not a whole number"))
@@ -198,7 +207,7 @@ def _walk(athlete: str, rows: list[tuple[Any, ...]], plans: dict[str, bool],
                 report("edited", seq - 1, f"the next record ({seq + 1}) links to another "
                                           f"version of it: it was rewritten and its hash "
                                           f"recomputed")
-        wrong = _check_row(athlete, row, plans) if readable else None
+        wrong = _check_row(athlete, (*row[:-1], text), plans) if readable else None
         if wrong:
             report("damaged" if wrong.startswith("not a decision") else "edited", seq, wrong)
         if not broken:
@@ -360,8 +369,8 @@ def verify_store(tx: Tx, location: str, key: Ed25519PublicKey | None,
     problems: list[StoreProblem] = []
     athletes = {r[0]: r[1:] for r in tx.all(
         "SELECT athlete_id, state, records, head FROM footcore_athletes")}
-    plans = {key_: isinstance(text, str) and plan_hash(text) == key_ for key_, text in
-             tx.stream("SELECT hash, plan FROM footcore_plans")}
+    plans = {key_: _plan_intact(key_, stored)
+             for key_, stored in tx.stream("SELECT hash, plan FROM footcore_plans")}
     kept_rulebooks = [] if schema < 2 else tx.all(  # schema 1 kept none
         "SELECT digest, rulebook FROM footcore_rulebooks")
     for kept, text in kept_rulebooks:
