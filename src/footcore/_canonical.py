@@ -38,7 +38,6 @@ from ._limits import type_hints
 from ._memo import keep_latest, remember
 from ._models import (
     AthleteState,
-    CheckInRef,
     Firing,
     ParamUse,
     PlanItem,
@@ -59,21 +58,22 @@ _SHARED = (Firing, ParamUse, PlanItem, Session, WhyNot)
 # And so is a state (a decision's state is the next decision's prior state), a firing and a
 # "why not" (the engine hands out the same ones for the same facts) and a rulebook reference
 # (an engine's decisions share one).
-# And so is a check-in reference: one recurs in each state of its athlete within the window,
-# read back as the same object (footcore._reading).
-# A plan is not: it is written inline, from its sessions' and habits' remembered texts,
+# A check-in reference is not: its text (about 40 bytes) is quicker to write again than to
+# find among the references of over a thousand athletes served in turn, whose memo (16,384
+# of them) no CPU cache holds (bench_speed.py --app-only --clock cpu, two pairs of runs
+# side by side, remembered then written: "app path, ids, athletes in turn" 2.97x -> 2.85x
+# and 3.33x -> 2.95x evaluate; "states from elsewhere" 4.31x -> 4.37x and 5.03x -> 4.53x).
+# Nor is a plan: it is written inline, from its sessions' and habits' remembered texts,
 # which every athlete on the same week shares. A plan's own text (about 7 KB) would be one
 # per athlete, two in play for each (the prior plan, and the decision's with its cues):
 # for over a thousand athletes served in turn, copying them out of memory no cache holds
 # cost more than writing the plan again from the shared texts (bench_speed.py, "app path,
 # ids, athletes in turn": 3.02x evaluate remembered, 2.89x inline, in one run).
-_ONCE = (AthleteState, CheckInRef, Firing, RulebookRef, WhyNot)
-# States (read back as the same object: footcore._convert) and their check-in references,
-# a few per state, recur for over a thousand athletes served in turn (bench_speed.py, "app
-# path, ids, athletes in turn"): their memos have sizes of their own. With states read from
-# another process's text ("states from elsewhere"), a reference is two objects, the
-# engine's and the reader's, for as long as it stays in the window.
-_LASTING: dict[type, int] = {AthleteState: 2048, CheckInRef: 16384}
+_ONCE = (AthleteState, Firing, RulebookRef, WhyNot)
+# States (read back as the same object: footcore._convert) recur for over a thousand
+# athletes served in turn (bench_speed.py, "app path, ids, athletes in turn"): their memo
+# has a size of its own.
+_LASTING: dict[type, int] = {AthleteState: 2048}
 _MEMO_SIZE = 2048  # dates and tuples of strings: small texts, many distinct
 # Texts per object. A state's (about 1 KB) recurs only soon after it is made;
 # the plan builder's tuples of sessions recur as long as the process runs, one per week the
