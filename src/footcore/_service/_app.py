@@ -73,8 +73,9 @@ past it)."""
 _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
 _LAST = 2**53  # the largest record number a query names (a JSON number's whole range)
 # The threads making engine and store calls: two, so that one records while the other
-# flushes; each takes every call queued at once (_threads.Threads; bench_serve.py, 32
-# clients: CPU per check-in 1.07 ms with 40 threads one call each, 0.66 with these).
+# flushes; each takes every call queued at once (_threads.Threads: 0.65 ms of CPU per
+# check-in against 0.91 with 40 threads of one call each, bench_serve.py --baseline, 32
+# clients; with one thread 0.61, with four 0.66, in a trial outside the suite).
 _THREADS = 2
 INSECURE = "insecure"
 """Who a server without tokens (``--insecure``) records as the sender of its writes."""

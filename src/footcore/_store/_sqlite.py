@@ -309,9 +309,10 @@ class SQLiteStore(Store):
         """Calls this thread makes in the block leave their log flush to its end, where one
         flush covers them all: at 32 clients a service's thread records the check-ins
         queued for it in turn, then flushes once, instead of a flush (and the threads
-        waiting on it) per check-in (benchmarks/bench_serve.py, 32 clients: "fdatasync per
-        check-in"). What they return must not be given out before the block ends; a block
-        left by an error does not flush."""
+        waiting on it) per check-in (benchmarks/bench_serve.py --baseline, 32 clients: CPU
+        and context switches per check-in; see footcore._service._threads). What they
+        return must not be given out before the block ends; a block left by an error does
+        not flush."""
         if self._log is None or self._deferring.on:
             yield
             return
