@@ -48,11 +48,13 @@ def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None)
 
 class Threads:
     """Up to ``most`` threads, started as calls need them; work beyond them waits its
-    turn. ``together`` wraps the calls a thread makes at once (the store's ``_together``);
-    an error it raises at the block's end is every call's answer that had none."""
+    turn. With ``together`` (a SQLite store's ``_together``), a thread takes every call
+    waiting at once and makes them in that block; an error it raises at the block's end is
+    every call's answer that had none. Without, a thread takes one call at a time and
+    answers it at once: where nothing is done together, a call need not wait for others."""
 
     def __init__(self, most: int,
-                 together: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
+                 together: Callable[[], AbstractContextManager[None]] | None = None) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._most = most
@@ -82,7 +84,7 @@ class Threads:
             if job is None:
                 return
             jobs = [job]
-            while len(jobs) < BATCH:
+            while self._together is not None and len(jobs) < BATCH:
                 try:
                     job = self._jobs.get_nowait()
                 except queue.Empty:
@@ -97,7 +99,7 @@ class Threads:
         """Each job's work done (but those given up before), in ``together``."""
         done: list[tuple[_Job, Any, BaseException | None]] = []
         try:
-            with self._together():
+            with self._together() if self._together is not None else nullcontext():
                 for job in jobs:
                     if job[1].cancelled():
                         continue

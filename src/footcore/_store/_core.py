@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Self
 
 import attrs
@@ -152,12 +152,6 @@ class StoreCore(ABC):
     def _settle(self) -> None:
         """Make sure what this store has read or written is on disk, where a commit does
         not already see to that."""
-
-    def _together(self) -> AbstractContextManager[None]:
-        """Around calls one thread makes in turn whose results are given out only after
-        the block ends: a store that makes its writes durable after their commit (SQLite's
-        log flush) may do that once, at the end, for them all. Nothing here."""
-        return nullcontext()
 
     @abstractmethod
     def _scrubbing(self) -> AbstractContextManager[None]:
