@@ -165,7 +165,7 @@ def test_a_thread_takes_the_calls_waiting_at_once_and_answers_after_together() -
 class _Stuck(footcore.store.SQLiteStore):
     """A store whose reads of a state wait until ``freed`` is set."""
 
-    freed = threading.Event()
+    freed: threading.Event
 
     def state(self, athlete_id: str) -> fc.AthleteState:
         self.freed.wait(10)
@@ -180,6 +180,7 @@ def test_the_application_serves_under_trio(tmp_path: Path) -> None:
     import anyio
 
     store = _Stuck(str(tmp_path / "footcore.db"), create=True)
+    store.freed = threading.Event()
     app = footcore.service.create_app(store, fc.Engine(backend="native"), None, timeout=0.2)
     body = fc.to_json(checkins("a-1", 1)[0])
 
@@ -194,7 +195,7 @@ def test_the_application_serves_under_trio(tmp_path: Path) -> None:
                 statuses.append(answer.status_code)
             late = await client.get("/v1/athletes/a-1")
             assert late.json()["code"] == "request-timeout"
-            _Stuck.freed.set()
+            store.freed.set()
             return [*statuses, late.status_code]
     try:
         assert anyio.run(send, backend="trio") == [201, 201, 200, 503]
