@@ -32,7 +32,8 @@ percentile of each check-in's latency as its client saw it (the client's own wor
 included), each against the library loop of the same run (the rate as a ratio, the p50 as
 milliseconds HTTP adds), the CPU per check-in of the server's processes against the
 loop's (which holds where wall times do not: on a shared machine those swing tenfold), the
-clients' own CPU, and the issue's three goals. ``--baseline REF`` serves footcore at
+clients' own CPU, the server's context switches per check-in (each costs CPU; a count, so
+it holds too), and the issue's three goals. ``--baseline REF`` serves footcore at
 git ref REF too (as its own serve extra installs it), up beside the working tree's server
 and timed in turn with it at each level, for a before and after seconds apart.
 """
@@ -57,7 +58,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,13 +87,15 @@ FIRST_DAY = START + timedelta(days=1)  # the day of a wrk client's check-in numb
 class Timing:
     """One level timed: check-ins per second, latency percentiles (s), the CPU seconds per
     check-in of the server's processes (of the loop's, for the library) and of the
-    clients (0 for the library)."""
+    clients (0 for the library), and the server's switches between threads per check-in
+    (each costs CPU: a count that holds on a shared machine)."""
 
     rate: float
     p50: float
     p99: float
     cpu: float
     client: float = 0.0
+    switches: float = 0.0
 
 
 # (store, serving, workers, clients) -> per run and server: its timing, and the library
@@ -110,14 +113,21 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def timing(took: Sequence[float], seconds: float, cpu: float, client: float = 0.0) -> Timing:
+def timing(took: Sequence[float], seconds: float, cpu: float, client: float = 0.0,
+           switches: int = 0) -> Timing:
     return Timing(len(took) / seconds, percentile(took, 0.50), percentile(took, 0.99),
-                  cpu / len(took), client / len(took))
+                  cpu / len(took), client / len(took), switches / len(took))
 
 
-def tree_cpu(root: int) -> float:
+def switched() -> int:
+    """This process's context switches so far (its threads' included)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_nvcsw + used.ru_nivcsw
+
+
+def tree_use(root: int) -> tuple[float, int]:
     """CPU seconds (user and system) used so far by process ``root`` and its descendants
-    (uvicorn's workers), from /proc."""
+    (uvicorn's workers), and their threads' context switches, from /proc."""
     parents, used = {}, {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -134,7 +144,14 @@ def tree_cpu(root: int) -> float:
                 return True
             pid = parents.get(pid, 0)
         return False
-    return sum(t for pid, t in used.items() if within(pid)) / os.sysconf("SC_CLK_TCK")
+    switches = 0
+    for pid in filter(within, used):
+        for task in Path(f"/proc/{pid}/task").glob("*/status"):
+            with suppress(OSError):  # gone meanwhile
+                switches += sum(int(line.split()[1]) for line in task.read_text().splitlines()
+                                if line.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+    cpu = sum(t for pid, t in used.items() if within(pid)) / os.sysconf("SC_CLK_TCK")
+    return cpu, switches
 
 
 def plans(tag: str, clients: int, n: int) -> dict[str, list[fc.CheckIn]]:
@@ -152,12 +169,13 @@ def library(target: str, tag: str, n: int) -> Timing:
         for checkin in work[:WARM]:
             store.check_in(engine, name, checkin)
         took = []
-        cpu, began = time.process_time(), time.perf_counter()
+        cpu, began, switches = time.process_time(), time.perf_counter(), switched()
         for checkin in work[WARM:]:
             start = time.perf_counter()
             store.check_in(engine, name, checkin)
             took.append(time.perf_counter() - start)
-        return timing(took, time.perf_counter() - began, time.process_time() - cpu)
+        return timing(took, time.perf_counter() - began, time.process_time() - cpu,
+                      switches=switched() - switches)
 
 
 async def drive(url: str, pid: int, token: str, tag: str, clients: int, n: int) -> Timing:
@@ -190,16 +208,18 @@ async def drive(url: str, pid: int, token: str, tag: str, clients: int, n: int) 
                 assert answer.status_code == 201, answer.text
 
     cpu = began = mine = 0.0
+    switches = 0
 
     async def clock() -> None:
-        nonlocal cpu, began, mine
+        nonlocal cpu, began, mine, switches
         await went.wait()
-        cpu, began, mine = tree_cpu(pid), time.perf_counter(), time.process_time()
+        (cpu, switches), began, mine = tree_use(pid), time.perf_counter(), time.process_time()
 
     await asyncio.gather(clock(), *(client(name, work) for name, work
                                     in plans(tag, clients, n).items()))
-    return timing(took, time.perf_counter() - began, tree_cpu(pid) - cpu,
-                  time.process_time() - mine)
+    used, switched_to = tree_use(pid)
+    return timing(took, time.perf_counter() - began, used - cpu, time.process_time() - mine,
+                  switched_to - switches)
 
 
 # ---------------------------------------------------------------- wrk
@@ -261,11 +281,12 @@ def wrk_drive(url: str, pid: int, token: str, tag: str, clients: int, seconds: f
                                    headers={"Content-Type": "application/json"})
                 assert answer.status_code == 201, answer.text
     script = wrk_script(names, token, into)
-    before, cpu = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(pid)
+    before, (cpu, switches) = resource.getrusage(resource.RUSAGE_CHILDREN), tree_use(pid)
     done = subprocess.run(["wrk", f"-t{clients}", f"-c{clients}", f"-d{seconds:g}s",
                            "--timeout", "30s", "-s", str(script), url],
                           capture_output=True, text=True, check=True)
-    cpu = tree_cpu(pid) - cpu
+    used, switched_to = tree_use(pid)
+    cpu, switches = used - cpu, switched_to - switches
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     client = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     found = re.search(r"^bench_serve: requests=(\d+) seconds=([\d.]+) p50=(\d+) p99=(\d+) "
@@ -273,7 +294,8 @@ def wrk_drive(url: str, pid: int, token: str, tag: str, clients: int, seconds: f
     assert found is not None, done.stdout + done.stderr
     requests, took, p50, p99, errors, wrong = (float(v) for v in found.groups())
     assert requests and not errors and not wrong, done.stdout
-    return Timing(requests / took, p50 / 1e6, p99 / 1e6, cpu / requests, client / requests)
+    return Timing(requests / took, p50 / 1e6, p99 / 1e6, cpu / requests, client / requests,
+                  switches / requests)
 
 
 def generator(asked: str) -> str:
@@ -443,10 +465,12 @@ def report(figures: Figures, n: int, runs: int, client: str = "httpx",
           f"load generator: {generator_name(client)}\n"
           f"'cpu ms': the server's processes' CPU per check-in (PostgreSQL's own not "
           f"counted), 'client ms' the load generator's; the columns 'vs library' compare "
-          f"each server with the library loop timed just before it started\n")
+          f"each server with the library loop timed just before it started; 'switches' "
+          f"the server's context switches per check-in (the loop's, for the library)\n")
     header = (f"{'store':<10} {'serving':<9} {'wk':>2} {'cl':>3} {'check-ins/s':>16} "
               f"{'p50 ms':>18} {'p99 ms':>20} {'cpu ms':>17} {'/s vs library':>18} "
-              f"{'p50 adds ms':>20} {'cpu adds ms':>17} {'client ms':>17}")
+              f"{'p50 adds ms':>20} {'cpu adds ms':>17} {'client ms':>17} "
+              f"{'switches':>17}")
     print(header)
     print("-" * len(header))
     for (kind, name, count, level), rows in figures.items():
@@ -462,7 +486,7 @@ def report(figures: Figures, n: int, runs: int, client: str = "httpx",
               f"{spread([h.p50 * 1000 for h in served], 2):>18} "
               f"{spread([h.p99 * 1000 for h in served], 1):>20} "
               f"{spread([h.cpu * 1000 for h in served], 2):>17} {versus:>18} {adds:>20} "
-              f"{cpu_adds:>17} {own:>17}")
+              f"{cpu_adds:>17} {own:>17} {spread([h.switches for h in served], 1):>17}")
     goals(figures)
 
 

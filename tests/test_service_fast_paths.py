@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 
 import footcore as fc
 import footcore.service
+import footcore.store
 from footcore._service._threads import Threads
 from store_worker import checkins
 
@@ -100,3 +103,103 @@ def test_the_threads_answer_as_an_awaited_call() -> None:
     assert asyncio.run(calls()) == ("first", "later")
     threads.stop()
     assert done in ([], ["second"])  # run only when a thread had taken it before
+
+
+
+def test_a_thread_takes_the_calls_waiting_at_once_and_answers_after_together() -> None:
+    """Calls queued while the thread works are made in turn in one ``together`` block
+    (the store's, which flushes once at its end); each is answered only after the block
+    ends, and an error raised at its end (a failed flush) is the answer of each call that
+    had none of its own."""
+    log: list[str] = []
+    fail_at_end = [False, True]
+
+    @contextmanager
+    def together() -> Iterator[None]:
+        log.append("begin")
+        yield
+        log.append("end")
+        if fail_at_end.pop(0):
+            raise OSError("the flush failed")
+
+    threads = Threads(1, together)
+    started, release = threading.Event(), threading.Event()
+
+    def first() -> str:
+        started.set()
+        release.wait(10)
+        log.append("first")
+        return "first"
+
+    def named(name: str) -> Callable[[], str]:
+        def work() -> str:
+            log.append(name)
+            if name == "b":
+                raise ValueError("b's own")
+            return name
+        return work
+
+    async def calls() -> list[tuple[str, int]]:
+        loop = asyncio.get_running_loop()
+        waiting = [threads.run(loop, first)]
+        await asyncio.to_thread(started.wait, 10)
+        waiting += [threads.run(loop, named(name)) for name in "abc"]
+        release.set()
+        answers = []
+        for future in waiting:
+            try:
+                answer = await future
+            except (ValueError, OSError) as exc:
+                answer = str(exc)
+            answers.append((answer, log.count("end")))  # the blocks ended by then
+        return answers
+
+    answers = asyncio.run(calls())
+    threads.stop()
+    assert log == ["begin", "first", "end", "begin", "a", "b", "c", "end"]
+    assert [answer for answer, _ in answers] == ["first", "the flush failed", "b's own",
+                                                 "the flush failed"]
+    assert [ended >= block for (_, ended), block in zip(answers, [1, 2, 2, 2],
+                                                         strict=True)] == [True] * 4
+
+class _Stuck(footcore.store.SQLiteStore):
+    """A store whose reads of a state wait until ``freed`` is set."""
+
+    freed: threading.Event
+
+    def state(self, athlete_id: str) -> fc.AthleteState:
+        self.freed.wait(10)
+        return super().state(athlete_id)
+
+
+def test_the_application_serves_under_trio(tmp_path: Path) -> None:
+    """Mounted in a server that runs trio (Hypercorn can; Starlette runs on it through
+    anyio), the service makes its engine and store calls in anyio's threads, not its own
+    (which answer on an asyncio loop): a check-in is recorded, its retry answered from the
+    store, and a call past the timeout is 503."""
+    import anyio
+
+    store = _Stuck(str(tmp_path / "footcore.db"), create=True)
+    store.freed = threading.Event()
+    app = footcore.service.create_app(store, fc.Engine(backend="native"), None, timeout=0.2)
+    body = fc.to_json(checkins("a-1", 1)[0])
+
+    async def send() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://127.0.0.1") as client:
+            statuses = [(await client.post("/v1/athletes", json={
+                "id": "a-1", "goal": "runner", "start": "2026-01-05"})).status_code]
+            for _ in range(2):
+                answer = await client.post("/v1/athletes/a-1/checkins", content=body)
+                statuses.append(answer.status_code)
+            late = await client.get("/v1/athletes/a-1")
+            assert late.json()["code"] == "request-timeout"
+            store.freed.set()
+            return [*statuses, late.status_code]
+    try:
+        assert anyio.run(send, backend="trio") == [201, 201, 200, 503]
+    finally:
+        store.close()
+    with fc.open_store(tmp_path / "footcore.db") as again:  # recorded once
+        assert [d.checkin for d in again.decisions("a-1")] == [fc.from_json(body, fc.CheckIn)]

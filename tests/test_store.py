@@ -771,6 +771,47 @@ def test_threads_sharing_a_store_share_its_flushes(tmp_path: Path,
             assert store.decisions(name) == tuple(serial(engine, name, count))
 
 
+@pytest.mark.once  # the store's code runs alike on every interpreter
+def test_calls_made_together_share_one_flush_at_the_end(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service's thread makes the calls queued for it in a ``_together`` block: each
+    leaves its flush to the block's end, where one flush covers them all; a thread outside
+    the block flushes its own; a flush that fails at the end raises as a call's would."""
+    flushes: list[str] = []
+    plain = SQLiteStore._flush
+
+    def counted(self: SQLiteStore, log: str) -> None:
+        flushes.append("flush")
+        plain(self, log)
+
+    monkeypatch.setattr(SQLiteStore, "_flush", counted)
+    engine, work = Engine(backend="native"), checkins("t-1", 6)
+    with fc.open_store(tmp_path / "s.db") as store:
+        store.add_athlete(engine.new_athlete("t-1", goal=fc.Goal.RUNNER, start=START))
+        store.add_athlete(engine.new_athlete("t-2", goal=fc.Goal.RUNNER, start=START))
+        flushes.clear()
+        with store._together():
+            for checkin in work[:4]:
+                store.check_in(engine, "t-1", checkin)
+            store.check_in(engine, "t-1", work[0])  # a retry: answered from the store
+            with ThreadPoolExecutor(1) as pool:  # another thread: not deferred
+                pool.submit(store.check_in, engine, "t-2", checkins("t-2", 1)[0]).result()
+            assert flushes == ["flush"]
+        assert flushes == ["flush", "flush"]
+
+        def failing(self: SQLiteStore, log: str) -> None:
+            raise fc.store.StoreError("the disk failed", code="store-io")
+
+        monkeypatch.setattr(SQLiteStore, "_flush", failing)
+        with pytest.raises(fc.store.StoreError, match="the disk failed"), store._together():
+            store.check_in(engine, "t-1", work[4])
+        monkeypatch.setattr(SQLiteStore, "_flush", counted)
+        with store._together():
+            store.state("t-1")
+        assert store.decisions("t-1") == tuple(serial(engine, "t-1", 5))
+        assert store.verify().ok
+
+
 def test_a_close_racing_check_ins_lets_each_finish_whole_or_refuses_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Review: close() did not take the store's lock, so a close on one thread pulled the

@@ -85,6 +85,14 @@ class _SQLiteTx:
     pack = staticmethod(pack)
 
 
+class _Deferring(threading.local):
+    """Whether this thread is in a store's :meth:`SQLiteStore._together` block, and whether
+    a call in it has left its flush to the block's end."""
+
+    on = False
+    asked = False
+
+
 class _Turn:
     """What :meth:`SQLiteStore._queue` returns; this and :class:`_Single` are classes, not
     generators, as they wrap each check-in's queries (benchmarks/bench_store_overhead.py)."""
@@ -150,6 +158,7 @@ class SQLiteStore(Store):
         # take turns (see _settle).
         self._asked = self._flushed = 0
         self._flushing = threading.Lock()
+        self._deferring = _Deferring()  # the threads in a _together block
         self._closed = False
         create = create and not readonly
         _check_file(self.location, create)
@@ -284,6 +293,9 @@ class SQLiteStore(Store):
         if self._log is None:
             return
         self._asked += 1
+        if self._deferring.on:  # flushed once, at the end of the thread's _together block
+            self._deferring.asked = True
+            return
         asked = self._asked
         self._lock.release()
         try:
@@ -294,6 +306,27 @@ class SQLiteStore(Store):
                     self._flushed = covered
         finally:
             self._lock.acquire()
+
+    @contextmanager
+    def _together(self) -> Iterator[None]:
+        """Calls this thread makes in the block leave their log flush to its end, where one
+        flush covers them all: at 32 clients a service's thread records the check-ins
+        queued for it in turn, then flushes once, instead of a flush (and the threads
+        waiting on it) per check-in (benchmarks/bench_serve.py --baseline, 32 clients: CPU
+        and context switches per check-in; see footcore._service._threads). What they
+        return must not be given out before the block ends; a block left by an error does
+        not flush."""
+        if self._log is None or self._deferring.on:
+            yield
+            return
+        self._deferring.on, self._deferring.asked = True, False
+        try:
+            yield
+        finally:
+            self._deferring.on = False
+        with self._lock:
+            if self._deferring.asked and not self._closed:  # close() flushed what was asked
+                self._settle()
 
     def _flush(self, log: str) -> None:
         try:
