@@ -105,6 +105,20 @@ def test_the_threads_answer_as_an_awaited_call() -> None:
     assert done in ([], ["second"])  # run only when a thread had taken it before
 
 
+def test_the_threads_serve_again_after_stop() -> None:
+    """An application whose lifespan begins again (a second ``TestClient``, a server
+    restarting it) calls on threads stopped at the last one's end, at once."""
+    threads = Threads(1)
+
+    async def cycles() -> list[str]:
+        loop, answers = asyncio.get_running_loop(), []
+        for _ in range(20):
+            answers.append(await asyncio.wait_for(threads.run(loop, lambda: "ok"), 2))
+            threads.stop()  # the thread is waiting for work: it ends, another starts
+        return answers
+
+    assert asyncio.run(cycles()) == ["ok"] * 20
+
 
 def test_a_thread_takes_the_calls_waiting_at_once_and_answers_after_together() -> None:
     """Calls queued while the thread works are made in turn in one ``together`` block
@@ -162,6 +176,7 @@ def test_a_thread_takes_the_calls_waiting_at_once_and_answers_after_together() -
     assert [ended >= block for (_, ended), block in zip(answers, [1, 2, 2, 2],
                                                          strict=True)] == [True] * 4
 
+
 class _Stuck(footcore.store.SQLiteStore):
     """A store whose reads of a state wait until ``freed`` is set."""
 
@@ -203,3 +218,37 @@ def test_the_application_serves_under_trio(tmp_path: Path) -> None:
         store.close()
     with fc.open_store(tmp_path / "footcore.db") as again:  # recorded once
         assert [d.checkin for d in again.decisions("a-1")] == [fc.from_json(body, fc.CheckIn)]
+
+
+def test_a_slow_call_holds_up_no_write_and_no_call_without_the_store(tmp_path: Path) -> None:
+    """Reads stuck in the store (as a long verify or export would be) leave a check-in and
+    an evaluate their own threads: each is answered at once, not after the reads."""
+    store = _Stuck(str(tmp_path / "footcore.db"), create=True)
+    store.freed = threading.Event()
+    engine = fc.Engine(backend="native")
+    app = footcore.service.create_app(store, engine, None, timeout=2)
+    checkin = checkins("a-1", 1)[0]
+
+    async def send() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://127.0.0.1") as client:
+            made = await client.post("/v1/athletes", json={
+                "id": "a-1", "goal": "runner", "start": "2026-01-05"})
+            stuck = []
+            for _ in range(3):
+                stuck.append(asyncio.create_task(client.get("/v1/athletes/a-1")))
+                await asyncio.sleep(0.05)  # each read has taken a thread of its own
+            state = engine.new_athlete("a-2", goal=fc.Goal.RUNNER, start=checkin.on)
+            async with asyncio.timeout(1):  # well within the reads' 2 s
+                recorded = await client.post("/v1/athletes/a-1/checkins",
+                                             content=fc.to_json(checkin))
+                evaluated = await client.post("/v1/evaluate", content=(
+                    f'{{"state": {fc.to_json(state)}, "checkin": {fc.to_json(checkin)}}}'))
+            store.freed.set()
+            return [made.status_code, recorded.status_code, evaluated.status_code,
+                    *[(await read).status_code for read in stuck]]
+    try:
+        assert asyncio.run(send()) == [201, 201, 200, 200, 200, 200]
+    finally:
+        store.close()

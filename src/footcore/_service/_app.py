@@ -73,12 +73,14 @@ TIMEOUT = 30.0
 past it)."""
 _PAGE, _MOST_PAGE = 50, 500  # decisions per page: by default, at most
 _LAST = 2**53  # the largest record number a query names (a JSON number's whole range)
-# The threads making engine and store calls: two, so that one records while the other
-# flushes; on SQLite each takes every call queued at once (_threads.Threads: 0.65 ms of
-# CPU per check-in against 0.91 with 40 threads of one call each, bench_serve.py
-# --baseline, 32 clients; with one thread 0.61, with four 0.66, in a trial outside the
-# suite).
-_THREADS = 2
+# The threads making engine and store calls. The short writes (a check-in, an override, a
+# goal change, a new athlete) go to two, so that one records while the other flushes; on
+# SQLite each takes every write queued at once (_threads.Threads: 0.65 ms of CPU per
+# check-in against 0.91 with 40 threads of one call each, bench_serve.py --baseline, 32
+# clients; with one thread 0.61, with four 0.66, in a trial outside the suite). Every other
+# call (reads, evaluate, verify, export, erasure) goes to threads of one call each, so a
+# long one never holds up a write's answer nor a call that needs no store.
+_WRITERS, _THREADS = 2, 8
 INSECURE = "insecure"
 """Who a server without tokens (``--insecure``) records as the sender of its writes."""
 _ERASURE_REASON = reason(ChangeKind.ERASURE)
@@ -145,7 +147,8 @@ class _Service:
         self.max_body = max_body
         self.timeout = timeout
         self.metrics = metrics
-        self.threads = Threads(_THREADS, store._together if isinstance(store, SQLiteStore)
+        self.threads = Threads(_THREADS)
+        self.writers = Threads(_WRITERS, store._together if isinstance(store, SQLiteStore)
                                else None)  # the others have no flush to share
         self.endpoints: dict[str, Handler] = {}  # by path, as route() made them
 
@@ -255,10 +258,21 @@ class _Service:
         """``work(*args, **kwargs)`` in a worker thread, within the timeout.
 
         Raises:
-            Problem: 503 past the timeout. The work goes on in its thread: a check-in may
+            Problem: 503 past the timeout. The work goes on in its thread.
+        """
+        return await self._within(self.threads, partial(work, *args, **kwargs))
+
+    async def write(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``work(*args, **kwargs)``, a short write to the store, in a writer thread (on
+        SQLite with the writes queued beside it), within the timeout.
+
+        Raises:
+            Problem: 503 past the timeout. The write goes on in its thread: a check-in may
                 still be recorded, and its retry (same id) gets the decision once it is.
         """
-        job = partial(work, *args, **kwargs)
+        return await self._within(self.writers, partial(work, *args, **kwargs))
+
+    async def _within(self, threads: Threads, job: Callable[[], Any]) -> Any:
         try:
             try:
                 loop = asyncio.get_running_loop()
@@ -266,7 +280,7 @@ class _Service:
                 with anyio.fail_after(self.timeout):
                     return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
             async with asyncio.timeout(self.timeout):
-                return await self.threads.run(loop, job)
+                return await threads.run(loop, job)
         except TimeoutError:
             raise Problem(503, "request-timeout", f"no answer within {self.timeout:g} s; "
                                                   f"retry the same request later",
@@ -359,7 +373,7 @@ class _Service:
             given["id"], goal=given["goal"], start=given["start"],
             prior_foot_ankle_problems=given.get("prior_foot_ankle_problems", False),
             clinician_cleared=given.get("clinician_cleared", False))
-        await self.call(self.store.add_athlete, state, self.engine)
+        await self.write(self.store.add_athlete, state, self.engine)
         return _model(state, 201, {"Location": _athlete_path(state.athlete_id)})
 
     async def state(self, request: Request) -> Response:
@@ -376,7 +390,7 @@ class _Service:
         athlete_id = self.athlete(request)
         checkin = await self.read(request, CheckIn)
 
-        decision, new = await self.call(self.store.record_check_in, self.engine, athlete_id,
+        decision, new = await self.write(self.store.record_check_in, self.engine, athlete_id,
                                         checkin, by=self.sender(request), role=Role.APP)
         return self.decided(decision, 201 if new else 200, new=new)
 
@@ -417,7 +431,7 @@ class _Service:
         given = await self.spec(request, OVERRIDE, "an override", "Override")
         self.claim(request, given["role"])  # only a clinician's token clears
         on: date = given.pop("on")
-        decision, new = await self.call(self.store.record_override, self.engine, athlete_id,
+        decision, new = await self.write(self.store.record_override, self.engine, athlete_id,
                                         on=on, **given)
         return self.decided(decision, 201 if new else 200, new=new)
 
@@ -429,7 +443,7 @@ class _Service:
         if given.get("by") is None:  # the app changed it: its token says which app
             given["by"] = self.sender(request)
             given["role"] = given.get("role") or Role.APP
-        decision, new = await self.call(self.store.record_goal_change, self.engine,
+        decision, new = await self.write(self.store.record_goal_change, self.engine,
                                         athlete_id, goal, on=on, **given)
         return self.decided(decision, 201 if new else 200, new=new)
 
@@ -556,6 +570,7 @@ def create_app(store: Store, engine: Engine, tokens: Tokens | None, *,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         service.threads.stop()
+        service.writers.stop()
         if on_shutdown is not None:
             on_shutdown()
 

@@ -60,6 +60,7 @@ class Threads:
         self._most = most
         self._together = together
         self._started = self._idle = 0
+        self._generation = 0  # stop() begins a new one: its threads no longer count
 
     def run(self, loop: asyncio.AbstractEventLoop, work: Callable[[], Any]
             ) -> asyncio.Future[Any]:
@@ -70,17 +71,15 @@ class Threads:
         with self._lock:  # no thread waits for work: one more, unless there are enough
             if not self._idle and self._started < self._most:
                 self._started += 1
-                threading.Thread(target=self._serve, name="footcore-service", daemon=True
-                                 ).start()
+                threading.Thread(target=self._serve, args=(self._generation,),
+                                 name="footcore-service", daemon=True).start()
         return done
 
-    def _serve(self) -> None:
+    def _serve(self, generation: int) -> None:
         while True:
-            with self._lock:
-                self._idle += 1
+            self._count_idle(generation, 1)
             job = self._jobs.get()
-            with self._lock:
-                self._idle -= 1
+            self._count_idle(generation, -1)
             if job is None:
                 return
             jobs = [job]
@@ -111,6 +110,11 @@ class Threads:
             return [(job, None, error or exc) for job, _, error in done]
         return done
 
+    def _count_idle(self, generation: int, change: int) -> None:
+        with self._lock:
+            if generation == self._generation:
+                self._idle += change
+
     @staticmethod
     def _answer(done: list[tuple[_Job, Any, BaseException | None]]) -> None:
         for (loop, future, _), result, error in done:
@@ -118,8 +122,10 @@ class Threads:
                 loop.call_soon_threadsafe(_settle, future, result, error)
 
     def stop(self) -> None:
-        """Let every thread end once the work queued before is done."""
+        """Let every thread end once the work queued before is done. Work queued after
+        starts threads again (an application whose lifespan begins anew)."""
         with self._lock:
             for _ in range(self._started):
                 self._jobs.put(None)
-            self._started = 0
+            self._started = self._idle = 0
+            self._generation += 1
