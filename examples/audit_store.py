@@ -1,5 +1,5 @@
 """A store of athletes and decisions: check-ins recorded in one transaction each, a retry
-answered from the store, a signed checkpoint, and a verification that catches a rewrite.
+answered from the store, a signed checkpoint, and a verification that catches a deleted record.
 
 Uses a SQLite file; ``fc.open_store("postgresql://...")`` works the same with the
 ``postgres`` extra. Signing needs the ``sign`` extra (the cryptography package).
@@ -40,10 +40,9 @@ with tempfile.TemporaryDirectory() as folder:
         print(f"checkpoint {checkpoint.number} signed {len(checkpoint.heads)} chain head(s)")
         print(store.verify(public_key=signing_key.public_key()))
 
-    # Someone with access to the database rewrites a session's minutes...
+    # Someone with access to the database deletes a decision they would rather not show...
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE footcore_decisions SET decision = REPLACE(decision, "
-                     "'\"minutes\":18', '\"minutes\":60') WHERE seq = 4")
+        conn.execute("DELETE FROM footcore_decisions WHERE athlete_id = 'a-17' AND seq = 4")
     with fc.open_store(path) as store:
         report = store.verify(public_key=signing_key.public_key())
         print(report)

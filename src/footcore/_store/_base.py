@@ -94,8 +94,8 @@ class Store(WritingStore):
     ``location`` names the database: its path, or its URL without the password.
     ``readonly`` is True for a store opened ``readonly=True``, whose writes raise
     :class:`StoreError` (``store-readonly``); ``created`` is True when opening it created
-    the store (its tables). ``schema`` is the store's schema: 2, or 1 for a store made
-    before schema 2 and opened read-only; opened to write, it is upgraded (``upgraded``).
+    the store (its tables). ``schema`` is the store's schema: 3, or 2 or 1 for an older
+    store opened read-only; opened to write, it is upgraded (``upgraded``).
     """
 
     # ------------------------------------------------------------ reading back
