@@ -361,6 +361,8 @@ class Model:
                    [{"since_backoff": v, "window_open": is_open} for v, is_open in
                     self._backoffs(None, since, paused, backoff, length, length, backoffs)],
                    [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
+        made: dict[tuple[Any, ...], list[dict[str, Any]]] = {}  # each list once: the
+        # same list for the same options lets _Joins.parts know it (bench_prove.py --scale)
         for checkin, trained, completed, short in itertools.product(
                 gaps, (True, False), (True, False), self._shorts):
             later = {v for v in (*sessions, *gaps) if v >= checkin}
@@ -373,12 +375,15 @@ class Model:
                           "since_session": since if trained else None,
                           "since_start": start if trained else since}
                 bound = since if not trained else None
-                yield [anchor,
-                       [{"since_change": v} for v in sorted({*changes, *gaps})
-                        if bound is None or v <= bound],  # after the check-in: a new goal
-                       [{"since_backoff": v, "window_open": is_open}
+                if ("change", bound) not in made:  # after the check-in: a new goal
+                    made["change", bound] = [{"since_change": v} for v in sorted(
+                        {*changes, *gaps}) if bound is None or v <= bound]
+                if ("backoff", checkin, bound) not in made:
+                    made["backoff", checkin, bound] = [
+                        {"since_backoff": v, "window_open": is_open}
                         for v, is_open in self._backoffs(checkin, bound, paused, backoff,
-                                                         length, kept, [*backoffs, *gaps])],
+                                                         length, kept, [*backoffs, *gaps])]
+                yield [anchor, made["change", bound], made["backoff", checkin, bound],
                        *self._counts(checkin, since, trained, paused, window)]
 
     @staticmethod
@@ -403,9 +408,15 @@ class Model:
                 window: int) -> list[list[dict[str, int]]]:
         """The window, in-a-row and streak options of a reachable clock."""
         low, high = (1, window - since) if trained and since <= window - 1 else (0, 0)
+        return self._count_options(low, high, trained and since == checkin, trained, paused)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (the same lists: bench_prove.py --scale)
+    def _count_options(self, low: int, high: int, trained_last: bool, trained: bool,
+                       paused: bool) -> list[list[dict[str, int]]]:
+        """:meth:`_counts` of a clock with ``low`` to ``high`` sessions in the window,
+        whether the last check-in brought the last session, and whether it had one."""
         near = self._near("sessions_in_window")
         counts = sorted({min(max(v, low), high) for v in (low, high, *near)})
-        trained_last = trained and since == checkin
         ran = sorted({max(v, 1) for v in self._near(
             "consecutive_completed" if trained_last else "consecutive_missed")})
         rows = [{"done": v, "missed": 0} if trained_last else {"done": 0, "missed": v}
@@ -643,26 +654,32 @@ class _Joins:
 
     def __init__(self, spend: Spend) -> None:
         self.spend = spend
-        self._groups: dict[tuple[Any, ...], list[Part]] = {}
+        self._groups: dict[tuple[Any, ...], tuple[Sequence[Any], list[Part]]] = {}
         self._parts: dict[tuple[Any, ...], Part] = {}
+        self._same: dict[tuple[int, ...], list[Part]] = {}
         self._some: dict[int, tuple[int, int]] = {}
         self._outcomes: dict[tuple[tuple[int, int], int], list[tuple[tuple[int, int], Part]]] = {}
 
     def parts(self, name: str, options: Sequence[Mapping[str, Any]], reads: tuple[Any, ...],
               make: Callable[[Mapping[str, Any]], Part]) -> list[Part]:
         """The parts of a group of options of ``name`` for anchors of which the parts
-        read ``reads`` (:func:`_reads`), each part made once."""
-        keys = tuple(tuple(option.items()) for option in options)
-        found = self._groups.get((name, keys, reads))
+        read ``reads`` (:func:`_reads`), each part made once; a list of options met
+        again is known by its identity (it is kept, so no other list takes it)."""
+        memo = (name, id(options), reads)
+        found = self._groups.get(memo)
         if found is None:
-            found = self._groups[(name, keys, reads)] = []
-            for option, key in zip(options, keys, strict=True):
-                part = self._parts.get((name, key, reads))
+            made = []
+            for option in options:
+                key = (name, tuple(option.items()), reads)
+                part = self._parts.get(key)
                 if part is None:
                     self.spend(1)
-                    part = self._parts[(name, key, reads)] = make(option)
-                found.append(part)
-        return found
+                    part = self._parts[key] = make(option)
+                made.append(part)
+            # one list for the same parts (they are kept: their identities are theirs)
+            made = self._same.setdefault(tuple(map(id, made)), made)
+            found = self._groups[memo] = (options, made)
+        return found[1]
 
     def through(self, bits: tuple[int, int], groups: Sequence[list[Part]]) -> tuple[int, int]:
         """``bits`` without the rules that no part of some group lets through: they fail
