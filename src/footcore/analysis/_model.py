@@ -45,7 +45,7 @@ from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook
 from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
-from ._bits import Part, RuleBits, Spend, fold, steady_part, uncounted
+from ._bits import Part, RuleBits, Spend, fold, let_through, steady_part, uncounted
 from ._cells import ON, SIGNS, Clock, Context, Item, cell_of, keep_plainest
 from ._plans import plans
 from ._values import candidate_values
@@ -73,8 +73,8 @@ SHARED = tuple(field for field in FACT_FIELDS[FactType.SYMPTOM]
 
 # The check-in fields each part of a clock decides, and the clock values it sets.
 _CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
-    "anchor": ("completed", "minutes", "short_session", "days_since_last_checkin",
-               "days_since_last_session"),
+    "minutes": ("minutes", "short_session"),
+    "anchor": ("completed", "days_since_last_checkin", "days_since_last_session"),
     "change": ("days_at_dose",),
     "backoff": ("had_backoff", "days_since_backoff", "deload_active", "rest_active",
                 "backoff_ended"),
@@ -83,6 +83,8 @@ _CLOCK_PARTS: Mapping[str, tuple[str, ...]] = {
     "streak": ("clean_streak",),
 }
 
+
+_OPTIONS = ("change", "backoff", "window", "in-a-row", "streak")  # an anchor's options
 
 _QUIET: Mapping[str, Any] = {"since_change": None, "since_backoff": None,
                              "window_open": False, "sessions": 0, "done": 0, "missed": 0,
@@ -209,6 +211,11 @@ class Model:
                 for v in self.runs(FactType.CHECKIN, "minutes", cut)]
 
     @functools.cached_property
+    def _shorts(self) -> list[bool]:
+        """Whether the minutes are short, for each way :attr:`minutes` has."""
+        return sorted({values["short"] for values in self.minutes})
+
+    @functools.cached_property
     def metrics(self) -> list[list[Part]]:
         """One group per metric: not measured, or the smallest value of each run."""
         ck = self.bits[FactType.CHECKIN]
@@ -261,18 +268,59 @@ class Model:
         return parts
 
     def _clocks(self, paused: bool, backoff: BackOff, spend: Spend) -> list[Part]:
+        """The clock parts, found without listing each anchor's minutes (``bench_prove.py
+        --scale``, a rulebook at every limit: 1.6 M anchors of one mode, 184 runs of the
+        minutes): each *skeleton* (an anchor but for its minutes, keeping whether they
+        are short) is joined with its options (:class:`_Joins`), its rule bits first
+        cut to the rules some minutes and some option of each group let through (the
+        others fail whatever is joined); the skeletons' results of one :func:`_head` are
+        then kept by rule bits (the smallest key of each: every minute value extends them
+        alike) and joined with the minutes of that head once. The parts are those of
+        listing every anchor, with the same keys (``tests/test_prove_clocks.py``)."""
         groups = self._reachable_clocks(paused, backoff) if self.reachable else (
             self._loose_clocks())
-        found: list[Part] = []
-        for anchor, *options in groups:
-            spend(1 + sum(len(group) for group in options))  # the parts made
-            base = Clock(**{**_QUIET, **anchor})
-            found.extend(fold([self._clock_part(base, backoff, anchor, "anchor")],
-                              *([self._clock_part(base, backoff, option, name)
-                                 for option in group]
-                                for name, group in zip(list(_CLOCK_PARTS)[1:], options,
-                                                       strict=True)), spend=spend))
+        joins = _Joins(spend)
+        minute_parts = {short: [steady_part(self._minute_bits(values), ())
+                                for values in self.minutes if values["short"] == short]
+                        for short in self._shorts}
+        heads: dict[tuple[Any, ...], dict[tuple[int, int], Part]] = {}
+        for skeleton, *options in groups:
+            spend(1)
+            base = Clock(**{**_QUIET, "minutes": 0, **skeleton})
+            built = [joins.parts(name, group, _reads(name, base, group), functools.partial(
+                self._clock_part, base, backoff, name=name))
+                for name, group in zip(_OPTIONS, options, strict=True)]
+            minutes = minute_parts[base.short]
+            anchor = self._clock_part(base, backoff, skeleton, "anchor")
+            found = [attrs.evolve(anchor, bits=joins.through(anchor.bits, [minutes, *built]))]
+            for group in built:
+                found = joins.join(found, group)
+            kept = heads.setdefault(_head(base), {})
+            for part in found:
+                old = kept.get(part.bits)
+                if old is None or part.key < old.key:
+                    kept[part.bits] = part
+        found = []
+        for head, kept in heads.items():
+            minutes = [self._minutes_part(head, values) for values in self.minutes
+                       if values["short"] == head[-1]]
+            found.extend(fold(minutes, kept.values(), spend=spend))
         return fold(found, spend=spend)
+
+    def _minutes_part(self, head: tuple[Any, ...], values: Mapping[str, Any]) -> Part:
+        """The minutes of an anchor whose skeleton has this :func:`_head`, keyed as the
+        anchor's key goes on after the head: the minutes, then the values before the
+        skeleton's days."""
+        bits = self._minute_bits(values)
+        fresh, completed, short = head[-3:]
+        key = (*head[:4], values["minutes"], fresh, completed, values["minutes"], short)
+        return Part((bits, bits), key, dict(values))
+
+    def _minute_bits(self, values: Mapping[str, Any]) -> int:
+        """The check-in rules whose tests on the minutes (and whether they are short)
+        hold."""
+        return self.bits[FactType.CHECKIN].all({"minutes": values["minutes"],
+                                                "short_session": values["short"]})
 
     def _clock_part(self, base: Clock, backoff: BackOff, values: Mapping[str, Any],
                     name: str) -> Part:
@@ -281,13 +329,11 @@ class Model:
         ck = self.bits[FactType.CHECKIN]
         bits = tuple(ck.all({f: v for f, v in clock.facts(backoff, clean).items()
                              if f in fields}) for clean in (True, False))
-        if name == "anchor":  # plainest first: a new athlete, then a new day's done session
-            key: tuple[Any, ...] = (not clock.fresh, clock.since_checkin == 0,
-                                    clock.since_session == 0, not clock.completed,
-                                    clock.minutes)
+        if name == "anchor":  # its days (the rest of its key is the minutes part's)
+            key = tuple(-1 if values[f] is None else values[f]
+                        for f in ("since_checkin", "since_session", "since_start"))
         else:
-            key = ()
-        key += tuple(-1 if v is None else v for v in values.values())
+            key = tuple(-1 if v is None else v for v in values.values())
         return Part((bits[0], bits[1]), key, dict(values))
 
     def _reachable_clocks(self, paused: bool, backoff: BackOff
@@ -304,34 +350,40 @@ class Model:
         changes = self._starts("days_at_dose")
         backoffs = self._starts("days_since_backoff")
         # a new athlete, days after the start (paused, or in a window, by an override)
-        for since, completed, minutes in itertools.product(
+        for since, completed, short in itertools.product(
                 sorted({*gaps, *sessions, *changes, *backoffs, length}), (True, False),
-                self.minutes):
-            yield [{"fresh": True, "completed": completed, **minutes, "since_checkin": None,
+                self._shorts):
+            yield [{"fresh": True, "completed": completed, "short": short,
+                    "since_checkin": None,
                     "since_session": None, "since_start": since},
                    [{"since_change": None}, *({"since_change": v} for v in changes
                                               if v <= since)],  # a change of goal
                    [{"since_backoff": v, "window_open": is_open} for v, is_open in
                     self._backoffs(None, since, paused, backoff, length, length, backoffs)],
                    [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
-        for checkin, trained, completed, minutes in itertools.product(
-                gaps, (True, False), (True, False), self.minutes):
+        made: dict[tuple[Any, ...], list[dict[str, Any]]] = {}  # each list once: the
+        # same list for the same options lets _Joins.parts know it (bench_prove.py --scale)
+        for checkin, trained, completed, short in itertools.product(
+                gaps, (True, False), (True, False), self._shorts):
             later = {v for v in (*sessions, *gaps) if v >= checkin}
             if not trained:  # days since the start, which is before every date
                 later |= {v for v in (*changes, *backoffs, length) if v >= checkin}
             for since in sorted(later):
                 start = max(since, window, *changes, *backoffs, length) + 1
-                anchor = {"fresh": False, "completed": completed, **minutes,
+                anchor = {"fresh": False, "completed": completed, "short": short,
                           "since_checkin": checkin,
                           "since_session": since if trained else None,
                           "since_start": start if trained else since}
                 bound = since if not trained else None
-                yield [anchor,
-                       [{"since_change": v} for v in sorted({*changes, *gaps})
-                        if bound is None or v <= bound],  # after the check-in: a new goal
-                       [{"since_backoff": v, "window_open": is_open}
+                if ("change", bound) not in made:  # after the check-in: a new goal
+                    made["change", bound] = [{"since_change": v} for v in sorted(
+                        {*changes, *gaps}) if bound is None or v <= bound]
+                if ("backoff", checkin, bound) not in made:
+                    made["backoff", checkin, bound] = [
+                        {"since_backoff": v, "window_open": is_open}
                         for v, is_open in self._backoffs(checkin, bound, paused, backoff,
-                                                         length, kept, [*backoffs, *gaps])],
+                                                         length, kept, [*backoffs, *gaps])]
+                yield [anchor, made["change", bound], made["backoff", checkin, bound],
                        *self._counts(checkin, since, trained, paused, window)]
 
     @staticmethod
@@ -356,9 +408,15 @@ class Model:
                 window: int) -> list[list[dict[str, int]]]:
         """The window, in-a-row and streak options of a reachable clock."""
         low, high = (1, window - since) if trained and since <= window - 1 else (0, 0)
+        return self._count_options(low, high, trained and since == checkin, trained, paused)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (the same lists: bench_prove.py --scale)
+    def _count_options(self, low: int, high: int, trained_last: bool, trained: bool,
+                       paused: bool) -> list[list[dict[str, int]]]:
+        """:meth:`_counts` of a clock with ``low`` to ``high`` sessions in the window,
+        whether the last check-in brought the last session, and whether it had one."""
         near = self._near("sessions_in_window")
         counts = sorted({min(max(v, low), high) for v in (low, high, *near)})
-        trained_last = trained and since == checkin
         ran = sorted({max(v, 1) for v in self._near(
             "consecutive_completed" if trained_last else "consecutive_missed")})
         rows = [{"done": v, "missed": 0} if trained_last else {"done": 0, "missed": v}
@@ -370,9 +428,11 @@ class Model:
             {max(v, 0) for v in self._near("clean_streak")})
         return [[{"sessions": v} for v in counts], rows, [{"clean": v} for v in streaks]]
 
-    def _near(self, name: str) -> list[int]:
+    @functools.lru_cache(maxsize=16)  # noqa: B019 (read for every anchor: bench_prove.py --scale)
+    def _near(self, name: str) -> tuple[int, ...]:
         """Each run's smallest value of a counter, the one below it, and 0 and 1."""
-        return sorted({0, 1, *(v for r in self._starts(name) for v in (r - 1, r) if v >= 0)})
+        return tuple(sorted({0, 1, *(v for r in self._starts(name) for v in (r - 1, r)
+                                     if v >= 0)}))
 
     def _loose_clocks(self) -> Iterator[list[Any]]:
         """Every clock the validators accept (dates in the order :class:`AthleteState`
@@ -384,8 +444,8 @@ class Model:
         def days(name: str) -> list[int]:
             return sorted({0, 1, *self._starts(name)})
 
-        for completed, minutes, checkin, session in itertools.product(
-                (True, False), self.minutes, [None, *days("days_since_last_checkin")],
+        for completed, short, checkin, session in itertools.product(
+                (True, False), self._shorts, [None, *days("days_since_last_checkin")],
                 [None, *days("days_since_last_session")]):
             if session is not None and (checkin is None or session < checkin):
                 continue  # a session is reported by a check-in on or after it
@@ -403,7 +463,7 @@ class Model:
             for start in starts:
                 room = 0 if session is None else max(0, min(window - session,
                                                              start - session + 1))
-                yield [{"fresh": False, "completed": completed, **minutes,
+                yield [{"fresh": False, "completed": completed, "short": short,
                         "since_checkin": checkin, "since_session": session,
                         "since_start": start},
                        [{"since_change": v} for v in days("days_at_dose") if v <= start],
@@ -560,3 +620,103 @@ class Model:
             compensations=tuple(t for t in things if isinstance(t, Compensation)),
             metrics=metrics, clinician_cleared=ctx.cleared_today)
         return state, checkin
+
+
+def _head(base: Clock) -> tuple[Any, ...]:
+    """What an anchor's key holds besides its minutes and days, in order (plainest first:
+    a new athlete, then a new day's done session): not new, checked in today, trained
+    today, not done, (the minutes,) then new, done (the minutes again) and short."""
+    return (not base.fresh, base.since_checkin == 0, base.since_session == 0,
+            not base.completed, base.fresh, base.completed, base.short)
+
+
+def _reads(name: str, base: Clock, options: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
+    """What the parts of a group of options of ``name`` read of their anchor
+    (:meth:`Clock.facts` on their fields): whether the check-in brings a new session that
+    counts (the window and the streak); whether it was done and short, and whether today
+    had the last check-in and the last session (in a row); the days since the start (a
+    dose never changed); nothing (a back-off)."""
+    if name == "change":
+        return (base.since_start,) if any(o["since_change"] is None for o in options) else ()
+    if name == "backoff":
+        return ()
+    if name == "in-a-row":
+        return (base.completed, base.short, base.since_session == 0, base.since_checkin == 0)
+    return (base.completed and not base.short and base.since_session != 0,)
+
+
+class _Joins:
+    """Clock parts joined with a group of options: each part with every option, the
+    rule bits ANDed, keeping the smallest key of each outcome (as :func:`fold` does).
+    What one part's rule bits make of a group is kept, as are the groups' parts, for
+    every skeleton of one mode: skeletons share few of either (``bench_prove.py
+    --scale``). Each part joined, option built and pair tried is a step of ``spend``."""
+
+    def __init__(self, spend: Spend) -> None:
+        self.spend = spend
+        self._groups: dict[tuple[Any, ...], tuple[Sequence[Any], list[Part]]] = {}
+        self._parts: dict[tuple[Any, ...], Part] = {}
+        self._same: dict[tuple[int, ...], list[Part]] = {}
+        self._some: dict[int, tuple[int, int]] = {}
+        self._outcomes: dict[tuple[tuple[int, int], int], list[tuple[tuple[int, int], Part]]] = {}
+
+    def parts(self, name: str, options: Sequence[Mapping[str, Any]], reads: tuple[Any, ...],
+              make: Callable[[Mapping[str, Any]], Part]) -> list[Part]:
+        """The parts of a group of options of ``name`` for anchors of which the parts
+        read ``reads`` (:func:`_reads`), each part made once; a list of options met
+        again is known by its identity (it is kept, so no other list takes it)."""
+        memo = (name, id(options), reads)
+        found = self._groups.get(memo)
+        if found is None:
+            made = []
+            for option in options:
+                key = (name, tuple(option.items()), reads)
+                part = self._parts.get(key)
+                if part is None:
+                    self.spend(1)
+                    part = self._parts[key] = make(option)
+                made.append(part)
+            # one list for the same parts (they are kept: their identities are theirs)
+            made = self._same.setdefault(tuple(map(id, made)), made)
+            found = self._groups[memo] = (options, made)
+        return found[1]
+
+    def through(self, bits: tuple[int, int], groups: Sequence[list[Part]]) -> tuple[int, int]:
+        """``bits`` without the rules that no part of some group lets through: they fail
+        whatever is joined (so the joins tell fewer outcomes apart and give the same)."""
+        for group in groups:
+            some = self._some.get(id(group))
+            if some is None:
+                some = self._some[id(group)] = let_through(group)
+            bits = (bits[0] & some[0], bits[1] & some[1])
+        return bits
+
+    def join(self, found: Sequence[Part], group: list[Part]) -> list[Part]:
+        """Every part of ``found`` with every part of ``group`` (one of :meth:`parts`),
+        the smallest key of each outcome."""
+        best: dict[tuple[int, int], tuple[tuple[Any, ...], Part, Part]] = {}
+        self.spend(len(found))
+        for a in found:
+            for bits, b in self._outcomes_of(a.bits, group):
+                key = a.key + b.key
+                old = best.get(bits)
+                if old is None or key < old[0]:
+                    best[bits] = (key, a, b)
+        return [Part(bits, key, {**a.values, **b.values}) for bits, (key, a, b) in best.items()]
+
+    def _outcomes_of(self, bits: tuple[int, int], group: list[Part]
+                     ) -> list[tuple[tuple[int, int], Part]]:
+        """Each outcome of a part with these rule bits and a part of ``group``, with the
+        smallest-keyed part of ``group`` giving it (its key follows the part's)."""
+        memo = (bits, id(group))  # the group lives in self._groups as long as this
+        found = self._outcomes.get(memo)
+        if found is None:
+            self.spend(len(group))
+            table: dict[tuple[int, int], Part] = {}
+            for b in group:
+                both = (bits[0] & b.bits[0], bits[1] & b.bits[1])
+                old = table.get(both)
+                if old is None or b.key < old.key:
+                    table[both] = b
+            found = self._outcomes[memo] = list(table.items())
+        return found
