@@ -45,8 +45,9 @@ from .._models import AthleteState, CheckIn, Compensation, Metrics, Symptom
 from .._rulebook import Rulebook
 from .._transition import window_days
 from .._whynot import POSITION_FIELDS, RAISING
-from ._bits import Part, RuleBits, Spend, fold, let_through, steady_part, uncounted
+from ._bits import Part, RuleBits, Spend, fold, steady_part, uncounted
 from ._cells import ON, SIGNS, Clock, Context, Item, cell_of, keep_plainest
+from ._joins import Joins, anchor_head, reads
 from ._plans import plans
 from ._values import candidate_values
 
@@ -271,15 +272,15 @@ class Model:
         """The clock parts, found without listing each anchor's minutes (``bench_prove.py
         --scale``, a rulebook at every limit: 1.6 M anchors of one mode, 184 runs of the
         minutes): each *skeleton* (an anchor but for its minutes, keeping whether they
-        are short) is joined with its options (:class:`_Joins`), its rule bits first
+        are short) is joined with its options (:class:`._joins.Joins`), its rule bits first
         cut to the rules some minutes and some option of each group let through (the
-        others fail whatever is joined); the skeletons' results of one :func:`_head` are
+        others fail whatever is joined); the skeletons' results of one :func:`anchor_head` are
         then kept by rule bits (the smallest key of each: every minute value extends them
         alike) and joined with the minutes of that head once. The parts are those of
         listing every anchor, with the same keys (``tests/test_prove_clocks.py``)."""
         groups = self._reachable_clocks(paused, backoff) if self.reachable else (
             self._loose_clocks())
-        joins = _Joins(spend)
+        joins = Joins(spend)
         minute_parts = {short: [steady_part(self._minute_bits(values), ())
                                 for values in self.minutes if values["short"] == short]
                         for short in self._shorts}
@@ -287,7 +288,7 @@ class Model:
         for skeleton, *options in groups:
             spend(1)
             base = Clock(**{**_QUIET, "minutes": 0, **skeleton})
-            built = [joins.parts(name, group, _reads(name, base, group), functools.partial(
+            built = [joins.parts(name, group, reads(name, base, group), functools.partial(
                 self._clock_part, base, backoff, name=name))
                 for name, group in zip(_OPTIONS, options, strict=True)]
             minutes = minute_parts[base.short]
@@ -295,7 +296,7 @@ class Model:
             found = [attrs.evolve(anchor, bits=joins.through(anchor.bits, [minutes, *built]))]
             for group in built:
                 found = joins.join(found, group)
-            kept = heads.setdefault(_head(base), {})
+            kept = heads.setdefault(anchor_head(base), {})
             for part in found:
                 old = kept.get(part.bits)
                 if old is None or part.key < old.key:
@@ -308,7 +309,7 @@ class Model:
         return fold(found, spend=spend)
 
     def _minutes_part(self, head: tuple[Any, ...], values: Mapping[str, Any]) -> Part:
-        """The minutes of an anchor whose skeleton has this :func:`_head`, keyed as the
+        """The minutes of an anchor whose skeleton has this :func:`anchor_head`, keyed as the
         anchor's key goes on after the head: the minutes, then the values before the
         skeleton's days."""
         bits = self._minute_bits(values)
@@ -362,7 +363,7 @@ class Model:
                     self._backoffs(None, since, paused, backoff, length, length, backoffs)],
                    [{"sessions": 0}], [{"done": 0, "missed": 0}], [{"clean": 0}]]
         made: dict[tuple[Any, ...], list[dict[str, Any]]] = {}  # each list once: the
-        # same list for the same options lets _Joins.parts know it (bench_prove.py --scale)
+        # same list for the same options lets Joins.parts know it (bench_prove.py --scale)
         for checkin, trained, completed, short in itertools.product(
                 gaps, (True, False), (True, False), self._shorts):
             later = {v for v in (*sessions, *gaps) if v >= checkin}
@@ -621,102 +622,3 @@ class Model:
             metrics=metrics, clinician_cleared=ctx.cleared_today)
         return state, checkin
 
-
-def _head(base: Clock) -> tuple[Any, ...]:
-    """What an anchor's key holds besides its minutes and days, in order (plainest first:
-    a new athlete, then a new day's done session): not new, checked in today, trained
-    today, not done, (the minutes,) then new, done (the minutes again) and short."""
-    return (not base.fresh, base.since_checkin == 0, base.since_session == 0,
-            not base.completed, base.fresh, base.completed, base.short)
-
-
-def _reads(name: str, base: Clock, options: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
-    """What the parts of a group of options of ``name`` read of their anchor
-    (:meth:`Clock.facts` on their fields): whether the check-in brings a new session that
-    counts (the window and the streak); whether it was done and short, and whether today
-    had the last check-in and the last session (in a row); the days since the start (a
-    dose never changed); nothing (a back-off)."""
-    if name == "change":
-        return (base.since_start,) if any(o["since_change"] is None for o in options) else ()
-    if name == "backoff":
-        return ()
-    if name == "in-a-row":
-        return (base.completed, base.short, base.since_session == 0, base.since_checkin == 0)
-    return (base.completed and not base.short and base.since_session != 0,)
-
-
-class _Joins:
-    """Clock parts joined with a group of options: each part with every option, the
-    rule bits ANDed, keeping the smallest key of each outcome (as :func:`fold` does).
-    What one part's rule bits make of a group is kept, as are the groups' parts, for
-    every skeleton of one mode: skeletons share few of either (``bench_prove.py
-    --scale``). Each part joined, option built and pair tried is a step of ``spend``."""
-
-    def __init__(self, spend: Spend) -> None:
-        self.spend = spend
-        self._groups: dict[tuple[Any, ...], tuple[Sequence[Any], list[Part]]] = {}
-        self._parts: dict[tuple[Any, ...], Part] = {}
-        self._same: dict[tuple[int, ...], list[Part]] = {}
-        self._some: dict[int, tuple[int, int]] = {}
-        self._outcomes: dict[tuple[tuple[int, int], int], list[tuple[tuple[int, int], Part]]] = {}
-
-    def parts(self, name: str, options: Sequence[Mapping[str, Any]], reads: tuple[Any, ...],
-              make: Callable[[Mapping[str, Any]], Part]) -> list[Part]:
-        """The parts of a group of options of ``name`` for anchors of which the parts
-        read ``reads`` (:func:`_reads`), each part made once; a list of options met
-        again is known by its identity (it is kept, so no other list takes it)."""
-        memo = (name, id(options), reads)
-        found = self._groups.get(memo)
-        if found is None:
-            made = []
-            for option in options:
-                key = (name, tuple(option.items()), reads)
-                part = self._parts.get(key)
-                if part is None:
-                    self.spend(1)
-                    part = self._parts[key] = make(option)
-                made.append(part)
-            # one list for the same parts (they are kept: their identities are theirs)
-            made = self._same.setdefault(tuple(map(id, made)), made)
-            found = self._groups[memo] = (options, made)
-        return found[1]
-
-    def through(self, bits: tuple[int, int], groups: Sequence[list[Part]]) -> tuple[int, int]:
-        """``bits`` without the rules that no part of some group lets through: they fail
-        whatever is joined (so the joins tell fewer outcomes apart and give the same)."""
-        for group in groups:
-            some = self._some.get(id(group))
-            if some is None:
-                some = self._some[id(group)] = let_through(group)
-            bits = (bits[0] & some[0], bits[1] & some[1])
-        return bits
-
-    def join(self, found: Sequence[Part], group: list[Part]) -> list[Part]:
-        """Every part of ``found`` with every part of ``group`` (one of :meth:`parts`),
-        the smallest key of each outcome."""
-        best: dict[tuple[int, int], tuple[tuple[Any, ...], Part, Part]] = {}
-        self.spend(len(found))
-        for a in found:
-            for bits, b in self._outcomes_of(a.bits, group):
-                key = a.key + b.key
-                old = best.get(bits)
-                if old is None or key < old[0]:
-                    best[bits] = (key, a, b)
-        return [Part(bits, key, {**a.values, **b.values}) for bits, (key, a, b) in best.items()]
-
-    def _outcomes_of(self, bits: tuple[int, int], group: list[Part]
-                     ) -> list[tuple[tuple[int, int], Part]]:
-        """Each outcome of a part with these rule bits and a part of ``group``, with the
-        smallest-keyed part of ``group`` giving it (its key follows the part's)."""
-        memo = (bits, id(group))  # the group lives in self._groups as long as this
-        found = self._outcomes.get(memo)
-        if found is None:
-            self.spend(len(group))
-            table: dict[tuple[int, int], Part] = {}
-            for b in group:
-                both = (bits[0] & b.bits[0], bits[1] & b.bits[1])
-                old = table.get(both)
-                if old is None or b.key < old.key:
-                    table[both] = b
-            found = self._outcomes[memo] = list(table.items())
-        return found
